@@ -1,0 +1,16 @@
+export * from './errors';
+export * from './fields';
+export * from './tuple';
+export * from './collectors';
+export * from './output-declarer';
+export * from './grouping';
+export * from './context';
+export * from './component-declaration';
+export * from './components';
+export * from './topology-spec';
+export * from './topology';
+export * from './topology-builder';
+export * from './declarative';
+export * from './validation';
+export * from './layout';
+export type { Config } from '@squall/core';

@@ -1,0 +1,2 @@
+export { loadCliConfig } from './cli-config';
+export { componentTable, liveLine, formatInt, table } from './format';

@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../../../..');
+const bin = path.join(root, 'packages/cli/dist/src/bin.js');
+
+function squall(args: string[], cwd = root) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 60000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('squall local --json runs the word count and prints one JSON object', () => {
+  const logDir = mkdtempSync(path.join(tmpdir(), 'squall-log-'));
+  const r = squall(['local', 'examples/wordcount', '--duration', '1.5', '--json', '--log-file', path.join(logDir, 'wc.log')]);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.topology, 'wordcount');
+  assert.ok(out.uptimeSecs >= 1.5);
+  const { word, count } = out.components;
+  for (const f of ['emitted', 'transferred', 'executed', 'acked', 'failed', 'completeLatencyMs', 'processLatencyMs', 'executeLatencyMs', 'capacity'])
+    assert.ok(f in count, `count has ${f}`);
+  assert.ok(word.emitted > 1000, `word emitted ${word.emitted}`);
+  assert.equal(word.transferred, word.emitted, 'fields grouping: one task per tuple');
+  assert.ok(count.executed > 0 && count.executed <= word.emitted);
+  assert.equal(count.executors, 2);
+  assert.equal(count.failed, 0);
+});
+
+test('a topology path that does not exist: one clear line, non-zero exit', () => {
+  const r = squall(['local', 'no/such/topology.ts']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.trim(), 'squall: no/such/topology.ts: no such file or directory');
+});
+
+test('a module that does not compile: file, line and problem, no stack trace', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'squall-bad-'));
+  writeFileSync(path.join(dir, 'broken.ts'), 'export default topology(\n  let x = ;\n');
+  const r = squall(['local', path.join(dir, 'broken.ts')]);
+  assert.equal(r.code, 1);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /broken\.ts: does not compile: .*broken\.ts:2:\d+: /);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
+
+test('a module that exports no topology', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'squall-bad-'));
+  writeFileSync(path.join(dir, 'empty.js'), 'module.exports = { answer: 42 };\n');
+  const r = squall(['local', path.join(dir, 'empty.js')]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /empty\.js: does not export a topology/);
+});
+
+test('--verbose adds the stack trace', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'squall-bad-'));
+  writeFileSync(path.join(dir, 'throws.js'), "throw new Error('kaboom');\n");
+  const quiet = squall(['local', path.join(dir, 'throws.js')]);
+  assert.match(quiet.stderr, /throws\.js: failed while loading: kaboom/);
+  assert.doesNotMatch(quiet.stderr, /\n\s+at /);
+  const verbose = squall(['--verbose', 'local', path.join(dir, 'throws.js')]);
+  assert.match(verbose.stderr, /\n\s+at /);
+});
+
+test('an invalid topology is refused with every problem listed', () => {
+  const r = squall(['local', 'packages/cli/test/fixtures/invalid-topology.ts']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /invalid topology 'invalid'/);
+  assert.match(r.stderr, /the topology has no spout/);
+  assert.match(r.stderr, /unknown source component 'words'/);
+  assert.match(r.stderr, /'__hidden': ids starting with '__' are reserved/);
+  assert.match(r.stderr, /'__hidden': parallelism must be an integer of at least 1, got 0/);
+});
+
+test('bad -c values are refused naming the key', () => {
+  const r = squall(['local', 'examples/wordcount', '-c', 'topology.workers=lots', '--duration', '1']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /topology.workers must be an integer, got "lots"/);
+});

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { CONFIG_KEYS, type ConfigKey, type KnownConfigKey } from './config-keys';
+import { ConfigFileError, InvalidConfigError } from './errors';
+
+/** A configuration map: Storm key names to values. Components may carry keys Squall does not know. */
+export type Config = Record<string, unknown>;
+
+/** Returns the defaults of every known key (unset keys are absent). */
+export function defaultConfig(): Config {
+  const out: Config = {};
+  for (const [key, spec] of Object.entries(CONFIG_KEYS) as Array<[string, ConfigKey]>) {
+    if (spec.default !== null) out[key] = structuredClone(spec.default);
+  }
+  return out;
+}
+
+/**
+ * Merges layers left to right (later wins), dropping `undefined` values. Use `null` to unset a key explicitly.
+ */
+export function mergeConfig(...layers: Array<Config | undefined>): Config {
+  const out: Config = {};
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [key, value] of Object.entries(layer)) if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+function checkValue(key: string, spec: ConfigKey, value: unknown): string | undefined {
+  if (value === null) return undefined;
+  const show = JSON.stringify(value);
+  const isNum = typeof value === 'number' && Number.isFinite(value);
+  switch (spec.type) {
+    case 'int':
+      if (!isNum || !Number.isInteger(value)) return `${key} must be an integer, got ${show}`;
+      break;
+    case 'number':
+      if (!isNum) return `${key} must be a number, got ${show}`;
+      break;
+    case 'boolean':
+      if (typeof value !== 'boolean') return `${key} must be true or false, got ${show}`;
+      return undefined;
+    case 'string':
+      if (typeof value !== 'string') return `${key} must be a string, got ${show}`;
+      return undefined;
+    case 'strings':
+      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+        return `${key} must be a list of strings, got ${show}`;
+      return undefined;
+    case 'ports':
+      if (!Array.isArray(value) || value.some((v) => !Number.isInteger(v) || v < 1 || v > 65535))
+        return `${key} must be a list of ports (1-65535), got ${show}`;
+      return undefined;
+    case 'any':
+      return undefined;
+  }
+  if (spec.min !== undefined && (value as number) < spec.min) return `${key} must be at least ${spec.min}, got ${show}`;
+  return undefined;
+}
+
+/**
+ * Checks every known key's type and range and throws one {@link InvalidConfigError} listing all problems.
+ * Unknown keys pass: Storm lets components carry their own settings.
+ * @param where names the source in the error (a file, "topology conf", ...).
+ */
+export function validateConfig(conf: Config, where?: string): void {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(conf)) {
+    const spec = (CONFIG_KEYS as Record<string, ConfigKey>)[key];
+    if (!spec) continue;
+    const problem = checkValue(key, spec, value);
+    if (problem) problems.push(problem);
+  }
+  if (problems.length > 0) throw new InvalidConfigError(problems, where);
+}
+
+/**
+ * Parses a command-line `key=value` pair. The value is read as YAML so `-c topology.workers=3` is a number,
+ * `-c topology.debug=true` a boolean and `-c supervisor.slots.ports=[6700,6701]` a list; anything else stays a string.
+ */
+export function parseConfigAssignment(text: string): [string, unknown] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new InvalidConfigError([`"${text}" is not key=value`], 'command line');
+  const key = text.slice(0, eq).trim();
+  const raw = text.slice(eq + 1);
+  let value: unknown = raw;
+  try {
+    value = parseYaml(raw);
+  } catch {
+    value = raw;
+  }
+  if (value === undefined) value = null;
+  return [key, value];
+}
+
+/** Reads a squall.yaml (a flat map of Storm keys, like storm.yaml). */
+export function readConfigFile(file: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigFileError(file, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(err));
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (err) {
+    throw new ConfigFileError(file, `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigFileError(file, 'must be a map of key: value');
+  validateConfig(parsed as Config, file);
+  return parsed as Config;
+}
+
+/**
+ * Reads config from the environment: `SQUALL_CONF` names a file; `SQUALL_<KEY>` with dots as underscores sets a known
+ * key (e.g. `SQUALL_NIMBUS_AUTH_TOKEN`). Values are parsed like `-c` values.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  const out: Config = {};
+  for (const key of Object.keys(CONFIG_KEYS)) {
+    const name = 'SQUALL_' + key.toUpperCase().replace(/[.-]/g, '_');
+    const raw = env[name];
+    if (raw !== undefined) out[key] = parseConfigAssignment(`${key}=${raw}`)[1];
+  }
+  return out;
+}
+
+/** Typed read of a known key, falling back to its default. */
+export function getConfig<T = unknown>(conf: Config, key: KnownConfigKey): T {
+  const v = conf[key];
+  return (v === undefined ? CONFIG_KEYS[key].default : v) as T;
+}

@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './clock';
+export * from './logger';
+export * from './config-keys';
+export * from './config';

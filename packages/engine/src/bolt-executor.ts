@@ -1,0 +1,282 @@
+import {
+  ATTACH,
+  EmitError,
+  FailedException,
+  isBasicBolt,
+  type AnyBolt,
+  type Anchors,
+  type BasicBolt,
+  type BasicOutputCollector,
+  type BoltLike,
+  type OutputCollector,
+  type Fields,
+  type Tuple,
+  type Values,
+} from '@squall/api';
+import { ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_RESET_TIMEOUT_STREAM, ackerFor } from './acking';
+import { ExecutorBase, settle } from './executor-base';
+import type { ExecutorHost } from './executor-host';
+import type { TaskEmitter } from './emitter';
+import { toAnchorList } from './emitter';
+import type { InputCounters } from './stats';
+import { TupleImpl } from './tuple-impl';
+import type { ExecutorSpec } from '@squall/api';
+
+/** One bolt task: its instance, collector and the emitter they share. */
+interface BoltTask {
+  task: number;
+  bolt: AnyBolt;
+  basic: boolean;
+  collector: BoltCollector;
+}
+
+/** Runs the tasks of one bolt executor: drains the queue in batches, executes, acks, measures. */
+export class BoltExecutor extends ExecutorBase {
+  private readonly taskStates: BoltTask[] = [];
+  private inBatch = false;
+  private readonly touched: InputCounters[] = [];
+  private lastKey = '';
+  private lastInput: InputCounters | undefined;
+  private cancelTick: (() => void) | undefined;
+  /** Acker tasks and this component's acker streams, resolved once. */
+  readonly ackers: readonly number[];
+  readonly ackStreams: Readonly<Record<string, { fields: Fields; key: string }>>;
+
+  constructor(spec: ExecutorSpec, host: ExecutorHost) {
+    super(spec, host, 'bolt');
+    this.ackers = host.model.ackerTasks;
+    this.ackStreams = Object.fromEntries(
+      [ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_RESET_TIMEOUT_STREAM].map((s) => [s, host.model.systemStream(this.component, s)]),
+    );
+  }
+
+  /** Input counters of an interned stream key, with a one-entry cache (most batches come from one stream). */
+  input(key: string): InputCounters {
+    if (key === this.lastKey) return this.lastInput!;
+    const c = this.stats.input(key);
+    this.lastKey = key;
+    this.lastInput = c;
+    return c;
+  }
+
+  async start(): Promise<void> {
+    for (const task of this.tasks) {
+      const bolt = this.host.registry.createComponent(this.component) as AnyBolt;
+      const context = this.makeContext(task);
+      const emitter = this.makeEmitter(task, context);
+      const collector = new BoltCollector(this, emitter, task);
+      const basic = isBasicBolt(bolt);
+      const state: BoltTask = { task, bolt, basic, collector };
+      const attach = (bolt as unknown as Record<symbol, unknown>)[ATTACH];
+      if (typeof attach === 'function') attach.call(bolt, this.conf, context, collector);
+      await settle(basic ? (bolt as BasicBolt).prepare(this.conf, context) : (bolt as BoltLike).prepare?.(this.conf, context, collector));
+      this.taskStates.push(state);
+    }
+    const freq = this.conf['topology.tick.tuple.freq.secs'];
+    if (typeof freq === 'number' && freq > 0) this.scheduleTicks(freq);
+  }
+
+  private scheduleTicks(freqSecs: number): void {
+    const model = this.host.model;
+    const fields = model.streamFields('__system', '__tick')!;
+    const key = model.streamKey('__system', '__tick');
+    const tick = () => {
+      for (const t of this.taskStates) this.queue.push(t.task, new TupleImpl([freqSecs], fields, '__system', -1, '__tick', key, null));
+      this.host.wake();
+      this.cancelTick = this.host.clock.setTimer(freqSecs * 1000, tick);
+    };
+    this.cancelTick = this.host.clock.setTimer(freqSecs * 1000, tick);
+  }
+
+  drain(budget: number): number {
+    const q = this.queue;
+    if (q.size === 0) return 0;
+    const clock = this.host.clock;
+    const t0 = clock.monotonicMs();
+    this.inBatch = true;
+    let n = 0;
+    while (n < budget && q.size > 0) {
+      const task = q.peekTask();
+      const tuple = q.shift();
+      const state = this.taskStates[task - this.startTask]!;
+      const ic = this.input(tuple.streamKey);
+      ic.executed++;
+      if (ic.inBatch++ === 0) this.touched.push(ic);
+      tuple.execStart = t0;
+      n++;
+      try {
+        const r = state.basic
+          ? (state.bolt as BasicBolt).execute(tuple, new BasicCollector(state.collector, tuple))
+          : (state.bolt as BoltLike).execute(tuple);
+        if (r !== undefined && typeof (r as Promise<void>).then === 'function') this.awaitExecute(state, tuple, r as Promise<void>);
+        else if (state.basic) state.collector.ack(tuple);
+      } catch (err) {
+        this.failed(state, tuple, err);
+      }
+    }
+    this.inBatch = false;
+    const dt = clock.monotonicMs() - t0;
+    const mean = dt / n;
+    this.stats.busyMs += dt;
+    this.stats.execute.record(mean, n);
+    for (const ic of this.touched) {
+      ic.executeMs += ic.inBatch * mean;
+      ic.inBatch = 0;
+    }
+    this.touched.length = 0;
+    if (this.syncAcks > 0) {
+      this.stats.process.record(mean, this.syncAcks);
+      for (const ic of this.syncAckInputs) {
+        ic.processMs += ic.syncAcked * mean;
+        ic.syncAcked = 0;
+      }
+      this.syncAckInputs.length = 0;
+      this.syncAcks = 0;
+    }
+    return n;
+  }
+
+  private syncAcks = 0;
+  private readonly syncAckInputs: InputCounters[] = [];
+
+  /** Counts an ack for process latency: acks inside a batch get the batch's mean execute time. */
+  recordProcess(tuple: TupleImpl, ic: InputCounters): void {
+    ic.processCount++;
+    if (this.inBatch) {
+      if (ic.syncAcked++ === 0) this.syncAckInputs.push(ic);
+      this.syncAcks++;
+    } else {
+      const ms = this.host.clock.monotonicMs() - tuple.execStart;
+      ic.processMs += ms;
+      this.stats.process.record(ms);
+    }
+  }
+
+  private awaitExecute(state: BoltTask, tuple: TupleImpl, p: Promise<void>): void {
+    p.then(
+      () => {
+        if (state.basic) state.collector.ack(tuple);
+        this.host.wake();
+      },
+      (err: unknown) => {
+        this.failed(state, tuple, err);
+        this.host.wake();
+      },
+    );
+  }
+
+  /** A thrown or rejected execute: fail the input (if still open) and report unless it was a FailedException. */
+  private failed(state: BoltTask, tuple: TupleImpl, err: unknown): void {
+    if (!tuple.settled) state.collector.fail(tuple);
+    if (!(err instanceof FailedException)) this.host.reportError(this.component, state.task, err);
+  }
+
+  async stop(): Promise<void> {
+    this.cancelTick?.();
+    for (const s of this.taskStates) {
+      try {
+        await settle(s.bolt.cleanup?.());
+      } catch (err) {
+        this.host.reportError(this.component, s.task, err);
+      }
+    }
+  }
+
+  /** @internal */
+  get hostRef(): ExecutorHost {
+    return this.host;
+  }
+}
+
+/** The OutputCollector of one bolt task. */
+export class BoltCollector implements OutputCollector {
+  constructor(
+    private readonly executor: BoltExecutor,
+    readonly emitter: TaskEmitter,
+    private readonly task: number,
+  ) {}
+
+  emit(a: string | Anchors | Values, b?: Anchors | Values, c?: Values): readonly number[] {
+    const e = this.emitter;
+    if (b === undefined) return e.emitBolt(e.route(undefined), null, a as Values);
+    if (c !== undefined) return e.emitBolt(e.route(a as string), toAnchorList(b as Anchors), c);
+    if (typeof a === 'string') return e.emitBolt(e.route(a), null, b as Values);
+    return e.emitBolt(e.route(undefined), toAnchorList(a as Anchors), b as Values);
+  }
+
+  emitDirect(taskId: number, a: string | Anchors | Values, b?: Anchors | Values, c?: Values): void {
+    const e = this.emitter;
+    if (typeof taskId !== 'number') throw new EmitError('emitDirect needs a task id as its first argument');
+    if (b === undefined) e.emitBolt(e.route(undefined), null, a as Values, taskId);
+    else if (c !== undefined) e.emitBolt(e.route(a as string), toAnchorList(b as Anchors), c, taskId);
+    else if (typeof a === 'string') e.emitBolt(e.route(a), null, b as Values, taskId);
+    else e.emitBolt(e.route(undefined), toAnchorList(a as Anchors), b as Values, taskId);
+  }
+
+  ack(tuple: Tuple): void {
+    const t = tuple as TupleImpl;
+    if (t.settled) return;
+    t.settled = true;
+    const ic = this.executor.input(t.streamKey);
+    ic.acked++;
+    this.executor.recordProcess(t, ic);
+    const roots = t.anchors;
+    if (roots === null) return;
+    this.toAckers(roots, ACK_ACK_STREAM, (i) => [roots[i]!, roots[i + 1]!, roots[i + 2]! ^ t.ackHi, roots[i + 3]! ^ t.ackLo]);
+  }
+
+  fail(tuple: Tuple): void {
+    const t = tuple as TupleImpl;
+    if (t.settled) return;
+    t.settled = true;
+    const ic = this.executor.input(t.streamKey);
+    ic.failed++;
+    this.executor.recordProcess(t, ic);
+    const roots = t.anchors;
+    if (roots === null) return;
+    this.toAckers(roots, ACK_FAIL_STREAM, (i) => [roots[i]!, roots[i + 1]!, 0, 0]);
+  }
+
+  resetTimeout(tuple: Tuple): void {
+    const roots = (tuple as TupleImpl).anchors;
+    if (roots === null) return;
+    this.toAckers(roots, ACK_RESET_TIMEOUT_STREAM, (i) => [roots[i]!, roots[i + 1]!, 0, 0]);
+  }
+
+  private toAckers(roots: number[], stream: string, values: (i: number) => number[]): void {
+    const host = this.executor.hostRef;
+    const ackers = this.executor.ackers;
+    if (ackers.length === 0) return;
+    const { fields, key } = this.executor.ackStreams[stream]!;
+    for (let i = 0; i < roots.length; i += 4) {
+      const acker = ackerFor(ackers, roots[i]!, roots[i + 1]!);
+      host.deliver(acker, new TupleImpl(values(i), fields, this.executor.component, this.task, stream, key, null));
+    }
+  }
+
+  reportError(error: unknown): void {
+    this.executor.hostRef.reportError(this.executor.component, this.task, error);
+  }
+}
+
+/** The BasicOutputCollector of a BasicBolt task: anchors every emit to the input being executed. */
+class BasicCollector implements BasicOutputCollector {
+  constructor(
+    private readonly collector: BoltCollector,
+    private readonly current: TupleImpl,
+  ) {}
+  emit(a: string | Values, b?: Values): readonly number[] {
+    const e = this.collector.emitter;
+    const anchors = [this.current];
+    return b === undefined ? e.emitBolt(e.route(undefined), anchors, a as Values) : e.emitBolt(e.route(a as string), anchors, b);
+  }
+  emitDirect(taskId: number, a: string | Values, b?: Values): void {
+    const e = this.collector.emitter;
+    const anchors = [this.current];
+    if (b === undefined) e.emitBolt(e.route(undefined), anchors, a as Values, taskId);
+    else e.emitBolt(e.route(a as string), anchors, b, taskId);
+  }
+  reportError(error: unknown): void {
+    this.collector.reportError(error);
+  }
+}

@@ -1,0 +1,137 @@
+import { EmitError, type Anchors, type Tuple, type Values } from '@squall/api';
+import { randomHalf, xorInto } from './acking';
+import type { ExecutorHost } from './executor-host';
+import { routeOf, type StreamRoute } from './stream-route';
+import { TupleImpl } from './tuple-impl';
+
+const NO_TASKS: readonly number[] = Object.freeze([]);
+
+/**
+ * The emit path of one task, shared by spout and bolt collectors: picks tasks per subscriber, builds tuples (one
+ * shared object for untracked local delivery, one per task for tracked ones, each with its own edge id) and delivers.
+ */
+export class TaskEmitter {
+  private readonly defaultRoute: StreamRoute | undefined;
+  private readonly debug: boolean;
+  /** Emit calls so far; spouts compare it around nextTuple to see whether anything was emitted. */
+  emits = 0;
+
+  constructor(
+    readonly host: ExecutorHost,
+    readonly component: string,
+    readonly task: number,
+    readonly routes: ReadonlyMap<string, StreamRoute>,
+  ) {
+    this.defaultRoute = routes.get('default');
+    this.debug = host.conf['topology.debug'] === true;
+  }
+
+  route(stream: string | undefined): StreamRoute {
+    if (stream === undefined && this.defaultRoute) return this.defaultRoute;
+    return routeOf(this.routes, this.component, stream ?? 'default');
+  }
+
+  private check(route: StreamRoute, values: Values, directTask: number): void {
+    if (!Array.isArray(values)) throw new EmitError(`component '${this.component}' emitted ${typeof values} on stream '${route.stream}': values must be an array`);
+    if (values.length !== route.fields.size)
+      throw new EmitError(
+        `component '${this.component}' emitted ${values.length} value(s) on stream '${route.stream}', which declares ${route.fields.size} field(s) (${route.fields.names.join(', ')})`,
+      );
+    if (directTask >= 0 && !route.direct) throw new EmitError(`component '${this.component}' used emitDirect on stream '${route.stream}', which is not declared direct`);
+    if (directTask < 0 && route.direct) throw new EmitError(`component '${this.component}' used emit on direct stream '${route.stream}': use emitDirect`);
+    if (directTask >= 0 && !route.directTargets.has(directTask))
+      throw new EmitError(`component '${this.component}' emitted directly to task ${directTask}, which does not subscribe to stream '${route.stream}' with direct grouping`);
+  }
+
+  /** The receiving tasks of one emit (a shared array: do not mutate), counting them as transferred. */
+  private choose(route: StreamRoute, values: Values, directTask: number): readonly number[] {
+    if (directTask >= 0) {
+      route.counters.transferred++;
+      return [directTask];
+    }
+    const choosers = route.choosers;
+    if (choosers.length === 1) {
+      const tasks = choosers[0]!.chooseTasks(this.task, values);
+      route.counters.transferred += tasks.length;
+      return tasks;
+    }
+    if (choosers.length === 0) return NO_TASKS;
+    const all: number[] = [];
+    for (const c of choosers) for (const t of c.chooseTasks(this.task, values)) all.push(t);
+    route.counters.transferred += all.length;
+    return all;
+  }
+
+  private announce(route: StreamRoute, values: Values): void {
+    this.emits++;
+    route.counters.emitted++;
+    if (this.debug) this.host.log.info({ task: this.task, stream: route.stream, values }, 'emitting');
+    if (this.host.emitTap) this.host.emitTap(this.component, route.stream, values);
+  }
+
+  /** Emits an untracked tuple, or a bolt tuple anchored to `anchors`. */
+  emitBolt(route: StreamRoute, anchors: readonly TupleImpl[] | null, values: Values, directTask = -1): readonly number[] {
+    this.check(route, values, directTask);
+    this.announce(route, values);
+    const tasks = this.choose(route, values, directTask);
+    const n = tasks.length;
+    if (n === 0) return tasks;
+    const host = this.host;
+    let tracked = false;
+    if (anchors !== null) for (let i = 0; i < anchors.length; i++) if (anchors[i]!.anchors !== null) tracked = true;
+    if (!tracked) {
+      const shared = new TupleImpl(values, route.fields, this.component, this.task, route.stream, route.key, null);
+      for (let i = 0; i < n; i++) host.deliver(tasks[i]!, shared);
+      return tasks;
+    }
+    for (let k = 0; k < n; k++) {
+      const ids: number[] = [];
+      for (const a of anchors!) {
+        const roots = a.anchors;
+        if (roots === null) continue;
+        const hi = randomHalf();
+        const lo = randomHalf();
+        a.ackHi ^= hi;
+        a.ackLo ^= lo;
+        for (let i = 0; i < roots.length; i += 4) xorInto(ids, roots[i]!, roots[i + 1]!, hi, lo);
+      }
+      host.deliver(tasks[k]!, new TupleImpl(values, route.fields, this.component, this.task, route.stream, route.key, ids));
+    }
+    return tasks;
+  }
+
+  /**
+   * Emits a spout tuple; when `seq >= 0` the tuple starts tree `(task, seq)` and each receiving task gets its own
+   * edge id. The XOR of those edge ids is left in `xor` (hi, lo), for the acker's init message.
+   */
+  emitSpout(route: StreamRoute, values: Values, seq: number, directTask: number, xor: { hi: number; lo: number }): readonly number[] {
+    this.check(route, values, directTask);
+    this.announce(route, values);
+    const tasks = this.choose(route, values, directTask);
+    const n = tasks.length;
+    const host = this.host;
+    if (seq < 0) {
+      if (n === 0) return tasks;
+      const shared = new TupleImpl(values, route.fields, this.component, this.task, route.stream, route.key, null);
+      for (let i = 0; i < n; i++) host.deliver(tasks[i]!, shared);
+      return tasks;
+    }
+    let xh = 0;
+    let xl = 0;
+    for (let i = 0; i < n; i++) {
+      const hi = randomHalf();
+      const lo = randomHalf();
+      xh ^= hi;
+      xl ^= lo;
+      host.deliver(tasks[i]!, new TupleImpl(values, route.fields, this.component, this.task, route.stream, route.key, [this.task, seq, hi, lo]));
+    }
+    xor.hi = xh;
+    xor.lo = xl;
+    return tasks;
+  }
+}
+
+/** Normalizes the anchors argument of a bolt emit. */
+export function toAnchorList(anchors: Anchors): readonly TupleImpl[] {
+  return (Array.isArray(anchors) ? anchors : [anchors as Tuple]) as readonly TupleImpl[];
+}

@@ -1,0 +1,32 @@
+import type { Clock, Config, Logger } from '@squall/core';
+import type { ComponentRegistry } from '@squall/api';
+import type { TopologyModel } from './topology-model';
+import type { TupleImpl } from './tuple-impl';
+
+/** What an executor needs from the worker that runs it; implemented by {@link WorkerRuntime}. */
+export interface ExecutorHost {
+  readonly model: TopologyModel;
+  readonly registry: ComponentRegistry;
+  /** Topology configuration with defaults applied. */
+  readonly conf: Config;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly workerPort: number;
+  readonly resourcesDir: string;
+  /** Monotonic ms at the start of the current scheduler pass: a cheap clock for latencies and timeouts. */
+  readonly now: number;
+  /** True while any queue of this worker is over capacity or a remote peer withholds credit: spouts pause. */
+  readonly backpressured: boolean;
+  /** Hands a tuple to a task, local (queue) or remote (transport). */
+  deliver(task: number, tuple: TupleImpl): void;
+  /** Whether a task runs in this worker. */
+  isLocal(task: number): boolean;
+  /** Makes the scheduler run soon (after an asynchronous ack, a timer, ...). */
+  wake(): void;
+  /** Records and logs a component error. */
+  reportError(component: string, task: number, error: unknown): void;
+  /** When set, called with every emit (completeTopology captures output through it). */
+  readonly emitTap: ((component: string, stream: string, values: readonly unknown[]) => void) | undefined;
+  /** Queue pressure accounting, see TaskQueue. */
+  onQueuePressure(delta: 1 | -1): void;
+}

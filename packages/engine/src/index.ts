@@ -1,0 +1,15 @@
+export * from './errors';
+export * from './hashing';
+export * from './histogram';
+export * from './stats';
+export * from './summary';
+export * from './tuple-impl';
+export * from './task-queue';
+export * from './acking';
+export * from './groupings';
+export * from './topology-model';
+export * from './task-context';
+export * from './transport';
+export * from './error-log';
+export * from './worker-runtime';
+export type { ExecutorHost } from './executor-host';

@@ -1,0 +1,265 @@
+import { defaultConfig, mergeConfig, silentLogger, systemClock, type Clock, type Config, type Logger } from '@squall/core';
+import { ACKER_COMPONENT, type ComponentRegistry, type ExecutorSpec, type TaskLayout, type TopologySpec } from '@squall/api';
+import { AckerExecutor } from './acker-executor';
+import { BoltExecutor } from './bolt-executor';
+import { ErrorLog, errorMessage, type ComponentError } from './error-log';
+import { UnknownTaskError } from './errors';
+import type { ExecutorBase } from './executor-base';
+import type { ExecutorHost } from './executor-host';
+import { SpoutExecutor } from './spout-executor';
+import type { ExecutorStatsSnapshot } from './stats';
+import { TopologyModel } from './topology-model';
+import type { Transport } from './transport';
+import type { TupleImpl } from './tuple-impl';
+
+/** Options of {@link WorkerRuntime.create}. */
+export interface WorkerRuntimeOptions {
+  topologyId: string;
+  spec: TopologySpec;
+  /** Makes component instances (the loaded topology module). */
+  registry: ComponentRegistry;
+  layout: TaskLayout;
+  /** Executors this worker runs. @default all of `layout` (local mode) */
+  executors?: readonly ExecutorSpec[];
+  /** For tasks not run here. Required when `executors` is a subset. */
+  transport?: Transport;
+  /** Topology configuration (defaults are filled in). */
+  conf?: Config;
+  clock?: Clock;
+  logger?: Logger;
+  workerPort?: number;
+  /** @default process.cwd() */
+  resourcesDir?: string;
+  /** Called for each reported component error, after it is logged and kept. */
+  onError?: (e: ComponentError) => void;
+  /** Host name put on errors. @default '127.0.0.1' */
+  host?: string;
+  /** Tuples an executor processes per scheduler pass before others get a turn. @default 512 */
+  batchBudget?: number;
+  /** Called with every emit, for tests that capture output. */
+  emitTap?: (component: string, stream: string, values: readonly unknown[]) => void;
+}
+
+/**
+ * Runs a set of executors on this process's event loop: the engine of both local mode and a cluster worker.
+ * A scheduler pass drains every executor's queue (up to a budget each), lets spouts produce, flushes the transport,
+ * and reschedules itself with setImmediate while there is work, so I/O (gRPC, timers) interleaves with processing.
+ */
+export class WorkerRuntime implements ExecutorHost {
+  readonly model: TopologyModel;
+  readonly registry: ComponentRegistry;
+  readonly conf: Config;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly workerPort: number;
+  readonly resourcesDir: string;
+  readonly errors = new ErrorLog();
+  readonly emitTap: ((component: string, stream: string, values: readonly unknown[]) => void) | undefined;
+  now = 0;
+
+  private readonly executors: ExecutorBase[] = [];
+  private readonly bolts: Array<BoltExecutor | AckerExecutor> = [];
+  private readonly spouts: SpoutExecutor[] = [];
+  /** Dense task id → local executor. */
+  private readonly byTask: Array<ExecutorBase | undefined> = [];
+  private readonly transport: Transport | undefined;
+  private overfullQueues = 0;
+  private scheduled = false;
+  private running = false;
+  private stopped = false;
+  private sleepTimer: (() => void) | undefined;
+  private housekeeping: NodeJS.Timeout | undefined;
+  private readonly budget: number;
+  private readonly ackerBudgetFactor: number;
+  private readonly onError: ((e: ComponentError) => void) | undefined;
+  private readonly hostName: string;
+
+  private constructor(opts: WorkerRuntimeOptions) {
+    this.conf = mergeConfig(defaultConfig(), opts.conf ?? opts.spec.conf);
+    this.model = new TopologyModel(opts.topologyId, opts.spec, opts.layout);
+    this.registry = opts.registry;
+    this.clock = opts.clock ?? systemClock;
+    this.log = (opts.logger ?? silentLogger()).child({ topology: opts.topologyId });
+    this.workerPort = opts.workerPort ?? 0;
+    this.resourcesDir = opts.resourcesDir ?? process.cwd();
+    this.transport = opts.transport;
+    this.budget = opts.batchBudget ?? 512;
+    this.onError = opts.onError;
+    this.hostName = opts.host ?? '127.0.0.1';
+    this.emitTap = opts.emitTap;
+    this.now = this.clock.monotonicMs();
+    const executorSpecs = opts.executors ?? opts.layout.executors;
+    this.ackerBudgetFactor = Math.max(2, 2 * executorSpecs.filter((e) => e.component !== ACKER_COMPONENT).length);
+    for (const spec of executorSpecs) {
+      const kind = spec.component === ACKER_COMPONENT ? 'acker' : this.model.components.get(spec.component)?.kind;
+      let ex: ExecutorBase;
+      if (kind === 'acker') this.bolts.push((ex = new AckerExecutor(spec, this)) as AckerExecutor);
+      else if (kind === 'spout') this.spouts.push((ex = new SpoutExecutor(spec, this)) as SpoutExecutor);
+      else if (kind === 'bolt') this.bolts.push((ex = new BoltExecutor(spec, this)) as BoltExecutor);
+      else throw new Error(`executor ${spec.component}[${spec.startTask}-${spec.endTask}]: unknown component`);
+      this.executors.push(ex);
+      for (let t = spec.startTask; t <= spec.endTask; t++) this.byTask[t] = ex;
+    }
+  }
+
+  /** Creates the executors and opens/prepares every task (component constructors and open/prepare run here). */
+  static async create(opts: WorkerRuntimeOptions): Promise<WorkerRuntime> {
+    const rt = new WorkerRuntime(opts);
+    for (const ex of rt.executors) await ex.start();
+    return rt;
+  }
+
+  /** Starts the scheduler; spouts produce only once activated. */
+  start(active = true): void {
+    this.running = true;
+    const timeoutMs = Number(this.conf['topology.message.timeout.secs'] ?? 30) * 1000;
+    // Timeouts are checked inside passes; this keeps passes coming while the worker is otherwise idle.
+    this.housekeeping = setInterval(() => this.wake(), Math.min(1000, Math.max(10, timeoutMs / 10)));
+    this.housekeeping.unref?.();
+    if (active) this.activate();
+    this.wake();
+  }
+
+  /** Activates every spout (calls `activate`, then nextTuple starts). */
+  activate(): void {
+    for (const s of this.spouts) s.setActive(true);
+    this.wake();
+  }
+
+  /** Deactivates every spout: no more nextTuple; in-flight tuples still complete. */
+  deactivate(): void {
+    for (const s of this.spouts) s.setActive(false);
+  }
+
+  get backpressured(): boolean {
+    return this.overfullQueues > 0 || (this.transport?.backpressured ?? false);
+  }
+
+  onQueuePressure(delta: 1 | -1): void {
+    this.overfullQueues += delta;
+  }
+
+  isLocal(task: number): boolean {
+    return this.byTask[task] !== undefined;
+  }
+
+  deliver(task: number, tuple: TupleImpl): void {
+    const ex = this.byTask[task];
+    if (ex !== undefined) {
+      ex.queue.push(task, tuple);
+      if (!this.scheduled) this.wake();
+    } else if (this.transport) this.transport.send(task, tuple);
+    else throw new UnknownTaskError(task, `delivery from ${tuple.sourceComponent}`);
+  }
+
+  /** Accepts a tuple that arrived from another worker. */
+  receive(task: number, tuple: TupleImpl): void {
+    const ex = this.byTask[task];
+    if (ex === undefined) throw new UnknownTaskError(task, 'remote delivery');
+    ex.queue.push(task, tuple);
+    if (!this.scheduled) this.wake();
+  }
+
+  wake(): void {
+    if (this.scheduled || !this.running) return;
+    this.scheduled = true;
+    if (this.sleepTimer) {
+      this.sleepTimer();
+      this.sleepTimer = undefined;
+    }
+    setImmediate(this.pass);
+  }
+
+  private readonly pass = (): void => {
+    if (!this.running) {
+      this.scheduled = false;
+      return;
+    }
+    this.now = this.clock.monotonicMs();
+    let work = 0;
+    const budget = this.budget;
+    // The acker receives an init and an ack per tuple from every executor: a fixed share would let it fall behind.
+    for (let i = 0; i < this.bolts.length; i++) {
+      const b = this.bolts[i]!;
+      work += b.drain(b instanceof AckerExecutor ? budget * this.ackerBudgetFactor : budget);
+    }
+    for (let i = 0; i < this.spouts.length; i++) {
+      const s = this.spouts[i]!;
+      work += s.drain(budget);
+      work += s.produce(budget);
+    }
+    this.transport?.flush();
+    if (work > 0) {
+      setImmediate(this.pass);
+      return;
+    }
+    this.scheduled = false;
+    let wakeAt = Infinity;
+    for (const s of this.spouts) if (s.isActive && s.waitUntil > this.now) wakeAt = Math.min(wakeAt, s.waitUntil);
+    if (wakeAt !== Infinity) this.sleepTimer = this.clock.setTimer(Math.max(0, wakeAt - this.now), () => {
+      this.sleepTimer = undefined;
+      this.wake();
+    });
+  };
+
+  reportError(component: string, task: number, error: unknown): void {
+    const e: ComponentError = {
+      component,
+      task,
+      timeMs: this.clock.wallMs(),
+      message: errorMessage(error),
+      host: this.hostName,
+      port: this.workerPort,
+    };
+    if (error instanceof Error && error.stack) e.stack = error.stack;
+    this.errors.add(e);
+    this.log.error({ component, task, err: error }, `component error: ${e.message}`);
+    this.onError?.(e);
+  }
+
+  /** Tuples queued in this worker's executors. */
+  get queuedTuples(): number {
+    let n = 0;
+    for (const ex of this.executors) n += ex.queue.size;
+    return n;
+  }
+
+  /** Largest queue length any executor reached. */
+  get queueHighWater(): number {
+    let n = 0;
+    for (const ex of this.executors) n = Math.max(n, ex.queue.highWater);
+    return n;
+  }
+
+  /** Tracked trees pending in this worker's spouts. */
+  get pendingTrees(): number {
+    let n = 0;
+    for (const s of this.spouts) n += s.pendingCount;
+    return n;
+  }
+
+  /** Statistics of every local executor. */
+  stats(): ExecutorStatsSnapshot[] {
+    const now = this.clock.monotonicMs();
+    return this.executors.map((ex) => ex.stats.snapshot(now));
+  }
+
+  /**
+   * Stops: deactivates spouts, lets queued and in-flight tuples drain for up to `drainMs`, then closes every
+   * component. Safe to call twice.
+   */
+  async shutdown(drainMs = 0): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.deactivate();
+    const deadline = this.clock.monotonicMs() + drainMs;
+    while (drainMs > 0 && this.running && (this.queuedTuples > 0 || this.pendingTrees > 0) && this.clock.monotonicMs() < deadline) {
+      this.wake();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    this.running = false;
+    if (this.housekeeping) clearInterval(this.housekeeping);
+    this.sleepTimer?.();
+    for (const ex of this.executors) await ex.stop();
+  }
+}

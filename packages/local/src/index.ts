@@ -1,0 +1,3 @@
+export * from './errors';
+export * from './local-cluster';
+export * from './complete-topology';

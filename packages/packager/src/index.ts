@@ -1,0 +1,3 @@
+export * from './errors';
+export * from './resolve-entry';
+export * from './load-topology';

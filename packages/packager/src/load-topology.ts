@@ -1,0 +1,92 @@
+import Module from 'node:module';
+import path from 'node:path';
+import { build, type Message } from 'esbuild';
+import { isTopology, type Topology } from '@squall/api';
+import { TopologyLoadError } from './errors';
+import { resolveTopologyEntry } from './resolve-entry';
+
+/** Packages provided by the Squall runtime: never bundled, so user code and the engine share one copy. */
+export const RUNTIME_PACKAGES = ['@squall/*', 'squall'];
+
+/** A loaded topology module. */
+export interface LoadedTopology {
+  topology: Topology;
+  /** Absolute path of the entry file. */
+  file: string;
+  /** Directory of the entry file (resources and shell components are looked up there). */
+  dir: string;
+}
+
+/** Loader hook for file types other than JS/TS (the multi-lang package registers YAML). */
+export type TopologyFileLoader = (file: string) => Promise<Topology>;
+const extraLoaders = new Map<string, TopologyFileLoader>();
+
+/** Registers a loader for a file extension such as `.yaml`. */
+export function registerTopologyLoader(extension: string, loader: TopologyFileLoader): void {
+  extraLoaders.set(extension, loader);
+}
+
+function formatMessage(m: Message): string {
+  const loc = m.location ? `${path.relative(process.cwd(), m.location.file) || m.location.file}:${m.location.line}:${m.location.column + 1}: ` : '';
+  return `${loc}${m.text}`;
+}
+
+/**
+ * Compiles a TypeScript or JavaScript topology module with esbuild in memory and evaluates it as if it lived at its
+ * own path (so its imports resolve from there). Accepts as the topology: the default export, an export named
+ * `topology`, the module itself, or a (possibly async) function returning one.
+ * @throws TopologyLoadError naming the file and the problem (missing, compile error with location, throws on load,
+ * exports no topology)
+ */
+export async function loadTopology(target: string, cwd = process.cwd()): Promise<LoadedTopology> {
+  const file = resolveTopologyEntry(target, cwd);
+  const dir = path.dirname(file);
+  const custom = extraLoaders.get(path.extname(file));
+  if (custom) return { topology: await custom(file), file, dir };
+  const shown = path.relative(cwd, file) || file;
+  let code: string;
+  try {
+    const result = await build({
+      entryPoints: [file],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      packages: 'external',
+      sourcemap: 'inline',
+      logLevel: 'silent',
+    });
+    code = result.outputFiles[0]!.text;
+  } catch (err) {
+    const errors = (err as { errors?: Message[] }).errors;
+    const detail = errors && errors.length > 0 ? errors.map(formatMessage).join('; ') : String(err);
+    throw new TopologyLoadError(shown, `does not compile: ${detail}`, { cause: err });
+  }
+  let exports: unknown;
+  try {
+    const m = new Module(file, module) as Module & { _compile(code: string, filename: string): void; paths: string[] };
+    m.filename = file;
+    m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dir);
+    m._compile(code, file);
+    exports = m.exports;
+  } catch (err) {
+    throw new TopologyLoadError(shown, `failed while loading: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  }
+  const topology = await pickTopology(exports);
+  if (!topology)
+    throw new TopologyLoadError(shown, 'does not export a topology (export default a Topology from topology() or TopologyBuilder.createTopology())');
+  return { topology, file, dir };
+}
+
+async function pickTopology(exports: unknown): Promise<Topology | undefined> {
+  const e = exports as Record<string, unknown> | undefined;
+  for (const candidate of [e?.default, e?.topology, e]) {
+    if (isTopology(candidate)) return candidate;
+    if (typeof candidate === 'function' && !/^class[\s{]/.test(Function.prototype.toString.call(candidate))) {
+      const made = await (candidate as () => unknown)();
+      if (isTopology(made)) return made;
+    }
+  }
+  return undefined;
+}
