@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+const run = (cmd, args) => {
+  try {
+    execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  } catch (err) {
+    // The tool already printed its errors; a Node stack trace here would only bury them.
+    process.exit(err.status ?? 1);
+  }
+};
 
 const generator = path.join(root, 'packages/protocol/scripts/generate.mjs');
 if (existsSync(generator)) run(process.execPath, [generator]);

@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerDaemons } from './commands/daemons';
+import { registerDevCluster } from './commands/dev-cluster';
 import { registerLocal } from './commands/local';
+import { registerStats } from './commands/stats';
+import { registerSubmit } from './commands/submit';
+import { registerTopologyCommands } from './commands/topology-commands';
 import { fail, setVerbose } from './fail';
 
 const program = new Command();
@@ -12,5 +17,10 @@ program
   .hook('preAction', (cmd) => setVerbose(Boolean(cmd.opts().verbose)));
 
 registerLocal(program);
+registerSubmit(program);
+registerTopologyCommands(program);
+registerStats(program);
+registerDaemons(program);
+registerDevCluster(program);
 
 program.parseAsync(process.argv).catch((err) => fail(err));

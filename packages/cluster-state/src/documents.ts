@@ -35,6 +35,11 @@ export interface StormBase {
   rebalance?: RebalanceRequest;
   /** The status to return to after a rebalance. */
   previousStatus?: TopologyStatus;
+  /**
+   * Epoch ms at which a pending kill or rebalance is carried out (after its wait). Stored so that a nimbus that
+   * restarts, or a standby that takes over, finishes the transition on time.
+   */
+  transitionAtMs?: number;
 }
 
 /** A contiguous range of tasks run by one executor, placed on a supervisor slot. */

@@ -12,3 +12,4 @@ export { ZkClusterState } from './zk-cluster-state';
 export { canConnect, findFreePort, fourLetterWord } from './tcp';
 export * from './zookeeper-install';
 export { ZooKeeperServer, type ZooKeeperServerOptions } from './zookeeper-server';
+export { connectFromConfig, zookeeperConnectString } from './connect-from-config';

@@ -13,3 +13,4 @@ export * from './transport';
 export * from './error-log';
 export * from './worker-runtime';
 export type { ExecutorHost } from './executor-host';
+export * from './stats-wire';

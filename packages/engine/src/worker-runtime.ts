@@ -36,6 +36,8 @@ export interface WorkerRuntimeOptions {
   host?: string;
   /** Tuples an executor processes per scheduler pass before others get a turn. @default 512 */
   batchBudget?: number;
+  /** Called at the end of every scheduler pass (the worker grants transfer credit there as queues drain). */
+  afterPass?: () => void;
   /** Called with every emit, for tests that capture output. */
   emitTap?: (component: string, stream: string, values: readonly unknown[]) => void;
 }
@@ -72,6 +74,7 @@ export class WorkerRuntime implements ExecutorHost {
   private readonly budget: number;
   private readonly ackerBudgetFactor: number;
   private readonly onError: ((e: ComponentError) => void) | undefined;
+  private readonly afterPass: (() => void) | undefined;
   private readonly hostName: string;
 
   private constructor(opts: WorkerRuntimeOptions) {
@@ -87,6 +90,7 @@ export class WorkerRuntime implements ExecutorHost {
     this.onError = opts.onError;
     this.hostName = opts.host ?? '127.0.0.1';
     this.emitTap = opts.emitTap;
+    this.afterPass = opts.afterPass;
     this.now = this.clock.monotonicMs();
     const executorSpecs = opts.executors ?? opts.layout.executors;
     this.ackerBudgetFactor = Math.max(2, 2 * executorSpecs.filter((e) => e.component !== ACKER_COMPONENT).length);
@@ -129,6 +133,11 @@ export class WorkerRuntime implements ExecutorHost {
   /** Deactivates every spout: no more nextTuple; in-flight tuples still complete. */
   deactivate(): void {
     for (const s of this.spouts) s.setActive(false);
+  }
+
+  /** True while any local executor queue is over its capacity (the transport withholds credit from producers). */
+  get queuesOverfull(): boolean {
+    return this.overfullQueues > 0;
   }
 
   get backpressured(): boolean {
@@ -189,6 +198,7 @@ export class WorkerRuntime implements ExecutorHost {
       work += s.produce(budget);
     }
     this.transport?.flush();
+    this.afterPass?.();
     if (work > 0) {
       setImmediate(this.pass);
       return;

@@ -1,3 +1,5 @@
 export * from './errors';
 export * from './resolve-entry';
 export * from './load-topology';
+export * from './build-package';
+export * from './load-bundle';

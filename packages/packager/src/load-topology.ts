@@ -79,7 +79,8 @@ export async function loadTopology(target: string, cwd = process.cwd()): Promise
   return { topology, file, dir };
 }
 
-async function pickTopology(exports: unknown): Promise<Topology | undefined> {
+/** Picks the topology out of a module's exports (default, `topology`, the module, or a function making one). */
+export async function pickTopology(exports: unknown): Promise<Topology | undefined> {
   const e = exports as Record<string, unknown> | undefined;
   for (const candidate of [e?.default, e?.topology, e]) {
     if (isTopology(candidate)) return candidate;

@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { findFreePort, ZooKeeperServer } from '@squall/cluster-state';
+import { fail } from '../fail';
+
+interface DevClusterOptions {
+  supervisors: string;
+  slots: string;
+  nimbusPort?: string;
+}
+
+/**
+ * `squall dev-cluster`: a whole cluster on this machine for trying things out: a ZooKeeper from the OS install (temp
+ * data dir), a nimbus and N supervisors as separate processes on loopback; Ctrl-C stops them all.
+ */
+export function registerDevCluster(program: Command): void {
+  program
+    .command('dev-cluster')
+    .description('start ZooKeeper, a nimbus and N supervisors on 127.0.0.1; Ctrl-C stops them all')
+    .option('-s, --supervisors <n>', 'number of supervisors', '2')
+    .option('--slots <n>', 'worker slots per supervisor', '2')
+    .option('--nimbus-port <port>', 'nimbus port (default: a free one)')
+    .action((opts: DevClusterOptions) => runDevCluster(opts).catch((err) => fail(err)));
+}
+
+async function runDevCluster(opts: DevClusterOptions): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'squall-dev-'));
+  const zk = await ZooKeeperServer.start({ dataDir: path.join(dir, 'zookeeper') });
+  const nimbusPort = opts.nimbusPort ? Number(opts.nimbusPort) : await findFreePort();
+  const base = ['-c', `storm.zookeeper.servers=["127.0.0.1"]`, '-c', `storm.zookeeper.port=${zk.port}`, '-c', `nimbus.seeds=["127.0.0.1:${nimbusPort}"]`];
+  const children: ChildProcess[] = [];
+  const bin = process.argv[1]!;
+  const start = (args: string[], name: string) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('exit', (code, signal) => {
+      if (!stopping) process.stderr.write(`squall: ${name} exited (${signal ?? `code ${code}`})\n`);
+    });
+    children.push(child);
+  };
+  let stopping = false;
+  start(['nimbus', ...base, '-c', `nimbus.port=${nimbusPort}`, '-c', `storm.local.dir=${path.join(dir, 'nimbus')}`], 'nimbus');
+  const supervisors = Number(opts.supervisors);
+  for (let i = 0; i < supervisors; i++) {
+    const ports: number[] = [];
+    for (let s = 0; s < Number(opts.slots); s++) ports.push(await findFreePort());
+    start(['supervisor', ...base, '-c', `supervisor.slots.ports=[${ports.join(',')}]`, '-c', `storm.local.dir=${path.join(dir, `supervisor-${i}`)}`], `supervisor ${i}`);
+    process.stdout.write(`supervisor ${i}: slots ${ports.join(', ')}\n`);
+  }
+  process.stdout.write(`zookeeper: ${zk.connectString}\nnimbus: 127.0.0.1:${nimbusPort}\nstate: ${dir}\n`);
+  process.stdout.write(`submit with: squall submit examples/wordcount --nimbus 127.0.0.1:${nimbusPort}\nCtrl-C stops everything.\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  stopping = true;
+  for (const c of children) c.kill('SIGTERM');
+  await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+  await zk.shutdown();
+  rmSync(dir, { recursive: true, force: true });
+  process.stdout.write('squall: dev cluster stopped\n');
+}

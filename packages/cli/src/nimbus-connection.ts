@@ -1,0 +1,58 @@
+import * as grpc from '@grpc/grpc-js';
+import { getConfig, mergeConfig, defaultConfig, SquallError, type Config } from '@squall/core';
+import { createNimbusClient, type NimbusClient } from '@squall/protocol';
+
+/** Thrown when no nimbus answers at the given address or seeds. */
+export class NimbusUnreachableError extends SquallError {
+  constructor(tried: string[], detail: string) {
+    super('NIMBUS_UNREACHABLE', `cannot reach nimbus at ${tried.join(', ')}: ${detail} (is it running? pass --nimbus host:port or set nimbus.seeds)`);
+  }
+}
+
+/** Calls a unary client method as a promise, turning gRPC errors into one-line messages. */
+export function rpc<Req, Res>(
+  method: (req: Req, metadata: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown,
+  self: unknown,
+  req: Req,
+  timeoutMs = 30000,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method.call(self, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+      if (err) reject(new SquallError(grpc.status[err.code] ?? 'RPC', err.details || err.message));
+      else resolve(res as Res);
+    });
+  });
+}
+
+/** Addresses to try: `--nimbus`, else every `nimbus.seeds` entry (with `nimbus.port` unless it has one). */
+export function nimbusCandidates(conf: Config, explicit?: string): string[] {
+  if (explicit) return [explicit.includes(':') ? explicit : `${explicit}:${getConfig<number>(conf, 'nimbus.port')}`];
+  const port = getConfig<number>(conf, 'nimbus.port');
+  return getConfig<string[]>(conf, 'nimbus.seeds').map((s) => (s.includes(':') ? s : `${s}:${port}`));
+}
+
+/**
+ * A client of the leader nimbus: asks each candidate who leads (GetLeader) and connects there; the auth token from
+ * `nimbus.auth.token` rides on every call.
+ * @throws NimbusUnreachableError naming every address tried
+ */
+export async function connectNimbus(confIn: Config, explicit?: string): Promise<NimbusClient> {
+  const conf = mergeConfig(defaultConfig(), confIn);
+  const token = typeof conf['nimbus.auth.token'] === 'string' ? (conf['nimbus.auth.token'] as string) : undefined;
+  const candidates = nimbusCandidates(conf, explicit);
+  let lastError = 'no address';
+  for (const address of candidates) {
+    const client = createNimbusClient(address, token !== undefined ? { authToken: token } : {});
+    try {
+      const leader = await rpc(client.getLeader, client, {}, 5000);
+      const leaderAddress = `${leader.host}:${leader.port}`;
+      if (leaderAddress === address) return client;
+      client.close();
+      return createNimbusClient(leaderAddress, token !== undefined ? { authToken: token } : {});
+    } catch (err) {
+      client.close();
+      lastError = (err as Error).message;
+    }
+  }
+  throw new NimbusUnreachableError(candidates, lastError);
+}

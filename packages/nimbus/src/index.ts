@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './scheduler';
+export * from './package-store';
+export * from './nimbus';

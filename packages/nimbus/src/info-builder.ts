@@ -1,0 +1,158 @@
+import { componentSummaryToProto, executorStatsToProto, summarizeComponents } from '@squall/engine';
+import { pb } from '@squall/protocol';
+import type { ComponentError, StormBase } from '@squall/cluster-state';
+import { NotFoundError } from './errors';
+import { findTopology, type NimbusContext } from './nimbus-context';
+
+const STATUS: Record<StormBase['status'], pb.TopologyStatus> = {
+  ACTIVE: pb.TopologyStatus.TOPOLOGY_STATUS_ACTIVE,
+  INACTIVE: pb.TopologyStatus.TOPOLOGY_STATUS_INACTIVE,
+  REBALANCING: pb.TopologyStatus.TOPOLOGY_STATUS_REBALANCING,
+  KILLED: pb.TopologyStatus.TOPOLOGY_STATUS_KILLED,
+};
+
+/** One line of `squall list`. */
+export async function topologySummary(ctx: NimbusContext, id: string, base: StormBase): Promise<pb.ITopologySummary> {
+  const a = await ctx.cluster.getAssignment(id);
+  const record = ctx.packages.record(id);
+  return {
+    id,
+    name: base.name,
+    status: STATUS[base.status],
+    uptimeSecs: Math.max(0, Math.floor(Date.now() / 1000) - base.launchTimeSecs),
+    numWorkers: a?.value.workers.length ?? 0,
+    numExecutors: a?.value.executors.length ?? 0,
+    numTasks: record ? record.spec.components.reduce((n, c) => n + c.numTasks, 0) : 0,
+    owner: base.owner,
+    launchTimeMs: base.launchTimeSecs * 1000,
+    packageDigest: base.packageDigest,
+  };
+}
+
+/** Every topology. */
+export async function listTopologies(ctx: NimbusContext): Promise<pb.ITopologySummary[]> {
+  const out: pb.ITopologySummary[] = [];
+  for (const id of (await ctx.cluster.listStormIds()).sort()) {
+    const s = await ctx.cluster.getStorm(id);
+    if (s) out.push(await topologySummary(ctx, id, s.value));
+  }
+  return out;
+}
+
+function errorInfo(component: string, e: ComponentError): pb.IErrorInfo {
+  return { component, error: e.message, timeMs: e.timeSecs * 1000, host: e.host, port: e.port, task: e.task };
+}
+
+/** `squall stats`: workers, per-component totals, last errors, conf. */
+export async function topologyInfo(ctx: NimbusContext, idOrName: string): Promise<pb.ITopologyInfo> {
+  const t = await findTopology(ctx, idOrName, true);
+  if (!t) throw new NotFoundError(idOrName);
+  const a = (await ctx.cluster.getAssignment(t.id))?.value;
+  const workers = a?.workers ?? [];
+  const snapshots = ctx.heartbeats.executorStats(t.id, workers);
+  const summaries = summarizeComponents(snapshots);
+  const errors = await ctx.cluster.getTopologyErrors(t.id);
+  const record = ctx.packages.record(t.id);
+  const components: pb.IComponentSummary[] = (record?.spec.components ?? []).map((c) => {
+    const s = summaries[c.id];
+    const last = (errors[c.id] ?? []).at(-1);
+    return {
+      component: c.id,
+      type: c.kind === 'spout' ? pb.ComponentType.COMPONENT_TYPE_SPOUT : pb.ComponentType.COMPONENT_TYPE_BOLT,
+      numExecutors: a?.executors.filter((e) => e.component === c.id).length ?? 0,
+      numTasks: c.numTasks,
+      ...(s ? { stats: componentSummaryToProto(c.id, s) } : {}),
+      ...(last ? { lastError: errorInfo(c.id, last) } : {}),
+    };
+  });
+  const acker = summaries.__acker;
+  if (acker) components.push({ component: '__acker', type: pb.ComponentType.COMPONENT_TYPE_SYSTEM, numExecutors: acker.executors, numTasks: acker.tasks, stats: componentSummaryToProto('__acker', acker) });
+  return {
+    summary: await topologySummary(ctx, t.id, t.storm.value),
+    workers: workers.map((w) => {
+      const h = ctx.heartbeats.slot(t.id, w.supervisorId, w.port);
+      const execs = a!.executors.filter((e) => e.supervisorId === w.supervisorId && e.port === w.port);
+      return {
+        supervisorId: w.supervisorId,
+        host: w.host,
+        port: w.port,
+        status: h?.status ?? pb.WorkerStatus.WORKER_STATUS_STARTING,
+        uptimeSecs: h?.uptimeSecs ?? 0,
+        executors: execs.map((e) => ({ taskStart: e.startTask, taskEnd: e.endTask })),
+        components: [...new Set(execs.map((e) => e.component))],
+      };
+    }),
+    components,
+    errors: Object.entries(errors)
+      .flatMap(([component, list]) => list.map((e) => errorInfo(component, e)))
+      .sort((x, y) => Number(y.timeMs) - Number(x.timeMs)),
+    confJson: JSON.stringify(record?.conf ?? {}),
+    windowSecs: 0,
+  };
+}
+
+/** Per-executor detail of one component. */
+export async function componentInfo(ctx: NimbusContext, idOrName: string, component: string): Promise<pb.IComponentInfo> {
+  const t = await findTopology(ctx, idOrName, true);
+  if (!t) throw new NotFoundError(idOrName);
+  const a = (await ctx.cluster.getAssignment(t.id))?.value;
+  const record = ctx.packages.record(t.id);
+  const spec = record?.spec.components.find((c) => c.id === component);
+  if (!spec && component !== '__acker') throw new NotFoundError(`${idOrName}/${component}`);
+  const executors = (a?.executors ?? []).filter((e) => e.component === component);
+  const summaries = [];
+  const execSummaries: pb.IExecutorSummary[] = [];
+  for (const e of executors) {
+    const w = a!.workers.find((x) => x.supervisorId === e.supervisorId && x.port === e.port);
+    const snap = ctx.heartbeats.slot(t.id, e.supervisorId, e.port)?.executors.find((s) => s.startTask === e.startTask);
+    if (snap) summaries.push(snap);
+    execSummaries.push({
+      executor: { taskStart: e.startTask, taskEnd: e.endTask },
+      host: w?.host ?? '',
+      port: e.port,
+      uptimeSecs: snap ? Math.floor(snap.uptimeMs / 1000) : 0,
+      ...(snap ? { stats: executorStatsToProto(snap).stats! } : {}),
+    });
+  }
+  const total = summarizeComponents(summaries)[component];
+  const errors = (await ctx.cluster.getErrors(t.id, component)).map((e) => errorInfo(component, e)).reverse();
+  return {
+    topologyId: t.id,
+    topologyName: t.storm.value.name,
+    component,
+    type: spec?.kind === 'spout' ? pb.ComponentType.COMPONENT_TYPE_SPOUT : spec ? pb.ComponentType.COMPONENT_TYPE_BOLT : pb.ComponentType.COMPONENT_TYPE_SYSTEM,
+    numExecutors: executors.length,
+    numTasks: spec?.numTasks ?? executors.reduce((n, e) => n + e.endTask - e.startTask + 1, 0),
+    ...(total ? { stats: componentSummaryToProto(component, total) } : {}),
+    executors: execSummaries,
+    errors,
+    windowSecs: 0,
+  };
+}
+
+/** `squall cluster`: nimbuses, supervisors, topologies. */
+export async function clusterInfo(ctx: NimbusContext): Promise<pb.IClusterInfo> {
+  const leader = await ctx.cluster.getLeader();
+  const nimbuses = (await ctx.cluster.listNimbuses()).map((n) => ({
+    host: n.host,
+    port: n.port,
+    isLeader: leader === `${n.host}:${n.port}`,
+    uptimeSecs: Math.floor((Date.now() - n.startTimeMs) / 1000),
+    version: n.softwareVersion,
+  }));
+  const supervisors: pb.ISupervisorSummary[] = [];
+  for (const id of await ctx.cluster.listSupervisorIds()) {
+    const s = await ctx.cluster.getSupervisor(id);
+    if (!s) continue;
+    const h = ctx.heartbeats.supervisors.get(id);
+    supervisors.push({
+      id,
+      host: s.value.host,
+      uptimeSecs: Math.floor((Date.now() - s.value.startTimeMs) / 1000),
+      slotsTotal: s.value.ports.length,
+      slotsUsed: h?.usedPorts.length ?? s.value.usedPorts.length,
+      version: s.value.softwareVersion,
+    });
+  }
+  return { nimbuses, supervisors, topologies: await listTopologies(ctx) };
+}

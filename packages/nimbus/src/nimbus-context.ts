@@ -1,0 +1,36 @@
+import type { Config, Logger } from '@squall/core';
+import type { ClusterState, LeaderCandidate, StormBase, Versioned } from '@squall/cluster-state';
+import type { HeartbeatTracker } from './heartbeat-tracker';
+import type { PackageStore } from './package-store';
+
+/** What nimbus's parts share: configuration, the cluster state, the package store and live views. */
+export interface NimbusContext {
+  readonly conf: Config;
+  readonly log: Logger;
+  readonly cluster: ClusterState;
+  readonly packages: PackageStore;
+  readonly heartbeats: HeartbeatTracker;
+  /** "host:port" of this nimbus. */
+  readonly address: string;
+  readonly startedMs: number;
+  readonly leader: LeaderCandidate;
+  /** Runs the reconciler soon (after a change); resolves when that run finished. */
+  reconcileSoon(): Promise<void>;
+}
+
+/** Seconds config value as ms. */
+export function secsMs(conf: Config, key: string, fallback: number): number {
+  const v = conf[key];
+  return (typeof v === 'number' ? v : fallback) * 1000;
+}
+
+/** The running (not killed) topology named `nameOrId` (or with that id), with its id. */
+export async function findTopology(ctx: NimbusContext, nameOrId: string, includeKilled = false): Promise<{ id: string; storm: Versioned<StormBase> } | undefined> {
+  const direct = await ctx.cluster.getStorm(nameOrId).catch(() => null);
+  if (direct && (includeKilled || direct.value.status !== 'KILLED')) return { id: nameOrId, storm: direct };
+  for (const id of await ctx.cluster.listStormIds()) {
+    const s = await ctx.cluster.getStorm(id);
+    if (s && s.value.name === nameOrId && (includeKilled || s.value.status !== 'KILLED')) return { id, storm: s };
+  }
+  return undefined;
+}

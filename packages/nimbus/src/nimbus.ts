@@ -1,0 +1,137 @@
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { defaultConfig, getConfig, mergeConfig, validateConfig, type Config, type Logger } from '@squall/core';
+import { connectFromConfig, type ClusterState, type LeaderCandidate, type Subscription } from '@squall/cluster-state';
+import { NimbusService, serverOptions } from '@squall/protocol';
+import { HeartbeatTracker } from './heartbeat-tracker';
+import { createNimbusHandlers } from './nimbus-service';
+import type { NimbusContext } from './nimbus-context';
+import { PackageStore } from './package-store';
+import { reconcile } from './reconciler';
+
+
+/** Squall's version, reported in ZooKeeper registrations. */
+export const SQUALL_VERSION = '0.1.0';
+
+/** Options of {@link Nimbus.create}. */
+export interface NimbusOptions {
+  /** Daemon configuration (squall.yaml, env, -c); defaults filled in. */
+  conf: Config;
+  logger: Logger;
+}
+
+/**
+ * The nimbus daemon: serves the Nimbus gRPC API, stores packages, and (while leader) runs the control loop that
+ * schedules topologies onto supervisor slots, finishes kills and rebalances, and moves work off dead supervisors.
+ */
+export class Nimbus {
+  private timer: NodeJS.Timeout | undefined;
+  private transitionTimer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private readonly subscriptions: Subscription[] = [];
+
+  private constructor(
+    readonly ctx: NimbusContext,
+    private readonly server: grpc.Server,
+    private readonly cluster: ClusterState,
+  ) {}
+
+  /** "host:port" nimbus serves on. */
+  get address(): string {
+    return this.ctx.address;
+  }
+
+  /**
+   * Connects to ZooKeeper (waiting for it with backoff), binds the gRPC port, registers, and joins leader election.
+   * @throws when the port cannot be bound
+   */
+  static async create(options: NimbusOptions): Promise<Nimbus> {
+    const conf = mergeConfig(defaultConfig(), options.conf);
+    validateConfig(conf, 'nimbus configuration');
+    const log = options.logger;
+    const host = getConfig<string>(conf, 'nimbus.host');
+    const server = new grpc.Server(serverOptions(getConfig<number>(conf, 'nimbus.package.max.bytes') + 1024 * 1024));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${getConfig<number>(conf, 'nimbus.port')}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    const address = `${host}:${port}`;
+    const cluster = await connectFromConfig(conf, log);
+    await cluster.registerNimbus({ host, port, startTimeMs: Date.now(), softwareVersion: SQUALL_VERSION });
+    const leader: LeaderCandidate = await cluster.joinLeaderElection(address);
+    // The context is built before the Nimbus that serves it; calls made through it resolve the instance late.
+    const late: { nimbus?: Nimbus } = {};
+    const ctx: NimbusContext = {
+      conf,
+      log,
+      cluster,
+      packages: new PackageStore(path.resolve(getConfig<string>(conf, 'storm.local.dir'), 'nimbus', String(port), 'packages')),
+      heartbeats: new HeartbeatTracker(),
+      address,
+      startedMs: Date.now(),
+      leader,
+      reconcileSoon: () => late.nimbus?.reconcileSoon() ?? Promise.resolve(),
+    };
+    server.addService(NimbusService as unknown as grpc.ServiceDefinition, createNimbusHandlers(ctx) as unknown as grpc.UntypedServiceImplementation);
+    const nimbus = new Nimbus(ctx, server, cluster);
+    late.nimbus = nimbus;
+    nimbus.startLoops();
+    leader.on('elected', () => {
+      log.info(`nimbus ${address} is now the leader`);
+      void nimbus.reconcileSoon();
+    });
+    leader.on('deposed', (reason: string) => log.warn(`nimbus ${address} lost leadership: ${reason}`));
+    log.info({ address, leader: leader.isLeader() }, `nimbus listening on ${address}${leader.isLeader() ? ' (leader)' : ' (standby)'}`);
+    return nimbus;
+  }
+
+  private startLoops(): void {
+    const every = getConfig<number>(this.ctx.conf, 'nimbus.monitor.freq.secs') * 1000;
+    this.timer = setInterval(() => void this.reconcileSoon(), every);
+    this.subscriptions.push(this.cluster.watchSupervisors(() => void this.reconcileSoon()));
+    this.subscriptions.push(
+      this.cluster.watchStorms((storms) => {
+        // Wake up exactly when the next kill or rebalance wait ends.
+        const next = Math.min(...[...storms.values()].map((s) => s.value.transitionAtMs ?? Infinity));
+        if (this.transitionTimer) clearTimeout(this.transitionTimer);
+        if (next !== Infinity) this.transitionTimer = setTimeout(() => void this.reconcileSoon(), Math.max(0, next - Date.now()) + 10);
+      }),
+    );
+  }
+
+  /** Runs the reconciler now, or right after the run in progress. */
+  reconcileSoon(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          await reconcile(this.ctx);
+        } catch (err) {
+          this.ctx.log.error({ err }, `reconcile failed: ${(err as Error).message}`);
+        }
+      } while (this.again && !this.stopped);
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** Stops serving, leaves the election and disconnects. */
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.transitionTimer) clearTimeout(this.transitionTimer);
+    for (const s of this.subscriptions) s.close();
+    await this.running;
+    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    await this.ctx.leader.withdraw().catch(() => undefined);
+    await this.cluster.shutdown();
+  }
+}

@@ -1,0 +1,104 @@
+import { computeLayout, type ExecutorSpec } from '@squall/api';
+import { VersionConflictError, type Assignment, type StormBase } from '@squall/cluster-state';
+import { assignmentsEqual } from './assignment-equal';
+import { toAssignment, workersOf } from './assignment-builder';
+import { secsMs, type NimbusContext } from './nimbus-context';
+import { scheduleEven } from './scheduler';
+
+/**
+ * One pass of nimbus's control loop (leader only): finishes kills and rebalances whose wait is over, and keeps every
+ * live topology assigned: new topologies scheduled, work of dead supervisors or long-dead workers moved to live slots.
+ * Idempotent; every write is compare-and-set, so a pass racing another nimbus loses cleanly and the next pass retries.
+ */
+export async function reconcile(ctx: NimbusContext): Promise<void> {
+  if (!ctx.leader.isLeader()) return;
+  const now = Date.now();
+  const supervisorTimeout = secsMs(ctx.conf, 'nimbus.supervisor.timeout.secs', 60);
+  const taskTimeout = secsMs(ctx.conf, 'nimbus.task.timeout.secs', 30);
+  const supervisorIds = await ctx.cluster.listSupervisorIds();
+  const supervisors = [];
+  for (const id of supervisorIds) {
+    const s = await ctx.cluster.getSupervisor(id);
+    if (s && ctx.heartbeats.supervisorAlive(id, now, supervisorTimeout)) supervisors.push({ id, host: s.value.host, ports: s.value.ports });
+  }
+  for (const id of ctx.heartbeats.supervisors.keys()) if (!supervisorIds.includes(id)) ctx.heartbeats.forget(id);
+
+  const occupied = new Set<string>();
+  const ids = (await ctx.cluster.listStormIds()).sort();
+  const assignments = new Map<string, Assignment>();
+  for (const id of ids) {
+    const a = await ctx.cluster.getAssignment(id);
+    if (a) assignments.set(id, a.value);
+  }
+  // Slots of topologies that keep their assignment are taken before anything is (re)scheduled.
+  for (const a of assignments.values()) for (const w of a.workers) occupied.add(`${w.supervisorId}:${w.port}`);
+
+  for (const id of ids) {
+    const storm = await ctx.cluster.getStorm(id);
+    if (!storm) continue;
+    const base = storm.value;
+    try {
+      if (base.status === 'KILLED') {
+        if ((base.transitionAtMs ?? 0) <= now) await finishKill(ctx, id);
+        continue;
+      }
+      let current = assignments.get(id);
+      let target = base;
+      let previous = current;
+      if (base.status === 'REBALANCING' && (base.transitionAtMs ?? 0) <= now) {
+        target = finishRebalance(base);
+        previous = undefined;
+      } else if (base.status === 'REBALANCING') continue;
+      for (const w of current?.workers ?? []) occupied.delete(`${w.supervisorId}:${w.port}`);
+      const record = ctx.packages.record(id);
+      if (!record) {
+        ctx.log.error({ topology: id }, `no package stored for ${id}: cannot schedule it`);
+        continue;
+      }
+      const executors: ExecutorSpec[] = computeLayout(record.spec, record.conf, target.componentExecutors).executors;
+      const dead = current ? ctx.heartbeats.deadSlots(id, current.workers, now, taskTimeout) : new Set<string>();
+      const result = scheduleEven({ executors, numWorkers: target.numWorkers, supervisors, occupied, previous: workersOf(previous), deadSlots: dead });
+      if (!result.ok) {
+        ctx.log.warn({ topology: id }, `cannot schedule ${id}: ${result.reason}`);
+        for (const w of current?.workers ?? []) occupied.add(`${w.supervisorId}:${w.port}`);
+        continue;
+      }
+      const next = toAssignment(result.workers, current, Math.floor(now / 1000));
+      for (const w of next.workers) occupied.add(`${w.supervisorId}:${w.port}`);
+      if (!current || !assignmentsEqual(current, next)) {
+        if (dead.size > 0) ctx.log.warn({ topology: id, dead: [...dead] }, `reassigning ${id}: workers down longer than ${taskTimeout / 1000}s on ${[...dead].join(', ')}`);
+        await ctx.cluster.putAssignment(id, next, current ? 'any' : 'any');
+        current = next;
+        ctx.log.info({ topology: id, workers: next.workers.map((w) => `${w.host}:${w.port}`) }, `assigned ${id} to ${next.workers.length} worker(s)`);
+      }
+      if (target !== base) {
+        await ctx.cluster.putStorm(id, target, storm.version);
+        ctx.log.info({ topology: id }, `rebalanced ${id}: ${target.numWorkers} worker(s), status ${target.status}`);
+      }
+    } catch (err) {
+      if (err instanceof VersionConflictError) continue;
+      ctx.log.error({ topology: id, err }, `reconcile of ${id} failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+function finishRebalance(base: StormBase): StormBase {
+  const r = base.rebalance ?? { waitSecs: 0 };
+  const next: StormBase = {
+    ...base,
+    status: base.previousStatus ?? 'ACTIVE',
+    numWorkers: r.numWorkers ?? base.numWorkers,
+    componentExecutors: { ...base.componentExecutors, ...(r.componentExecutors ?? {}) },
+  };
+  delete next.rebalance;
+  delete next.previousStatus;
+  delete next.transitionAtMs;
+  return next;
+}
+
+async function finishKill(ctx: NimbusContext, id: string): Promise<void> {
+  await ctx.cluster.removeTopology(id);
+  await ctx.cluster.removeBlob(id).catch(() => undefined);
+  ctx.packages.remove(id);
+  ctx.log.info({ topology: id }, `killed ${id}: workers stopped and package removed`);
+}

@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build, type Message } from 'esbuild';
+import { create as createTar } from 'tar';
+import type { TopologySpec } from '@squall/api';
+import { TopologyLoadError } from './errors';
+import { loadTopology, RUNTIME_PACKAGES } from './load-topology';
+
+/** Name of the bundled module inside a package. */
+export const PACKAGE_ENTRY = 'topology.js';
+/** Name of the resources directory inside a package (shell components run there). */
+export const PACKAGE_RESOURCES = 'resources';
+
+/** A built package, ready to upload. */
+export interface TopologyPackage {
+  /** The gzipped tar. */
+  bytes: Buffer;
+  /** sha256 of `bytes`, hex. */
+  digest: string;
+  /** The topology's spec (name and conf as declared; submit may override both). */
+  spec: TopologySpec;
+  /** Files in the package, for display. */
+  files: string[];
+}
+
+/**
+ * Builds a submit package from a topology module: `topology.js` (the module bundled with esbuild, every dependency
+ * included except the Squall runtime packages, which workers provide), `spec.json`, and `resources/` (the module's
+ * `resources/` directory, or for a YAML topology its whole directory), as a tar.gz with its sha256.
+ * @throws TopologyLoadError when the module cannot be loaded or bundled
+ */
+export async function buildPackage(target: string, cwd = process.cwd()): Promise<TopologyPackage> {
+  const loaded = await loadTopology(target, cwd);
+  const staging = mkdtempSync(path.join(tmpdir(), 'squall-package-'));
+  try {
+    const files: string[] = ['spec.json'];
+    const isScript = /\.(ts|js|mts|cts|mjs|cjs)$/.test(loaded.file);
+    if (isScript) {
+      try {
+        await build({
+          entryPoints: [loaded.file],
+          bundle: true,
+          platform: 'node',
+          format: 'cjs',
+          target: 'node20',
+          external: RUNTIME_PACKAGES,
+          outfile: path.join(staging, PACKAGE_ENTRY),
+          sourcemap: 'inline',
+          logLevel: 'silent',
+        });
+      } catch (err) {
+        const errors = (err as { errors?: Message[] }).errors ?? [];
+        throw new TopologyLoadError(target, `cannot be bundled: ${errors.map((m) => m.text).join('; ') || String(err)}`, { cause: err });
+      }
+      files.push(PACKAGE_ENTRY);
+    }
+    const resources = isScript ? path.join(loaded.dir, PACKAGE_RESOURCES) : loaded.dir;
+    if (existsSync(resources)) {
+      cpSync(resources, path.join(staging, PACKAGE_RESOURCES), {
+        recursive: true,
+        filter: (src) => !/(^|[/\\])(node_modules|\.git|__pycache__)([/\\]|$)/.test(path.relative(resources, src)),
+      });
+      files.push(`${PACKAGE_RESOURCES}/`);
+    }
+    writeFileSync(path.join(staging, 'spec.json'), JSON.stringify(loaded.topology.spec, null, 2));
+    const tarFile = path.join(staging, '..', `${path.basename(staging)}.tgz`);
+    await createTar({ gzip: true, file: tarFile, cwd: staging, portable: true, noMtime: true }, ['.']);
+    const bytes = readFileSync(tarFile);
+    rmSync(tarFile, { force: true });
+    return { bytes, digest: sha256(bytes), spec: loaded.topology.spec, files };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** sha256 of bytes, hex. */
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

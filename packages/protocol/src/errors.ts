@@ -1,0 +1,82 @@
+/**
+ * Base class of the errors this package raises on purpose. `code` is stable and machine-readable, matching the
+ * `SquallError` convention of @squall/core (which this package cannot depend on: it sits below it).
+ */
+export class ProtocolError extends Error {
+  /** A short stable identifier of the failure kind, e.g. `WIRE_FORMAT`. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * Thrown when bytes given to `decodeBatch` are not a valid tuple batch: truncated, corrupt, of another codec version,
+ * or claiming more data than they hold. The batch should be dropped and the connection treated as broken; tracked
+ * tuples in it are replayed by their spouts.
+ */
+export class WireFormatError extends ProtocolError {
+  /** Byte offset in the batch where decoding failed. */
+  readonly offset: number;
+  /** What was wrong at `offset`, without the offset. */
+  readonly problem: string;
+  constructor(offset: number, problem: string) {
+    super('WIRE_FORMAT', `invalid tuple batch at byte ${offset}: ${problem}`);
+    this.offset = offset;
+    this.problem = problem;
+  }
+}
+
+/**
+ * Thrown when a tuple's encoding exceeds `topology.max.tuple.bytes`. The batch being built is unaffected: the tuple is
+ * not added. Emit smaller values, or raise the limit for the topology.
+ */
+export class TupleTooLargeError extends ProtocolError {
+  /** Stream the tuple was emitted on. */
+  readonly stream: string;
+  /**
+   * Encoded size in bytes. When encoding stopped early at a single huge value this is a lower bound.
+   */
+  readonly size: number;
+  /** The limit in force. */
+  readonly limit: number;
+  /** `sizeIsLowerBound` when encoding stopped before the end of the tuple. */
+  constructor(stream: string, size: number, limit: number, sizeIsLowerBound = false) {
+    super(
+      'TUPLE_TOO_LARGE',
+      `tuple on stream "${stream}" encodes to ${sizeIsLowerBound ? 'at least ' : ''}${size} bytes, over topology.max.tuple.bytes = ${limit}`,
+    );
+    this.stream = stream;
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/**
+ * Thrown when a tuple cannot be encoded: a value of a type the wire format does not carry (function, symbol, Map,
+ * class instance, typed array other than Uint8Array, ...), values nested too deeply (or cyclic), or malformed tuple
+ * fields (task ids and anchors must be int32). The tuple is not added to the batch.
+ */
+export class UnsupportedValueError extends ProtocolError {
+  /** Stream the tuple was emitted on. */
+  readonly stream: string;
+  /** Where in the tuple, e.g. `values[1].user.tags[0]` or `anchors[3]`. */
+  readonly path: string;
+  constructor(stream: string, path: string, problem: string) {
+    super('UNSUPPORTED_TUPLE_VALUE', `cannot encode tuple on stream "${stream}": ${path} ${problem}`);
+    this.stream = stream;
+    this.path = path;
+  }
+}
+
+/**
+ * Thrown when a Transfer producer sends a batch with no credit left, breaking the flow-control contract. The consumer
+ * should end the stream: the producer is buggy or hostile.
+ */
+export class FlowControlError extends ProtocolError {
+  constructor(message: string) {
+    super('FLOW_CONTROL', message);
+  }
+}

@@ -1,0 +1,80 @@
+import * as grpc from '@grpc/grpc-js';
+import { bearerMetadata } from './auth-metadata';
+
+/**
+ * Largest gRPC message Squall's clients and servers accept (grpc-js's default is 4 MiB). It must exceed the largest
+ * tuple batch: a single tuple may be up to `topology.max.tuple.bytes` (8 MiB by default).
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/** Chunk size for package upload and download streams: large enough to amortise per-message cost, small enough to report progress. */
+export const DEFAULT_PACKAGE_CHUNK_BYTES = 256 * 1024;
+
+/** How a Squall gRPC client connects. */
+export interface ClientOptions {
+  /**
+   * Sent as `authorization: Bearer <token>` on every call of the client (nimbus's `nimbus.auth.token`).
+   * @default undefined: no authorization metadata
+   */
+  authToken?: string;
+  /**
+   * Transport security, e.g. `grpc.credentials.createSsl(...)`.
+   * @default grpc.credentials.createInsecure()
+   */
+  credentials?: grpc.ChannelCredentials;
+  /**
+   * Largest message sent or received.
+   * @default DEFAULT_MAX_MESSAGE_BYTES
+   */
+  maxMessageBytes?: number;
+  /**
+   * Further grpc-js channel options (keepalive, `grpc.service_config`, ...); they override the ones derived above.
+   * @default {}
+   */
+  channelOptions?: grpc.ClientOptions;
+}
+
+/** {@link ClientOptions} with defaults filled in, in the shape grpc-js client constructors take. */
+export interface ResolvedClientOptions {
+  credentials: grpc.ChannelCredentials;
+  channelOptions: grpc.ClientOptions;
+}
+
+/** Fills the defaults of {@link ClientOptions}; the auth token becomes an interceptor so streaming calls carry it too. */
+export function resolveClientOptions(options: ClientOptions = {}): ResolvedClientOptions {
+  const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const interceptors: grpc.Interceptor[] = [...(options.channelOptions?.interceptors ?? [])];
+  const token = options.authToken;
+  if (token !== undefined) interceptors.unshift(authInterceptor(token));
+  return {
+    credentials: options.credentials ?? grpc.credentials.createInsecure(),
+    channelOptions: {
+      'grpc.max_receive_message_length': maxBytes,
+      'grpc.max_send_message_length': maxBytes,
+      ...options.channelOptions,
+      interceptors,
+    },
+  };
+}
+
+/**
+ * grpc-js server options accepting messages up to `maxMessageBytes`; pass to `new grpc.Server(...)`.
+ * @default maxMessageBytes DEFAULT_MAX_MESSAGE_BYTES
+ */
+export function serverOptions(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES, extra: grpc.ServerOptions = {}): grpc.ServerOptions {
+  return {
+    'grpc.max_receive_message_length': maxMessageBytes,
+    'grpc.max_send_message_length': maxMessageBytes,
+    ...extra,
+  };
+}
+
+// Call credentials would need TLS; an interceptor works on insecure local clusters as well.
+function authInterceptor(token: string): grpc.Interceptor {
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        next(bearerMetadata(token, metadata), listener);
+      },
+    });
+}

@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './slot-state';
+export * from './package-cache';
+export * from './supervisor';

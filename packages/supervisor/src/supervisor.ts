@@ -1,0 +1,356 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { defaultConfig, getConfig, mergeConfig, validateConfig, type Config, type Logger } from '@squall/core';
+import { connectFromConfig, type Assignment, type ClusterState, type StormBase, type Subscription, type Versioned } from '@squall/cluster-state';
+import { createNimbusClient, pb, serverOptions, SupervisorService, type NimbusClient } from '@squall/protocol';
+import { EXIT_PORT_IN_USE, type WorkerLaunch } from '@squall/worker';
+import { PackageCache } from './package-cache';
+import { slotPid, stepSlot, type SlotAction, type SlotAssignment, type SlotState, type SlotTimeouts } from './slot-state';
+import { createSupervisorHandlers } from './supervisor-service';
+import { describeExit, spawnWorker, type WorkerProcess } from './worker-process';
+
+/** Squall's version, reported in the supervisor's registration. */
+export const SQUALL_VERSION = '0.1.0';
+
+/** Options of {@link Supervisor.create}. */
+export interface SupervisorOptions {
+  conf: Config;
+  logger: Logger;
+}
+
+/** Everything the supervisor tracks about one slot. */
+interface Slot {
+  port: number;
+  state: SlotState;
+  restarts: number;
+  proc?: WorkerProcess;
+  lastHeartbeat?: number;
+  stats: pb.IExecutorStats[];
+  errors: pb.IErrorInfo[];
+  downloadRetryAt: number;
+  downloadFailures: number;
+}
+
+/**
+ * The supervisor daemon: registers its slots in ZooKeeper, watches assignments, downloads and verifies packages, and
+ * runs one worker process per assigned slot through each slot's state machine (restarting dead or silent workers with
+ * backoff, killing those whose assignment went away); it heartbeats its workers' state and stats to nimbus.
+ */
+export class Supervisor {
+  private readonly slots = new Map<number, Slot>();
+  private assignments: ReadonlyMap<string, Versioned<Assignment>> = new Map();
+  private storms: ReadonlyMap<string, Versioned<StormBase>> = new Map();
+  private readonly subscriptions: Subscription[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private stepping = false;
+  private stopped = false;
+  private nimbus: { address: string; client: NimbusClient } | undefined;
+  private readonly timeouts: SlotTimeouts;
+  private readonly startedMs = Date.now();
+
+  private constructor(
+    readonly id: string,
+    readonly host: string,
+    readonly address: string,
+    conf: Config,
+    private readonly log: Logger,
+    private readonly cluster: ClusterState,
+    private readonly server: grpc.Server,
+    private readonly cache: PackageCache,
+    private readonly workDir: string,
+  ) {
+    this.timeouts = {
+      startMs: getConfig<number>(conf, 'supervisor.worker.start.timeout.secs') * 1000,
+      heartbeatMs: getConfig<number>(conf, 'supervisor.worker.timeout.secs') * 1000,
+      shutdownMs: getConfig<number>(conf, 'supervisor.worker.shutdown.sleep.secs') * 1000,
+    };
+    for (const port of getConfig<number[]>(conf, 'supervisor.slots.ports'))
+      this.slots.set(port, { port, state: { kind: 'EMPTY' }, restarts: 0, stats: [], errors: [], downloadRetryAt: 0, downloadFailures: 0 });
+  }
+
+  /** Starts the supervisor: binds its service port, connects to ZooKeeper (waiting with backoff), registers, watches. */
+  static async create(options: SupervisorOptions): Promise<Supervisor> {
+    const conf = mergeConfig(defaultConfig(), options.conf);
+    validateConfig(conf, 'supervisor configuration');
+    const localDir = path.resolve(getConfig<string>(conf, 'storm.local.dir'), 'supervisor');
+    mkdirSync(localDir, { recursive: true });
+    const idFile = path.join(localDir, 'id');
+    // A stable id across restarts on the same local dir, so nimbus sees the same supervisor come back.
+    const id = existsSync(idFile) ? readFileSync(idFile, 'utf8').trim() : `supervisor-${randomBytes(4).toString('hex')}`;
+    writeFileSync(idFile, id);
+    const host = getConfig<string>(conf, 'supervisor.host');
+    const log = options.logger;
+    // The service is bound before the Supervisor exists; it resolves the instance late.
+    const late: { sup?: Supervisor } = {};
+    const server = new grpc.Server(serverOptions());
+    server.addService(
+      SupervisorService as unknown as grpc.ServiceDefinition,
+      createSupervisorHandlers({ onWorkerHeartbeat: (r) => late.sup?.onWorkerHeartbeat(r) ?? { active: false }, logFile: (t, p) => late.sup?.logFileOf(t, p) }) as unknown as grpc.UntypedServiceImplementation,
+    );
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${getConfig<number>(conf, 'supervisor.port')}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    const cluster = await connectFromConfig(conf, log);
+    const sup = new Supervisor(id, host, `${host}:${port}`, conf, log, cluster, server, new PackageCache(path.join(localDir, 'packages'), log), path.join(localDir, 'workers'));
+    late.sup = sup;
+    await sup.register();
+    sup.subscriptions.push(
+      cluster.watchAssignments((a) => {
+        sup.assignments = a;
+        sup.step();
+      }),
+      cluster.watchStorms((s) => {
+        sup.storms = s;
+        sup.step();
+      }),
+    );
+    sup.timers.push(setInterval(() => sup.step(), 1000));
+    sup.timers.push(setInterval(() => sup.heartbeatToNimbus(), getConfig<number>(conf, 'supervisor.heartbeat.frequency.secs') * 1000));
+    log.info({ id, slots: [...sup.slots.keys()], address: sup.address }, `supervisor ${id} on ${host} with slots ${[...sup.slots.keys()].join(', ')}`);
+    return sup;
+  }
+
+  private usedPorts(): number[] {
+    return [...this.slots.values()].filter((s) => s.state.kind !== 'EMPTY').map((s) => s.port);
+  }
+
+  private async register(): Promise<void> {
+    await this.cluster.registerSupervisor({ id: this.id, host: this.host, ports: [...this.slots.keys()], usedPorts: this.usedPorts(), startTimeMs: this.startedMs, softwareVersion: SQUALL_VERSION });
+  }
+
+  /** What the assignments say slot `port` should run. */
+  private desired(port: number): { slot: SlotAssignment; assignment: Versioned<Assignment> } | null {
+    for (const [topologyId, a] of this.assignments) {
+      const execs = a.value.executors.filter((e) => e.supervisorId === this.id && e.port === port);
+      if (execs.length === 0) continue;
+      const storm = this.storms.get(topologyId);
+      if (!storm) continue;
+      const executorsKey = execs.map((e) => `${e.component}[${e.startTask}-${e.endTask}]`).sort().join(',');
+      return { slot: { topologyId, executorsKey, packageDigest: storm.value.packageDigest }, assignment: a };
+    }
+    return null;
+  }
+
+  /** Steps every slot's state machine and performs the actions. Re-entrant calls coalesce. */
+  step(): void {
+    if (this.stopping || this.stepping) return;
+    this.stepping = true;
+    try {
+      for (const slot of this.slots.values()) this.stepOne(slot);
+    } finally {
+      this.stepping = false;
+    }
+  }
+
+  private stepOne(slot: Slot, spawnedPid?: number): void {
+    const want = this.desired(slot.port);
+    const desired = want?.slot ?? null;
+    const pkg = desired ? this.cache.get(desired.topologyId, desired.packageDigest) : undefined;
+    const proc = slot.proc;
+    const result = stepSlot(
+      slot.state,
+      {
+        now: Date.now(),
+        desired,
+        packageReady: pkg !== undefined,
+        processAlive: proc !== undefined && proc.exit === undefined,
+        ...(proc?.exit ? { exitDescription: this.exitReason(proc) } : {}),
+        ...(slot.lastHeartbeat !== undefined ? { lastHeartbeat: slot.lastHeartbeat } : {}),
+        ...(spawnedPid !== undefined ? { spawnedPid } : {}),
+        restarts: slot.restarts,
+      },
+      this.timeouts,
+    );
+    const before = slot.state.kind;
+    slot.state = result.state;
+    if (before !== slot.state.kind) this.log.debug({ port: slot.port, from: before, to: slot.state.kind }, 'slot state');
+    for (const action of result.actions) this.perform(slot, action, want?.assignment);
+    if (slot.state.kind === 'EMPTY' && slot.proc?.exit) slot.proc = undefined;
+  }
+
+  private exitReason(p: WorkerProcess): string {
+    const e = describeExit(p.exit);
+    return p.exit?.code === EXIT_PORT_IN_USE ? `${e}: port is in use by another process` : (e ?? 'unknown');
+  }
+
+  private perform(slot: Slot, action: SlotAction, assignment: Versioned<Assignment> | undefined): void {
+    switch (action.kind) {
+      case 'download':
+        this.download(slot, action.assignment);
+        return;
+      case 'start': {
+        if (!assignment) return;
+        const pkg = this.cache.get(action.assignment.topologyId, action.assignment.packageDigest);
+        if (!pkg) return;
+        const launch: WorkerLaunch = {
+          topologyId: action.assignment.topologyId,
+          supervisorId: this.id,
+          host: this.host,
+          port: slot.port,
+          supervisorAddress: this.address,
+          packageDir: pkg.dir,
+          topology: { spec: pkg.topology.spec, conf: pkg.topology.conf, secret: pkg.topology.secret },
+          assignment: assignment.value,
+          assignmentVersion: String(assignment.version),
+        };
+        slot.lastHeartbeat = undefined;
+        slot.stats = [];
+        slot.proc = spawnWorker(path.join(this.workDir, `${action.assignment.topologyId}-${slot.port}`), launch, () => this.step());
+        this.log.info({ topology: launch.topologyId, port: slot.port, pid: slot.proc.pid }, `started worker for ${launch.topologyId} on port ${slot.port} (pid ${slot.proc.pid})`);
+        this.stepOne(slot, slot.proc.pid);
+        void this.register().catch(() => undefined);
+        return;
+      }
+      case 'signal':
+        try {
+          process.kill(action.pid, action.signal);
+        } catch {
+          /* already gone */
+        }
+        return;
+      case 'report': {
+        const topologyId = 'assignment' in slot.state ? slot.state.assignment.topologyId : '';
+        this.log[action.level]({ port: slot.port, topology: topologyId }, action.message);
+        if (action.level === 'error' && topologyId)
+          slot.errors.push({ component: '__worker', error: `${this.host}:${slot.port}: ${action.message}`, timeMs: Date.now(), host: this.host, port: slot.port, task: -1 });
+        return;
+      }
+      case 'restarts':
+        slot.restarts = action.count;
+        return;
+    }
+  }
+
+  private download(slot: Slot, want: SlotAssignment): void {
+    if (Date.now() < slot.downloadRetryAt) {
+      setTimeout(() => this.step(), slot.downloadRetryAt - Date.now() + 5);
+      return;
+    }
+    void this.nimbusClient()
+      .then((client) => this.cache.fetch(client, want.topologyId, want.packageDigest))
+      .then(
+        () => {
+          slot.downloadFailures = 0;
+          this.step();
+        },
+        (err: unknown) => {
+          slot.downloadFailures++;
+          const delay = Math.min(30000, 500 * 2 ** slot.downloadFailures);
+          slot.downloadRetryAt = Date.now() + delay;
+          this.log.error({ topology: want.topologyId, err }, `package download of ${want.topologyId} failed: ${(err as Error).message}; retrying in ${delay} ms`);
+          // Re-enter WAITING so the next step issues the download again.
+          slot.state = { kind: 'EMPTY' };
+          setTimeout(() => this.step(), delay + 5);
+        },
+      );
+  }
+
+  private async nimbusClient(): Promise<NimbusClient> {
+    const leader = await this.cluster.getLeader();
+    if (!leader) throw new Error('no nimbus leader registered in ZooKeeper');
+    if (this.nimbus?.address !== leader) {
+      this.nimbus?.client.close();
+      this.nimbus = { address: leader, client: createNimbusClient(leader) };
+    }
+    return this.nimbus.client;
+  }
+
+  /** Handles a worker's heartbeat: records it and answers with its topology's status and assignment. */
+  onWorkerHeartbeat(req: pb.WorkerHeartbeatRequest): pb.IWorkerHeartbeatResponse {
+    const slot = this.slots.get(req.port);
+    const want = this.desired(req.port);
+    if (!slot || !want || want.slot.topologyId !== req.topologyId) return { active: false, status: 'KILLED' };
+    slot.lastHeartbeat = Date.now();
+    slot.stats = req.executors;
+    slot.errors.push(...req.errors);
+    if (slot.state.kind === 'STARTING') this.stepOne(slot);
+    const status = this.storms.get(req.topologyId)?.value.status ?? 'KILLED';
+    const version = String(want.assignment.version);
+    return {
+      active: status === 'ACTIVE',
+      status,
+      assignmentVersion: version,
+      ...(req.assignmentVersion !== version ? { assignmentJson: JSON.stringify(want.assignment.value) } : {}),
+    };
+  }
+
+  /** Log file of a worker slot. */
+  logFileOf(topologyId: string, port: number): string | undefined {
+    return path.join(this.workDir, `${topologyId}-${port}`, 'worker.log');
+  }
+
+  private heartbeatToNimbus(): void {
+    const workers: pb.IWorkerState[] = [];
+    for (const slot of this.slots.values()) {
+      if (!('assignment' in slot.state)) continue;
+      const status =
+        slot.state.kind === 'RUNNING'
+          ? pb.WorkerStatus.WORKER_STATUS_RUNNING
+          : slot.state.kind === 'KILLING'
+            ? pb.WorkerStatus.WORKER_STATUS_KILLING
+            : slot.state.kind === 'BACKOFF'
+              ? pb.WorkerStatus.WORKER_STATUS_DEAD
+              : pb.WorkerStatus.WORKER_STATUS_STARTING;
+      workers.push({
+        topologyId: slot.state.assignment.topologyId,
+        port: slot.port,
+        status,
+        pid: slotPid(slot.state) ?? 0,
+        uptimeSecs: slot.proc ? Math.floor((Date.now() - slot.proc.startedMs) / 1000) : 0,
+        lastHeartbeatMs: slot.lastHeartbeat ?? 0,
+        executors: slot.stats,
+        errors: slot.errors.splice(0),
+      });
+    }
+    const request: pb.ISupervisorHeartbeatRequest = {
+      supervisorId: this.id,
+      host: this.host,
+      ports: [...this.slots.keys()],
+      usedPorts: this.usedPorts(),
+      uptimeSecs: Math.floor((Date.now() - this.startedMs) / 1000),
+      version: SQUALL_VERSION,
+      workers,
+    };
+    void this.nimbusClient()
+      .then((client) => new Promise<void>((resolve, reject) => client.supervisorHeartbeat(request, (err) => (err ? reject(err) : resolve()))))
+      .catch((err: unknown) => {
+        // Keep the errors for the next attempt.
+        for (const w of workers) if (w.errors?.length) this.slots.get(Number(w.port))?.errors.unshift(...w.errors);
+        this.log.warn({ err }, `heartbeat to nimbus failed: ${(err as Error).message}`);
+      });
+  }
+
+  private stopping = false;
+
+  /** Stops every worker (SIGTERM, SIGKILL after the shutdown sleep), unregisters and disconnects. */
+  async shutdown(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const s of this.subscriptions) s.close();
+    const procs = [...this.slots.values()].map((s) => s.proc).filter((p): p is WorkerProcess => p !== undefined && p.exit === undefined);
+    for (const p of procs) p.child.kill('SIGTERM');
+    const deadline = Date.now() + this.timeouts.shutdownMs;
+    while (procs.some((p) => p.exit === undefined) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const p of procs) if (p.exit === undefined) p.child.kill('SIGKILL');
+    await this.cluster.unregisterSupervisor(this.id).catch(() => undefined);
+    this.nimbus?.client.close();
+    this.server.forceShutdown();
+    await this.cluster.shutdown();
+  }
+
+  /** Pids of running workers, by port (for tests and `squall` diagnostics). */
+  workerPids(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const s of this.slots.values()) if (s.proc && s.proc.exit === undefined) out.set(s.port, s.proc.pid);
+    return out;
+  }
+
+  /** Whether shutdown has begun. */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+}

@@ -1,0 +1,51 @@
+import type { TopologySpec } from '@squall/api';
+import type { Config } from '@squall/core';
+
+/** Where one executor runs (the assignment's executor entry). */
+export interface PlacedExecutor {
+  component: string;
+  startTask: number;
+  endTask: number;
+  supervisorId: string;
+  port: number;
+}
+
+/** The parts of an assignment a worker needs: every executor's slot and every slot's host. */
+export interface WorkerAssignment {
+  executors: PlacedExecutor[];
+  workers: Array<{ supervisorId: string; host: string; port: number }>;
+}
+
+/** Everything a worker process needs to start, written by its supervisor as JSON. */
+export interface WorkerLaunch {
+  topologyId: string;
+  supervisorId: string;
+  /** Address the worker binds and peers reach it at. */
+  host: string;
+  port: number;
+  /** "host:port" of the supervisor's gRPC service for heartbeats. */
+  supervisorAddress: string;
+  /** The extracted package. */
+  packageDir: string;
+  topology: { spec: TopologySpec; conf: Config; secret: string };
+  assignment: WorkerAssignment;
+  assignmentVersion: string;
+}
+
+/** Exit code of a worker whose port is taken: the supervisor reports it rather than restarting blindly. */
+export const EXIT_PORT_IN_USE = 3;
+/** Exit code of a worker that lost its supervisor. */
+export const EXIT_SUPERVISOR_LOST = 4;
+/** Exit code of a worker that could not start (bad package, load error). */
+export const EXIT_START_FAILED = 2;
+
+/** "host:port" of the worker running each task. */
+export function taskAddresses(a: WorkerAssignment): Map<number, string> {
+  const hosts = new Map(a.workers.map((w) => [`${w.supervisorId}:${w.port}`, w.host]));
+  const out = new Map<number, string>();
+  for (const e of a.executors) {
+    const host = hosts.get(`${e.supervisorId}:${e.port}`) ?? '127.0.0.1';
+    for (let t = e.startTask; t <= e.endTask; t++) out.set(t, `${host}:${e.port}`);
+  }
+  return out;
+}

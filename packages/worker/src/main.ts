@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * Entry point of a worker process, spawned by a supervisor: `node main.js <launch.json>`. Exits non-zero with a clear
+ * log line when it cannot start (port in use: EXIT_PORT_IN_USE), when its supervisor is gone (EXIT_SUPERVISOR_LOST,
+ * so no worker outlives its supervisor), and drains on SIGTERM.
+ */
+import { readFileSync } from 'node:fs';
+import { createLogger, getConfig, mergeConfig, defaultConfig } from '@squall/core';
+import { PortInUseError, WorkerLaunchError } from './errors';
+import { EXIT_PORT_IN_USE, EXIT_START_FAILED, EXIT_SUPERVISOR_LOST, type WorkerLaunch } from './launch';
+import { Worker } from './worker';
+
+async function main(): Promise<void> {
+  const file = process.argv[2];
+  if (!file) throw new WorkerLaunchError('usage: main.js <launch.json>');
+  let launch: WorkerLaunch;
+  try {
+    launch = JSON.parse(readFileSync(file, 'utf8')) as WorkerLaunch;
+  } catch (err) {
+    throw new WorkerLaunchError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const log = createLogger({ bindings: { topology: launch.topologyId, port: launch.port }, destination: { write: (s: string) => process.stdout.write(s) } as never });
+  const conf = mergeConfig(defaultConfig(), launch.topology.conf);
+  const drainMs = Math.max(0, getConfig<number>(conf, 'supervisor.worker.shutdown.sleep.secs') * 1000 - 500);
+  const parent = process.ppid;
+  let worker: Worker | undefined;
+  const exit = (code: number, why: string) => {
+    log.warn({ code }, why);
+    log.flush();
+    const stop = worker ? worker.shutdown(code === 0 ? drainMs : 0) : Promise.resolve();
+    const force = setTimeout(() => process.exit(code), drainMs + 1000);
+    force.unref();
+    void stop.finally(() => setImmediate(() => process.exit(code)));
+  };
+  process.once('SIGTERM', () => exit(0, 'SIGTERM: draining and stopping'));
+  process.once('SIGINT', () => exit(0, 'SIGINT: draining and stopping'));
+  // A supervisor killed with SIGKILL cannot stop us: notice being re-parented and leave.
+  setInterval(() => {
+    if (process.ppid !== parent) exit(EXIT_SUPERVISOR_LOST, `supervisor (pid ${parent}) is gone: exiting`);
+  }, 500).unref();
+  try {
+    worker = await Worker.create(launch, log);
+  } catch (err) {
+    if (err instanceof PortInUseError) {
+      log.error({ err }, err.message);
+      log.flush();
+      process.exit(EXIT_PORT_IN_USE);
+    }
+    throw err;
+  }
+  worker.onSupervisorLost = (why) => exit(EXIT_SUPERVISOR_LOST, `lost contact with supervisor: ${why}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`worker failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(EXIT_START_FAILED);
+});

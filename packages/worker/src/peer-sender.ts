@@ -1,0 +1,132 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { Logger } from '@squall/core';
+import { BatchEncoder, SendWindow, TUPLE_CODEC_VERSION, createWorkerClient, pb, type WireTuple, type WorkerClient } from '@squall/protocol';
+
+/** Options of {@link PeerSender}. */
+export interface PeerSenderOptions {
+  /** "host:port" of the receiving worker. */
+  address: string;
+  /** "host:port" of this worker. */
+  self: string;
+  topologyId: string;
+  secret: string;
+  /** Tuples per batch before it is sealed (`topology.transfer.buffer.size`). */
+  batchSize: number;
+  /** Buffered tuples beyond which this peer reports backpressure. */
+  maxBuffered: number;
+  maxTupleBytes: number;
+  log: Logger;
+  /** Called when sending may resume (credit arrived or the stream reconnected): wake the scheduler. */
+  onWritable: () => void;
+}
+
+interface SealedBatch {
+  payload: Buffer;
+  count: number;
+}
+
+/**
+ * The sending half of one worker → worker Transfer stream. Tuples are encoded into the current batch, sealed at
+ * `batchSize` or on flush, and written while the consumer's credit allows; otherwise they wait here, and once more
+ * than `maxBuffered` wait the peer reports backpressure so spouts pause. A broken stream reconnects with backoff;
+ * batches not yet written go on the new stream (batches lost in flight are replayed by acking).
+ */
+export class PeerSender {
+  private readonly client: WorkerClient;
+  private readonly encoder: BatchEncoder;
+  private call: grpc.ClientDuplexStream<pb.ITransferMessage, pb.TransferMessage> | undefined;
+  private window = new SendWindow();
+  private readonly sealed: SealedBatch[] = [];
+  private sealedTuples = 0;
+  private seq = 0;
+  private closed = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  /** Tuples written to the stream so far (all connections). */
+  sentTuples = 0;
+
+  constructor(private readonly opts: PeerSenderOptions) {
+    this.client = createWorkerClient(opts.address, { channelOptions: { 'grpc.keepalive_time_ms': 10000 } });
+    this.encoder = new BatchEncoder({ maxTupleBytes: opts.maxTupleBytes });
+    this.connect();
+  }
+
+  /** Tuples waiting here (not yet written). */
+  get buffered(): number {
+    return this.sealedTuples + this.encoder.count;
+  }
+
+  get backpressured(): boolean {
+    return this.buffered > this.opts.maxBuffered;
+  }
+
+  /** Adds a tuple to the current batch. @throws TupleTooLargeError (nothing is added) */
+  add(tuple: WireTuple): void {
+    this.encoder.add(tuple);
+    if (this.encoder.count >= this.opts.batchSize) this.seal();
+  }
+
+  /** Seals the current batch and writes what credit allows. */
+  flush(): void {
+    this.seal();
+    this.pump();
+  }
+
+  private seal(): void {
+    const count = this.encoder.count;
+    if (count === 0) return;
+    this.sealed.push({ payload: this.encoder.finish(), count });
+    this.sealedTuples += count;
+  }
+
+  private pump(): void {
+    const call = this.call;
+    if (!call) return;
+    while (this.sealed.length > 0 && this.window.canSend) {
+      const b = this.sealed.shift()!;
+      this.sealedTuples -= b.count;
+      this.window.onSent(b.count);
+      this.sentTuples += b.count;
+      call.write({ batch: { seq: ++this.seq, count: b.count, payload: b.payload } });
+    }
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    this.window = new SendWindow();
+    this.seq = 0;
+    const call = this.client.transfer();
+    this.call = call;
+    call.write({
+      hello: { topologyId: this.opts.topologyId, secret: this.opts.secret, fromWorker: this.opts.self, toWorker: this.opts.address, codecVersion: TUPLE_CODEC_VERSION },
+    });
+    call.on('data', (m: pb.TransferMessage) => {
+      if (!m.credit) return;
+      this.failures = 0;
+      if (this.window.onCredit(Number(m.credit.tupleLimit))) {
+        this.pump();
+        this.opts.onWritable();
+      }
+    });
+    const broken = (why: string) => {
+      if (this.call !== call) return;
+      this.call = undefined;
+      if (this.closed) return;
+      this.failures++;
+      const delay = Math.min(5000, 50 * 2 ** Math.min(this.failures, 7));
+      this.opts.log.warn({ peer: this.opts.address, why }, `transfer stream to ${this.opts.address} broken (${why}); reconnecting in ${delay} ms`);
+      this.retryTimer = setTimeout(() => this.connect(), delay);
+    };
+    call.on('error', (err: grpc.ServiceError) => broken(err.details || err.message));
+    call.on('end', () => broken('ended by peer'));
+  }
+
+  /** Closes the stream and the channel; unsent tuples are dropped (acking replays tracked ones). */
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.call?.end();
+    this.call = undefined;
+    this.client.close();
+  }
+}

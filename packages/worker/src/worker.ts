@@ -1,0 +1,170 @@
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { computeLayout } from '@squall/api';
+import { getConfig, mergeConfig, defaultConfig, type Logger } from '@squall/core';
+import { executorStatsToProto, TopologyModel, WorkerRuntime, type ComponentError } from '@squall/engine';
+import { loadPackagedTopology } from '@squall/packager';
+import { createSupervisorClient, serverOptions, WorkerService, type SupervisorClient } from '@squall/protocol';
+import { PortInUseError } from './errors';
+import { GrpcTransport } from './grpc-transport';
+import { taskAddresses, type WorkerAssignment, type WorkerLaunch } from './launch';
+import { createWorkerHandlers } from './transfer-service';
+import { WireConverter } from './wire';
+
+/** Tuples a producer may have in flight to one worker before it must wait for credit. */
+const TRANSFER_WINDOW = 16384;
+
+/**
+ * A worker process: runs its executors on the engine, serves the Worker service for peers' Transfer streams, sends
+ * tuples for remote tasks over gRPC, and heartbeats to its supervisor (which answers with the topology's status and
+ * assignment changes).
+ */
+export class Worker {
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private lastHeartbeatOk = Date.now();
+  private assignmentVersion: string;
+  private stopping = false;
+
+  private constructor(
+    private readonly launch: WorkerLaunch,
+    readonly runtime: WorkerRuntime,
+    private readonly transport: GrpcTransport,
+    private readonly server: grpc.Server,
+    private readonly supervisor: SupervisorClient,
+    private readonly log: Logger,
+    private readonly closeTransfers: () => void,
+    private readonly startedMs: number,
+    /** Component errors reported since the last heartbeat (filled by the runtime's onError). */
+    private readonly errors: ComponentError[],
+  ) {
+    this.assignmentVersion = launch.assignmentVersion;
+  }
+
+  /**
+   * Loads the package, binds the port, creates the executors (opening spouts and preparing bolts), and starts
+   * heartbeating. Spouts stay inactive until the supervisor says the topology is ACTIVE.
+   * @throws PortInUseError when the slot port is taken
+   */
+  static async create(launch: WorkerLaunch, log: Logger): Promise<Worker> {
+    const startedMs = Date.now();
+    const conf = mergeConfig(defaultConfig(), launch.topology.conf);
+    const topology = await loadPackagedTopology(launch.packageDir);
+    const layout = computeLayout(launch.topology.spec, conf);
+    const self = `${launch.host}:${launch.port}`;
+    const mine = launch.assignment.executors
+      .filter((e) => e.supervisorId === launch.supervisorId && e.port === launch.port)
+      .map((e) => ({ component: e.component, startTask: e.startTask, endTask: e.endTask }));
+    const model = new TopologyModel(launch.topologyId, launch.topology.spec, layout);
+    const converter = new WireConverter(model);
+    // The transfer service and transport exist before the runtime they feed; they resolve it late.
+    const late: { runtime?: WorkerRuntime } = {};
+    const transfers = createWorkerHandlers({
+      topologyId: launch.topologyId,
+      secret: launch.topology.secret,
+      self,
+      runtime: () => late.runtime,
+      converter: () => converter,
+      window: TRANSFER_WINDOW,
+      log,
+      startedMs,
+    });
+    const server = new grpc.Server(serverOptions());
+    server.addService(WorkerService as unknown as grpc.ServiceDefinition, transfers.handlers as unknown as grpc.UntypedServiceImplementation);
+    await new Promise<void>((resolve, reject) =>
+      server.bindAsync(`${launch.host}:${launch.port}`, grpc.ServerCredentials.createInsecure(), (err) =>
+        err ? reject(/in use|EADDRINUSE/i.test(err.message) ? new PortInUseError(launch.port) : err) : resolve(),
+      ),
+    );
+    const transport = new GrpcTransport({
+      topologyId: launch.topologyId,
+      secret: launch.topology.secret,
+      self,
+      taskAddresses: taskAddresses(launch.assignment),
+      converter,
+      batchSize: getConfig<number>(conf, 'topology.transfer.buffer.size'),
+      maxBuffered: 4 * TRANSFER_WINDOW,
+      maxTupleBytes: getConfig<number>(conf, 'topology.max.tuple.bytes'),
+      log,
+      onWritable: () => late.runtime?.wake(),
+      onSendError: (task, tuple, err) => log.warn({ task, err }, `dropped a tuple for task ${task} from ${tuple.sourceComponent}: ${(err as Error).message}`),
+    });
+    const errors: ComponentError[] = [];
+    const runtime = await WorkerRuntime.create({
+      topologyId: launch.topologyId,
+      spec: launch.topology.spec,
+      registry: topology,
+      layout,
+      executors: mine,
+      transport,
+      conf,
+      logger: log,
+      workerPort: launch.port,
+      host: launch.host,
+      resourcesDir: path.join(launch.packageDir, 'resources'),
+      onError: (e) => errors.push(e),
+      afterPass: transfers.retryCredit,
+    });
+    late.runtime = runtime;
+    const supervisor = createSupervisorClient(launch.supervisorAddress);
+    const worker = new Worker(launch, runtime, transport, server, supervisor, log, transfers.close, startedMs, errors);
+    runtime.start(false);
+    worker.startHeartbeats(conf);
+    log.info({ executors: mine.length, address: self }, `worker ${self} running ${mine.length} executor(s) of ${launch.topologyId}`);
+    return worker;
+  }
+
+  private startHeartbeats(conf: Record<string, unknown>): void {
+    const every = getConfig<number>(conf, 'worker.heartbeat.frequency.secs') * 1000;
+    const timeoutMs = getConfig<number>(conf, 'supervisor.worker.timeout.secs') * 1000;
+    const beat = () => {
+      const errors = this.errors.splice(0);
+      this.supervisor.workerHeartbeat(
+        {
+          topologyId: this.launch.topologyId,
+          port: this.launch.port,
+          pid: process.pid,
+          uptimeSecs: Math.floor((Date.now() - this.startedMs) / 1000),
+          timeMs: Date.now(),
+          executors: this.runtime.stats().map(executorStatsToProto),
+          errors: errors.map((e) => ({ component: e.component, error: e.message, timeMs: e.timeMs, host: e.host ?? this.launch.host, port: this.launch.port, task: e.task })),
+          assignmentVersion: this.assignmentVersion,
+        },
+        (err, res) => {
+          if (err || !res) {
+            this.errors.unshift(...errors);
+            if (Date.now() - this.lastHeartbeatOk > timeoutMs) this.onSupervisorLost(err?.message ?? 'no response');
+            return;
+          }
+          this.lastHeartbeatOk = Date.now();
+          if (res.active) this.runtime.activate();
+          else this.runtime.deactivate();
+          if (res.assignmentJson && res.assignmentVersion !== this.assignmentVersion) {
+            this.assignmentVersion = res.assignmentVersion;
+            this.transport.updateRoutes(taskAddresses(JSON.parse(res.assignmentJson) as WorkerAssignment));
+            this.log.info({ version: res.assignmentVersion }, 'peers moved: transfer routes updated');
+          }
+        },
+      );
+    };
+    beat();
+    this.heartbeatTimer = setInterval(beat, every);
+  }
+
+  /** Set by the process entry point: what to do when the supervisor is gone. */
+  onSupervisorLost: (why: string) => void = () => undefined;
+
+  /**
+   * Graceful stop: spouts deactivated, queued and in-flight tuples given up to `drainMs` to finish, components closed,
+   * streams and server shut.
+   */
+  async shutdown(drainMs: number): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    await this.runtime.shutdown(drainMs);
+    this.transport.close();
+    this.closeTransfers();
+    this.server.forceShutdown();
+    this.supervisor.close();
+  }
+}

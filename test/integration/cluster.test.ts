@@ -1,0 +1,117 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { ROOT, TestCluster, eventually, readLines } from '../harness/test-cluster';
+
+const FIXTURE = path.join(ROOT, 'test/fixtures/finite-wordcount.ts');
+let cluster: TestCluster;
+
+before(async () => {
+  cluster = await TestCluster.start({ supervisors: 3, slotsPerSupervisor: 2 });
+});
+after(async () => {
+  await cluster?.shutdown();
+});
+
+/** Submits the finite word count; returns its id and output dir. */
+function submit(name: string, conf: Record<string, unknown>): { id: string; out: string } {
+  const out = cluster.outputDir(name);
+  const args = ['submit', FIXTURE, '--name', name, '--json', '-c', `squall.test.dir=${out}`];
+  for (const [k, v] of Object.entries(conf)) args.push('-c', `${k}=${JSON.stringify(v)}`);
+  const r = cluster.cli(args);
+  assert.equal(r.code, 0, r.stderr);
+  return { id: (JSON.parse(r.stdout) as { topologyId: string }).topologyId, out };
+}
+
+const uniqueAcked = (out: string) => new Set(readLines(out, 'acked-')).size;
+
+async function kill(name: string): Promise<void> {
+  assert.equal(cluster.cli(['kill', name, '-w', '0']).code, 0);
+  await eventually(`${name} gone`, () => !cluster.cli(['list']).stdout.includes(name) || undefined, 30000);
+}
+
+test('finite word count with acking on 3 workers: exact counts, one task per word, acked = emitted', async () => {
+  const M = 3000;
+  const { id, out } = submit('wc-exact', { 'squall.test.words': M, 'topology.workers': 3 });
+  assert.match(id, /^wc-exact-\d+-\d+$/);
+  await eventually('every word acked', () => uniqueAcked(out) === M || undefined, 60000);
+  const sink = readLines(out, 'sink-').map((l) => l.split(' '));
+  assert.equal(sink.length, M, 'each counted word reached the sink once');
+  const byWord = new Map<string, { max: number; tasks: Set<string> }>();
+  for (const [word, count, task] of sink) {
+    const e = byWord.get(word!) ?? { max: 0, tasks: new Set<string>() };
+    e.max = Math.max(e.max, Number(count));
+    e.tasks.add(task!);
+    byWord.set(word!, e);
+  }
+  assert.equal(byWord.size, 10);
+  for (const [word, e] of byWord) {
+    assert.equal(e.max, M / 10, `final count of ${word}`);
+    assert.equal(e.tasks.size, 1, `${word} counted by exactly one task`);
+  }
+  const stats = await eventually('stats to catch up', () => {
+    const s = cluster.stats('wc-exact');
+    return s.components.words!.acked === M ? s : undefined;
+  });
+  assert.equal(stats.components.words!.emitted, M, 'no replays in a healthy run');
+  assert.equal(stats.components.words!.failed, 0);
+  assert.equal(stats.components.count!.executed, M);
+  assert.equal(stats.workers.length, 3);
+  assert.equal(new Set(stats.workers.map((w) => `${w.host}:${w.port}`)).size, 3);
+  await kill('wc-exact');
+});
+
+test('kill stops the workers and removes the topology; an unknown name is a clear error', async () => {
+  const { id } = submit('wc-kill', { 'squall.test.words': 1000000, 'squall.test.pause.every': 100, 'squall.test.pause.ms': 10 });
+  await eventually('workers running', () => cluster.workerPids(id).length > 0 || undefined);
+  const dup = cluster.cli(['submit', FIXTURE, '--name', 'wc-kill']);
+  assert.equal(dup.code, 1);
+  assert.match(dup.stderr, /a topology named 'wc-kill' is already running/);
+  await kill('wc-kill');
+  await eventually('its workers to exit', () => cluster.workerPids(id).length === 0 || undefined, 30000);
+  const again = cluster.cli(['kill', 'wc-kill']);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /no running topology named 'wc-kill'/);
+});
+
+test('rebalance from 2 to 3 workers loses no tracked tuple', async () => {
+  const M = 6000;
+  const { out } = submit('wc-rebalance', { 'squall.test.words': M, 'topology.workers': 2, 'squall.test.pause.every': 200, 'squall.test.pause.ms': 100, 'topology.message.timeout.secs': 5 });
+  await eventually('some words acked', () => uniqueAcked(out) > 500 || undefined, 60000);
+  const r = cluster.cli(['rebalance', 'wc-rebalance', '-w', '1', '-n', '3']);
+  assert.equal(r.code, 0, r.stderr);
+  await eventually('3 workers', () => cluster.stats('wc-rebalance').workers.length === 3 || undefined, 60000);
+  await eventually('every word acked after the rebalance', () => uniqueAcked(out) === M || undefined, 120000);
+  assert.equal(cluster.stats('wc-rebalance').status, 'ACTIVE');
+  await kill('wc-rebalance');
+});
+
+test('ZooKeeper restarted mid-run: the topology keeps going and completes', async () => {
+  const M = 4000;
+  const { out } = submit('wc-zk', { 'squall.test.words': M, 'squall.test.pause.every': 200, 'squall.test.pause.ms': 100, 'topology.message.timeout.secs': 5 });
+  await eventually('some words acked', () => uniqueAcked(out) > 400 || undefined, 60000);
+  await cluster.zk.stop();
+  const during = uniqueAcked(out);
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.ok(uniqueAcked(out) > during, 'tuples keep flowing while ZooKeeper is down (workers do not need it)');
+  await cluster.zk.restart();
+  await eventually('every word acked', () => uniqueAcked(out) === M || undefined, 120000);
+  for (const d of cluster.daemons) assert.equal(d.child.exitCode, null, `${d.name} still running`);
+  await eventually('nimbus answers again', () => cluster.cli(['list']).stdout.includes('wc-zk') || undefined, 30000);
+  await kill('wc-zk');
+});
+
+test('a worker killed with SIGKILL is restarted by its supervisor and the topology completes', async () => {
+  const M = 4000;
+  const { id, out } = submit('wc-sigkill', { 'squall.test.words': M, 'topology.workers': 2, 'squall.test.pause.every': 200, 'squall.test.pause.ms': 100, 'topology.message.timeout.secs': 5 });
+  await eventually('some words acked', () => uniqueAcked(out) > 400 || undefined, 60000);
+  const before = cluster.workerPids(id);
+  assert.equal(before.length, 2);
+  process.kill(before[0]!, 'SIGKILL');
+  await eventually('a replacement worker', () => {
+    const now = cluster.workerPids(id);
+    return (now.length === 2 && !now.includes(before[0]!)) || undefined;
+  }, 30000);
+  await eventually('every word acked', () => uniqueAcked(out) === M || undefined, 120000);
+  await kill('wc-sigkill');
+});
