@@ -66,6 +66,7 @@ export const CONFIG_KEYS = {
   'supervisor.worker.shutdown.sleep.secs': k('number', 3, 'Time a stopping worker gets to drain before SIGKILL.', 0),
   'supervisor.heartbeat.frequency.secs': k('number', 5, 'How often a supervisor heartbeats to nimbus.', 0.1),
   'supervisor.monitor.frequency.secs': k('number', 3, 'How often a supervisor checks its workers.', 0.1),
+  'worker.childopts': k('string', '', 'Extra Node.js flags for worker processes, space-separated (e.g. --max-old-space-size=2048).'),
   'worker.heartbeat.frequency.secs': k('number', 1, 'How often a worker heartbeats to its supervisor.', 0.1),
   'ui.port': k('int', 8080, 'Web UI port.', 0),
   'ui.host': k('string', '127.0.0.1', 'Squall: address the UI binds.'),

@@ -23,7 +23,9 @@ export function spawnWorker(workDir: string, launch: WorkerLaunch, onExit: () =>
   const logFile = path.join(workDir, 'worker.log');
   const fd = openSync(logFile, 'a');
   const env = { ...process.env, ...((launch.topology.conf['topology.environment'] as Record<string, string> | undefined) ?? {}) };
-  const child = spawn(process.execPath, ['--max-semi-space-size=32', WORKER_MAIN, launchFile], { stdio: ['ignore', fd, fd], env, cwd: workDir });
+  // A larger young generation suits the engine's many short-lived tuples; worker.childopts adds the operator's flags.
+  const childopts = String(launch.topology.conf['worker.childopts'] ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', ...childopts, WORKER_MAIN, launchFile], { stdio: ['ignore', fd, fd], env, cwd: workDir });
   closeSync(fd);
   const proc: WorkerProcess = { pid: child.pid ?? -1, child, startedMs: Date.now(), logFile };
   child.on('exit', (code, signal) => {

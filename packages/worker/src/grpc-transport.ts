@@ -30,6 +30,7 @@ export class GrpcTransport implements Transport {
   private readonly peers = new Map<string, PeerSender>();
   private byTask: Array<PeerSender | undefined> = [];
   private taskAddresses: ReadonlyMap<number, string>;
+  private pressuredPeers = 0;
 
   constructor(private readonly opts: GrpcTransportOptions) {
     this.taskAddresses = opts.taskAddresses;
@@ -50,7 +51,7 @@ export class GrpcTransport implements Transport {
       used.add(address);
       let peer = this.peers.get(address);
       if (!peer) {
-        peer = new PeerSender({ ...this.opts, address });
+        peer = new PeerSender({ ...this.opts, address, onPressure: (d) => (this.pressuredPeers += d) });
         this.peers.set(address, peer);
       }
       byTask[task] = peer;
@@ -79,8 +80,7 @@ export class GrpcTransport implements Transport {
   }
 
   get backpressured(): boolean {
-    for (const p of this.peers.values()) if (p.backpressured) return true;
-    return false;
+    return this.pressuredPeers > 0;
   }
 
   /** Tuples written to peers so far. */

@@ -18,6 +18,8 @@ export interface PeerSenderOptions {
   log: Logger;
   /** Called when sending may resume (credit arrived or the stream reconnected): wake the scheduler. */
   onWritable: () => void;
+  /** Called with +1 when this peer starts applying backpressure, -1 when it stops. */
+  onPressure: (delta: 1 | -1) => void;
 }
 
 interface SealedBatch {
@@ -44,6 +46,7 @@ export class PeerSender {
   private failures = 0;
   /** Tuples written to the stream so far (all connections). */
   sentTuples = 0;
+  private pressured = false;
 
   constructor(private readonly opts: PeerSenderOptions) {
     this.client = createWorkerClient(opts.address, { channelOptions: { 'grpc.keepalive_time_ms': 10000 } });
@@ -57,13 +60,25 @@ export class PeerSender {
   }
 
   get backpressured(): boolean {
-    return this.buffered > this.opts.maxBuffered;
+    return this.pressured;
+  }
+
+  // Pressure is tracked on threshold crossings so the hot path (checked after every spout emit) is a counter read.
+  private updatePressure(): void {
+    const over = this.buffered > this.opts.maxBuffered;
+    if (over !== this.pressured) {
+      this.pressured = over;
+      this.opts.onPressure(over ? 1 : -1);
+    }
   }
 
   /** Adds a tuple to the current batch. @throws TupleTooLargeError (nothing is added) */
   add(tuple: WireTuple): void {
     this.encoder.add(tuple);
-    if (this.encoder.count >= this.opts.batchSize) this.seal();
+    if (this.encoder.count >= this.opts.batchSize) {
+      this.seal();
+      this.updatePressure();
+    }
   }
 
   /** Seals the current batch and writes what credit allows. */
@@ -89,6 +104,7 @@ export class PeerSender {
       this.sentTuples += b.count;
       call.write({ batch: { seq: ++this.seq, count: b.count, payload: b.payload } });
     }
+    if (this.pressured) this.updatePressure();
   }
 
   private connect(): void {
@@ -124,6 +140,10 @@ export class PeerSender {
   /** Closes the stream and the channel; unsent tuples are dropped (acking replays tracked ones). */
   close(): void {
     this.closed = true;
+    if (this.pressured) {
+      this.pressured = false;
+      this.opts.onPressure(-1);
+    }
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.call?.end();
     this.call = undefined;
