@@ -1,6 +1,6 @@
 // Builds everything: generated protocol code first (it is an input of tsc), then every TypeScript project.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -21,3 +21,7 @@ run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b',
 run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'examples/tsconfig.json')]);
 const postBuild = path.join(root, 'packages/protocol/scripts/post-build.mjs');
 if (existsSync(postBuild)) run(process.execPath, [postBuild]);
+
+// npm links the `squall` bin at install time, before tsc has written it; make it executable so `npx squall` works.
+const bin = path.join(root, 'packages/cli/dist/src/bin.js');
+if (existsSync(bin)) chmodSync(bin, 0o755);
