@@ -115,3 +115,36 @@ test('a worker killed with SIGKILL is restarted by its supervisor and the topolo
   await eventually('every word acked', () => uniqueAcked(out) === M || undefined, 120000);
   await kill('wc-sigkill');
 });
+
+test('corrupt, truncated and invalid submissions are refused with a clear error, and nothing running is disturbed', async () => {
+  const { createNimbusClient } = await import('@squall/protocol');
+  const { id, out } = submit('wc-bystander', { 'squall.test.words': 1000000, 'squall.test.pause.every': 100, 'squall.test.pause.ms': 20 });
+  await eventually('bystander running', () => uniqueAcked(out) > 50 || undefined, 60000);
+  const client = createNimbusClient(cluster.nimbusAddress);
+  const send = (header: Record<string, unknown>, chunks: Buffer[]) =>
+    new Promise<string>((resolve) => {
+      const call = client.submitTopology((err) => resolve(err ? err.details : 'accepted'));
+      call.write({ header });
+      for (const c of chunks) call.write({ chunk: c });
+      call.end();
+    });
+  const spec = JSON.stringify({ name: 'x', conf: {}, components: [{ id: 'w', kind: 'spout', parallelism: 1, numTasks: 1, inputs: [], outputs: [{ id: 'default', fields: ['a'], direct: false }], conf: {} }] });
+  const bytes = Buffer.from('not really a package');
+  const digest = (await import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
+  assert.match(await send({ name: 'corrupt', specJson: spec, packageDigest: 'f'.repeat(64), packageSize: bytes.length }, [bytes]), /package corrupt: sha256 is/);
+  assert.match(await send({ name: 'truncated', specJson: spec, packageDigest: digest, packageSize: bytes.length + 10 }, [bytes]), /truncated/);
+  assert.match(await send({ name: 'bad spec', specJson: '{', packageDigest: digest, packageSize: bytes.length }, [bytes]), /not valid JSON/);
+  const invalid = JSON.stringify({ name: 'x', conf: {}, components: [{ id: '__x', kind: 'bolt', parallelism: 0, numTasks: 1, inputs: [], outputs: [], conf: {} }] });
+  const msg = await send({ name: 'invalid', specJson: invalid, packageDigest: digest, packageSize: bytes.length }, [bytes]);
+  assert.match(msg, /the topology has no spout/);
+  assert.match(msg, /reserved for system components/);
+  assert.match(msg, /parallelism must be an integer of at least 1/);
+  client.close();
+  const list = cluster.cli(['list', '--json']);
+  const names = (JSON.parse(list.stdout) as { topologies: Array<{ name: string; status: string }> }).topologies;
+  assert.deepEqual(names.map((t) => `${t.name}:${t.status}`), ['wc-bystander:ACTIVE']);
+  const before = uniqueAcked(out);
+  await eventually('bystander still making progress', () => uniqueAcked(out) > before + 20 || undefined, 30000);
+  assert.equal(cluster.workerPids(id).length > 0, true);
+  await kill('wc-bystander');
+});

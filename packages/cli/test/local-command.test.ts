@@ -80,3 +80,9 @@ test('bad -c values are refused naming the key', () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /topology.workers must be an integer, got "lots"/);
 });
+
+test('an unreachable nimbus: one clear line naming the address', () => {
+  const r = squall(['list', '--nimbus', '127.0.0.1:1']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr.trim(), /^squall: cannot reach nimbus at 127\.0\.0\.1:1: .*\(is it running\? pass --nimbus host:port or set nimbus\.seeds\)$/);
+});
