@@ -1,27 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createClient } from 'node-zookeeper-client';
-import { InvalidDocumentError, VersionConflictError, type ZkClusterState, type ZooKeeperServer } from '../src';
+import { InvalidDocumentError, VersionConflictError } from '../src';
 import { assignment, componentError, nimbus, stormBase, supervisor } from './fixtures';
-import { connect, startZooKeeper, uniqueRoot, waitFor } from './helpers';
+import {uniqueRoot, waitFor, zooKeeperSuite } from './helpers';
 
 describe('cluster state: reads, compare-and-set writes, removal', () => {
-  let server: ZooKeeperServer;
-  const opened: ZkClusterState[] = [];
-  const open = async (root: string): Promise<ZkClusterState> => {
-    const state = await connect(server, { root });
-    opened.push(state);
-    return state;
-  };
-  before(async () => {
-    server = await startZooKeeper();
-  });
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((state) => state.shutdown()));
-  });
-  after(async () => {
-    await server?.shutdown();
-  });
+  const { open, server: zk } = zooKeeperSuite();
 
   it('creates, reads, updates by version and rejects stale or duplicate writes', async () => {
     const state = await open(uniqueRoot());
@@ -136,7 +121,7 @@ describe('cluster state: reads, compare-and-set writes, removal', () => {
 
   it('refuses data it cannot read', async () => {
     const state = await open(uniqueRoot());
-    const raw = createClient(server.connectString);
+    const raw = createClient(zk().connectString);
     raw.connect();
     try {
       await new Promise<void>((resolve, reject) =>

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { after, afterEach, before } from 'node:test';
 import type { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import pino, { type Logger } from 'pino';
@@ -91,4 +92,30 @@ export class SnapshotRecorder<T> {
   async until(predicate: (snapshot: ReadonlyMap<string, Versioned<T>>) => boolean, what: string, since = 0): Promise<ReadonlyMap<string, Versioned<T>>> {
     return waitFor(() => this.snapshots.slice(since).find(predicate), what);
   }
+}
+
+/**
+ * Registers suite hooks: one ZooKeeper for the suite (stopped after it), and every state opened through `open`
+ * shut down after each test, even a failing one.
+ */
+export function zooKeeperSuite(): { server: () => ZooKeeperServer; open: (root: string, options?: Partial<ClusterStateOptions>) => Promise<ZkClusterState> } {
+  let server: ZooKeeperServer | undefined;
+  const opened: ZkClusterState[] = [];
+  before(async () => {
+    server = await startZooKeeper();
+  });
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((state) => state.shutdown()));
+  });
+  after(async () => {
+    await server?.shutdown();
+  });
+  return {
+    server: () => server!,
+    open: async (root, options = {}) => {
+      const state = await connect(server!, { root, ...options });
+      opened.push(state);
+      return state;
+    },
+  };
 }

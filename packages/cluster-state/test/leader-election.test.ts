@@ -1,25 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
-import type { ZkClusterState, ZooKeeperServer } from '../src';
-import { connect, nextEvent, startZooKeeper, uniqueRoot } from './helpers';
+import { describe, it } from 'node:test';
+import {nextEvent, uniqueRoot, zooKeeperSuite } from './helpers';
 
 describe('leader election', () => {
-  let server: ZooKeeperServer;
-  const opened: ZkClusterState[] = [];
-  const open = async (root: string): Promise<ZkClusterState> => {
-    const state = await connect(server, { root });
-    opened.push(state);
-    return state;
-  };
-  before(async () => {
-    server = await startZooKeeper();
-  });
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((state) => state.shutdown()));
-  });
-  after(async () => {
-    await server?.shutdown();
-  });
+  const { open } = zooKeeperSuite();
 
   it('elects the first candidate and fails over when the leader goes away', async () => {
     const root = uniqueRoot();

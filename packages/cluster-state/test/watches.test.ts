@@ -1,26 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
-import type { Assignment, SupervisorInfo, ZkClusterState, ZooKeeperServer } from '../src';
+import { describe, it } from 'node:test';
+import type { Assignment, SupervisorInfo } from '../src';
 import { assignment, supervisor } from './fixtures';
-import { connect, SnapshotRecorder, startZooKeeper, uniqueRoot } from './helpers';
+import {SnapshotRecorder, uniqueRoot, zooKeeperSuite } from './helpers';
 
 describe('watches', () => {
-  let server: ZooKeeperServer;
-  const opened: ZkClusterState[] = [];
-  const open = async (root: string): Promise<ZkClusterState> => {
-    const state = await connect(server, { root });
-    opened.push(state);
-    return state;
-  };
-  before(async () => {
-    server = await startZooKeeper();
-  });
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((state) => state.shutdown()));
-  });
-  after(async () => {
-    await server?.shutdown();
-  });
+  const { open } = zooKeeperSuite();
 
   it('deliver the full set on create, change and delete, and keep firing', async () => {
     const root = uniqueRoot();
