@@ -13,6 +13,15 @@ export const PACKAGE_ENTRY = 'topology.js';
 /** Name of the resources directory inside a package (shell components run there). */
 export const PACKAGE_RESOURCES = 'resources';
 
+/** Name of the manifest inside a package. */
+export const PACKAGE_MANIFEST = 'manifest.json';
+
+/** What a package says about itself. */
+export interface PackageManifest {
+  /** Path, inside the package, of the file that defines the topology (`topology.js`, or `resources/<x>.yaml`). */
+  entry: string;
+}
+
 /** A built package, ready to upload. */
 export interface TopologyPackage {
   /** The gzipped tar. */
@@ -65,6 +74,10 @@ export async function buildPackage(target: string, cwd = process.cwd()): Promise
       files.push(`${PACKAGE_RESOURCES}/`);
     }
     writeFileSync(path.join(staging, 'spec.json'), JSON.stringify(loaded.topology.spec, null, 2));
+    // Where a worker finds the topology: the bundle, or (YAML) the entry file inside resources/.
+    const manifest: PackageManifest = { entry: isScript ? PACKAGE_ENTRY : `${PACKAGE_RESOURCES}/${path.basename(loaded.file)}` };
+    writeFileSync(path.join(staging, PACKAGE_MANIFEST), JSON.stringify(manifest));
+    files.push(PACKAGE_MANIFEST);
     const tarFile = path.join(staging, '..', `${path.basename(staging)}.tgz`);
     await createTar({ gzip: true, file: tarFile, cwd: staging, portable: true, noMtime: true }, ['.']);
     const bytes = readFileSync(tarFile);

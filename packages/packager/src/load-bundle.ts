@@ -3,8 +3,8 @@ import Module from 'node:module';
 import path from 'node:path';
 import type { Topology } from '@squall/api';
 import { TopologyLoadError } from './errors';
-import { pickTopology } from './load-topology';
-import { PACKAGE_ENTRY } from './build-package';
+import { loaderFor, pickTopology } from './load-topology';
+import { PACKAGE_ENTRY, PACKAGE_MANIFEST, type PackageManifest } from './build-package';
 
 /**
  * Loads the bundled module of an extracted package, resolving the Squall runtime packages (`@squall/*`) from this
@@ -12,6 +12,14 @@ import { PACKAGE_ENTRY } from './build-package';
  * @throws TopologyLoadError when the package has no module, it throws on load, or exports no topology
  */
 export async function loadPackagedTopology(packageDir: string): Promise<Topology> {
+  const manifestFile = path.join(packageDir, PACKAGE_MANIFEST);
+  const manifest: PackageManifest = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as PackageManifest) : { entry: PACKAGE_ENTRY };
+  if (manifest.entry !== PACKAGE_ENTRY) {
+    const entry = path.join(packageDir, manifest.entry);
+    const loader = loaderFor(path.extname(entry));
+    if (!loader) throw new TopologyLoadError(entry, `no loader is registered for ${path.extname(entry)} topologies in this worker`);
+    return loader(entry);
+  }
   const file = path.join(packageDir, PACKAGE_ENTRY);
   if (!existsSync(file)) throw new TopologyLoadError(file, 'package has no bundled topology module');
   // The node_modules directory this installation resolves @squall/* from (workspace symlinks or a real install).

@@ -21,6 +21,11 @@ export interface LoadedTopology {
 export type TopologyFileLoader = (file: string) => Promise<Topology>;
 const extraLoaders = new Map<string, TopologyFileLoader>();
 
+/** The loader registered for an extension, if any. */
+export function loaderFor(extension: string): TopologyFileLoader | undefined {
+  return extraLoaders.get(extension);
+}
+
 /** Registers a loader for a file extension such as `.yaml`. */
 export function registerTopologyLoader(extension: string, loader: TopologyFileLoader): void {
   extraLoaders.set(extension, loader);
