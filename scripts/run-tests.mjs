@@ -1,5 +1,5 @@
 // Runs every compiled test with Node's test runner: unit tests of each package (concurrently), then the integration
-// tests in test/ (one file at a time: they start real ZooKeeper and daemon processes). Prints one closing line
+// tests in test/ (one file at a time: they start real ZooKeeper and daemon processes), and the Python library's tests. Prints one closing line
 // 'tests: N passed, N failed, N skipped' summing both runs. Usage: node scripts/run-tests.mjs [unit|integration]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -43,6 +43,28 @@ function run(label, files, concurrency) {
 }
 
 if (only !== 'integration') run('unit tests', unit, 2);
+// The Python multi-lang library's own tests (standard library unittest; Python 3.9+ is on every supported machine).
+function runPython() {
+  const dir = path.join(root, 'packages/multilang/python');
+  if (!existsSync(path.join(dir, 'tests'))) return;
+  console.log('\n# python multi-lang library tests');
+  const res = spawnSync('python3', ['-m', 'unittest', 'discover', '-s', 'tests'], { cwd: dir, encoding: 'utf8' });
+  if (res.error) {
+    console.log(`# python3 not runnable (${res.error.message}): install python3 to run these tests`);
+    totals.fail += 1;
+    failedRun = true;
+    return;
+  }
+  process.stdout.write(res.stderr ?? '');
+  const ran = Number((res.stderr.match(/^Ran (\d+) tests?/m) ?? [])[1] ?? 0);
+  const failures = res.stderr.match(/^FAILED \((?:failures=(\d+))?(?:, )?(?:errors=(\d+))?/m);
+  const bad = failures ? Number(failures[1] ?? 0) + Number(failures[2] ?? 0) : 0;
+  totals.pass += ran - bad;
+  totals.fail += bad;
+  if (res.status !== 0) failedRun = true;
+}
+
+if (only !== 'integration') runPython();
 if (only !== 'unit') run('integration tests', integration, 1);
 console.log(`\ntests: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped`);
 process.exit(failedRun || totals.fail > 0 ? 1 : 0);

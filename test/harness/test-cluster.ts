@@ -153,6 +153,20 @@ export class TestCluster {
     return r.stdout.split('\n').filter(Boolean).map(Number).filter((p) => p !== process.pid);
   }
 
+  /** Contents of the worker logs of a topology, one string per worker. */
+  workerLogs(topologyId: string): string[] {
+    const out: string[] = [];
+    for (const sup of readdirSync(this.dir).filter((d) => d.startsWith('supervisor-'))) {
+      const workers = path.join(this.dir, sup, 'supervisor', 'workers');
+      if (!existsSync(workers)) continue;
+      for (const w of readdirSync(workers).filter((d) => d.startsWith(topologyId))) {
+        const f = path.join(workers, w, 'worker.log');
+        if (existsSync(f)) out.push(readFileSync(f, 'utf8'));
+      }
+    }
+    return out;
+  }
+
   /** A directory for a topology's test output (created by the topology). */
   outputDir(name: string): string {
     return path.join(this.dir, 'out', name);

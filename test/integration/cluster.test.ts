@@ -1,5 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, TestCluster, eventually, readLines } from '../harness/test-cluster';
 
@@ -148,3 +150,35 @@ test('corrupt, truncated and invalid submissions are refused with a clear error,
   assert.equal(cluster.workerPids(id).length > 0, true);
   await kill('wc-bystander');
 });
+
+test('the Python word count (YAML topology, multi-lang components) runs on the cluster', async () => {
+  const r = cluster.cli(['submit', 'examples/wordcount-python', '--name', 'wc-python', '-c', 'topology.workers=2', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const id = (JSON.parse(r.stdout) as { topologyId: string }).topologyId;
+  const stats = await eventually('Python bolts counting on two workers', () => {
+    const s = cluster.stats('wc-python');
+    return s.components.count!.executed > 2000 && s.workers.length === 2 ? s : undefined;
+  }, 90000);
+  assert.equal(stats.components.count!.failed, 0);
+  assert.equal(stats.components.word!.failed, 0);
+  assert.deepEqual(stats.errors, []);
+  // The Python bolt's own log line reaches the worker log with its component and task.
+  const workerLogs = cluster.workerLogs(id).join('\n');
+  assert.match(workerLogs, /"component":"count","task":\d+,"childPid":\d+,"msg":"counted \[[\d,]+\] words \[pid=\d+\]"/);
+  assert.ok(pythonChildrenOf(id), 'Python children run inside the package dir while the topology runs');
+  await kill('wc-python');
+  await eventually('its workers and Python children to exit', () => cluster.workerPids(id).length === 0 && !pythonChildrenOf(id) || undefined, 30000);
+});
+
+/** Whether any Python component process of this topology still runs (its working directory is in the package). */
+function pythonChildrenOf(topologyId: string): boolean {
+  const pids = spawnSync('pgrep', ['-f', 'squall.run'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  return pids.some((pid) => {
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      return cwd.startsWith(cluster.dir) && cwd.includes(topologyId);
+    } catch {
+      return false;
+    }
+  });
+}

@@ -37,6 +37,12 @@ export interface TopologyContext {
   readonly conf: Config;
   /** Logger of this task: pino JSON lines carrying `topology`, `component` and `task`. */
   readonly log: Logger;
+  /**
+   * Marks this task overloaded (or not). While any task of a worker is, its spouts pause and remote producers get no
+   * credit, exactly as for an executor queue over capacity: for components that buffer work outside the engine's
+   * queues (a shell bolt holding inputs for its child). Idempotent.
+   */
+  setOverloaded(overloaded: boolean): void;
   /** Directory holding the topology's resources (package `resources/`, or the module's directory locally). */
   readonly resourcesDir: string;
 }

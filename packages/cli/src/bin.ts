@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerYamlLoader } from '@squall/multilang';
 import { registerDaemons } from './commands/daemons';
 import { registerDevCluster } from './commands/dev-cluster';
 import { registerLocal } from './commands/local';
@@ -7,6 +8,9 @@ import { registerStats } from './commands/stats';
 import { registerSubmit } from './commands/submit';
 import { registerTopologyCommands } from './commands/topology-commands';
 import { fail, setVerbose } from './fail';
+
+// YAML (Flux-like) topologies with multi-lang components are accepted wherever a topology file is.
+registerYamlLoader();
 
 const program = new Command();
 program

@@ -12,7 +12,16 @@ export class TaskContext implements TopologyContext {
     readonly thisWorkerPort: number,
     readonly resourcesDir: string,
     readonly log: Logger,
+    private readonly onPressure: (delta: 1 | -1) => void = () => undefined,
   ) {}
+
+  private overloaded = false;
+
+  setOverloaded(overloaded: boolean): void {
+    if (overloaded === this.overloaded) return;
+    this.overloaded = overloaded;
+    this.onPressure(overloaded ? 1 : -1);
+  }
 
   get topologyId(): string {
     return this.model.topologyId;

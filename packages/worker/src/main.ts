@@ -5,12 +5,14 @@
  * so no worker outlives its supervisor), and drains on SIGTERM.
  */
 import { readFileSync } from 'node:fs';
+import { registerYamlLoader } from '@squall/multilang';
 import { createLogger, getConfig, mergeConfig, defaultConfig } from '@squall/core';
 import { PortInUseError, WorkerLaunchError } from './errors';
 import { EXIT_PORT_IN_USE, EXIT_START_FAILED, EXIT_SUPERVISOR_LOST, type WorkerLaunch } from './launch';
 import { Worker } from './worker';
 
 async function main(): Promise<void> {
+  registerYamlLoader();
   const file = process.argv[2];
   if (!file) throw new WorkerLaunchError('usage: main.js <launch.json>');
   let launch: WorkerLaunch;

@@ -1,0 +1,328 @@
+"""Minimal pure-Python msgpack encoder/decoder (standard library only).
+
+Covers what the multi-lang protocol needs: nil, bool, int (up to uint64 and
+int64), float (float32 decoded, float64 both ways), str, bin, array, map.
+Extension types are rejected.
+
+- ``packb(obj) -> bytes``
+- ``unpackb(data) -> obj`` (the whole buffer must be exactly one object)
+- ``unpack_from(buf, pos) -> (obj, new_pos)``; raises :class:`Incomplete`
+  when ``buf`` ends before the object does (feed more bytes and retry).
+"""
+
+import struct
+
+__all__ = ["packb", "unpackb", "unpack_from", "Incomplete", "PackError", "UnpackError"]
+
+
+class PackError(TypeError):
+    """An object that cannot be encoded."""
+
+
+class UnpackError(ValueError):
+    """Malformed (or unsupported) msgpack data."""
+
+
+class Incomplete(Exception):
+    """The buffer ends in the middle of an object."""
+
+
+_s_B = struct.Struct(">B").pack
+_s_BB = struct.Struct(">BB").pack
+_s_Bb = struct.Struct(">Bb").pack
+_s_BH = struct.Struct(">BH").pack
+_s_Bh = struct.Struct(">Bh").pack
+_s_BI = struct.Struct(">BI").pack
+_s_Bi = struct.Struct(">Bi").pack
+_s_BQ = struct.Struct(">BQ").pack
+_s_Bq = struct.Struct(">Bq").pack
+_s_Bd = struct.Struct(">Bd").pack
+
+_FIXSTR = [bytes((0xA0 | n,)) for n in range(32)]
+_FIXINT = [bytes((n,)) for n in range(128)]
+
+
+def _pack_int(v, out):
+    if v >= 0:
+        if v < 128:
+            out += _FIXINT[v]
+        elif v < 0x100:
+            out += _s_BB(0xCC, v)
+        elif v < 0x10000:
+            out += _s_BH(0xCD, v)
+        elif v < 0x100000000:
+            out += _s_BI(0xCE, v)
+        elif v < 0x10000000000000000:
+            out += _s_BQ(0xCF, v)
+        else:
+            raise PackError("integer too large for msgpack: %r" % (v,))
+    else:
+        if v >= -32:
+            out.append(v & 0xFF)
+        elif v >= -0x80:
+            out += _s_Bb(0xD0, v)
+        elif v >= -0x8000:
+            out += _s_Bh(0xD1, v)
+        elif v >= -0x80000000:
+            out += _s_Bi(0xD2, v)
+        elif v >= -0x8000000000000000:
+            out += _s_Bq(0xD3, v)
+        else:
+            raise PackError("integer too small for msgpack: %r" % (v,))
+
+
+def _pack_str(s, out):
+    b = s.encode("utf-8")
+    n = len(b)
+    if n < 32:
+        out += _FIXSTR[n]
+    elif n < 0x100:
+        out += _s_BB(0xD9, n)
+    elif n < 0x10000:
+        out += _s_BH(0xDA, n)
+    else:
+        out += _s_BI(0xDB, n)
+    out += b
+
+
+def _pack_bin(b, out):
+    n = len(b)
+    if n < 0x100:
+        out += _s_BB(0xC4, n)
+    elif n < 0x10000:
+        out += _s_BH(0xC5, n)
+    else:
+        out += _s_BI(0xC6, n)
+    out += b
+
+
+def _pack_array_header(n, out):
+    if n < 16:
+        out.append(0x90 | n)
+    elif n < 0x10000:
+        out += _s_BH(0xDC, n)
+    else:
+        out += _s_BI(0xDD, n)
+
+
+def _pack_map_header(n, out):
+    if n < 16:
+        out.append(0x80 | n)
+    elif n < 0x10000:
+        out += _s_BH(0xDE, n)
+    else:
+        out += _s_BI(0xDF, n)
+
+
+def _pack(obj, out):
+    t = type(obj)
+    if t is str:
+        _pack_str(obj, out)
+    elif t is int:
+        _pack_int(obj, out)
+    elif t is dict:
+        _pack_map_header(len(obj), out)
+        for k, v in obj.items():
+            _pack(k, out)
+            _pack(v, out)
+    elif t is list or t is tuple:
+        _pack_array_header(len(obj), out)
+        for v in obj:
+            _pack(v, out)
+    elif obj is None:
+        out.append(0xC0)
+    elif obj is True:
+        out.append(0xC3)
+    elif obj is False:
+        out.append(0xC2)
+    elif t is float:
+        out += _s_Bd(0xCB, obj)
+    elif t is bytes or t is bytearray or t is memoryview:
+        _pack_bin(bytes(obj), out)
+    # subclasses (namedtuple, IntEnum, str subclasses, OrderedDict, ...)
+    elif isinstance(obj, bool):
+        out.append(0xC3 if obj else 0xC2)
+    elif isinstance(obj, int):
+        _pack_int(int(obj), out)
+    elif isinstance(obj, float):
+        out += _s_Bd(0xCB, float(obj))
+    elif isinstance(obj, str):
+        _pack_str(str(obj), out)
+    elif isinstance(obj, (bytes, bytearray)):
+        _pack_bin(bytes(obj), out)
+    elif isinstance(obj, (list, tuple)):
+        _pack_array_header(len(obj), out)
+        for v in obj:
+            _pack(v, out)
+    elif isinstance(obj, dict):
+        _pack_map_header(len(obj), out)
+        for k, v in obj.items():
+            _pack(k, out)
+            _pack(v, out)
+    else:
+        raise PackError("cannot msgpack-encode object of type %s: %r" % (t.__name__, obj))
+
+
+def packb(obj):
+    """Encode ``obj`` to msgpack bytes."""
+    out = bytearray()
+    _pack(obj, out)
+    return bytes(out)
+
+
+def pack_into(obj, out):
+    """Append the encoding of ``obj`` to the bytearray ``out``."""
+    _pack(obj, out)
+
+
+_u_H = struct.Struct(">H").unpack_from
+_u_h = struct.Struct(">h").unpack_from
+_u_I = struct.Struct(">I").unpack_from
+_u_i = struct.Struct(">i").unpack_from
+_u_Q = struct.Struct(">Q").unpack_from
+_u_q = struct.Struct(">q").unpack_from
+_u_f = struct.Struct(">f").unpack_from
+_u_d = struct.Struct(">d").unpack_from
+_u_b = struct.Struct(">b").unpack_from
+
+
+def _need(buf, pos, n):
+    if pos + n > len(buf):
+        raise Incomplete()
+
+
+def _unpack(buf, pos):
+    """Decode one object at ``buf[pos]``; return (obj, pos after it)."""
+    if pos >= len(buf):
+        raise Incomplete()
+    b = buf[pos]
+    pos += 1
+    if b <= 0x7F:
+        return b, pos
+    if b >= 0xE0:
+        return b - 0x100, pos
+    if 0xA0 <= b <= 0xBF:
+        n = b & 0x1F
+        end = pos + n
+        if end > len(buf):
+            raise Incomplete()
+        return bytes(buf[pos:end]).decode("utf-8"), end
+    if 0x90 <= b <= 0x9F:
+        return _unpack_array(buf, pos, b & 0x0F)
+    if 0x80 <= b <= 0x8F:
+        return _unpack_map(buf, pos, b & 0x0F)
+    if b == 0xC0:
+        return None, pos
+    if b == 0xC2:
+        return False, pos
+    if b == 0xC3:
+        return True, pos
+    if b == 0xCC:
+        _need(buf, pos, 1)
+        return buf[pos], pos + 1
+    if b == 0xCD:
+        _need(buf, pos, 2)
+        return _u_H(buf, pos)[0], pos + 2
+    if b == 0xCE:
+        _need(buf, pos, 4)
+        return _u_I(buf, pos)[0], pos + 4
+    if b == 0xCF:
+        _need(buf, pos, 8)
+        return _u_Q(buf, pos)[0], pos + 8
+    if b == 0xD0:
+        _need(buf, pos, 1)
+        return _u_b(buf, pos)[0], pos + 1
+    if b == 0xD1:
+        _need(buf, pos, 2)
+        return _u_h(buf, pos)[0], pos + 2
+    if b == 0xD2:
+        _need(buf, pos, 4)
+        return _u_i(buf, pos)[0], pos + 4
+    if b == 0xD3:
+        _need(buf, pos, 8)
+        return _u_q(buf, pos)[0], pos + 8
+    if b == 0xCA:
+        _need(buf, pos, 4)
+        return _u_f(buf, pos)[0], pos + 4
+    if b == 0xCB:
+        _need(buf, pos, 8)
+        return _u_d(buf, pos)[0], pos + 8
+    if b in (0xD9, 0xDA, 0xDB, 0xC4, 0xC5, 0xC6):
+        if b == 0xD9 or b == 0xC4:
+            _need(buf, pos, 1)
+            n = buf[pos]
+            pos += 1
+        elif b == 0xDA or b == 0xC5:
+            _need(buf, pos, 2)
+            n = _u_H(buf, pos)[0]
+            pos += 2
+        else:
+            _need(buf, pos, 4)
+            n = _u_I(buf, pos)[0]
+            pos += 4
+        end = pos + n
+        if end > len(buf):
+            raise Incomplete()
+        raw = bytes(buf[pos:end])
+        if b >= 0xD9:
+            return raw.decode("utf-8"), end
+        return raw, end
+    if b == 0xDC:
+        _need(buf, pos, 2)
+        return _unpack_array(buf, pos + 2, _u_H(buf, pos)[0])
+    if b == 0xDD:
+        _need(buf, pos, 4)
+        return _unpack_array(buf, pos + 4, _u_I(buf, pos)[0])
+    if b == 0xDE:
+        _need(buf, pos, 2)
+        return _unpack_map(buf, pos + 2, _u_H(buf, pos)[0])
+    if b == 0xDF:
+        _need(buf, pos, 4)
+        return _unpack_map(buf, pos + 4, _u_I(buf, pos)[0])
+    raise UnpackError("unsupported msgpack type byte 0x%02x" % b)
+
+
+def _unpack_array(buf, pos, n):
+    out = []
+    append = out.append
+    for _ in range(n):
+        v, pos = _unpack(buf, pos)
+        append(v)
+    return out, pos
+
+
+def _unpack_map(buf, pos, n):
+    out = {}
+    for _ in range(n):
+        k, pos = _unpack(buf, pos)
+        v, pos = _unpack(buf, pos)
+        if isinstance(k, list):
+            k = tuple(k)
+        try:
+            out[k] = v
+        except TypeError:
+            raise UnpackError("unhashable msgpack map key: %r" % (k,))
+    return out, pos
+
+
+def unpack_from(buf, pos=0):
+    """Decode one object starting at ``buf[pos]``.
+
+    Returns ``(obj, new_pos)``. Raises :class:`Incomplete` if more bytes are
+    needed, :class:`UnpackError` on malformed data.
+    """
+    try:
+        return _unpack(buf, pos)
+    except struct.error:
+        raise Incomplete()
+
+
+def unpackb(data):
+    """Decode exactly one msgpack object from ``data``."""
+    try:
+        obj, pos = _unpack(data, 0)
+    except Incomplete:
+        raise UnpackError("truncated msgpack data")
+    if pos != len(data):
+        raise UnpackError("extra data after msgpack object (%d bytes)" % (len(data) - pos))
+    return obj

@@ -1,0 +1,29 @@
+import path from 'node:path';
+
+/**
+ * The environment of a child: the worker's own, then `topology.environment`, then the component's `env`. A `PATH`
+ * from the later layers is appended to the inherited PATH rather than replacing it (so `python3` is still found);
+ * `pythonLibrary`, when given, is appended to PYTHONPATH so that user-provided entries win.
+ */
+export function childEnvironment(
+  base: NodeJS.ProcessEnv,
+  layers: ReadonlyArray<Readonly<Record<string, unknown>> | undefined>,
+  pythonLibrary: string | undefined,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const layer of layers) {
+    if (!layer || typeof layer !== 'object') continue;
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined || value === null) continue;
+      const text = String(value);
+      if (key === 'PATH') env.PATH = [env.PATH, text].filter(Boolean).join(path.delimiter);
+      else env[key] = text;
+    }
+  }
+  if (pythonLibrary) {
+    const parts = (env.PYTHONPATH ?? '').split(path.delimiter).filter(Boolean);
+    if (!parts.includes(pythonLibrary)) parts.push(pythonLibrary);
+    env.PYTHONPATH = parts.join(path.delimiter);
+  }
+  return env;
+}

@@ -1,0 +1,16 @@
+export * from './errors';
+export * from './shell-options';
+export * from './shell-metric';
+export * from './shell-spout';
+export * from './shell-bolt';
+export * from './message-id';
+export * from './builder-helpers';
+export * from './multilang-validation';
+export * from './handshake';
+export * from './python-library';
+export { pythonFieldNameProblem } from './python-names';
+export { declareShellOutputs } from './declare-outputs';
+export { liveChildPids } from './live-children';
+export * from './yaml';
+export type { Serializer, DecodedMessage, WireCodec, EchoableId, Frame } from './wire';
+export { JsonCodec, MsgpackCodec } from './wire';

@@ -1,0 +1,190 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { ProtocolViolationError, SubprocessExitedError, SubprocessStartError } from './errors';
+import { addLiveChild, removeLiveChild } from './live-children';
+import type { DecodedMessage, Frame, WireCodec } from './wire';
+
+/** Longest stderr line logged as one entry; longer output is split. */
+const MAX_STDERR_LINE = 16 * 1024;
+/** After the child exits, how long its stdout may stay open (held by a grandchild) before we stop waiting for it. */
+const CLOSE_AFTER_EXIT_MS = 200;
+
+/** What {@link ShellProcess} reports to its owner. */
+export interface ShellProcessEvents {
+  /** Complete messages, in order. */
+  onMessages(messages: DecodedMessage[]): void;
+  /** One line of the child's stderr (without its newline). */
+  onStderr(line: string): void;
+  /** The child failed: could not start, wrote undecodable data, or exited. Called at most once. */
+  onFailure(reason: Error): void;
+}
+
+/** How to start one child. */
+export interface ShellProcessOptions {
+  command: readonly string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  codec: WireCodec;
+}
+
+/**
+ * One child process speaking the multi-lang protocol on its stdin/stdout. It runs in its own process group (so
+ * anything it forks is killed with it), its stderr is drained continuously (a full pipe would block the child), and
+ * writes made in one tick go out as one batch.
+ */
+export class ShellProcess {
+  readonly child: ChildProcess;
+  private failed = false;
+  private stopping = false;
+  private corked = false;
+  private stderrBuf = '';
+  private readonly exited: Promise<void>;
+  private exitedAlready = false;
+
+  constructor(
+    readonly options: ShellProcessOptions,
+    private readonly events: ShellProcessEvents,
+  ) {
+    const [program, ...args] = options.command;
+    this.child = spawn(program!, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const pid = this.child.pid;
+    if (pid !== undefined) addLiveChild(pid);
+    this.exited = new Promise<void>((resolve) => {
+      const done = () => {
+        if (this.exitedAlready) return;
+        this.exitedAlready = true;
+        if (pid !== undefined) removeLiveChild(pid);
+        resolve();
+      };
+      this.child.once('error', (err) => {
+        if (this.child.pid === undefined) done();
+        this.fail(new SubprocessStartError(options.command, err));
+      });
+      this.child.once('exit', (code, signal) => {
+        const reason = new SubprocessExitedError(code, signal);
+        // Let stdout deliver what the child wrote before exiting (pystorm sends its error and fail, then exits).
+        const timer = setTimeout(() => this.fail(reason), CLOSE_AFTER_EXIT_MS);
+        this.child.once('close', () => {
+          clearTimeout(timer);
+          this.flushStderr();
+          this.fail(reason);
+        });
+        done();
+      });
+    });
+    this.child.stdin!.on('error', () => {}); // EPIPE after the child died: the exit handler reports it
+    this.child.stdout!.on('error', () => {});
+    this.child.stderr!.on('error', () => {});
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      if (this.failed) return;
+      let messages: DecodedMessage[];
+      try {
+        messages = options.codec.feed(chunk);
+      } catch (err) {
+        this.fail(err instanceof ProtocolViolationError ? err : new ProtocolViolationError(String(err)));
+        return;
+      }
+      if (messages.length > 0) this.events.onMessages(messages);
+    });
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (text: string) => this.onStderr(text));
+  }
+
+  /** The child's pid as the OS knows it (undefined when it could not be started). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Whether the process has exited (or never started). */
+  get hasExited(): boolean {
+    return this.exitedAlready;
+  }
+
+  /** Writes one frame; frames written in the same tick are sent in one batch. A dead child's writes are dropped. */
+  write(frame: Frame): void {
+    const stdin = this.child.stdin;
+    if (!stdin || stdin.destroyed || stdin.writableEnded) return;
+    if (!this.corked) {
+      this.corked = true;
+      stdin.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        stdin.uncork();
+      });
+    }
+    stdin.write(frame);
+  }
+
+  /** Sends `signal` to the child's whole process group. */
+  kill(signal: NodeJS.Signals): void {
+    const pid = this.child.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      try {
+        this.child.kill(signal);
+      } catch {
+        // gone
+      }
+    }
+  }
+
+  /** Kills the group at once (a broken or hung child) and resolves once the leader has exited. */
+  async destroy(): Promise<void> {
+    this.stopping = true;
+    this.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /**
+   * Stops the child politely: ends its stdin (pystorm exits on EOF), then SIGTERM to its group, then SIGKILL after
+   * `graceMs`; resolves once the leader has exited. Failures after this call are not reported.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    this.failed = true;
+    this.child.stdin?.end();
+    if (!this.exitedAlready && !(await within(this.exited, 100))) {
+      this.kill('SIGTERM');
+      if (!(await within(this.exited, graceMs))) this.kill('SIGKILL');
+    }
+    await this.exited;
+    this.kill('SIGKILL'); // anything the child forked and left in its group
+  }
+
+  private fail(reason: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    if (!this.stopping) this.events.onFailure(reason);
+  }
+
+  private onStderr(text: string): void {
+    let buf = this.stderrBuf + text;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      this.events.onStderr(buf.slice(0, nl).replace(/\r$/, ''));
+      buf = buf.slice(nl + 1);
+    }
+    while (buf.length > MAX_STDERR_LINE) {
+      this.events.onStderr(buf.slice(0, MAX_STDERR_LINE));
+      buf = buf.slice(MAX_STDERR_LINE);
+    }
+    this.stderrBuf = buf;
+  }
+
+  private flushStderr(): void {
+    if (this.stderrBuf !== '') this.events.onStderr(this.stderrBuf);
+    this.stderrBuf = '';
+  }
+}
+
+/** Whether `p` settles within `ms`. */
+async function within(p: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

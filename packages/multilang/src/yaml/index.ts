@@ -1,0 +1,2 @@
+export { loadYamlTopology } from './load-yaml-topology';
+export { registerYamlLoader } from './register-yaml-loader';
