@@ -106,11 +106,11 @@ export class TestCluster {
     return d;
   }
 
-  /** Adds a supervisor with `slots` free ports. */
-  async addSupervisor(slots = 2): Promise<Daemon> {
+  /** Adds a supervisor with `slots` free ports (or exactly `ports`). */
+  async addSupervisor(slots = 2, explicitPorts?: number[]): Promise<Daemon> {
     const i = this.daemons.filter((d) => d.name.startsWith('supervisor')).length;
-    const ports: number[] = [];
-    for (let s = 0; s < slots; s++) ports.push(await findFreePort());
+    const ports: number[] = explicitPorts ? [...explicitPorts] : [];
+    for (let s = ports.length; s < slots; s++) ports.push(await findFreePort());
     return this.startDaemon(`supervisor-${i}`, ['supervisor', '-c', `supervisor.slots.ports=[${ports.join(',')}]`, '-c', `storm.local.dir=${path.join(this.dir, `supervisor-${i}`)}`]);
   }
 

@@ -182,3 +182,27 @@ function pythonChildrenOf(topologyId: string): boolean {
     }
   });
 }
+
+test('a slot port taken by another process: the worker error is reported, and the slot recovers once the port frees', async () => {
+  const { createServer } = await import('node:net');
+  const { findFreePort } = await import('@squall/cluster-state');
+  const port = await findFreePort();
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+  try {
+    await cluster.addSupervisor(1, [port]);
+    await cluster.waitForSupervisors(4);
+    // 7 workers need every slot, the blocked one included.
+    const { id } = submit('wc-port', { 'squall.test.words': 1000000, 'squall.test.pause.every': 100, 'squall.test.pause.ms': 20, 'topology.workers': 7 });
+    const stats = await eventually('the port conflict reported', () => {
+      const s = cluster.stats('wc-port');
+      return s.errors.some((e) => e.message.includes(`:${port}:`) && e.message.includes('port is in use')) ? s : undefined;
+    }, 60000);
+    assert.equal(stats.workers.length, 7);
+    assert.equal(cluster.workerPids(id).length >= 6, true, 'the other workers run');
+  } finally {
+    await new Promise((resolve) => blocker.close(resolve));
+  }
+  await eventually('the worker on the freed port to start', () => cluster.stats('wc-port').workers.every((w) => w.status === 'RUNNING') || undefined, 90000);
+  await kill('wc-port');
+});
