@@ -3,3 +3,4 @@ export * from './resolve-entry';
 export * from './load-topology';
 export * from './build-package';
 export * from './load-bundle';
+export * from './compile-module';

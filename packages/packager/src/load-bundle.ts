@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import Module from 'node:module';
 import path from 'node:path';
 import type { Topology } from '@squall/api';
 import { TopologyLoadError } from './errors';
+import { evaluateModule } from './compile-module';
 import { loaderFor, pickTopology } from './load-topology';
 import { PACKAGE_ENTRY, PACKAGE_MANIFEST, type PackageManifest } from './build-package';
 
@@ -22,18 +22,13 @@ export async function loadPackagedTopology(packageDir: string): Promise<Topology
   }
   const file = path.join(packageDir, PACKAGE_ENTRY);
   if (!existsSync(file)) throw new TopologyLoadError(file, 'package has no bundled topology module');
-  // The node_modules directory this installation resolves @squall/* from (workspace symlinks or a real install).
-  const runtimeModules = (require.resolve.paths('@squall/api') ?? []).find((p) => existsSync(path.join(p, '@squall', 'api')));
-  if (!runtimeModules) throw new TopologyLoadError(file, 'cannot find the Squall runtime packages (@squall/api) to load it with');
-  const m = new Module(file, module) as Module & { _compile(code: string, filename: string): void; paths: string[] };
-  m.filename = file;
-  m.paths = [runtimeModules, ...(Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(packageDir)];
+  let exports: unknown;
   try {
-    m._compile(readFileSync(file, 'utf8'), file);
+    exports = evaluateModule(readFileSync(file, 'utf8'), file);
   } catch (err) {
     throw new TopologyLoadError(file, `failed while loading: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   }
-  const topology = await pickTopology(m.exports);
+  const topology = await pickTopology(exports);
   if (!topology) throw new TopologyLoadError(file, 'does not export a topology');
   return topology;
 }

@@ -1,8 +1,8 @@
-import Module from 'node:module';
 import path from 'node:path';
-import { build, type Message } from 'esbuild';
+import type { Message } from 'esbuild';
 import { isTopology, type Topology } from '@squall/api';
 import { TopologyLoadError } from './errors';
+import { compileModule, evaluateModule } from './compile-module';
 import { resolveTopologyEntry } from './resolve-entry';
 
 /** Packages provided by the Squall runtime: never bundled, so user code and the engine share one copy. */
@@ -51,18 +51,7 @@ export async function loadTopology(target: string, cwd = process.cwd()): Promise
   const shown = path.relative(cwd, file) || file;
   let code: string;
   try {
-    const result = await build({
-      entryPoints: [file],
-      bundle: true,
-      write: false,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      packages: 'external',
-      sourcemap: 'inline',
-      logLevel: 'silent',
-    });
-    code = result.outputFiles[0]!.text;
+    code = await compileModule(file);
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
     const detail = errors && errors.length > 0 ? errors.map(formatMessage).join('; ') : String(err);
@@ -70,11 +59,7 @@ export async function loadTopology(target: string, cwd = process.cwd()): Promise
   }
   let exports: unknown;
   try {
-    const m = new Module(file, module) as Module & { _compile(code: string, filename: string): void; paths: string[] };
-    m.filename = file;
-    m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dir);
-    m._compile(code, file);
-    exports = m.exports;
+    exports = evaluateModule(code, file);
   } catch (err) {
     throw new TopologyLoadError(shown, `failed while loading: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   }

@@ -1,20 +1,6 @@
 import { existsSync } from 'node:fs';
-import Module from 'node:module';
 import path from 'node:path';
-
-/** The part of esbuild's API used here. */
-interface Esbuild {
-  build(options: Record<string, unknown>): Promise<{ outputFiles: Array<{ text: string }> }>;
-}
-
-/**
- * esbuild, as installed for @squall/packager (which compiles TypeScript topologies with it). Resolved through the
- * packager rather than declared again here, so both compile with the same copy.
- */
-function esbuild(): Esbuild {
-  const fromPackager = Module.createRequire(require.resolve('@squall/packager'));
-  return fromPackager('esbuild') as Esbuild;
-}
+import { compileModule, evaluateModule } from '@squall/packager';
 
 /**
  * Loads a JavaScript or TypeScript module named by a YAML topology (relative to the YAML file's directory, or a
@@ -27,24 +13,7 @@ export async function loadComponentModule(specifier: string, yamlDir: string): P
   const local = specifier.startsWith('.') || path.isAbsolute(specifier);
   const file = local ? path.resolve(yamlDir, specifier) : require.resolve(specifier, { paths: [yamlDir] });
   if (!existsSync(file)) throw new Error(`no such file: ${file}`);
-  const result = await esbuild().build({
-    entryPoints: [file],
-    bundle: true,
-    write: false,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: 'inline',
-    logLevel: 'silent',
-  });
-  const runtimeModules = (require.resolve.paths('@squall/api') ?? []).find((p) => existsSync(path.join(p, '@squall', 'api')));
-  const m = new Module(file, module) as Module & { _compile(code: string, filename: string): void; paths: string[] };
-  m.filename = file;
-  const own = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
-  m.paths = runtimeModules ? [runtimeModules, ...own] : own;
-  m._compile(result.outputFiles[0]!.text, file);
-  return m.exports as Record<string, unknown>;
+  return evaluateModule(await compileModule(file), file) as Record<string, unknown>;
 }
 
 /** The export a YAML topology names: `default` means the default export, or the module itself when it is a class. */
