@@ -4,6 +4,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import traceback
 from collections import deque, namedtuple
 from logging.handlers import RotatingFileHandler
@@ -317,10 +318,12 @@ class Component(object):
             return 1
         run_one = self._run
         flush_if_idle = self.serializer.flush_if_idle
+        now = time.monotonic
         while True:
             try:
+                started = now()
                 run_one()
-                flush_if_idle()
+                flush_if_idle(started)
             except StormWentAwayError:
                 raise
             except Exception as e:

@@ -186,14 +186,9 @@ _u_d = struct.Struct(">d").unpack_from
 _u_b = struct.Struct(">b").unpack_from
 
 
-def _need(buf, pos, n):
-    if pos + n > len(buf):
-        raise Incomplete()
-
-
-def _unpack(buf, pos):
-    """Decode one object at ``buf[pos]``; return (obj, pos after it)."""
-    if pos >= len(buf):
+def _unpack(buf, pos, blen):
+    """Decode one object at ``buf[pos]`` (``blen == len(buf)``); return (obj, new pos)."""
+    if pos >= blen:
         raise Incomplete()
     b = buf[pos]
     pos += 1
@@ -201,103 +196,105 @@ def _unpack(buf, pos):
         return b, pos
     if b >= 0xE0:
         return b - 0x100, pos
-    if 0xA0 <= b <= 0xBF:
-        n = b & 0x1F
-        end = pos + n
-        if end > len(buf):
+    if b >= 0xA0 and b <= 0xBF:
+        end = pos + (b & 0x1F)
+        if end > blen:
             raise Incomplete()
-        return bytes(buf[pos:end]).decode("utf-8"), end
-    if 0x90 <= b <= 0x9F:
-        return _unpack_array(buf, pos, b & 0x0F)
-    if 0x80 <= b <= 0x8F:
-        return _unpack_map(buf, pos, b & 0x0F)
+        return buf[pos:end].decode("utf-8"), end
+    if b >= 0x80 and b <= 0x9F:
+        n = b & 0x0F
+        if b >= 0x90:
+            return _unpack_array(buf, pos, n, blen)
+        return _unpack_map(buf, pos, n, blen)
     if b == 0xC0:
         return None, pos
     if b == 0xC2:
         return False, pos
     if b == 0xC3:
         return True, pos
-    if b == 0xCC:
-        _need(buf, pos, 1)
-        return buf[pos], pos + 1
-    if b == 0xCD:
-        _need(buf, pos, 2)
-        return _u_H(buf, pos)[0], pos + 2
-    if b == 0xCE:
-        _need(buf, pos, 4)
-        return _u_I(buf, pos)[0], pos + 4
-    if b == 0xCF:
-        _need(buf, pos, 8)
-        return _u_Q(buf, pos)[0], pos + 8
-    if b == 0xD0:
-        _need(buf, pos, 1)
-        return _u_b(buf, pos)[0], pos + 1
-    if b == 0xD1:
-        _need(buf, pos, 2)
-        return _u_h(buf, pos)[0], pos + 2
-    if b == 0xD2:
-        _need(buf, pos, 4)
-        return _u_i(buf, pos)[0], pos + 4
-    if b == 0xD3:
-        _need(buf, pos, 8)
-        return _u_q(buf, pos)[0], pos + 8
-    if b == 0xCA:
-        _need(buf, pos, 4)
-        return _u_f(buf, pos)[0], pos + 4
-    if b == 0xCB:
-        _need(buf, pos, 8)
-        return _u_d(buf, pos)[0], pos + 8
-    if b in (0xD9, 0xDA, 0xDB, 0xC4, 0xC5, 0xC6):
-        if b == 0xD9 or b == 0xC4:
-            _need(buf, pos, 1)
-            n = buf[pos]
-            pos += 1
-        elif b == 0xDA or b == 0xC5:
-            _need(buf, pos, 2)
-            n = _u_H(buf, pos)[0]
-            pos += 2
-        else:
-            _need(buf, pos, 4)
-            n = _u_I(buf, pos)[0]
-            pos += 4
-        end = pos + n
-        if end > len(buf):
+    size = _FIXED.get(b)
+    if size is not None:
+        if pos + size > blen:
             raise Incomplete()
-        raw = bytes(buf[pos:end])
-        if b >= 0xD9:
-            return raw.decode("utf-8"), end
-        return raw, end
-    if b == 0xDC:
-        _need(buf, pos, 2)
-        return _unpack_array(buf, pos + 2, _u_H(buf, pos)[0])
-    if b == 0xDD:
-        _need(buf, pos, 4)
-        return _unpack_array(buf, pos + 4, _u_I(buf, pos)[0])
-    if b == 0xDE:
-        _need(buf, pos, 2)
-        return _unpack_map(buf, pos + 2, _u_H(buf, pos)[0])
-    if b == 0xDF:
-        _need(buf, pos, 4)
-        return _unpack_map(buf, pos + 4, _u_I(buf, pos)[0])
+        return _FIXED_UNPACK[b](buf, pos)[0], pos + size
+    if b in _VAR:
+        width, is_str, kind = _VAR[b]
+        if pos + width > blen:
+            raise Incomplete()
+        n = _LEN_UNPACK[width](buf, pos)[0]
+        pos += width
+        if kind == 0:  # str / bin
+            end = pos + n
+            if end > blen:
+                raise Incomplete()
+            if is_str:
+                return buf[pos:end].decode("utf-8"), end
+            return bytes(buf[pos:end]), end
+        if kind == 1:
+            return _unpack_array(buf, pos, n, blen)
+        return _unpack_map(buf, pos, n, blen)
     raise UnpackError("unsupported msgpack type byte 0x%02x" % b)
 
 
-def _unpack_array(buf, pos, n):
+_FIXED = {0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8, 0xD0: 1, 0xD1: 2, 0xD2: 4, 0xD3: 8, 0xCA: 4, 0xCB: 8}
+_FIXED_UNPACK = {
+    0xCC: struct.Struct(">B").unpack_from,
+    0xCD: _u_H,
+    0xCE: _u_I,
+    0xCF: _u_Q,
+    0xD0: _u_b,
+    0xD1: _u_h,
+    0xD2: _u_i,
+    0xD3: _u_q,
+    0xCA: _u_f,
+    0xCB: _u_d,
+}
+# type byte -> (length width, is str, kind: 0 str/bin, 1 array, 2 map)
+_VAR = {
+    0xD9: (1, True, 0), 0xDA: (2, True, 0), 0xDB: (4, True, 0),
+    0xC4: (1, False, 0), 0xC5: (2, False, 0), 0xC6: (4, False, 0),
+    0xDC: (2, False, 1), 0xDD: (4, False, 1),
+    0xDE: (2, False, 2), 0xDF: (4, False, 2),
+}
+_LEN_UNPACK = {1: struct.Struct(">B").unpack_from, 2: _u_H, 4: _u_I}
+
+
+def _unpack_array(buf, pos, n, blen):
     out = []
     append = out.append
     for _ in range(n):
-        v, pos = _unpack(buf, pos)
+        if pos < blen:
+            b = buf[pos]
+            if 0xA0 <= b <= 0xBF:  # fixstr, inline
+                end = pos + 1 + (b & 0x1F)
+                if end > blen:
+                    raise Incomplete()
+                append(buf[pos + 1:end].decode("utf-8"))
+                pos = end
+                continue
+            if b <= 0x7F:
+                append(b)
+                pos += 1
+                continue
+        v, pos = _unpack(buf, pos, blen)
         append(v)
     return out, pos
 
 
-def _unpack_map(buf, pos, n):
+def _unpack_map(buf, pos, n, blen):
     out = {}
     for _ in range(n):
-        k, pos = _unpack(buf, pos)
-        v, pos = _unpack(buf, pos)
-        if isinstance(k, list):
-            k = tuple(k)
+        if pos < blen and 0xA0 <= buf[pos] <= 0xBF:  # fixstr key, inline
+            end = pos + 1 + (buf[pos] & 0x1F)
+            if end > blen:
+                raise Incomplete()
+            k = buf[pos + 1:end].decode("utf-8")
+            pos = end
+        else:
+            k, pos = _unpack(buf, pos, blen)
+            if isinstance(k, list):
+                k = tuple(k)
+        v, pos = _unpack(buf, pos, blen)
         try:
             out[k] = v
         except TypeError:
@@ -312,7 +309,7 @@ def unpack_from(buf, pos=0):
     needed, :class:`UnpackError` on malformed data.
     """
     try:
-        return _unpack(buf, pos)
+        return _unpack(buf, pos, len(buf))
     except struct.error:
         raise Incomplete()
 
@@ -320,7 +317,7 @@ def unpack_from(buf, pos=0):
 def unpackb(data):
     """Decode exactly one msgpack object from ``data``."""
     try:
-        obj, pos = _unpack(data, 0)
+        obj, pos = _unpack(data, 0, len(data))
     except Incomplete:
         raise UnpackError("truncated msgpack data")
     if pos != len(data):

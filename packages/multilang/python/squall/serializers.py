@@ -8,10 +8,14 @@ buffer their output. Output is written out:
 - when more than ``MAX_BUFFER`` bytes are pending,
 - at once when the message comes from a thread other than the main loop's
   (e.g. logging from a user thread),
-- when the component's loop calls :meth:`Serializer.flush_if_idle` after each
-  input: the buffer is kept only while another complete input message is
-  already waiting and the oldest unflushed byte is younger than ``MAX_DELAY``
-  seconds.
+- on any write once the oldest unflushed byte is older than ``MAX_DELAY`` (20 ms),
+- after each input handled by the component loop (:meth:`Serializer.flush_if_idle`),
+  unless another complete input is already buffered, the handling took less than
+  ``MAX_DELAY`` and the pending output is younger than ``MAX_DELAY``.
+
+So output is held only while the host has pipelined more input and the component keeps
+up; the worst case is an ack held back for the duration of the next input's
+processing when a quick input is followed by a slow one.
 
 Nothing is ever written with ``\\r``.
 """
@@ -124,7 +128,12 @@ class Serializer(object):
             wbuf = self._wbuf
             if not wbuf:
                 self._wtime = time.monotonic()
-            wbuf += data
+                wbuf += data
+            else:
+                wbuf += data
+                if time.monotonic() - self._wtime >= self.MAX_DELAY:
+                    self.flush()
+                    return
             if len(wbuf) >= self.MAX_BUFFER or threading.get_ident() != self.main_thread_ident:
                 self.flush()
 
@@ -146,13 +155,18 @@ class Serializer(object):
             except (OSError, ValueError):
                 raise StormWentAwayError()
 
-    def flush_if_idle(self):
-        """Called by the run loop after each input: flush unless more input is
-        already waiting and the pending output is very recent."""
-        if self._wbuf and not (
-            self.has_buffered_message() and time.monotonic() - self._wtime < self.MAX_DELAY
-        ):
-            self.flush()
+    def flush_if_idle(self, started):
+        """Called by the run loop after each input (``started``: time.monotonic() when its
+        handling began): flush unless more input is already waiting and both the handling
+        and the pending output are recent."""
+        if self._wbuf:
+            now = time.monotonic()
+            if not (
+                now - started < self.MAX_DELAY
+                and now - self._wtime < self.MAX_DELAY
+                and self.has_buffered_message()
+            ):
+                self.flush()
 
 
 class JSONSerializer(Serializer):

@@ -124,3 +124,17 @@ class Batcher(BatchingBolt):
 
     def process_batch(self, key, tups):
         self.emit([key, len(tups)])
+
+
+class SlowBolt(Bolt):
+    """'slow' inputs emit 5 times, 0.15 s apart; anything else is quick."""
+
+    def process(self, tup):
+        import time
+
+        if tup.values[0] == "slow":
+            for i in range(5):
+                self.emit(["slow", i])
+                time.sleep(0.15)
+        else:
+            self.emit(["quick", 0])

@@ -197,6 +197,19 @@ class BoltTests(BoltCase):
         self.assertEqual(got[3]["tuple"], ["b", 1])
         self.assertEqual(got[4], {"command": "ack", "id": "b1"})
 
+    def test_output_not_held_back_by_a_slow_next_input(self):
+        import time
+
+        child = self.start("fixture_components.SlowBolt")
+        t0 = time.monotonic()
+        child.send_raw(child.encode(tuple_msg("q", ["quick"])) + child.encode(tuple_msg("s", ["slow"])))
+        self.assertEqual(child.recv()["tuple"], ["quick", 0])
+        self.assertEqual(child.recv(), {"command": "ack", "id": "q"})
+        # flushed by the slow input's second emit (~0.15 s), not at its end (~0.75 s)
+        self.assertLess(time.monotonic() - t0, 0.6)
+        msgs = child.recv_n(6)
+        self.assertEqual(msgs[-1], {"command": "ack", "id": "s"})
+
     def test_pipelined_burst(self):
         child = self.start_command_bolt()
         n = 300
