@@ -27,7 +27,7 @@ class WordSpout extends Spout {
 
 function direct(serializer: 'json' | 'msgpack', n: number): number {
   const r = spawnSync('python3', ['tests/throughput.py', '-n', String(n), '-s', serializer], { cwd: PYTHON_DIR, encoding: 'utf8' });
-  const m = r.stdout.match(new RegExp(`^${serializer}\\s+([\\d,]+) tuples/s`, 'm'));
+  const m = r.stdout.match(new RegExp(`^${serializer}\\s+(?:median\\s+)?([\\d,]+) tuples/s`, 'm'));
   if (!m) throw new Error(`throughput.py failed: ${r.stderr || r.stdout}`);
   return Number(m[1]!.replace(/,/g, ''));
 }
