@@ -26,14 +26,22 @@ const integration = findTests(path.join(root, 'test', 'dist', 'integration'));
 const totals = { pass: 0, fail: 0, skipped: 0 };
 let failedRun = false;
 
+// A hung test must fail the run, not hang CI: each tier gets a hard limit (the default suite takes ~3 minutes).
+const TIER_TIMEOUT_MS = 15 * 60 * 1000;
+
 function run(label, files, concurrency) {
   if (files.length === 0) return;
   console.log(`\n# ${label}: ${files.length} file(s)`);
   const res = spawnSync(
     process.execPath,
     ['--test', '--test-reporter=tap', `--test-concurrency=${concurrency}`, ...files.map((f) => path.relative(root, f))],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 },
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, timeout: TIER_TIMEOUT_MS, killSignal: 'SIGKILL' },
   );
+  if (res.error || res.signal) {
+    console.log(`# ${label}: runner stopped (${res.error?.message ?? res.signal}) after ${TIER_TIMEOUT_MS / 60000} min: counted as a failure`);
+    totals.fail += 1;
+    failedRun = true;
+  }
   process.stdout.write(res.stdout ?? '');
   for (const [key, re] of [['pass', /^# pass (\d+)/m], ['fail', /^# fail (\d+)/m], ['skipped', /^# skipped (\d+)/m]]) {
     const m = (res.stdout ?? '').match(re);

@@ -187,7 +187,12 @@ test('a slot port taken by another process: the worker error is reported, and th
   const { createServer } = await import('node:net');
   const { findFreePort } = await import('@squall/cluster-state');
   const port = await findFreePort();
-  const blocker = createServer();
+  // Peers' gRPC connections to the slot reach the blocker while it holds the port; close() would wait for them.
+  const accepted = new Set<import('node:net').Socket>();
+  const blocker = createServer((socket) => {
+    accepted.add(socket);
+    socket.on('close', () => accepted.delete(socket));
+  });
   await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
   try {
     await cluster.addSupervisor(1, [port]);
@@ -201,7 +206,9 @@ test('a slot port taken by another process: the worker error is reported, and th
     assert.equal(stats.workers.length, 7);
     assert.equal(cluster.workerPids(id).length >= 6, true, 'the other workers run');
   } finally {
-    await new Promise((resolve) => blocker.close(resolve));
+    const closed = new Promise((resolve) => blocker.close(resolve));
+    for (const socket of accepted) socket.destroy();
+    await closed;
   }
   await eventually('the worker on the freed port to start', () => cluster.stats('wc-port').workers.every((w) => w.status === 'RUNNING') || undefined, 90000);
   await kill('wc-port');
