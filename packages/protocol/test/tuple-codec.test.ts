@@ -77,7 +77,6 @@ describe('tuple codec round trip', () => {
     const bare = Object.create(null) as Record<string, unknown>;
     bare.x = 1;
     assert.deepEqual(roundTripValue(bare), { x: 1 });
-    // eslint-disable-next-line no-sparse-arrays
     assert.deepEqual(roundTripValue([1, , 3]), [1, undefined, 3]);
   });
 
