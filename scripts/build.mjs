@@ -21,6 +21,9 @@ run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b',
 run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'examples/tsconfig.json')]);
 const postBuild = path.join(root, 'packages/protocol/scripts/post-build.mjs');
 if (existsSync(postBuild)) run(process.execPath, [postBuild]);
+// The web app (browser code, DOM types) is type-checked and bundled by its own script into packages/ui/dist/web.
+const webBuild = path.join(root, 'packages/ui/scripts/build-web.mjs');
+if (existsSync(webBuild)) run(process.execPath, [webBuild]);
 
 // npm links the `squall` bin at install time, before tsc has written it; make it executable so `npx squall` works.
 const bin = path.join(root, 'packages/cli/dist/src/bin.js');

@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findFreePort, ZooKeeperServer } from '@squall/cluster-state';
-import { createNimbusClient, type pb } from '@squall/protocol';
+import { createNimbusClient, tlsFilesFromConfig, type pb } from '@squall/protocol';
 
 /** Repository root (test/dist/harness → ../../..). */
 export const ROOT = path.resolve(__dirname, '../../..');
@@ -40,6 +40,20 @@ export interface TestClusterOptions {
   slotsPerSupervisor?: number;
   /** Extra daemon config (key → value, YAML-typed when passed with -c). */
   conf?: Record<string, unknown>;
+  /** Nimbus instances, all in `nimbus.seeds`; the first is started first (and so leads). @default 1 */
+  nimbuses?: number;
+  /** ZooKeeper's client port. @default a free one */
+  zkPort?: number;
+  /** Also start a `squall ui` daemon on a free port (see {@link TestCluster.uiUrl}). @default false */
+  ui?: boolean;
+}
+
+/** Per-daemon extras of {@link TestCluster.startDaemon}. */
+export interface DaemonOptions {
+  /** Command run in front of node, e.g. `['ip', 'netns', 'exec', 'ns1']`. */
+  prefix?: string[];
+  /** Config for this daemon only; wins over the cluster's. */
+  conf?: Record<string, unknown>;
 }
 
 /** Config that makes failures show quickly in tests (Storm's defaults are tuned for production). */
@@ -64,26 +78,35 @@ export class TestCluster {
   private constructor(
     readonly dir: string,
     readonly zk: ZooKeeperServer,
-    readonly nimbusAddress: string,
+    /** The nimbus `cli()` and `clusterInfo()` talk to; tests of failover point it at the new leader. */
+    public nimbusAddress: string,
     readonly conf: Record<string, unknown>,
   ) {}
 
   static async start(options: TestClusterOptions = {}): Promise<TestCluster> {
     const dir = mkdtempSync(path.join(tmpdir(), 'squall-it-'));
-    const zk = await ZooKeeperServer.start({ dataDir: path.join(dir, 'zk') });
-    const nimbusPort = await findFreePort();
+    const zk = await ZooKeeperServer.start({ dataDir: path.join(dir, 'zk'), ...(options.zkPort !== undefined ? { port: options.zkPort } : {}) });
+    const nimbusPorts: number[] = [];
+    for (let i = 0; i < (options.nimbuses ?? 1); i++) nimbusPorts.push(await findFreePort());
+    const nimbusPort = nimbusPorts[0]!;
+    const nimbusHost = String(options.conf?.['nimbus.host'] ?? '127.0.0.1');
     const conf: Record<string, unknown> = {
       ...FAST_CONF,
       'storm.zookeeper.servers': ['127.0.0.1'],
       'storm.zookeeper.port': zk.port,
-      'nimbus.seeds': [`127.0.0.1:${nimbusPort}`],
+      'nimbus.seeds': nimbusPorts.map((p) => `${nimbusHost}:${p}`),
       ...options.conf,
     };
-    const cluster = new TestCluster(dir, zk, `127.0.0.1:${nimbusPort}`, conf);
+    const cluster = new TestCluster(dir, zk, `${nimbusHost}:${nimbusPort}`, conf);
+    cluster.nimbusAddresses.push(...nimbusPorts.map((p) => `${nimbusHost}:${p}`));
     try {
       cluster.startDaemon('nimbus', ['nimbus', '-c', `nimbus.port=${nimbusPort}`, '-c', `storm.local.dir=${path.join(dir, 'nimbus')}`]);
+      // Standbys start once the first nimbus has taken the lead, so which one leads is known.
+      if (nimbusPorts.length > 1) await eventually('the first nimbus to lead', async () => (await cluster.clusterInfo()).nimbuses.some((n) => n.isLeader) || undefined, 60000);
+      for (let i = 1; i < nimbusPorts.length; i++) cluster.startNimbus(i, nimbusPorts[i]!);
       for (let i = 0; i < (options.supervisors ?? 3); i++) await cluster.addSupervisor(options.slotsPerSupervisor ?? 2);
       await cluster.waitForSupervisors(options.supervisors ?? 3);
+      if (options.ui) await cluster.startUi();
     } catch (err) {
       await cluster.shutdown();
       throw err;
@@ -91,32 +114,59 @@ export class TestCluster {
     return cluster;
   }
 
-  private confArgs(): string[] {
-    return Object.entries(this.conf).flatMap(([k, v]) => ['-c', `${k}=${JSON.stringify(v)}`]);
+  /** Addresses of every nimbus of the cluster (`nimbus.seeds`), first one first. */
+  readonly nimbusAddresses: string[] = [];
+
+  /** `http://127.0.0.1:<port>/` of the UI daemon once {@link startUi} ran, else ''. */
+  uiUrl = '';
+
+  /** Starts a `squall ui` daemon on a free port (`conf` for it only) and waits until its REST API answers. */
+  async startUi(conf: Record<string, unknown> = {}): Promise<Daemon> {
+    const port = await findFreePort();
+    const d = this.startDaemon('ui', ['ui', '-c', `ui.port=${port}`], { conf });
+    this.uiUrl = `http://127.0.0.1:${port}/`;
+    await eventually('the UI to answer', async () => (await fetch(`${this.uiUrl}api/v1/cluster/summary`)).ok || undefined, 30000);
+    return d;
+  }
+
+  private confArgs(conf: Record<string, unknown> = this.conf): string[] {
+    return Object.entries(conf).flatMap(([k, v]) => ['-c', `${k}=${JSON.stringify(v)}`]);
+  }
+
+  /** (Re)starts nimbus number `i` (0 is the first) on `port`, with its own local dir; named `nimbus` or `nimbus-<i>`. */
+  startNimbus(i: number, port: number): Daemon {
+    return this.startDaemon(i === 0 ? 'nimbus' : `nimbus-${i}`, ['nimbus', '-c', `nimbus.port=${port}`, '-c', `storm.local.dir=${path.join(this.dir, i === 0 ? 'nimbus' : `nimbus-${i}`)}`]);
   }
 
   /** Starts a daemon process (`squall <args>`), logging to a file in the cluster dir. */
-  startDaemon(name: string, args: string[]): Daemon {
+  startDaemon(name: string, args: string[], options: DaemonOptions = {}): Daemon {
     const log = path.join(this.dir, `${name}.log`);
-    const fullArgs = [SQUALL, ...args, ...this.confArgs()];
+    const fullArgs = [SQUALL, ...args, ...this.confArgs(), ...this.confArgs(options.conf ?? {})];
     const out = openSync(log, 'a');
-    const child = spawn(process.execPath, fullArgs, { stdio: ['ignore', out, out] });
+    const [cmd, ...pre] = [...(options.prefix ?? []), process.execPath];
+    const child = spawn(cmd!, [...pre, ...fullArgs], { stdio: ['ignore', out, out] });
     const d: Daemon = { name, child, args, log };
     this.daemons.push(d);
     return d;
   }
 
-  /** Adds a supervisor with `slots` free ports (or exactly `ports`). */
-  async addSupervisor(slots = 2, explicitPorts?: number[]): Promise<Daemon> {
+  /** Adds a supervisor with `slots` free ports (or exactly `ports`); `options` can run it elsewhere (a netns). */
+  async addSupervisor(slots = 2, explicitPorts?: number[], options: DaemonOptions = {}): Promise<Daemon> {
     const i = this.daemons.filter((d) => d.name.startsWith('supervisor')).length;
     const ports: number[] = explicitPorts ? [...explicitPorts] : [];
     for (let s = ports.length; s < slots; s++) ports.push(await findFreePort());
-    return this.startDaemon(`supervisor-${i}`, ['supervisor', '-c', `supervisor.slots.ports=[${ports.join(',')}]`, '-c', `storm.local.dir=${path.join(this.dir, `supervisor-${i}`)}`]);
+    return this.startDaemon(`supervisor-${i}`, ['supervisor', '-c', `supervisor.slots.ports=[${ports.join(',')}]`, '-c', `storm.local.dir=${path.join(this.dir, `supervisor-${i}`)}`], options);
+  }
+
+  /** `squall <args>` with only `nimbus.seeds` to find the leader (no `--nimbus`). */
+  cliSeeds(args: string[], timeoutMs = 60000): { code: number | null; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, [SQUALL, ...args, '-c', `nimbus.seeds=${JSON.stringify(this.conf['nimbus.seeds'])}`], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
   /** Cluster info from nimbus. */
   async clusterInfo(): Promise<pb.ClusterInfo> {
-    const client = createNimbusClient(this.nimbusAddress);
+    const client = createNimbusClient(this.nimbusAddress, { tls: tlsFilesFromConfig(this.conf) });
     try {
       return await new Promise((resolve, reject) => client.getClusterInfo({}, (err, res) => (err ? reject(err) : resolve(res!))));
     } finally {
@@ -198,6 +248,46 @@ export interface StatsJson {
   components: Record<string, { emitted: number; transferred: number; executed: number; acked: number; failed: number; executors: number }>;
   workers: Array<{ host: string; port: number; status: string; components: string[] }>;
   errors: Array<{ component: string; message: string }>;
+}
+
+/** A live process seen in /proc. */
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  cmdline: string;
+  cwd: string;
+}
+
+/** Every live process (zombies excluded) from /proc. */
+export function listProcesses(): ProcInfo[] {
+  const out: ProcInfo[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z') continue;
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${name}/cwd`);
+      } catch {
+        // exited meanwhile, or not ours to read
+      }
+      out.push({ pid: Number(name), ppid: Number(fields[1]), cmdline, cwd });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out;
+}
+
+/**
+ * Squall processes of a cluster dir still alive: daemons, workers and shell components (found by the dir in their
+ * command line or working directory), ZooKeeper excluded.
+ */
+export function clusterProcesses(dir: string): ProcInfo[] {
+  return listProcesses().filter((p) => p.pid !== process.pid && !p.cmdline.includes('QuorumPeerMain') && (p.cmdline.includes(dir) || p.cwd === dir || p.cwd.startsWith(`${dir}/`)));
 }
 
 /** Lines of every file in `dir` whose name starts with `prefix`. */

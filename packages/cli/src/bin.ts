@@ -4,9 +4,11 @@ import { registerYamlLoader } from '@squall/multilang';
 import { registerDaemons } from './commands/daemons';
 import { registerDevCluster } from './commands/dev-cluster';
 import { registerLocal } from './commands/local';
+import { registerMonitor } from './commands/monitor';
 import { registerStats } from './commands/stats';
 import { registerSubmit } from './commands/submit';
 import { registerTopologyCommands } from './commands/topology-commands';
+import { registerUi } from './commands/ui';
 import { fail, setVerbose } from './fail';
 
 // YAML (Flux-like) topologies with multi-lang components are accepted wherever a topology file is.
@@ -26,5 +28,7 @@ registerTopologyCommands(program);
 registerStats(program);
 registerDaemons(program);
 registerDevCluster(program);
+registerUi(program);
+registerMonitor(program);
 
 program.parseAsync(process.argv).catch((err) => fail(err));

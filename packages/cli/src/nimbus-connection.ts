@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { getConfig, mergeConfig, defaultConfig, SquallError, type Config } from '@squall/core';
-import { createNimbusClient, type NimbusClient } from '@squall/protocol';
+import { connectLeaderNimbus, NimbusUnreachableError as LeaderUnreachableError, tlsFilesFromConfig, type NimbusClient } from '@squall/protocol';
 
 /** Thrown when no nimbus answers at the given address or seeds. */
 export class NimbusUnreachableError extends SquallError {
@@ -39,20 +39,10 @@ export function nimbusCandidates(conf: Config, explicit?: string): string[] {
 export async function connectNimbus(confIn: Config, explicit?: string): Promise<NimbusClient> {
   const conf = mergeConfig(defaultConfig(), confIn);
   const token = typeof conf['nimbus.auth.token'] === 'string' ? (conf['nimbus.auth.token'] as string) : undefined;
-  const candidates = nimbusCandidates(conf, explicit);
-  let lastError = 'no address';
-  for (const address of candidates) {
-    const client = createNimbusClient(address, token !== undefined ? { authToken: token } : {});
-    try {
-      const leader = await rpc(client.getLeader, client, {}, 5000);
-      const leaderAddress = `${leader.host}:${leader.port}`;
-      if (leaderAddress === address) return client;
-      client.close();
-      return createNimbusClient(leaderAddress, token !== undefined ? { authToken: token } : {});
-    } catch (err) {
-      client.close();
-      lastError = (err as Error).message;
-    }
+  try {
+    return await connectLeaderNimbus(nimbusCandidates(conf, explicit), { ...(token !== undefined ? { authToken: token } : {}), tls: tlsFilesFromConfig(conf) });
+  } catch (err) {
+    if (err instanceof LeaderUnreachableError) throw new NimbusUnreachableError(err.tried, err.detail);
+    throw err;
   }
-  throw new NimbusUnreachableError(candidates, lastError);
 }

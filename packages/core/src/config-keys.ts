@@ -54,6 +54,9 @@ export const CONFIG_KEYS = {
   'nimbus.port': k('int', 6627, 'Squall: nimbus gRPC port (Storm: nimbus.thrift.port).', 0),
   'nimbus.host': k('string', '127.0.0.1', 'Squall: address nimbus binds and advertises.'),
   'nimbus.auth.token': k('string', null, 'Squall: bearer token required by mutating nimbus RPCs and UI actions.'),
+  'squall.tls.ca': k('string', null, 'Squall: PEM CA bundle; when set, every gRPC connection uses TLS and clients verify servers against it.'),
+  'squall.tls.cert': k('string', null, 'Squall: PEM server certificate of nimbus, supervisors and workers (with squall.tls.key; needs squall.tls.ca).'),
+  'squall.tls.key': k('string', null, 'Squall: PEM private key of squall.tls.cert.'),
   'nimbus.task.timeout.secs': k('number', 30, 'A worker silent this long has its executors reassigned.', 1),
   'nimbus.supervisor.timeout.secs': k('number', 60, 'A supervisor silent this long is considered dead.', 1),
   'nimbus.monitor.freq.secs': k('number', 10, 'How often nimbus checks health and reschedules.', 0.1),
@@ -70,6 +73,8 @@ export const CONFIG_KEYS = {
   'worker.heartbeat.frequency.secs': k('number', 1, 'How often a worker heartbeats to its supervisor.', 0.1),
   'ui.port': k('int', 8080, 'Web UI port.', 0),
   'ui.host': k('string', '127.0.0.1', 'Squall: address the UI binds.'),
+  'ui.nimbus.timeout.secs': k('number', 10, 'Squall: how long the UI waits for nimbus before answering 502.', 0.1),
+  'nimbus.metrics.port': k('int', null, 'Squall: port of nimbus\'s Prometheus /metrics endpoint on nimbus.host; unset means off, 0 picks a free port.', 0),
 } as const satisfies Record<string, ConfigKey>;
 
 /** Name of a known configuration key. */

@@ -1,4 +1,5 @@
 import { EmitError, type Anchors, type Tuple, type Values } from '@squall/api';
+import { DEFAULT_MAX_TUPLE_BYTES, encodedValuesBytes, tupleHeaderBytes } from '@squall/protocol';
 import { randomHalf, xorInto } from './acking';
 import type { ExecutorHost } from './executor-host';
 import { routeOf, type StreamRoute } from './stream-route';
@@ -13,6 +14,8 @@ const NO_TASKS: readonly number[] = Object.freeze([]);
 export class TaskEmitter {
   private readonly defaultRoute: StreamRoute | undefined;
   private readonly debug: boolean;
+  /** `topology.max.tuple.bytes`, enforced on every emit so local and remote deliveries fail alike. */
+  private readonly maxTupleBytes: number;
   /** Emit calls so far; spouts compare it around nextTuple to see whether anything was emitted. */
   emits = 0;
 
@@ -24,6 +27,8 @@ export class TaskEmitter {
   ) {
     this.defaultRoute = routes.get('default');
     this.debug = host.conf['topology.debug'] === true;
+    const max = host.conf['topology.max.tuple.bytes'];
+    this.maxTupleBytes = typeof max === 'number' && max > 0 ? max : DEFAULT_MAX_TUPLE_BYTES;
   }
 
   route(stream: string | undefined): StreamRoute {
@@ -41,6 +46,14 @@ export class TaskEmitter {
     if (directTask < 0 && route.direct) throw new EmitError(`component '${this.component}' used emit on direct stream '${route.stream}': use emitDirect`);
     if (directTask >= 0 && !route.directTargets.has(directTask))
       throw new EmitError(`component '${this.component}' emitted directly to task ${directTask}, which does not subscribe to stream '${route.stream}' with direct grouping`);
+    // A cheap upper bound first; the exact size only for tuples near the limit.
+    if (encodedValuesBytes(values) + tupleHeaderBytes(route.stream) > this.maxTupleBytes) {
+      const size = encodedValuesBytes(values, true) + tupleHeaderBytes(route.stream);
+      if (size > this.maxTupleBytes)
+        throw new EmitError(
+          `component '${this.component}' emitted a tuple of about ${size} bytes on stream '${route.stream}', over topology.max.tuple.bytes = ${this.maxTupleBytes}: emit smaller values or raise the limit for this topology`,
+        );
+    }
   }
 
   /** The receiving tasks of one emit (a shared array: do not mutate), counting them as transferred. */

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { ProtocolViolationError, SubprocessExitedError, SubprocessStartError } from './errors';
 import { addLiveChild, removeLiveChild } from './live-children';
 import type { DecodedMessage, Frame, WireCodec } from './wire';
@@ -44,8 +46,8 @@ export class ShellProcess {
     readonly options: ShellProcessOptions,
     private readonly events: ShellProcessEvents,
   ) {
-    const [program, ...args] = options.command;
-    this.child = spawn(program!, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const [program, args] = withParentDeathSignal(options);
+    this.child = spawn(program, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const pid = this.child.pid;
     if (pid !== undefined) addLiveChild(pid);
     this.exited = new Promise<void>((resolve) => {
@@ -176,6 +178,34 @@ export class ShellProcess {
     if (this.stderrBuf !== '') this.events.onStderr(this.stderrBuf);
     this.stderrBuf = '';
   }
+}
+
+const SETPRIV = '/usr/bin/setpriv';
+
+/**
+ * The command, run through `setpriv --pdeathsig SIGKILL` where available (Linux, util-linux): a worker killed with
+ * SIGKILL cannot run its exit hook, and a child busy in user code would not notice EOF on stdin, so the kernel kills
+ * the child when the worker dies. setpriv exec()s the program, so the pid and process group stay the child's own.
+ * Only a program that resolves to an executable is wrapped, so a missing one still fails to spawn with ENOENT.
+ */
+function withParentDeathSignal(options: ShellProcessOptions): [string, string[]] {
+  const [program, ...args] = options.command;
+  if (process.platform !== 'linux' || !existsSync(SETPRIV)) return [program!, args];
+  const resolved = resolveExecutable(program!, options.cwd, options.env.PATH ?? process.env.PATH ?? '');
+  return resolved ? [SETPRIV, ['--pdeathsig', 'SIGKILL', resolved, ...args]] : [program!, args];
+}
+
+function resolveExecutable(program: string, cwd: string, searchPath: string): string | undefined {
+  const candidates = program.includes('/') ? [path.resolve(cwd, program)] : searchPath.split(path.delimiter).filter(Boolean).map((d) => path.join(path.resolve(cwd, d), program));
+  for (const c of candidates) {
+    try {
+      accessSync(c, fsConstants.X_OK);
+      if (statSync(c).isFile()) return c;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 /** Whether `p` settles within `ms`. */

@@ -99,6 +99,17 @@ test('garbage recovery: non-JSON output, an unknown command, an ack of an unknow
   assert.deepEqual(liveChildPids(), []);
 });
 
+test('an unterminated message (no end line, then silence) is timed out, the child killed and restarted', async () => {
+  const r = await runMisbehaving(['garbage-unterminated'], { 'topology.subprocess.timeout.secs': 1 });
+  const errors = r.errors.filter((e) => e.component === 'garbage-unterminated');
+  assert.ok(errors.some((e) => /heartbeat timeout/.test(e.message)), JSON.stringify(errors.map((e) => e.message)));
+  const pids = r.pids.get('garbage-unterminated')!;
+  assert.equal(pids.length, 2, 'a replacement child processed the rest');
+  assert.equal(alive(pids[0]!), false, 'the stuck child was killed');
+  assert.deepEqual(new Set(r.received.map((x) => x.values[0])), new Set(r.items), 'every item processed');
+  assert.deepEqual(liveChildPids(), []);
+});
+
 test('a command that cannot be started is reported and retried with backoff, and the topology keeps running', async () => {
   const tmp = tempDir();
   const received: Received = [];

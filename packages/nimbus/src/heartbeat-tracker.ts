@@ -10,6 +10,8 @@ export interface SupervisorHealth {
   uptimeSecs: number;
   version: string;
   lastMs: number;
+  /** Port of the supervisor's gRPC service (worker logs); 0 if it did not say. */
+  servicePort: number;
 }
 
 /** What nimbus last heard of a worker slot. */
@@ -47,6 +49,7 @@ export class HeartbeatTracker {
       uptimeSecs: Number(req.uptimeSecs ?? 0),
       version: req.version ?? '',
       lastMs: now,
+      servicePort: Number(req.servicePort ?? 0),
     });
     for (const [k, s] of this.slots) if (s.supervisorId === id) this.slots.delete(k);
     const errors: Array<{ topologyId: string; error: pb.IErrorInfo }> = [];

@@ -1,8 +1,8 @@
-import { componentSummaryToProto, executorStatsToProto, summarizeComponents } from '@squall/engine';
 import { pb } from '@squall/protocol';
 import type { ComponentError, StormBase } from '@squall/cluster-state';
 import { NotFoundError } from './errors';
 import { findTopology, type NimbusContext } from './nimbus-context';
+import { componentStatsProto, STATS_WINDOWS_SECS, topologyStatsProto } from './stats-windows';
 
 const STATUS: Record<StormBase['status'], pb.TopologyStatus> = {
   ACTIVE: pb.TopologyStatus.TOPOLOGY_STATUS_ACTIVE,
@@ -43,30 +43,37 @@ function errorInfo(component: string, e: ComponentError): pb.IErrorInfo {
   return { component, error: e.message, timeMs: e.timeSecs * 1000, host: e.host, port: e.port, task: e.task };
 }
 
-/** `squall stats`: workers, per-component totals, last errors, conf. */
-export async function topologyInfo(ctx: NimbusContext, idOrName: string): Promise<pb.ITopologyInfo> {
+/** `squall stats` and the UI's topology page: workers, per-component totals over a window, last errors, conf. */
+export async function topologyInfo(ctx: NimbusContext, idOrName: string, windowSecs = 0): Promise<pb.ITopologyInfo> {
   const t = await findTopology(ctx, idOrName, true);
   if (!t) throw new NotFoundError(idOrName);
   const a = (await ctx.cluster.getAssignment(t.id))?.value;
   const workers = a?.workers ?? [];
-  const snapshots = ctx.heartbeats.executorStats(t.id, workers);
-  const summaries = summarizeComponents(snapshots);
+  const snapshots = ctx.windows.window(t.id, windowSecs).map((w) => w.stats);
   const errors = await ctx.cluster.getTopologyErrors(t.id);
   const record = ctx.packages.record(t.id);
   const components: pb.IComponentSummary[] = (record?.spec.components ?? []).map((c) => {
-    const s = summaries[c.id];
+    const s = componentStatsProto(c.id, snapshots);
     const last = (errors[c.id] ?? []).at(-1);
     return {
       component: c.id,
       type: c.kind === 'spout' ? pb.ComponentType.COMPONENT_TYPE_SPOUT : pb.ComponentType.COMPONENT_TYPE_BOLT,
       numExecutors: a?.executors.filter((e) => e.component === c.id).length ?? 0,
       numTasks: c.numTasks,
-      ...(s ? { stats: componentSummaryToProto(c.id, s) } : {}),
+      ...(s ? { stats: s } : {}),
       ...(last ? { lastError: errorInfo(c.id, last) } : {}),
     };
   });
-  const acker = summaries.__acker;
-  if (acker) components.push({ component: '__acker', type: pb.ComponentType.COMPONENT_TYPE_SYSTEM, numExecutors: acker.executors, numTasks: acker.tasks, stats: componentSummaryToProto('__acker', acker) });
+  const acker = componentStatsProto('__acker', snapshots);
+  const ackerExecutors = a?.executors.filter((e) => e.component === '__acker') ?? [];
+  if (acker)
+    components.push({
+      component: '__acker',
+      type: pb.ComponentType.COMPONENT_TYPE_SYSTEM,
+      numExecutors: ackerExecutors.length,
+      numTasks: ackerExecutors.reduce((n, e) => n + e.endTask - e.startTask + 1, 0),
+      stats: acker,
+    });
   return {
     summary: await topologySummary(ctx, t.id, t.storm.value),
     workers: workers.map((w) => {
@@ -80,6 +87,7 @@ export async function topologyInfo(ctx: NimbusContext, idOrName: string): Promis
         uptimeSecs: h?.uptimeSecs ?? 0,
         executors: execs.map((e) => ({ taskStart: e.startTask, taskEnd: e.endTask })),
         components: [...new Set(execs.map((e) => e.component))],
+        componentNumTasks: execs.reduce<Record<string, number>>((m, e) => ({ ...m, [e.component]: (m[e.component] ?? 0) + e.endTask - e.startTask + 1 }), {}),
       };
     }),
     components,
@@ -87,12 +95,14 @@ export async function topologyInfo(ctx: NimbusContext, idOrName: string): Promis
       .flatMap(([component, list]) => list.map((e) => errorInfo(component, e)))
       .sort((x, y) => Number(y.timeMs) - Number(x.timeMs)),
     confJson: JSON.stringify(record?.conf ?? {}),
-    windowSecs: 0,
+    specJson: record ? JSON.stringify(record.spec) : '',
+    windowSecs,
+    topologyStats: STATS_WINDOWS_SECS.map((w) => ({ windowSecs: w, stats: topologyStatsProto(w === windowSecs ? snapshots : ctx.windows.window(t.id, w).map((x) => x.stats)) })),
   };
 }
 
-/** Per-executor detail of one component. */
-export async function componentInfo(ctx: NimbusContext, idOrName: string, component: string): Promise<pb.IComponentInfo> {
+/** Per-executor detail of one component over a window, with the component's totals for every window. */
+export async function componentInfo(ctx: NimbusContext, idOrName: string, component: string, windowSecs = 0): Promise<pb.IComponentInfo> {
   const t = await findTopology(ctx, idOrName, true);
   if (!t) throw new NotFoundError(idOrName);
   const a = (await ctx.cluster.getAssignment(t.id))?.value;
@@ -100,21 +110,22 @@ export async function componentInfo(ctx: NimbusContext, idOrName: string, compon
   const spec = record?.spec.components.find((c) => c.id === component);
   if (!spec && component !== '__acker') throw new NotFoundError(`${idOrName}/${component}`);
   const executors = (a?.executors ?? []).filter((e) => e.component === component);
-  const summaries = [];
+  const windowed = ctx.windows.window(t.id, windowSecs).filter((w) => w.stats.component === component);
   const execSummaries: pb.IExecutorSummary[] = [];
   for (const e of executors) {
     const w = a!.workers.find((x) => x.supervisorId === e.supervisorId && x.port === e.port);
-    const snap = ctx.heartbeats.slot(t.id, e.supervisorId, e.port)?.executors.find((s) => s.startTask === e.startTask);
-    if (snap) summaries.push(snap);
+    const live = ctx.heartbeats.slot(t.id, e.supervisorId, e.port)?.executors.find((s) => s.startTask === e.startTask);
+    const inWindow = windowed.find((x) => x.supervisorId === e.supervisorId && x.port === e.port && x.stats.startTask === e.startTask);
+    const stats = inWindow ? componentStatsProto(component, [inWindow.stats]) : undefined;
     execSummaries.push({
       executor: { taskStart: e.startTask, taskEnd: e.endTask },
       host: w?.host ?? '',
       port: e.port,
-      uptimeSecs: snap ? Math.floor(snap.uptimeMs / 1000) : 0,
-      ...(snap ? { stats: executorStatsToProto(snap).stats! } : {}),
+      uptimeSecs: live ? Math.floor(live.uptimeMs / 1000) : 0,
+      ...(stats ? { stats } : {}),
     });
   }
-  const total = summarizeComponents(summaries)[component];
+  const total = componentStatsProto(component, windowed.map((w) => w.stats));
   const errors = (await ctx.cluster.getErrors(t.id, component)).map((e) => errorInfo(component, e)).reverse();
   return {
     topologyId: t.id,
@@ -123,10 +134,14 @@ export async function componentInfo(ctx: NimbusContext, idOrName: string, compon
     type: spec?.kind === 'spout' ? pb.ComponentType.COMPONENT_TYPE_SPOUT : spec ? pb.ComponentType.COMPONENT_TYPE_BOLT : pb.ComponentType.COMPONENT_TYPE_SYSTEM,
     numExecutors: executors.length,
     numTasks: spec?.numTasks ?? executors.reduce((n, e) => n + e.endTask - e.startTask + 1, 0),
-    ...(total ? { stats: componentSummaryToProto(component, total) } : {}),
+    ...(total ? { stats: total } : {}),
     executors: execSummaries,
     errors,
-    windowSecs: 0,
+    windowSecs,
+    windowStats: STATS_WINDOWS_SECS.map((win) => {
+      const stats = componentStatsProto(component, win === windowSecs ? windowed.map((x) => x.stats) : ctx.windows.window(t.id, win).map((x) => x.stats));
+      return { windowSecs: win, ...(stats ? { stats } : {}) };
+    }),
   };
 }
 
@@ -152,6 +167,7 @@ export async function clusterInfo(ctx: NimbusContext): Promise<pb.IClusterInfo> 
       slotsTotal: s.value.ports.length,
       slotsUsed: h?.usedPorts.length ?? s.value.usedPorts.length,
       version: s.value.softwareVersion,
+      servicePort: h?.servicePort ?? 0,
     });
   }
   return { nimbuses, supervisors, topologies: await listTopologies(ctx) };

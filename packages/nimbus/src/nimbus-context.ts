@@ -2,6 +2,7 @@ import type { Config, Logger } from '@squall/core';
 import type { ClusterState, LeaderCandidate, StormBase, Versioned } from '@squall/cluster-state';
 import type { HeartbeatTracker } from './heartbeat-tracker';
 import type { PackageStore } from './package-store';
+import type { StatsWindows } from './stats-windows';
 
 /** What nimbus's parts share: configuration, the cluster state, the package store and live views. */
 export interface NimbusContext {
@@ -10,6 +11,8 @@ export interface NimbusContext {
   readonly cluster: ClusterState;
   readonly packages: PackageStore;
   readonly heartbeats: HeartbeatTracker;
+  /** Windowed statistics (10 min, 3 h, 1 day, all time) from the heartbeats' cumulative counters. */
+  readonly windows: StatsWindows;
   /** "host:port" of this nimbus. */
   readonly address: string;
   readonly startedMs: number;

@@ -90,6 +90,10 @@ export function createNimbusHandlers(ctx: NimbusContext): NimbusHandlers {
 
   const supervisorHeartbeat: Unary<pb.SupervisorHeartbeatRequest, pb.ISupervisorHeartbeatResponse> = (call, callback) => {
     const errors = ctx.heartbeats.record(call.request, Date.now());
+    for (const w of call.request.workers ?? []) {
+      const slot = ctx.heartbeats.slot(w.topologyId ?? '', call.request.supervisorId ?? '', Number(w.port ?? 0));
+      if (slot) ctx.windows.record(slot.topologyId, slot.supervisorId, slot.port, slot.executors);
+    }
     callback(null, {});
     for (const { topologyId, error } of errors) {
       ctx.cluster
@@ -123,9 +127,9 @@ export function createNimbusHandlers(ctx: NimbusContext): NimbusHandlers {
       return {};
     }),
     listTopologies: unary('list', false, async () => ({ topologies: await listTopologies(ctx) })),
-    getTopologyInfo: unary('info', false, (r: pb.GetTopologyInfoRequest) => topologyInfo(ctx, r.idOrName ?? '')),
+    getTopologyInfo: unary('info', false, (r: pb.GetTopologyInfoRequest) => topologyInfo(ctx, r.idOrName ?? '', r.windowSecs ?? 0)),
     getClusterInfo: unary('cluster', false, () => clusterInfo(ctx)),
-    getComponentInfo: unary('component', false, (r: pb.GetComponentInfoRequest) => componentInfo(ctx, r.topology ?? '', r.component ?? '')),
+    getComponentInfo: unary('component', false, (r: pb.GetComponentInfoRequest) => componentInfo(ctx, r.topology ?? '', r.component ?? '', r.windowSecs ?? 0)),
     downloadPackage,
     supervisorHeartbeat,
     getLeader: unary('leader', false, async () => {

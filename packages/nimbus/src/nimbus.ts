@@ -2,12 +2,16 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { defaultConfig, getConfig, mergeConfig, validateConfig, type Config, type Logger } from '@squall/core';
 import { connectFromConfig, type ClusterState, type LeaderCandidate, type Subscription } from '@squall/cluster-state';
-import { NimbusService, serverOptions } from '@squall/protocol';
+import { NimbusService, serverCredentials, serverOptions, tlsFilesFromConfig, withDecodeFailureLog } from '@squall/protocol';
 import { HeartbeatTracker } from './heartbeat-tracker';
 import { createNimbusHandlers } from './nimbus-service';
 import type { NimbusContext } from './nimbus-context';
 import { PackageStore } from './package-store';
 import { reconcile } from './reconciler';
+import { StatsWindows } from './stats-windows';
+import { MetricsServer } from './metrics-server';
+import { NimbusLeadership } from './nimbus-leadership';
+import { PackageReplicator } from './package-replicator';
 
 
 /** Squall's version, reported in ZooKeeper registrations. */
@@ -31,6 +35,8 @@ export class Nimbus {
   private again = false;
   private stopped = false;
   private readonly subscriptions: Subscription[] = [];
+  private replicator: PackageReplicator | undefined;
+  private metrics: MetricsServer | undefined;
 
   private constructor(
     readonly ctx: NimbusContext,
@@ -54,29 +60,40 @@ export class Nimbus {
     const host = getConfig<string>(conf, 'nimbus.host');
     const server = new grpc.Server(serverOptions(getConfig<number>(conf, 'nimbus.package.max.bytes') + 1024 * 1024));
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${getConfig<number>(conf, 'nimbus.port')}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      server.bindAsync(`${host}:${getConfig<number>(conf, 'nimbus.port')}`, serverCredentials(tlsFilesFromConfig(conf)), (err, p) => (err ? reject(err) : resolve(p))),
     );
     const address = `${host}:${port}`;
     const cluster = await connectFromConfig(conf, log);
     await cluster.registerNimbus({ host, port, startTimeMs: Date.now(), softwareVersion: SQUALL_VERSION });
-    const leader: LeaderCandidate = await cluster.joinLeaderElection(address);
+    const packages = new PackageStore(path.resolve(getConfig<string>(conf, 'storm.local.dir'), 'nimbus', String(port), 'packages'));
+    // Standbys copy every live topology's package; leadership is only taken with all of them in hand.
+    const leading: { leader?: LeaderCandidate } = {};
+    const replicator = new PackageReplicator({ conf, log, cluster, packages, address, isLeader: () => leading.leader?.isLeader() ?? false });
+    const leader: LeaderCandidate = await NimbusLeadership.create(cluster, address, replicator, log);
+    leading.leader = leader;
     // The context is built before the Nimbus that serves it; calls made through it resolve the instance late.
     const late: { nimbus?: Nimbus } = {};
     const ctx: NimbusContext = {
       conf,
       log,
       cluster,
-      packages: new PackageStore(path.resolve(getConfig<string>(conf, 'storm.local.dir'), 'nimbus', String(port), 'packages')),
+      packages,
       heartbeats: new HeartbeatTracker(),
+      windows: new StatsWindows(),
       address,
       startedMs: Date.now(),
       leader,
       reconcileSoon: () => late.nimbus?.reconcileSoon() ?? Promise.resolve(),
     };
-    server.addService(NimbusService as unknown as grpc.ServiceDefinition, createNimbusHandlers(ctx) as unknown as grpc.UntypedServiceImplementation);
+    const guarded = withDecodeFailureLog(NimbusService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`));
+    server.addService(guarded as unknown as grpc.ServiceDefinition, createNimbusHandlers(ctx) as unknown as grpc.UntypedServiceImplementation);
     const nimbus = new Nimbus(ctx, server, cluster);
     late.nimbus = nimbus;
     nimbus.startLoops();
+    const metricsPort = conf['nimbus.metrics.port'];
+    if (typeof metricsPort === 'number') nimbus.metrics = await MetricsServer.create(ctx, host, metricsPort);
+    nimbus.replicator = replicator;
+    replicator.start();
     leader.on('elected', () => {
       log.info(`nimbus ${address} is now the leader`);
       void nimbus.reconcileSoon();
@@ -112,6 +129,7 @@ export class Nimbus {
         this.again = false;
         try {
           await reconcile(this.ctx);
+          this.ctx.windows.retainTopologies(await this.cluster.listStormIds());
         } catch (err) {
           this.ctx.log.error({ err }, `reconcile failed: ${(err as Error).message}`);
         }
@@ -131,6 +149,8 @@ export class Nimbus {
     for (const s of this.subscriptions) s.close();
     await this.running;
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    await this.metrics?.shutdown();
+    await this.replicator?.stop();
     await this.ctx.leader.withdraw().catch(() => undefined);
     await this.cluster.shutdown();
   }

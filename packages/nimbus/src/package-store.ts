@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TopologySpec } from '@squall/api';
 import type { Config } from '@squall/core';
@@ -34,16 +34,32 @@ export class PackageStore {
     return path.join(this.topologyDir(id), 'package.tgz');
   }
 
-  /** Stores a package and its record. */
+  /** Stores a newly submitted package and its record, generating the topology's secret. */
   save(record: Omit<TopologyRecord, 'secret'>, bytes: Buffer): TopologyRecord {
+    return this.saveReplica({ ...record, secret: randomBytes(24).toString('hex') }, bytes);
+  }
+
+  /**
+   * Stores a package copied from another nimbus with the record it came with (the secret included, so workers keep
+   * authenticating after a failover). The record is written last: a package without its record does not count.
+   */
+  saveReplica(record: TopologyRecord, bytes: Buffer): TopologyRecord {
     const dir = this.topologyDir(record.topologyId);
     mkdirSync(dir, { recursive: true });
-    const full: TopologyRecord = { ...record, secret: randomBytes(24).toString('hex') };
     const tmp = path.join(dir, `.package.${process.pid}.tmp`);
     writeFileSync(tmp, bytes);
     renameSync(tmp, this.packagePath(record.topologyId));
-    writeFileSync(path.join(dir, 'topology.json'), JSON.stringify(full));
-    return full;
+    const tmpRecord = path.join(dir, `.topology.${process.pid}.tmp`);
+    writeFileSync(tmpRecord, JSON.stringify(record));
+    renameSync(tmpRecord, path.join(dir, 'topology.json'));
+    return record;
+  }
+
+  /** Ids of the topologies with a record in this store. */
+  ids(): string[] {
+    return readdirSync(this.dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(path.join(this.dir, d.name, 'topology.json')))
+      .map((d) => d.name);
   }
 
   /** The record of a stored topology, or undefined. */

@@ -80,3 +80,29 @@ export class FlowControlError extends ProtocolError {
     super('FLOW_CONTROL', message);
   }
 }
+
+/**
+ * Thrown when none of the nimbus addresses tried answered who leads (down, wrong address, or no leader elected yet).
+ * Check the addresses (`nimbus.seeds`), that nimbus runs, and retry.
+ */
+export class NimbusUnreachableError extends ProtocolError {
+  /** Every "host:port" tried, in order. */
+  readonly tried: string[];
+  /** The last failure, e.g. "No connection established". */
+  readonly detail: string;
+  constructor(tried: string[], detail: string) {
+    super('NIMBUS_UNREACHABLE', `cannot reach nimbus at ${tried.join(', ') || '(no address)'}: ${detail}`);
+    this.tried = tried;
+    this.detail = detail;
+  }
+}
+
+/**
+ * Thrown when the `squall.tls.*` settings are incomplete or name files that cannot be read. Fix the config key named
+ * in the message.
+ */
+export class TlsConfigError extends ProtocolError {
+  constructor(message: string) {
+    super('TLS_CONFIG', message);
+  }
+}

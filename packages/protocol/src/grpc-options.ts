@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { bearerMetadata } from './auth-metadata';
+import { channelCredentials, type TlsFiles } from './credentials';
 
 /**
  * Largest gRPC message Squall's clients and servers accept (grpc-js's default is 4 MiB). It must exceed the largest
@@ -18,8 +19,13 @@ export interface ClientOptions {
    */
   authToken?: string;
   /**
-   * Transport security, e.g. `grpc.credentials.createSsl(...)`.
-   * @default grpc.credentials.createInsecure()
+   * TLS settings (`squall.tls.*`, see `tlsFilesFromConfig`); ignored when `credentials` is given.
+   * @default undefined: plaintext
+   */
+  tls?: TlsFiles | undefined;
+  /**
+   * Transport security, e.g. `grpc.credentials.createSsl(...)`; wins over `tls`.
+   * @default channelCredentials(tls): plaintext unless `tls` is set
    */
   credentials?: grpc.ChannelCredentials;
   /**
@@ -47,7 +53,7 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
   const token = options.authToken;
   if (token !== undefined) interceptors.unshift(authInterceptor(token));
   return {
-    credentials: options.credentials ?? grpc.credentials.createInsecure(),
+    credentials: options.credentials ?? channelCredentials(options.tls),
     channelOptions: {
       'grpc.max_receive_message_length': maxBytes,
       'grpc.max_send_message_length': maxBytes,

@@ -12,3 +12,8 @@ export * from './latency-buckets';
 export * from './tuple-codec';
 export * from './batch-encoder';
 export * from './batch-decoder';
+export * from './leader-connection';
+export * from './prometheus';
+export * from './credentials';
+export * from './tuple-size';
+export * from './decode-guard';

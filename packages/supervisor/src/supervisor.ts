@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { defaultConfig, getConfig, mergeConfig, validateConfig, type Config, type Logger } from '@squall/core';
 import { connectFromConfig, type Assignment, type ClusterState, type StormBase, type Subscription, type Versioned } from '@squall/cluster-state';
-import { createNimbusClient, pb, serverOptions, SupervisorService, type NimbusClient } from '@squall/protocol';
+import { createNimbusClient, pb, serverCredentials, serverOptions, SupervisorService, tlsFilesFromConfig, type NimbusClient, type TlsFiles } from '@squall/protocol';
 import { EXIT_PORT_IN_USE, type WorkerLaunch } from '@squall/worker';
 import { PackageCache } from './package-cache';
 import { slotPid, stepSlot, type SlotAction, type SlotAssignment, type SlotState, type SlotTimeouts } from './slot-state';
@@ -49,6 +49,8 @@ export class Supervisor {
   private nimbus: { address: string; client: NimbusClient } | undefined;
   private readonly timeouts: SlotTimeouts;
   private readonly startedMs = Date.now();
+  /** `squall.tls.*`: used for nimbus calls and handed to workers. */
+  private readonly tls: TlsFiles | undefined;
 
   private constructor(
     readonly id: string,
@@ -61,6 +63,7 @@ export class Supervisor {
     private readonly cache: PackageCache,
     private readonly workDir: string,
   ) {
+    this.tls = tlsFilesFromConfig(conf);
     this.timeouts = {
       startMs: getConfig<number>(conf, 'supervisor.worker.start.timeout.secs') * 1000,
       heartbeatMs: getConfig<number>(conf, 'supervisor.worker.timeout.secs') * 1000,
@@ -90,7 +93,7 @@ export class Supervisor {
       createSupervisorHandlers({ onWorkerHeartbeat: (r) => late.sup?.onWorkerHeartbeat(r) ?? { active: false }, logFile: (t, p) => late.sup?.logFileOf(t, p) }) as unknown as grpc.UntypedServiceImplementation,
     );
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${getConfig<number>(conf, 'supervisor.port')}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      server.bindAsync(`${host}:${getConfig<number>(conf, 'supervisor.port')}`, serverCredentials(tlsFilesFromConfig(conf)), (err, p) => (err ? reject(err) : resolve(p))),
     );
     const cluster = await connectFromConfig(conf, log);
     const sup = new Supervisor(id, host, `${host}:${port}`, conf, log, cluster, server, new PackageCache(path.join(localDir, 'packages'), log), path.join(localDir, 'workers'));
@@ -194,6 +197,7 @@ export class Supervisor {
           topology: { spec: pkg.topology.spec, conf: pkg.topology.conf, secret: pkg.topology.secret },
           assignment: assignment.value,
           assignmentVersion: String(assignment.version),
+          ...(this.tls ? { tls: this.tls } : {}),
         };
         slot.lastHeartbeat = undefined;
         slot.stats = [];
@@ -252,7 +256,7 @@ export class Supervisor {
     if (!leader) throw new Error('no nimbus leader registered in ZooKeeper');
     if (this.nimbus?.address !== leader) {
       this.nimbus?.client.close();
-      this.nimbus = { address: leader, client: createNimbusClient(leader) };
+      this.nimbus = { address: leader, client: createNimbusClient(leader, { tls: this.tls }) };
     }
     return this.nimbus.client;
   }
@@ -312,6 +316,7 @@ export class Supervisor {
       uptimeSecs: Math.floor((Date.now() - this.startedMs) / 1000),
       version: SQUALL_VERSION,
       workers,
+      servicePort: Number(this.address.slice(this.address.lastIndexOf(':') + 1)),
     };
     void this.nimbusClient()
       .then((client) => new Promise<void>((resolve, reject) => client.supervisorHeartbeat(request, (err) => (err ? reject(err) : resolve()))))

@@ -1,5 +1,6 @@
 import type { Logger } from '@squall/core';
 import type { Transport, TupleImpl } from '@squall/engine';
+import type { TlsFiles } from '@squall/protocol';
 import { PeerSender } from './peer-sender';
 import type { WireConverter } from './wire';
 
@@ -15,6 +16,8 @@ export interface GrpcTransportOptions {
   batchSize: number;
   maxBuffered: number;
   maxTupleBytes: number;
+  /** `squall.tls.*` of the cluster; plaintext when undefined. */
+  tls?: TlsFiles | undefined;
   log: Logger;
   /** Called when a peer can take tuples again. */
   onWritable: () => void;

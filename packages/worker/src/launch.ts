@@ -1,5 +1,6 @@
 import type { TopologySpec } from '@squall/api';
 import type { Config } from '@squall/core';
+import type { TlsFiles } from '@squall/protocol';
 
 /** Where one executor runs (the assignment's executor entry). */
 export interface PlacedExecutor {
@@ -30,6 +31,8 @@ export interface WorkerLaunch {
   topology: { spec: TopologySpec; conf: Config; secret: string };
   assignment: WorkerAssignment;
   assignmentVersion: string;
+  /** The supervisor's `squall.tls.*` files: the worker serves and dials with TLS when set. */
+  tls?: TlsFiles;
 }
 
 /** Exit code of a worker whose port is taken: the supervisor reports it rather than restarting blindly. */

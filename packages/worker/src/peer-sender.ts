@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@squall/core';
-import { BatchEncoder, SendWindow, TUPLE_CODEC_VERSION, createWorkerClient, pb, type WireTuple, type WorkerClient } from '@squall/protocol';
+import { BatchEncoder, SendWindow, TUPLE_CODEC_VERSION, createWorkerClient, pb, type TlsFiles, type WireTuple, type WorkerClient } from '@squall/protocol';
 
 /** Options of {@link PeerSender}. */
 export interface PeerSenderOptions {
@@ -15,6 +15,8 @@ export interface PeerSenderOptions {
   /** Buffered tuples beyond which this peer reports backpressure. */
   maxBuffered: number;
   maxTupleBytes: number;
+  /** `squall.tls.*` of the cluster; plaintext when undefined. */
+  tls?: TlsFiles | undefined;
   log: Logger;
   /** Called when sending may resume (credit arrived or the stream reconnected): wake the scheduler. */
   onWritable: () => void;
@@ -49,7 +51,7 @@ export class PeerSender {
   private pressured = false;
 
   constructor(private readonly opts: PeerSenderOptions) {
-    this.client = createWorkerClient(opts.address, { channelOptions: { 'grpc.keepalive_time_ms': 10000 } });
+    this.client = createWorkerClient(opts.address, { tls: opts.tls, channelOptions: { 'grpc.keepalive_time_ms': 10000 } });
     this.encoder = new BatchEncoder({ maxTupleBytes: opts.maxTupleBytes });
     this.connect();
   }

@@ -74,6 +74,8 @@ export function createWorkerHandlers(opts: TransferServiceOptions): { handlers: 
       try {
         window.onReceived(batch.count);
         const tuples = decodeBatch(batch.payload);
+        // Flow control counts the declared number: a batch holding more than it declares would overrun the window.
+        if (tuples.length !== batch.count) return refuse(call, grpc.status.INVALID_ARGUMENT, `bad batch from ${from}: declares ${batch.count} tuples but holds ${tuples.length}`);
         for (const w of tuples) {
           try {
             rt.receive(w.targetTask, conv.fromWire(w));

@@ -4,7 +4,7 @@ import { computeLayout } from '@squall/api';
 import { getConfig, mergeConfig, defaultConfig, type Logger } from '@squall/core';
 import { executorStatsToProto, TopologyModel, WorkerRuntime, type ComponentError } from '@squall/engine';
 import { loadPackagedTopology } from '@squall/packager';
-import { createSupervisorClient, serverOptions, WorkerService, type SupervisorClient } from '@squall/protocol';
+import { createSupervisorClient, serverCredentials, serverOptions, withDecodeFailureLog, WorkerService, type SupervisorClient } from '@squall/protocol';
 import { PortInUseError } from './errors';
 import { GrpcTransport } from './grpc-transport';
 import { taskAddresses, type WorkerAssignment, type WorkerLaunch } from './launch';
@@ -69,9 +69,10 @@ export class Worker {
       startedMs,
     });
     const server = new grpc.Server(serverOptions());
-    server.addService(WorkerService as unknown as grpc.ServiceDefinition, transfers.handlers as unknown as grpc.UntypedServiceImplementation);
+    const guarded = withDecodeFailureLog(WorkerService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`));
+    server.addService(guarded as unknown as grpc.ServiceDefinition, transfers.handlers as unknown as grpc.UntypedServiceImplementation);
     await new Promise<void>((resolve, reject) =>
-      server.bindAsync(`${launch.host}:${launch.port}`, grpc.ServerCredentials.createInsecure(), (err) =>
+      server.bindAsync(`${launch.host}:${launch.port}`, serverCredentials(launch.tls), (err) =>
         err ? reject(/in use|EADDRINUSE/i.test(err.message) ? new PortInUseError(launch.port) : err) : resolve(),
       ),
     );
@@ -84,6 +85,7 @@ export class Worker {
       batchSize: getConfig<number>(conf, 'topology.transfer.buffer.size'),
       maxBuffered: 4 * TRANSFER_WINDOW,
       maxTupleBytes: getConfig<number>(conf, 'topology.max.tuple.bytes'),
+      tls: launch.tls,
       log,
       onWritable: () => late.runtime?.wake(),
       onSendError: (task, tuple, err) => log.warn({ task, err }, `dropped a tuple for task ${task} from ${tuple.sourceComponent}: ${(err as Error).message}`),
@@ -105,7 +107,7 @@ export class Worker {
       afterPass: transfers.retryCredit,
     });
     late.runtime = runtime;
-    const supervisor = createSupervisorClient(launch.supervisorAddress);
+    const supervisor = createSupervisorClient(launch.supervisorAddress, { tls: launch.tls });
     const worker = new Worker(launch, runtime, transport, server, supervisor, log, transfers.close, startedMs, errors);
     runtime.start(false);
     worker.startHeartbeats(conf);

@@ -10,6 +10,7 @@ interface DevClusterOptions {
   supervisors: string;
   slots: string;
   nimbusPort?: string;
+  uiPort?: string;
 }
 
 /**
@@ -23,6 +24,7 @@ export function registerDevCluster(program: Command): void {
     .option('-s, --supervisors <n>', 'number of supervisors', '2')
     .option('--slots <n>', 'worker slots per supervisor', '2')
     .option('--nimbus-port <port>', 'nimbus port (default: a free one)')
+    .option('--ui-port <port>', 'UI port (default: a free one)')
     .action((opts: DevClusterOptions) => runDevCluster(opts).catch((err) => fail(err)));
 }
 
@@ -41,7 +43,10 @@ async function runDevCluster(opts: DevClusterOptions): Promise<void> {
     children.push(child);
   };
   let stopping = false;
-  start(['nimbus', ...base, '-c', `nimbus.port=${nimbusPort}`, '-c', `storm.local.dir=${path.join(dir, 'nimbus')}`], 'nimbus');
+  const metricsPort = await findFreePort();
+  start(['nimbus', ...base, '-c', `nimbus.port=${nimbusPort}`, '-c', `nimbus.metrics.port=${metricsPort}`, '-c', `storm.local.dir=${path.join(dir, 'nimbus')}`], 'nimbus');
+  const uiPort = opts.uiPort ? Number(opts.uiPort) : await findFreePort();
+  start(['ui', ...base, '-c', `ui.port=${uiPort}`], 'ui');
   const supervisors = Number(opts.supervisors);
   for (let i = 0; i < supervisors; i++) {
     const ports: number[] = [];
@@ -49,7 +54,7 @@ async function runDevCluster(opts: DevClusterOptions): Promise<void> {
     start(['supervisor', ...base, '-c', `supervisor.slots.ports=[${ports.join(',')}]`, '-c', `storm.local.dir=${path.join(dir, `supervisor-${i}`)}`], `supervisor ${i}`);
     process.stdout.write(`supervisor ${i}: slots ${ports.join(', ')}\n`);
   }
-  process.stdout.write(`zookeeper: ${zk.connectString}\nnimbus: 127.0.0.1:${nimbusPort}\nstate: ${dir}\n`);
+  process.stdout.write(`zookeeper: ${zk.connectString}\nnimbus: 127.0.0.1:${nimbusPort} (metrics: http://127.0.0.1:${metricsPort}/metrics)\nui: http://127.0.0.1:${uiPort}/\nstate: ${dir}\n`);
   process.stdout.write(`submit with: squall submit examples/wordcount --nimbus 127.0.0.1:${nimbusPort}\nCtrl-C stops everything.\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());

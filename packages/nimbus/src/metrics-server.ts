@@ -1,0 +1,68 @@
+import { createServer, type Server } from 'node:http';
+import { clusterMetrics, formatPrometheus, PROMETHEUS_CONTENT_TYPE, type pb } from '@squall/protocol';
+import { clusterInfo, topologyInfo } from './info-builder';
+import type { NimbusContext } from './nimbus-context';
+
+/**
+ * Nimbus's Prometheus endpoint (`GET /metrics` on nimbus.host:nimbus.metrics.port): the same metrics as the UI's
+ * /metrics, built from the same info this nimbus serves over gRPC, plus whether it leads. Statistics are held by the
+ * leader (supervisors heartbeat to it); a standby reports cluster gauges and zero counters.
+ */
+export class MetricsServer {
+  private constructor(
+    private readonly server: Server,
+    /** The bound port. */
+    readonly port: number,
+  ) {}
+
+  /** Binds `host:port` (0 picks a free port). */
+  static async create(ctx: NimbusContext, host: string, port: number): Promise<MetricsServer> {
+    const server = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://nimbus').pathname;
+      if (req.method !== 'GET' || path !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+        return void res.end('nimbus serves only GET /metrics here\n');
+      }
+      metricsText(ctx).then(
+        (text) => {
+          res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' });
+          res.end(text);
+        },
+        (err: unknown) => {
+          ctx.log.warn({ err }, `metrics failed: ${(err as Error).message}`);
+          res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+          res.end(`metrics failed: ${(err as Error).message}\n`);
+        },
+      );
+    });
+    const bound = await new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        const a = server.address();
+        resolve(typeof a === 'object' && a ? a.port : 0);
+      });
+    });
+    ctx.log.info({ metricsPort: bound }, `nimbus metrics on http://${host}:${bound}/metrics`);
+    return new MetricsServer(server, bound);
+  }
+
+  /** Stops serving. */
+  async shutdown(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+}
+
+async function metricsText(ctx: NimbusContext): Promise<string> {
+  const cluster = await clusterInfo(ctx);
+  const infos: pb.ITopologyInfo[] = [];
+  for (const t of cluster.topologies ?? []) {
+    const info = await topologyInfo(ctx, t.id ?? '', 0).catch(() => undefined);
+    if (info) infos.push(info);
+  }
+  const families = clusterMetrics(cluster, infos);
+  families.unshift({ name: 'squall_nimbus_is_leader', help: '1 when this nimbus is the leader, else 0.', type: 'gauge', samples: [{ labels: { nimbus: ctx.address }, value: ctx.leader.isLeader() ? 1 : 0 }] });
+  return formatPrometheus(families);
+}

@@ -1,0 +1,197 @@
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { getConfig, type Config, type Logger } from '@squall/core';
+import type { ClusterState, StormBase, Subscription, Versioned } from '@squall/cluster-state';
+import { createNimbusClient, tlsFilesFromConfig, type NimbusClient } from '@squall/protocol';
+import type { PackageStore, TopologyRecord } from './package-store';
+
+/** A live topology whose package this nimbus does not hold, and the live nimbuses that advertise a copy. */
+export interface MissingPackage {
+  topologyId: string;
+  digest: string;
+  holders: string[];
+}
+
+/** What the replicator needs of its nimbus. */
+export interface PackageReplicatorOptions {
+  conf: Config;
+  log: Logger;
+  cluster: ClusterState;
+  packages: PackageStore;
+  /** This nimbus, `host:port`; never asked for a copy. */
+  address: string;
+  /** Whether this nimbus leads right now (a leader never deletes packages: it may be mid-submit). */
+  isLeader(): boolean;
+}
+
+/** A record younger than this is never pruned (a submit writes its package before the topology exists in ZooKeeper). */
+const PRUNE_GRACE_MS = 60_000;
+
+/**
+ * Keeps this nimbus's package store complete for HA: every live (not killed) topology's package is copied from a nimbus
+ * that advertises it (the leader first) with DownloadPackage, verified against the digest in the topology's base, stored
+ * with its record (secret included), and advertised in ZooKeeper so the cluster knows who can take over. Runs on every
+ * change of the topologies and every `nimbus.monitor.freq.secs`; failures are logged and retried on the next pass.
+ */
+export class PackageReplicator {
+  private readonly subscriptions: Subscription[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private readonly advertised = new Set<string>();
+  private readonly token: string | undefined;
+
+  constructor(private readonly opts: PackageReplicatorOptions) {
+    const t = opts.conf['nimbus.auth.token'];
+    this.token = typeof t === 'string' ? t : undefined;
+  }
+
+  /** Starts watching topologies and replicating. */
+  start(): void {
+    this.subscriptions.push(this.opts.cluster.watchStorms(() => void this.syncSoon()));
+    this.timer = setInterval(() => void this.syncSoon(), getConfig<number>(this.opts.conf, 'nimbus.monitor.freq.secs') * 1000);
+    void this.syncSoon();
+  }
+
+  /** Runs a replication pass now, or right after the one in progress; resolves when it is done. */
+  syncSoon(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.syncOnce();
+        } catch (err) {
+          this.opts.log.warn({ err }, `package replication pass failed: ${(err as Error).message}`);
+        }
+      } while (this.again && !this.stopped);
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /**
+   * Copies every missing package it can and returns those still missing (with who advertises them). Used by the
+   * leadership gate before this nimbus takes over.
+   */
+  async ensureAll(): Promise<MissingPackage[]> {
+    await this.syncSoon();
+    return this.missing();
+  }
+
+  /** Live topologies whose package this nimbus lacks, with the live nimbuses advertising a copy. */
+  async missing(): Promise<MissingPackage[]> {
+    const out: MissingPackage[] = [];
+    for (const [id, storm] of await this.liveStorms()) {
+      if (this.holds(id, storm.value.packageDigest)) continue;
+      const holders = (await this.opts.cluster.getBlobReplicas(id).catch(() => []))
+        .filter((r) => r.nimbusId !== this.opts.address && r.digest === storm.value.packageDigest)
+        .map((r) => r.nimbusId);
+      out.push({ topologyId: id, digest: storm.value.packageDigest, holders });
+    }
+    return out;
+  }
+
+  /** Stops watching; a pass in progress finishes. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const s of this.subscriptions.splice(0)) s.close();
+    await this.running;
+  }
+
+  private holds(id: string, digest: string): boolean {
+    const rec = this.opts.packages.record(id);
+    return rec !== undefined && rec.digest === digest && this.opts.packages.verify(id);
+  }
+
+  private async liveStorms(): Promise<Map<string, Versioned<StormBase>>> {
+    const out = new Map<string, Versioned<StormBase>>();
+    for (const id of await this.opts.cluster.listStormIds()) {
+      const s = await this.opts.cluster.getStorm(id);
+      if (s && s.value.status !== 'KILLED') out.set(id, s);
+    }
+    return out;
+  }
+
+  private async syncOnce(): Promise<void> {
+    const { cluster, packages, log, address } = this.opts;
+    const storms = await this.liveStorms();
+    for (const [id, storm] of storms) {
+      if (this.stopped) return;
+      const digest = storm.value.packageDigest;
+      if (!this.holds(id, digest)) {
+        const leader = await cluster.getLeader();
+        const replicas = (await cluster.getBlobReplicas(id)).filter((r) => r.digest === digest).map((r) => r.nimbusId);
+        const sources = [...new Set([...(leader && replicas.includes(leader) ? [leader] : []), ...replicas])].filter((a) => a !== address);
+        if (sources.length === 0) {
+          log.debug({ topology: id }, `no live nimbus advertises the package of ${id} yet`);
+          continue;
+        }
+        let copied = false;
+        for (const source of sources) {
+          try {
+            const started = Date.now();
+            const size = await this.copyFrom(source, id, digest);
+            log.info({ topology: id, from: source, bytes: size, ms: Date.now() - started }, `replicated the package of ${id} from ${source}`);
+            copied = true;
+            break;
+          } catch (err) {
+            log.warn({ topology: id, from: source, err }, `could not copy the package of ${id} from ${source}: ${(err as Error).message}`);
+          }
+        }
+        if (!copied) continue;
+      }
+      if (!this.advertised.has(`${id}@${digest}`)) {
+        const rec = packages.record(id)!;
+        await cluster.advertiseBlob(id, { nimbusId: address, digest, sizeBytes: rec.size });
+        this.advertised.add(`${id}@${digest}`);
+      }
+    }
+    if (this.opts.isLeader()) return;
+    for (const id of packages.ids()) {
+      if (storms.has(id) || (await cluster.getStorm(id))) continue;
+      const recordFile = path.join(packages.dir, id, 'topology.json');
+      if (Date.now() - statSync(recordFile).mtimeMs < PRUNE_GRACE_MS) continue;
+      packages.remove(id);
+      log.info({ topology: id }, `removed the replicated package of ${id}: the topology is gone`);
+    }
+  }
+
+  /** Downloads a package from `source`, verifies size and sha256 against `digest`, and stores it; returns its size. */
+  private async copyFrom(source: string, id: string, digest: string): Promise<number> {
+    const client: NimbusClient = createNimbusClient(source, { ...(this.token !== undefined ? { authToken: this.token } : {}), tls: tlsFilesFromConfig(this.opts.conf) });
+    try {
+      const chunks: Buffer[] = [];
+      let header: { digest: string; size: number; topologyJson: string } | undefined;
+      await new Promise<void>((resolve, reject) => {
+        const call = client.downloadPackage({ topologyId: id }, { deadline: Date.now() + 120_000 });
+        call.on('data', (m: { header?: { digest?: string | null; size?: number | null; topologyJson?: string | null } | null; chunk?: Uint8Array | null }) => {
+          if (m.header) header = { digest: m.header.digest ?? '', size: Number(m.header.size ?? 0), topologyJson: m.header.topologyJson ?? '' };
+          else if (m.chunk) chunks.push(Buffer.from(m.chunk));
+        });
+        call.on('end', () => resolve());
+        call.on('error', reject);
+      });
+      if (!header) throw new Error('no header received');
+      if (header.digest !== digest) throw new Error(`it holds digest ${header.digest}, the topology wants ${digest}`);
+      const bytes = Buffer.concat(chunks);
+      if (bytes.length !== header.size) throw new Error(`truncated: ${bytes.length} of ${header.size} bytes`);
+      const actual = createHash('sha256').update(bytes).digest('hex');
+      if (actual !== digest) throw new Error(`corrupt: sha256 ${actual}, expected ${digest}`);
+      const t = JSON.parse(header.topologyJson) as Pick<TopologyRecord, 'topologyId' | 'spec' | 'conf' | 'secret'>;
+      if (t.topologyId !== id || typeof t.secret !== 'string') throw new Error('its topology record does not describe this topology');
+      this.opts.packages.saveReplica({ topologyId: id, spec: t.spec, conf: t.conf, secret: t.secret, digest, size: bytes.length }, bytes);
+      return bytes.length;
+    } finally {
+      client.close();
+    }
+  }
+}

@@ -1,0 +1,299 @@
+// `npm run test:docker`: the seed's Docker flow end to end, offline. Starts dockerd if none runs, builds the base
+// images from Debian packages (base-images.mjs), builds the squall and ZooKeeper images, `up --scale supervisor=3`,
+// submits the word count with `docker-compose run --rm cli`, checks counts through the UI's REST API, scales to 4
+// supervisors and rebalances, kills one supervisor container and checks that nimbus moves its worker, then tears
+// everything down (containers, networks, volumes) even on failure or Ctrl-C. Prints each phase and its duration.
+// Everything runs in the compose project `squall-e2e` on its own networks; published ports bind to 127.0.0.1.
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CACHE_DIR, ensureBaseImages, ZOOKEEPER_BASE_TAG } from './base-images.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PROJECT = 'squall-e2e';
+const TOPOLOGY = 'wordcount';
+const started = Date.now();
+const secs = (ms) => `${(ms / 1000).toFixed(1)}s`;
+const say = (msg) => process.stdout.write(`[e2e +${secs(Date.now() - started)}] ${msg}\n`);
+
+async function phase(name, fn) {
+  const t0 = Date.now();
+  say(`▶ ${name}`);
+  const out = await fn();
+  say(`✔ ${name} (${secs(Date.now() - t0)})`);
+  return out;
+}
+
+/** Runs a command, returns stdout; throws with the tail of its output on a non-zero exit. */
+function run(cmd, args, { env, input, quiet = true, cwd = root } = {}) {
+  const r = spawnSync(cmd, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: [input === undefined ? 'ignore' : 'pipe', quiet ? 'pipe' : 'inherit', quiet ? 'pipe' : 'inherit'],
+  });
+  if (r.error) throw new Error(`${cmd} ${args.join(' ')}: ${r.error.message}`);
+  if (r.status !== 0) {
+    const tail = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim().split('\n').slice(-25).join('\n');
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}${tail ? `:\n${tail}` : ''}`);
+  }
+  return r.stdout ?? '';
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns a truthy value or the deadline passes; the error names the last observation. */
+async function eventually(what, probe, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'nothing observed';
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${secs(timeoutMs)} waiting for ${what} (last: ${last})`);
+    await sleep(1000);
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+function aptInstall(pkg) {
+  if (!isRoot()) throw new Error(`${pkg} is missing and this is not root: apt-get install -y ${pkg}`);
+  say(`installing ${pkg}`);
+  run('flock', ['/tmp/apt.lock', 'apt-get', 'install', '-y', pkg], { quiet: false });
+}
+
+/** dockerd we started (stopped at the end), or null when one was already running. */
+let ourDockerd = null;
+async function ensureDocker() {
+  if (!has('dockerd') && !has('docker')) aptInstall('docker.io');
+  if (spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0) {
+    if (!has('dockerd')) aptInstall('docker.io');
+    if (!isRoot()) throw new Error('no Docker engine is running and starting dockerd needs root');
+    mkdirSync(CACHE_DIR, { recursive: true });
+    const logFile = path.join(CACHE_DIR, 'dockerd.log');
+    say(`starting dockerd (log: ${logFile})`);
+    const fd = openSync(logFile, 'a');
+    ourDockerd = spawn('dockerd', [], { stdio: ['ignore', fd, fd], detached: true });
+    ourDockerd.unref();
+    await eventually('dockerd to answer `docker info`', () => spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0, 60000);
+  }
+  if (!has('docker-compose')) aptInstall('docker-compose');
+  say(`docker: ${run('docker', ['version', '--format', 'client {{.Client.Version}}, engine {{.Server.Version}}']).trim()}; ${run('docker-compose', ['version', '--short']).trim() ? `docker-compose ${run('docker-compose', ['version', '--short']).trim()}` : ''}`);
+}
+
+/**
+ * The npm cache the image build installs from offline (docker/npm-cache.tar, see the Dockerfile). Made once from
+ * this machine's npm cache, completed for the lockfile with `npm ci --prefer-offline` (which only asks the registry
+ * for what the machine's cache lacks), and kept in test/docker/.cache.
+ */
+function npmCacheTarball() {
+  const tarball = path.join(CACHE_DIR, 'npm-cache.tar');
+  if (existsSync(tarball)) return tarball;
+  const cache = path.join(CACHE_DIR, 'npm');
+  const hostCache = run('npm', ['config', 'get', 'cache']).trim();
+  if (!existsSync(path.join(cache, '_cacache')) && existsSync(path.join(hostCache, '_cacache'))) {
+    cpSync(path.join(hostCache, '_cacache'), path.join(cache, '_cacache'), { recursive: true });
+  }
+  const work = mkdtempSync(path.join(os.tmpdir(), 'squall-npmcache-'));
+  try {
+    const manifests = ['package.json', 'package-lock.json', 'test/package.json', ...run('sh', ['-c', 'ls packages/*/package.json']).trim().split('\n')];
+    for (const f of manifests) {
+      mkdirSync(path.join(work, path.dirname(f)), { recursive: true });
+      copyFileSync(path.join(root, f), path.join(work, f));
+    }
+    run('npm', ['ci', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--cache', cache], { cwd: work });
+    run('npm', ['ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--cache', cache], { cwd: work });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  run('tar', ['-C', cache, '-cf', `${tarball}.tmp`, '.']);
+  run('mv', [`${tarball}.tmp`, tarball]);
+  return tarball;
+}
+
+async function main() {
+  const nimbusPort = await freePort();
+  const uiPort = await freePort();
+  const composeEnv = { COMPOSE_PROJECT_NAME: PROJECT, ZOOKEEPER_BASE_IMAGE: ZOOKEEPER_BASE_TAG, NIMBUS_PORT: String(nimbusPort), UI_PORT: String(uiPort) };
+  const composeArgs = ['-p', PROJECT, '-f', path.join(root, 'docker-compose.yml'), '-f', path.join(root, 'test/docker/compose.e2e.yml')];
+  const compose = (args, opts = {}) => run('docker-compose', [...composeArgs, ...args], { ...opts, env: { ...composeEnv, ...opts.env } });
+  const cli = (...args) => compose(['run', '--rm', '-T', 'cli', ...args]);
+  const api = async (p) => {
+    const res = await fetch(`http://127.0.0.1:${uiPort}${p}`, { signal: AbortSignal.timeout(10000) });
+    const body = await res.text();
+    if (!res.ok) throw new Error(`GET ${p}: ${res.status} ${body.slice(0, 300)}`);
+    return JSON.parse(body);
+  };
+  const supervisors = async () => (await api('/api/v1/supervisor/summary')).supervisors;
+  const topology = () => api(`/api/v1/topology/${TOPOLOGY}`);
+  const counts = (t) => ({
+    spoutEmitted: t.spouts.reduce((a, s) => a + Number(s.emitted), 0),
+    spoutAcked: t.spouts.reduce((a, s) => a + Number(s.acked), 0),
+    boltExecuted: t.bolts.reduce((a, b) => a + Number(b.executed), 0),
+    failed: t.spouts.reduce((a, s) => a + Number(s.failed), 0),
+  });
+  /** Waits until the word count makes progress: the spout's emitted and the bolts' executed both grow past the marks. */
+  const progressing = async (what, since) =>
+    eventually(
+      what,
+      async () => {
+        const c = counts(await topology());
+        if (c.spoutEmitted > since.spoutEmitted + 100 && c.boltExecuted > since.boltExecuted + 100) return c;
+        throw new Error(`counts ${JSON.stringify(c)}`);
+      },
+      120000,
+    );
+  /** Waits for `n` RUNNING workers, each on a different live supervisor; returns the topology JSON. */
+  const spreadOver = (n) =>
+    eventually(
+      `${n} workers on ${n} different supervisors`,
+      async () => {
+        const [t, sups] = await Promise.all([topology(), supervisors()]);
+        const live = new Set(sups.map((s) => s.id));
+        const hosts = new Set(t.workers.map((w) => w.supervisorId));
+        const desc = t.workers.map((w) => `${w.host}:${w.port}(${w.status})`).join(', ');
+        if (t.workersTotal === n && t.workers.length === n && hosts.size === n && t.workers.every((w) => live.has(w.supervisorId) && w.status === 'RUNNING')) return t;
+        throw new Error(`workersTotal ${t.workersTotal}, workers [${desc}], live supervisors ${live.size}`);
+      },
+      180000,
+    );
+
+  let tornDown = false;
+  const teardown = (why) => {
+    if (tornDown) return;
+    tornDown = true;
+    const t0 = Date.now();
+    say(`teardown (${why}): docker-compose down -v --remove-orphans`);
+    const r = spawnSync('docker-compose', [...composeArgs, '--profile', 'tools', 'down', '-v', '--remove-orphans', '--timeout', '5'], {
+      cwd: root,
+      env: { ...process.env, ...composeEnv },
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) say(`teardown: docker-compose down exited ${r.status}: ${(r.stderr ?? '').trim().split('\n').slice(-5).join(' | ')}`);
+    const left = spawnSync('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${PROJECT}`], { encoding: 'utf8' }).stdout?.trim();
+    if (left) spawnSync('docker', ['rm', '-f', '-v', ...left.split('\n')], { stdio: 'ignore' });
+    const nets = spawnSync('docker', ['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`], { encoding: 'utf8' }).stdout?.trim();
+    if (nets) spawnSync('docker', ['network', 'rm', ...nets.split('\n')], { stdio: 'ignore' });
+    const vols = spawnSync('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`], { encoding: 'utf8' }).stdout?.trim();
+    if (vols) spawnSync('docker', ['volume', 'rm', '-f', ...vols.split('\n')], { stdio: 'ignore' });
+    rmSync(path.join(root, 'docker/npm-cache.tar'), { force: true });
+    // Rebuilds leave the previous build stage and image untagged; drop those (labelled by our Dockerfile) only.
+    for (const label of ['org.squall.image=build', 'org.squall.image=squall']) {
+      spawnSync('docker', ['image', 'prune', '-f', '--filter', `label=${label}`], { stdio: 'ignore' });
+    }
+    say(`teardown done (${secs(Date.now() - t0)})`);
+    if (ourDockerd?.pid) {
+      say('stopping the dockerd this test started');
+      try {
+        process.kill(ourDockerd.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  // fetch's AbortSignal.timeout timer and sockets are unref'd: while a request to a container that is not serving yet
+  // is pending, nothing else would keep the event loop alive and Node would exit mid-test (code 13) without teardown.
+  const keepAlive = setInterval(() => {}, 60000);
+  process.once('exit', () => teardown('exit'));
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, () => {
+      say(`${sig}: tearing down`);
+      teardown(sig);
+      process.exit(130);
+    });
+  }
+
+  try {
+    await phase('docker engine and docker-compose', ensureDocker);
+    // A previous run killed with SIGKILL may have left the project behind.
+    await phase('remove leftovers of an earlier run', () => {
+      spawnSync('docker-compose', [...composeArgs, '--profile', 'tools', 'down', '-v', '--remove-orphans', '--timeout', '1'], { cwd: root, env: { ...process.env, ...composeEnv }, stdio: 'ignore' });
+    });
+    await phase('base images from Debian packages (node:20-bookworm-slim, squall/zookeeper-base:local)', () => ensureBaseImages());
+    await phase('npm cache for the offline image build', () => copyFileSync(npmCacheTarball(), path.join(root, 'docker/npm-cache.tar')));
+    await phase('docker-compose build (squall/squall:local, squall/zookeeper:local)', () => {
+      compose(['build', 'zookeeper', 'nimbus'], { quiet: false });
+      rmSync(path.join(root, 'docker/npm-cache.tar'), { force: true });
+    });
+    await phase('docker-compose up -d --scale supervisor=3', () => compose(['up', '-d', '--scale', 'supervisor=3'], { quiet: false }));
+    await phase('3 supervisors registered (GET /api/v1/supervisor/summary)', () =>
+      eventually('3 supervisors', async () => ((await supervisors()).length === 3 ? true : Promise.reject(new Error(`${(await supervisors()).length} supervisors`))), 180000),
+    );
+    await phase(`squall submit examples/wordcount (docker-compose run --rm cli), 3 workers`, () => {
+      say(cli('submit', 'examples/wordcount', '-c', 'topology.workers=3').trim());
+    });
+    await phase('the host CLI reaches nimbus through the published port', () => {
+      const out = run(process.execPath, [path.join(root, 'packages/cli/dist/src/bin.js'), 'list', '--json', '--nimbus', `127.0.0.1:${nimbusPort}`]);
+      if (!out.includes(TOPOLOGY)) throw new Error(`squall list from the host does not show ${TOPOLOGY}: ${out}`);
+    });
+    let t = await phase('3 workers spread over the 3 supervisors', () => spreadOver(3));
+    let c = await phase('word counts flowing (REST: spout emitted, bolts executed)', () => progressing('the word count to emit and count', counts(t)));
+    say(`counts: ${JSON.stringify(c)}`);
+    say(`squall stats ${TOPOLOGY} --json (via the cli service): ${cli('stats', TOPOLOGY, '--json').trim().slice(0, 300)}…`);
+
+    await phase('scale to 4 supervisors (up -d --scale supervisor=4 --no-recreate)', async () => {
+      compose(['up', '-d', '--no-recreate', '--scale', 'supervisor=4'], { quiet: false });
+      await eventually('4 supervisors', async () => ((await supervisors()).length === 4 ? true : Promise.reject(new Error(`${(await supervisors()).length} supervisors`))), 180000);
+    });
+    await phase('squall rebalance wordcount -n 4 -w 0', () => say(cli('rebalance', TOPOLOGY, '-n', '4', '-w', '0').trim()));
+    t = await phase('4 workers on 4 supervisors', () => spreadOver(4));
+    c = await phase('counts keep growing after the rebalance', () => progressing('progress after the rebalance', counts(t)));
+    say(`counts: ${JSON.stringify(c)}`);
+
+    const victim = t.workers[0];
+    const container = run('docker', ['ps', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--filter', 'label=com.docker.compose.service=supervisor'])
+      .trim()
+      .split('\n')
+      .find((id) => run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', id]).trim().split(' ').includes(victim.host));
+    if (!container) throw new Error(`no supervisor container has address ${victim.host}`);
+    await phase(`docker kill the supervisor container at ${victim.host} (worker ${victim.host}:${victim.port})`, () => run('docker', ['kill', container]));
+    t = await phase('nimbus drops the dead supervisor and moves its worker (4 RUNNING workers on the 3 survivors)', () =>
+      eventually(
+        'the worker of the killed supervisor to move',
+        async () => {
+          const [tt, sups] = await Promise.all([topology(), supervisors()]);
+          const live = new Set(sups.map((s) => s.id));
+          const running = tt.workers.filter((w) => live.has(w.supervisorId) && w.supervisorId !== victim.supervisorId && w.status === 'RUNNING');
+          if (sups.length === 3 && !live.has(victim.supervisorId) && tt.workers.length === 4 && running.length === 4) return tt;
+          throw new Error(`${sups.length} supervisors, workers ${tt.workers.map((w) => `${w.host}:${w.port}(${w.status})`).join(', ')}`);
+        },
+        180000,
+      ),
+    );
+    say(`workers now: ${t.workers.map((w) => `${w.host}:${w.port}`).join(', ')}`);
+    c = await phase('counts keep growing after losing a supervisor', async () => progressing('progress after the kill', counts(await topology())));
+    say(`counts: ${JSON.stringify(c)}`);
+    await phase('squall kill wordcount', () => say(cli('kill', TOPOLOGY, '-w', '0').trim()));
+    say(`PASS in ${secs(Date.now() - started)}`);
+  } catch (err) {
+    say(`FAIL: ${err instanceof Error ? err.message : String(err)}`);
+    const logs = spawnSync('docker-compose', [...composeArgs, 'logs', '--no-color', '--tail', '30'], { cwd: root, env: { ...process.env, ...composeEnv }, encoding: 'utf8' });
+    process.stdout.write(`--- last container logs ---\n${logs.stdout ?? ''}${logs.stderr ?? ''}\n---\n`);
+    process.exitCode = 1;
+  } finally {
+    teardown(process.exitCode ? 'failure' : 'done');
+    clearInterval(keepAlive);
+  }
+}
+
+await main();
