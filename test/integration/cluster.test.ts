@@ -162,9 +162,10 @@ test('the Python word count (YAML topology, multi-lang components) runs on the c
   assert.equal(stats.components.count!.failed, 0);
   assert.equal(stats.components.word!.failed, 0);
   assert.deepEqual(stats.errors, []);
-  // The Python bolt's own log line reaches the worker log with its component and task.
-  const workerLogs = cluster.workerLogs(id).join('\n');
-  assert.match(workerLogs, /"component":"count","task":\d+,"childPid":\d+,"msg":"counted \[[\d,]+\] words \[pid=\d+\]"/);
+  // The Python bolt's own log line reaches the worker log with its component and task (log files are written
+  // asynchronously, so the line may land after the counters that nimbus reports).
+  const counted = /"component":"count","task":\d+,"childPid":\d+,"msg":"counted \[[\d,]+\] words \[pid=\d+\]"/;
+  await eventually('the Python bolt\'s log line in a worker log', () => counted.test(cluster.workerLogs(id).join('\n')) || undefined, 30000);
   assert.ok(pythonChildrenOf(id), 'Python children run inside the package dir while the topology runs');
   await kill('wc-python');
   await eventually('its workers and Python children to exit', () => cluster.workerPids(id).length === 0 && !pythonChildrenOf(id) || undefined, 30000);

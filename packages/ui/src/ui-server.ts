@@ -76,6 +76,10 @@ export class UiServer {
         else res.destroy();
       });
     });
+    // Node's 5 s default closes idle keep-alive connections just as a browser or fetch() may reuse them for the next
+    // request (a POST then fails with "other side closed"); keep them longer than clients keep theirs.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     const host = getConfig<string>(conf, 'ui.host');
     const port = await new Promise<number>((resolve, reject) => {
       server.once('error', reject);
