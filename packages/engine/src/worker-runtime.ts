@@ -146,6 +146,9 @@ export class WorkerRuntime implements ExecutorHost {
 
   onQueuePressure(delta: 1 | -1): void {
     this.overfullQueues += delta;
+    // Pressure can clear outside a pass (a shell bolt's child answering on its pipe): paused spouts must not wait for
+    // the next housekeeping tick to resume.
+    if (this.overfullQueues === 0) this.wake();
   }
 
   isLocal(task: number): boolean {

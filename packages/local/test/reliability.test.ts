@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Bolt, FailedException, TopologyBuilder, isTickTuple, type OutputFieldsDeclarer, type Tuple } from '@squall/api';
+import { Bolt, FailedException, TopologyBuilder, isTickTuple, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple } from '@squall/api';
+import type { Config } from '@squall/core';
 import { LocalCluster, completeTopology } from '../src';
 import { ListSpout, RecordingBolt, SpoutLedger, SplitBolt, numbered, waitFor, type Received } from './fixtures';
 
@@ -189,6 +190,42 @@ test('backpressure: a slow bolt pauses the spout, queues stay bounded, nothing i
     await waitFor(() => log.length === 20000, 'all 20,000 tuples executed', 30000);
     assert.equal(ledger.emitted, 20000);
     assert.ok(running.runtime.queueHighWater <= 100 + 512, `queue high water ${running.runtime.queueHighWater}`);
+  } finally {
+    await cluster.shutdown();
+  }
+});
+
+test('a spout paused by an overloaded task resumes as soon as the overload clears, even outside a scheduler pass', async () => {
+  // A shell bolt clears its overload when its child answers on a pipe, i.e. in an I/O callback, not in a pass: the
+  // paused spout must be woken then, not at the next housekeeping tick (up to a second later).
+  let context: TopologyContext | undefined;
+  class GateBolt extends Bolt {
+    override prepare(_conf: Config, ctx: TopologyContext, _collector: OutputCollector): void {
+      context = ctx;
+      ctx.setOverloaded(true);
+    }
+    override execute(t: Tuple): void {
+      this.collector.ack(t);
+    }
+  }
+  const ledger = new SpoutLedger();
+  const b = new TopologyBuilder();
+  b.setSpout('src', () => new ListSpout(numbered(1000000), ledger, { tracked: false }));
+  b.setBolt('gate', GateBolt).shuffleGrouping('src');
+  const cluster = await LocalCluster.create();
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  try {
+    await cluster.submitTopology('gate', { 'topology.message.timeout.secs': 300 }, b.createTopology());
+    for (let round = 0; round < 3; round++) {
+      await sleep(300);
+      const paused = ledger.emitted;
+      await sleep(100);
+      assert.equal(ledger.emitted, paused, `round ${round}: the spout stays paused while the bolt is overloaded`);
+      context!.setOverloaded(false); // from a timer callback, outside any pass
+      await sleep(30);
+      assert.ok(ledger.emitted > paused, `round ${round}: the spout resumed within 30 ms of the overload clearing`);
+      context!.setOverloaded(true);
+    }
   } finally {
     await cluster.shutdown();
   }

@@ -178,6 +178,9 @@ class Component(object):
             name = context.get("task->component", {}).get(str(self.task_id), "")
         self.component_name = name
         self.debug = bool(storm_conf.get("topology.debug", False))
+        max_pending = storm_conf.get("topology.shellbolt.max.pending")
+        if isinstance(max_pending, int) and not isinstance(max_pending, bool) and max_pending >= 2:
+            self.serializer.flush_every = max_pending // 2
 
         self.logger = logging.getLogger("squall.component.{}".format(self.component_name))
         level_name = storm_conf.get("pystorm.log.level", storm_conf.get("squall.log.level", "info"))

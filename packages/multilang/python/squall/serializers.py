@@ -11,11 +11,18 @@ buffer their output. Output is written out:
 - on any write once the oldest unflushed byte is older than ``MAX_DELAY`` (20 ms),
 - after each input handled by the component loop (:meth:`Serializer.flush_if_idle`),
   unless another complete input is already buffered, the handling took less than
-  ``MAX_DELAY`` and the pending output is younger than ``MAX_DELAY``.
+  ``MAX_DELAY``, the pending output is younger than ``MAX_DELAY`` and fewer than
+  ``flush_every`` inputs were handled since the last write.
 
 So output is held only while the host has pipelined more input and the component keeps
 up; the worst case is an ack held back for the duration of the next input's
 processing when a quick input is followed by a slow one.
+
+``flush_every`` is half of ``topology.shellbolt.max.pending`` (set by the component after
+the handshake): the host may have at most that many inputs written and not acked, so
+answering after half of them lets it write the next half while this process works on the
+rest, instead of both sides taking turns (the host idle while the child works, then the
+child idle while the host reads its answers and refills the window).
 
 Nothing is ever written with ``\\r``.
 """
@@ -59,6 +66,8 @@ class Serializer(object):
         self._rpos = 0
         self._wbuf = bytearray()
         self._wtime = 0.0
+        self._handled = 0  # inputs handled since the last write
+        self.flush_every = 0  # 0: no input-count limit
         self.main_thread_ident = threading.get_ident()
 
     # ---- reading -------------------------------------------------------------------------------
@@ -143,6 +152,7 @@ class Serializer(object):
                 return
             data = bytes(self._wbuf)
             self._wbuf.clear()
+            self._handled = 0
             try:
                 if self._out_fd is not None:
                     view = memoryview(data)
@@ -160,10 +170,12 @@ class Serializer(object):
         handling began): flush unless more input is already waiting and both the handling
         and the pending output are recent."""
         if self._wbuf:
+            self._handled += 1
             now = time.monotonic()
             if not (
                 now - started < self.MAX_DELAY
                 and now - self._wtime < self.MAX_DELAY
+                and (self.flush_every <= 0 or self._handled < self.flush_every)
                 and self.has_buffered_message()
             ):
                 self.flush()

@@ -41,7 +41,8 @@ def run(serializer, n, max_pending, verify):
     try:
         pid_dir = tempfile.mkdtemp(prefix="squall-bench-")
         ctx = {"taskid": 1, "componentid": "count-bolt", "source->stream->fields": {"words": {"default": ["word"]}}}
-        proc.stdin.write(encode(serializer, {"conf": {}, "pidDir": pid_dir, "context": ctx}))
+        conf = {"topology.shellbolt.max.pending": max_pending}  # as the host sends it: the child paces its writes by it
+        proc.stdin.write(encode(serializer, {"conf": conf, "pidDir": pid_dir, "context": ctx}))
         out_fd = proc.stdout.fileno()
         # handshake reply
         buf = bytearray()

@@ -5,6 +5,15 @@ import { MAX_MESSAGE_BYTES, type DecodedMessage, type EchoableId, type WireCodec
 
 const END = '\nend\n';
 
+/** Whether `text` holds only whitespace (without allocating a trimmed copy). */
+function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
+  }
+  return true;
+}
+
 function snippet(text: string): string {
   const s = text.length > 200 ? `${text.slice(0, 200)}…` : text;
   return JSON.stringify(s);
@@ -36,7 +45,7 @@ export class JsonCodec implements WireCodec {
       if (end - lineStart === 3 && buf.startsWith('end', lineStart)) {
         const text = buf.slice(msgStart, lineStart);
         msgStart = nl + 1;
-        if (text.trim() !== '') out.push(parseMessage(text));
+        if (!isBlank(text)) out.push(parseMessage(text));
       }
       lineStart = nl + 1;
     }
@@ -64,7 +73,25 @@ export class JsonCodec implements WireCodec {
   }
 }
 
+const ACK_PREFIX = '{"command":"ack","id":"';
+
+/**
+ * A bolt's ack as compact JSON with a plain string id (`{"command":"ack","id":"17"}`, what our Python library and
+ * most clients write for every input): decoded without JSON.parse. Anything else (spaces, escapes) returns undefined.
+ */
+function fastAck(text: string): DecodedMessage | undefined {
+  if (!text.startsWith(ACK_PREFIX) || !text.endsWith('"}')) return undefined;
+  const end = text.length - 2;
+  for (let i = ACK_PREFIX.length; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c || c < 0x20) return undefined; // a quote, a backslash or a control character
+  }
+  return { body: { command: 'ack', id: text.slice(ACK_PREFIX.length, end) } };
+}
+
 function parseMessage(text: string): DecodedMessage {
+  const ack = fastAck(text);
+  if (ack !== undefined) return ack;
   let body: unknown;
   try {
     body = JSON.parse(text);
