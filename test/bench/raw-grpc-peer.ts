@@ -3,7 +3,7 @@
  * stream, encoded and decoded exactly as workers do, with the same credit window, but no engine around it. Its
  * throughput is what the transport alone can carry.
  *   node raw-grpc-peer.js serve            → prints the port, counts decoded tuples, prints the count on SIGTERM
- *   node raw-grpc-peer.js send <port> <s>  → sends for s seconds, prints tuples sent
+ *   node raw-grpc-peer.js send <port> <s>  → sends for s seconds from the first credit, prints tuples sent and seconds
  */
 import * as grpc from '@grpc/grpc-js';
 import { BatchEncoder, createWorkerClient, decodeBatch, ReceiveWindow, SendWindow, serverOptions, WorkerService, type pb } from '@squall/protocol';
@@ -52,7 +52,8 @@ function send(port: number, seconds: number): void {
   let sent = 0;
   let seq = 0;
   let i = 0;
-  const end = Date.now() + seconds * 1000;
+  let started = 0;
+  let end = Infinity;
   const pump = () => {
     while (window.canSend && Date.now() < end) {
       for (let k = 0; k < BATCH; k++) {
@@ -65,13 +66,18 @@ function send(port: number, seconds: number): void {
       call.write({ batch: { seq: ++seq, count: BATCH, payload } });
     }
     if (Date.now() >= end) {
-      process.stdout.write(`${sent}\n`);
+      // Timed from the first credit (stream up), like the topology's windows, which exclude startup.
+      process.stdout.write(`${sent} ${(Date.now() - started) / 1000}\n`);
       call.end();
       client.close();
       process.exit(0);
     }
   };
   call.on('data', (m: pb.TransferMessage) => {
+    if (started === 0) {
+      started = Date.now();
+      end = started + seconds * 1000;
+    }
     if (m.credit && window.onCredit(Number(m.credit.tupleLimit))) setImmediate(pump);
   });
   call.write({ hello: { topologyId: 'bench', secret: '', fromWorker: 'a', toWorker: 'b', codecVersion: 1 } });

@@ -27,13 +27,14 @@ export interface GrpcTransportOptions {
 
 /**
  * The engine's {@link Transport} across workers: one {@link PeerSender} per destination worker, tuples batched per
- * destination and flushed at the end of every scheduler pass (and when a batch fills).
+ * destination, written when a batch fills and flushed when the runtime asks (see {@link Transport}).
  */
 export class GrpcTransport implements Transport {
   private readonly peers = new Map<string, PeerSender>();
   private byTask: Array<PeerSender | undefined> = [];
   private taskAddresses: ReadonlyMap<number, string>;
   private pressuredPeers = 0;
+  private pressureListener: ((delta: 1 | -1) => void) | undefined;
 
   constructor(private readonly opts: GrpcTransportOptions) {
     this.taskAddresses = opts.taskAddresses;
@@ -54,7 +55,7 @@ export class GrpcTransport implements Transport {
       used.add(address);
       let peer = this.peers.get(address);
       if (!peer) {
-        peer = new PeerSender({ ...this.opts, address, onPressure: (d) => (this.pressuredPeers += d) });
+        peer = new PeerSender({ ...this.opts, address, onPressure: (d) => this.onPeerPressure(d) });
         this.peers.set(address, peer);
       }
       byTask[task] = peer;
@@ -84,6 +85,15 @@ export class GrpcTransport implements Transport {
 
   get backpressured(): boolean {
     return this.pressuredPeers > 0;
+  }
+
+  setPressureListener(listener: (delta: 1 | -1) => void): void {
+    this.pressureListener = listener;
+  }
+
+  private onPeerPressure(delta: 1 | -1): void {
+    this.pressuredPeers += delta;
+    this.pressureListener?.(delta);
   }
 
   /** Tuples written to peers so far. */

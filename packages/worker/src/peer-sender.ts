@@ -79,6 +79,7 @@ export class PeerSender {
     this.encoder.add(tuple);
     if (this.encoder.count >= this.opts.batchSize) {
       this.seal();
+      this.pump();
       this.updatePressure();
     }
   }
