@@ -2,7 +2,7 @@
  * `npm run bench:cluster [-- --seconds N] [-- --json]`: word count across 2 workers over gRPC (spout and acker in one
  * worker, the counting bolt in the other, so every tuple crosses the transport), acking off and on, side by side in the
  * same run with a raw gRPC baseline (two processes shipping the same batches, see raw-grpc-peer.ts). Acking off and the
- * baseline alternate in `--rounds` windows of `--seconds` (default 3 of 5 s). Also measures the time from
+ * baseline alternate in `--rounds` windows of `--seconds` (default 5 of 5 s). Also measures the time from
  * `squall submit` returning to the first tuple acked. Runs a real ZooKeeper, nimbus and 2 supervisors.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -43,6 +43,17 @@ function rateBetween(file: string, fromMs: number, toMs: number): number {
   return ((c1 - c0) * 1000) / (t1 - t0);
 }
 
+/** User + system CPU seconds of a process so far (utime + stime from /proc, in USER_HZ = 100 ticks/s); 0 once gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 /** A running bench topology; `window(s)` measures its rate over the next s seconds. */
@@ -79,10 +90,15 @@ class BenchTopology {
     return Number(lines[lines.length - 1]!.split(' ')[1] ?? 0);
   }
 
-  async window(seconds: number): Promise<number> {
+  /** The rate over the next `seconds`, and each worker's CPU use over them (1 = one core). */
+  async window(seconds: number): Promise<{ rate: number; workerCpu: number[] }> {
+    const pids = this.cluster.workerPids(this.id);
+    const cpu0 = pids.map(cpuSeconds);
     const from = Date.now();
     await sleep(seconds * 1000 + 300);
-    return rateBetween(this.file, from, Date.now());
+    const to = Date.now();
+    const workerCpu = pids.map((p, i) => Math.round(((cpuSeconds(p) - cpu0[i]!) * 1000 * 100) / (to - from)) / 100);
+    return { rate: rateBetween(this.file, from, to), workerCpu };
   }
 
   /** Stops the spout and waits until the count stops moving, so a baseline run next has the CPU to itself. */
@@ -123,6 +139,7 @@ interface Round {
   raw: number;
   squall: number;
   ratio: number;
+  workerCpu: number[];
 }
 
 /**
@@ -137,9 +154,11 @@ async function ackingOffRounds(cluster: TestCluster, rounds: number, seconds: nu
       await t.pause();
       const raw = await rawBaseline(seconds);
       await t.resume();
-      const squall = await t.window(seconds);
-      out.push({ raw, squall, ratio: squall / raw });
-      log(`  round ${i + 1}: raw ${Math.round(raw).toLocaleString('en-US')}, squall ${Math.round(squall).toLocaleString('en-US')} tuples/s (${(squall / raw).toFixed(3)}x)`);
+      const { rate: squall, workerCpu } = await t.window(seconds);
+      out.push({ raw, squall, ratio: squall / raw, workerCpu });
+      log(
+        `  round ${i + 1}: raw ${Math.round(raw).toLocaleString('en-US')}, squall ${Math.round(squall).toLocaleString('en-US')} tuples/s (${(squall / raw).toFixed(3)}x); worker CPU ${workerCpu.join(', ')} cores`,
+      );
     }
     return { rounds: out, workers: t.workers() };
   } finally {
@@ -168,7 +187,7 @@ async function main(): Promise<void> {
   const json = args.includes('--json');
   const num = (flag: string, def: number) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : def);
   const seconds = num('--seconds', 5);
-  const rounds = num('--rounds', 3);
+  const rounds = num('--rounds', 5);
   const log = (s: string) => !json && process.stderr.write(s + '\n');
   log('starting a cluster (ZooKeeper, nimbus, 2 supervisors with 1 slot each)...');
   const cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 1 });
@@ -177,7 +196,7 @@ async function main(): Promise<void> {
     const off = await ackingOffRounds(cluster, rounds, seconds, log);
     log('acking on...');
     const t = await BenchTopology.submit(cluster, true);
-    const acking = await t.window(seconds);
+    const { rate: acking } = await t.window(seconds);
     await t.kill();
     log('first ack after submit...');
     const firstAckMs = await firstAckAfterSubmit(cluster);
@@ -188,7 +207,7 @@ async function main(): Promise<void> {
     const result = {
       benchmark: 'cluster: spout (worker A) -> fields grouping over gRPC -> counting bolt (worker B), 2 supervisors on one machine',
       seconds,
-      rounds: off.rounds.map((r) => ({ rawGrpcBaselineTuplesPerSec: Math.round(r.raw), ackingOffTuplesPerSec: Math.round(r.squall), ratio: round3(r.ratio) })),
+      rounds: off.rounds.map((r) => ({ rawGrpcBaselineTuplesPerSec: Math.round(r.raw), ackingOffTuplesPerSec: Math.round(r.squall), ratio: round3(r.ratio), workerCpuCores: r.workerCpu })),
       rawGrpcBaselineTuplesPerSec: Math.round(raw),
       ackingOffTuplesPerSec: Math.round(noack),
       ackingOnTuplesPerSec: Math.round(acking),

@@ -86,6 +86,20 @@ export class TaskEmitter {
     if (this.host.emitTap) this.host.emitTap(this.component, route.stream, values);
   }
 
+  /**
+   * Delivers an untracked tuple: local tasks share one TupleImpl, remote ones get the values straight into the
+   * transport's batch (no tuple object: on a spout feeding another worker that is most of what an emit allocates).
+   */
+  private deliverUntracked(route: StreamRoute, values: Values, tasks: readonly number[]): void {
+    const host = this.host;
+    let shared: TupleImpl | undefined;
+    for (let i = 0; i < tasks.length; i++) {
+      const task = tasks[i]!;
+      if (host.isLocal(task)) host.deliver(task, (shared ??= new TupleImpl(values, route.fields, this.component, this.task, route.stream, route.key, null)));
+      else host.sendRemote(task, this.task, route.stream, values);
+    }
+  }
+
   /** Emits an untracked tuple, or a bolt tuple anchored to `anchors`. */
   emitBolt(route: StreamRoute, anchors: readonly TupleImpl[] | null, values: Values, directTask = -1): readonly number[] {
     this.check(route, values, directTask);
@@ -97,8 +111,7 @@ export class TaskEmitter {
     let tracked = false;
     if (anchors !== null) for (let i = 0; i < anchors.length; i++) if (anchors[i]!.anchors !== null) tracked = true;
     if (!tracked) {
-      const shared = new TupleImpl(values, route.fields, this.component, this.task, route.stream, route.key, null);
-      for (let i = 0; i < n; i++) host.deliver(tasks[i]!, shared);
+      this.deliverUntracked(route, values, tasks);
       return tasks;
     }
     for (let k = 0; k < n; k++) {
@@ -128,9 +141,7 @@ export class TaskEmitter {
     const n = tasks.length;
     const host = this.host;
     if (seq < 0) {
-      if (n === 0) return tasks;
-      const shared = new TupleImpl(values, route.fields, this.component, this.task, route.stream, route.key, null);
-      for (let i = 0; i < n; i++) host.deliver(tasks[i]!, shared);
+      this.deliverUntracked(route, values, tasks);
       return tasks;
     }
     let xh = 0;

@@ -19,6 +19,11 @@ export interface ExecutorHost {
   readonly backpressured: boolean;
   /** Hands a tuple to a task, local (queue) or remote (transport). */
   deliver(task: number, tuple: TupleImpl): void;
+  /**
+   * Hands an untracked tuple's values to a task in another worker (`isLocal(task)` false) without building a
+   * TupleImpl: the transport encodes them at once.
+   */
+  sendRemote(task: number, sourceTask: number, stream: string, values: unknown[]): void;
   /** Whether a task runs in this worker. */
   isLocal(task: number): boolean;
   /** Makes the scheduler run soon (after an asynchronous ack, a timer, ...). */

@@ -1,5 +1,5 @@
 import type { CustomStreamGrouping, Fields, GroupingSpec, TopologyContext } from '@squall/api';
-import { bucket, hashSelected, hashValue } from './hashing';
+import { Buckets, hashSelected, hashValue } from './hashing';
 
 /**
  * Picks the receiving tasks of one subscriber for each emitted tuple. Implementations return cached arrays so an emit
@@ -31,11 +31,13 @@ class ShuffleChooser implements TaskChooser {
 /** Same values of the selected fields → same task, in every process (deterministic hash). */
 class FieldsChooser implements TaskChooser {
   private readonly one: Array<readonly number[]>;
+  private readonly buckets: Buckets;
   constructor(tasks: readonly number[], private readonly indices: readonly number[]) {
     this.one = singletons(tasks);
+    this.buckets = new Buckets(tasks.length);
   }
   chooseTasks(_s: number, values: readonly unknown[]): readonly number[] {
-    return this.one[bucket(hashSelected(values, this.indices), this.one.length)]!;
+    return this.one[this.buckets.of(hashSelected(values, this.indices))]!;
   }
 }
 
@@ -46,16 +48,17 @@ class FieldsChooser implements TaskChooser {
 class PartialKeyChooser implements TaskChooser {
   private readonly one: Array<readonly number[]>;
   private readonly load: Float64Array;
+  private readonly buckets: Buckets;
   constructor(tasks: readonly number[], private readonly indices: readonly number[]) {
     this.one = singletons(tasks);
     this.load = new Float64Array(tasks.length);
+    this.buckets = new Buckets(tasks.length);
   }
   chooseTasks(_s: number, values: readonly unknown[]): readonly number[] {
-    const n = this.one.length;
     const h1 = hashSelected(values, this.indices);
     const h2 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b) ^ hashValue(h1 + 1);
-    const a = bucket(h1, n);
-    const b = bucket(h2, n);
+    const a = this.buckets.of(h1);
+    const b = this.buckets.of(h2);
     const pick = this.load[a]! <= this.load[b]! ? a : b;
     this.load[pick]!++;
     return this.one[pick]!;

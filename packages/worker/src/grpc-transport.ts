@@ -22,7 +22,7 @@ export interface GrpcTransportOptions {
   /** Called when a peer can take tuples again. */
   onWritable: () => void;
   /** Called when a tuple has no route (its task is not assigned to any worker). */
-  onSendError: (task: number, tuple: TupleImpl, err: unknown) => void;
+  onSendError: (task: number, sourceTask: number, err: unknown) => void;
 }
 
 /**
@@ -69,18 +69,22 @@ export class GrpcTransport implements Transport {
   }
 
   send(task: number, tuple: TupleImpl): void {
+    this.sendValues(task, tuple.sourceTask, tuple.sourceStreamId, tuple.anchors, tuple.values);
+  }
+
+  sendValues(task: number, sourceTask: number, stream: string, anchors: number[] | null, values: unknown[]): void {
     const peer = this.byTask[task];
     if (!peer) {
-      this.opts.onSendError(task, tuple, new Error(`no worker is assigned task ${task}`));
+      this.opts.onSendError(task, sourceTask, new Error(`no worker is assigned task ${task}`));
       return;
     }
     // Encoding errors (a tuple over topology.max.tuple.bytes, an unsupported value) propagate: they surface in the
     // emitting component's emit call, where the author can act on them.
-    peer.add(this.opts.converter.toWire(task, tuple));
+    peer.add(this.opts.converter.toWire(task, sourceTask, stream, anchors, values));
   }
 
-  flush(): void {
-    for (const p of this.peers.values()) p.flush();
+  flush(maxWaitMs: number): void {
+    for (const p of this.peers.values()) p.flush(maxWaitMs);
   }
 
   get backpressured(): boolean {

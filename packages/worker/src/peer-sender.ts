@@ -43,6 +43,8 @@ export class PeerSender {
   private readonly sealed: SealedBatch[] = [];
   private sealedTuples = 0;
   private seq = 0;
+  /** When the first tuple of the current batch was added (performance.now()). */
+  private batchStartMs = 0;
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
@@ -76,6 +78,7 @@ export class PeerSender {
 
   /** Adds a tuple to the current batch. @throws TupleTooLargeError (nothing is added) */
   add(tuple: WireTuple): void {
+    if (this.encoder.count === 0) this.batchStartMs = performance.now();
     this.encoder.add(tuple);
     if (this.encoder.count >= this.opts.batchSize) {
       this.seal();
@@ -84,9 +87,9 @@ export class PeerSender {
     }
   }
 
-  /** Seals the current batch and writes what credit allows. */
-  flush(): void {
-    this.seal();
+  /** Seals the current batch if its first tuple has waited `maxWaitMs` or more (0: always), and writes what credit allows. */
+  flush(maxWaitMs = 0): void {
+    if (this.encoder.count > 0 && (maxWaitMs <= 0 || performance.now() - this.batchStartMs >= maxWaitMs)) this.seal();
     this.pump();
   }
 

@@ -12,14 +12,14 @@ export class WireConverter {
 
   constructor(private readonly model: TopologyModel) {}
 
-  /** The wire form of `tuple` for `task`, valid until the next call (the encoder copies it). */
-  toWire(task: number, tuple: TupleImpl): WireTuple {
+  /** The wire form of a tuple for `task`, valid until the next call (the encoder copies it). */
+  toWire(task: number, sourceTask: number, stream: string, anchors: number[] | null, values: unknown[]): WireTuple {
     const w = this.scratch;
     w.targetTask = task;
-    w.sourceTask = tuple.sourceTask;
-    w.stream = tuple.sourceStreamId;
-    w.anchors = tuple.anchors;
-    w.values = tuple.values;
+    w.sourceTask = sourceTask;
+    w.stream = stream;
+    w.anchors = anchors;
+    w.values = values;
     return w;
   }
 

@@ -88,7 +88,8 @@ export class Worker {
       tls: launch.tls,
       log,
       onWritable: () => late.runtime?.wake(),
-      onSendError: (task, tuple, err) => log.warn({ task, err }, `dropped a tuple for task ${task} from ${tuple.sourceComponent}: ${(err as Error).message}`),
+      onSendError: (task, sourceTask, err) =>
+        log.warn({ task, err }, `dropped a tuple for task ${task} from ${layout.taskToComponent.get(sourceTask) ?? 'task ' + sourceTask}: ${(err as Error).message}`),
     });
     const errors: ComponentError[] = [];
     const runtime = await WorkerRuntime.create({
