@@ -2,7 +2,8 @@
  * `npm run bench:cluster [-- --seconds N] [-- --json]`: word count across 2 workers over gRPC (spout and acker in one
  * worker, the counting bolt in the other, so every tuple crosses the transport), acking off and on, side by side in the
  * same run with a raw gRPC baseline (two processes shipping the same batches, see raw-grpc-peer.ts). Acking off and the
- * baseline alternate in `--rounds` windows of `--seconds` (default 5 of 5 s). Also measures the time from
+ * baseline alternate in `--rounds` windows of `--seconds` (default 5 of 5 s). `--max-pending` sets acking on's
+ * topology.max.spout.pending (default 2000). Also measures the time from
  * `squall submit` returning to the first tuple acked. Runs a real ZooKeeper, nimbus and 2 supervisors.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -65,14 +66,14 @@ class BenchTopology {
     private readonly file: string,
   ) {}
 
-  static async submit(cluster: TestCluster, tracked: boolean): Promise<BenchTopology> {
+  static async submit(cluster: TestCluster, tracked: boolean, maxPending = 2000): Promise<BenchTopology> {
     const name = tracked ? 'bench-acking' : 'bench-noack';
     const out = cluster.outputDir(name);
     const childopts = process.env.SQUALL_BENCH_WORKER_CHILDOPTS ? ['-c', `worker.childopts=${process.env.SQUALL_BENCH_WORKER_CHILDOPTS}`] : [];
     // Tracked: one acker (beside the spout) and max spout pending 2000. Unbounded pending keeps tens of thousands of trees
     // in flight across the network and their maps stop fitting in cache: 1000 -> 292k/s, 2000 -> 297k/s,
     // 4000 -> 247k/s, 10000 -> 179k/s measured on the 2-core machine, as Storm benchmarks also set it.
-    const tracking = tracked ? ['-c', 'topology.acker.executors=1', '-c', 'topology.max.spout.pending=2000'] : ['-c', 'topology.acker.executors=0'];
+    const tracking = tracked ? ['-c', 'topology.acker.executors=1', '-c', `topology.max.spout.pending=${maxPending}`] : ['-c', 'topology.acker.executors=0'];
     const conf = [...childopts, '-c', 'topology.workers=2', ...tracking, '-c', `squall.bench.tracked=${tracked}`, '-c', `squall.bench.out=${out}`];
     const r = cluster.cli(['submit', BENCH, '--name', name, ...conf, '--json']);
     if (r.code !== 0) throw new Error(r.stderr);
@@ -188,6 +189,7 @@ async function main(): Promise<void> {
   const num = (flag: string, def: number) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : def);
   const seconds = num('--seconds', 5);
   const rounds = num('--rounds', 5);
+  const maxPending = num('--max-pending', 2000);
   const log = (s: string) => !json && process.stderr.write(s + '\n');
   log('starting a cluster (ZooKeeper, nimbus, 2 supervisors with 1 slot each)...');
   const cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 1 });
@@ -195,7 +197,7 @@ async function main(): Promise<void> {
     log(`acking off against the raw gRPC baseline, ${rounds} alternating rounds of ${seconds} s...`);
     const off = await ackingOffRounds(cluster, rounds, seconds, log);
     log('acking on...');
-    const t = await BenchTopology.submit(cluster, true);
+    const t = await BenchTopology.submit(cluster, true, maxPending);
     const { rate: acking } = await t.window(seconds);
     await t.kill();
     log('first ack after submit...');
@@ -211,6 +213,7 @@ async function main(): Promise<void> {
       rawGrpcBaselineTuplesPerSec: Math.round(raw),
       ackingOffTuplesPerSec: Math.round(noack),
       ackingOnTuplesPerSec: Math.round(acking),
+      ackingOnMaxSpoutPending: maxPending,
       workers: off.workers,
       firstTupleAckedAfterSubmitMs: firstAckMs,
       ratios: { ackingOffVsRaw: round3(ratio), ackingOnVsRaw: round3(acking / raw) },

@@ -7,6 +7,7 @@ import { HeartbeatTracker } from './heartbeat-tracker';
 import { createNimbusHandlers } from './nimbus-service';
 import type { NimbusContext } from './nimbus-context';
 import { PackageStore } from './package-store';
+import { CoalescingRunner } from './coalescing-runner';
 import { reconcile } from './reconciler';
 import { StatsWindows } from './stats-windows';
 import { MetricsServer } from './metrics-server';
@@ -31,9 +32,14 @@ export interface NimbusOptions {
 export class Nimbus {
   private timer: NodeJS.Timeout | undefined;
   private transitionTimer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
   private stopped = false;
+  private readonly reconciler = new CoalescingRunner(
+    async () => {
+      await reconcile(this.ctx);
+      this.ctx.windows.retainTopologies(await this.cluster.listStormIds());
+    },
+    (err) => this.ctx.log.error({ err }, `reconcile failed: ${(err as Error).message}`),
+  );
   private readonly subscriptions: Subscription[] = [];
   private replicator: PackageReplicator | undefined;
   private metrics: MetricsServer | undefined;
@@ -119,25 +125,7 @@ export class Nimbus {
 
   /** Runs the reconciler now, or right after the run in progress. */
   reconcileSoon(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          await reconcile(this.ctx);
-          this.ctx.windows.retainTopologies(await this.cluster.listStormIds());
-        } catch (err) {
-          this.ctx.log.error({ err }, `reconcile failed: ${(err as Error).message}`);
-        }
-      } while (this.again && !this.stopped);
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.reconciler.run();
   }
 
   /** Stops serving, leaves the election and disconnects. */
@@ -147,7 +135,7 @@ export class Nimbus {
     if (this.timer) clearInterval(this.timer);
     if (this.transitionTimer) clearTimeout(this.transitionTimer);
     for (const s of this.subscriptions) s.close();
-    await this.running;
+    await this.reconciler.stop();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     await this.metrics?.shutdown();
     await this.replicator?.stop();

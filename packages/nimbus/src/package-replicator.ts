@@ -5,6 +5,7 @@ import { getConfig, type Config, type Logger } from '@squall/core';
 import type { ClusterState, StormBase, Subscription, Versioned } from '@squall/cluster-state';
 import { createNimbusClient, tlsFilesFromConfig, type NimbusClient } from '@squall/protocol';
 import type { PackageStore, TopologyRecord } from './package-store';
+import { CoalescingRunner } from './coalescing-runner';
 
 /** A live topology whose package this nimbus does not hold, and the live nimbuses that advertise a copy. */
 export interface MissingPackage {
@@ -37,9 +38,10 @@ const PRUNE_GRACE_MS = 60_000;
 export class PackageReplicator {
   private readonly subscriptions: Subscription[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly passes = new CoalescingRunner(
+    () => this.syncOnce(),
+    (err) => this.opts.log.warn({ err }, `package replication pass failed: ${(err as Error).message}`),
+  );
   private readonly advertised = new Set<string>();
   private readonly token: string | undefined;
 
@@ -57,24 +59,7 @@ export class PackageReplicator {
 
   /** Runs a replication pass now, or right after the one in progress; resolves when it is done. */
   syncSoon(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.syncOnce();
-        } catch (err) {
-          this.opts.log.warn({ err }, `package replication pass failed: ${(err as Error).message}`);
-        }
-      } while (this.again && !this.stopped);
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.passes.run();
   }
 
   /**
@@ -101,10 +86,9 @@ export class PackageReplicator {
 
   /** Stops watching; a pass in progress finishes. */
   async stop(): Promise<void> {
-    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     for (const s of this.subscriptions.splice(0)) s.close();
-    await this.running;
+    await this.passes.stop();
   }
 
   private holds(id: string, digest: string): boolean {
@@ -125,7 +109,7 @@ export class PackageReplicator {
     const { cluster, packages, log, address } = this.opts;
     const storms = await this.liveStorms();
     for (const [id, storm] of storms) {
-      if (this.stopped) return;
+      if (this.passes.isStopped) return;
       const digest = storm.value.packageDigest;
       if (!this.holds(id, digest)) {
         const leader = await cluster.getLeader();

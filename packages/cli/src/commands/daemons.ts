@@ -4,31 +4,11 @@ import { Nimbus } from '@squall/nimbus';
 import { Supervisor } from '@squall/supervisor';
 import { collectConfig, loadCliConfig } from '../cli-config';
 import { fail } from '../fail';
+import { runUntilSignal } from '../run-until-signal';
 
 interface DaemonOptions {
   c?: string[];
   config?: string;
-}
-
-/** Keeps a daemon running until SIGTERM/SIGINT, then shuts it down (a second signal forces exit). */
-function runUntilSignal(shutdown: () => Promise<void>, log: ReturnType<typeof createLogger>): void {
-  const stop = (signal: string) => {
-    log.info(`${signal}: shutting down`);
-    process.once('SIGINT', () => process.exit(130));
-    process.once('SIGTERM', () => process.exit(143));
-    shutdown().then(
-      () => {
-        log.flush();
-        process.exit(0);
-      },
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 /** `squall nimbus` and `squall supervisor`: run a daemon in the foreground, logging pino JSON to stdout. */

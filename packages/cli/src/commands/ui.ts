@@ -3,6 +3,7 @@ import { createLogger } from '@squall/core';
 import { startUi } from '@squall/ui';
 import { collectConfig, loadCliConfig } from '../cli-config';
 import { fail } from '../fail';
+import { runUntilSignal } from '../run-until-signal';
 
 interface UiOptions {
   c?: string[];
@@ -26,25 +27,7 @@ export function registerUi(program: Command): void {
       }
       const log = createLogger({ component: 'ui', destination: { write: (s: string) => process.stdout.write(s) } });
       startUi(conf, log).then(
-        (ui) => {
-          const stop = (signal: string) => {
-            log.info(`${signal}: shutting down`);
-            process.once('SIGINT', () => process.exit(130));
-            process.once('SIGTERM', () => process.exit(143));
-            ui.shutdown().then(
-              () => {
-                log.flush();
-                process.exit(0);
-              },
-              (err: unknown) => {
-                log.error({ err }, 'shutdown failed');
-                process.exit(1);
-              },
-            );
-          };
-          process.once('SIGTERM', () => stop('SIGTERM'));
-          process.once('SIGINT', () => stop('SIGINT'));
-        },
+        (ui) => runUntilSignal(() => ui.shutdown(), log),
         (err: unknown) => fail(err),
       );
     });
