@@ -103,7 +103,8 @@ export class WorkerRuntime implements ExecutorHost {
     this.afterPass = opts.afterPass;
     this.now = this.clock.monotonicMs();
     const executorSpecs = opts.executors ?? opts.layout.executors;
-    this.ackerBudgetFactor = Math.max(2, 2 * executorSpecs.filter((e) => e.component !== ACKER_COMPONENT).length);
+    // At least the bolts' share: one bolt draining BOLT_BUDGET_FACTOR slices acks that many tuples per pass.
+    this.ackerBudgetFactor = Math.max(BOLT_BUDGET_FACTOR, 2 * executorSpecs.filter((e) => e.component !== ACKER_COMPONENT).length);
     for (const spec of executorSpecs) {
       const kind = spec.component === ACKER_COMPONENT ? 'acker' : this.model.components.get(spec.component)?.kind;
       let ex: ExecutorBase;
@@ -175,13 +176,17 @@ export class WorkerRuntime implements ExecutorHost {
     if (ex !== undefined) {
       ex.queue.push(task, tuple);
       if (!this.scheduled) this.wake();
-    } else if (this.transport) this.transport.send(task, tuple);
-    else throw new UnknownTaskError(task, `delivery from ${tuple.sourceComponent}`);
+    } else if (this.transport) {
+      this.transport.send(task, tuple);
+      if (!this.scheduled) this.wake();
+    } else throw new UnknownTaskError(task, `delivery from ${tuple.sourceComponent}`);
   }
 
   sendRemote(task: number, sourceTask: number, stream: string, values: unknown[]): void {
-    if (this.transport) this.transport.sendValues(task, sourceTask, stream, null, values);
-    else throw new UnknownTaskError(task, `delivery from task ${sourceTask}`);
+    if (!this.transport) throw new UnknownTaskError(task, `delivery from task ${sourceTask}`);
+    this.transport.sendValues(task, sourceTask, stream, null, values);
+    // Sent outside a pass (a shell bolt's pipe callback, a timer): a pass must come to flush it.
+    if (!this.scheduled) this.wake();
   }
 
   /** Accepts a tuple that arrived from another worker. */
@@ -298,8 +303,11 @@ export class WorkerRuntime implements ExecutorHost {
       await new Promise((r) => setTimeout(r, 5));
     }
     this.running = false;
+    // Busy passes leave partial batches younger than the flush interval for a later pass, which will not come now.
+    this.transport?.flush(0);
     if (this.housekeeping) clearInterval(this.housekeeping);
     this.sleepTimer?.();
     for (const ex of this.executors) await ex.stop();
+    this.transport?.flush(0); // what close/cleanup emitted
   }
 }

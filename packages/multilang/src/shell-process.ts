@@ -160,6 +160,7 @@ export class ShellProcess {
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     this.failed = true;
+    this.flushOut(); // frames written earlier in this tick go before the end
     this.child.stdin?.end();
     if (!this.exitedAlready && !(await within(this.exited, 100))) {
       this.kill('SIGTERM');

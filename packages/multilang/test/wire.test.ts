@@ -21,6 +21,19 @@ test('JSON framing: messages split anywhere, CRLF tolerated, lone end lines skip
   assert.throws(() => new JsonCodec().feed(Buffer.from('not json\nend\n')), ProtocolViolationError);
 });
 
+test('JSON acks: the compact form and every other spelling decode alike', () => {
+  const decode = (text: string) => new JsonCodec().feed(Buffer.from(text)).map((m) => m.body);
+  assert.deepEqual(decode('{"command":"ack","id":"17"}\nend\n'), [{ command: 'ack', id: '17' }]);
+  assert.deepEqual(decode('{"command":"ack","id":"17"}\r\nend\r\n'), [{ command: 'ack', id: '17' }]);
+  assert.deepEqual(decode('{"command":"ack","id":"a\\"b\\\\c"}\nend\n'), [{ command: 'ack', id: 'a"b\\c' }]);
+  assert.deepEqual(decode('{"command":"ack","id":"17","x":1}\nend\n'), [{ command: 'ack', id: '17', x: 1 }]);
+  assert.deepEqual(decode('{"command":"ack","id":"1"}\nend\n{"command":"ack","id":"2"}\nend\n'), [
+    { command: 'ack', id: '1' },
+    { command: 'ack', id: '2' },
+  ]);
+  assert.deepEqual(decode('\uFEFF \nend\n{"command":"ack","id":"3"}\nend\n'), [{ command: 'ack', id: '3' }], 'blank messages are skipped');
+});
+
 test('JSON encoding never writes \\r, echoes ids byte for byte and writes bigints exactly', () => {
   const codec = new JsonCodec();
   assert.equal(codec.encodeSpoutCommand('ack', { json: '9007199254740993', value: 9007199254740992 }), '{"command":"ack","id":9007199254740993}\nend\n');

@@ -20,17 +20,21 @@ export class CoalescingRunner {
       return this.running;
     }
     this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.job();
-        } catch (err) {
-          this.onError(err);
-        }
-      } while (this.again && !this.stopped);
-    })().finally(() => {
-      this.running = undefined;
-    });
+      try {
+        do {
+          this.again = false;
+          try {
+            await this.job();
+          } catch (err) {
+            this.onError(err);
+          }
+        } while (this.again && !this.stopped);
+      } finally {
+        // Cleared in the same turn as the last `again` check: a run() after it starts a new run rather than setting
+        // `again` for a loop that has ended. (The body always awaits, so this runs after the assignment.)
+        this.running = undefined;
+      }
+    })();
     return this.running;
   }
 

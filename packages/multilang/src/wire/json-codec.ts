@@ -7,11 +7,10 @@ const END = '\nend\n';
 
 /** Whether `text` holds only whitespace (without allocating a trimmed copy). */
 function isBlank(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
-  }
-  return true;
+  const c = text.charCodeAt(0);
+  // Any message starts with `{` or `[`: skip the full whitespace check (trim copies the string) for those.
+  if (c === 0x7b || c === 0x5b) return false;
+  return text.trim() === '';
 }
 
 function snippet(text: string): string {
@@ -80,8 +79,13 @@ const ACK_PREFIX = '{"command":"ack","id":"';
  * most clients write for every input): decoded without JSON.parse. Anything else (spaces, escapes) returns undefined.
  */
 function fastAck(text: string): DecodedMessage | undefined {
-  if (!text.startsWith(ACK_PREFIX) || !text.endsWith('"}')) return undefined;
-  const end = text.length - 2;
+  if (!text.startsWith(ACK_PREFIX)) return undefined;
+  // The message text still ends with the line end before `end`.
+  let stop = text.length;
+  if (text.charCodeAt(stop - 1) === 0x0a) stop--;
+  if (text.charCodeAt(stop - 1) === 0x0d) stop--;
+  if (text.charCodeAt(stop - 1) !== 0x7d || text.charCodeAt(stop - 2) !== 0x22) return undefined; // `"}`
+  const end = stop - 2;
   for (let i = ACK_PREFIX.length; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 || c === 0x5c || c < 0x20) return undefined; // a quote, a backslash or a control character

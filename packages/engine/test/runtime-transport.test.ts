@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Bolt, Spout, computeLayout, fields, topology, type OutputFieldsDeclarer } from '@squall/api';
+import { defaultConfig, mergeConfig } from '@squall/core';
+import { WorkerRuntime, type Transport, type TupleImpl } from '../src';
+
+/**
+ * A transport that, like the gRPC one, keeps a partial batch until asked to flush it: `flush(0)` sends everything,
+ * `flush(ms > 0)` sends nothing (as if every partial batch were younger than the interval).
+ */
+class HoldingTransport implements Transport {
+  held = 0;
+  sent = 0;
+  send(_task: number, _tuple: TupleImpl): void {
+    this.held++;
+  }
+  sendValues(): void {
+    this.held++;
+  }
+  flush(maxWaitMs: number): void {
+    if (maxWaitMs > 0) return;
+    this.sent += this.held;
+    this.held = 0;
+  }
+  setPressureListener(): void {}
+}
+
+class Endless extends Spout {
+  private i = 0;
+  override declareOutputFields(d: OutputFieldsDeclarer): void {
+    d.declare(['word']);
+  }
+  override nextTuple(): void {
+    this.collector.emit([`w${this.i++ % 7}`]);
+  }
+}
+
+class Sink extends Bolt {
+  override execute(): void {}
+}
+
+test('shutdown sends the partial batches that busy passes left for later', async () => {
+  const topo = topology('t', { word: Endless.spec(), count: Sink.spec({ inputs: { word: fields('word') } }) });
+  const conf = mergeConfig(defaultConfig(), { 'topology.acker.executors': 0, 'topology.workers': 2 });
+  const layout = computeLayout(topo.spec, conf);
+  const transport = new HoldingTransport();
+  const runtime = await WorkerRuntime.create({
+    topologyId: 't',
+    spec: topo.spec,
+    registry: topo,
+    layout,
+    conf,
+    transport,
+    executors: layout.executors.filter((e) => e.component === 'word'),
+  });
+  runtime.start(true);
+  // The spout never runs dry, so every pass has work and asks only for batches older than the interval.
+  while (transport.held < 5000) await new Promise((r) => setImmediate(r));
+  await runtime.shutdown(0);
+  assert.ok(transport.sent + transport.held >= 5000);
+  assert.equal(transport.held, 0, 'nothing is left unsent after shutdown');
+});
