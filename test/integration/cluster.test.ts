@@ -36,31 +36,36 @@ test('finite word count with acking on 3 workers: exact counts, one task per wor
   const M = 3000;
   const { id, out } = submit('wc-exact', { 'squall.test.words': M, 'topology.workers': 3 });
   assert.match(id, /^wc-exact-\d+-\d+$/);
-  await eventually('every word acked', () => uniqueAcked(out) === M || undefined, 60000);
-  const sink = readLines(out, 'sink-').map((l) => l.split(' '));
-  assert.equal(sink.length, M, 'each counted word reached the sink once');
-  const byWord = new Map<string, { max: number; tasks: Set<string> }>();
-  for (const [word, count, task] of sink) {
-    const e = byWord.get(word!) ?? { max: 0, tasks: new Set<string>() };
-    e.max = Math.max(e.max, Number(count));
-    e.tasks.add(task!);
-    byWord.set(word!, e);
+  // Killed even when an assertion fails, so the tests after this one find the cluster's slots free.
+  try {
+    await eventually('every word acked', () => uniqueAcked(out) === M || undefined, 60000);
+    const sink = readLines(out, 'sink-').map((l) => l.split(' '));
+    assert.equal(sink.length, M, 'each counted word reached the sink once');
+    const byWord = new Map<string, { max: number; tasks: Set<string> }>();
+    for (const [word, count, task] of sink) {
+      const e = byWord.get(word!) ?? { max: 0, tasks: new Set<string>() };
+      e.max = Math.max(e.max, Number(count));
+      e.tasks.add(task!);
+      byWord.set(word!, e);
+    }
+    assert.equal(byWord.size, 10);
+    for (const [word, e] of byWord) {
+      assert.equal(e.max, M / 10, `final count of ${word}`);
+      assert.equal(e.tasks.size, 1, `${word} counted by exactly one task`);
+    }
+    // Each worker's stats reach nimbus on its own heartbeat: wait until the spout's and both counting tasks' have.
+    const stats = await eventually('stats to catch up', () => {
+      const s = cluster.stats('wc-exact');
+      return s.components.words!.acked === M && s.components.count!.executed >= M ? s : undefined;
+    });
+    assert.equal(stats.components.words!.emitted, M, 'no replays in a healthy run');
+    assert.equal(stats.components.words!.failed, 0);
+    assert.equal(stats.components.count!.executed, M);
+    assert.equal(stats.workers.length, 3);
+    assert.equal(new Set(stats.workers.map((w) => `${w.host}:${w.port}`)).size, 3);
+  } finally {
+    await kill('wc-exact');
   }
-  assert.equal(byWord.size, 10);
-  for (const [word, e] of byWord) {
-    assert.equal(e.max, M / 10, `final count of ${word}`);
-    assert.equal(e.tasks.size, 1, `${word} counted by exactly one task`);
-  }
-  const stats = await eventually('stats to catch up', () => {
-    const s = cluster.stats('wc-exact');
-    return s.components.words!.acked === M ? s : undefined;
-  });
-  assert.equal(stats.components.words!.emitted, M, 'no replays in a healthy run');
-  assert.equal(stats.components.words!.failed, 0);
-  assert.equal(stats.components.count!.executed, M);
-  assert.equal(stats.workers.length, 3);
-  assert.equal(new Set(stats.workers.map((w) => `${w.host}:${w.port}`)).size, 3);
-  await kill('wc-exact');
 });
 
 test('kill stops the workers and removes the topology; an unknown name is a clear error', async () => {
