@@ -15,6 +15,8 @@ const BENCH = path.join(ROOT, 'test/fixtures/bench-wordcount.ts');
 const FINITE = path.join(ROOT, 'test/fixtures/finite-wordcount.ts');
 const PEER = path.join(__dirname, 'raw-grpc-peer.js');
 
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
 async function rawBaseline(seconds: number): Promise<number> {
   const server = spawn(process.execPath, [PEER, 'serve'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -22,7 +24,7 @@ async function rawBaseline(seconds: number): Promise<number> {
   const port = await eventually('baseline server port', () => out.split('\n')[0] || undefined, 10000);
   const r = spawnSync(process.execPath, [PEER, 'send', port, String(seconds)], { encoding: 'utf8' });
   const [sent, elapsed] = r.stdout.trim().split(' ').map(Number) as [number, number];
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await sleep(500);
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('exit', resolve));
   const received = Number(out.split('\n')[1]);
@@ -54,8 +56,6 @@ function cpuSeconds(pid: number): number {
     return 0;
   }
 }
-
-const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 /** A running bench topology; `window(s)` measures its rate over the next s seconds. */
 class BenchTopology {

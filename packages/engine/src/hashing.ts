@@ -61,15 +61,10 @@ export function hashSelected(values: readonly unknown[], indices: readonly numbe
   return h;
 }
 
-/** Maps a 32-bit hash onto `n` buckets, non-negative: `(hash >>> 0) % n`, the task index of fields grouping. */
-export function bucket(hash: number, n: number): number {
-  return (hash >>> 0) % n;
-}
-
 /**
- * {@link bucket} for a fixed `n`, in int32 arithmetic: the same bucket for every hash (the mapping is part of the
- * fields-grouping contract) without the float modulo `>>> 0` forces on hashes at or above 2^31, which was a third of
- * the routing cost of an emit. A power of two is a mask; otherwise `hash % n` is corrected for negative hashes by
+ * Maps 32-bit hashes onto `n` buckets as `(hash >>> 0) % n` (the task index of fields grouping; the mapping is part of
+ * the fields-grouping contract), in int32 arithmetic: without the float modulo `>>> 0` forces on hashes at or above
+ * 2^31, which was a third of the routing cost of an emit. A power of two is a mask; otherwise `hash % n` is corrected for negative hashes by
  * `2^32 mod n`.
  */
 export class Buckets {

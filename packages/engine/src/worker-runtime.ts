@@ -95,8 +95,8 @@ export class WorkerRuntime implements ExecutorHost {
     this.transport = opts.transport;
     this.transport?.setPressureListener((delta) => this.onPressure(delta));
     this.budget = opts.batchBudget ?? 512;
-    const flushMs = Number(this.conf['topology.batch.flush.interval.millis'] ?? 1);
-    this.flushIntervalMs = Number.isFinite(flushMs) && flushMs >= 0 ? flushMs : 1;
+    const flushMs = this.conf['topology.batch.flush.interval.millis'];
+    this.flushIntervalMs = typeof flushMs === 'number' && flushMs >= 0 ? flushMs : 1;
     this.onError = opts.onError;
     this.hostName = opts.host ?? '127.0.0.1';
     this.emitTap = opts.emitTap;
@@ -219,7 +219,7 @@ export class WorkerRuntime implements ExecutorHost {
     // Other bolts take BOLT_BUDGET_FACTOR slices: a remote batch brings 1000 tuples (topology.transfer.buffer.size)
     // at once, and draining it in one pass rather than two halves the per-pass cost (an event-loop turn, credit and
     // flush checks). bench:cluster, acking off: 0.71-0.76x of the raw baseline with 512, 0.78-0.98x (median 0.87)
-    // with 2048; larger spout or acker slices gained nothing and cost acking-on throughput.
+    // with 2048; a larger spout slice gained nothing and cost acking-on throughput.
     for (let i = 0; i < this.bolts.length; i++) {
       const b = this.bolts[i]!;
       work += b.drain(b instanceof AckerExecutor ? budget * this.ackerBudgetFactor : budget * BOLT_BUDGET_FACTOR);

@@ -33,7 +33,6 @@ export class GrpcTransport implements Transport {
   private readonly peers = new Map<string, PeerSender>();
   private byTask: Array<PeerSender | undefined> = [];
   private taskAddresses: ReadonlyMap<number, string>;
-  private pressuredPeers = 0;
   private pressureListener: ((delta: 1 | -1) => void) | undefined;
 
   constructor(private readonly opts: GrpcTransportOptions) {
@@ -55,7 +54,7 @@ export class GrpcTransport implements Transport {
       used.add(address);
       let peer = this.peers.get(address);
       if (!peer) {
-        peer = new PeerSender({ ...this.opts, address, onPressure: (d) => this.onPeerPressure(d) });
+        peer = new PeerSender({ ...this.opts, address, onPressure: (d) => this.pressureListener?.(d) });
         this.peers.set(address, peer);
       }
       byTask[task] = peer;
@@ -87,17 +86,8 @@ export class GrpcTransport implements Transport {
     for (const p of this.peers.values()) p.flush(maxWaitMs);
   }
 
-  get backpressured(): boolean {
-    return this.pressuredPeers > 0;
-  }
-
   setPressureListener(listener: (delta: 1 | -1) => void): void {
     this.pressureListener = listener;
-  }
-
-  private onPeerPressure(delta: 1 | -1): void {
-    this.pressuredPeers += delta;
-    this.pressureListener?.(delta);
   }
 
   /** Tuples written to peers so far. */
