@@ -20,12 +20,14 @@ export class ComponentConfigurer {
   }
   /** Adds component configuration (merged over the topology's). */
   addConfiguration(key: string, value: unknown): this {
-    this.entry.conf[key] = value;
+    // Defined, not assigned: a key like `__proto__` stays an own key, so validation names it instead of it silently
+    // replacing the conf's prototype.
+    Object.defineProperty(this.entry.conf, key, { value, enumerable: true, writable: true, configurable: true });
     return this;
   }
   /** Adds several component configuration keys. */
   addConfigurations(conf: Config): this {
-    Object.assign(this.entry.conf, conf);
+    for (const key of Object.keys(conf)) this.addConfiguration(key, conf[key]);
     return this;
   }
   /** Per-spout-task cap on pending tracked tuples (Storm's setMaxSpoutPending). */

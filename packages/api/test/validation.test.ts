@@ -72,6 +72,20 @@ test('a topology without a spout, and bad config, are rejected', () => {
   );
 });
 
+test('a component conf with a __proto__ key is a validation problem naming the component, not a new prototype', () => {
+  const b = new TopologyBuilder();
+  b.setSpout('words', WordSpout);
+  b.setBolt('count', CountBolt).shuffleGrouping('words').addConfigurations(JSON.parse('{"__proto__": {"topology.debug": true}}') as Record<string, unknown>);
+  const t = b.createTopology('t');
+  const count = t.spec.components.find((c) => c.id === 'count')!;
+  assert.equal(Object.getPrototypeOf(count.conf), Object.prototype);
+  assert.equal(count.conf['topology.debug'], undefined);
+  assert.ok(
+    topologyProblems(t).some((p) => p.startsWith("component 'count': config: __proto__: key '__proto__' is not allowed")),
+    topologyProblems(t).join('\n'),
+  );
+});
+
 test('cycles are legal', () => {
   const b = new TopologyBuilder();
   b.setSpout('words', WordSpout);

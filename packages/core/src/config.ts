@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { CONFIG_KEYS, type ConfigKey, type KnownConfigKey } from './config-keys';
+import { FORBIDDEN_CONFIG_KEYS, forbiddenKeyProblems } from './config-safety';
 import { ConfigFileError, InvalidConfigError } from './errors';
 
 /** A configuration map: Storm key names to values. Components may carry keys Squall does not know. */
@@ -17,13 +18,19 @@ export function defaultConfig(): Config {
 
 /**
  * Merges layers left to right (later wins), dropping `undefined` values. Use `null` to unset a key explicitly.
+ * @throws InvalidConfigError when a layer has a key of {@link FORBIDDEN_CONFIG_KEYS} at its top level (callers that
+ *   know where a layer came from should run {@link validateConfig} on it first, for an error naming the source)
  */
 export function mergeConfig(...layers: Array<Config | undefined>): Config {
   const out: Config = {};
-  for (const layer of layers) {
-    if (!layer) continue;
-    for (const [key, value] of Object.entries(layer)) if (value !== undefined) out[key] = value;
-  }
+  layers.forEach((layer, i) => {
+    if (!layer) return;
+    for (const key of Object.keys(layer)) {
+      if (FORBIDDEN_CONFIG_KEYS.includes(key)) throw new InvalidConfigError([`key '${key}' is not allowed (it would change or shadow an object's prototype)`], `configuration layer ${i + 1} of ${layers.length}`);
+      const value = layer[key];
+      if (value !== undefined) out[key] = value;
+    }
+  });
   return out;
 }
 
@@ -60,12 +67,13 @@ function checkValue(key: string, spec: ConfigKey, value: unknown): string | unde
 }
 
 /**
- * Checks every known key's type and range and throws one {@link InvalidConfigError} listing all problems.
- * Unknown keys pass: Storm lets components carry their own settings.
+ * Checks every known key's type and range, and that no key at any depth is one of {@link FORBIDDEN_CONFIG_KEYS}, and
+ * throws one {@link InvalidConfigError} listing all problems. Unknown keys pass: Storm lets components carry their own
+ * settings.
  * @param where names the source in the error (a file, "topology conf", ...).
  */
 export function validateConfig(conf: Config, where?: string): void {
-  const problems: string[] = [];
+  const problems: string[] = forbiddenKeyProblems(conf);
   for (const [key, value] of Object.entries(conf)) {
     const spec = (CONFIG_KEYS as Record<string, ConfigKey>)[key];
     if (!spec) continue;

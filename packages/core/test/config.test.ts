@@ -9,6 +9,7 @@ import {
   ManualClock,
   configFromEnv,
   defaultConfig,
+  forbiddenKeyProblems,
   getConfig,
   mergeConfig,
   parseConfigAssignment,
@@ -83,4 +84,28 @@ test('ManualClock fires timers in order when advanced', () => {
   clock.advance(25);
   assert.deepEqual(fired, ['a', 'a2', 'b']);
   assert.equal(clock.monotonicMs(), 25);
+});
+
+test('__proto__, constructor and prototype keys are refused at any depth, naming the key and where', () => {
+  const submitted = JSON.parse('{"topology.workers": 2, "__proto__": {"topology.debug": true}, "topology.environment": {"constructor": "x", "ok": [{"prototype": 1}]}}') as Record<string, unknown>;
+  assert.throws(
+    () => validateConfig(submitted, 'topology conf'),
+    (err: unknown) =>
+      err instanceof InvalidConfigError &&
+      err.problems.length === 3 &&
+      /^invalid configuration in topology conf:/.test(err.message) &&
+      err.problems.some((p) => p.startsWith("__proto__: key '__proto__' is not allowed")) &&
+      err.problems.some((p) => p.startsWith("topology.environment.constructor: key 'constructor'")) &&
+      err.problems.some((p) => p.startsWith("topology.environment.ok[0].prototype: key 'prototype'")),
+  );
+  // mergeConfig never lets a layer change the merged object's prototype.
+  assert.throws(() => mergeConfig(defaultConfig(), submitted), (err: unknown) => err instanceof InvalidConfigError && /key '__proto__' is not allowed/.test(err.message) && /configuration layer 2 of 2/.test(err.message));
+  assert.equal(({} as Record<string, unknown>)['topology.debug'], undefined, 'Object.prototype untouched');
+  // From -c and from a YAML file.
+  assert.throws(() => validateConfig(Object.fromEntries([parseConfigAssignment('__proto__={a: 1}')]), 'command line'), /in command line:\n {2}- __proto__: key '__proto__'/);
+  const dir = mkdtempSync(path.join(tmpdir(), 'squall-conf-'));
+  const file = path.join(dir, 'squall.yaml');
+  writeFileSync(file, 'topology.workers: 2\n__proto__:\n  polluted: true\n');
+  assert.throws(() => readConfigFile(file), (err: unknown) => err instanceof InvalidConfigError && err.message.includes(file) && /__proto__/.test(err.message));
+  assert.deepEqual(forbiddenKeyProblems({ 'a.constructor.b': 1, nested: { proto: { __protox__: 1 } } }), [], 'only exact key names are refused');
 });
