@@ -4,3 +4,4 @@ export * from './logger';
 export * from './config-keys';
 export * from './config';
 export * from './config-safety';
+export * from './http-guard';

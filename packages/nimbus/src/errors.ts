@@ -26,6 +26,14 @@ export class NotFoundError extends NimbusError {
   }
 }
 
+/** Thrown when a topology exists but has no component with the given id; names the topology and its components. */
+export class ComponentNotFoundError extends NimbusError {
+  constructor(topology: string, topologyId: string, component: string, known: readonly string[]) {
+    const ref = topology === topologyId ? `'${topology}'` : `'${topology}' (${topologyId})`;
+    super('NOT_FOUND', `topology ${ref} has no component '${component}' (its components: ${known.join(', ') || 'none'})`, grpc.status.NOT_FOUND);
+  }
+}
+
 /** Thrown when a topology with the same name is already running. */
 export class AlreadyExistsError extends NimbusError {
   constructor(name: string) {

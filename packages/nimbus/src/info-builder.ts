@@ -1,6 +1,6 @@
 import { pb } from '@squall/protocol';
 import type { ComponentError, StormBase } from '@squall/cluster-state';
-import { NotFoundError } from './errors';
+import { ComponentNotFoundError, NotFoundError } from './errors';
 import { findTopology, type NimbusContext } from './nimbus-context';
 import { componentStatsProto, STATS_WINDOWS_SECS, topologyStatsProto } from './stats-windows';
 
@@ -108,7 +108,8 @@ export async function componentInfo(ctx: NimbusContext, idOrName: string, compon
   const a = (await ctx.cluster.getAssignment(t.id))?.value;
   const record = ctx.packages.record(t.id);
   const spec = record?.spec.components.find((c) => c.id === component);
-  if (!spec && component !== '__acker') throw new NotFoundError(`${idOrName}/${component}`);
+  if (!spec && component !== '__acker')
+    throw new ComponentNotFoundError(t.storm.value.name, t.id, component, [...(record?.spec.components.map((c) => c.id) ?? []), ...((a?.executors ?? []).some((e) => e.component === '__acker') ? ['__acker'] : [])]);
   const executors = (a?.executors ?? []).filter((e) => e.component === component);
   const windowed = ctx.windows.window(t.id, windowSecs).filter((w) => w.stats.component === component);
   const execSummaries: pb.IExecutorSummary[] = [];

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createGuardedServer, HttpRequestError } from '@squall/core';
 import { clusterMetrics, formatPrometheus, PROMETHEUS_CONTENT_TYPE, type pb } from '@squall/protocol';
 import { clusterInfo, topologyInfo } from './info-builder';
 import type { NimbusContext } from './nimbus-context';
@@ -17,24 +18,23 @@ export class MetricsServer {
 
   /** Binds `host:port` (0 picks a free port). */
   static async create(ctx: NimbusContext, host: string, port: number): Promise<MetricsServer> {
-    const server = createServer((req, res) => {
-      const path = new URL(req.url ?? '/', 'http://nimbus').pathname;
-      if (req.method !== 'GET' || path !== '/metrics') {
-        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-        return void res.end('nimbus serves only GET /metrics here\n');
-      }
-      metricsText(ctx).then(
-        (text) => {
-          res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' });
-          res.end(text);
-        },
-        (err: unknown) => {
+    // Guarded: a malformed request (`GET // HTTP/1.1`, a huge header, a handler failure) gets an error answer and
+    // nimbus carries on.
+    const server = createGuardedServer(
+      async (req, res, { pathname }) => {
+        if ((req.method !== 'GET' && req.method !== 'HEAD') || pathname !== '/metrics') {
+          res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+          return void res.end('nimbus serves only GET /metrics here\n');
+        }
+        const text = await metricsText(ctx).catch((err: unknown) => {
           ctx.log.warn({ err }, `metrics failed: ${(err as Error).message}`);
-          res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-          res.end(`metrics failed: ${(err as Error).message}\n`);
-        },
-      );
-    });
+          throw new HttpRequestError(500, `metrics failed: ${(err as Error).message}`);
+        });
+        res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : text);
+      },
+      { name: 'nimbus metrics', logger: ctx.log },
+    );
     const bound = await new Promise<number>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {

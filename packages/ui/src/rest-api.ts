@@ -39,17 +39,21 @@
 //                                   processLatency}], componentErrors[{error, time (ms), errorTime (s), errorHost,
 //                                   errorPort, errorLapsedSecs, errorWorkerLogLink, component, task}]
 // POST /api/v1/topology/:id/activate | /deactivate | /rebalance/:wait | /kill/:wait
-//                                   → {topologyOperation, topologyId, status: "success"}. Rebalance takes an optional
-//                                   JSON body {"rebalanceOptions": {"numWorkers": 2, "executors": {"count": 4}}}.
-//                                   With nimbus.auth.token set, callers must send `Authorization: Bearer <token>`.
+//                                   → {topologyOperation, topologyId (the id acted on, also when a name was given),
+//                                   status: "success"}. Rebalance takes an optional JSON body {"rebalanceOptions":
+//                                   {"numWorkers": 2, "executors": {"count": 2}}}; a component's executors are 1 to its
+//                                   task count. Refused with 403 when sent from another origin (Sec-Fetch-Site /
+//                                   Origin); with nimbus.auth.token set, callers must send `Authorization: Bearer <token>`.
 // GET  /api/v1/log?topologyId=&host=&port=&start=&length=
 //                                   a page of a worker's log from its supervisor: {topologyId, host, port, data,
 //                                   start, length, fileSize}; start is a byte offset, negative counts from the end
-//                                   (tail); length defaults to 65536 and is capped at 1 MiB by the supervisor.
+//                                   (tail); length defaults to 65536 and is capped at 1 MiB by the supervisor. Needs the
+//                                   token when one is set; so does the topology's `configuration` (left empty without).
 // GET  /metrics                     Prometheus text: cluster gauges, per-component counters (emitted, transferred,
 //                                   executed, acked, failed; all time) and latency histograms, labels topology and
 //                                   component.
 import { clusterMetrics, createSupervisorClient, formatPrometheus, NimbusService, PROMETHEUS_CONTENT_TYPE, SupervisorService, unaryCall, type SupervisorClient, type TlsFiles } from '@squall/protocol';
+import { FORBIDDEN_CONFIG_KEYS, forbiddenKeyProblems } from '@squall/core';
 import { HttpError } from './errors';
 import type { NimbusGateway } from './nimbus-gateway';
 import { Router, type RouteRequest } from './router';
@@ -61,8 +65,13 @@ const LOG_PAGE_BYTES = 64 * 1024;
 /** What the REST handlers need besides nimbus. */
 export interface RestApiOptions {
   nimbus: NimbusGateway;
-  /** Checks a POST's credentials; throws HttpError 401 when they are missing or wrong. */
-  authorize(req: RouteRequest): void;
+  /**
+   * Checks a request's credentials (`Authorization: Bearer <nimbus.auth.token>` when a token is configured); throws
+   * HttpError 401 naming `what` ("this action", "reading a worker log") when they are missing or wrong.
+   */
+  authorize(req: RouteRequest, what?: string): void;
+  /** Whether the request carries the token (always true when none is configured). */
+  authorized(req: RouteRequest): boolean;
   /** Supervisor gRPC clients by "host:port", reused across requests. */
   supervisors: Map<string, SupervisorClient>;
   /** TLS for supervisor connections (`squall.tls.*`). @default undefined: plaintext */
@@ -77,6 +86,20 @@ function intParam(query: URLSearchParams, name: string, fallback: number | undef
   }
   if (!/^-?\d+$/.test(raw) || Number(raw) < min) throw new HttpError(400, `query parameter '${name}' must be an integer${min > -Infinity ? ` >= ${min}` : ''}, got '${raw}'`);
   return Number(raw);
+}
+
+/** Topology ids and names, component ids: what submit accepts (no '/', no '..', nothing to escape). */
+const ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/;
+
+/**
+ * The path parameter `name` when it is a well-formed id; anything else (`..`, a decoded `/`, control characters, a
+ * megabyte of text) is refused here rather than passed on to nimbus or a supervisor.
+ * @throws HttpError 400 naming the parameter
+ */
+function idParam(req: RouteRequest, name: string, what: string): string {
+  const raw = req.params[name] ?? '';
+  if (!ID_PATTERN.test(raw)) throw new HttpError(400, `${what} '${raw.slice(0, 100)}' is not a valid id: ids are 1 to 255 letters, digits, '_', '-' and '.', not starting with '-' or '.'`);
+  return raw;
 }
 
 function waitParam(raw: string | undefined): number {
@@ -94,16 +117,23 @@ function parseRebalance(body: string): { numWorkers?: number; componentExecutors
   try {
     parsed = JSON.parse(body) as RebalanceBody;
   } catch {
-    throw new HttpError(400, 'rebalance body must be JSON like {"rebalanceOptions": {"numWorkers": 2, "executors": {"count": 4}}}');
+    throw new HttpError(400, 'rebalance body must be JSON like {"rebalanceOptions": {"numWorkers": 2, "executors": {"count": 2}}}');
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HttpError(400, 'rebalance body must be a JSON object like {"rebalanceOptions": {"numWorkers": 2}}');
   const o = parsed.rebalanceOptions ?? {};
-  const out: { numWorkers?: number; componentExecutors: Record<string, number> } = { componentExecutors: {} };
+  const keyProblems = forbiddenKeyProblems(parsed, 'rebalance body');
+  if (keyProblems.length > 0) throw new HttpError(400, keyProblems.join('; '));
+  // Null prototype: component ids are keys here, and no key may reach a prototype.
+  const out: { numWorkers?: number; componentExecutors: Record<string, number> } = { componentExecutors: Object.create(null) as Record<string, number> };
   if (o.numWorkers !== undefined) {
     const w = Number(o.numWorkers);
     if (!Number.isInteger(w) || w < 1) throw new HttpError(400, `rebalanceOptions.numWorkers must be a whole number >= 1, got ${JSON.stringify(o.numWorkers)}`);
     out.numWorkers = w;
   }
-  for (const [component, v] of Object.entries(o.executors ?? {})) {
+  const executors = o.executors ?? {};
+  if (typeof executors !== 'object' || executors === null || Array.isArray(executors)) throw new HttpError(400, `rebalanceOptions.executors must be an object of component: executors, got ${JSON.stringify(executors)}`);
+  for (const [component, v] of Object.entries(executors)) {
+    if (FORBIDDEN_CONFIG_KEYS.includes(component)) throw new HttpError(400, `rebalanceOptions.executors: key '${component}' is not allowed`);
     const e = Number(v);
     if (!Number.isInteger(e) || e < 1) throw new HttpError(400, `rebalanceOptions.executors.${component} must be a whole number >= 1, got ${JSON.stringify(v)}`);
     out.componentExecutors[component] = e;
@@ -127,44 +157,65 @@ export function restRoutes(options: RestApiOptions): Router {
   });
   router.add('GET', '/api/v1/topology/:id', async (req) => {
     const sys = req.query.get('sys') === '1' || req.query.get('sys') === 'true';
-    return { json: topologyJson(await topologyInfo(req.params.id!, parseWindow(req.query.get('window'))), sys) };
+    const id = idParam(req, 'id', 'topology');
+    const json = topologyJson(await topologyInfo(id, parseWindow(req.query.get('window'))), sys);
+    // A topology's configuration may hold credentials its components read: with a token set, only for its holders.
+    if (!options.authorized(req)) return { json: { ...json, configuration: {}, configurationHidden: 'send Authorization: Bearer <nimbus.auth.token> to see the configuration' } };
+    return { json };
   });
   router.add('GET', '/api/v1/topology/:id/visualization', async (req) => ({
-    json: topologyJson(await topologyInfo(req.params.id!, parseWindow(req.query.get('window'))), false).visualization,
+    json: topologyJson(await topologyInfo(idParam(req, 'id', 'topology'), parseWindow(req.query.get('window'))), false).visualization,
   }));
   router.add('GET', '/api/v1/topology/:id/component/:component', async (req) => {
     const windowSecs = parseWindow(req.query.get('window'));
     const [info, summary] = await Promise.all([
-      nimbus.call(NimbusService.getComponentInfo, { topology: req.params.id!, component: req.params.component!, windowSecs }),
+      nimbus.call(NimbusService.getComponentInfo, { topology: idParam(req, 'id', 'topology'), component: idParam(req, 'component', 'component'), windowSecs }),
       nimbus.call(NimbusService.listTopologies, {}),
     ]);
     const status = statusName(summary.topologies.find((t) => t.id === info.topologyId)?.status);
     return { json: componentJson(info, status) };
   });
 
-  const action = (operation: string, run: (req: RouteRequest, name: string) => Promise<unknown>) => async (req: RouteRequest) => {
+  // Acts on the id the name resolves to now (so the answer names the topology acted on, and a topology submitted
+  // under the same name meanwhile is not touched); an unknown name goes to nimbus as is, for its 404.
+  // Parameters are checked (prepare) before nimbus is asked anything.
+  const action = (operation: string, prepare: (req: RouteRequest) => (id: string) => Promise<unknown>) => async (req: RouteRequest) => {
     options.authorize(req);
-    const name = req.params.id!;
-    await run(req, name);
-    return { json: { topologyOperation: operation, topologyId: name, status: 'success' } };
+    const ref = idParam(req, 'id', 'topology');
+    const run = prepare(req);
+    const { topologies } = await nimbus.call(NimbusService.listTopologies, {});
+    const live = topologies.filter((t) => statusName(t.status) !== 'KILLED');
+    const id = (live.find((t) => t.id === ref) ?? live.find((t) => t.name === ref))?.id || ref;
+    await run(id);
+    return { json: { topologyOperation: operation, topologyId: id, status: 'success' } };
   };
-  router.add('POST', '/api/v1/topology/:id/activate', action('activate', (_req, name) => nimbus.call(NimbusService.activate, { name })));
-  router.add('POST', '/api/v1/topology/:id/deactivate', action('deactivate', (_req, name) => nimbus.call(NimbusService.deactivate, { name })));
+  router.add('POST', '/api/v1/topology/:id/activate', action('activate', () => (name) => nimbus.call(NimbusService.activate, { name })));
+  router.add('POST', '/api/v1/topology/:id/deactivate', action('deactivate', () => (name) => nimbus.call(NimbusService.deactivate, { name })));
   router.add(
     'POST',
     '/api/v1/topology/:id/rebalance/:wait',
-    action('rebalance', (req, name) => {
+    action('rebalance', (req) => {
       const waitSecs = waitParam(req.params.wait);
       const { numWorkers, componentExecutors } = parseRebalance(req.body);
-      return nimbus.call(NimbusService.rebalance, { name, waitSecs, ...(numWorkers !== undefined ? { numWorkers } : {}), componentExecutors });
+      return (name) => nimbus.call(NimbusService.rebalance, { name, waitSecs, ...(numWorkers !== undefined ? { numWorkers } : {}), componentExecutors });
     }),
   );
-  router.add('POST', '/api/v1/topology/:id/kill/:wait', action('kill', (req, name) => nimbus.call(NimbusService.killTopology, { name, waitSecs: waitParam(req.params.wait) })));
+  router.add(
+    'POST',
+    '/api/v1/topology/:id/kill/:wait',
+    action('kill', (req) => {
+      const waitSecs = waitParam(req.params.wait);
+      return (name) => nimbus.call(NimbusService.killTopology, { name, waitSecs });
+    }),
+  );
 
   router.add('GET', '/api/v1/log', async (req) => {
+    options.authorize(req, 'reading a worker log');
     const topologyId = req.query.get('topologyId') ?? '';
     const host = req.query.get('host') ?? '';
     if (!topologyId || !host) throw new HttpError(400, 'the log endpoint needs topologyId, host and port query parameters');
+    if (!ID_PATTERN.test(topologyId)) throw new HttpError(400, `topologyId '${topologyId.slice(0, 100)}' is not a valid topology id`);
+    if (!/^[A-Za-z0-9_.:\[\]-]{1,255}$/.test(host)) throw new HttpError(400, `host '${host.slice(0, 100)}' is not a host name or address`);
     const port = intParam(req.query, 'port', undefined, 1);
     const start = intParam(req.query, 'start', -LOG_PAGE_BYTES, -Infinity);
     const length = intParam(req.query, 'length', LOG_PAGE_BYTES, 0);

@@ -14,14 +14,14 @@ export function windowKey(secs: number): string {
 }
 
 /**
- * The window in seconds of a `window` query value: a whole number of seconds, or `:all-time` (also `all-time`, `0`,
- * empty or absent).
- * @throws HttpError 400 for anything else
+ * The window in seconds of a `window` query value: one of Storm's windows, `600`, `10800`, `86400`, or `:all-time`
+ * (also `all-time`, `0`, empty or absent).
+ * @throws HttpError 400 for anything else, naming the allowed values
  */
 export function parseWindow(value: string | null): number {
   if (value === null || value === '' || value === ':all-time' || value === 'all-time') return 0;
-  if (!/^\d+$/.test(value)) throw new HttpError(400, `window must be a number of seconds (600, 10800, 86400) or :all-time, got '${value}'`);
-  return Number(value);
+  if (/^\d{1,6}$/.test(value) && WINDOWS.includes(Number(value))) return Number(value);
+  throw new HttpError(400, `window must be one of 600, 10800, 86400 (seconds) or :all-time, got '${value.slice(0, 100)}'`);
 }
 
 /** Storm's "1d 2h 3m 4s" (leading zero units left out; "0s" for zero). */

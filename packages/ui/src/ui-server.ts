@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { defaultConfig, getConfig, mergeConfig, silentLogger, validateConfig, type Config, type Logger } from '@squall/core';
+import { createGuardedServer, defaultConfig, getConfig, HttpRequestError, mergeConfig, readRequestBody, SECURITY_HEADERS, silentLogger, validateConfig, type Config, type GuardedRequest, type Logger } from '@squall/core';
 import { tlsFilesFromConfig, tokenMatches, type SupervisorClient } from '@squall/protocol';
 import { HttpError } from './errors';
 import { NimbusGateway } from './nimbus-gateway';
@@ -25,9 +25,22 @@ export interface UiServerOptions {
 const MAX_BODY_BYTES = 64 * 1024;
 
 /**
+ * Sent with every answer. The policy lets the web app run (its script, stylesheet and API calls all come from the UI
+ * itself; the favicon is a data: URL) and nothing else: no inline script or style, no other origin, no framing.
+ */
+export const UI_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  ...SECURITY_HEADERS,
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'cross-origin-opener-policy': 'same-origin',
+};
+
+/**
  * The `squall ui` daemon: Storm UI's REST API under /api/v1, Prometheus /metrics and the web app, on ui.host:ui.port.
- * It talks to the leader nimbus over gRPC only. POST actions need `Authorization: Bearer <nimbus.auth.token>` when a
- * token is configured (compared in constant time); the same token authenticates the UI to nimbus.
+ * It talks to the leader nimbus over gRPC only. Requests go through a guard that answers malformed or oversized ones
+ * with 4xx and a failing handler with 500, never stopping the daemon; every answer carries security headers. POSTs from
+ * another origin are refused (403) whether or not a token is set. With `nimbus.auth.token` set, POST actions and the
+ * reads that reveal a worker log or a topology's configuration need `Authorization: Bearer <token>` (compared in
+ * constant time); the same token authenticates the UI to nimbus.
  */
 export class UiServer {
   private constructor(
@@ -61,25 +74,23 @@ export class UiServer {
     const tls = tlsFilesFromConfig(conf);
     const nimbus = new NimbusGateway({ candidates, ...(token !== undefined ? { authToken: token } : {}), ...(tls ? { tls } : {}), timeoutMs: getConfig<number>(conf, 'ui.nimbus.timeout.secs') * 1000 });
     const supervisors = new Map<string, SupervisorClient>();
-    const authorize = (req: RouteRequest) => {
-      if (token === undefined) return;
+    const authorized = (req: RouteRequest) => {
+      if (token === undefined) return true;
       const header = req.headers.authorization;
       const match = typeof header === 'string' ? /^Bearer[ ]+(\S.*)$/i.exec(header.trim()) : null;
-      if (!tokenMatches(token, match?.[1])) throw new HttpError(401, 'this action needs the header Authorization: Bearer <nimbus.auth.token>');
+      return tokenMatches(token, match?.[1]);
     };
-    const router = restRoutes({ nimbus, authorize, supervisors, ...(tls ? { tls } : {}) });
+    const authorize = (req: RouteRequest, what = 'this action') => {
+      if (!authorized(req)) throw new HttpError(401, `${what} needs the header Authorization: Bearer <nimbus.auth.token>`);
+    };
+    const router = restRoutes({ nimbus, authorize, authorized, supervisors, ...(tls ? { tls } : {}) });
     const web = new StaticFiles(path.resolve(options.webRoot ?? path.join(__dirname, '..', 'web')));
-    const server = createServer((req, res) => {
-      handle(req, res, router, web, log).catch((err: unknown) => {
-        log.error({ err }, `unexpected failure serving ${req.url ?? ''}`);
-        if (!res.headersSent) sendError(res, new HttpError(500, (err as Error).message));
-        else res.destroy();
-      });
+    const server = createGuardedServer((req, res, target) => handle(req, res, target, router, web, log), {
+      name: 'ui',
+      logger: log,
+      headers: UI_SECURITY_HEADERS,
+      errorBody: (status, message) => ({ contentType: 'application/json; charset=utf-8', body: errorJson(new HttpError(status, message)) }),
     });
-    // Node's 5 s default closes idle keep-alive connections just as a browser or fetch() may reuse them for the next
-    // request (a POST then fails with "other side closed"); keep them longer than clients keep theirs.
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
     const host = getConfig<string>(conf, 'ui.host');
     const port = await new Promise<number>((resolve, reject) => {
       server.once('error', reject);
@@ -116,10 +127,12 @@ export function startUi(conf: Config, logger?: Logger): Promise<UiServer> {
   return UiServer.create({ conf, ...(logger ? { logger } : {}) });
 }
 
-function sendError(res: ServerResponse, err: HttpError): void {
-  send(res, err.status, 'application/json; charset=utf-8', JSON.stringify({ error: err.statusText, errorMessage: err.message }), {
-    ...(err.status === 401 ? { 'www-authenticate': 'Bearer realm="squall"' } : {}),
-  });
+function errorJson(err: HttpError): string {
+  return JSON.stringify({ error: err.statusText, errorMessage: err.message });
+}
+
+function sendError(res: ServerResponse, err: HttpError, headOnly: boolean): void {
+  send(res, err.status, 'application/json; charset=utf-8', errorJson(err), { 'cache-control': 'no-store', ...(err.status === 401 ? { 'www-authenticate': 'Bearer realm="squall"' } : {}) }, headOnly);
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string | Buffer, headers: Record<string, string> = {}, headOnly = false): void {
@@ -127,41 +140,69 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   res.end(headOnly ? undefined : body);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(400, `request body over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, router: Router, web: StaticFiles, log: Logger): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://ui');
+/**
+ * Why a state-changing request must be refused as cross-origin, or undefined when it may go on. Browsers say where a
+ * request comes from (`Sec-Fetch-Site`, else `Origin`) and a page cannot make them leave both out; a request with
+ * neither is not from a browser page (curl, scripts), which the token, when set, guards. So another site's page cannot
+ * post to the UI even when no token is configured, while the UI's own web app (same origin) can.
+ */
+export function crossOriginProblem(req: IncomingMessage): string | undefined {
+  const site = header(req, 'sec-fetch-site');
+  if (site !== undefined) return site === 'same-origin' || site === 'none' ? undefined : `refused a ${req.method} from another site (Sec-Fetch-Site: ${site.slice(0, 50)})`;
+  const origin = header(req, 'origin');
+  if (origin === undefined) return undefined;
+  const host = header(req, 'host') ?? '';
+  let from: string | undefined;
+  let to: string | undefined;
+  try {
+    from = new URL(origin).host;
+    to = new URL(`http://${host}`).host;
+  } catch {
+    /* refused below */
+  }
+  if (from && from === to) return undefined;
+  return `refused a ${req.method} from origin ${origin.slice(0, 200)}: only pages served by this UI (${host.slice(0, 200)}) may change anything`;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, target: GuardedRequest, router: Router, web: StaticFiles, log: Logger): Promise<void> {
+  const { pathname, query } = target;
   const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+  const headOnly = req.method === 'HEAD';
+  const shown = pathname.slice(0, 200);
   const started = Date.now();
   try {
-    const route = router.match(method, url.pathname);
+    const route = router.match(method, pathname);
     if (route) {
-      const body = method === 'POST' ? await readBody(req) : '';
-      const out: RouteResponse = await route.handler({ params: route.params, query: url.searchParams, body, headers: req.headers });
-      if ('json' in out) send(res, out.status ?? 200, 'application/json; charset=utf-8', JSON.stringify(out.json), { 'cache-control': 'no-store' }, req.method === 'HEAD');
-      else send(res, out.status ?? 200, out.contentType, out.text, { 'cache-control': 'no-store' }, req.method === 'HEAD');
-      log.debug({ method, path: url.pathname, status: out.status ?? 200, ms: Date.now() - started }, 'request');
+      if (method !== 'GET') {
+        const problem = crossOriginProblem(req);
+        if (problem) {
+          log.warn({ method, path: shown, origin: header(req, 'origin'), site: header(req, 'sec-fetch-site') }, problem);
+          throw new HttpError(403, problem);
+        }
+      }
+      const body = method === 'POST' ? await readRequestBody(req, MAX_BODY_BYTES) : '';
+      const out: RouteResponse = await route.handler({ params: route.params, query, body, headers: req.headers });
+      if ('json' in out) send(res, out.status ?? 200, 'application/json; charset=utf-8', JSON.stringify(out.json), { 'cache-control': 'no-store' }, headOnly);
+      else send(res, out.status ?? 200, out.contentType, out.text, { 'cache-control': 'no-store' }, headOnly);
+      log.debug({ method, path: shown, status: out.status ?? 200, ms: Date.now() - started }, 'request');
       return;
     }
-    if (url.pathname.startsWith('/api/')) throw new HttpError(404, `no such endpoint: ${url.pathname}`);
-    if (method !== 'GET') throw new HttpError(405, `${method} is not allowed on ${url.pathname}`);
-    const file = web.lookup(url.pathname === '/' ? '/index.html' : url.pathname);
-    if (file) return send(res, 200, file.contentType, file.body, { 'cache-control': file.cacheControl }, req.method === 'HEAD');
-    if (!web.available && url.pathname === '/')
-      return send(res, 200, 'text/plain; charset=utf-8', 'Squall UI: the web app is not built (npm run build); the REST API is under /api/v1 and metrics at /metrics.\n');
-    throw new HttpError(404, `not found: ${url.pathname}`);
+    if (pathname.startsWith('/api/')) throw new HttpError(404, `no such endpoint: ${shown}`);
+    if (method !== 'GET') throw new HttpError(405, `${method} is not allowed on ${shown}`);
+    const file = web.lookup(pathname === '/' ? '/index.html' : pathname);
+    if (file) return send(res, 200, file.contentType, file.body, { 'cache-control': file.cacheControl }, headOnly);
+    if (!web.available && pathname === '/')
+      return send(res, 200, 'text/plain; charset=utf-8', 'Squall UI: the web app is not built (npm run build); the REST API is under /api/v1 and metrics at /metrics.\n', {}, headOnly);
+    throw new HttpError(404, `not found: ${shown}`);
   } catch (err) {
-    if (!(err instanceof HttpError)) throw err;
-    log.debug({ method, path: url.pathname, status: err.status, ms: Date.now() - started }, err.message);
-    sendError(res, err);
+    const e = err instanceof HttpRequestError ? new HttpError(err.status, err.message) : err;
+    if (!(e instanceof HttpError)) throw e;
+    log.debug({ method, path: shown, status: e.status, ms: Date.now() - started }, e.message);
+    sendError(res, e, headOnly);
   }
 }

@@ -17,6 +17,9 @@ test("Storm's formats: uptimes, windows, window parameter", () => {
   assert.equal(parseWindow('10800'), 10800);
   assert.throws(() => parseWindow('10m'), (e: unknown) => e instanceof HttpError && e.status === 400 && /window/.test(e.message));
   assert.throws(() => parseWindow('-5'), HttpError);
+  assert.equal(parseWindow('0'), 0);
+  for (const bad of ['7', '601', '99999999999999999999'])
+    assert.throws(() => parseWindow(bad), (e: unknown) => e instanceof HttpError && e.status === 400 && e.message === `window must be one of 600, 10800, 86400 (seconds) or :all-time, got '${bad}'`);
 });
 
 test('router: parameters decoded, 405 for a known path with another method, undefined for unknown paths', async () => {

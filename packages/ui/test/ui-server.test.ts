@@ -56,7 +56,7 @@ test('routing errors: unknown API path 404, wrong method 405, bad log parameters
   assert.equal((await fetch(url('/api/v1/nope'))).status, 404);
   assert.equal((await fetch(url('/api/v1/topology/summary'), { method: 'POST' })).status, 405);
   assert.equal((await fetch(url('/api/v1/topology/wc/activate'))).status, 405);
-  const log = await fetch(url('/api/v1/log?topologyId=t&host=h&port=abc'));
+  const log = await fetch(url('/api/v1/log?topologyId=t&host=h&port=abc'), { headers: { authorization: 'Bearer s3cret' } });
   assert.equal(log.status, 400);
   assert.match(((await log.json()) as { errorMessage: string }).errorMessage, /port/);
 });

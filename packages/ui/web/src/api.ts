@@ -42,9 +42,12 @@ async function errorOf(res: Response): Promise<ApiError> {
   return new ApiError(res.status, message);
 }
 
-/** GET a JSON document; `path` is below /api/v1. */
+/** GET a JSON document; `path` is below /api/v1. Sends the stored token, which worker logs need when one is set. */
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(`${BASE}${path}`, { headers: { accept: 'application/json' }, signal });
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const token = authToken();
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(`${BASE}${path}`, { headers, signal });
   if (!res.ok) throw await errorOf(res);
   return (await res.json()) as T;
 }

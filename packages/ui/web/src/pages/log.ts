@@ -1,6 +1,6 @@
 // The worker log viewer: the tail of a worker's log (pino JSON lines shown as readable text), paging to older and
 // newer parts of the file, and "follow" which keeps showing the newest lines as they are written.
-import { enc, getJson, type LogPage } from '../api';
+import { ApiError, authToken, enc, getJson, setAuthToken, type LogPage } from '../api';
 import { facts, h, setText } from '../dom';
 import type { Page, PageContext } from '../page';
 
@@ -51,12 +51,31 @@ export function logPage(params: URLSearchParams, ctx: PageContext): Page {
     size,
   );
 
+  // With nimbus.auth.token set, logs need the token: asked for here when the server says so (401).
+  const tokenInput = h('input', { type: 'password', id: 'log-token', autocomplete: 'off', value: authToken() });
+  const tokenForm = h(
+    'form',
+    {
+      class: 'field',
+      hidden: true,
+      onsubmit: (ev: Event) => {
+        ev.preventDefault();
+        setAuthToken(tokenInput.value.trim());
+        void ctx.refreshNow();
+      },
+    },
+    h('label', { for: 'log-token' }, 'Auth token (nimbus.auth.token) to read logs '),
+    tokenInput,
+    h('button', { type: 'submit', class: 'btn' }, 'Show log'),
+  );
+
   const el = h(
     'div',
     { class: 'page page-log' },
     h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'Cluster'), ' › ', topologyId ? h('a', { href: `#/topology/${enc(topologyId)}` }, topologyId) : '', ' › Worker log'),
     h('h1', {}, `Worker log ${host}:${port}`),
     summary.el,
+    tokenForm,
     controls,
     pre,
   );
@@ -84,7 +103,17 @@ export function logPage(params: URLSearchParams, ctx: PageContext): Page {
       if (!topologyId || !host || !port) throw new Error('the log link is missing topologyId, host or port');
       const offset = follow || start < 0 ? -pageBytes : start;
       const asked = position;
-      const res = await getJson<RawLogPage>(`/log?topologyId=${enc(topologyId)}&host=${enc(host)}&port=${enc(port)}&start=${offset}&length=${pageBytes}`);
+      let res: RawLogPage;
+      try {
+        res = await getJson<RawLogPage>(`/log?topologyId=${enc(topologyId)}&host=${enc(host)}&port=${enc(port)}&start=${offset}&length=${pageBytes}`);
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401 && tokenForm.hidden) {
+          tokenForm.hidden = false;
+          tokenInput.focus();
+        }
+        throw err;
+      }
+      tokenForm.hidden = true;
       if (asked !== position) return;
       const data = res.data ?? '';
       const first = res.start ?? res.offset ?? 0;
