@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UiServer } from '../src/ui-server';
@@ -85,4 +86,122 @@ test('static web app: content types, caching, SPA fallback, no escape from the w
   const head = await fetch(url('/'), { method: 'HEAD' });
   assert.equal(head.status, 200);
   assert.equal(await head.text(), '');
+});
+
+/** Writes `request` on a fresh connection to `port`; resolves with the answer (until the server closes, or 3 s). */
+function raw(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const done = () => resolve(Buffer.concat(chunks).toString('latin1'));
+    const timer = setTimeout(() => {
+      socket.destroy();
+      done();
+    }, 3000);
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', (err) => (chunks.length > 0 ? undefined : reject(err)));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      done();
+    });
+    socket.write(request);
+  });
+}
+
+test('every answer carries the security headers: app, API, errors, refused requests', async () => {
+  for (const [p, init] of [['/', {}], ['/app-3DDWGEZR.js', {}], ['/api/v1/cluster/summary', {}], ['/api/v1/nope', {}], ['/api/v1/topology/wc/activate', { method: 'POST' }]] as Array<[string, RequestInit]>) {
+    const res = await fetch(url(p), init);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'self'/, p);
+    assert.match(csp, /script-src 'self'(;|$)/, `${p}: no inline script`);
+    assert.match(csp, /frame-ancestors 'none'/, p);
+    assert.equal(res.headers.get('x-frame-options'), 'DENY', p);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff', p);
+    assert.equal(res.headers.get('referrer-policy'), 'no-referrer', p);
+    await res.arrayBuffer();
+  }
+});
+
+test('cross-origin POSTs are refused with 403 before the token is even checked; same-origin ones go on', async () => {
+  const host = new URL(ui.url).host;
+  const crossSite: Array<Record<string, string>> = [
+    { origin: 'http://evil.example' },
+    { origin: 'null' },
+    { origin: `http://${host}.evil.example` },
+    { origin: `https://${host.replace(/:\d+$/, '')}:1` },
+    { 'sec-fetch-site': 'cross-site' },
+    { 'sec-fetch-site': 'same-site', origin: `http://${host}` },
+  ];
+  for (const h of crossSite) {
+    for (const auth of [{}, { authorization: 'Bearer s3cret' }] as Array<Record<string, string>>) {
+      const res = await fetch(url('/api/v1/topology/wc/kill/0'), { method: 'POST', headers: { ...h, ...auth } });
+      assert.equal(res.status, 403, JSON.stringify(h));
+      assert.match(((await res.json()) as { errorMessage: string }).errorMessage, /^refused a POST from (origin|another site)/);
+    }
+  }
+  // Same origin (what the web app's fetch sends), with the token: past the origin rule and the token, to nimbus (502).
+  for (const h of [{ origin: `http://${host}` }, { 'sec-fetch-site': 'same-origin', origin: `http://${host}` }, {}] as Array<Record<string, string>>) {
+    const res = await fetch(url('/api/v1/topology/wc/activate'), { method: 'POST', headers: { ...h, authorization: 'Bearer s3cret' } });
+    assert.equal(res.status, 502, JSON.stringify(h));
+  }
+});
+
+test('with a token set, worker logs need it; reads of status stay open', async () => {
+  const log = await fetch(url('/api/v1/log?topologyId=wc-1-2&host=127.0.0.1&port=6700'));
+  assert.equal(log.status, 401);
+  assert.match(((await log.json()) as { errorMessage: string }).errorMessage, /^reading a worker log needs the header Authorization: Bearer/);
+  const withToken = await fetch(url('/api/v1/log?topologyId=wc-1-2&host=127.0.0.1&port=6700'), { headers: { authorization: 'Bearer s3cret' } });
+  assert.equal(withToken.status, 502, 'past the token: nimbus is asked');
+  assert.equal((await fetch(url('/api/v1/topology/summary'))).status, 502, 'status reads are open: nimbus is asked');
+});
+
+test('ids, windows and bodies are checked before nimbus is asked', async () => {
+  const auth = { authorization: 'Bearer s3cret' };
+  // (fetch resolves '..' and '%2E%2E' segments itself; the raw-socket test below sends one.)
+  for (const p of ['/api/v1/topology/..%2F..%2Fetc', '/api/v1/topology/a%00b', `/api/v1/topology/${'a'.repeat(300)}`, '/api/v1/topology/wc/component/..%2Fx', '/api/v1/topology/%E0%A4%A']) {
+    const res = await fetch(url(p));
+    assert.equal(res.status, 400, p);
+  }
+  const logTraversal = await fetch(url('/api/v1/log?topologyId=..%2F..%2Fetc&host=127.0.0.1&port=6700'), { headers: auth });
+  assert.equal(logTraversal.status, 400);
+  const badWindow = await fetch(url('/api/v1/topology/wc?window=7'));
+  assert.equal(badWindow.status, 400);
+  assert.equal(((await badWindow.json()) as { errorMessage: string }).errorMessage, "window must be one of 600, 10800, 86400 (seconds) or :all-time, got '7'");
+  const proto = await fetch(url('/api/v1/topology/wc/rebalance/0'), { method: 'POST', headers: auth, body: '{"rebalanceOptions": {"executors": {"__proto__": {"x": 1}}}}' });
+  assert.equal(proto.status, 400);
+  assert.match(((await proto.json()) as { errorMessage: string }).errorMessage, /rebalanceOptions\.executors\.__proto__: key '__proto__' is not allowed/);
+  const big = await fetch(url('/api/v1/topology/wc/rebalance/0'), { method: 'POST', headers: auth, body: `{"pad": "${'x'.repeat(100 * 1024)}"}` });
+  assert.equal(big.status, 413);
+});
+
+test('malformed requests over a raw socket get 4xx and the UI keeps serving', async () => {
+  for (const [request, status] of [
+    ['GET // HTTP/1.1\r\nHost: x\r\n\r\n', 200],
+    ['GET * HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['NONSENSE\r\n\r\n', 400],
+    ['GET /api/v1/topology/%E0%A4%A HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['GET /api/v1/topology/.. HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['GET /api/v1/topology/../component/.. HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    [`GET / HTTP/1.1\r\nHost: x\r\nCookie: ${'c'.repeat(40000)}\r\n\r\n`, 431],
+  ] as const) {
+    const answer = await raw(ui.port, request);
+    assert.equal(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]), status, `${request.slice(0, 40)} → ${answer.split('\r\n')[0]}`);
+    assert.match(answer, /^x-frame-options: DENY/im);
+  }
+  assert.equal((await fetch(url('/'))).status, 200);
+});
+
+test('without a token, cross-origin POSTs are still refused and same-origin ones reach nimbus', async () => {
+  const open = await UiServer.create({ conf: { 'ui.port': 0, 'nimbus.seeds': ['127.0.0.1:1'], 'ui.nimbus.timeout.secs': 5 }, webRoot: web });
+  try {
+    const host = new URL(open.url).host;
+    const evil = await fetch(new URL('/api/v1/topology/wc/kill/0', open.url), { method: 'POST', headers: { origin: 'http://evil.example', 'content-type': 'text/plain' }, body: '' });
+    assert.equal(evil.status, 403);
+    const same = await fetch(new URL('/api/v1/topology/wc/kill/0', open.url), { method: 'POST', headers: { origin: `http://${host}` } });
+    assert.equal(same.status, 502);
+    const log = await fetch(new URL('/api/v1/log?topologyId=wc-1-2&host=127.0.0.1&port=6700', open.url));
+    assert.equal(log.status, 502, 'no token configured: logs are open, as before');
+  } finally {
+    await open.shutdown();
+  }
 });
