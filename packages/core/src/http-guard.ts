@@ -126,6 +126,8 @@ export function createGuardedServer(handler: GuardedHandler, options: GuardedSer
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 65000,
       // Node checks the two timeouts above on this period: keep it short so they hold to about a second.
       connectionsCheckingInterval: Math.min(1000, requestTimeout),
+      // Checked below instead, so that answer carries the headers too.
+      requireHostHeader: false,
     },
     (req, res) => {
       // A client that goes away mid-body makes the request emit 'error'; unhandled, that would be thrown.
@@ -138,7 +140,9 @@ export function createGuardedServer(handler: GuardedHandler, options: GuardedSer
         const message = status === 500 ? `internal error: ${(err as Error)?.message ?? String(err)}` : (err as Error).message;
         const out = errorBody(status, message);
         try {
-          res.writeHead(status, { ...headers, 'content-type': out.contentType, 'content-length': Buffer.byteLength(out.body), 'cache-control': 'no-store' });
+          // After a malformed or oversized request the connection is not reused: an unread body may still be on it.
+          const close = status === 400 || status === 408 || status === 413 || status === 431;
+          res.writeHead(status, { ...headers, 'content-type': out.contentType, 'content-length': Buffer.byteLength(out.body), 'cache-control': 'no-store', ...(close ? { connection: 'close' } : {}) });
           res.end(req.method === 'HEAD' ? undefined : out.body);
         } catch {
           res.destroy();
@@ -146,6 +150,7 @@ export function createGuardedServer(handler: GuardedHandler, options: GuardedSer
       };
       try {
         for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+        if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1 && !req.headers.host) throw new HttpRequestError(400, 'an HTTP/1.1 request needs a Host header');
         const target = parseRequestTarget(req.url);
         Promise.resolve(handler(req, res, target)).catch(fail);
       } catch (err) {

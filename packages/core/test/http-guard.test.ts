@@ -83,6 +83,8 @@ test('malformed request lines and targets get 4xx with the security headers; the
     ['GET /o\u0000k HTTP/1.1\r\nHost: x\r\n\r\n', 400],
     ['GET /echo?%zz=%%% HTTP/1.1\r\nHost: x\r\n\r\n', 200],
     ['GET /decode?x=%E0%A4%A HTTP/1.1\r\nHost: x\r\n\r\n', 500],
+    ['GET /ok HTTP/1.1\r\n\r\n', 400],
+    ['GET /ok HTTP/1.0\r\n\r\n', 200],
   ];
   for (const [request, status] of answers) {
     const answer = await raw(request, { waitMs: 3000 });

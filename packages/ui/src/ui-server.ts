@@ -132,7 +132,11 @@ function errorJson(err: HttpError): string {
 }
 
 function sendError(res: ServerResponse, err: HttpError, headOnly: boolean): void {
-  send(res, err.status, 'application/json; charset=utf-8', errorJson(err), { 'cache-control': 'no-store', ...(err.status === 401 ? { 'www-authenticate': 'Bearer realm="squall"' } : {}) }, headOnly);
+  const extra: Record<string, string> = { 'cache-control': 'no-store' };
+  if (err.status === 401) extra['www-authenticate'] = 'Bearer realm="squall"';
+  // The rest of a refused body may still be on the connection: do not reuse it.
+  if (err.status === 413 || err.status === 408) extra.connection = 'close';
+  send(res, err.status, 'application/json; charset=utf-8', errorJson(err), extra, headOnly);
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string | Buffer, headers: Record<string, string> = {}, headOnly = false): void {
