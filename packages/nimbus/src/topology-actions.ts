@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { ackerCount, computeLayout, topologyProblems, type TopologySpec } from '@squall/api';
-import { defaultConfig, forbiddenKeyProblems, getConfig, InvalidConfigError, mergeConfig, validateConfig, type Config } from '@squall/core';
+import { computeLayout, topologyProblems, type TopologySpec } from '@squall/api';
+import { defaultConfig, getConfig, InvalidConfigError, mergeConfig, validateConfig, type Config } from '@squall/core';
 import type { StormBase } from '@squall/cluster-state';
 import { AlreadyExistsError, InvalidSubmissionError, NotFoundError, StateError } from './errors';
 import { findTopology, type NimbusContext } from './nimbus-context';
+import { capParallelism, refuseForbiddenKeys, sizeProblems, taskCap } from './topology-limits';
 
 /** What a submit carries besides the package bytes. */
 export interface SubmitRequest {
@@ -16,11 +17,14 @@ export interface SubmitRequest {
 }
 
 function parseJson<T>(text: string, what: string): T {
+  let parsed: T;
   try {
-    return JSON.parse(text) as T;
+    parsed = JSON.parse(text) as T;
   } catch (err) {
     throw new InvalidSubmissionError(`${what} is not valid JSON: ${(err as Error).message}`);
   }
+  refuseForbiddenKeys(parsed, what);
+  return parsed;
 }
 
 /**
@@ -34,9 +38,6 @@ export async function checkSubmission(ctx: NimbusContext, req: SubmitRequest): P
   const spec = parseJson<TopologySpec>(req.specJson, 'topology spec');
   const submitted = req.confJson ? parseJson<Config>(req.confJson, 'topology conf') : {};
   if (typeof spec !== 'object' || spec === null || !Array.isArray(spec.components)) throw new InvalidSubmissionError('topology spec has no components list');
-  // Before anything is merged: a `__proto__` key would otherwise become the merged conf's prototype.
-  const keyProblems = [...forbiddenKeyProblems(spec, 'topology spec'), ...forbiddenKeyProblems(submitted, 'submitted conf')];
-  if (keyProblems.length > 0) throw invalid(req.name, keyProblems);
   const conf = mergeConfig(defaultConfig(), spec.conf, submitted, { 'topology.name': req.name });
   const named: TopologySpec = { ...spec, name: req.name, conf };
   const problems = topologyProblems(named);
@@ -46,66 +47,11 @@ export async function checkSubmission(ctx: NimbusContext, req: SubmitRequest): P
     if (err instanceof InvalidConfigError) problems.push(...err.problems.map((p) => `config: ${p}`));
     else throw err;
   }
+  // Counted only for an otherwise valid topology (its numbers are then known to be whole and positive).
   if (problems.length === 0) problems.push(...sizeProblems(ctx.conf, named, conf));
-  if (problems.length > 0) throw invalid(req.name, problems);
+  if (problems.length > 0) throw new InvalidSubmissionError(`invalid topology '${req.name}': ${problems.length} problem(s):\n  - ${[...new Set(problems)].join('\n  - ')}`);
   if (await findTopology(ctx, req.name)) throw new AlreadyExistsError(req.name);
   return { spec: capParallelism(named, conf), conf };
-}
-
-function invalid(name: string, problems: string[]): InvalidSubmissionError {
-  const unique = [...new Set(problems)];
-  return new InvalidSubmissionError(`invalid topology '${name}': ${unique.length} problem(s):\n  - ${unique.join('\n  - ')}`);
-}
-
-/** `topology.max.task.parallelism` (unset: no cap). */
-function taskCap(conf: Config): number {
-  return getConfig<number | null>(conf, 'topology.max.task.parallelism') ?? Infinity;
-}
-
-/**
- * The spec as nimbus runs it: like Storm, `topology.max.task.parallelism` caps each component's tasks and parallelism
- * hint, so every view of the topology (layout, info, rebalance limits) sees the same numbers.
- */
-function capParallelism(spec: TopologySpec, conf: Config): TopologySpec {
-  const cap = taskCap(conf);
-  if (cap === Infinity) return spec;
-  return { ...spec, components: spec.components.map((c) => ({ ...c, numTasks: Math.min(c.numTasks, cap), parallelism: Math.min(c.parallelism, cap) })) };
-}
-
-/**
- * Problems with the size of a valid topology against this nimbus's limits (`nimbus.max.topology.tasks`,
- * `nimbus.executors.perTopology`, read from nimbus's own conf so a submitter cannot raise them), counted without
- * building the task layout: a topology asking for ten million tasks is refused in microseconds.
- * @param executors executors per component replacing the spec's parallelism (a rebalance)
- */
-export function sizeProblems(nimbusConf: Config, spec: TopologySpec, conf: Config, executors: Record<string, number> = {}): string[] {
-  const cap = taskCap(conf);
-  const ackers = ackerCount(conf);
-  let tasks = ackers;
-  let execs = ackers;
-  const sizes: Array<{ id: string; tasks: number; executors: number }> = [];
-  for (const c of spec.components) {
-    const t = Math.min(c.numTasks, cap);
-    const e = Math.min(executors[c.id] ?? c.parallelism, t);
-    tasks += t;
-    execs += e;
-    sizes.push({ id: c.id, tasks: t, executors: e });
-  }
-  const largest = (key: 'tasks' | 'executors') =>
-    [...sizes]
-      .sort((a, b) => b[key] - a[key])
-      .slice(0, 3)
-      .map((s) => `'${s.id}' ${s[key]}`)
-      .concat(ackers > 0 ? [`${ackers} acker(s)`] : [])
-      .join(', ');
-  const problems: string[] = [];
-  const maxTasks = getConfig<number>(nimbusConf, 'nimbus.max.topology.tasks');
-  if (tasks > maxTasks)
-    problems.push(`the topology has ${tasks} tasks (largest: ${largest('tasks')}), over this cluster's nimbus.max.topology.tasks = ${maxTasks}; lower numTasks or set topology.max.task.parallelism`);
-  const maxExecutors = getConfig<number | null>(nimbusConf, 'nimbus.executors.perTopology');
-  if (maxExecutors !== null && execs > maxExecutors)
-    problems.push(`the topology has ${execs} executors (largest: ${largest('executors')}), over this cluster's nimbus.executors.perTopology = ${maxExecutors}; lower the parallelism hints`);
-  return problems;
 }
 
 /** Stores a checked package, records the topology as ACTIVE and schedules it. Returns the topology id. */

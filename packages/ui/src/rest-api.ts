@@ -65,13 +65,8 @@ const LOG_PAGE_BYTES = 64 * 1024;
 /** What the REST handlers need besides nimbus. */
 export interface RestApiOptions {
   nimbus: NimbusGateway;
-  /**
-   * Checks a request's credentials (`Authorization: Bearer <nimbus.auth.token>` when a token is configured); throws
-   * HttpError 401 naming `what` ("this action", "reading a worker log") when they are missing or wrong.
-   */
-  authorize(req: RouteRequest, what?: string): void;
-  /** Whether the request carries the token (always true when none is configured). */
-  authorized(req: RouteRequest): boolean;
+  /** Checks a POST's credentials; throws HttpError 401 when they are missing or wrong. */
+  authorize(req: RouteRequest): void;
   /** Supervisor gRPC clients by "host:port", reused across requests. */
   supervisors: Map<string, SupervisorClient>;
   /** TLS for supervisor connections (`squall.tls.*`). @default undefined: plaintext */
@@ -144,6 +139,16 @@ function parseRebalance(body: string): { numWorkers?: number; componentExecutors
 /** The routes of the REST API (see the list at the top of this file). */
 export function restRoutes(options: RestApiOptions): Router {
   const { nimbus } = options;
+  /** Whether the request carries the token (always true when none is configured). */
+  const authorized = (req: RouteRequest): boolean => {
+    try {
+      options.authorize(req);
+      return true;
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 401) return false;
+      throw err;
+    }
+  };
   const router = new Router();
   const cluster = () => nimbus.call(NimbusService.getClusterInfo, {});
   const topologyInfo = (idOrName: string, windowSecs: number) => nimbus.call(NimbusService.getTopologyInfo, { idOrName, windowSecs });
@@ -160,7 +165,7 @@ export function restRoutes(options: RestApiOptions): Router {
     const id = idParam(req, 'id', 'topology');
     const json = topologyJson(await topologyInfo(id, parseWindow(req.query.get('window'))), sys);
     // A topology's configuration may hold credentials its components read: with a token set, only for its holders.
-    if (!options.authorized(req)) return { json: { ...json, configuration: {}, configurationHidden: 'send Authorization: Bearer <nimbus.auth.token> to see the configuration' } };
+    if (!authorized(req)) return { json: { ...json, configuration: {}, configurationHidden: 'send Authorization: Bearer <nimbus.auth.token> to see the configuration' } };
     return { json };
   });
   router.add('GET', '/api/v1/topology/:id/visualization', async (req) => ({
@@ -210,7 +215,7 @@ export function restRoutes(options: RestApiOptions): Router {
   );
 
   router.add('GET', '/api/v1/log', async (req) => {
-    options.authorize(req, 'reading a worker log');
+    if (!authorized(req)) throw new HttpError(401, 'reading a worker log needs the header Authorization: Bearer <nimbus.auth.token>');
     const topologyId = req.query.get('topologyId') ?? '';
     const host = req.query.get('host') ?? '';
     if (!topologyId || !host) throw new HttpError(400, 'the log endpoint needs topologyId, host and port query parameters');

@@ -74,16 +74,13 @@ export class UiServer {
     const tls = tlsFilesFromConfig(conf);
     const nimbus = new NimbusGateway({ candidates, ...(token !== undefined ? { authToken: token } : {}), ...(tls ? { tls } : {}), timeoutMs: getConfig<number>(conf, 'ui.nimbus.timeout.secs') * 1000 });
     const supervisors = new Map<string, SupervisorClient>();
-    const authorized = (req: RouteRequest) => {
-      if (token === undefined) return true;
+    const authorize = (req: RouteRequest) => {
+      if (token === undefined) return;
       const header = req.headers.authorization;
       const match = typeof header === 'string' ? /^Bearer[ ]+(\S.*)$/i.exec(header.trim()) : null;
-      return tokenMatches(token, match?.[1]);
+      if (!tokenMatches(token, match?.[1])) throw new HttpError(401, 'this action needs the header Authorization: Bearer <nimbus.auth.token>');
     };
-    const authorize = (req: RouteRequest, what = 'this action') => {
-      if (!authorized(req)) throw new HttpError(401, `${what} needs the header Authorization: Bearer <nimbus.auth.token>`);
-    };
-    const router = restRoutes({ nimbus, authorize, authorized, supervisors, ...(tls ? { tls } : {}) });
+    const router = restRoutes({ nimbus, authorize, supervisors, ...(tls ? { tls } : {}) });
     const web = new StaticFiles(path.resolve(options.webRoot ?? path.join(__dirname, '..', 'web')));
     const server = createGuardedServer((req, res, target) => handle(req, res, target, router, web, log), {
       name: 'ui',
