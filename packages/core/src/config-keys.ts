@@ -75,6 +75,7 @@ export const CONFIG_KEYS = {
   'worker.heartbeat.frequency.secs': k('number', 1, 'How often a worker heartbeats to its supervisor.', 0.1),
   'ui.port': k('int', 8080, 'Web UI port.', 0),
   'ui.host': k('string', '127.0.0.1', 'Squall: address the UI binds.'),
+  'ui.allowed.hosts': k('strings', null, 'Squall: host names the UI answers to besides loopback ones; unset means any when ui.host is not a loopback address, loopback names only when it is (against DNS rebinding).'),
   'ui.nimbus.timeout.secs': k('number', 10, 'Squall: how long the UI waits for nimbus before answering 502.', 0.1),
   'nimbus.metrics.port': k('int', null, 'Squall: port of nimbus\'s Prometheus /metrics endpoint on nimbus.host; unset means off, 0 picks a free port.', 0),
 } as const satisfies Record<string, ConfigKey>;

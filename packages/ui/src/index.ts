@@ -5,3 +5,4 @@ export * from './nimbus-gateway';
 export * from './rest-api';
 export * from './static-files';
 export * from './ui-server';
+export * from './request-policy';

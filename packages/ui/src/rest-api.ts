@@ -102,6 +102,9 @@ function waitParam(raw: string | undefined): number {
   return Number(raw);
 }
 
+/** Largest worker or executor count a rebalance body may carry (nimbus's own limits are far lower). */
+const MAX_COUNT = 2 ** 31 - 1;
+
 interface RebalanceBody {
   rebalanceOptions?: { numWorkers?: unknown; executors?: Record<string, unknown> };
 }
@@ -122,7 +125,7 @@ function parseRebalance(body: string): { numWorkers?: number; componentExecutors
   const out: { numWorkers?: number; componentExecutors: Record<string, number> } = { componentExecutors: Object.create(null) as Record<string, number> };
   if (o.numWorkers !== undefined) {
     const w = Number(o.numWorkers);
-    if (!Number.isInteger(w) || w < 1) throw new HttpError(400, `rebalanceOptions.numWorkers must be a whole number >= 1, got ${JSON.stringify(o.numWorkers)}`);
+    if (!Number.isInteger(w) || w < 1 || w > MAX_COUNT) throw new HttpError(400, `rebalanceOptions.numWorkers must be a whole number from 1 to ${MAX_COUNT}, got ${JSON.stringify(o.numWorkers)}`);
     out.numWorkers = w;
   }
   const executors = o.executors ?? {};
@@ -130,7 +133,7 @@ function parseRebalance(body: string): { numWorkers?: number; componentExecutors
   for (const [component, v] of Object.entries(executors)) {
     if (FORBIDDEN_CONFIG_KEYS.includes(component)) throw new HttpError(400, `rebalanceOptions.executors: key '${component}' is not allowed`);
     const e = Number(v);
-    if (!Number.isInteger(e) || e < 1) throw new HttpError(400, `rebalanceOptions.executors.${component} must be a whole number >= 1, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(e) || e < 1 || e > MAX_COUNT) throw new HttpError(400, `rebalanceOptions.executors.${component} must be a whole number from 1 to ${MAX_COUNT}, got ${JSON.stringify(v)}`);
     out.componentExecutors[component] = e;
   }
   return out;

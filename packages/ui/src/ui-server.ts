@@ -4,6 +4,7 @@ import { createGuardedServer, defaultConfig, getConfig, HttpRequestError, mergeC
 import { tlsFilesFromConfig, tokenMatches, type SupervisorClient } from '@squall/protocol';
 import { HttpError } from './errors';
 import { NimbusGateway } from './nimbus-gateway';
+import { crossOriginProblem, hostCheck } from './request-policy';
 import { restRoutes } from './rest-api';
 import type { RouteRequest, RouteResponse, Router } from './router';
 import { StaticFiles } from './static-files';
@@ -72,6 +73,7 @@ export class UiServer {
     const nimbusPort = getConfig<number>(conf, 'nimbus.port');
     const candidates = getConfig<string[]>(conf, 'nimbus.seeds').map((s) => (s.includes(':') ? s : `${s}:${nimbusPort}`));
     const tls = tlsFilesFromConfig(conf);
+    const hostProblem = hostCheck(getConfig<string>(conf, 'ui.host'), getConfig<string[] | null>(conf, 'ui.allowed.hosts'));
     const nimbus = new NimbusGateway({ candidates, ...(token !== undefined ? { authToken: token } : {}), ...(tls ? { tls } : {}), timeoutMs: getConfig<number>(conf, 'ui.nimbus.timeout.secs') * 1000 });
     const supervisors = new Map<string, SupervisorClient>();
     const authorize = (req: RouteRequest) => {
@@ -82,7 +84,7 @@ export class UiServer {
     };
     const router = restRoutes({ nimbus, authorize, supervisors, ...(tls ? { tls } : {}) });
     const web = new StaticFiles(path.resolve(options.webRoot ?? path.join(__dirname, '..', 'web')));
-    const server = createGuardedServer((req, res, target) => handle(req, res, target, router, web, log), {
+    const server = createGuardedServer((req, res, target) => handle(req, res, target, router, web, log, hostProblem), {
       name: 'ui',
       logger: log,
       headers: UI_SECURITY_HEADERS,
@@ -146,37 +148,18 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/**
- * Why a state-changing request must be refused as cross-origin, or undefined when it may go on. Browsers say where a
- * request comes from (`Sec-Fetch-Site`, else `Origin`) and a page cannot make them leave both out; a request with
- * neither is not from a browser page (curl, scripts), which the token, when set, guards. So another site's page cannot
- * post to the UI even when no token is configured, while the UI's own web app (same origin) can.
- */
-export function crossOriginProblem(req: IncomingMessage): string | undefined {
-  const site = header(req, 'sec-fetch-site');
-  if (site !== undefined) return site === 'same-origin' || site === 'none' ? undefined : `refused a ${req.method} from another site (Sec-Fetch-Site: ${site.slice(0, 50)})`;
-  const origin = header(req, 'origin');
-  if (origin === undefined) return undefined;
-  const host = header(req, 'host') ?? '';
-  let from: string | undefined;
-  let to: string | undefined;
-  try {
-    from = new URL(origin).host;
-    to = new URL(`http://${host}`).host;
-  } catch {
-    /* refused below */
-  }
-  if (from && from === to) return undefined;
-  return `refused a ${req.method} from origin ${origin.slice(0, 200)}: only pages served by this UI (${host.slice(0, 200)}) may change anything`;
-}
-
-async function handle(req: IncomingMessage, res: ServerResponse, target: GuardedRequest, router: Router, web: StaticFiles, log: Logger): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, target: GuardedRequest, router: Router, web: StaticFiles, log: Logger, hostProblem: (req: IncomingMessage) => string | undefined): Promise<void> {
   const { pathname, query } = target;
   const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
   const headOnly = req.method === 'HEAD';
   const shown = pathname.slice(0, 200);
   const started = Date.now();
   try {
+    const wrongHost = hostProblem(req);
+    if (wrongHost) {
+      log.warn({ method, path: shown, host: header(req, 'host') }, wrongHost);
+      throw new HttpError(403, wrongHost);
+    }
     const route = router.match(method, pathname);
     if (route) {
       if (method !== 'GET') {

@@ -176,13 +176,13 @@ test('ids, windows and bodies are checked before nimbus is asked', async () => {
 
 test('malformed requests over a raw socket get 4xx and the UI keeps serving', async () => {
   for (const [request, status] of [
-    ['GET // HTTP/1.1\r\nHost: x\r\n\r\n', 200],
-    ['GET * HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['GET // HTTP/1.1\r\nHost: localhost\r\n\r\n', 200],
+    ['GET * HTTP/1.1\r\nHost: localhost\r\n\r\n', 400],
     ['NONSENSE\r\n\r\n', 400],
-    ['GET /api/v1/topology/%E0%A4%A HTTP/1.1\r\nHost: x\r\n\r\n', 400],
-    ['GET /api/v1/topology/.. HTTP/1.1\r\nHost: x\r\n\r\n', 400],
-    ['GET /api/v1/topology/../component/.. HTTP/1.1\r\nHost: x\r\n\r\n', 400],
-    [`GET / HTTP/1.1\r\nHost: x\r\nCookie: ${'c'.repeat(40000)}\r\n\r\n`, 431],
+    ['GET /api/v1/topology/%E0%A4%A HTTP/1.1\r\nHost: localhost\r\n\r\n', 400],
+    ['GET /api/v1/topology/.. HTTP/1.1\r\nHost: localhost\r\n\r\n', 400],
+    ['GET /api/v1/topology/../component/.. HTTP/1.1\r\nHost: localhost\r\n\r\n', 400],
+    [`GET / HTTP/1.1\r\nHost: localhost\r\nCookie: ${'c'.repeat(40000)}\r\n\r\n`, 431],
   ] as const) {
     const answer = await raw(ui.port, request);
     assert.equal(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]), status, `${request.slice(0, 40)} → ${answer.split('\r\n')[0]}`);
@@ -203,5 +203,23 @@ test('without a token, cross-origin POSTs are still refused and same-origin ones
     assert.equal(log.status, 502, 'no token configured: logs are open, as before');
   } finally {
     await open.shutdown();
+  }
+});
+
+test('DNS rebinding: a UI bound to loopback answers only loopback host names and ui.allowed.hosts', async () => {
+  const get = (port: number, host: string) => raw(port, `GET /api/v1/cluster/summary HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+  const status = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
+  for (const host of ['evil.example', `evil.example:${ui.port}`, `127.0.0.1.evil.example:${ui.port}`, `localhost.evil.example`, '[::2]']) {
+    const answer = await get(ui.port, host);
+    assert.equal(status(answer), 403, host);
+    assert.match(answer, /refused a request for host/);
+  }
+  for (const host of [`127.0.0.1:${ui.port}`, `localhost:${ui.port}`, 'LOCALHOST', `[::1]:${ui.port}`, '127.0.0.2']) assert.equal(status(await get(ui.port, host)), 502, `${host}: past the check, to nimbus`);
+  const named = await UiServer.create({ conf: { 'ui.port': 0, 'nimbus.seeds': ['127.0.0.1:1'], 'ui.nimbus.timeout.secs': 5, 'ui.allowed.hosts': ['squall.example'] }, webRoot: web });
+  try {
+    assert.equal(status(await get(named.port, `Squall.Example:${named.port}`)), 502);
+    assert.equal(status(await get(named.port, 'other.example')), 403);
+  } finally {
+    await named.shutdown();
   }
 });
