@@ -1,10 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { findFreePort } from '@squall/cluster-state';
 import { createNimbusClient, type pb } from '@squall/protocol';
+import { rawHttp as raw, rawStatus as statusOf } from '../harness/raw-http';
 import { ROOT, TestCluster, eventually } from '../harness/test-cluster';
 
 // The HTTP side of a real cluster (ZooKeeper, nimbus with its metrics port, a supervisor, the `squall ui` daemon, all
@@ -19,27 +19,6 @@ let cluster: TestCluster;
 let metricsPort = 0;
 let topologyId = '';
 
-/** Sends `request` on a fresh connection; resolves with the answer (until the server closes, or 3 s). */
-function raw(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    const done = () => resolve(Buffer.concat(chunks).toString('latin1'));
-    const timer = setTimeout(() => {
-      socket.destroy();
-      done();
-    }, 3000);
-    socket.on('data', (c) => chunks.push(c));
-    socket.on('error', (err) => (chunks.length > 0 ? undefined : reject(err)));
-    socket.on('close', () => {
-      clearTimeout(timer);
-      done();
-    });
-    socket.write(request);
-  });
-}
-
-const statusOf = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
 const ui = (p: string) => new URL(p, cluster.uiUrl);
 
 async function json(res: Response): Promise<Record<string, unknown>> {
@@ -75,7 +54,7 @@ after(async () => {
 
 test("malformed requests to nimbus's metrics port get 4xx and nimbus stays up", async () => {
   const nimbus = cluster.daemons.find((d) => d.name === 'nimbus')!;
-  for (const request of ['GET // HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 'GET //evil/metrics HTTP/1.1\r\n\r\n', 'GET * HTTP/1.1\r\nHost: x\r\n\r\n', 'BLAH\r\n\r\n', `GET /metrics HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(40000)}\r\n\r\n`]) {
+  for (const request of ['GET // HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', 'GET //evil/metrics HTTP/1.1\r\n\r\n', 'GET * HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', 'BLAH\r\n\r\n', `GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX: ${'a'.repeat(40000)}\r\n\r\n`]) {
     const answer = await raw(metricsPort, request);
     const status = statusOf(answer);
     assert.ok(status >= 400 && status < 500, `${request.slice(0, 30)} → ${answer.split('\r\n')[0]}`);
@@ -132,13 +111,16 @@ test('REST messages: a missing component is named, bad windows are refused, acti
 });
 
 test('nimbus refuses __proto__ keys and oversized topologies at submit, naming every problem, in milliseconds', async () => {
-  const proto = await submitHeader({ name: 'poisoned', specJson: spoutSpec(1, JSON.parse('{"constructor": 1}') as Record<string, unknown>), confJson: '{"__proto__": {"topology.workers": 50}, "topology.environment": {"prototype": "x"}}' });
-  assert.notEqual(typeof proto, 'string', 'refused');
-  const details = (proto as grpc.ServiceError).details;
-  assert.match(details, /invalid topology 'poisoned': 3 problem\(s\)/);
-  assert.match(details, /topology spec: conf\.constructor: key 'constructor' is not allowed/);
-  assert.match(details, /submitted conf: __proto__: key '__proto__' is not allowed/);
-  assert.match(details, /submitted conf: topology\.environment\.prototype: key 'prototype' is not allowed/);
+  // Each document is checked as it is parsed, every bad key of it named with its path.
+  const spec = await submitHeader({ name: 'poisoned', specJson: spoutSpec(1, JSON.parse('{"constructor": 1}') as Record<string, unknown>), confJson: '{}' });
+  assert.notEqual(typeof spec, 'string', 'refused');
+  assert.match((spec as grpc.ServiceError).details, /^invalid topology spec: 1 problem\(s\):\n {2}- topology spec: conf\.constructor: key 'constructor' is not allowed/);
+  const conf = await submitHeader({ name: 'poisoned', specJson: spoutSpec(1), confJson: '{"__proto__": {"topology.workers": 50}, "topology.environment": {"prototype": "x"}}' });
+  assert.notEqual(typeof conf, 'string', 'refused');
+  const details = (conf as grpc.ServiceError).details;
+  assert.match(details, /^invalid topology conf: 2 problem\(s\)/);
+  assert.match(details, /topology conf: __proto__: key '__proto__' is not allowed/);
+  assert.match(details, /topology conf: topology\.environment\.prototype: key 'prototype' is not allowed/);
 
   const t0 = Date.now();
   const huge = await submitHeader({ name: 'huge', specJson: spoutSpec(10_000_000), confJson: '{"topology.workers": 1}' });
