@@ -21,8 +21,9 @@ interface Json {
   [k: string]: unknown;
 }
 
-async function get(pathAndQuery: string): Promise<{ status: number; body: Json; type: string }> {
-  const res = await fetch(new URL(pathAndQuery, cluster.uiUrl));
+/** GET on the UI; `token` for the routes that need it (worker logs, a topology's configuration). */
+async function get(pathAndQuery: string, token?: string): Promise<{ status: number; body: Json; type: string }> {
+  const res = await fetch(new URL(pathAndQuery, cluster.uiUrl), token !== undefined ? { headers: { authorization: `Bearer ${token}` } } : {});
   const text = await res.text();
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: text.startsWith('{') || text.startsWith('[') ? (JSON.parse(text) as Json) : { text } };
 }
@@ -145,7 +146,9 @@ test('topology page: every window, spouts and bolts with counts equal to what th
     assert.equal(tasks, b.tasksTotal, 'componentNumTasks covers every task (tasksTotal counts user components)');
     const edges = asArray(b.edges).map((e) => `${String(e.source)}->${String(e.target)}:${String(e.grouping)}`).sort();
     assert.deepEqual(edges, ['count->sink:shuffle', 'words->count:fields [word]']);
-    assert.equal((b.configuration as Json)['topology.workers'], 2);
+    // The configuration is for holders of the token only.
+    assert.deepEqual(b.configuration, {});
+    assert.equal(((await get(`/api/v1/topology/${encodeURIComponent(ref)}`, TOKEN)).body.configuration as Json)['topology.workers'], 2);
   }
   const sys = await get(`/api/v1/topology/${topologyId}?sys=1&window=600`);
   assert.equal(sys.body.window, '600');
@@ -192,7 +195,7 @@ test('errors: unknown topology or component 404, bad window 400, unknown endpoin
   assert.match(String(missing.body.errorMessage), /no-such-topology/);
   const comp = await get(`/api/v1/topology/${topologyId}/component/nope`);
   assert.equal(comp.status, 404);
-  assert.match(String(comp.body.errorMessage), /nope/);
+  assert.match(String(comp.body.errorMessage), /^topology 'wc-rest' \(.*\) has no component 'nope' \(its components: words, count, sink, __acker\)$/);
   const bad = await get(`/api/v1/topology/${topologyId}?window=ten`);
   assert.equal(bad.status, 400);
   assert.match(String(bad.body.errorMessage), /window/);
@@ -227,11 +230,12 @@ test('actions: 401 without the token or with a wrong one; deactivate and activat
 test("log endpoint: pages of a worker's log by offset, and the tail", async () => {
   const worker = asArray((await get(`/api/v1/topology/${topologyId}`)).body.workers)[0]!;
   const base = `/api/v1/log?topologyId=${encodeURIComponent(topologyId)}&host=${String(worker.host)}&port=${String(worker.port)}`;
-  const first = await get(`${base}&start=0&length=80`);
+  assert.equal((await get(`${base}&start=0&length=80`)).status, 401, 'logs need the token');
+  const first = await get(`${base}&start=0&length=80`, TOKEN);
   assert.equal(first.status, 200, JSON.stringify(first.body));
   assert.equal(first.body.start, 0);
   assert.equal(first.body.length, 80);
-  const second = await get(`${base}&start=80&length=80`);
+  const second = await get(`${base}&start=80&length=80`, TOKEN);
   assert.equal(second.body.start, 80);
   const fileSize = second.body.fileSize as number;
   assert.ok(fileSize >= 160, `log has content (${fileSize} bytes)`);
@@ -239,12 +243,12 @@ test("log endpoint: pages of a worker's log by offset, and the tail", async () =
   assert.ok(file, "page 1 is the start of one of the topology's worker logs");
   assert.equal(String(first.body.data) + String(second.body.data), file.slice(0, 160), 'page 2 continues page 1');
   assert.match(String(first.body.data).split('\n')[0]!, /^\{.*"topology"/, 'worker log lines are pino JSON with the topology field');
-  const tail = await get(`${base}&start=-50`);
+  const tail = await get(`${base}&start=-50`, TOKEN);
   assert.equal(tail.body.length, 50);
   assert.equal(tail.body.start, (tail.body.fileSize as number) - 50);
   assert.ok(file.endsWith(String(tail.body.data)) || (tail.body.fileSize as number) > file.length, 'the tail is the end of the file');
-  assert.equal((await get(`${base.replace(/port=\d+/, 'port=1')}&start=0`)).status, 404);
-  assert.equal((await get('/api/v1/log?topologyId=x')).status, 400);
+  assert.equal((await get(`${base.replace(/port=\d+/, 'port=1')}&start=0`, TOKEN)).status, 404);
+  assert.equal((await get('/api/v1/log?topologyId=x', TOKEN)).status, 400);
 });
 
 function parseMetrics(text: string): Map<string, number> {
