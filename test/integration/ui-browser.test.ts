@@ -8,6 +8,7 @@ import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -326,4 +327,51 @@ test('with nimbus.auth.token set, the dialog asks for the token, refuses a wrong
   await dialog.getByRole('button', { name: 'Activate' }).click();
   await dialog.waitFor({ state: 'detached' });
   await status.filter({ hasText: /^ACTIVE$/ }).waitFor({ timeout: 30000 });
+});
+
+test('with nimbus.auth.token set, the log page asks for the token, then shows the log', { timeout: 90000 }, async () => {
+  // The UI started by the previous test requires the token; this tab forgets the one it was given there.
+  const authBase = cluster.uiUrl.replace(/\/$/, '');
+  assert.notEqual(authBase, base);
+  expectedConsole = [/status of 401/];
+  const worker = (await getJson<{ workers: Array<{ host: string; port: number }> }>(`/api/v1/topology/${encodeURIComponent(topologyId)}`)).workers[0]!;
+  await page.goto(`${authBase}/#/`);
+  await page.evaluate('sessionStorage.clear()');
+  await page.goto(`${authBase}/#/log?topologyId=${encodeURIComponent(topologyId)}&host=${worker.host}&port=${worker.port}`);
+  const token = page.getByLabel(/Auth token/);
+  await token.waitFor();
+  assert.ok(await token.evaluate((el) => el === el.ownerDocument.activeElement), 'focus on the token field');
+  assert.equal(((await page.locator('[data-testid="log-text"]').textContent()) ?? '').trim(), '', 'no log without the token');
+  await token.fill('s3cret-token');
+  await page.keyboard.press('Enter');
+  await eventually('log lines', async () => /\d\d:\d\d:\d\d\.\d{3} (INFO|WARN|ERROR)/.test((await page.locator('[data-testid="log-text"]').textContent()) ?? '') || undefined, 30000);
+  await token.waitFor({ state: 'hidden' });
+});
+
+test("a page on another origin cannot act through the operator's browser, even with no token set", { timeout: 60000 }, async () => {
+  // The attacker's page: on loopback too, but another port (so another origin, and the same site).
+  const target = `${base}/api/v1/topology/${encodeURIComponent(topologyId)}`;
+  const evil = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><title>cute cats</title><form id="f" method="post" action="${target}/kill/0" enctype="text/plain"><input name="x" value="y"></form>
+<script>const post = () => document.getElementById('f').submit();
+fetch(${JSON.stringify(`${target}/deactivate`)}, { method: 'POST', mode: 'no-cors' }).then(post, post);</script>`);
+  });
+  await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+  try {
+    // The refusals, the blocked opaque answer (Cross-Origin-Resource-Policy) and the favicon of the error page.
+    expectedConsole = [/status of 40[34]/, /ERR_BLOCKED_BY_RESPONSE/];
+    // The fetch reaches the UI, but its answer is not even handed to the page (Cross-Origin-Resource-Policy).
+    const fetched = page.waitForEvent('requestfailed', (r) => r.url().endsWith('/deactivate'));
+    const posted = page.waitForResponse((r) => r.url().endsWith('/kill/0'));
+    await page.goto(`http://127.0.0.1:${(evil.address() as { port: number }).port}/`);
+    assert.match((await fetched).failure()?.errorText ?? '', /ERR_BLOCKED_BY_RESPONSE/);
+    assert.equal((await posted).status(), 403, 'the form post was refused');
+    assert.match((await page.textContent('body')) ?? '', /refused a POST from another site/);
+    const t = await getJson<TopologyJson>(`/api/v1/topology/${encodeURIComponent(topologyId)}`);
+    assert.equal(t.status, 'ACTIVE', 'neither deactivated nor killed');
+  } finally {
+    evil.closeAllConnections();
+    await new Promise((resolve) => evil.close(resolve));
+  }
 });
