@@ -81,6 +81,8 @@ test('the UI refuses cross-origin POSTs (even with the token) and answers with s
 test('with a token, worker logs and topology configuration need it; status reads stay open', async () => {
   const open = await json(await fetch(ui(`/api/v1/topology/${topologyId}`)));
   assert.deepEqual(open.configuration, {}, 'configuration hidden without the token');
+  // The submit passed the token with -c, so it is in the topology's conf: nowhere in what an anonymous reader gets.
+  assert.ok(!JSON.stringify(open).includes(TOKEN), 'no token in the anonymous answer');
   assert.match(String(open.configurationHidden), /Authorization: Bearer/);
   assert.equal(open.status, 'ACTIVE');
   const auth = { authorization: `Bearer ${TOKEN}` };

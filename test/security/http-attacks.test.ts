@@ -86,6 +86,7 @@ test('without the token, or with a wrong one, nothing changes state and no log o
     assert.equal(log.body.data, undefined);
     const t = await call('GET', `/api/v1/topology/${topologyId}`, headers);
     assert.deepEqual(t.body.configuration, {}, 'no configuration without the token');
+    assert.ok(!JSON.stringify(t.body).includes(TOKEN), 'the token (passed with -c at submit, so in the conf) does not leak');
   }
   // The token in the query string is not a credential either.
   assert.equal((await call('POST', `/api/v1/topology/${NAME}/kill/0?token=${TOKEN}`)).status, 401);
