@@ -5,6 +5,7 @@ import { registerDaemons } from './commands/daemons';
 import { registerDevCluster } from './commands/dev-cluster';
 import { registerLocal } from './commands/local';
 import { registerMonitor } from './commands/monitor';
+import { registerQuickstart } from './commands/quickstart';
 import { registerStats } from './commands/stats';
 import { registerSubmit } from './commands/submit';
 import { registerTopologyCommands } from './commands/topology-commands';
@@ -31,5 +32,6 @@ registerDaemons(program);
 registerDevCluster(program);
 registerUi(program);
 registerMonitor(program);
+registerQuickstart(program);
 
 program.parseAsync(process.argv).catch((err) => fail(err));
