@@ -150,6 +150,8 @@ for (const lib of ['squall', 'real'] as const) {
           conf: {},
         },
       });
+      // src/ (their working directory) is on every component's PYTHONPATH, not only streamparse_run's sys.path.
+      assert.deepEqual(spec.components.map((c) => c.shell?.env), [{ PYTHONPATH: '.' }, { PYTHONPATH: '.' }]);
       // Which library answered `import streamparse`.
       const r = spawnSync(python()!, ['-m', 'squall.describe_topology', '--src', path.join(EXAMPLE, 'src'), path.join(EXAMPLE, 'topologies', 'wordcount.py')], {
         encoding: 'utf8',

@@ -168,6 +168,9 @@ def describe(topology_cls, locations, serializer):
             "parallelism": spec.par if isinstance(spec.par, int) else 1,
             "config": conf or {},
             "serializer": ser,
+            # src/ (the working directory: src/ locally, the package's resources/ on a worker) is importable from
+            # any Python child, not only from streamparse_run, which adds its working directory itself.
+            "env": {"PYTHONPATH": "."},
             "where": where,
         }
         if isinstance(spec.par, dict):
