@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { registerYamlLoader } from '@squall/multilang';
+import { registerStreamparseLoader, registerYamlLoader } from '@squall/multilang';
 import { registerDaemons } from './commands/daemons';
 import { registerDevCluster } from './commands/dev-cluster';
 import { registerLocal } from './commands/local';
 import { registerMonitor } from './commands/monitor';
+import { registerQuickstart } from './commands/quickstart';
 import { registerStats } from './commands/stats';
 import { registerSubmit } from './commands/submit';
 import { registerTopologyCommands } from './commands/topology-commands';
@@ -13,6 +14,7 @@ import { fail, setVerbose } from './fail';
 
 // YAML (Flux-like) topologies with multi-lang components are accepted wherever a topology file is.
 registerYamlLoader();
+registerStreamparseLoader();
 
 const program = new Command();
 program
@@ -30,5 +32,6 @@ registerDaemons(program);
 registerDevCluster(program);
 registerUi(program);
 registerMonitor(program);
+registerQuickstart(program);
 
 program.parseAsync(process.argv).catch((err) => fail(err));

@@ -105,6 +105,10 @@ export class HeartbeatTracker {
       this.notRunningSince.set(key, since);
       if (now - since > timeoutMs) dead.add(slotKey(w.supervisorId, w.port));
     }
+    // A slot the topology left forgets when it stopped running there: assigned there again later (a worker that is
+    // slow to start moved back and forth), it gets a full timeout again instead of being dead at once.
+    const assigned = new Set(workers.map((w) => `${topologyId}@${slotKey(w.supervisorId, w.port)}`));
+    for (const key of this.notRunningSince.keys()) if (key.startsWith(`${topologyId}@`) && !assigned.has(key)) this.notRunningSince.delete(key);
     return dead;
   }
 
