@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { findFreePort, ZooKeeperServer } from '@squall/cluster-state';
+import { squallCommand } from '../command-name';
 import { fail } from '../fail';
 
 interface DevClusterOptions {
@@ -55,7 +56,7 @@ async function runDevCluster(opts: DevClusterOptions): Promise<void> {
     process.stdout.write(`supervisor ${i}: slots ${ports.join(', ')}\n`);
   }
   process.stdout.write(`zookeeper: ${zk.connectString}\nnimbus: 127.0.0.1:${nimbusPort} (metrics: http://127.0.0.1:${metricsPort}/metrics)\nui: http://127.0.0.1:${uiPort}/\nstate: ${dir}\n`);
-  process.stdout.write(`submit with: squall submit examples/wordcount --nimbus 127.0.0.1:${nimbusPort}\nCtrl-C stops everything.\n`);
+  process.stdout.write(`submit with: ${squallCommand()} submit examples/wordcount --nimbus 127.0.0.1:${nimbusPort}\nCtrl-C stops everything.\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
