@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { buildPackage } from '@squall/packager';
-import { DEFAULT_PACKAGE_CHUNK_BYTES, type NimbusClient, type pb } from '@squall/protocol';
+import { DEFAULT_PACKAGE_CHUNK_BYTES, pb, type NimbusClient } from '@squall/protocol';
 import * as grpc from '@grpc/grpc-js';
 import { SquallError } from '@squall/core';
 import { collectConfig, loadCliConfig } from '../cli-config';
 import { fail } from '../fail';
-import { connectNimbus } from '../nimbus-connection';
+import { squallCommand } from '../command-name';
+import { connectNimbus, rpc } from '../nimbus-connection';
 
 interface SubmitOptions {
   name?: string;
@@ -48,6 +49,18 @@ export function upload(
   });
 }
 
+/**
+ * Asks nimbus whether a topology of this name runs (any status but KILLED) and refuses the submit if so, naming it.
+ * @throws SquallError `ALREADY_EXISTS`
+ */
+export async function refuseIfRunning(client: NimbusClient, name: string): Promise<void> {
+  const { topologies } = await rpc(client.listTopologies, client, {});
+  const running = topologies.find((t) => t.name === name && t.status !== pb.TopologyStatus.TOPOLOGY_STATUS_KILLED);
+  if (running) {
+    throw new SquallError('ALREADY_EXISTS', `a topology named '${name}' is already running (${running.id}): kill it first (${squallCommand()} kill ${name}) or submit with --name <another>`);
+  }
+}
+
 /** `squall submit <topology>`: bundles the topology into a package and uploads it to the leader nimbus. */
 export function registerSubmit(program: Command): void {
   program
@@ -62,10 +75,18 @@ export function registerSubmit(program: Command): void {
     .action((target: string, opts: SubmitOptions) =>
       (async () => {
         const cliConf = loadCliConfig(opts);
-        const pkg = await buildPackage(target);
-        const name = opts.name ?? pkg.spec.name;
-        const topologyConf = Object.fromEntries((opts.c ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), cliConf[kv.slice(0, kv.indexOf('='))]]));
         const client = await connectNimbus(cliConf, opts.nimbus);
+        const pkg = await buildPackage(target).catch((err: unknown) => {
+          client.close();
+          throw err;
+        });
+        const name = opts.name ?? pkg.spec.name;
+        // Nimbus refuses a second topology of the same name too, but only once the whole package has been uploaded.
+        await refuseIfRunning(client, name).catch((err: unknown) => {
+          client.close();
+          throw err;
+        });
+        const topologyConf = Object.fromEntries((opts.c ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), cliConf[kv.slice(0, kv.indexOf('='))]]));
         const tty = process.stderr.isTTY && !opts.json;
         let lastPct = -1;
         const id = await upload(
