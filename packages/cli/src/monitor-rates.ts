@@ -40,7 +40,8 @@ const moved = (a: Readings, b: Readings): boolean =>
  * supervisor's stats heartbeat arrives, so rates are taken between readings in which they moved (an interval that
  * straddles two heartbeats is not read as double the rate, one without any as 0/s): a reading with nothing new repeats
  * the last rates, until `staleAfterSecs` without a change, after which they read 0/s (the topology stopped or its
- * stats no longer arrive). The first reading only sets the base: it has no rates.
+ * stats no longer arrive). The first reading only sets the base: no rates until the counters move (or the stale
+ * limit passes).
  */
 export class MonitorRates {
   private base: { at: number; counters: Readings } | undefined;
@@ -48,7 +49,7 @@ export class MonitorRates {
 
   constructor(private readonly staleAfterSecs: number) {}
 
-  /** Feeds one reading taken at `atMs`; returns undefined for the first one (no rates yet). */
+  /** Feeds one reading taken at `atMs`; returns undefined while there are no rates yet. */
   next(now: Readings, atMs: number): MonitorReading | undefined {
     const base = this.base;
     if (!base) {
@@ -57,8 +58,11 @@ export class MonitorRates {
     }
     const secs = (atMs - base.at) / 1000;
     if (!moved(now, base.counters)) {
-      const carried = secs <= this.staleAfterSecs ? this.last : undefined;
+      const fresh = secs <= this.staleAfterSecs;
+      const carried = fresh ? this.last : undefined;
       if (carried) return { ...carried, components: rows(now, (id, k) => carried.components[id]?.[`${k}PerSec`] ?? 0), newHeartbeat: false };
+      // No heartbeat since the base yet: wait for one rather than print zeros, up to the stale limit.
+      if (fresh && !this.last) return undefined;
       return { components: rows(now, () => 0), intervalSecs: secs, newHeartbeat: false };
     }
     // A counter that went down (a nimbus failover restarts its windows) reads 0/s rather than a negative rate.

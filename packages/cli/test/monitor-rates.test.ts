@@ -18,6 +18,15 @@ test('the first reading only sets the base: no all-zero block', () => {
   assert.equal(second.newHeartbeat, true);
 });
 
+test('until the first heartbeat after the base there are no rates to show, then zeros past the stale limit', () => {
+  const r = new MonitorRates(15);
+  assert.equal(r.next(spout(1000), 0), undefined);
+  assert.equal(r.next(spout(1000), 5000), undefined);
+  const late = r.next(spout(1000), 16000)!;
+  assert.equal(late.components.word!.emittedPerSec, 0);
+  assert.equal(late.newHeartbeat, false);
+});
+
 test('a reading without a new heartbeat repeats the last rates instead of 0/s', () => {
   const r = new MonitorRates(15);
   r.next(spout(0), 0);
