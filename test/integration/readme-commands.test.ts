@@ -152,10 +152,15 @@ test('npx squall dev-cluster, then the README cluster commands against it', asyn
   assert.deepEqual({ code: piped.code, stderr: piped.stderr }, { code: 0, stderr: '' });
   assert.match(piped.stdout, /^name\s+id\s+status/);
 
-  // A second submit of a running name is refused by the CLI before it builds or uploads anything.
+  // A second submit of a running name is refused by the CLI before the upload (no progress line; nimbus's own
+  // refusal reads differently), and with --name before the build: a module that does not exist is not even looked at.
+  const refused = /^squall: a topology named 'wordcount' is already running \(wordcount-\d+-\d+\): kill it first \(npx squall kill wordcount\) or submit with --name <another>$/;
   const again = await sh(`npx squall submit examples/wordcount --nimbus 127.0.0.1:${port}`);
   assert.equal(again.code, 1);
-  assert.match(again.stderr.trim(), /^squall: a topology named 'wordcount' is already running \(wordcount-\d+-\d+\): kill it first \(npx squall kill wordcount\) or submit with --name <another>$/);
+  assert.match(again.stderr.trim(), refused);
+  const named = await sh(`npx squall submit no/such/module.ts --name wordcount --nimbus 127.0.0.1:${port}`);
+  assert.equal(named.code, 1);
+  assert.match(named.stderr.trim(), refused);
 
   const monitored = await sh(`npx squall monitor wordcount --count 1 --interval 2 --nimbus 127.0.0.1:${port}`, 60_000);
   assert.equal(monitored.code, 0, monitored.stderr);

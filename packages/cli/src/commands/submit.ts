@@ -76,32 +76,31 @@ export function registerSubmit(program: Command): void {
       (async () => {
         const cliConf = loadCliConfig(opts);
         const client = await connectNimbus(cliConf, opts.nimbus);
-        const pkg = await buildPackage(target).catch((err: unknown) => {
+        try {
+          // Nimbus refuses a second topology of the same name too, but only once the whole package has been uploaded:
+          // ask first, before building when --name gives the name, else as soon as the module declares it.
+          if (opts.name) await refuseIfRunning(client, opts.name);
+          const pkg = await buildPackage(target);
+          const name = opts.name ?? pkg.spec.name;
+          if (!opts.name) await refuseIfRunning(client, name);
+          const topologyConf = Object.fromEntries((opts.c ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), cliConf[kv.slice(0, kv.indexOf('='))]]));
+          const tty = process.stderr.isTTY && !opts.json;
+          let lastPct = -1;
+          const id = await upload(
+            client,
+            { name, specJson: JSON.stringify(pkg.spec), confJson: JSON.stringify(topologyConf), packageDigest: pkg.digest, packageSize: pkg.bytes.length },
+            pkg.bytes,
+            (sent, total) => {
+              const pct = Math.floor((sent / total) * 100);
+              if (!opts.json && (tty || pct === 100) && pct !== lastPct) process.stderr.write(`${tty ? '\r' : ''}uploading ${progressBar(sent, total)}${tty && pct < 100 ? '' : '\n'}`);
+              lastPct = pct;
+            },
+          );
+          if (opts.json) process.stdout.write(JSON.stringify({ topologyId: id, digest: pkg.digest, bytes: pkg.bytes.length }) + '\n');
+          else process.stdout.write(`submitted topology '${name}' as ${id} (package ${pkg.digest.slice(0, 12)}, ${pkg.bytes.length} bytes)\n`);
+        } finally {
           client.close();
-          throw err;
-        });
-        const name = opts.name ?? pkg.spec.name;
-        // Nimbus refuses a second topology of the same name too, but only once the whole package has been uploaded.
-        await refuseIfRunning(client, name).catch((err: unknown) => {
-          client.close();
-          throw err;
-        });
-        const topologyConf = Object.fromEntries((opts.c ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), cliConf[kv.slice(0, kv.indexOf('='))]]));
-        const tty = process.stderr.isTTY && !opts.json;
-        let lastPct = -1;
-        const id = await upload(
-          client,
-          { name, specJson: JSON.stringify(pkg.spec), confJson: JSON.stringify(topologyConf), packageDigest: pkg.digest, packageSize: pkg.bytes.length },
-          pkg.bytes,
-          (sent, total) => {
-            const pct = Math.floor((sent / total) * 100);
-            if (!opts.json && (tty || pct === 100) && pct !== lastPct) process.stderr.write(`${tty ? '\r' : ''}uploading ${progressBar(sent, total)}${tty && pct < 100 ? '' : '\n'}`);
-            lastPct = pct;
-          },
-        );
-        client.close();
-        if (opts.json) process.stdout.write(JSON.stringify({ topologyId: id, digest: pkg.digest, bytes: pkg.bytes.length }) + '\n');
-        else process.stdout.write(`submitted topology '${name}' as ${id} (package ${pkg.digest.slice(0, 12)}, ${pkg.bytes.length} bytes)\n`);
+        }
       })().catch((err) => fail(err)),
     );
 }
