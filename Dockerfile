@@ -55,8 +55,8 @@ COPY --from=build /app/packages packages
 COPY --from=build /app/examples examples
 COPY --from=build /app/tsconfig.base.json ./
 COPY docker/entrypoint.sh docker/healthcheck.mjs /usr/local/lib/squall/
-RUN ln -s /app/packages/cli/dist/src/bin.js /usr/local/bin/squall \
- && chmod 755 /usr/local/lib/squall/entrypoint.sh /app/packages/cli/dist/src/bin.js
+RUN ln -s /app/packages/cli/bin/squall.js /usr/local/bin/squall \
+ && chmod 755 /usr/local/lib/squall/entrypoint.sh /app/packages/cli/bin/squall.js
 USER squall
 VOLUME /data
 # Probes the port of whichever daemon the container runs (nimbus, supervisor, ui); the CLI has nothing to probe.

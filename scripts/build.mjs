@@ -1,6 +1,6 @@
 // Builds everything: generated protocol code first (it is an input of tsc), then every TypeScript project.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -24,7 +24,3 @@ if (existsSync(postBuild)) run(process.execPath, [postBuild]);
 // The web app (browser code, DOM types) is type-checked and bundled by its own script into packages/ui/dist/web.
 const webBuild = path.join(root, 'packages/ui/scripts/build-web.mjs');
 if (existsSync(webBuild)) run(process.execPath, [webBuild]);
-
-// npm links the `squall` bin at install time, before tsc has written it; make it executable so `npx squall` works.
-const bin = path.join(root, 'packages/cli/dist/src/bin.js');
-if (existsSync(bin)) chmodSync(bin, 0o755);

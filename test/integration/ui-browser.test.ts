@@ -6,12 +6,12 @@
 // when that file is missing or SQUALL_UPDATE_SCREENSHOTS=1.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { canInstallDebianPackages, installDebianPackages } from '@squall/cluster-state';
 import { ROOT, TestCluster, eventually } from '../harness/test-cluster';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -30,10 +30,13 @@ const consoleErrors: string[] = [];
 /** Console errors a test provokes on purpose (the browser logs every 401 response). */
 let expectedConsole: RegExp[] = [];
 
-/** Chromium from Debian: installed here when running as root, else one line saying how. */
-function ensureChromium(): void {
+/**
+ * Chromium from Debian: `npm test` installs it before any test runs; run alone, this test installs it as root (under
+ * the same install lock), else fails with one line saying how.
+ */
+async function ensureChromium(): Promise<void> {
   if (existsSync(CHROMIUM)) return;
-  if (process.getuid?.() === 0) spawnSync('flock', ['/tmp/apt.lock', 'apt-get', 'install', '-y', 'chromium'], { stdio: 'inherit', timeout: 15 * 60000 });
+  if (canInstallDebianPackages()) await installDebianPackages(['chromium'], { showOutput: true });
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install it with 'apt-get install -y chromium'`);
 }
 
@@ -85,7 +88,7 @@ async function cellNumber(testId: string, key: string, col: number): Promise<num
 }
 
 before(async () => {
-  ensureChromium();
+  await ensureChromium();
   cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 2, ui: true });
   base = cluster.uiUrl.replace(/\/$/, '');
   await eventually('the UI daemon to answer with 2 supervisors', async () => (await getJson<{ supervisors: number }>('/api/v1/cluster/summary')).supervisors === 2 || undefined, 60000);

@@ -10,8 +10,10 @@ import { registerStats } from './commands/stats';
 import { registerSubmit } from './commands/submit';
 import { registerTopologyCommands } from './commands/topology-commands';
 import { registerUi } from './commands/ui';
+import { endQuietlyOnClosedOutput } from './closed-output';
 import { fail, setVerbose } from './fail';
 
+endQuietlyOnClosedOutput();
 // YAML (Flux-like) topologies with multi-lang components are accepted wherever a topology file is.
 registerYamlLoader();
 registerStreamparseLoader();

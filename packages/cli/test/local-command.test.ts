@@ -73,6 +73,19 @@ test('an invalid topology is refused with every problem listed', () => {
   assert.match(r.stderr, /unknown source component 'words'/);
   assert.match(r.stderr, /'__hidden': ids starting with '__' are reserved/);
   assert.match(r.stderr, /'__hidden': parallelism must be an integer of at least 1, got 0/);
+  // One error: nothing after the problem list (the log file's exit flush used to add 'sonic boom is not ready yet').
+  assert.equal(r.stderr.match(/^squall: /gm)?.length, 1, r.stderr);
+  assert.match(r.stderr.trimEnd(), /numTasks must be an integer of at least 1, got 0$/);
+});
+
+test('a log file that cannot be opened: one line naming it', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'squall-log-'));
+  writeFileSync(path.join(dir, 'a-file'), '');
+  const file = path.join(dir, 'a-file', 'wc.log');
+  const r = squall(['local', 'examples/wordcount', '--duration', '1', '--log-file', file]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.ok(r.stderr.startsWith(`squall: cannot open log file ${file}: `), r.stderr);
 });
 
 test('bad -c values are refused naming the key', () => {

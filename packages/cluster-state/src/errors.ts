@@ -22,6 +22,13 @@ export class ZooKeeperNotInstalledError extends ClusterStateError {
   }
 }
 
+/** Thrown when installing system (Debian) packages fails: apt-get's error, no flock(1), or the install lock timed out. */
+export class SystemPackageInstallError extends ClusterStateError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SYSTEM_PACKAGE_INSTALL_FAILED', message, options);
+  }
+}
+
 /**
  * Thrown when a launched ZooKeeper server exits during start-up or is not serving before the start deadline. The
  * process has already been killed; `logTail` holds the end of its log for the report.

@@ -11,5 +11,6 @@ export type { LeaderCandidate, LeaderCandidateEvents } from './leader-election';
 export { ZkClusterState } from './zk-cluster-state';
 export { canConnect, findFreePort, fourLetterWord } from './tcp';
 export * from './zookeeper-install';
+export { SYSTEM_INSTALL_LOCK, canInstallDebianPackages, installDebianPackages, type InstallDebianPackagesOptions } from './system-packages';
 export { ZooKeeperServer, type ZooKeeperServerOptions } from './zookeeper-server';
 export { connectFromConfig, zookeeperConnectString } from './connect-from-config';

@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { ZooKeeperNotInstalledError } from './errors';
+import { canInstallDebianPackages, installDebianPackages, SYSTEM_INSTALL_LOCK } from './system-packages';
 
 /** Where Debian's `zookeeper` package puts its jars; `zookeeper.jar`'s manifest lists its dependencies there. */
 export const DEBIAN_JAVA_DIR = '/usr/share/java';
@@ -92,25 +92,10 @@ export function findZooKeeperInstall(options: ZooKeeperInstallOptions = {}): Zoo
   return classpath ? { home: debianJavaDir, classpath } : null;
 }
 
-function run(file: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      file,
-      args,
-      { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, maxBuffer: 64 * 1024 * 1024 },
-      (error, _stdout, stderr) => {
-        if (!error) return resolve();
-        const lastLine = stderr.trim().split('\n').pop() ?? '';
-        reject(new Error(`${file} ${args.join(' ')} failed: ${lastLine || error.message}`));
-      },
-    );
-  });
-}
-
 /**
  * Finds ZooKeeper and, if it is missing, no home is configured and the process runs as root, installs Debian's
- * package (`apt-get update`, then `apt-get install -y zookeeper`). Throws {@link ZooKeeperNotInstalledError} with a
- * one-line instruction otherwise.
+ * package with {@link installDebianPackages} (under the install lock, so concurrent starts install it once). Throws
+ * {@link ZooKeeperNotInstalledError} with a one-line instruction otherwise.
  */
 export async function ensureZooKeeperInstalled(options: ZooKeeperInstallOptions = {}): Promise<ZooKeeperInstall> {
   const found = findZooKeeperInstall(options);
@@ -121,16 +106,12 @@ export async function ensureZooKeeperInstalled(options: ZooKeeperInstallOptions 
       `ZooKeeper is not installed at ${home} (no lib/zookeeper-<version>.jar): fix ${ZOOKEEPER_HOME_ENV} or unset it`,
     );
   }
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot || options.autoInstall === false || !fs.existsSync('/usr/bin/apt-get')) {
+  if (options.autoInstall === false || !canInstallDebianPackages()) {
     throw new ZooKeeperNotInstalledError(`ZooKeeper is not installed: ${INSTALL_HINT}`);
   }
-  const log = options.logger;
   try {
-    log?.info('ZooKeeper is not installed; running apt-get update');
-    await run('apt-get', ['update']);
-    log?.info('installing ZooKeeper: apt-get install -y zookeeper');
-    await run('apt-get', ['install', '-y', 'zookeeper']);
+    options.logger?.info(`ZooKeeper is not installed; apt-get install -y zookeeper (under ${SYSTEM_INSTALL_LOCK})`);
+    await installDebianPackages(['zookeeper']);
   } catch (error) {
     throw new ZooKeeperNotInstalledError(
       `ZooKeeper is not installed and installing it failed (${(error as Error).message}): ${INSTALL_HINT}`,

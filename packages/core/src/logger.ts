@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import pino, { type Logger, type DestinationStream } from 'pino';
+import { SquallError } from './errors';
 
 export type { Logger } from 'pino';
 
@@ -18,6 +21,20 @@ export interface LoggerOptions {
 }
 
 /**
+ * Opens a log file for appending, now rather than in the background as pino would: a process that exits early (an
+ * invalid topology) flushes its loggers on exit, and a destination still opening then throws "sonic boom is not
+ * ready yet" over the real error. A file that cannot be opened fails here, naming it.
+ */
+function openLogFile(file: string): number {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    return fs.openSync(file, 'a');
+  } catch (err) {
+    throw new SquallError('LOG_FILE', `cannot open log file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
  * Creates a pino JSON logger. Every Squall line carries `component`; executors add `topology` and `task` through
  * child loggers so one grep finds one task's history across processes.
  */
@@ -25,7 +42,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const level = options.level ?? process.env.SQUALL_LOG_LEVEL ?? 'info';
   const dest =
     typeof options.destination === 'string'
-      ? pino.destination({ dest: options.destination, mkdir: true, sync: false })
+      ? pino.destination({ fd: openLogFile(options.destination), sync: false })
       : (options.destination ?? pino.destination({ fd: 2, sync: false }));
   const base: Record<string, unknown> = { pid: process.pid, ...options.bindings };
   if (options.component !== undefined) base.component = options.component;

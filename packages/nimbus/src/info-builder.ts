@@ -14,15 +14,15 @@ const STATUS: Record<StormBase['status'], pb.TopologyStatus> = {
 /** One line of `squall list`. */
 export async function topologySummary(ctx: NimbusContext, id: string, base: StormBase): Promise<pb.ITopologySummary> {
   const a = await ctx.cluster.getAssignment(id);
-  const record = ctx.packages.record(id);
   return {
     id,
     name: base.name,
     status: STATUS[base.status],
     uptimeSecs: Math.max(0, Math.floor(Date.now() / 1000) - base.launchTimeSecs),
     numWorkers: a?.value.workers.length ?? 0,
+    // Both count what is assigned, ackers included (as Storm does), so neither moves without the other.
     numExecutors: a?.value.executors.length ?? 0,
-    numTasks: record ? record.spec.components.reduce((n, c) => n + c.numTasks, 0) : 0,
+    numTasks: a?.value.executors.reduce((n, e) => n + e.endTask - e.startTask + 1, 0) ?? 0,
     owner: base.owner,
     launchTimeMs: base.launchTimeSecs * 1000,
     packageDigest: base.packageDigest,

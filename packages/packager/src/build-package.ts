@@ -50,17 +50,22 @@ export async function buildPackage(target: string, cwd = process.cwd(), options:
     const isScript = /\.(ts|js|mts|cts|mjs|cjs)$/.test(loaded.file);
     if (isScript) {
       try {
-        await build({
+        // The bundle is placed, for esbuild, beside the entry file, so its source map names the user's files relative to
+        // the topology's directory (`word-count-bolt.ts:12`), not to a temp dir.
+        const out = await build({
           entryPoints: [loaded.file],
           bundle: true,
           platform: 'node',
           format: 'cjs',
           target: 'node20',
           external: RUNTIME_PACKAGES,
-          outfile: path.join(staging, PACKAGE_ENTRY),
+          // Not PACKAGE_ENTRY: a JavaScript topology may itself be topology.js, and esbuild refuses to overwrite its input.
+          outfile: path.join(loaded.dir, '__squall_bundle__.js'),
+          write: false,
           sourcemap: 'inline',
           logLevel: 'silent',
         });
+        writeFileSync(path.join(staging, PACKAGE_ENTRY), out.outputFiles[0]!.contents);
       } catch (err) {
         const errors = (err as { errors?: Message[] }).errors ?? [];
         throw new TopologyLoadError(target, `cannot be bundled: ${errors.map((m) => m.text).join('; ') || String(err)}`, { cause: err });

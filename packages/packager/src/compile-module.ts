@@ -34,7 +34,8 @@ export async function compileModule(file: string): Promise<string> {
 /**
  * Evaluates CommonJS `code` as if it were the file `file`: its requires resolve from the file's directory, with the
  * Squall runtime packages resolved from this installation first, so user code and the engine share one copy of
- * `@squall/api` (its classes and symbols). Returns the module's exports.
+ * `@squall/api` (its classes and symbols). Turns on Node's source maps, so stack traces through it name the user's
+ * source files and lines. Returns the module's exports.
  * @throws whatever the module throws while loading
  */
 export function evaluateModule(code: string, file: string): unknown {
@@ -43,6 +44,9 @@ export function evaluateModule(code: string, file: string): unknown {
   const own = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
   const runtime = runtimeModulesDir();
   m.paths = runtime ? [runtime, ...own] : own;
+  // Stacks through the user's code then name their own files and lines (the code carries an inline source map).
+  // Turned on here, not at start-up, so only modules compiled from now on have their maps read.
+  process.setSourceMapsEnabled(true);
   m._compile(code, file);
   return m.exports;
 }

@@ -4,6 +4,7 @@ import { NimbusService, unaryCall, type NimbusClient, type pb } from '@squall/pr
 import { collectConfig, loadCliConfig } from '../cli-config';
 import { fail } from '../fail';
 import { formatInt, table } from '../format';
+import { MonitorRates, type MonitorReading } from '../monitor-rates';
 import { connectNimbus } from '../nimbus-connection';
 
 interface MonitorOptions {
@@ -15,58 +16,14 @@ interface MonitorOptions {
   nimbus?: string;
 }
 
-/** One component's line of `squall monitor --json`. */
-export interface MonitorComponent {
-  kind: ComponentSummary['kind'];
-  executors: number;
-  emitted: number;
-  executed: number;
-  acked: number;
-  failed: number;
-  /** Per second over the last interval. */
-  emittedPerSec: number;
-  executedPerSec: number;
-  ackedPerSec: number;
-  failedPerSec: number;
-  completeLatencyMs: number;
-  processLatencyMs: number;
-  executeLatencyMs: number;
-  capacity: number;
-}
-
 function components(info: pb.TopologyInfo): Record<string, ComponentSummary> {
   const out: Record<string, ComponentSummary> = {};
   for (const c of info.components) out[c.component ?? ''] = componentSummaryFromProto(c.stats ?? {}, c.numExecutors ?? 0, c.numTasks ?? 0);
   return out;
 }
 
-/** Rates between two all-time readings `secs` apart (a counter that went down, after a nimbus failover, reads 0/s). */
-export function monitorRows(now: Record<string, ComponentSummary>, before: Record<string, ComponentSummary> | undefined, secs: number): Record<string, MonitorComponent> {
-  const out: Record<string, MonitorComponent> = {};
-  const rate = (a: number, b: number | undefined) => (before && secs > 0 && b !== undefined ? Math.max(0, (a - b) / secs) : 0);
-  for (const [id, c] of Object.entries(now)) {
-    const p = before?.[id];
-    out[id] = {
-      kind: c.kind,
-      executors: c.executors,
-      emitted: c.emitted,
-      executed: c.executed,
-      acked: c.acked,
-      failed: c.failed,
-      emittedPerSec: rate(c.emitted, p?.emitted ?? 0),
-      executedPerSec: rate(c.executed, p?.executed ?? 0),
-      ackedPerSec: rate(c.acked, p?.acked ?? 0),
-      failedPerSec: rate(c.failed, p?.failed ?? 0),
-      completeLatencyMs: c.completeLatencyMs,
-      processLatencyMs: c.processLatencyMs,
-      executeLatencyMs: c.executeLatencyMs,
-      capacity: c.capacity,
-    };
-  }
-  return out;
-}
-
-function render(name: string, status: string, rows: Record<string, MonitorComponent>, intervalSecs: number): string {
+function render(name: string, status: string, reading: MonitorReading): string {
+  const rows = reading.components;
   const body = table(
     ['component', 'kind', 'executors', 'emitted/s', 'executed/s', 'acked/s', 'failed/s', 'emitted', 'acked', 'latency ms', 'capacity'],
     Object.entries(rows).map(([id, r]) => [
@@ -83,7 +40,10 @@ function render(name: string, status: string, rows: Record<string, MonitorCompon
       r.capacity.toFixed(3),
     ]),
   );
-  return `${name}: ${status}, rates over the last ${intervalSecs.toFixed(1)}s (Ctrl-C stops)\n${body}\n`;
+  const over = reading.newHeartbeat
+    ? `rates over the last ${reading.intervalSecs.toFixed(1)}s`
+    : `no new stats since the last reading: rates as of then, over ${reading.intervalSecs.toFixed(1)}s`;
+  return `${name}: ${status}, ${over} (Ctrl-C stops)\n${body}\n`;
 }
 
 /**
@@ -121,22 +81,25 @@ async function runMonitor(name: string, opts: MonitorOptions): Promise<void> {
   process.once('SIGTERM', stop);
   const tty = process.stdout.isTTY && !opts.json;
   try {
-    let before: Record<string, ComponentSummary> | undefined;
-    let beforeMs = 0;
-    for (let i = 0; i < count && !stopped; i++) {
+    // Rates need two readings: the first only sets the base, so say when the first rates come instead of printing zeros.
+    const rates = new MonitorRates(Math.max(3 * interval, 15));
+    if (!opts.json) process.stderr.write(`squall: monitoring '${name}': first rates in ${interval}s (Ctrl-C stops)\n`);
+    for (let printed = 0; printed < count && !stopped; ) {
       const info = await unaryCall(client, NimbusService.getTopologyInfo, { idOrName: name }, { deadline: Date.now() + 15000 }).catch((err: { details?: string; message?: string; code?: number }) => {
         throw new Error(err.code === 5 ? `no topology named '${name}'` : `nimbus did not answer: ${err.details || err.message}`);
       });
       const nowMs = Date.now();
-      const now = components(info);
-      const secs = before ? (nowMs - beforeMs) / 1000 : 0;
-      const rows = monitorRows(now, before, secs);
-      const status = ['UNSPECIFIED', 'ACTIVE', 'INACTIVE', 'REBALANCING', 'KILLED'][info.summary?.status ?? 0] ?? 'UNKNOWN';
-      if (opts.json) process.stdout.write(JSON.stringify({ time: new Date(nowMs).toISOString(), topology: info.summary?.name ?? name, id: info.summary?.id ?? '', status, intervalSecs: secs, components: rows }) + '\n');
-      else process.stdout.write((tty ? '\x1b[H\x1b[2J' : '\n') + render(info.summary?.name ?? name, status, rows, secs));
-      before = now;
-      beforeMs = nowMs;
-      if (i + 1 < count && !stopped) await new Promise<void>((resolve) => {
+      const reading = rates.next(components(info), nowMs);
+      if (reading) {
+        const status = ['UNSPECIFIED', 'ACTIVE', 'INACTIVE', 'REBALANCING', 'KILLED'][info.summary?.status ?? 0] ?? 'UNKNOWN';
+        const topology = info.summary?.name ?? name;
+        if (opts.json) {
+          const line = { time: new Date(nowMs).toISOString(), topology, id: info.summary?.id ?? '', status, intervalSecs: reading.intervalSecs, newHeartbeat: reading.newHeartbeat, components: reading.components };
+          process.stdout.write(JSON.stringify(line) + '\n');
+        } else process.stdout.write((tty ? '\x1b[H\x1b[2J' : '\n') + render(topology, status, reading));
+        printed++;
+      }
+      if (printed < count && !stopped) await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, interval * 1000);
         wake = () => {
           clearTimeout(t);

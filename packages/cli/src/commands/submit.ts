@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { buildPackage } from '@squall/packager';
-import { DEFAULT_PACKAGE_CHUNK_BYTES, type NimbusClient, type pb } from '@squall/protocol';
+import { DEFAULT_PACKAGE_CHUNK_BYTES, pb, type NimbusClient } from '@squall/protocol';
 import * as grpc from '@grpc/grpc-js';
 import { SquallError } from '@squall/core';
 import { collectConfig, loadCliConfig } from '../cli-config';
 import { fail } from '../fail';
-import { connectNimbus } from '../nimbus-connection';
+import { squallCommand } from '../command-name';
+import { connectNimbus, rpc } from '../nimbus-connection';
 
 interface SubmitOptions {
   name?: string;
@@ -51,6 +52,18 @@ export function upload(
   });
 }
 
+/**
+ * Asks nimbus whether a topology of this name runs (any status but KILLED) and refuses the submit if so, naming it.
+ * @throws SquallError `ALREADY_EXISTS`
+ */
+export async function refuseIfRunning(client: NimbusClient, name: string): Promise<void> {
+  const { topologies } = await rpc(client.listTopologies, client, {});
+  const running = topologies.find((t) => t.name === name && t.status !== pb.TopologyStatus.TOPOLOGY_STATUS_KILLED);
+  if (running) {
+    throw new SquallError('ALREADY_EXISTS', `a topology named '${name}' is already running (${running.id}): kill it first (${squallCommand()} kill ${name}) or submit with --name <another>`);
+  }
+}
+
 /** `squall submit <topology>`: bundles the topology into a package and uploads it to the leader nimbus. */
 export function registerSubmit(program: Command): void {
   program
@@ -68,31 +81,38 @@ export function registerSubmit(program: Command): void {
     .action((target: string, opts: SubmitOptions) =>
       (async () => {
         const cliConf = loadCliConfig(opts);
-        const pkg = await buildPackage(target, process.cwd(), {
-          ...(opts.name !== undefined ? { name: opts.name } : {}),
-          onProgress: (line) => {
-            if (!opts.json) process.stderr.write(line + '\n');
-          },
-          flags: { 'real-streamparse': opts.realStreamparse === true, 'python-platform': opts.pythonPlatform, 'python-version': opts.pythonVersion },
-        });
-        const name = opts.name ?? pkg.spec.name;
-        const topologyConf = Object.fromEntries((opts.c ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), cliConf[kv.slice(0, kv.indexOf('='))]]));
         const client = await connectNimbus(cliConf, opts.nimbus);
-        const tty = process.stderr.isTTY && !opts.json;
-        let lastPct = -1;
-        const id = await upload(
-          client,
-          { name, specJson: JSON.stringify(pkg.spec), confJson: JSON.stringify(topologyConf), packageDigest: pkg.digest, packageSize: pkg.bytes.length },
-          pkg.bytes,
-          (sent, total) => {
-            const pct = Math.floor((sent / total) * 100);
-            if (!opts.json && (tty || pct === 100) && pct !== lastPct) process.stderr.write(`${tty ? '\r' : ''}uploading ${progressBar(sent, total)}${tty && pct < 100 ? '' : '\n'}`);
-            lastPct = pct;
-          },
-        );
-        client.close();
-        if (opts.json) process.stdout.write(JSON.stringify({ topologyId: id, digest: pkg.digest, bytes: pkg.bytes.length }) + '\n');
-        else process.stdout.write(`submitted topology '${name}' as ${id} (package ${pkg.digest.slice(0, 12)}, ${pkg.bytes.length} bytes)\n`);
+        try {
+          // Nimbus refuses a second topology of the same name too, but only once the whole package has been uploaded:
+          // ask first, before building when --name gives the name, else as soon as the module declares it.
+          if (opts.name) await refuseIfRunning(client, opts.name);
+          const pkg = await buildPackage(target, process.cwd(), {
+            ...(opts.name !== undefined ? { name: opts.name } : {}),
+            onProgress: (line) => {
+              if (!opts.json) process.stderr.write(line + '\n');
+            },
+            flags: { 'real-streamparse': opts.realStreamparse === true, 'python-platform': opts.pythonPlatform, 'python-version': opts.pythonVersion },
+          });
+          const name = opts.name ?? pkg.spec.name;
+          if (!opts.name) await refuseIfRunning(client, name);
+          const topologyConf = Object.fromEntries((opts.c ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), cliConf[kv.slice(0, kv.indexOf('='))]]));
+          const tty = process.stderr.isTTY && !opts.json;
+          let lastPct = -1;
+          const id = await upload(
+            client,
+            { name, specJson: JSON.stringify(pkg.spec), confJson: JSON.stringify(topologyConf), packageDigest: pkg.digest, packageSize: pkg.bytes.length },
+            pkg.bytes,
+            (sent, total) => {
+              const pct = Math.floor((sent / total) * 100);
+              if (!opts.json && (tty || pct === 100) && pct !== lastPct) process.stderr.write(`${tty ? '\r' : ''}uploading ${progressBar(sent, total)}${tty && pct < 100 ? '' : '\n'}`);
+              lastPct = pct;
+            },
+          );
+          if (opts.json) process.stdout.write(JSON.stringify({ topologyId: id, digest: pkg.digest, bytes: pkg.bytes.length }) + '\n');
+          else process.stdout.write(`submitted topology '${name}' as ${id} (package ${pkg.digest.slice(0, 12)}, ${pkg.bytes.length} bytes)\n`);
+        } finally {
+          client.close();
+        }
       })().catch((err) => fail(err)),
     );
 }

@@ -1,0 +1,183 @@
+// The README's own commands, run literally through bash in the repository root: the code block after each
+// `<!-- readme-test: NAME -->` marker, so the README cannot drift from what works. The dev cluster is a real
+// `npx squall dev-cluster` (free loopback ports, its own temp dir), stopped with Ctrl-C's SIGINT to its process group
+// and checked gone, also when a test fails.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, eventually } from '../harness/test-cluster';
+
+const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+/** The command lines of the sh block right after the marker `<!-- readme-test: name ... -->`. */
+function readmeBlock(name: string): string[] {
+  const at = README.indexOf(`<!-- readme-test: ${name}`);
+  assert.ok(at >= 0, `README.md has no '<!-- readme-test: ${name}' marker`);
+  const m = /^-->\n```sh\n([\s\S]*?)\n```/m.exec(README.slice(README.indexOf('-->', at)));
+  assert.ok(m, `the marker '${name}' in README.md is not right before a \`\`\`sh block`);
+  return m[1]!.split('\n').filter((l) => l.trim() !== '');
+}
+
+/** The command of a README line without its trailing `# comment`. */
+const command = (line: string) => line.replace(/\s+#.*$/, '');
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one line with bash in the repository root (its own process group, killed at the deadline). */
+function sh(line: string, timeoutMs = 120_000): Promise<Result> {
+  const child = spawn('bash', ['-o', 'pipefail', '-c', line], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), timeoutMs);
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr: stderr + (code === null ? `\n(killed after ${timeoutMs} ms)` : '') });
+    });
+  });
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // already gone
+  }
+}
+
+test('quick start: npm ci linked the squall command, and npm start prints live counts and stops', async () => {
+  const [install, ...run] = readmeBlock('quick-start');
+  // `npm ci` is what set up the checkout this test runs in (running it here would pull node_modules from under the
+  // other tests); what it must have done for the README's `npx squall` is link the committed bin shim.
+  assert.equal(install, 'npm ci');
+  assert.equal(realpathSync(path.join(ROOT, 'node_modules/.bin/squall')), path.join(ROOT, 'packages/cli/bin/squall.js'));
+  assert.ok(run.length > 0);
+  for (const line of run) {
+    const r = await sh(line, 300_000);
+    assert.equal(r.code, 0, `${line}\n${r.stderr}`);
+    const live = [...r.stdout.matchAll(/^\[\s*\d+s\] .*\bword: ([\d,]+) emitted \([\d,]+\/s\)/gm)].map((m) => Number(m[1]!.replace(/,/g, '')));
+    assert.ok(live.length >= 2, `${line}: live lines every 2 s:\n${r.stdout}`);
+    assert.ok(live.at(-1)! > live[0]!, `the counts grow: ${live.join(', ')}`);
+    assert.match(r.stdout, /^squall: stopped 'wordcount' after \d+\.\ds$/m);
+    assert.match(r.stdout, /^component\s+kind\s+executors\s+tasks\s+emitted/m);
+  }
+});
+
+test('npx squall --help, and piped into head -1', async () => {
+  for (const line of readmeBlock('help')) {
+    const r = await sh(line);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Usage: squall \[options\] \[command\]/);
+    for (const c of ['local', 'submit', 'list', 'dev-cluster', 'monitor']) assert.match(r.stdout, new RegExp(`^  ${c}\\b`, 'm'));
+    const head = await sh(`${command(line)} | head -1`);
+    assert.deepEqual(head, { code: 0, stdout: 'Usage: squall [options] [command]\n', stderr: '' });
+  }
+});
+
+let devCluster: ChildProcess | undefined;
+let devClosed: Promise<void> = Promise.resolve();
+
+/** Ctrl-C: SIGINT to the dev cluster's process group, then SIGKILL if it is not gone within a minute. */
+async function stopDevCluster(): Promise<void> {
+  if (!devCluster) return;
+  killGroup(devCluster, 'SIGINT');
+  const killer = setTimeout(() => killGroup(devCluster!, 'SIGKILL'), 60_000);
+  await devClosed;
+  clearTimeout(killer);
+  devCluster = undefined;
+}
+after(stopDevCluster);
+
+/** `npx squall list --json` of the dev cluster. */
+async function list(port: number): Promise<Array<{ name: string; status: string; workers: number; executors: number; tasks: number }>> {
+  const r = await sh(`npx squall list --json --nimbus 127.0.0.1:${port}`);
+  assert.equal(r.code, 0, r.stderr);
+  return (JSON.parse(r.stdout) as { topologies: Array<{ name: string; status: string; workers: number; executors: number; tasks: number }> }).topologies;
+}
+
+test('npx squall dev-cluster, then the README cluster commands against it', async () => {
+  const [devLine, ...rest] = readmeBlock('dev-cluster');
+  assert.equal(rest.length, 0);
+  devCluster = spawn('bash', ['-c', devLine!], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  devCluster.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  devCluster.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  let closed = false;
+  devClosed = new Promise((resolve) => devCluster!.on('close', () => resolve()));
+  void devClosed.then(() => (closed = true));
+  await eventually('dev-cluster to print its addresses', () => {
+    if (closed) throw new Error(`dev-cluster exited early:\n${out}\n${err}`);
+    return out.includes('Ctrl-C stops everything.');
+  }, 120_000).catch((e: Error) => assert.fail(closed ? `dev-cluster exited early:\n${out}\n${err}` : e.message));
+  const port = Number(/^nimbus: 127\.0\.0\.1:(\d+)/m.exec(out)?.[1]);
+  assert.ok(port > 0, out);
+  const state = /^state: (.+)$/m.exec(out)?.[1];
+  assert.ok(state && existsSync(state), out);
+  // The hint is a command that works in the user's shell: squall is not on PATH here, so npx squall.
+  assert.match(out, new RegExp(`^submit with: npx squall submit examples/wordcount --nimbus 127\\.0\\.0\\.1:${port}$`, 'm'));
+
+  const lines = readmeBlock('cluster-commands').map((l) => l.replaceAll('<port>', String(port)));
+  const step = async (prefix: string): Promise<Result> => {
+    const line = lines.find((l) => l.startsWith(prefix));
+    assert.ok(line, `the README shows '${prefix} ...'`);
+    const r = await sh(line);
+    assert.equal(r.code, 0, `${line}\n${r.stderr}`);
+    return r;
+  };
+
+  const submitted = await step('npx squall submit examples/wordcount');
+  assert.match(submitted.stdout, /^submitted topology 'wordcount' as wordcount-\d+-\d+ /m);
+  await eventually('wordcount on 3 workers', async () => (await list(port)).find((t) => t.name === 'wordcount' && t.workers === 3) ?? false, 120_000);
+
+  const listed = await step('npx squall list');
+  assert.match(listed.stdout, /^wordcount\s+wordcount-\d+-\d+\s+ACTIVE\s+\d+s\s+3\s+\d+\s+\d+$/m);
+  // Executors and tasks count the same things: every component's, ackers included, as `stats` lists them.
+  const stats = await sh(`npx squall stats wordcount --json --nimbus 127.0.0.1:${port}`);
+  assert.equal(stats.code, 0, stats.stderr);
+  const components = Object.values((JSON.parse(stats.stdout) as { components: Record<string, { executors: number; tasks: number }> }).components);
+  const row = (await list(port)).find((t) => t.name === 'wordcount')!;
+  assert.equal(row.executors, components.reduce((n, c) => n + c.executors, 0));
+  assert.equal(row.tasks, components.reduce((n, c) => n + c.tasks, 0));
+
+  const piped = await sh(`npx squall list --nimbus 127.0.0.1:${port} | head -1`);
+  assert.deepEqual({ code: piped.code, stderr: piped.stderr }, { code: 0, stderr: '' });
+  assert.match(piped.stdout, /^name\s+id\s+status/);
+
+  // A second submit of a running name is refused by the CLI before the upload (no progress line; nimbus's own
+  // refusal reads differently), and with --name before the build: a module that does not exist is not even looked at.
+  const refused = /^squall: a topology named 'wordcount' is already running \(wordcount-\d+-\d+\): kill it first \(npx squall kill wordcount\) or submit with --name <another>$/;
+  const again = await sh(`npx squall submit examples/wordcount --nimbus 127.0.0.1:${port}`);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr.trim(), refused);
+  const named = await sh(`npx squall submit no/such/module.ts --name wordcount --nimbus 127.0.0.1:${port}`);
+  assert.equal(named.code, 1);
+  assert.match(named.stderr.trim(), refused);
+
+  const monitored = await sh(`npx squall monitor wordcount --count 1 --interval 2 --nimbus 127.0.0.1:${port}`, 60_000);
+  assert.equal(monitored.code, 0, monitored.stderr);
+  assert.doesNotMatch(monitored.stdout, /over the last 0\.0s/);
+  assert.match(monitored.stdout, /^word\s+spout\s+1\s+[1-9][\d,]*\s/m, `the spout's rate is not 0/s:\n${monitored.stdout}`);
+
+  const stat = await step('npx squall stats wordcount');
+  assert.match(stat.stdout, /^wordcount \(wordcount-\d+-\d+\): ACTIVE/);
+
+  await step('npx squall rebalance wordcount');
+  await eventually('wordcount rebalanced onto 2 workers', async () => (await list(port)).find((t) => t.name === 'wordcount' && t.workers === 2 && t.status === 'ACTIVE') ?? false, 120_000);
+  await step('npx squall deactivate wordcount');
+  assert.equal((await list(port)).find((t) => t.name === 'wordcount')?.status, 'INACTIVE');
+  await step('npx squall kill wordcount');
+  await eventually('wordcount gone', async () => !(await list(port)).some((t) => t.name === 'wordcount' && t.status !== 'KILLED'), 60_000);
+
+  await stopDevCluster();
+  assert.match(out, /^squall: dev cluster stopped$/m);
+  assert.equal(existsSync(state), false, `the dev cluster's state dir ${state} is removed`);
+});
