@@ -3,3 +3,4 @@ export * from './clock';
 export * from './logger';
 export * from './config-keys';
 export * from './config';
+export * from './safe-id';
