@@ -108,7 +108,8 @@ export class Worker {
       afterPass: transfers.retryCredit,
     });
     late.runtime = runtime;
-    const supervisor = createSupervisorClient(launch.supervisorAddress, { tls: launch.tls });
+    // Heartbeats prove this topology's secret: a worker holds no cluster credential and speaks only for its topology.
+    const supervisor = createSupervisorClient(launch.supervisorAddress, { tls: launch.tls, topologyCredential: { topologyId: launch.topologyId, secret: launch.topology.secret } });
     const worker = new Worker(launch, runtime, transport, server, supervisor, log, transfers.close, startedMs, errors);
     runtime.start(false);
     worker.startHeartbeats(conf);
