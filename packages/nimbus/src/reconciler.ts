@@ -70,14 +70,16 @@ export async function reconcile(ctx: NimbusContext): Promise<void> {
         for (const w of current?.workers ?? []) occupied.add(`${w.supervisorId}:${w.port}`);
         continue;
       }
-      const next: Assignment = { ...toAssignment(result.workers, current, Math.floor(now / 1000)), packageDigest: base.packageDigest };
+      // The digest nimbus signs is the one of the package it stores, never one read back from ZooKeeper.
+      if (record.digest !== base.packageDigest) ctx.log.error({ topology: id }, `the base of ${id} in ZooKeeper names package ${base.packageDigest}, but this nimbus stored ${record.digest}: assigning the stored one`);
+      const next: Assignment = { ...toAssignment(result.workers, current, Math.floor(now / 1000)), packageDigest: record.digest };
       const secret = clusterSecretOf(ctx.conf);
       if (secret !== undefined) next.signature = signAssignment(secret, id, next);
       for (const w of next.workers) occupied.add(`${w.supervisorId}:${w.port}`);
       // An assignment whose signature does not hold (written by someone else, or before the secret was set) is rewritten.
       const untrusted = current && secret !== undefined ? assignmentSignatureProblem(secret, id, current) : undefined;
       if (untrusted) ctx.log.warn({ topology: id }, `rewriting the assignment of ${id}: ${untrusted}`);
-      if (!current || !assignmentsEqual(current, next) || current.packageDigest !== base.packageDigest || untrusted) {
+      if (!current || !assignmentsEqual(current, next) || current.packageDigest !== record.digest || untrusted) {
         if (dead.size > 0) ctx.log.warn({ topology: id, dead: [...dead] }, `reassigning ${id}: workers down longer than ${taskTimeout / 1000}s on ${[...dead].join(', ')}`);
         await ctx.cluster.putAssignment(id, next, current ? 'any' : 'any');
         current = next;

@@ -36,9 +36,9 @@ export interface AuthInterceptorOptions {
 }
 
 const REFUSAL_DETAILS: Record<Exclude<CallCredential, 'open'>, string> = {
-  token: 'this cluster requires a valid nimbus.auth.token',
-  cluster: 'this call requires the cluster credential (squall.cluster.secret)',
-  topology: "this call requires the topology's own credential",
+  token: 'unauthenticated: this cluster requires a valid nimbus.auth.token',
+  cluster: 'unauthenticated: this call requires the cluster credential (squall.cluster.secret)',
+  topology: "unauthenticated: this call requires the topology's own credential",
 };
 
 /** Why `metadata` does not satisfy `credential` for `method`, or undefined when it does. */

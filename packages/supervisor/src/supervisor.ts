@@ -76,6 +76,8 @@ export class Supervisor {
   private readonly clusterSecret: string | undefined;
   /** The operator's `worker.childopts`, from this supervisor's own config. */
   private readonly workerChildopts: string;
+  /** The last assignment of each topology that passed {@link trusted}. */
+  private readonly lastTrusted = new Map<string, Versioned<Assignment>>();
   /** Assignments refused for their signature, `<id>@<version>`, so each is reported once. */
   private readonly refusedAssignments = new Set<string>();
 
@@ -155,6 +157,7 @@ export class Supervisor {
     sup.subscriptions.push(
       cluster.watchAssignments((a) => {
         sup.assignments = a;
+        for (const id of sup.lastTrusted.keys()) if (!a.has(id)) sup.lastTrusted.delete(id);
         sup.step();
       }),
       cluster.watchStorms((s) => {
@@ -182,11 +185,14 @@ export class Supervisor {
    * count, and the package digest is the signed one: ZooKeeper alone cannot make this supervisor run anything.
    */
   private desired(port: number): { slot: SlotAssignment; assignment: Versioned<Assignment> } | null {
-    for (const [topologyId, a] of this.assignments) {
+    for (const [topologyId, latest] of this.assignments) {
+      const storm = this.storms.get(topologyId);
+      if (!storm) continue;
+      // A forged or tampered version does not stop what runs: the last version nimbus signed stays in force.
+      const a = this.trusted(topologyId, latest) ? latest : this.lastTrusted.get(topologyId);
+      if (!a) continue;
       const execs = a.value.executors.filter((e) => e.supervisorId === this.id && e.port === port);
       if (execs.length === 0) continue;
-      const storm = this.storms.get(topologyId);
-      if (!storm || !this.trusted(topologyId, a)) continue;
       const executorsKey = execs.map((e) => `${e.component}[${e.startTask}-${e.endTask}]`).sort().join(',');
       const packageDigest = this.clusterSecret !== undefined ? a.value.packageDigest! : storm.value.packageDigest;
       return { slot: { topologyId, executorsKey, packageDigest }, assignment: a };
@@ -200,7 +206,10 @@ export class Supervisor {
     let problem: string | undefined;
     if (!isSafeId(topologyId)) problem = 'its topology id is not a safe id';
     else if (this.clusterSecret !== undefined) problem = assignmentSignatureProblem(this.clusterSecret, topologyId, a.value);
-    if (problem === undefined) return true;
+    if (problem === undefined) {
+      this.lastTrusted.set(topologyId, a);
+      return true;
+    }
     if (!this.refusedAssignments.has(key)) {
       if (this.refusedAssignments.size > 10_000) this.refusedAssignments.clear();
       this.refusedAssignments.add(key);
