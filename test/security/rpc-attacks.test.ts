@@ -179,7 +179,7 @@ describe('gRPC and ZooKeeper attacks on a hardened cluster', () => {
     const traversal = await rawCall(nimbus, path_(NimbusService, 'downloadPackage'), [encode(NimbusService, 'downloadPackage', { topologyId: '../../../etc/passwd' })], clusterProof(CLUSTER_SECRET, path_(NimbusService, 'downloadPackage'), nimbus));
     assert.equal(traversal.code, grpc.status.NOT_FOUND, traversal.details);
     // The Worker service: Transfer needs the topology's secret in its Hello; Ping is an open health check.
-    const t = await rawCall(w.address, path_(WorkerService, 'transfer'), [encode(WorkerService, 'transfer', { hello: { topologyId, secret: 'guess', fromWorker: 'rogue:9' } })]);
+    const t = await rawCall(w.address, path_(WorkerService, 'transfer'), [encode(WorkerService, 'transfer', { hello: { topologyId, secret: 'guess', fromWorker: 'rogue:9' } })], new grpc.Metadata(), 20000, false);
     assert.equal(t.code, grpc.status.UNAUTHENTICATED, t.details);
     assert.equal((await rawCall(w.address, path_(WorkerService, 'ping'), [encode(WorkerService, 'ping', { nonce: 7 })])).code, grpc.status.OK);
     assert.deepEqual(cluster.workerPids(topologyId).sort(), pidsBefore);
@@ -242,7 +242,7 @@ describe('gRPC and ZooKeeper attacks on a hardened cluster', () => {
     assert.equal((await rawCall(nimbus, M, [tooMany], clusterProof(CLUSTER_SECRET, M, nimbus))).code, grpc.status.INVALID_ARGUMENT);
     const owner = await zkSession(cluster.zk.port, ZK_SECRET);
     try {
-      await eventually('the drop to be logged', () => /dropped an error of unknown component "spam-/.test(logOf(cluster, 'nimbus')) || undefined, 10000);
+      await eventually('the drop to be logged', () => /dropped an error of unknown component \\?"spam-/.test(logOf(cluster, 'nimbus')) || undefined, 10000);
       const ours = await zk.children(owner, `/squall/errors/${topologyId}`);
       assert.ok(!(ours.children ?? []).some((c) => c.startsWith('spam-')), `error nodes: ${ours.children?.join(', ')}`);
       const ghost = await zk.children(owner, '/squall/errors/ghost-1-1');
@@ -295,9 +295,9 @@ describe('gRPC and ZooKeeper attacks on a hardened cluster', () => {
       }
       await eventually('the supervisors to refuse both', () => {
         const logs = cluster.daemons.filter((d) => d.name.startsWith('supervisor')).map((d) => readFileSync(d.log, 'utf8')).join('\n');
-        return (/refused the assignment of "evil-1-1".*not signed/.test(logs) && /refused the assignment of "\.\.\/\.\.\/escape".*not a safe id/.test(logs)) || undefined;
+        return (/refused the assignment of \\?"evil-1-1\\?".*not signed/.test(logs) && /refused the assignment of \\?"\.\.\/\.\.\/escape\\?".*not a safe id/.test(logs)) || undefined;
       }, 15000);
-      await eventually('nimbus to ignore the unsafe id', () => /ignoring topology "\.\.\/\.\.\/escape" in ZooKeeper: not a safe id/.test(logOf(cluster, 'nimbus')) || undefined, 15000);
+      await eventually('nimbus to ignore the unsafe id', () => /ignoring topology \\?"\.\.\/\.\.\/escape\\?" in ZooKeeper: not a safe id/.test(logOf(cluster, 'nimbus')) || undefined, 15000);
       assert.ok(!existsSync(path.join(cluster.dir, 'escape')) && !existsSync(path.join(path.dirname(cluster.dir), 'escape')), 'nothing written outside');
       assert.ok(existsSync(path.join(cluster.dir, 'nimbus')), "nimbus's dir is intact");
       for (const sup of readdirSync(cluster.dir).filter((d) => d.startsWith('supervisor-'))) {
