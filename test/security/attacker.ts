@@ -41,9 +41,9 @@ export interface RawResult {
 /**
  * Calls `method` (a gRPC path) on `address` with the given request messages (already encoded, or any bytes) and
  * metadata, as a bidirectional stream: on the wire that is what every gRPC call is, so it reaches unary and streaming
- * methods alike. Resolves with the status; never rejects. `halfClose` false leaves the stream open for the server to end.
+ * methods alike. Resolves with the status; never rejects.
  */
-export async function rawCall(address: string, method: string, messages: Buffer[], metadata = new grpc.Metadata(), timeoutMs = 20000, halfClose = true): Promise<RawResult> {
+export async function rawCall(address: string, method: string, messages: Buffer[], metadata = new grpc.Metadata(), timeoutMs = 20000): Promise<RawResult> {
   const client = new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': 64 * 1024 * 1024, 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
   try {
     const call = client.makeBidiStreamRequest<Buffer, Buffer>(method, (b) => b, (b) => b, metadata, { deadline: Date.now() + timeoutMs });
@@ -54,8 +54,7 @@ export async function rawCall(address: string, method: string, messages: Buffer[
     });
     const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
     for (const m of messages) call.write(m);
-    // A Transfer stream stays open like a real producer's; the worker ends it.
-    if (halfClose) call.end();
+    call.end();
     const s = await status;
     return { code: s.code, details: s.details, responses };
   } finally {

@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Exception as ZkException } from 'node-zookeeper-client';
-import { NimbusService, pb, SupervisorService, WorkerService, type RpcServiceDefinition } from '@squall/protocol';
+import { createWorkerClient, NimbusService, pb, SupervisorService, WorkerService, type RpcServiceDefinition } from '@squall/protocol';
 import { ROOT, SQUALL, eventually, type TestCluster } from '../harness/test-cluster';
 import {
   allAcked,
@@ -63,7 +63,7 @@ describe('gRPC and ZooKeeper attacks on a hardened cluster', () => {
     workers = await eventually('2 workers of the victim running', () => {
       const w = workerFacts(cluster, topologyId);
       return w.length === 2 && cluster.stats('victim').workers.every((x) => x.status === 'RUNNING') && cluster.stats('victim').workers.length === 2 ? w : undefined;
-    }, 90000);
+    }, 180000);
     pidsBefore = cluster.workerPids(topologyId).sort();
   });
   after(async () => {
@@ -179,8 +179,19 @@ describe('gRPC and ZooKeeper attacks on a hardened cluster', () => {
     const traversal = await rawCall(nimbus, path_(NimbusService, 'downloadPackage'), [encode(NimbusService, 'downloadPackage', { topologyId: '../../../etc/passwd' })], clusterProof(CLUSTER_SECRET, path_(NimbusService, 'downloadPackage'), nimbus));
     assert.equal(traversal.code, grpc.status.NOT_FOUND, traversal.details);
     // The Worker service: Transfer needs the topology's secret in its Hello; Ping is an open health check.
-    const t = await rawCall(w.address, path_(WorkerService, 'transfer'), [encode(WorkerService, 'transfer', { hello: { topologyId, secret: 'guess', fromWorker: 'rogue:9' } })], new grpc.Metadata(), 20000, false);
-    assert.equal(t.code, grpc.status.UNAUTHENTICATED, t.details);
+    const worker = createWorkerClient(w.address);
+    try {
+      const call = worker.transfer();
+      const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+      call.on('error', () => undefined);
+      call.on('data', () => undefined);
+      call.write({ hello: { topologyId, secret: 'guess', fromWorker: 'rogue:9', codecVersion: 1 } });
+      const t = await Promise.race([status, new Promise<undefined>((r) => setTimeout(() => r(undefined), 20000))]);
+      call.cancel();
+      assert.equal(t?.code, grpc.status.UNAUTHENTICATED, t?.details ?? 'no status within 20 s');
+    } finally {
+      worker.close();
+    }
     assert.equal((await rawCall(w.address, path_(WorkerService, 'ping'), [encode(WorkerService, 'ping', { nonce: 7 })])).code, grpc.status.OK);
     assert.deepEqual(cluster.workerPids(topologyId).sort(), pidsBefore);
   });
