@@ -101,7 +101,9 @@ export function createNimbusHandlers(ctx: NimbusContext): NimbusHandlers {
       call.write({ header: { digest: record.digest, size: record.size, topologyJson, signature } });
       for await (const chunk of ctx.packages.open(t.id, DEFAULT_PACKAGE_CHUNK_BYTES)) call.write({ chunk: chunk as Buffer });
       call.end();
-    })().catch((err: unknown) => call.destroy(Object.assign(new Error((err as Error).message), toServiceError(err))));
+      // 'error' (not destroy, which would skip the stream's final status and leave the caller waiting) ends the call
+      // with the error's status.
+    })().catch((err: unknown) => call.emit('error', Object.assign(new Error((err as Error).message), toServiceError(err))));
   };
 
   const supervisorHeartbeat: Unary<pb.SupervisorHeartbeatRequest, pb.ISupervisorHeartbeatResponse> = (call, callback) => {

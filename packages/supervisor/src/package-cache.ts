@@ -93,7 +93,8 @@ export class PackageCache {
     const chunks: Buffer[] = [];
     let header: { digest: string; size: number; topologyJson: string; signature: string } | undefined;
     await new Promise<void>((resolve, reject) => {
-      const call = client.downloadPackage({ topologyId });
+      // A deadline, so a stalled or impostor nimbus cannot hold the download (and the slot) forever.
+      const call = client.downloadPackage({ topologyId }, { deadline: Date.now() + 10 * 60_000 });
       call.on('data', (m: { header?: { digest?: string | null; size?: number | null; topologyJson?: string | null; signature?: string | null } | null; chunk?: Uint8Array | null }) => {
         if (m.header) header = { digest: m.header.digest ?? '', size: Number(m.header.size ?? 0), topologyJson: m.header.topologyJson ?? '', signature: m.header.signature ?? '' };
         else if (m.chunk) chunks.push(Buffer.from(m.chunk));
