@@ -50,8 +50,6 @@ export async function checkSubmission(ctx: NimbusContext, req: SubmitRequest): P
   const maxBytes = getConfig<number>(ctx.conf, 'nimbus.package.max.bytes');
   if (req.size > maxBytes) throw new InvalidSubmissionError(`package of ${req.size} bytes exceeds nimbus.package.max.bytes (${maxBytes})`);
   if (!/^[0-9a-f]{64}$/.test(req.digest)) throw new InvalidSubmissionError('package digest must be a lower-case hex sha256');
-  if (!isSafeId(req.name)) throw new InvalidSubmissionError(`topology name ${JSON.stringify(String(req.name).slice(0, 100))} may only contain letters, digits, '_', '-' and '.' (no '..', at most ${MAX_ID_CHARS - 30} characters)`);
-  if (req.name.length > MAX_ID_CHARS - 30) throw new InvalidSubmissionError(`topology name is ${req.name.length} characters long (at most ${MAX_ID_CHARS - 30})`);
   const spec = parseJson<TopologySpec>(req.specJson, 'topology spec');
   const submitted = req.confJson ? parseJson<Config>(req.confJson, 'topology conf') : {};
   if (typeof spec !== 'object' || spec === null || !Array.isArray(spec.components)) throw new InvalidSubmissionError('topology spec has no components list');
@@ -65,6 +63,9 @@ export async function checkSubmission(ctx: NimbusContext, req: SubmitRequest): P
   const conf = mergeConfig(defaultConfig(), fromSpec, submitted, { 'topology.name': req.name });
   const named: TopologySpec = { ...spec, name: req.name, conf };
   const problems = [...topologyProblems(named), ...workerOptionProblems({ ...fromSpec, ...submitted })];
+  // The id (`<name>-<counter>-<secs>`) becomes a directory name: what the name pattern allows must also be a safe id.
+  if (/^[A-Za-z0-9._-]+$/.test(req.name) && !isSafeId(`${req.name}-1-1`)) problems.push(`topology name '${req.name}' may not start with '.' or contain '..'`);
+  if (req.name.length > MAX_ID_CHARS - 30) problems.push(`topology name is ${req.name.length} characters long (at most ${MAX_ID_CHARS - 30})`);
   try {
     validateConfig(conf, 'topology conf');
   } catch (err) {

@@ -69,7 +69,10 @@ export class Worker {
       startedMs,
     });
     const server = new grpc.Server(serverOptions());
-    const guarded = withDecodeFailureLog(WorkerService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`));
+    // Ping is a health check: nothing near a tuple batch's size (Transfer keeps the server-wide limit).
+    const guarded = withDecodeFailureLog(WorkerService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), {
+      [WorkerService.ping.path]: { maxBytes: 64 * 1024 },
+    });
     server.addService(guarded as unknown as grpc.ServiceDefinition, transfers.handlers as unknown as grpc.UntypedServiceImplementation);
     await new Promise<void>((resolve, reject) =>
       server.bindAsync(`${launch.host}:${launch.port}`, serverCredentials(launch.tls), (err) =>
