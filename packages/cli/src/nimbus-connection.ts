@@ -33,14 +33,16 @@ export function nimbusCandidates(conf: Config, explicit?: string): string[] {
 
 /**
  * A client of the leader nimbus: asks each candidate who leads (GetLeader) and connects there; the auth token from
- * `nimbus.auth.token` rides on every call.
+ * `nimbus.auth.token` rides on every call, but is never sent to a leader outside `--nimbus` and `nimbus.seeds`
+ * unless TLS verifies it.
  * @throws NimbusUnreachableError naming every address tried
  */
 export async function connectNimbus(confIn: Config, explicit?: string): Promise<NimbusClient> {
   const conf = mergeConfig(defaultConfig(), confIn);
   const token = typeof conf['nimbus.auth.token'] === 'string' ? (conf['nimbus.auth.token'] as string) : undefined;
   try {
-    return await connectLeaderNimbus(nimbusCandidates(conf, explicit), { ...(token !== undefined ? { authToken: token } : {}), tls: tlsFilesFromConfig(conf) });
+    // A token only goes to a leader among the configured seeds (or one TLS verifies): ZooKeeper names the leader.
+    return await connectLeaderNimbus(nimbusCandidates(conf, explicit), { ...(token !== undefined ? { authToken: token } : {}), tls: tlsFilesFromConfig(conf), trusted: nimbusCandidates(conf) });
   } catch (err) {
     if (err instanceof LeaderUnreachableError) throw new NimbusUnreachableError(err.tried, err.detail);
     throw err;

@@ -84,6 +84,13 @@ export interface Assignment {
   workers: WorkerSlot[];
   /** Epoch seconds each executor was (re)assigned, keyed by {@link executorKey}. */
   startTimes: Record<string, number>;
+  /** sha256 of the package the workers run; set by nimbus so the signature binds it. */
+  packageDigest?: string;
+  /**
+   * HMAC-SHA256 by nimbus over the topology id, `packageDigest` and the rest of this document, with
+   * `squall.cluster.secret`; supervisors holding that secret refuse an assignment without a matching one.
+   */
+  signature?: string;
 }
 
 /** `/supervisors/<supervisorId>` (ephemeral): a live supervisor and its slots. */

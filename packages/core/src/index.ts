@@ -5,3 +5,4 @@ export * from './clock';
 export * from './logger';
 export * from './config-keys';
 export * from './config';
+export * from './safe-id';

@@ -1,4 +1,4 @@
-import type { Config, Logger } from '@squall/core';
+import { isSafeId, type Config, type Logger } from '@squall/core';
 import type { ClusterState, LeaderCandidate, StormBase, Versioned } from '@squall/cluster-state';
 import type { HeartbeatTracker } from './heartbeat-tracker';
 import type { PackageStore } from './package-store';
@@ -29,11 +29,24 @@ export function secsMs(conf: Config, key: string, fallback: number): number {
 
 /** The running (not killed) topology named `nameOrId` (or with that id), with its id. */
 export async function findTopology(ctx: NimbusContext, nameOrId: string, includeKilled = false): Promise<{ id: string; storm: Versioned<StormBase> } | undefined> {
+  if (!isSafeId(nameOrId)) return undefined;
   const direct = await ctx.cluster.getStorm(nameOrId).catch(() => null);
   if (direct && (includeKilled || direct.value.status !== 'KILLED')) return { id: nameOrId, storm: direct };
   for (const id of await ctx.cluster.listStormIds()) {
     const s = await ctx.cluster.getStorm(id);
-    if (s && s.value.name === nameOrId && (includeKilled || s.value.status !== 'KILLED')) return { id, storm: s };
+    if (s && isSafeId(id) && s.value.name === nameOrId && (includeKilled || s.value.status !== 'KILLED')) return { id, storm: s };
   }
   return undefined;
 }
+
+/** A secret config value (`nimbus.auth.token`, `squall.cluster.secret`...), or undefined when unset or empty. */
+export function secretOf(conf: Config, key: string): string | undefined {
+  const v = conf[key];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** `nimbus.auth.token`: the people's credential. */
+export const tokenOf = (conf: Config): string | undefined => secretOf(conf, 'nimbus.auth.token');
+
+/** `squall.cluster.secret`: the daemons' credential. */
+export const clusterSecretOf = (conf: Config): string | undefined => secretOf(conf, 'squall.cluster.secret');

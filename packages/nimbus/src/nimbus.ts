@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { defaultConfig, getConfig, mergeConfig, validateConfig, type Config, type Logger } from '@squall/core';
 import { connectFromConfig, type ClusterState, type LeaderCandidate, type Subscription } from '@squall/cluster-state';
-import { NimbusService, serverCredentials, serverOptions, tlsFilesFromConfig, withDecodeFailureLog } from '@squall/protocol';
+import { authInterceptor, DEFAULT_MAX_MESSAGE_BYTES, largestMessage, NimbusService, serverCredentials, serverOptions, tlsFilesFromConfig, withDecodeFailureLog } from '@squall/protocol';
 import { HeartbeatTracker } from './heartbeat-tracker';
 import { createNimbusHandlers } from './nimbus-service';
 import type { NimbusContext } from './nimbus-context';
@@ -13,6 +13,8 @@ import { StatsWindows } from './stats-windows';
 import { MetricsServer } from './metrics-server';
 import { NimbusLeadership } from './nimbus-leadership';
 import { PackageReplicator } from './package-replicator';
+import { NIMBUS_POLICIES } from './nimbus-policies';
+import { clusterSecretOf, tokenOf } from './nimbus-context';
 
 
 /** Squall's version, reported in ZooKeeper registrations. */
@@ -64,11 +66,28 @@ export class Nimbus {
     validateConfig(conf, 'nimbus configuration');
     const log = options.logger;
     const host = getConfig<string>(conf, 'nimbus.host');
-    const server = new grpc.Server(serverOptions(getConfig<number>(conf, 'nimbus.package.max.bytes') + 1024 * 1024));
+    // Credentials are checked from metadata before any request is read, and each method has its own size limit, so
+    // an unauthenticated peer can make nimbus decode nothing larger than a status read.
+    const audience: { address?: string } = {};
+    const server = new grpc.Server(
+      serverOptions(largestMessage(NIMBUS_POLICIES), {
+        'grpc.max_send_message_length': DEFAULT_MAX_MESSAGE_BYTES,
+        interceptors: [
+          authInterceptor({
+            policies: NIMBUS_POLICIES,
+            token: tokenOf(conf),
+            clusterSecret: clusterSecretOf(conf),
+            audiences: () => (audience.address ? [audience.address] : []),
+            onRefused: (r) => log.warn({ peer: r.peer, call: r.name, reason: r.reason }, `refused unauthenticated ${r.name} from ${r.peer}: ${r.reason}`),
+          }),
+        ],
+      }),
+    );
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${host}:${getConfig<number>(conf, 'nimbus.port')}`, serverCredentials(tlsFilesFromConfig(conf)), (err, p) => (err ? reject(err) : resolve(p))),
     );
     const address = `${host}:${port}`;
+    audience.address = address;
     const cluster = await connectFromConfig(conf, log);
     await cluster.registerNimbus({ host, port, startTimeMs: Date.now(), softwareVersion: SQUALL_VERSION });
     const packages = new PackageStore(path.resolve(getConfig<string>(conf, 'storm.local.dir'), 'nimbus', String(port), 'packages'));
@@ -91,7 +110,7 @@ export class Nimbus {
       leader,
       reconcileSoon: () => late.nimbus?.reconcileSoon() ?? Promise.resolve(),
     };
-    const guarded = withDecodeFailureLog(NimbusService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`));
+    const guarded = withDecodeFailureLog(NimbusService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), NIMBUS_POLICIES);
     server.addService(guarded as unknown as grpc.ServiceDefinition, createNimbusHandlers(ctx) as unknown as grpc.UntypedServiceImplementation);
     const nimbus = new Nimbus(ctx, server, cluster);
     late.nimbus = nimbus;

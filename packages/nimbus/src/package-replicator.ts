@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
-import path from 'node:path';
-import { getConfig, type Config, type Logger } from '@squall/core';
+import { getConfig, isSafeId, type Config, type Logger } from '@squall/core';
 import type { ClusterState, StormBase, Subscription, Versioned } from '@squall/cluster-state';
-import { createNimbusClient, tlsFilesFromConfig, type NimbusClient } from '@squall/protocol';
+import { createNimbusClient, documentSignatureMatches, tlsFilesFromConfig, type NimbusClient } from '@squall/protocol';
+import { clusterSecretOf } from './nimbus-context';
 import type { PackageStore, TopologyRecord } from './package-store';
 import { CoalescingRunner } from './coalescing-runner';
 
@@ -43,11 +42,11 @@ export class PackageReplicator {
     (err) => this.opts.log.warn({ err }, `package replication pass failed: ${(err as Error).message}`),
   );
   private readonly advertised = new Set<string>();
-  private readonly token: string | undefined;
+  /** `squall.cluster.secret`: DownloadPackage is a daemon call, and the header it answers is checked with it. */
+  private readonly clusterSecret: string | undefined;
 
   constructor(private readonly opts: PackageReplicatorOptions) {
-    const t = opts.conf['nimbus.auth.token'];
-    this.token = typeof t === 'string' ? t : undefined;
+    this.clusterSecret = clusterSecretOf(opts.conf);
   }
 
   /** Starts watching topologies and replicating. */
@@ -99,6 +98,7 @@ export class PackageReplicator {
   private async liveStorms(): Promise<Map<string, Versioned<StormBase>>> {
     const out = new Map<string, Versioned<StormBase>>();
     for (const id of await this.opts.cluster.listStormIds()) {
+      if (!isSafeId(id)) continue;
       const s = await this.opts.cluster.getStorm(id);
       if (s && s.value.status !== 'KILLED') out.set(id, s);
     }
@@ -142,8 +142,7 @@ export class PackageReplicator {
     if (this.opts.isLeader()) return;
     for (const id of packages.ids()) {
       if (storms.has(id) || (await cluster.getStorm(id))) continue;
-      const recordFile = path.join(packages.dir, id, 'topology.json');
-      if (Date.now() - statSync(recordFile).mtimeMs < PRUNE_GRACE_MS) continue;
+      if (Date.now() - (packages.recordTimeMs(id) ?? 0) < PRUNE_GRACE_MS) continue;
       packages.remove(id);
       log.info({ topology: id }, `removed the replicated package of ${id}: the topology is gone`);
     }
@@ -151,14 +150,14 @@ export class PackageReplicator {
 
   /** Downloads a package from `source`, verifies size and sha256 against `digest`, and stores it; returns its size. */
   private async copyFrom(source: string, id: string, digest: string): Promise<number> {
-    const client: NimbusClient = createNimbusClient(source, { ...(this.token !== undefined ? { authToken: this.token } : {}), tls: tlsFilesFromConfig(this.opts.conf) });
+    const client: NimbusClient = createNimbusClient(source, { clusterSecret: this.clusterSecret, tls: tlsFilesFromConfig(this.opts.conf) });
     try {
       const chunks: Buffer[] = [];
-      let header: { digest: string; size: number; topologyJson: string } | undefined;
+      let header: { digest: string; size: number; topologyJson: string; signature: string } | undefined;
       await new Promise<void>((resolve, reject) => {
         const call = client.downloadPackage({ topologyId: id }, { deadline: Date.now() + 120_000 });
-        call.on('data', (m: { header?: { digest?: string | null; size?: number | null; topologyJson?: string | null } | null; chunk?: Uint8Array | null }) => {
-          if (m.header) header = { digest: m.header.digest ?? '', size: Number(m.header.size ?? 0), topologyJson: m.header.topologyJson ?? '' };
+        call.on('data', (m: { header?: { digest?: string | null; size?: number | null; topologyJson?: string | null; signature?: string | null } | null; chunk?: Uint8Array | null }) => {
+          if (m.header) header = { digest: m.header.digest ?? '', size: Number(m.header.size ?? 0), topologyJson: m.header.topologyJson ?? '', signature: m.header.signature ?? '' };
           else if (m.chunk) chunks.push(Buffer.from(m.chunk));
         });
         call.on('end', () => resolve());
@@ -166,6 +165,8 @@ export class PackageReplicator {
       });
       if (!header) throw new Error('no header received');
       if (header.digest !== digest) throw new Error(`it holds digest ${header.digest}, the topology wants ${digest}`);
+      if (this.clusterSecret !== undefined && !documentSignatureMatches(this.clusterSecret, header.signature, 'package-header', id, digest, { size: header.size, topologyJson: header.topologyJson }))
+        throw new Error('its package header is not signed with squall.cluster.secret');
       const bytes = Buffer.concat(chunks);
       if (bytes.length !== header.size) throw new Error(`truncated: ${bytes.length} of ${header.size} bytes`);
       const actual = createHash('sha256').update(bytes).digest('hex');

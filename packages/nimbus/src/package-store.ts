@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TopologySpec } from '@squall/api';
-import type { Config } from '@squall/core';
+import { assertSafeId, isSafeId, type Config } from '@squall/core';
 
 /** What nimbus keeps beside a package: the topology as it runs it. */
 export interface TopologyRecord {
@@ -18,15 +18,17 @@ export interface TopologyRecord {
 
 /**
  * Topology packages on nimbus's disk: `<dir>/<topologyId>/package.tgz` and `topology.json`. Writes go to a temp file
- * renamed into place, so a crash never leaves a half-written package that looks complete.
+ * renamed into place, so a crash never leaves a half-written package that looks complete. The records hold the
+ * topologies' secrets: directories are 0700 and files 0600. Ids are checked (isSafeId) before they become paths.
  */
 export class PackageStore {
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
   }
 
   private topologyDir(id: string): string {
-    return path.join(this.dir, id);
+    return path.join(this.dir, assertSafeId('topology id', id, 'the package store'));
   }
 
   /** Path of a stored package. */
@@ -45,12 +47,12 @@ export class PackageStore {
    */
   saveReplica(record: TopologyRecord, bytes: Buffer): TopologyRecord {
     const dir = this.topologyDir(record.topologyId);
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = path.join(dir, `.package.${process.pid}.tmp`);
-    writeFileSync(tmp, bytes);
+    writeFileSync(tmp, bytes, { mode: 0o600 });
     renameSync(tmp, this.packagePath(record.topologyId));
     const tmpRecord = path.join(dir, `.topology.${process.pid}.tmp`);
-    writeFileSync(tmpRecord, JSON.stringify(record));
+    writeFileSync(tmpRecord, JSON.stringify(record), { mode: 0o600 });
     renameSync(tmpRecord, path.join(dir, 'topology.json'));
     return record;
   }
@@ -58,12 +60,13 @@ export class PackageStore {
   /** Ids of the topologies with a record in this store. */
   ids(): string[] {
     return readdirSync(this.dir, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && existsSync(path.join(this.dir, d.name, 'topology.json')))
+      .filter((d) => d.isDirectory() && isSafeId(d.name) && existsSync(path.join(this.dir, d.name, 'topology.json')))
       .map((d) => d.name);
   }
 
-  /** The record of a stored topology, or undefined. */
+  /** The record of a stored topology, or undefined (also for an id that is not safe). */
   record(id: string): TopologyRecord | undefined {
+    if (!isSafeId(id)) return undefined;
     const f = path.join(this.topologyDir(id), 'topology.json');
     if (!existsSync(f)) return undefined;
     return JSON.parse(readFileSync(f, 'utf8')) as TopologyRecord;
@@ -82,6 +85,13 @@ export class PackageStore {
     return createReadStream(this.packagePath(id), { highWaterMark: chunkBytes });
   }
 
+  /** When the record of `id` was written, ms since the epoch (undefined when none). */
+  recordTimeMs(id: string): number | undefined {
+    const f = path.join(this.topologyDir(id), 'topology.json');
+    return existsSync(f) ? statSync(f).mtimeMs : undefined;
+  }
+
+  /** Deletes a topology's package and record. */
   remove(id: string): void {
     rmSync(this.topologyDir(id), { recursive: true, force: true });
   }

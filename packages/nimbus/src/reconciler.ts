@@ -1,8 +1,10 @@
 import { computeLayout, type ExecutorSpec } from '@squall/api';
+import { isSafeId } from '@squall/core';
 import { VersionConflictError, type Assignment, type StormBase } from '@squall/cluster-state';
 import { assignmentsEqual } from './assignment-equal';
 import { toAssignment, workersOf } from './assignment-builder';
-import { secsMs, type NimbusContext } from './nimbus-context';
+import { assignmentSignatureProblem, signAssignment } from '@squall/protocol';
+import { clusterSecretOf, secsMs, type NimbusContext } from './nimbus-context';
 import { scheduleEven } from './scheduler';
 
 /**
@@ -24,7 +26,12 @@ export async function reconcile(ctx: NimbusContext): Promise<void> {
   for (const id of ctx.heartbeats.supervisors.keys()) if (!supervisorIds.includes(id)) ctx.heartbeats.forget(id);
 
   const occupied = new Set<string>();
-  const ids = (await ctx.cluster.listStormIds()).sort();
+  const ids = (await ctx.cluster.listStormIds()).filter((id) => {
+    if (isSafeId(id)) return true;
+    const shown = JSON.stringify(String(id).slice(0, 100));
+    ctx.log.error({ topology: shown }, `ignoring topology ${shown} in ZooKeeper: not a safe id (someone else wrote it)`);
+    return false;
+  }).sort();
   const assignments = new Map<string, Assignment>();
   for (const id of ids) {
     const a = await ctx.cluster.getAssignment(id);
@@ -63,9 +70,16 @@ export async function reconcile(ctx: NimbusContext): Promise<void> {
         for (const w of current?.workers ?? []) occupied.add(`${w.supervisorId}:${w.port}`);
         continue;
       }
-      const next = toAssignment(result.workers, current, Math.floor(now / 1000));
+      // The digest nimbus signs is the one of the package it stores, never one read back from ZooKeeper.
+      if (record.digest !== base.packageDigest) ctx.log.error({ topology: id }, `the base of ${id} in ZooKeeper names package ${base.packageDigest}, but this nimbus stored ${record.digest}: assigning the stored one`);
+      const next: Assignment = { ...toAssignment(result.workers, current, Math.floor(now / 1000)), packageDigest: record.digest };
+      const secret = clusterSecretOf(ctx.conf);
+      if (secret !== undefined) next.signature = signAssignment(secret, id, next);
       for (const w of next.workers) occupied.add(`${w.supervisorId}:${w.port}`);
-      if (!current || !assignmentsEqual(current, next)) {
+      // An assignment whose signature does not hold (written by someone else, or before the secret was set) is rewritten.
+      const untrusted = current && secret !== undefined ? assignmentSignatureProblem(secret, id, current) : undefined;
+      if (untrusted) ctx.log.warn({ topology: id }, `rewriting the assignment of ${id}: ${untrusted}`);
+      if (!current || !assignmentsEqual(current, next) || current.packageDigest !== record.digest || untrusted) {
         if (dead.size > 0) ctx.log.warn({ topology: id, dead: [...dead] }, `reassigning ${id}: workers down longer than ${taskTimeout / 1000}s on ${[...dead].join(', ')}`);
         await ctx.cluster.putAssignment(id, next, current ? 'any' : 'any');
         current = next;
@@ -79,6 +93,19 @@ export async function reconcile(ctx: NimbusContext): Promise<void> {
       if (err instanceof VersionConflictError) continue;
       ctx.log.error({ topology: id, err }, `reconcile of ${id} failed: ${(err as Error).message}`);
     }
+  }
+  prunePackages(ctx, ids, now);
+}
+
+/** A package younger than this is never pruned: a submit stores its package before the topology exists in ZooKeeper. */
+const PRUNE_GRACE_MS = 60_000;
+
+/** Deletes stored packages of topologies ZooKeeper no longer has (killed while this nimbus was down, say). */
+function prunePackages(ctx: NimbusContext, live: readonly string[], now: number): void {
+  for (const id of ctx.packages.ids()) {
+    if (live.includes(id) || now - (ctx.packages.recordTimeMs(id) ?? now) < PRUNE_GRACE_MS) continue;
+    ctx.packages.remove(id);
+    ctx.log.info({ topology: id }, `removed the stored package of ${id}: the topology is gone`);
   }
 }
 

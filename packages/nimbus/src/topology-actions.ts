@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { computeLayout, topologyProblems, type TopologySpec } from '@squall/api';
-import { defaultConfig, getConfig, InvalidConfigError, mergeConfig, validateConfig, type Config } from '@squall/core';
+import { defaultConfig, getConfig, InvalidConfigError, isSafeId, MAX_ID_CHARS, mergeConfig, validateConfig, type Config } from '@squall/core';
 import type { StormBase } from '@squall/cluster-state';
 import { AlreadyExistsError, InvalidSubmissionError, NotFoundError, StateError } from './errors';
 import { findTopology, type NimbusContext } from './nimbus-context';
@@ -27,6 +27,25 @@ function parseJson<T>(text: string, what: string): T {
   return parsed;
 }
 
+/** Daemon secrets that never belong in a topology's conf (workers and `squall stats` would see them). */
+const DAEMON_SECRET_KEYS = ['nimbus.auth.token', 'squall.cluster.secret', 'storm.zookeeper.auth.secret'];
+
+/** Node.js flags that open a debugger port: refused in topology.worker.childopts and topology.environment's NODE_OPTIONS. */
+const DEBUG_FLAG = /^--(inspect|debug)(-brk|-port|-wait|-publish-uid)?(=|$)/;
+
+/** Problems with the submitter's worker options: debugger flags, and the operator's key used in place of the topology's. */
+export function workerOptionProblems(submitted: Readonly<Record<string, unknown>>): string[] {
+  const problems: string[] = [];
+  if (submitted['worker.childopts'] !== undefined)
+    problems.push("worker.childopts is the operator's (set in the supervisors' config); a topology sets topology.worker.childopts, appended after it");
+  const flags = (v: unknown) => (typeof v === 'string' ? v.split(/\s+/).filter(Boolean) : []);
+  for (const f of flags(submitted['topology.worker.childopts'])) if (DEBUG_FLAG.test(f)) problems.push(`topology.worker.childopts: ${f} would open a debugger port on the workers; refused`);
+  const env = submitted['topology.environment'];
+  if (env !== null && typeof env === 'object')
+    for (const f of flags((env as Record<string, unknown>)['NODE_OPTIONS'])) if (DEBUG_FLAG.test(f)) problems.push(`topology.environment NODE_OPTIONS: ${f} would open a debugger port on the workers; refused`);
+  return problems;
+}
+
 /**
  * Checks a submission before any byte is stored: name, spec, conf (every problem listed), size limit, and that no
  * running topology has the name. Returns the spec and effective conf nimbus will run.
@@ -38,9 +57,19 @@ export async function checkSubmission(ctx: NimbusContext, req: SubmitRequest): P
   const spec = parseJson<TopologySpec>(req.specJson, 'topology spec');
   const submitted = req.confJson ? parseJson<Config>(req.confJson, 'topology conf') : {};
   if (typeof spec !== 'object' || spec === null || !Array.isArray(spec.components)) throw new InvalidSubmissionError('topology spec has no components list');
-  const conf = mergeConfig(defaultConfig(), spec.conf, submitted, { 'topology.name': req.name });
+  if (typeof submitted !== 'object' || submitted === null || Array.isArray(submitted)) throw new InvalidSubmissionError('topology conf must be a JSON object');
+  const fromSpec: Config = typeof spec.conf === 'object' && spec.conf !== null ? { ...spec.conf } : {};
+  for (const key of DAEMON_SECRET_KEYS) {
+    if (key in submitted || key in fromSpec) ctx.log.warn({ topology: req.name }, `dropped ${key} from the conf of ${req.name}: daemon secrets never go to workers`);
+    delete (submitted as Record<string, unknown>)[key];
+    delete (fromSpec as Record<string, unknown>)[key];
+  }
+  const conf = mergeConfig(defaultConfig(), fromSpec, submitted, { 'topology.name': req.name });
   const named: TopologySpec = { ...spec, name: req.name, conf };
-  const problems = topologyProblems(named);
+  const problems = [...topologyProblems(named), ...workerOptionProblems({ ...fromSpec, ...submitted })];
+  // The id (`<name>-<counter>-<secs>`) becomes a directory name: what the name pattern allows must also be a safe id.
+  if (/^[A-Za-z0-9._-]+$/.test(req.name) && !isSafeId(`${req.name}-1-1`)) problems.push(`topology name '${req.name}' may not start with '.' or contain '..'`);
+  if (req.name.length > MAX_ID_CHARS - 30) problems.push(`topology name is ${req.name.length} characters long (at most ${MAX_ID_CHARS - 30})`);
   try {
     validateConfig(conf, 'topology conf');
   } catch (err) {

@@ -6,6 +6,7 @@ import { build, type Message } from 'esbuild';
 import { create as createTar } from 'tar';
 import type { TopologySpec } from '@squall/api';
 import { TopologyLoadError } from './errors';
+import { checkResourceLinks } from './resource-links';
 import { loadTopology, RUNTIME_PACKAGES, type LoadOptions } from './load-topology';
 
 /** Name of the bundled module inside a package. */
@@ -75,9 +76,13 @@ export async function buildPackage(target: string, cwd = process.cwd(), options:
     const project = loaded.project;
     const resources = project ? project.resourcesDir : isScript ? path.join(loaded.dir, PACKAGE_RESOURCES) : loaded.dir;
     if (existsSync(resources)) {
+      const skipped = (rel: string) => /(^|[/\\])(node_modules|\.git|__pycache__)([/\\]|$)/.test(rel);
+      // Links are copied as they are (not made absolute to this machine); ones that would dangle elsewhere are refused.
+      checkResourceLinks(target, resources, skipped);
       cpSync(resources, path.join(staging, PACKAGE_RESOURCES), {
         recursive: true,
-        filter: (src) => !/(^|[/\\])(node_modules|\.git|__pycache__)([/\\]|$)/.test(path.relative(resources, src)),
+        verbatimSymlinks: true,
+        filter: (src) => !skipped(path.relative(resources, src)),
       });
       files.push(`${PACKAGE_RESOURCES}/`);
     }

@@ -106,3 +106,18 @@ export class TlsConfigError extends ProtocolError {
     super('TLS_CONFIG', message);
   }
 }
+
+/**
+ * Thrown when a nimbus names a leader the client was not configured to trust (not among `nimbus.seeds` or the
+ * address given) while the client holds a token and has no TLS to verify that leader's identity: the leader's
+ * address comes from ZooKeeper, and whoever can write there could otherwise collect the token. Add the leader to
+ * `nimbus.seeds`, or turn on TLS.
+ */
+export class UntrustedLeaderError extends ProtocolError {
+  constructor(asked: string, leader: string) {
+    super(
+      'UNTRUSTED_LEADER',
+      `nimbus at ${asked} says the leader is ${leader}, which is not in nimbus.seeds; not sending nimbus.auth.token to an address only ZooKeeper vouches for (add ${leader} to nimbus.seeds, or turn on TLS so its certificate is checked)`,
+    );
+  }
+}

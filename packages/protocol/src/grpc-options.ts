@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { bearerMetadata } from './auth-metadata';
+import { proofInterceptor } from './cluster-auth';
 import { channelCredentials, type TlsFiles } from './credentials';
 
 /**
@@ -18,6 +19,17 @@ export interface ClientOptions {
    * @default undefined: no authorization metadata
    */
   authToken?: string;
+  /**
+   * The cluster credential (`squall.cluster.secret`): every call carries a proof of it made for the address dialled
+   * (see CLUSTER_AUTH_METADATA_KEY). Daemons only.
+   * @default undefined: no proof
+   */
+  clusterSecret?: string | undefined;
+  /**
+   * A topology's id and secret: every call carries a proof of that secret (WorkerHeartbeat from a worker).
+   * @default undefined: no proof
+   */
+  topologyCredential?: { topologyId: string; secret: string } | undefined;
   /**
    * TLS settings (`squall.tls.*`, see `tlsFilesFromConfig`); ignored when `credentials` is given.
    * @default undefined: plaintext
@@ -46,12 +58,18 @@ export interface ResolvedClientOptions {
   channelOptions: grpc.ClientOptions;
 }
 
-/** Fills the defaults of {@link ClientOptions}; the auth token becomes an interceptor so streaming calls carry it too. */
-export function resolveClientOptions(options: ClientOptions = {}): ResolvedClientOptions {
+/**
+ * Fills the defaults of {@link ClientOptions}; the auth token and credential proofs become interceptors so streaming
+ * calls carry them too. `address` is the address dialled: proofs are made for it.
+ */
+export function resolveClientOptions(options: ClientOptions = {}, address = ''): ResolvedClientOptions {
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const interceptors: grpc.Interceptor[] = [...(options.channelOptions?.interceptors ?? [])];
   const token = options.authToken;
   if (token !== undefined) interceptors.unshift(authInterceptor(token));
+  if (options.clusterSecret !== undefined) interceptors.unshift(proofInterceptor(options.clusterSecret, address));
+  const t = options.topologyCredential;
+  if (t !== undefined) interceptors.unshift(proofInterceptor(t.secret, address, t.topologyId));
   return {
     credentials: options.credentials ?? channelCredentials(options.tls),
     channelOptions: {

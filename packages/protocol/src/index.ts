@@ -17,3 +17,5 @@ export * from './prometheus';
 export * from './credentials';
 export * from './tuple-size';
 export * from './decode-guard';
+export * from './cluster-auth';
+export * from './server-guard';

@@ -68,6 +68,6 @@ export function createServiceClient<S extends RpcServiceDefinition>(
   address: string,
   options?: ClientOptions,
 ): ServiceClient<S> {
-  const resolved = resolveClientOptions(options);
+  const resolved = resolveClientOptions(options, address);
   return new Constructor(address, resolved.credentials, resolved.channelOptions);
 }

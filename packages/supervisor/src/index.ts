@@ -2,3 +2,4 @@ export * from './errors';
 export * from './slot-state';
 export * from './package-cache';
 export * from './supervisor';
+export * from './worker-process';

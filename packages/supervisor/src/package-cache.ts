@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { extract } from 'tar';
-import type { Logger } from '@squall/core';
-import type { NimbusClient } from '@squall/protocol';
+import { extract, list } from 'tar';
+import { assertSafeId, isSafeId, type Logger } from '@squall/core';
+import { documentSignatureMatches, type NimbusClient } from '@squall/protocol';
 import type { TopologySpec } from '@squall/api';
 import type { Config } from '@squall/core';
 import { PackageVerificationError } from './errors';
@@ -23,31 +23,55 @@ export interface CachedPackage {
   topology: TopologyDescriptor;
 }
 
+/** Options of {@link PackageCache}. */
+export interface PackageCacheOptions {
+  /** Largest total size of a package's files once extracted (`supervisor.package.max.bytes`). */
+  maxExtractedBytes: number;
+  /** `squall.cluster.secret`: when set, a package header must carry nimbus's signature. */
+  clusterSecret?: string | undefined;
+}
+
+/** The descriptor (with the topology's secret) lives beside the extracted tree, never inside what workers read. */
+const DESCRIPTOR_SUFFIX = '.topology.json';
+
 /**
- * Packages this supervisor has downloaded from nimbus, verified (sha256 and size) and extracted under
- * `<dir>/<topologyId>-<digest prefix>/`. A download that fails is retried with backoff by the caller; a package is
- * never used before it verified.
+ * Packages this supervisor has downloaded from nimbus, verified (sha256, size and, with `squall.cluster.secret`,
+ * nimbus's signature of the header) and extracted under `<dir>/<topologyId>-<digest prefix>/`, with the topology's
+ * descriptor (and secret) in a 0600 file beside it. The cache dir is 0700. A package whose files would exceed
+ * `maxExtractedBytes`, or that holds a link leaving the package, is refused before anything is written. A download that
+ * fails is retried with backoff by the caller; a package is never used before it verified.
  */
 export class PackageCache {
   private readonly inflight = new Map<string, Promise<CachedPackage>>();
+  private readonly descriptors = new Map<string, TopologyDescriptor>();
 
   constructor(
     readonly dir: string,
     private readonly log: Logger,
+    private readonly options: PackageCacheOptions = { maxExtractedBytes: Number.MAX_SAFE_INTEGER },
   ) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
   }
 
   private target(topologyId: string, digest: string): string {
+    assertSafeId('topology id', topologyId, 'an assignment');
+    if (!/^[0-9a-f]{64}$/.test(digest)) throw new PackageVerificationError(topologyId, `package digest ${JSON.stringify(digest.slice(0, 80))} is not a sha256`);
     return path.join(this.dir, `${topologyId}-${digest.slice(0, 12)}`);
   }
 
   /** The cached package, if downloaded and verified. */
   get(topologyId: string, digest: string): CachedPackage | undefined {
+    if (!isSafeId(topologyId) || !/^[0-9a-f]{64}$/.test(digest)) return undefined;
     const dir = this.target(topologyId, digest);
-    const meta = path.join(dir, '.squall-topology.json');
-    if (!existsSync(meta)) return undefined;
-    return { dir, digest, topology: JSON.parse(readFileSync(meta, 'utf8')) as TopologyDescriptor };
+    const meta = `${dir}${DESCRIPTOR_SUFFIX}`;
+    let topology = this.descriptors.get(dir);
+    if (!topology) {
+      if (!existsSync(meta) || !existsSync(dir)) return undefined;
+      topology = JSON.parse(readFileSync(meta, 'utf8')) as TopologyDescriptor;
+      this.descriptors.set(dir, topology);
+    }
+    return { dir, digest, topology };
   }
 
   /** Downloads (once at a time per package), verifies and extracts. */
@@ -65,12 +89,14 @@ export class PackageCache {
 
   private async download(client: NimbusClient, topologyId: string, digest: string): Promise<CachedPackage> {
     const started = Date.now();
+    const dir = this.target(topologyId, digest);
     const chunks: Buffer[] = [];
-    let header: { digest: string; size: number; topologyJson: string } | undefined;
+    let header: { digest: string; size: number; topologyJson: string; signature: string } | undefined;
     await new Promise<void>((resolve, reject) => {
-      const call = client.downloadPackage({ topologyId });
-      call.on('data', (m: { header?: { digest?: string | null; size?: number | null; topologyJson?: string | null } | null; chunk?: Uint8Array | null }) => {
-        if (m.header) header = { digest: m.header.digest ?? '', size: Number(m.header.size ?? 0), topologyJson: m.header.topologyJson ?? '' };
+      // A deadline, so a stalled or impostor nimbus cannot hold the download (and the slot) forever.
+      const call = client.downloadPackage({ topologyId }, { deadline: Date.now() + 10 * 60_000 });
+      call.on('data', (m: { header?: { digest?: string | null; size?: number | null; topologyJson?: string | null; signature?: string | null } | null; chunk?: Uint8Array | null }) => {
+        if (m.header) header = { digest: m.header.digest ?? '', size: Number(m.header.size ?? 0), topologyJson: m.header.topologyJson ?? '', signature: m.header.signature ?? '' };
         else if (m.chunk) chunks.push(Buffer.from(m.chunk));
       });
       call.on('end', () => resolve());
@@ -79,24 +105,74 @@ export class PackageCache {
     const bytes = Buffer.concat(chunks);
     if (!header) throw new PackageVerificationError(topologyId, 'nimbus sent no header');
     if (header.digest !== digest) throw new PackageVerificationError(topologyId, `nimbus holds digest ${header.digest}, assignment wants ${digest}`);
+    const secret = this.options.clusterSecret;
+    if (secret !== undefined && !documentSignatureMatches(secret, header.signature, 'package-header', topologyId, digest, { size: header.size, topologyJson: header.topologyJson }))
+      throw new PackageVerificationError(topologyId, 'its header is not signed with squall.cluster.secret (the answering nimbus does not hold it)');
     if (bytes.length !== header.size) throw new PackageVerificationError(topologyId, `truncated: ${bytes.length} of ${header.size} bytes`);
     const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== digest) throw new PackageVerificationError(topologyId, `corrupt: sha256 ${actual}, expected ${digest}`);
-    const dir = this.target(topologyId, digest);
+    const descriptor = JSON.parse(header.topologyJson) as TopologyDescriptor;
+    if (descriptor.topologyId !== topologyId) throw new PackageVerificationError(topologyId, `its header describes ${String(descriptor.topologyId).slice(0, 100)}`);
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp, { recursive: true });
-    writeFileSync(path.join(tmp, 'package.tgz'), bytes);
-    await extract({ file: path.join(tmp, 'package.tgz'), cwd: tmp, strict: true });
-    writeFileSync(path.join(tmp, '.squall-topology.json'), header.topologyJson);
+    mkdirSync(tmp, { recursive: true, mode: 0o700 });
+    try {
+      const tgz = path.join(tmp, 'package.tgz');
+      writeFileSync(tgz, bytes, { mode: 0o600 });
+      await this.checkContents(topologyId, tgz);
+      await extract({ file: tgz, cwd: tmp, strict: true });
+      rmSync(tgz, { force: true });
+    } catch (err) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw err;
+    }
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
+    writeFileSync(`${dir}${DESCRIPTOR_SUFFIX}`, header.topologyJson, { mode: 0o600 });
+    this.descriptors.set(dir, descriptor);
     this.log.info({ topology: topologyId, bytes: bytes.length, ms: Date.now() - started }, `downloaded and verified package of ${topologyId}`);
     return this.get(topologyId, digest)!;
   }
 
-  /** Removes packages of topologies not in `keep`. */
-  prune(keep: ReadonlySet<string>): void {
-    for (const [key] of this.inflight) if (!keep.has(key.split('@')[0]!)) this.inflight.delete(key);
+  /** Reads the tar's index (nothing written): total size within the limit, no link pointing out of the package. */
+  private async checkContents(topologyId: string, tgz: string): Promise<void> {
+    let total = 0;
+    const problems: string[] = [];
+    await list({
+      file: tgz,
+      onentry: (entry) => {
+        total += entry.size ?? 0;
+        if (entry.type === 'SymbolicLink' || entry.type === 'Link') {
+          const link = entry.linkpath ?? '';
+          const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(entry.path), link));
+          if (path.posix.isAbsolute(link) || resolved === '..' || resolved.startsWith('../')) problems.push(`${entry.path} links to ${link}, outside the package`);
+        }
+      },
+    });
+    if (total > this.options.maxExtractedBytes)
+      throw new PackageVerificationError(topologyId, `its files add up to ${total} bytes once extracted, over supervisor.package.max.bytes (${this.options.maxExtractedBytes})`);
+    if (problems.length > 0) throw new PackageVerificationError(topologyId, problems.slice(0, 5).join('; '));
+  }
+
+  /**
+   * Removes cached packages (and their descriptors) that no key of `keep` (`<topologyId>@<digest>`) names, except
+   * downloads in progress. Called on every supervisor step, so a killed topology's files go once no slot runs it.
+   * @returns the directories removed
+   */
+  prune(keep: ReadonlySet<string>): string[] {
+    const wanted = new Set<string>();
+    for (const key of [...keep, ...this.inflight.keys()]) {
+      const [id, digest] = key.split('@');
+      if (id !== undefined && digest !== undefined && isSafeId(id) && /^[0-9a-f]{64}$/.test(digest)) wanted.add(path.basename(this.target(id, digest)));
+    }
+    const removed: string[] = [];
+    for (const name of readdirSync(this.dir)) {
+      const base = name.endsWith(DESCRIPTOR_SUFFIX) ? name.slice(0, -DESCRIPTOR_SUFFIX.length) : name.replace(/\.tmp-\d+$/, '');
+      if (wanted.has(base) || (name !== base && /\.tmp-\d+$/.test(name) && this.inflight.size > 0)) continue;
+      rmSync(path.join(this.dir, name), { recursive: true, force: true });
+      this.descriptors.delete(path.join(this.dir, base));
+      if (!name.endsWith(DESCRIPTOR_SUFFIX)) removed.push(name);
+    }
+    return removed;
   }
 }

@@ -1,16 +1,37 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { defaultConfig, getConfig, mergeConfig, validateConfig, type Config, type Logger } from '@squall/core';
+import { defaultConfig, getConfig, isSafeId, mergeConfig, validateConfig, type Config, type Logger } from '@squall/core';
 import { connectFromConfig, type Assignment, type ClusterState, type StormBase, type Subscription, type Versioned } from '@squall/cluster-state';
-import { createNimbusClient, pb, serverCredentials, serverOptions, SupervisorService, tlsFilesFromConfig, type NimbusClient, type TlsFiles } from '@squall/protocol';
+import {
+  assignmentSignatureProblem,
+  authInterceptor,
+  createNimbusClient,
+  largestMessage,
+  metadataString,
+  pb,
+  serverCredentials,
+  serverOptions,
+  SupervisorService,
+  tlsFilesFromConfig,
+  TOPOLOGY_ID_METADATA_KEY,
+  withDecodeFailureLog,
+  type NimbusClient,
+  type TlsFiles,
+} from '@squall/protocol';
 import { EXIT_PORT_IN_USE, type WorkerLaunch } from '@squall/worker';
 import { PackageCache } from './package-cache';
 import { PythonEnvironments } from './python-envs';
 import { slotPid, stepSlot, type SlotAction, type SlotAssignment, type SlotState, type SlotTimeouts } from './slot-state';
-import { createSupervisorHandlers } from './supervisor-service';
+import { createSupervisorHandlers, MAX_SLOT_ERRORS, SUPERVISOR_POLICIES } from './supervisor-service';
 import { describeExit, spawnWorker, type WorkerProcess } from './worker-process';
+
+/** A secret config value, or undefined when unset or empty. */
+function clusterSecretOf(conf: Config): string | undefined {
+  const v = conf['squall.cluster.secret'];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
 
 /** Squall's version, reported in the supervisor's registration. */
 export const SQUALL_VERSION = '0.1.0';
@@ -56,6 +77,14 @@ export class Supervisor {
   private readonly tls: TlsFiles | undefined;
   /** Virtualenvs of topologies that ship Python wheels, installed before their workers start. */
   private readonly pythonEnvs: PythonEnvironments;
+  /** `squall.cluster.secret`: proves this supervisor to nimbus and checks what nimbus signed. */
+  private readonly clusterSecret: string | undefined;
+  /** The operator's `worker.childopts`, from this supervisor's own config. */
+  private readonly workerChildopts: string;
+  /** The last assignment of each topology that passed {@link trusted}. */
+  private readonly lastTrusted = new Map<string, Versioned<Assignment>>();
+  /** Assignments refused for their signature, `<id>@<version>`, so each is reported once. */
+  private readonly refusedAssignments = new Set<string>();
 
   private constructor(
     readonly id: string,
@@ -70,6 +99,8 @@ export class Supervisor {
   ) {
     this.tls = tlsFilesFromConfig(conf);
     this.pythonEnvs = new PythonEnvironments(path.join(path.dirname(cache.dir), 'python-envs'), log);
+    this.clusterSecret = clusterSecretOf(conf);
+    this.workerChildopts = getConfig<string>(conf, 'worker.childopts');
     this.timeouts = {
       startMs: getConfig<number>(conf, 'supervisor.worker.start.timeout.secs') * 1000,
       heartbeatMs: getConfig<number>(conf, 'supervisor.worker.timeout.secs') * 1000,
@@ -84,7 +115,9 @@ export class Supervisor {
     const conf = mergeConfig(defaultConfig(), options.conf);
     validateConfig(conf, 'supervisor configuration');
     const localDir = path.resolve(getConfig<string>(conf, 'storm.local.dir'), 'supervisor');
-    mkdirSync(localDir, { recursive: true });
+    // Worker dirs hold launch files with topology secrets: nothing under here is for other users.
+    mkdirSync(localDir, { recursive: true, mode: 0o700 });
+    chmodSync(localDir, 0o700);
     const idFile = path.join(localDir, 'id');
     // A stable id across restarts on the same local dir, so nimbus sees the same supervisor come back.
     const id = existsSync(idFile) ? readFileSync(idFile, 'utf8').trim() : `supervisor-${randomBytes(4).toString('hex')}`;
@@ -92,23 +125,46 @@ export class Supervisor {
     const host = getConfig<string>(conf, 'supervisor.host');
     const log = options.logger;
     // The service is bound before the Supervisor exists; it resolves the instance late.
-    const late: { sup?: Supervisor } = {};
-    const server = new grpc.Server(serverOptions());
+    const late: { sup?: Supervisor; address?: string } = {};
+    // Credentials are checked from metadata before a request is read: a worker proves its own topology's secret, the
+    // UI (log reads) the cluster credential.
+    const server = new grpc.Server(
+      serverOptions(largestMessage(SUPERVISOR_POLICIES), {
+        interceptors: [
+          authInterceptor({
+            policies: SUPERVISOR_POLICIES,
+            clusterSecret: clusterSecretOf(conf),
+            audiences: () => (late.address ? [late.address] : []),
+            topologySecret: (id) => late.sup?.topologySecret(id),
+            onRefused: (r) => log.warn({ peer: r.peer, call: r.name, reason: r.reason }, `refused unauthenticated ${r.name} from ${r.peer}: ${r.reason}`),
+          }),
+        ],
+      }),
+    );
+    const guarded = withDecodeFailureLog(SupervisorService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), SUPERVISOR_POLICIES);
     server.addService(
-      SupervisorService as unknown as grpc.ServiceDefinition,
-      createSupervisorHandlers({ onWorkerHeartbeat: (r) => late.sup?.onWorkerHeartbeat(r) ?? { active: false }, logFile: (t, p) => late.sup?.logFileOf(t, p) }) as unknown as grpc.UntypedServiceImplementation,
+      guarded as unknown as grpc.ServiceDefinition,
+      createSupervisorHandlers({
+        onWorkerHeartbeat: (r) => late.sup?.onWorkerHeartbeat(r) ?? { active: false },
+        logFile: (t, p) => late.sup?.logFileOf(t, p),
+        log,
+        authenticatedTopology: (metadata) => metadataString(metadata, TOPOLOGY_ID_METADATA_KEY),
+      }) as unknown as grpc.UntypedServiceImplementation,
     );
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${host}:${getConfig<number>(conf, 'supervisor.port')}`, serverCredentials(tlsFilesFromConfig(conf)), (err, p) => (err ? reject(err) : resolve(p))),
     );
+    late.address = `${host}:${port}`;
     const cluster = await connectFromConfig(conf, log);
-    const sup = new Supervisor(id, host, `${host}:${port}`, conf, log, cluster, server, new PackageCache(path.join(localDir, 'packages'), log), path.join(localDir, 'workers'));
+    const cache = new PackageCache(path.join(localDir, 'packages'), log, { maxExtractedBytes: getConfig<number>(conf, 'supervisor.package.max.bytes'), clusterSecret: clusterSecretOf(conf) });
+    const sup = new Supervisor(id, host, `${host}:${port}`, conf, log, cluster, server, cache, path.join(localDir, 'workers'));
     late.sup = sup;
     await sup.register();
     sup.subscriptions.push(
       cluster.watchAssignments((a) => {
         sup.assignments = a;
         sup.assignmentsRead = true;
+        for (const id of sup.lastTrusted.keys()) if (!a.has(id)) sup.lastTrusted.delete(id);
         sup.step();
       }),
       cluster.watchStorms((s) => {
@@ -117,6 +173,7 @@ export class Supervisor {
       }),
     );
     sup.timers.push(setInterval(() => sup.step(), 1000));
+    sup.timers.push(setInterval(() => sup.prunePackages(), 10_000));
     sup.timers.push(setInterval(() => sup.heartbeatToNimbus(), getConfig<number>(conf, 'supervisor.heartbeat.frequency.secs') * 1000));
     log.info({ id, slots: [...sup.slots.keys()], address: sup.address }, `supervisor ${id} on ${host} with slots ${[...sup.slots.keys()].join(', ')}`);
     return sup;
@@ -130,17 +187,70 @@ export class Supervisor {
     await this.cluster.registerSupervisor({ id: this.id, host: this.host, ports: [...this.slots.keys()], usedPorts: this.usedPorts(), startTimeMs: this.startedMs, softwareVersion: SQUALL_VERSION });
   }
 
-  /** What the assignments say slot `port` should run. */
+  /**
+   * What the assignments say slot `port` should run. With `squall.cluster.secret`, only assignments nimbus signed
+   * count, and the package digest is the signed one: ZooKeeper alone cannot make this supervisor run anything.
+   */
   private desired(port: number): { slot: SlotAssignment; assignment: Versioned<Assignment> } | null {
-    for (const [topologyId, a] of this.assignments) {
-      const execs = a.value.executors.filter((e) => e.supervisorId === this.id && e.port === port);
-      if (execs.length === 0) continue;
+    for (const [topologyId, latest] of this.assignments) {
       const storm = this.storms.get(topologyId);
       if (!storm) continue;
+      // A forged or tampered version does not stop what runs: the last version nimbus signed stays in force.
+      const a = this.trusted(topologyId, latest) ? latest : this.lastTrusted.get(topologyId);
+      if (!a) continue;
+      const execs = a.value.executors.filter((e) => e.supervisorId === this.id && e.port === port);
+      if (execs.length === 0) continue;
       const executorsKey = execs.map((e) => `${e.component}[${e.startTask}-${e.endTask}]`).sort().join(',');
-      return { slot: { topologyId, executorsKey, packageDigest: storm.value.packageDigest }, assignment: a };
+      const packageDigest = this.clusterSecret !== undefined ? a.value.packageDigest! : storm.value.packageDigest;
+      return { slot: { topologyId, executorsKey, packageDigest }, assignment: a };
     }
     return null;
+  }
+
+  /** Whether an assignment may be acted on: a safe id and, with `squall.cluster.secret`, nimbus's signature. */
+  private trusted(topologyId: string, a: Versioned<Assignment>): boolean {
+    const key = `${topologyId}@${a.version}`;
+    let problem: string | undefined;
+    if (!isSafeId(topologyId)) problem = 'its topology id is not a safe id';
+    else if (this.clusterSecret !== undefined) problem = assignmentSignatureProblem(this.clusterSecret, topologyId, a.value);
+    if (problem === undefined) {
+      this.lastTrusted.set(topologyId, a);
+      return true;
+    }
+    if (!this.refusedAssignments.has(key)) {
+      if (this.refusedAssignments.size > 10_000) this.refusedAssignments.clear();
+      this.refusedAssignments.add(key);
+      const shown = JSON.stringify(topologyId.slice(0, 100));
+      this.log.error({ topology: shown, version: a.version }, `refused the assignment of ${shown} (version ${a.version}) in ZooKeeper: ${problem}`);
+    }
+    return false;
+  }
+
+  /** The secret of a topology this supervisor runs a worker of (authenticates WorkerHeartbeat). */
+  topologySecret(topologyId: string): string | undefined {
+    if (!isSafeId(topologyId)) return undefined;
+    for (const slot of this.slots.values()) {
+      if (!('assignment' in slot.state) || slot.state.assignment.topologyId !== topologyId) continue;
+      const secret = this.cache.get(topologyId, slot.state.assignment.packageDigest)?.topology.secret;
+      if (secret !== undefined) return secret;
+    }
+    return undefined;
+  }
+
+  /** Deletes cached packages no slot wants or runs (killed topologies, old versions). */
+  prunePackages(): void {
+    if (this.stopping) return;
+    const keep = new Set<string>();
+    for (const slot of this.slots.values()) {
+      if ('assignment' in slot.state) keep.add(`${slot.state.assignment.topologyId}@${slot.state.assignment.packageDigest}`);
+      const want = this.desired(slot.port);
+      if (want) keep.add(`${want.slot.topologyId}@${want.slot.packageDigest}`);
+    }
+    try {
+      for (const name of this.cache.prune(keep)) this.log.info({ package: name }, `removed cached package ${name}: no slot runs it`);
+    } catch (err) {
+      this.log.warn({ err }, `pruning cached packages failed: ${(err as Error).message}`);
+    }
   }
 
   /** Steps every slot's state machine and performs the actions. Re-entrant calls coalesce. */
@@ -209,7 +319,11 @@ export class Supervisor {
         };
         slot.lastHeartbeat = undefined;
         slot.stats = [];
-        slot.proc = spawnWorker(path.join(this.workDir, `${action.assignment.topologyId}-${slot.port}`), launch, () => this.step(), this.pythonEnvs.environment(pkg));
+        slot.proc = spawnWorker(path.join(this.workDir, `${action.assignment.topologyId}-${slot.port}`), launch, () => this.step(), {
+          operatorChildopts: this.workerChildopts,
+          log: this.log,
+          extraEnv: this.pythonEnvs.environment(pkg),
+        });
         this.log.info({ topology: launch.topologyId, port: slot.port, pid: slot.proc.pid }, `started worker for ${launch.topologyId} on port ${slot.port} (pid ${slot.proc.pid})`);
         this.stepOne(slot, slot.proc.pid);
         void this.register().catch(() => undefined);
@@ -265,7 +379,9 @@ export class Supervisor {
     if (!leader) throw new Error('no nimbus leader registered in ZooKeeper');
     if (this.nimbus?.address !== leader) {
       this.nimbus?.client.close();
-      this.nimbus = { address: leader, client: createNimbusClient(leader, { tls: this.tls }) };
+      // The cluster credential travels as a proof bound to this address: a leader address forged in ZooKeeper gets
+      // nothing it could use elsewhere, and the packages it might serve are checked against nimbus's signature.
+      this.nimbus = { address: leader, client: createNimbusClient(leader, { tls: this.tls, clusterSecret: this.clusterSecret }) };
     }
     return this.nimbus.client;
   }
@@ -277,7 +393,9 @@ export class Supervisor {
     if (!slot || !want || want.slot.topologyId !== req.topologyId) return { active: false, status: 'KILLED' };
     slot.lastHeartbeat = Date.now();
     slot.stats = req.executors;
-    slot.errors.push(...req.errors);
+    // Bounded: a worker in an error loop (or a forger holding the topology's secret) cannot grow the supervisor.
+    slot.errors.push(...req.errors.slice(0, MAX_SLOT_ERRORS));
+    if (slot.errors.length > MAX_SLOT_ERRORS) slot.errors.splice(0, slot.errors.length - MAX_SLOT_ERRORS);
     if (slot.state.kind === 'STARTING') this.stepOne(slot);
     const status = this.storms.get(req.topologyId)?.value.status ?? 'KILLED';
     const version = String(want.assignment.version);
@@ -289,8 +407,9 @@ export class Supervisor {
     };
   }
 
-  /** Log file of a worker slot. */
+  /** Log file of a worker slot; undefined for an id that is not safe or a port that is not a slot. */
   logFileOf(topologyId: string, port: number): string | undefined {
+    if (!isSafeId(topologyId) || !this.slots.has(port)) return undefined;
     return path.join(this.workDir, `${topologyId}-${port}`, 'worker.log');
   }
 
@@ -331,7 +450,12 @@ export class Supervisor {
       .then((client) => new Promise<void>((resolve, reject) => client.supervisorHeartbeat(request, (err) => (err ? reject(err) : resolve()))))
       .catch((err: unknown) => {
         // Keep the errors for the next attempt.
-        for (const w of workers) if (w.errors?.length) this.slots.get(Number(w.port))?.errors.unshift(...w.errors);
+        for (const w of workers) {
+          const slot = this.slots.get(Number(w.port));
+          if (!slot || !w.errors?.length) continue;
+          slot.errors.unshift(...w.errors);
+          if (slot.errors.length > MAX_SLOT_ERRORS) slot.errors.splice(0, slot.errors.length - MAX_SLOT_ERRORS);
+        }
         this.log.warn({ err }, `heartbeat to nimbus failed: ${(err as Error).message}`);
       });
   }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Logger } from '@squall/core';
 import { WORKER_MAIN, type WorkerLaunch } from '@squall/worker';
 
 /** A spawned worker process and how it ended. */
@@ -12,20 +13,67 @@ export interface WorkerProcess {
   logFile: string;
 }
 
+/** Options of {@link spawnWorker}. */
+export interface SpawnWorkerOptions {
+  /** The operator's `worker.childopts` (the supervisor's config); the topology's `topology.worker.childopts` follows it. */
+  operatorChildopts?: string;
+  /** Variables that select the topology's Python virtualenv; `topology.environment` still wins over them. */
+  extraEnv?: Readonly<Record<string, string>>;
+  log?: Logger;
+}
+
 /**
- * Spawns a worker: writes its launch description next to its log, runs `node <worker main> launch.json` with stdout
- * and stderr appended to `worker.log` (for the UI's log viewer), and records how it exits. `extraEnv` (a topology's
- * Python virtualenv) goes under `topology.environment`.
+ * Environment variables a worker (and the shell components it starts) never inherits from its supervisor: Squall's
+ * secrets (`SQUALL_*` names holding TOKEN, SECRET, PASSWORD or KEY, e.g. SQUALL_NIMBUS_AUTH_TOKEN,
+ * SQUALL_SQUALL_CLUSTER_SECRET, SQUALL_STORM_ZOOKEEPER_AUTH_SECRET), and `SQUALL_CONF`, the daemon's config file.
  */
-export function spawnWorker(workDir: string, launch: WorkerLaunch, onExit: () => void, extraEnv: Readonly<Record<string, string>> = {}): WorkerProcess {
-  mkdirSync(workDir, { recursive: true });
+export function isDaemonSecretVar(name: string): boolean {
+  const upper = name.toUpperCase();
+  return upper === 'SQUALL_CONF' || (upper.startsWith('SQUALL_') && /TOKEN|SECRET|PASSWORD|KEY/.test(upper));
+}
+
+/** The supervisor's environment without its secrets, plus the topology's `topology.environment`. */
+export function workerEnvironment(base: NodeJS.ProcessEnv, topologyEnv: unknown): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(base)) if (!isDaemonSecretVar(k)) env[k] = v;
+  if (topologyEnv !== null && typeof topologyEnv === 'object') for (const [k, v] of Object.entries(topologyEnv as Record<string, unknown>)) env[k] = String(v);
+  return env;
+}
+
+/** Node.js flags that open a debugger port. */
+const DEBUG_FLAG = /^--(inspect|debug)(-brk|-port|-wait|-publish-uid)?(=|$)/;
+
+/**
+ * The worker's Node.js flags, as Storm splits them: the operator's `worker.childopts` (supervisor config), then the
+ * topology's `topology.worker.childopts` without debugger flags (nimbus refuses them at submit; a topology submitted
+ * before that rule is held to it here). The topology's own `worker.childopts` is ignored.
+ */
+export function workerChildopts(operator: string, topologyConf: Readonly<Record<string, unknown>>, log?: Logger, topologyId = ''): string[] {
+  const split = (v: unknown) => (typeof v === 'string' ? v.split(/\s+/).filter(Boolean) : []);
+  const fromTopology = split(topologyConf['topology.worker.childopts']).filter((f) => {
+    if (!DEBUG_FLAG.test(f)) return true;
+    log?.warn({ topology: topologyId }, `ignored ${f} in topology.worker.childopts of ${topologyId}: debugger ports are the operator's to open`);
+    return false;
+  });
+  return [...split(operator), ...fromTopology];
+}
+
+/**
+ * Spawns a worker: writes its launch description (0600: it holds the topology's secret) in a 0700 dir next to its
+ * log, runs `node <worker main> launch.json` with stdout and stderr appended to `worker.log` (for the UI's log
+ * viewer), in an environment without the daemon's secrets, and records how it exits.
+ */
+export function spawnWorker(workDir: string, launch: WorkerLaunch, onExit: () => void, options: SpawnWorkerOptions = {}): WorkerProcess {
+  mkdirSync(workDir, { recursive: true, mode: 0o700 });
+  chmodSync(workDir, 0o700);
   const launchFile = path.join(workDir, 'launch.json');
-  writeFileSync(launchFile, JSON.stringify(launch));
+  writeFileSync(launchFile, JSON.stringify(launch), { mode: 0o600 });
+  chmodSync(launchFile, 0o600);
   const logFile = path.join(workDir, 'worker.log');
-  const fd = openSync(logFile, 'a');
-  const env = { ...process.env, ...extraEnv, ...((launch.topology.conf['topology.environment'] as Record<string, string> | undefined) ?? {}) };
-  // A larger young generation suits the engine's many short-lived tuples; worker.childopts adds the operator's flags.
-  const childopts = String(launch.topology.conf['worker.childopts'] ?? '').split(/\s+/).filter(Boolean);
+  const fd = openSync(logFile, 'a', 0o600);
+  const env = workerEnvironment({ ...process.env, ...(options.extraEnv ?? {}) }, launch.topology.conf['topology.environment']);
+  // A larger young generation suits the engine's many short-lived tuples.
+  const childopts = workerChildopts(options.operatorChildopts ?? '', launch.topology.conf, options.log, launch.topologyId);
   const child = spawn(process.execPath, ['--max-semi-space-size=32', ...childopts, WORKER_MAIN, launchFile], { stdio: ['ignore', fd, fd], env, cwd: workDir });
   closeSync(fd);
   const proc: WorkerProcess = { pid: child.pid ?? -1, child, startedMs: Date.now(), logFile };

@@ -71,6 +71,8 @@ export interface RestApiOptions {
   supervisors: Map<string, SupervisorClient>;
   /** TLS for supervisor connections (`squall.tls.*`). @default undefined: plaintext */
   tls?: TlsFiles;
+  /** `squall.cluster.secret`: supervisors serve logs only to holders of the cluster credential. @default undefined */
+  clusterSecret?: string;
 }
 
 function intParam(query: URLSearchParams, name: string, fallback: number | undefined, min: number): number {
@@ -234,7 +236,7 @@ export function restRoutes(options: RestApiOptions): Router {
     if (!sup?.servicePort) throw new HttpError(502, `supervisor ${worker.supervisorId} of ${host}:${port} has not told nimbus its service port yet`);
     const address = `${sup.host}:${sup.servicePort}`;
     let client = options.supervisors.get(address);
-    if (!client) options.supervisors.set(address, (client = createSupervisorClient(address, { tls: options.tls })));
+    if (!client) options.supervisors.set(address, (client = createSupervisorClient(address, { tls: options.tls, clusterSecret: options.clusterSecret })));
     const res = await unaryCall(client, SupervisorService.getWorkerLog, { topologyId: info.summary?.id ?? topologyId, port, offset: start, length }, { deadline: Date.now() + 10000 }).catch((err: { details?: string; message?: string }) => {
       throw new HttpError(502, `supervisor at ${address} did not return the log: ${err.details || err.message}`);
     });

@@ -82,7 +82,8 @@ export class UiServer {
       const match = typeof header === 'string' ? /^Bearer[ ]+(\S.*)$/i.exec(header.trim()) : null;
       if (!tokenMatches(token, match?.[1])) throw new HttpError(401, 'this action needs the header Authorization: Bearer <nimbus.auth.token>');
     };
-    const router = restRoutes({ nimbus, authorize, supervisors, ...(tls ? { tls } : {}) });
+    const clusterSecret = typeof conf['squall.cluster.secret'] === 'string' && conf['squall.cluster.secret'] !== '' ? (conf['squall.cluster.secret'] as string) : undefined;
+    const router = restRoutes({ nimbus, authorize, supervisors, ...(tls ? { tls } : {}), ...(clusterSecret !== undefined ? { clusterSecret } : {}) });
     const web = new StaticFiles(path.resolve(options.webRoot ?? path.join(__dirname, '..', 'web')));
     const server = createGuardedServer((req, res, target) => handle(req, res, target, router, web, log, hostProblem), {
       name: 'ui',

@@ -69,7 +69,10 @@ export class Worker {
       startedMs,
     });
     const server = new grpc.Server(serverOptions());
-    const guarded = withDecodeFailureLog(WorkerService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`));
+    // Ping is a health check: nothing near a tuple batch's size (Transfer keeps the server-wide limit).
+    const guarded = withDecodeFailureLog(WorkerService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), {
+      [WorkerService.ping.path]: { maxBytes: 64 * 1024 },
+    });
     server.addService(guarded as unknown as grpc.ServiceDefinition, transfers.handlers as unknown as grpc.UntypedServiceImplementation);
     await new Promise<void>((resolve, reject) =>
       server.bindAsync(`${launch.host}:${launch.port}`, serverCredentials(launch.tls), (err) =>
@@ -108,7 +111,8 @@ export class Worker {
       afterPass: transfers.retryCredit,
     });
     late.runtime = runtime;
-    const supervisor = createSupervisorClient(launch.supervisorAddress, { tls: launch.tls });
+    // Heartbeats prove this topology's secret: a worker holds no cluster credential and speaks only for its topology.
+    const supervisor = createSupervisorClient(launch.supervisorAddress, { tls: launch.tls, topologyCredential: { topologyId: launch.topologyId, secret: launch.topology.secret } });
     const worker = new Worker(launch, runtime, transport, server, supervisor, log, transfers.close, startedMs, errors);
     runtime.start(false);
     worker.startHeartbeats(conf);
