@@ -3,6 +3,7 @@ import { bearerToken, DEFAULT_PACKAGE_CHUNK_BYTES, pb, tokenMatches, type Nimbus
 import { InvalidSubmissionError, NotFoundError, NotLeaderError, toServiceError, UnauthenticatedError } from './errors';
 import { clusterInfo, componentInfo, listTopologies, topologyInfo } from './info-builder';
 import { findTopology, type NimbusContext } from './nimbus-context';
+import { topologyLogs } from './topology-logs';
 import { checkSubmission, killTopology, rebalanceTopology, setActive, storeSubmission, type SubmitRequest } from './topology-actions';
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
@@ -132,6 +133,8 @@ export function createNimbusHandlers(ctx: NimbusContext): NimbusHandlers {
     getComponentInfo: unary('component', false, (r: pb.GetComponentInfoRequest) => componentInfo(ctx, r.topology ?? '', r.component ?? '', r.windowSecs ?? 0)),
     downloadPackage,
     supervisorHeartbeat,
+    // Guarded like a mutating call: logs can hold tuple data, and only the leader hears the supervisors' heartbeats.
+    getTopologyLogs: unary('logs', true, (r: pb.GetTopologyLogsRequest) => topologyLogs(ctx, ctx.supervisorCalls, r)),
     getLeader: unary('leader', false, async () => {
       const leader = await ctx.cluster.getLeader();
       if (!leader) throw new NotLeaderError(null);
