@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { registerYamlLoader } from '@squall/multilang';
+import { registerStreamparseLoader, registerYamlLoader } from '@squall/multilang';
 import { registerDaemons } from './commands/daemons';
 import { registerDevCluster } from './commands/dev-cluster';
 import { registerLocal } from './commands/local';
@@ -14,6 +14,7 @@ import { fail, setVerbose } from './fail';
 
 // YAML (Flux-like) topologies with multi-lang components are accepted wherever a topology file is.
 registerYamlLoader();
+registerStreamparseLoader();
 
 const program = new Command();
 program

@@ -3,7 +3,8 @@ import path from 'node:path';
 /**
  * The environment of a child: the worker's own, then `topology.environment`, then the component's `env`. A `PATH`
  * from the later layers is appended to the inherited PATH rather than replacing it (so `python3` is still found);
- * `pythonLibrary`, when given, is appended to PYTHONPATH so that user-provided entries win.
+ * `pythonLibrary`, when given, is appended to PYTHONPATH so that user-provided entries win, and its `bin/` to PATH
+ * (Squall's `streamparse_run`, used only when no installed one comes earlier on PATH).
  */
 export function childEnvironment(
   base: NodeJS.ProcessEnv,
@@ -24,6 +25,9 @@ export function childEnvironment(
     const parts = (env.PYTHONPATH ?? '').split(path.delimiter).filter(Boolean);
     if (!parts.includes(pythonLibrary)) parts.push(pythonLibrary);
     env.PYTHONPATH = parts.join(path.delimiter);
+    const bin = path.join(pythonLibrary, 'bin');
+    const dirs = (env.PATH ?? '').split(path.delimiter).filter(Boolean);
+    if (!dirs.includes(bin)) env.PATH = [...dirs, bin].join(path.delimiter);
   }
   return env;
 }

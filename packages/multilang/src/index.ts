@@ -14,3 +14,4 @@ export { liveChildPids } from './live-children';
 export * from './yaml';
 export type { Serializer, DecodedMessage, WireCodec, EchoableId, Frame } from './wire';
 export { JsonCodec, MsgpackCodec } from './wire';
+export * from './streamparse';

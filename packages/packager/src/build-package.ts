@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build, type Message } from 'esbuild';
 import { create as createTar } from 'tar';
 import type { TopologySpec } from '@squall/api';
 import { TopologyLoadError } from './errors';
-import { loadTopology, RUNTIME_PACKAGES } from './load-topology';
+import { loadTopology, RUNTIME_PACKAGES, type LoadOptions } from './load-topology';
 
 /** Name of the bundled module inside a package. */
 export const PACKAGE_ENTRY = 'topology.js';
@@ -20,6 +20,8 @@ export const PACKAGE_MANIFEST = 'manifest.json';
 export interface PackageManifest {
   /** Path, inside the package, of the file that defines the topology (`topology.js`, or `resources/<x>.yaml`). */
   entry: string;
+  /** Added by project loaders (e.g. `python`: the wheels a supervisor installs before starting workers). */
+  [extra: string]: unknown;
 }
 
 /** A built package, ready to upload. */
@@ -40,8 +42,8 @@ export interface TopologyPackage {
  * `resources/` directory, or for a YAML topology its whole directory), as a tar.gz with its sha256.
  * @throws TopologyLoadError when the module cannot be loaded or bundled
  */
-export async function buildPackage(target: string, cwd = process.cwd()): Promise<TopologyPackage> {
-  const loaded = await loadTopology(target, cwd);
+export async function buildPackage(target: string, cwd = process.cwd(), options: LoadOptions = {}): Promise<TopologyPackage> {
+  const loaded = await loadTopology(target, cwd, options);
   const staging = mkdtempSync(path.join(tmpdir(), 'squall-package-'));
   try {
     const files: string[] = ['spec.json'];
@@ -65,7 +67,8 @@ export async function buildPackage(target: string, cwd = process.cwd()): Promise
       }
       files.push(PACKAGE_ENTRY);
     }
-    const resources = isScript ? path.join(loaded.dir, PACKAGE_RESOURCES) : loaded.dir;
+    const project = loaded.project;
+    const resources = project ? project.resourcesDir : isScript ? path.join(loaded.dir, PACKAGE_RESOURCES) : loaded.dir;
     if (existsSync(resources)) {
       cpSync(resources, path.join(staging, PACKAGE_RESOURCES), {
         recursive: true,
@@ -75,7 +78,20 @@ export async function buildPackage(target: string, cwd = process.cwd()): Promise
     }
     writeFileSync(path.join(staging, 'spec.json'), JSON.stringify(loaded.topology.spec, null, 2));
     // Where a worker finds the topology: the bundle, or (YAML) the entry file inside resources/.
-    const manifest: PackageManifest = { entry: isScript ? PACKAGE_ENTRY : `${PACKAGE_RESOURCES}/${path.basename(loaded.file)}` };
+    let manifest: PackageManifest = { entry: isScript ? PACKAGE_ENTRY : `${PACKAGE_RESOURCES}/${path.basename(loaded.file)}` };
+    if (project) {
+      for (const [name, text] of Object.entries(project.generated)) {
+        mkdirSync(path.dirname(path.join(staging, PACKAGE_RESOURCES, name)), { recursive: true });
+        writeFileSync(path.join(staging, PACKAGE_RESOURCES, name), text);
+      }
+      if (!files.includes(`${PACKAGE_RESOURCES}/`)) files.push(`${PACKAGE_RESOURCES}/`);
+      manifest = { entry: `${PACKAGE_RESOURCES}/${project.entry}` };
+      const staged = project.stage ? await project.stage(staging) : undefined;
+      if (staged) {
+        files.push(...staged.files);
+        manifest = { ...staged.manifest, ...manifest };
+      }
+    }
     writeFileSync(path.join(staging, PACKAGE_MANIFEST), JSON.stringify(manifest));
     files.push(PACKAGE_MANIFEST);
     const tarFile = path.join(staging, '..', `${path.basename(staging)}.tgz`);

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Message } from 'esbuild';
 import { isTopology, type Topology } from '@squall/api';
@@ -15,6 +16,49 @@ export interface LoadedTopology {
   file: string;
   /** Directory of the entry file (resources and shell components are looked up there). */
   dir: string;
+  /** Set when the target was a project directory read by a {@link ProjectLoader}. */
+  project?: LoadedProject;
+}
+
+/** What `squall local` and `squall submit` pass on to a {@link ProjectLoader}. */
+export interface LoadOptions {
+  /** Which topology of a project holding several (`--name`). */
+  name?: string;
+  /** Progress lines for the user (the CLI prints them on stderr). */
+  onProgress?: (line: string) => void;
+  /** Loader-specific switches from the command line. */
+  flags?: Readonly<Record<string, string | boolean | undefined>>;
+}
+
+/** A project read by a {@link ProjectLoader}: its topology and how to package and run it. */
+export interface LoadedProject {
+  topology: Topology;
+  /** Absolute path of the file that defines the topology. */
+  file: string;
+  /** Directory the components run in locally; copied whole as the package's `resources/`. */
+  resourcesDir: string;
+  /** Files added to the package's `resources/` (relative path to content); {@link entry} is one of them. */
+  generated: Readonly<Record<string, string>>;
+  /** Path inside `resources/` of the file workers load the topology from (a registered loader's extension). */
+  entry: string;
+  /** Adds more to the package (e.g. Python wheels) in its staging directory: the names added and manifest fields. */
+  stage?: (stagingDir: string) => Promise<{ files: string[]; manifest?: Record<string, unknown> }>;
+  /** Prepares what `squall local` needs (e.g. a Python virtualenv): environment variables for this process. */
+  localEnvironment?: () => Promise<Record<string, string>>;
+}
+
+/** Reads a kind of project directory that is not a topology module (a streamparse project, say). */
+export interface ProjectLoader {
+  /** Whether `dir` is such a project. */
+  detects(dir: string): boolean;
+  /** @throws an error naming the file and line of every problem */
+  load(dir: string, options: LoadOptions): Promise<LoadedProject>;
+}
+const projectLoaders: ProjectLoader[] = [];
+
+/** Registers a project loader, consulted (in order) for directory targets before the topology file names. */
+export function registerProjectLoader(loader: ProjectLoader): void {
+  if (!projectLoaders.includes(loader)) projectLoaders.push(loader);
 }
 
 /** Loader hook for file types other than JS/TS (the multi-lang package registers YAML). */
@@ -43,7 +87,13 @@ function formatMessage(m: Message): string {
  * @throws TopologyLoadError naming the file and the problem (missing, compile error with location, throws on load,
  * exports no topology)
  */
-export async function loadTopology(target: string, cwd = process.cwd()): Promise<LoadedTopology> {
+export async function loadTopology(target: string, cwd = process.cwd(), options: LoadOptions = {}): Promise<LoadedTopology> {
+  const abs = path.resolve(cwd, target);
+  const projectLoader = existsSync(abs) && statSync(abs).isDirectory() ? projectLoaders.find((l) => l.detects(abs)) : undefined;
+  if (projectLoader) {
+    const project = await projectLoader.load(abs, options);
+    return { topology: project.topology, file: project.file, dir: project.resourcesDir, project };
+  }
   const file = resolveTopologyEntry(target, cwd);
   const dir = path.dirname(file);
   const custom = extraLoaders.get(path.extname(file));

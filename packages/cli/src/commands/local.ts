@@ -17,6 +17,7 @@ interface LocalOptions {
   interval: string;
   logLevel?: string;
   logFile?: string;
+  realStreamparse?: boolean;
 }
 
 /** `squall local <topology>`: runs a topology in this process until --duration or Ctrl-C. */
@@ -24,11 +25,12 @@ export function registerLocal(program: Command): void {
   program
     .command('local')
     .description('run a topology in-process (no ZooKeeper): prints live throughput, then per-component counters')
-    .argument('<topology>', 'topology module (.ts/.js exporting a topology) or a directory holding topology.ts')
+    .argument('<topology>', 'topology module (.ts/.js/.yaml), a directory holding one, or a streamparse project directory')
     .option('-d, --duration <seconds>', 'stop after this many seconds (default: run until Ctrl-C)')
     .option('-c, --c <key=value>', 'topology config, repeatable (e.g. -c topology.workers=2)', collectConfig)
     .option('--config <file>', 'config file (squall.yaml)')
-    .option('-n, --name <name>', 'topology name (default: the one it declares)')
+    .option('-n, --name <name>', 'topology name (default: the one it declares); in a streamparse project, which topologies/<name>.py')
+    .option('--real-streamparse', "streamparse project: install the streamparse/pystorm its requirements name instead of using Squall's stand-ins")
     .option('-i, --interval <seconds>', 'seconds between live lines', '2')
     .option('--json', 'print one JSON object with the final counters on stdout')
     .option('--log-level <level>', 'component log level (trace, debug, info, warn, error, silent)')
@@ -42,7 +44,13 @@ async function runLocal(target: string, opts: LocalOptions): Promise<void> {
   const interval = Number(opts.interval);
   if (!(interval > 0)) throw new Error(`--interval must be a positive number of seconds, got '${opts.interval}'`);
   const conf = loadCliConfig(opts);
-  const { topology, dir } = await loadTopology(target);
+  const { topology, dir, project } = await loadTopology(target, process.cwd(), {
+    ...(opts.name !== undefined ? { name: opts.name } : {}),
+    onProgress: (line) => process.stderr.write(line + '\n'),
+    flags: { 'real-streamparse': opts.realStreamparse === true },
+  });
+  // A project's Python virtualenv: children inherit this process's environment.
+  if (project?.localEnvironment) Object.assign(process.env, await project.localEnvironment());
   const name = opts.name ?? topology.name;
   // Components may log per tuple (the seed logs every 1,000 words): by default keep that out of the terminal.
   const logFile = opts.logFile ?? path.join('logs', `${name}.log`);

@@ -13,6 +13,9 @@ interface SubmitOptions {
   config?: string;
   nimbus?: string;
   json?: boolean;
+  realStreamparse?: boolean;
+  pythonPlatform?: string;
+  pythonVersion?: string;
 }
 
 function progressBar(sent: number, total: number): string {
@@ -54,7 +57,10 @@ export function registerSubmit(program: Command): void {
     .command('submit')
     .description('package a topology (esbuild bundle + resources, tar.gz with sha256) and submit it to nimbus')
     .argument('<topology>', 'topology module (.ts/.js/.yaml) or a directory holding one')
-    .option('-n, --name <name>', 'topology name (default: the one it declares)')
+    .option('-n, --name <name>', 'topology name (default: the one it declares); in a streamparse project, which topologies/<name>.py')
+    .option('--real-streamparse', "streamparse project: install the streamparse/pystorm its requirements name instead of using Squall's stand-ins")
+    .option('--python-platform <tag>', "streamparse project: pip platform tag of the workers' wheels, e.g. manylinux2014_x86_64 (default: this machine's)")
+    .option('--python-version <x.y>', "streamparse project: the workers' Python version, e.g. 3.11 (default: this machine's)")
     .option('-c, --c <key=value>', 'topology config, repeatable', collectConfig)
     .option('--config <file>', 'config file (squall.yaml): nimbus.seeds, nimbus.auth.token, ...')
     .option('--nimbus <host:port>', 'nimbus to contact (default: nimbus.seeds)')
@@ -62,7 +68,13 @@ export function registerSubmit(program: Command): void {
     .action((target: string, opts: SubmitOptions) =>
       (async () => {
         const cliConf = loadCliConfig(opts);
-        const pkg = await buildPackage(target);
+        const pkg = await buildPackage(target, process.cwd(), {
+          ...(opts.name !== undefined ? { name: opts.name } : {}),
+          onProgress: (line) => {
+            if (!opts.json) process.stderr.write(line + '\n');
+          },
+          flags: { 'real-streamparse': opts.realStreamparse === true, 'python-platform': opts.pythonPlatform, 'python-version': opts.pythonVersion },
+        });
         const name = opts.name ?? pkg.spec.name;
         const topologyConf = Object.fromEntries((opts.c ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), cliConf[kv.slice(0, kv.indexOf('='))]]));
         const client = await connectNimbus(cliConf, opts.nimbus);

@@ -1,2 +1,2 @@
-export { loadYamlTopology } from './load-yaml-topology';
+export { loadYamlTopology, loadYamlTopologyText, type YamlTopologySource } from './load-yaml-topology';
 export { registerYamlLoader } from './register-yaml-loader';

@@ -161,7 +161,6 @@ function checkStreams(model: YamlTopologyModel, resolved: Map<string, { outputs:
  */
 export async function loadYamlTopology(file: string): Promise<Topology> {
   const abs = path.resolve(file);
-  const dir = path.dirname(abs);
   const shownName = path.relative(process.cwd(), abs) || abs;
   let text: string;
   try {
@@ -169,7 +168,26 @@ export async function loadYamlTopology(file: string): Promise<Topology> {
   } catch (err) {
     throw new YamlTopologyError(shownName, [`${shownName}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(err)}`]);
   }
-  const yf = new YamlFile(shownName, text);
+  return loadYamlTopologyText(text, { shown: shownName, dir: path.dirname(abs) });
+}
+
+/** Where a YAML topology text comes from, for {@link loadYamlTopologyText}. */
+export interface YamlTopologySource {
+  /** The file as shown in messages. */
+  shown: string;
+  /** Directory shell components run in and JavaScript modules resolve from. */
+  dir: string;
+  /** For generated text: maps a line of it to the source location (`file:line`) messages should name instead. */
+  locate?: (line: number) => string | undefined;
+}
+
+/**
+ * {@link loadYamlTopology} for a text already in memory (a generated topology, such as a streamparse project's).
+ * @throws YamlTopologyError listing every problem found
+ */
+export async function loadYamlTopologyText(text: string, source: YamlTopologySource): Promise<Topology> {
+  const { shown: shownName, dir } = source;
+  const yf = new YamlFile(shownName, text, source.locate);
   const model = parse(yf);
   const resolved = model && yf.problems.length === 0 ? await resolveComponents(model, dir) : new Map();
   if (model && yf.problems.length === 0) checkStreams(model, resolved);

@@ -10,6 +10,8 @@ export class YamlFile {
     /** The file as shown in messages. */
     readonly shown: string,
     text: string,
+    /** For generated files: the source location (`file:line`) a line of this text stands for. */
+    private readonly locate?: (line: number) => string | undefined,
   ) {
     const doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
     for (const e of doc.errors) {
@@ -27,12 +29,13 @@ export class YamlFile {
 
   /** Records a problem as `file:line: field: message`. */
   report(node: Node | null | undefined, field: string, message: string): void {
-    this.problems.push(`${this.shown}:${this.line(node)}: ${field}: ${message}`);
+    this.problems.push(`${this.where(node)}: ${field}: ${message}`);
   }
 
   /** `file:line` of a node, for messages produced later (topology validation). */
   where(node: Node | null | undefined): string {
-    return `${this.shown}:${this.line(node)}`;
+    const line = this.line(node);
+    return this.locate?.(line) ?? `${this.shown}:${line}`;
   }
 }
 

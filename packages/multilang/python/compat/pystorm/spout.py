@@ -1,0 +1,3 @@
+"""``from pystorm.spout import Spout`` (Squall's stand-in)."""
+
+from squall import ReliableSpout, Spout  # noqa: F401
