@@ -7,6 +7,7 @@ import { connectFromConfig, type Assignment, type ClusterState, type StormBase, 
 import { createNimbusClient, pb, serverCredentials, serverOptions, SupervisorService, tlsFilesFromConfig, type NimbusClient, type TlsFiles } from '@squall/protocol';
 import { EXIT_PORT_IN_USE, type WorkerLaunch } from '@squall/worker';
 import { PackageCache } from './package-cache';
+import { PythonEnvironments } from './python-envs';
 import { slotPid, stepSlot, type SlotAction, type SlotAssignment, type SlotState, type SlotTimeouts } from './slot-state';
 import { createSupervisorHandlers } from './supervisor-service';
 import { describeExit, spawnWorker, type WorkerProcess } from './worker-process';
@@ -41,6 +42,8 @@ interface Slot {
 export class Supervisor {
   private readonly slots = new Map<number, Slot>();
   private assignments: ReadonlyMap<string, Versioned<Assignment>> = new Map();
+  /** Set once the assignments were read: until then no topology's Python virtualenv is known to be unused. */
+  private assignmentsRead = false;
   private storms: ReadonlyMap<string, Versioned<StormBase>> = new Map();
   private readonly subscriptions: Subscription[] = [];
   private timers: NodeJS.Timeout[] = [];
@@ -51,6 +54,8 @@ export class Supervisor {
   private readonly startedMs = Date.now();
   /** `squall.tls.*`: used for nimbus calls and handed to workers. */
   private readonly tls: TlsFiles | undefined;
+  /** Virtualenvs of topologies that ship Python wheels, installed before their workers start. */
+  private readonly pythonEnvs: PythonEnvironments;
 
   private constructor(
     readonly id: string,
@@ -64,6 +69,7 @@ export class Supervisor {
     private readonly workDir: string,
   ) {
     this.tls = tlsFilesFromConfig(conf);
+    this.pythonEnvs = new PythonEnvironments(path.join(path.dirname(cache.dir), 'python-envs'), log);
     this.timeouts = {
       startMs: getConfig<number>(conf, 'supervisor.worker.start.timeout.secs') * 1000,
       heartbeatMs: getConfig<number>(conf, 'supervisor.worker.timeout.secs') * 1000,
@@ -102,6 +108,7 @@ export class Supervisor {
     sup.subscriptions.push(
       cluster.watchAssignments((a) => {
         sup.assignments = a;
+        sup.assignmentsRead = true;
         sup.step();
       }),
       cluster.watchStorms((s) => {
@@ -142,6 +149,7 @@ export class Supervisor {
     this.stepping = true;
     try {
       for (const slot of this.slots.values()) this.stepOne(slot);
+      if (this.assignmentsRead) this.pythonEnvs.prune(new Set([...this.assignments.keys(), ...[...this.slots.values()].flatMap((s) => ('assignment' in s.state ? [s.state.assignment.topologyId] : []))]));
     } finally {
       this.stepping = false;
     }
@@ -157,7 +165,7 @@ export class Supervisor {
       {
         now: Date.now(),
         desired,
-        packageReady: pkg !== undefined,
+        packageReady: pkg !== undefined && this.pythonEnvs.ready(pkg),
         processAlive: proc !== undefined && proc.exit === undefined,
         ...(proc?.exit ? { exitDescription: this.exitReason(proc) } : {}),
         ...(slot.lastHeartbeat !== undefined ? { lastHeartbeat: slot.lastHeartbeat } : {}),
@@ -201,7 +209,7 @@ export class Supervisor {
         };
         slot.lastHeartbeat = undefined;
         slot.stats = [];
-        slot.proc = spawnWorker(path.join(this.workDir, `${action.assignment.topologyId}-${slot.port}`), launch, () => this.step());
+        slot.proc = spawnWorker(path.join(this.workDir, `${action.assignment.topologyId}-${slot.port}`), launch, () => this.step(), this.pythonEnvs.environment(pkg));
         this.log.info({ topology: launch.topologyId, port: slot.port, pid: slot.proc.pid }, `started worker for ${launch.topologyId} on port ${slot.port} (pid ${slot.proc.pid})`);
         this.stepOne(slot, slot.proc.pid);
         void this.register().catch(() => undefined);
@@ -234,6 +242,7 @@ export class Supervisor {
     }
     void this.nimbusClient()
       .then((client) => this.cache.fetch(client, want.topologyId, want.packageDigest))
+      .then((pkg) => this.pythonEnvs.prepare(pkg))
       .then(
         () => {
           slot.downloadFailures = 0;

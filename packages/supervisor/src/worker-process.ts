@@ -14,15 +14,16 @@ export interface WorkerProcess {
 
 /**
  * Spawns a worker: writes its launch description next to its log, runs `node <worker main> launch.json` with stdout
- * and stderr appended to `worker.log` (for the UI's log viewer), and records how it exits.
+ * and stderr appended to `worker.log` (for the UI's log viewer), and records how it exits. `extraEnv` (a topology's
+ * Python virtualenv) goes under `topology.environment`.
  */
-export function spawnWorker(workDir: string, launch: WorkerLaunch, onExit: () => void): WorkerProcess {
+export function spawnWorker(workDir: string, launch: WorkerLaunch, onExit: () => void, extraEnv: Readonly<Record<string, string>> = {}): WorkerProcess {
   mkdirSync(workDir, { recursive: true });
   const launchFile = path.join(workDir, 'launch.json');
   writeFileSync(launchFile, JSON.stringify(launch));
   const logFile = path.join(workDir, 'worker.log');
   const fd = openSync(logFile, 'a');
-  const env = { ...process.env, ...((launch.topology.conf['topology.environment'] as Record<string, string> | undefined) ?? {}) };
+  const env = { ...process.env, ...extraEnv, ...((launch.topology.conf['topology.environment'] as Record<string, string> | undefined) ?? {}) };
   // A larger young generation suits the engine's many short-lived tuples; worker.childopts adds the operator's flags.
   const childopts = String(launch.topology.conf['worker.childopts'] ?? '').split(/\s+/).filter(Boolean);
   const child = spawn(process.execPath, ['--max-semi-space-size=32', ...childopts, WORKER_MAIN, launchFile], { stdio: ['ignore', fd, fd], env, cwd: workDir });

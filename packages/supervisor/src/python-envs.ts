@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '@squall/core';
+import type { CachedPackage } from './package-cache';
+
+/** A package's `manifest.json` `python` entry (written by `squall submit` for a project with requirements). */
+interface PythonManifest {
+  requirements: string;
+  wheels: string;
+  hash: string;
+}
+
+/** Marks a finished environment; a directory without it is a broken attempt and is rebuilt. */
+const READY_MARKER = '.squall-ready';
+
+function run(argv: string[], cwd: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => out.push(b));
+    child.on('error', (err) => resolve({ code: -1, output: `cannot run ${argv[0]}: ${err.message}` }));
+    child.on('close', (code) => resolve({ code, output: Buffer.concat(out).toString('utf8') }));
+  });
+}
+
+/**
+ * Per-topology Python virtualenvs on a supervisor: a package whose manifest has a `python` entry carries wheels
+ * resolved at submit; before the topology's first worker starts here, they are installed OFFLINE
+ * (`pip install --no-index --find-links`) into `<dir>/<topologyId>/<hash>/`, which all the topology's workers on this
+ * supervisor share (their children find its `python3` and scripts first on PATH). Reused while the hash is the same
+ * (a re-downloaded package, a supervisor restart); removed once the topology is gone from this supervisor.
+ */
+export class PythonEnvironments {
+  private readonly inflight = new Map<string, Promise<void>>();
+
+  constructor(
+    readonly dir: string,
+    private readonly log: Logger,
+    /** Python that creates the environments: `SQUALL_PYTHON`, else `python3`. */
+    private readonly python = process.env.SQUALL_PYTHON || 'python3',
+  ) {}
+
+  private manifestOf(pkg: CachedPackage): PythonManifest | undefined {
+    const file = path.join(pkg.dir, 'manifest.json');
+    if (!existsSync(file)) return undefined;
+    const python = (JSON.parse(readFileSync(file, 'utf8')) as { python?: PythonManifest }).python;
+    return python && typeof python.hash === 'string' ? python : undefined;
+  }
+
+  private venvOf(pkg: CachedPackage, m: PythonManifest): string {
+    return path.join(this.dir, pkg.topology.topologyId, m.hash.slice(0, 16));
+  }
+
+  /** Whether the package's workers can start: it needs no environment, or its environment is installed. */
+  ready(pkg: CachedPackage): boolean {
+    const m = this.manifestOf(pkg);
+    return !m || existsSync(path.join(this.venvOf(pkg, m), READY_MARKER));
+  }
+
+  /** Environment variables for the package's workers (their shell children inherit them); empty without one. */
+  environment(pkg: CachedPackage): Record<string, string> {
+    const m = this.manifestOf(pkg);
+    if (!m) return {};
+    const venv = this.venvOf(pkg, m);
+    return { VIRTUAL_ENV: venv, PATH: [path.join(venv, 'bin'), process.env.PATH].filter(Boolean).join(path.delimiter) };
+  }
+
+  /**
+   * Creates and fills the package's environment if it has none yet (one attempt at a time per environment).
+   * @throws Error with pip's reason when the wheels do not install (the caller retries with backoff)
+   */
+  prepare(pkg: CachedPackage): Promise<void> {
+    const m = this.manifestOf(pkg);
+    if (!m || this.ready(pkg)) return Promise.resolve();
+    const venv = this.venvOf(pkg, m);
+    let p = this.inflight.get(venv);
+    if (!p) {
+      p = this.install(pkg, m, venv).finally(() => this.inflight.delete(venv));
+      this.inflight.set(venv, p);
+    }
+    return p;
+  }
+
+  private async install(pkg: CachedPackage, m: PythonManifest, venv: string): Promise<void> {
+    const started = Date.now();
+    const topologyId = pkg.topology.topologyId;
+    rmSync(venv, { recursive: true, force: true });
+    mkdirSync(path.dirname(venv), { recursive: true });
+    const created = await run([this.python, '-m', 'venv', venv], pkg.dir);
+    if (created.code !== 0) throw new Error(`cannot create the Python virtualenv of ${topologyId} with ${this.python}: ${created.output.trim()}`);
+    const installed = await run(
+      [path.join(venv, 'bin', 'python'), '-m', 'pip', 'install', '--disable-pip-version-check', '--no-index', '--find-links', path.join(pkg.dir, m.wheels), '-r', path.join(pkg.dir, m.requirements)],
+      pkg.dir,
+    );
+    if (installed.code !== 0) {
+      rmSync(venv, { recursive: true, force: true });
+      const errors = installed.output.split('\n').filter((l) => l.startsWith('ERROR:'));
+      throw new Error(`installing the Python requirements of ${topologyId} failed: ${(errors.length > 0 ? errors : [installed.output.trim()]).join(' | ')}`);
+    }
+    writeFileSync(path.join(venv, READY_MARKER), '');
+    this.log.info({ topology: topologyId, venv, ms: Date.now() - started }, `installed the Python requirements of ${topologyId} into ${venv}`);
+  }
+
+  /** Removes the environments of topologies not in `keep` (and not being installed). */
+  prune(keep: ReadonlySet<string>): void {
+    if (!existsSync(this.dir)) return;
+    for (const topologyId of readdirSync(this.dir)) {
+      if (keep.has(topologyId)) continue;
+      const dir = path.join(this.dir, topologyId);
+      if ([...this.inflight.keys()].some((v) => v.startsWith(dir + path.sep))) continue;
+      rmSync(dir, { recursive: true, force: true });
+      this.log.info({ topology: topologyId }, `removed the Python virtualenv of ${topologyId}`);
+    }
+  }
+}
