@@ -94,6 +94,10 @@ export class HeartbeatTracker {
    */
   deadSlots(topologyId: string, workers: ReadonlyArray<{ supervisorId: string; port: number }>, now: number, timeoutMs: number): Set<string> {
     const dead = new Set<string>();
+    // A slot the topology no longer has starts counting afresh if it is assigned again: an old mark would make a
+    // worker that is only starting look dead at once, and moving it would flip between slots for ever.
+    const assigned = new Set(workers.map((w) => `${topologyId}@${slotKey(w.supervisorId, w.port)}`));
+    for (const key of this.notRunningSince.keys()) if (key.startsWith(`${topologyId}@`) && !assigned.has(key)) this.notRunningSince.delete(key);
     for (const w of workers) {
       const key = `${topologyId}@${slotKey(w.supervisorId, w.port)}`;
       const s = this.slot(topologyId, w.supervisorId, w.port);
