@@ -7,8 +7,9 @@ const SUPERVISOR_CALL_TIMEOUT_MS = 10000;
 
 /**
  * Nimbus's client side of the Supervisor service. Every nimbus → supervisor call goes through here, so the transport
- * security (`squall.tls.*`) and any credential the supervisors require are set in one place: {@link callOptions}.
- * Clients are kept per "host:port" and closed by {@link close}.
+ * security (`squall.tls.*`) and any credential the supervisors require are set in one place: the client options of
+ * {@link client} (per address) and the per-call {@link callOptions}. Clients are kept per "host:port" and closed by
+ * {@link close}.
  */
 export class SupervisorCalls {
   private readonly clients = new Map<string, SupervisorClient>();
