@@ -6,6 +6,7 @@ import { registerDevCluster } from './commands/dev-cluster';
 import { registerLocal } from './commands/local';
 import { registerLogs } from './commands/logs';
 import { registerMonitor } from './commands/monitor';
+import { registerQuickstart } from './commands/quickstart';
 import { registerStats } from './commands/stats';
 import { registerSubmit } from './commands/submit';
 import { registerTopologyCommands } from './commands/topology-commands';
@@ -33,5 +34,6 @@ registerDaemons(program);
 registerDevCluster(program);
 registerUi(program);
 registerMonitor(program);
+registerQuickstart(program);
 
 program.parseAsync(process.argv).catch((err) => fail(err));

@@ -112,7 +112,7 @@ def _command(shell, serializer):
     if runner and serializer and not script.lstrip().startswith("-s "):
         script = "-s {} {}".format(serializer, script)
     argv = [command] + ([script] if script else [])
-    return argv, (serializer if runner else "json")
+    return argv, ((serializer or "json") if runner else "json")
 
 
 def describe(topology_cls, locations, serializer):

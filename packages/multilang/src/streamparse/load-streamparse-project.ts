@@ -7,7 +7,7 @@ import { ensureLocalVirtualenv, virtualenvEnvironment } from './local-virtualenv
 import { pythonExecutable, runCommand } from './python-command';
 import { downloadWheels } from './python-wheels';
 import { readRequirements, type Requirements } from './requirements';
-import { isStreamparseProject, readStreamparseProject, type StreamparseProject } from './streamparse-project';
+import { isStreamparseProject, readStreamparseProject, shownPath, type StreamparseProject } from './streamparse-project';
 
 /** Name, inside the package's `resources/`, of the topology generated from the Python module (JSON is YAML). */
 export const GENERATED_TOPOLOGY = '.squall-topology.yaml';
@@ -77,7 +77,7 @@ async function describe(project: StreamparseProject, python: string, env: NodeJS
   try {
     parsed = JSON.parse(last) as Described;
   } catch {
-    throw new StreamparseProjectError(project.shown, [`${python} could not evaluate ${path.relative(process.cwd(), project.topologyFile)}: ${result.stderr.trim().split('\n').slice(-3).join(' | ') || `exit code ${result.code}`}`]);
+    throw new StreamparseProjectError(project.shown, [`${python} could not evaluate ${shownPath(project.topologyFile)}: ${result.stderr.trim().split('\n').slice(-3).join(' | ') || `exit code ${result.code}`}`]);
   }
   if (parsed.problems && parsed.problems.length > 0) throw new StreamparseProjectError(project.shown, parsed.problems);
   return parsed;
@@ -98,7 +98,7 @@ function flag(options: LoadOptions, key: string): string | undefined {
 export async function loadStreamparseProject(dir: string, options: LoadOptions = {}): Promise<LoadedProject> {
   const progress = options.onProgress ?? (() => undefined);
   const project = readStreamparseProject(dir, options.name);
-  const shownReq = project.requirementsFile ? path.relative(process.cwd(), project.requirementsFile) || project.requirementsFile : undefined;
+  const shownReq = project.requirementsFile ? shownPath(project.requirementsFile) : undefined;
   let reqs: Requirements | undefined;
   if (project.requirementsFile && project.useVirtualenv) {
     reqs = readRequirements(project.requirementsFile, shownReq!, options.flags?.['real-streamparse'] === true);
@@ -116,7 +116,7 @@ export async function loadStreamparseProject(dir: string, options: LoadOptions =
   const described = await describe(project, python, { ...process.env, ...localEnv });
   if (described.note) progress(`squall: ${described.note}`);
   const { text, where } = generatedYaml(project.name, described);
-  const shownFile = path.relative(process.cwd(), project.topologyFile) || project.topologyFile;
+  const shownFile = shownPath(project.topologyFile);
   const topology = await loadYamlTopologyText(text, { shown: shownFile, dir: project.srcDir, locate: (line) => where.get(line) });
   const wheelTarget = { platform: flag(options, 'python-platform'), pythonVersion: flag(options, 'python-version') };
   const usedReqs = reqs;

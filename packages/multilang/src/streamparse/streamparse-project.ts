@@ -36,7 +36,8 @@ export function isStreamparseProject(dir: string): boolean {
   return existsSync(path.join(dir, 'topologies')) && existsSync(path.join(dir, 'src')) && !existsSync(path.join(dir, 'topology.ts'));
 }
 
-function shownPath(p: string): string {
+/** A path as messages show it: relative to the working directory when inside it, else absolute. */
+export function shownPath(p: string): string {
   const rel = path.relative(process.cwd(), p);
   return rel === '' ? '.' : rel.startsWith('..') ? p : rel;
 }
