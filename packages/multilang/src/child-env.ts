@@ -2,7 +2,8 @@ import path from 'node:path';
 
 /**
  * The environment of a child: the worker's own, then `topology.environment`, then the component's `env`. A `PATH`
- * from the later layers is appended to the inherited PATH rather than replacing it (so `python3` is still found);
+ * from the later layers is appended to the inherited PATH rather than replacing it (so `python3` is still found); a
+ * `PYTHONPATH` goes in front of the inherited one (its entries win, the inherited ones still resolve);
  * `pythonLibrary`, when given, is appended to PYTHONPATH so that user-provided entries win, and its `bin/` to PATH
  * (Squall's `streamparse_run`, used only when no installed one comes earlier on PATH).
  */
@@ -18,6 +19,7 @@ export function childEnvironment(
       if (value === undefined || value === null) continue;
       const text = String(value);
       if (key === 'PATH') env.PATH = [env.PATH, text].filter(Boolean).join(path.delimiter);
+      else if (key === 'PYTHONPATH') env.PYTHONPATH = [text, env.PYTHONPATH].filter(Boolean).join(path.delimiter);
       else env[key] = text;
     }
   }

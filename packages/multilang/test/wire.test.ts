@@ -84,10 +84,10 @@ test('handshake groupings use Storm names: global is FIELDS with no fields, part
   assert.deepEqual(handshakeGrouping({ type: 'direct' }), { type: 'DIRECT' });
 });
 
-test('child environment: PATH appended, not replaced; the Python library appended after user PYTHONPATH entries', () => {
-  const env = childEnvironment({ PATH: '/usr/bin', HOME: '/h' }, [{ PATH: '/opt/a', X: 1 }, { PATH: '/opt/b', PYTHONPATH: '/mine' }], '/lib/python');
-  assert.equal(env.PATH, ['/usr/bin', '/opt/a', '/opt/b'].join(path.delimiter));
-  assert.equal(env.PYTHONPATH, ['/mine', '/lib/python'].join(path.delimiter));
+test('child environment: PATH appended, not replaced; PYTHONPATH entries in front of the inherited ones; the Python library (and its bin/) last', () => {
+  const env = childEnvironment({ PATH: '/usr/bin', HOME: '/h', PYTHONPATH: '/inherited' }, [{ PATH: '/opt/a', X: 1 }, { PATH: '/opt/b', PYTHONPATH: '/mine' }], '/lib/python');
+  assert.equal(env.PATH, ['/usr/bin', '/opt/a', '/opt/b', '/lib/python/bin'].join(path.delimiter));
+  assert.equal(env.PYTHONPATH, ['/mine', '/inherited', '/lib/python'].join(path.delimiter));
   assert.equal(env.X, '1');
   assert.equal(env.HOME, '/h');
 });

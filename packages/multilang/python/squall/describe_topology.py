@@ -17,7 +17,7 @@ import ast
 import importlib
 import json
 import os
-import shlex
+import re
 import sys
 import traceback
 
@@ -38,6 +38,7 @@ class _Locations(object):
         self.shown = shown
         self.classes = {}  # class name -> line
         self.attrs = {}  # (class name, component name) -> line
+        self.strings = {}  # line of a class-body statement -> string constants in it
         try:
             with open(file, "rb") as f:
                 tree = ast.parse(f.read(), file)
@@ -52,11 +53,25 @@ class _Locations(object):
                 for t in targets:
                     if isinstance(t, ast.Name):
                         self.attrs[(node.name, t.id)] = stmt.lineno
+                self.strings[stmt.lineno] = {
+                    n.value for n in ast.walk(stmt) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                }
                 call = getattr(stmt, "value", None)
                 if isinstance(call, ast.Call):
                     for kw in call.keywords:
                         if kw.arg == "name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
                             self.attrs[(node.name, kw.value.value)] = stmt.lineno
+
+    def refine(self, where, message):
+        """An error the DSL raised while building a class points at the class line: point at the one statement of
+        its body holding a string the message quotes (the bad field, stream or name), when there is exactly one."""
+        if where not in ["{}:{}".format(self.shown, line) for line in self.classes.values()]:
+            return where
+        for token in re.findall(r"'([^']+)'", message):
+            lines = [line for line, strings in self.strings.items() if token in strings]
+            if len(lines) == 1:
+                return "{}:{}".format(self.shown, lines[0])
+        return where
 
     def of_class(self, cls):
         return "{}:{}".format(self.shown, self.classes.get(cls.__name__, 1))
@@ -153,6 +168,9 @@ def describe(topology_cls, locations, serializer):
             "parallelism": spec.par if isinstance(spec.par, int) else 1,
             "config": conf or {},
             "serializer": ser,
+            # src/ (the working directory: src/ locally, the package's resources/ on a worker) is importable from
+            # any Python child, not only from streamparse_run, which adds its working directory itself.
+            "env": {"PYTHONPATH": "."},
             "where": where,
         }
         if isinstance(spec.par, dict):
@@ -207,6 +225,7 @@ def main(argv=None):
     except BaseException as err:  # SyntaxError, ImportError, the DSL's ValueError/TypeError, SystemExit...
         where = _error_location(err, project, root, "{}:1".format(shown))
         msg = err.msg if isinstance(err, SyntaxError) else str(err)
+        where = _Locations(topology_file, shown).refine(where, msg)
         return reply({"problems": ["{}: {}: {}".format(where, type(err).__name__, msg)], "library": library}, 1)
     classes = _topology_classes(module)
     if not classes:

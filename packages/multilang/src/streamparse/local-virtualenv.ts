@@ -35,17 +35,23 @@ export async function ensureLocalVirtualenv(reqs: Requirements, shownFile: strin
   rmSync(venv, { recursive: true, force: true });
   mkdirSync(path.dirname(venv), { recursive: true });
   onProgress(`python: creating a virtualenv for ${shownFile} in ${venv}`);
-  const created = await runCommand([python, '-m', 'venv', venv]);
-  if (created.code !== 0) throw new StreamparseProjectError(shownFile, [`${python} -m venv failed: ${(created.stderr || created.stdout).trim()}`]);
-  const reqFile = path.join(venv, 'requirements.txt');
+  const reqFile = path.join(venv, '..', `${key}.requirements.txt`);
   writeFileSync(reqFile, reqs.lines.map((l) => l.text).join('\n') + '\n');
-  const installed = await runCommand([path.join(venv, 'bin', 'python'), '-m', 'pip', 'install', '--disable-pip-version-check', '-r', reqFile], {
-    cwd: path.dirname(reqs.file),
-    onLine: (l) => {
-      const m = /^(Collecting \S+|Successfully installed .*)/.exec(l);
-      if (m) onProgress(`python:   ${m[1]}`);
-    },
-  });
+  const pipArgs = ['install', '--disable-pip-version-check', '-r', reqFile];
+  const onLine = (l: string) => {
+    const m = /^(Collecting \S+|Successfully installed .*)/.exec(l);
+    if (m) onProgress(`python:   ${m[1]}`);
+  };
+  // A virtualenv without its own pip is quick to make; this Python's pip (22.3+) fills it. Older pips: the slow way.
+  let created = await runCommand([python, '-m', 'venv', '--without-pip', venv]);
+  if (created.code !== 0) throw new StreamparseProjectError(shownFile, [`${python} -m venv failed: ${(created.stderr || created.stdout).trim()}`]);
+  let installed = await runCommand([python, '-m', 'pip', '--python', path.join(venv, 'bin', 'python'), ...pipArgs], { cwd: path.dirname(reqs.file), onLine });
+  if (installed.code !== 0 && /no such option: --python/.test(installed.stderr + installed.stdout)) {
+    rmSync(venv, { recursive: true, force: true });
+    created = await runCommand([python, '-m', 'venv', venv]);
+    if (created.code !== 0) throw new StreamparseProjectError(shownFile, [`${python} -m venv failed: ${(created.stderr || created.stdout).trim()}`]);
+    installed = await runCommand([path.join(venv, 'bin', 'python'), '-m', 'pip', ...pipArgs], { cwd: path.dirname(reqs.file), onLine });
+  }
   if (installed.code !== 0) {
     rmSync(venv, { recursive: true, force: true });
     throw new StreamparseProjectError(shownFile, pipProblems(installed.stdout + installed.stderr, reqs, shownFile, 'installable release'));
