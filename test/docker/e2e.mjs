@@ -170,7 +170,9 @@ async function main() {
   const compose = (args, opts = {}) => run('docker-compose', [...composeArgs, ...args], { ...opts, env: { ...composeEnv, ...opts.env } });
   const cli = (...args) => compose(['run', '--rm', '-T', 'cli', ...args]);
   const api = async (p) => {
-    const res = await fetch(`http://127.0.0.1:${uiPort}${p}`, { signal: AbortSignal.timeout(10000) });
+    // A kept-alive connection the UI closes just as a request goes out fails with "fetch failed": ask again then.
+    const get = (tries) => fetch(`http://127.0.0.1:${uiPort}${p}`, { signal: AbortSignal.timeout(10000) }).catch((err) => (tries > 1 && err instanceof TypeError ? sleep(500).then(() => get(tries - 1)) : Promise.reject(err)));
+    const res = await get(3);
     const body = await res.text();
     if (!res.ok) throw new Error(`GET ${p}: ${res.status} ${body.slice(0, 300)}`);
     return JSON.parse(body);
