@@ -4,8 +4,8 @@
 // unmodified streamparse quickstart project (examples/wordcount-streamparse, copied to a directory outside the
 // checkout like a user's own project) with `SQUALL_PROJECT_DIR=<dir> docker-compose run --rm cli submit .`, checks
 // that the counts move in the UI's REST API and measures the spout's and the bolt's tuples/s there, finds the bolt's
-// "counted [N] words [pid=P]" lines with `docker-compose run --rm cli logs`, then `docker kill`s a supervisor and
-// checks that nimbus moves its worker and the counts keep growing. Tears everything down (containers, networks,
+// "counted [N] words [pid=P]" lines with `docker-compose run --rm cli logs`, scales out to 5 supervisors and rebalances
+// onto them, then `docker kill`s a supervisor and checks that nimbus moves its worker and the counts keep growing. Tears everything down (containers, networks,
 // volumes) even on failure or Ctrl-C, and prints each phase with its duration. Everything runs in the compose
 // project `squall-e2e` on its own networks; published ports bind to 127.0.0.1.
 // SQUALL_E2E_PROJECT=<dir> submits another project directory instead (e.g. examples/wordcount-python).
@@ -322,7 +322,17 @@ async function main() {
     });
     say(`squall stats ${TOPOLOGY} --json (via the cli service): ${cli('stats', TOPOLOGY, '--json').trim().slice(0, 300)}…`);
 
-    t = await topology();
+    // The README's scale-out: one more supervisor on the running cluster, then a rebalance onto it.
+    const more = SUPERVISORS + 1;
+    await phase(`scale out to ${more} supervisors (up -d --no-recreate --scale supervisor=${more})`, async () => {
+      compose(['up', '-d', '--no-recreate', '--scale', `supervisor=${more}`], { quiet: false });
+      await nSupervisors(more);
+    });
+    await phase(`squall rebalance ${TOPOLOGY} -n ${more} -w 0`, () => say(cli('rebalance', TOPOLOGY, '-n', String(more), '-w', '0').trim()));
+    t = await phase(`${more} workers on ${more} supervisors`, () => spreadOver(more));
+    c = await phase('counts keep growing after the rebalance', () => progressing('progress after the rebalance', counts(t)));
+    say(`counts: ${JSON.stringify(c)}`);
+
     const victim = t.workers[0];
     const container = run('docker', ['ps', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--filter', 'label=com.docker.compose.service=supervisor'])
       .trim()
@@ -330,14 +340,14 @@ async function main() {
       .find((id) => run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', id]).trim().split(' ').includes(victim.host));
     if (!container) throw new Error(`no supervisor container has address ${victim.host}`);
     await phase(`docker kill the supervisor container at ${victim.host} (worker ${victim.host}:${victim.port})`, () => run('docker', ['kill', container]));
-    t = await phase(`nimbus drops the dead supervisor and moves its worker (${SUPERVISORS} RUNNING workers on the ${SUPERVISORS - 1} survivors)`, () =>
+    t = await phase(`nimbus drops the dead supervisor and moves its worker (${more} RUNNING workers on the ${more - 1} survivors)`, () =>
       eventually(
         'the worker of the killed supervisor to move',
         async () => {
           const [tt, sups] = await Promise.all([topology(), supervisors()]);
           const live = new Set(sups.map((s) => s.id));
           const running = tt.workers.filter((w) => live.has(w.supervisorId) && w.supervisorId !== victim.supervisorId && w.status === 'RUNNING');
-          if (sups.length === SUPERVISORS - 1 && !live.has(victim.supervisorId) && tt.workers.length === SUPERVISORS && running.length === SUPERVISORS) return tt;
+          if (sups.length === more - 1 && !live.has(victim.supervisorId) && tt.workers.length === more && running.length === more) return tt;
           throw new Error(`${sups.length} supervisors, workers ${tt.workers.map((w) => `${w.host}:${w.port}(${w.status})`).join(', ')}`);
         },
         180000,
