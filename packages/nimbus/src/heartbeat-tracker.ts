@@ -94,10 +94,6 @@ export class HeartbeatTracker {
    */
   deadSlots(topologyId: string, workers: ReadonlyArray<{ supervisorId: string; port: number }>, now: number, timeoutMs: number): Set<string> {
     const dead = new Set<string>();
-    // A slot the topology no longer has starts counting afresh if it is assigned again: an old mark would make a
-    // worker that is only starting look dead at once, and moving it would flip between slots for ever.
-    const assigned = new Set(workers.map((w) => `${topologyId}@${slotKey(w.supervisorId, w.port)}`));
-    for (const key of this.notRunningSince.keys()) if (key.startsWith(`${topologyId}@`) && !assigned.has(key)) this.notRunningSince.delete(key);
     for (const w of workers) {
       const key = `${topologyId}@${slotKey(w.supervisorId, w.port)}`;
       const s = this.slot(topologyId, w.supervisorId, w.port);
@@ -109,6 +105,10 @@ export class HeartbeatTracker {
       this.notRunningSince.set(key, since);
       if (now - since > timeoutMs) dead.add(slotKey(w.supervisorId, w.port));
     }
+    // A slot the topology left forgets when it stopped running there: assigned there again later (a worker that is
+    // slow to start moved back and forth), it gets a full timeout again instead of being dead at once.
+    const assigned = new Set(workers.map((w) => `${topologyId}@${slotKey(w.supervisorId, w.port)}`));
+    for (const key of this.notRunningSince.keys()) if (key.startsWith(`${topologyId}@`) && !assigned.has(key)) this.notRunningSince.delete(key);
     return dead;
   }
 
