@@ -1,6 +1,6 @@
 # One image for every Squall daemon (nimbus, supervisor, ui) and the CLI: `docker run squall/squall:local <command>`.
 # Build stage: install with the lockfile, build everything, then drop dev dependencies. Runtime stage: the built tree
-# only, run as the non-root user `squall`.
+# and Debian's Python 3 (venv, pip) for multi-lang components, run as the non-root user `squall`.
 #
 # Offline builds: if docker/npm-cache.tar exists (a tarball of an npm cache, made by `npm run test:docker`), npm ci
 # installs from it with --offline; otherwise npm ci uses the registry.
@@ -46,6 +46,14 @@ FROM node:20-bookworm-slim
 LABEL org.squall.image=squall
 ENV NODE_ENV=production \
     SQUALL_STORM_LOCAL_DIR=/data
+# Python for multi-lang components (streamparse projects, examples/wordcount-python): Debian's python3 with venv and
+# pip, so workers can make per-topology virtualenvs. No recommends (no compilers, no -dev headers); apt's lists,
+# caches and downloaded packages are dropped in the same layer (about 90 MB otherwise).
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv python3-pip \
+ && apt-get clean \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
+ && python3 -m venv --help >/dev/null
 RUN groupadd --system squall && useradd --system --gid squall --home-dir /data --shell /usr/sbin/nologin squall \
  && mkdir -p /data && chown squall:squall /data
 WORKDIR /app

@@ -1,11 +1,16 @@
 // `npm run test:docker`: the seed's Docker flow end to end, offline. Starts dockerd if none runs, builds the base
-// images from Debian packages (base-images.mjs), builds the squall and ZooKeeper images, `up --scale supervisor=3`,
-// submits the word count with `docker-compose run --rm cli`, checks counts through the UI's REST API, scales to 4
-// supervisors and rebalances, kills one supervisor container and checks that nimbus moves its worker, then tears
-// everything down (containers, networks, volumes) even on failure or Ctrl-C. Prints each phase and its duration.
-// Everything runs in the compose project `squall-e2e` on its own networks; published ports bind to 127.0.0.1.
+// images from Debian packages (base-images.mjs), builds the squall and ZooKeeper images, checks the image's Python
+// (venv, pip), then does what the seed does: `docker-compose up -d`, `docker-compose scale supervisor=4`, submits the
+// unmodified streamparse quickstart project (examples/wordcount-streamparse, copied to a directory outside the
+// checkout like a user's own project) with `SQUALL_PROJECT_DIR=<dir> docker-compose run --rm cli submit .`, checks
+// that the counts move in the UI's REST API and measures the spout's and the bolt's tuples/s there, finds the bolt's
+// "counted [N] words [pid=P]" lines with `docker-compose run --rm cli logs`, scales out to 5 supervisors and rebalances
+// onto them, then `docker kill`s a supervisor and checks that nimbus moves its worker and the counts keep growing. Tears everything down (containers, networks,
+// volumes) even on failure or Ctrl-C, and prints each phase with its duration. Everything runs in the compose
+// project `squall-e2e` on its own networks; published ports bind to 127.0.0.1.
+// SQUALL_E2E_PROJECT=<dir> submits another project directory instead (e.g. examples/wordcount-python).
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +19,12 @@ import { CACHE_DIR, ensureBaseImages, ZOOKEEPER_BASE_TAG } from './base-images.m
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PROJECT = 'squall-e2e';
-const TOPOLOGY = 'wordcount';
+/** The project directory submitted, relative to the checkout: the seed's unmodified `sparse quickstart wordcount`. */
+const PROJECT_DIR = process.env.SQUALL_E2E_PROJECT || 'examples/wordcount-streamparse';
+const SUPERVISORS = 4;
+/** How long the throughput is measured over (REST counts at both ends). */
+const MEASURE_SECS = 30;
+const COUNTED = /counted \[[\d,]+\] words \[pid=\d+\]/;
 const started = Date.now();
 const secs = (ms) => `${(ms / 1000).toFixed(1)}s`;
 const say = (msg) => process.stdout.write(`[e2e +${secs(Date.now() - started)}] ${msg}\n`);
@@ -131,19 +141,43 @@ function npmCacheTarball() {
   return tarball;
 }
 
+/** Copies the project to a new directory outside the checkout, readable by the image's non-root user. */
+function userProjectCopy() {
+  const src = path.resolve(root, PROJECT_DIR);
+  if (!existsSync(src)) throw new Error(`${PROJECT_DIR} does not exist in this checkout`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'squall-e2e-project-'));
+  cpSync(src, dir, { recursive: true });
+  const openUp = (p) => {
+    chmodSync(p, statSync(p).isDirectory() ? 0o755 : 0o644);
+    if (statSync(p).isDirectory()) for (const f of readdirSync(p)) openUp(path.join(p, f));
+  };
+  openUp(dir);
+  return dir;
+}
+
 async function main() {
   const nimbusPort = await freePort();
   const uiPort = await freePort();
-  const composeEnv = { COMPOSE_PROJECT_NAME: PROJECT, ZOOKEEPER_BASE_IMAGE: ZOOKEEPER_BASE_TAG, NIMBUS_PORT: String(nimbusPort), UI_PORT: String(uiPort) };
+  const projectDir = userProjectCopy();
+  const composeEnv = {
+    COMPOSE_PROJECT_NAME: PROJECT,
+    ZOOKEEPER_BASE_IMAGE: ZOOKEEPER_BASE_TAG,
+    NIMBUS_PORT: String(nimbusPort),
+    UI_PORT: String(uiPort),
+    SQUALL_PROJECT_DIR: projectDir,
+  };
   const composeArgs = ['-p', PROJECT, '-f', path.join(root, 'docker-compose.yml'), '-f', path.join(root, 'test/docker/compose.e2e.yml')];
   const compose = (args, opts = {}) => run('docker-compose', [...composeArgs, ...args], { ...opts, env: { ...composeEnv, ...opts.env } });
   const cli = (...args) => compose(['run', '--rm', '-T', 'cli', ...args]);
   const api = async (p) => {
-    const res = await fetch(`http://127.0.0.1:${uiPort}${p}`, { signal: AbortSignal.timeout(10000) });
+    // A kept-alive connection the UI closes just as a request goes out fails with "fetch failed": ask again then.
+    const get = (tries) => fetch(`http://127.0.0.1:${uiPort}${p}`, { signal: AbortSignal.timeout(10000) }).catch((err) => (tries > 1 && err instanceof TypeError ? sleep(500).then(() => get(tries - 1)) : Promise.reject(err)));
+    const res = await get(3);
     const body = await res.text();
     if (!res.ok) throw new Error(`GET ${p}: ${res.status} ${body.slice(0, 300)}`);
     return JSON.parse(body);
   };
+  let TOPOLOGY = '';
   const supervisors = async () => (await api('/api/v1/supervisor/summary')).supervisors;
   const topology = () => api(`/api/v1/topology/${TOPOLOGY}`);
   const counts = (t) => ({
@@ -161,7 +195,7 @@ async function main() {
         if (c.spoutEmitted > since.spoutEmitted + 100 && c.boltExecuted > since.boltExecuted + 100) return c;
         throw new Error(`counts ${JSON.stringify(c)}`);
       },
-      120000,
+      180000,
     );
   /** Waits for `n` RUNNING workers, each on a different live supervisor; returns the topology JSON. */
   const spreadOver = (n) =>
@@ -177,6 +211,7 @@ async function main() {
       },
       180000,
     );
+  const nSupervisors = (n) => eventually(`${n} supervisors`, async () => ((await supervisors()).length === n ? true : Promise.reject(new Error(`${(await supervisors()).length} supervisors`))), 180000);
 
   let tornDown = false;
   const teardown = (why) => {
@@ -197,6 +232,7 @@ async function main() {
     const vols = spawnSync('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`], { encoding: 'utf8' }).stdout?.trim();
     if (vols) spawnSync('docker', ['volume', 'rm', '-f', ...vols.split('\n')], { stdio: 'ignore' });
     rmSync(path.join(root, 'docker/npm-cache.tar'), { force: true });
+    rmSync(projectDir, { recursive: true, force: true });
     // Rebuilds leave the previous build stage and image untagged; drop those (labelled by our Dockerfile) only.
     for (const label of ['org.squall.image=build', 'org.squall.image=squall']) {
       spawnSync('docker', ['image', 'prune', '-f', '--filter', `label=${label}`], { stdio: 'ignore' });
@@ -235,28 +271,65 @@ async function main() {
       compose(['build', 'zookeeper', 'nimbus'], { quiet: false });
       rmSync(path.join(root, 'docker/npm-cache.tar'), { force: true });
     });
-    await phase('docker-compose up -d --scale supervisor=3', () => compose(['up', '-d', '--scale', 'supervisor=3'], { quiet: false }));
-    await phase('3 supervisors registered (GET /api/v1/supervisor/summary)', () =>
-      eventually('3 supervisors', async () => ((await supervisors()).length === 3 ? true : Promise.reject(new Error(`${(await supervisors()).length} supervisors`))), 180000),
-    );
-    await phase(`squall submit examples/wordcount (docker-compose run --rm cli), 3 workers`, () => {
-      say(cli('submit', 'examples/wordcount', '-c', 'topology.workers=3').trim());
+    await phase('the image has Python 3 with venv and pip (a virtualenv made as the image user)', () => {
+      const out = run('docker', ['run', '--rm', '--entrypoint', 'sh', 'squall/squall:local', '-c', 'python3 --version && python3 -m venv /tmp/venv && /tmp/venv/bin/pip --version']);
+      say(out.trim().replace(/\n/g, '; '));
+    });
+    await phase('docker-compose up -d', () => compose(['up', '-d'], { quiet: false }));
+    await phase(`docker-compose scale supervisor=${SUPERVISORS}`, async () => {
+      compose(['scale', `supervisor=${SUPERVISORS}`], { quiet: false });
+      await nSupervisors(SUPERVISORS);
+    });
+    await phase(`SQUALL_PROJECT_DIR=<copy of ${PROJECT_DIR}> docker-compose run --rm cli submit . -c topology.workers=${SUPERVISORS}`, () => {
+      const out = cli('submit', '.', '--json', '-c', `topology.workers=${SUPERVISORS}`).trim();
+      const { topologyId } = JSON.parse(out.split('\n').at(-1));
+      TOPOLOGY = topologyId.replace(/-\d+-\d+$/, '');
+      say(`submitted ${topologyId} (topology '${TOPOLOGY}')`);
     });
     await phase('the host CLI reaches nimbus through the published port', () => {
       const out = run(process.execPath, [path.join(root, 'packages/cli/dist/src/bin.js'), 'list', '--json', '--nimbus', `127.0.0.1:${nimbusPort}`]);
       if (!out.includes(TOPOLOGY)) throw new Error(`squall list from the host does not show ${TOPOLOGY}: ${out}`);
     });
-    let t = await phase('3 workers spread over the 3 supervisors', () => spreadOver(3));
+    let t = await phase(`${SUPERVISORS} workers spread over the ${SUPERVISORS} supervisors`, () => spreadOver(SUPERVISORS));
     let c = await phase('word counts flowing (REST: spout emitted, bolts executed)', () => progressing('the word count to emit and count', counts(t)));
     say(`counts: ${JSON.stringify(c)}`);
+    await phase(`throughput over ${MEASURE_SECS}s (GET /api/v1/topology/${TOPOLOGY}, all-time counts at both ends)`, async () => {
+      const t0 = Date.now();
+      const a = counts(await topology());
+      await sleep(MEASURE_SECS * 1000);
+      const b = counts(await topology());
+      const s = (Date.now() - t0) / 1000;
+      const rate = (x, y) => Math.round((y - x) / s);
+      say(`throughput: spout ${rate(a.spoutEmitted, b.spoutEmitted)} tuples/s emitted (${rate(a.spoutAcked, b.spoutAcked)}/s acked), bolts ${rate(a.boltExecuted, b.boltExecuted)} tuples/s executed, over ${s.toFixed(1)}s with ${SUPERVISORS} supervisors / ${SUPERVISORS} workers`);
+    });
+    const bolt = t.bolts[0]?.boltId;
+    await phase(`"counted [N] words [pid=P]" in the workers' logs (docker-compose run --rm cli logs ${TOPOLOGY} ${bolt})`, () =>
+      eventually(
+        'counted lines in squall logs',
+        () => {
+          const lines = cli('logs', TOPOLOGY, bolt, '-n', '1000').split('\n');
+          const counted = lines.filter((l) => COUNTED.test(l));
+          if (counted.length === 0) throw new Error(`no counted line in ${lines.length} lines: ${lines.slice(-3).join(' | ')}`);
+          say(`${counted.length} counted lines, e.g. ${counted.at(-1)}`);
+          return true;
+        },
+        120000,
+      ),
+    );
+    await phase('squall logs of an unknown topology is a clear error', () => {
+      const r = spawnSync('docker-compose', [...composeArgs, 'run', '--rm', '-T', 'cli', 'logs', 'no-such-topology'], { cwd: root, env: { ...process.env, ...composeEnv }, encoding: 'utf8' });
+      if (r.status === 0 || !/no running topology named 'no-such-topology'/.test(r.stderr)) throw new Error(`exit ${r.status}, stderr: ${r.stderr.trim().slice(-300)}`);
+    });
     say(`squall stats ${TOPOLOGY} --json (via the cli service): ${cli('stats', TOPOLOGY, '--json').trim().slice(0, 300)}…`);
 
-    await phase('scale to 4 supervisors (up -d --scale supervisor=4 --no-recreate)', async () => {
-      compose(['up', '-d', '--no-recreate', '--scale', 'supervisor=4'], { quiet: false });
-      await eventually('4 supervisors', async () => ((await supervisors()).length === 4 ? true : Promise.reject(new Error(`${(await supervisors()).length} supervisors`))), 180000);
+    // The README's scale-out: one more supervisor on the running cluster, then a rebalance onto it.
+    const more = SUPERVISORS + 1;
+    await phase(`scale out to ${more} supervisors (up -d --no-recreate --scale supervisor=${more})`, async () => {
+      compose(['up', '-d', '--no-recreate', '--scale', `supervisor=${more}`], { quiet: false });
+      await nSupervisors(more);
     });
-    await phase('squall rebalance wordcount -n 4 -w 0', () => say(cli('rebalance', TOPOLOGY, '-n', '4', '-w', '0').trim()));
-    t = await phase('4 workers on 4 supervisors', () => spreadOver(4));
+    await phase(`squall rebalance ${TOPOLOGY} -n ${more} -w 0`, () => say(cli('rebalance', TOPOLOGY, '-n', String(more), '-w', '0').trim()));
+    t = await phase(`${more} workers on ${more} supervisors`, () => spreadOver(more));
     c = await phase('counts keep growing after the rebalance', () => progressing('progress after the rebalance', counts(t)));
     say(`counts: ${JSON.stringify(c)}`);
 
@@ -267,14 +340,14 @@ async function main() {
       .find((id) => run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', id]).trim().split(' ').includes(victim.host));
     if (!container) throw new Error(`no supervisor container has address ${victim.host}`);
     await phase(`docker kill the supervisor container at ${victim.host} (worker ${victim.host}:${victim.port})`, () => run('docker', ['kill', container]));
-    t = await phase('nimbus drops the dead supervisor and moves its worker (4 RUNNING workers on the 3 survivors)', () =>
+    t = await phase(`nimbus drops the dead supervisor and moves its worker (${more} RUNNING workers on the ${more - 1} survivors)`, () =>
       eventually(
         'the worker of the killed supervisor to move',
         async () => {
           const [tt, sups] = await Promise.all([topology(), supervisors()]);
           const live = new Set(sups.map((s) => s.id));
           const running = tt.workers.filter((w) => live.has(w.supervisorId) && w.supervisorId !== victim.supervisorId && w.status === 'RUNNING');
-          if (sups.length === 3 && !live.has(victim.supervisorId) && tt.workers.length === 4 && running.length === 4) return tt;
+          if (sups.length === more - 1 && !live.has(victim.supervisorId) && tt.workers.length === more && running.length === more) return tt;
           throw new Error(`${sups.length} supervisors, workers ${tt.workers.map((w) => `${w.host}:${w.port}(${w.status})`).join(', ')}`);
         },
         180000,
@@ -283,7 +356,7 @@ async function main() {
     say(`workers now: ${t.workers.map((w) => `${w.host}:${w.port}`).join(', ')}`);
     c = await phase('counts keep growing after losing a supervisor', async () => progressing('progress after the kill', counts(await topology())));
     say(`counts: ${JSON.stringify(c)}`);
-    await phase('squall kill wordcount', () => say(cli('kill', TOPOLOGY, '-w', '0').trim()));
+    await phase(`squall kill ${TOPOLOGY}`, () => say(cli('kill', TOPOLOGY, '-w', '0').trim()));
     say(`PASS in ${secs(Date.now() - started)}`);
   } catch (err) {
     say(`FAIL: ${err instanceof Error ? err.message : String(err)}`);

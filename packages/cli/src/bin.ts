@@ -4,6 +4,7 @@ import { registerStreamparseLoader, registerYamlLoader } from '@squall/multilang
 import { registerDaemons } from './commands/daemons';
 import { registerDevCluster } from './commands/dev-cluster';
 import { registerLocal } from './commands/local';
+import { registerLogs } from './commands/logs';
 import { registerMonitor } from './commands/monitor';
 import { registerQuickstart } from './commands/quickstart';
 import { registerStats } from './commands/stats';
@@ -30,6 +31,7 @@ registerLocal(program);
 registerSubmit(program);
 registerTopologyCommands(program);
 registerStats(program);
+registerLogs(program);
 registerDaemons(program);
 registerDevCluster(program);
 registerUi(program);

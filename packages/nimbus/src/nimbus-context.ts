@@ -3,6 +3,7 @@ import type { ClusterState, LeaderCandidate, StormBase, Versioned } from '@squal
 import type { HeartbeatTracker } from './heartbeat-tracker';
 import type { PackageStore } from './package-store';
 import type { StatsWindows } from './stats-windows';
+import type { SupervisorCalls } from './supervisor-calls';
 
 /** What nimbus's parts share: configuration, the cluster state, the package store and live views. */
 export interface NimbusContext {
@@ -17,6 +18,8 @@ export interface NimbusContext {
   readonly address: string;
   readonly startedMs: number;
   readonly leader: LeaderCandidate;
+  /** Nimbus's calls to supervisors (worker logs). */
+  readonly supervisorCalls: SupervisorCalls;
   /** Runs the reconciler soon (after a change); resolves when that run finished. */
   reconcileSoon(): Promise<void>;
 }

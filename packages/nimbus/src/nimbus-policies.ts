@@ -21,6 +21,8 @@ export const NIMBUS_POLICIES: Readonly<Record<string, MethodPolicy>> = servicePo
   downloadPackage: { credential: 'cluster', maxBytes: 64 * KiB, name: 'download' },
   supervisorHeartbeat: { credential: 'cluster', maxBytes: 4 * MiB, name: 'supervisor heartbeat' },
   getLeader: { credential: 'open', maxBytes: 64 * KiB, name: 'leader' },
+  // Logs can hold tuple data: people with the token only.
+  getTopologyLogs: { credential: 'token', maxBytes: 64 * KiB, name: 'logs' },
 });
 
 /** Most worker entries a supervisor heartbeat may carry (more slots than any machine runs). */

@@ -5,6 +5,7 @@ import { InvalidSubmissionError, NotFoundError, NotLeaderError, toServiceError, 
 import { clusterInfo, componentInfo, listTopologies, topologyInfo } from './info-builder';
 import { clusterSecretOf, findTopology, tokenOf, type NimbusContext } from './nimbus-context';
 import { MAX_HEARTBEAT_ERRORS, MAX_HEARTBEAT_EXECUTORS, MAX_HEARTBEAT_WORKERS, MAX_TRACKED_SUPERVISORS } from './nimbus-policies';
+import { topologyLogs } from './topology-logs';
 import { checkSubmission, killTopology, rebalanceTopology, setActive, storeSubmission, type SubmitRequest } from './topology-actions';
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
@@ -191,6 +192,8 @@ export function createNimbusHandlers(ctx: NimbusContext): NimbusHandlers {
     getComponentInfo: unary('component', false, (r: pb.GetComponentInfoRequest) => componentInfo(ctx, r.topology ?? '', r.component ?? '', r.windowSecs ?? 0)),
     downloadPackage,
     supervisorHeartbeat,
+    // Guarded like a mutating call: logs can hold tuple data, and only the leader hears the supervisors' heartbeats.
+    getTopologyLogs: unary('logs', true, (r: pb.GetTopologyLogsRequest) => topologyLogs(ctx, ctx.supervisorCalls, r)),
     getLeader: unary('leader', false, async () => {
       const leader = await ctx.cluster.getLeader();
       if (!leader) throw new NotLeaderError(null);

@@ -15,6 +15,7 @@ import { NimbusLeadership } from './nimbus-leadership';
 import { PackageReplicator } from './package-replicator';
 import { NIMBUS_POLICIES } from './nimbus-policies';
 import { clusterSecretOf, tokenOf } from './nimbus-context';
+import { SupervisorCalls } from './supervisor-calls';
 
 
 /** Squall's version, reported in ZooKeeper registrations. */
@@ -108,6 +109,7 @@ export class Nimbus {
       address,
       startedMs: Date.now(),
       leader,
+      supervisorCalls: new SupervisorCalls(conf),
       reconcileSoon: () => late.nimbus?.reconcileSoon() ?? Promise.resolve(),
     };
     const guarded = withDecodeFailureLog(NimbusService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), NIMBUS_POLICIES);
@@ -156,6 +158,7 @@ export class Nimbus {
     for (const s of this.subscriptions) s.close();
     await this.reconciler.stop();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    this.ctx.supervisorCalls.close();
     await this.metrics?.shutdown();
     await this.replicator?.stop();
     await this.ctx.leader.withdraw().catch(() => undefined);

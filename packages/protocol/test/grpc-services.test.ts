@@ -73,6 +73,7 @@ const nimbus: NimbusHandlers = {
   rebalance: notHere,
   listTopologies: notHere,
   getTopologyInfo: notHere,
+  getTopologyLogs: notHere,
   getClusterInfo: notHere,
   getComponentInfo: notHere,
   supervisorHeartbeat: notHere,
