@@ -63,9 +63,12 @@ describe('the cluster credential', () => {
     assert.equal((await rawCall(w.supervisorAddress, log, logReq)).code, grpc.status.UNAUTHENTICATED);
     const beat = SupervisorService.workerHeartbeat.path;
     assert.equal((await rawCall(w.supervisorAddress, beat, [SupervisorService.workerHeartbeat.requestSerialize({ topologyId, port: w.port })])).code, grpc.status.UNAUTHENTICATED);
-    // The UI holds the cluster credential and reads the worker's log through its supervisor.
+    // The UI holds the cluster credential and reads the worker's log through its supervisor, for a person holding the
+    // token (logs can hold tuple data).
     await cluster.startUi();
-    const res = await fetch(`${cluster.uiUrl}api/v1/log?topologyId=${topologyId}&host=127.0.0.1&port=${w.port}`);
+    const logUrl = `${cluster.uiUrl}api/v1/log?topologyId=${topologyId}&host=127.0.0.1&port=${w.port}`;
+    assert.equal((await fetch(logUrl)).status, 401);
+    const res = await fetch(logUrl, { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(res.status, 200, await res.clone().text());
     assert.match(((await res.json()) as { data: string }).data, /worker/);
     // The assignment in ZooKeeper is signed over the package digest.
