@@ -66,6 +66,8 @@ function check(job: Job): string[] {
   const stampFile = path.join(dir, `${key}.json`);
   const last = cached(stampFile);
   if (last) return last;
+  // A require, not an import: a check answered from the stamps must not pay for loading the compiler.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   ts = require('typescript') as typeof TS;
   mkdirSync(dir, { recursive: true });
   const { problems, read } = runCompiler(job, path.join(dir, `${key}.tsbuildinfo`));
@@ -116,6 +118,8 @@ function runCompiler({ file, cwd, runtime }: Job, tsBuildInfoFile: string): { pr
     tsBuildInfoFile,
   };
   const host = ts.createIncrementalCompilerHost(final);
+  // A module outside any project with @types (a temp dir, say) gets this installation's, as it gets its `@squall/*`.
+  if (runtime && !rest.typeRoots) final.typeRoots = [...(ts.getEffectiveTypeRoots(final, host) ?? []), path.join(runtime, '@types')];
   const program = ts.createIncrementalProgram({ rootNames: [file], options: final, host });
   problems.push(...program.getOptionsDiagnostics(), ...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics());
   program.emit();
