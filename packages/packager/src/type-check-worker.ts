@@ -1,7 +1,7 @@
 // Runs in a worker thread (see type-check.ts): type-checks one module and posts back its problems, one
 // `file:line:col: message` each. Kept apart so loading TypeScript (and @types/node) never blocks the caller's thread.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -20,10 +20,12 @@ function cacheDir(): string {
   return path.join(base, 'typecheck');
 }
 
-/** What a previous check read and found: when no file it read has changed since, its problems still hold. */
+/**
+ * The files a clean check read: while none has changed, the module still type-checks. Only clean checks are kept: a
+ * problem may come from a file that was not there (`Cannot find module './x'`), which no stamp would see appear.
+ */
 interface Stamped {
   files: Array<[file: string, mtimeMs: number, size: number]>;
-  problems: string[];
 }
 
 function stamp(file: string): [string, number, number] {
@@ -35,18 +37,16 @@ function stamp(file: string): [string, number, number] {
   }
 }
 
-/** The problems of the last check when none of the files it read has changed (no need to load TypeScript at all). */
-function cached(stampFile: string): string[] | undefined {
+/** Whether the last check was clean and none of the files it read has changed (then TypeScript is not even loaded). */
+function stillClean(stampFile: string): boolean {
   try {
     const last = JSON.parse(readFileSync(stampFile, 'utf8')) as Stamped;
     return last.files.every(([f, m, s]) => {
       const [, mm, ss] = stamp(f);
       return mm === m && ss === s;
-    })
-      ? last.problems
-      : undefined;
+    });
   } catch {
-    return undefined;
+    return false;
   }
 }
 
@@ -64,15 +64,16 @@ function check(job: Job): string[] {
   const dir = cacheDir();
   const key = createHash('sha256').update(`${job.file}\0${job.cwd}\0${job.runtime ?? ''}`).digest('hex').slice(0, 16);
   const stampFile = path.join(dir, `${key}.json`);
-  const last = cached(stampFile);
-  if (last) return last;
+  if (stillClean(stampFile)) return [];
   // A require, not an import: a check answered from the stamps must not pay for loading the compiler.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   ts = require('typescript') as typeof TS;
   mkdirSync(dir, { recursive: true });
   const { problems, read } = runCompiler(job, path.join(dir, `${key}.tsbuildinfo`));
-  const stamped: Stamped = { files: [...new Set([...read, require.resolve('typescript')])].map(stamp), problems };
-  writeFileSync(stampFile, JSON.stringify(stamped));
+  if (problems.length === 0) {
+    const stamped: Stamped = { files: [...new Set([...read, require.resolve('typescript')])].map(stamp) };
+    writeFileSync(stampFile, JSON.stringify(stamped));
+  } else rmSync(stampFile, { force: true });
   return problems;
 }
 
@@ -107,8 +108,8 @@ function runCompiler({ file, cwd, runtime }: Job, tsBuildInfoFile: string): { pr
   void [rootDir, outDir, composite, declaration, declarationMap, emitDeclarationOnly, sourceMap];
   const final: TS.CompilerOptions = {
     ...rest,
-    // Only this module and what it imports are checked; declaration files are trusted (most of the time goes to
-    // @types/node otherwise), and nothing is written but the incremental state that makes the next check cheap.
+    // Only this module and what it imports are checked; declaration files are trusted, not checked; nothing is
+    // written but the compiler's incremental state (it spares re-checking unchanged files after an edit).
     types: rest.types ?? ['node'],
     // As when it runs (compile-module.ts), `@squall/*` is this installation's, wherever the module lives.
     ...(runtime ? { paths: { [`@squall/*`]: [path.join(runtime, '@squall', '*')], ...rest.paths } } : {}),

@@ -39,8 +39,11 @@ test('a module that type-checks, and the seed example: no problems, then answere
   assert.equal(await typeCheckModule(file, dir), undefined);
   assert.ok(Date.now() - started < 1500, `a second check of an unchanged module took ${Date.now() - started} ms`);
   // An edit is seen: the stamps of the files read no longer match.
-  writeFileSync(file, `const n: string = 1;\nexport default n;\n`);
+  writeFileSync(file, `import { helper } from './helper';\nconst n: string = helper;\nexport default n;\n`);
   const err = await typeCheckModule(file, dir);
-  assert.match(err?.message ?? '', /^topology\.ts: does not type-check .*\n  topology\.ts:1:7: Type 'number' is not assignable to type 'string'\.$/);
+  assert.match(err?.message ?? '', /^topology\.ts: does not type-check .*\n  topology\.ts:1:24: Cannot find module '\.\/helper' or its corresponding type declarations\.$/);
+  // ...and so is a file that was missing (a failed check is not cached).
+  writeFileSync(path.join(dir, 'helper.ts'), `export const helper = 'ok';\n`);
+  assert.equal(await typeCheckModule(file, dir), undefined);
   assert.equal(await typeCheckModule(path.join(root, 'examples/wordcount/topology.ts'), root), undefined);
 });
