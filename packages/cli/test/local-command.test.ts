@@ -99,3 +99,54 @@ test('an unreachable nimbus: one clear line naming the address', () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr.trim(), /^squall: cannot reach nimbus at 127\.0\.0\.1:1: .*\(is it running\? pass --nimbus host:port or set nimbus\.seeds\)$/);
 });
+
+/** A topology module in a temp dir (no tsconfig: the defaults apply), with a type error on line 5 (esbuild alone runs it). */
+function mistyped(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'squall-typed-'));
+  const wc = path.join(root, 'examples/wordcount');
+  writeFileSync(
+    path.join(dir, 'topology.ts'),
+    [
+      "import { fields, topology } from '@squall/api';",
+      `import { WordCountBolt } from ${JSON.stringify(path.join(wc, 'word-count-bolt'))};`,
+      `import { WordSpout } from ${JSON.stringify(path.join(wc, 'word-spout'))};`,
+      '',
+      "const par: number = 'two';",
+      "export default topology('mistyped', {",
+      '  word: WordSpout.spec(),',
+      "  count: WordCountBolt.spec({ inputs: { word: fields('word') }, par: par > 1 ? 2 : 1 }),",
+      '});',
+      '',
+    ].join('\n'),
+  );
+  return dir;
+}
+
+test('a module with a type error: stopped with file, line and message, exit 1; --no-typecheck runs it', () => {
+  const dir = mistyped();
+  // Its own cache dir, so nothing cached elsewhere answers (a failed check is not cached: both runs run the compiler).
+  const env = { ...process.env, SQUALL_CACHE_DIR: path.join(dir, 'cache') };
+  const run = (args: string[]) => {
+    const r = spawnSync(process.execPath, [bin, 'local', 'topology.ts', '--log-file', path.join(dir, 'log'), ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60000 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  for (const attempt of ['first', 'second']) {
+    const r = run(['--duration', '30']);
+    assert.equal(r.code, 1, `${attempt}: ${r.stderr}`);
+    assert.equal(
+      r.stderr.trim(),
+      "squall: topology.ts: does not type-check (--no-typecheck skips it):\n  topology.ts:5:7: Type 'string' is not assignable to type 'number'.",
+      attempt,
+    );
+    // The run stopped at the check's answer, not at the end of --duration.
+    assert.doesNotMatch(r.stdout, /stopped 'mistyped' after/);
+  }
+  const skipped = run(['--duration', '1', '--no-typecheck', '--json']);
+  assert.equal(skipped.code, 0, skipped.stderr);
+  assert.ok(JSON.parse(skipped.stdout).components.word.emitted > 0);
+});
+
+test('the examples type-check clean', async () => {
+  const { typeCheckModule } = await import('@squall/packager');
+  for (const example of ['examples/wordcount/topology.ts']) assert.equal(await typeCheckModule(path.join(root, example), root), undefined, example);
+});

@@ -41,7 +41,7 @@ export interface TopologyPackage {
  * Builds a submit package from a topology module: `topology.js` (the module bundled with esbuild, every dependency
  * included except the Squall runtime packages, which workers provide), `spec.json`, and `resources/` (the module's
  * `resources/` directory, or for a YAML topology its whole directory), as a tar.gz with its sha256.
- * @throws TopologyLoadError when the module cannot be loaded or bundled
+ * @throws TopologyLoadError when the module cannot be loaded or bundled, or (with `typeCheck`) does not type-check
  */
 export async function buildPackage(target: string, cwd = process.cwd(), options: LoadOptions = {}): Promise<TopologyPackage> {
   const loaded = await loadTopology(target, cwd, options);
@@ -103,6 +103,10 @@ export async function buildPackage(target: string, cwd = process.cwd(), options:
       }
     }
     writeFileSync(path.join(staging, PACKAGE_MANIFEST), JSON.stringify(manifest));
+    // The type check (options.typeCheck) ran while the module was compiled and bundled: a package is only made of a
+    // module that passes it.
+    const typeError = await loaded.typeErrors;
+    if (typeError) throw typeError;
     files.push(PACKAGE_MANIFEST);
     const tarFile = path.join(staging, '..', `${path.basename(staging)}.tgz`);
     await createTar({ gzip: true, file: tarFile, cwd: staging, portable: true, noMtime: true }, ['.']);

@@ -5,6 +5,7 @@ import { isTopology, type Topology } from '@squall/api';
 import { TopologyLoadError } from './errors';
 import { compileModule, evaluateModule } from './compile-module';
 import { resolveTopologyEntry } from './resolve-entry';
+import { isTypeScript, typeCheckModule } from './type-check';
 
 /** Packages provided by the Squall runtime: never bundled, so user code and the engine share one copy. */
 export const RUNTIME_PACKAGES = ['@squall/*', 'squall'];
@@ -18,6 +19,11 @@ export interface LoadedTopology {
   dir: string;
   /** Set when the target was a project directory read by a {@link ProjectLoader}. */
   project?: LoadedProject;
+  /**
+   * Set for a TypeScript module loaded with `typeCheck`: its type check, still running when the topology is returned.
+   * Resolves to the error to report (every problem with file and line), or undefined when it type-checks.
+   */
+  typeErrors?: Promise<TopologyLoadError | undefined>;
 }
 
 /** What `squall local` and `squall submit` pass on to a {@link ProjectLoader}. */
@@ -28,6 +34,8 @@ export interface LoadOptions {
   onProgress?: (line: string) => void;
   /** Loader-specific switches from the command line. */
   flags?: Readonly<Record<string, string | boolean | undefined>>;
+  /** Type-check a TypeScript module alongside compiling it (see {@link LoadedTopology.typeErrors}). @default false */
+  typeCheck?: boolean;
 }
 
 /** A project read by a {@link ProjectLoader}: its topology and how to package and run it. */
@@ -99,6 +107,8 @@ export async function loadTopology(target: string, cwd = process.cwd(), options:
   const custom = extraLoaders.get(path.extname(file));
   if (custom) return { topology: await custom(file), file, dir };
   const shown = path.relative(cwd, file) || file;
+  // Started first so the check (seconds when nothing is cached) overlaps the compile and the topology's start.
+  const typeErrors = options.typeCheck && isTypeScript(file) ? typeCheckModule(file, cwd) : undefined;
   let code: string;
   try {
     code = await compileModule(file);
@@ -116,7 +126,7 @@ export async function loadTopology(target: string, cwd = process.cwd(), options:
   const topology = await pickTopology(exports);
   if (!topology)
     throw new TopologyLoadError(shown, 'does not export a topology (export default a Topology from topology() or TopologyBuilder.createTopology())');
-  return { topology, file, dir };
+  return { topology, file, dir, ...(typeErrors ? { typeErrors } : {}) };
 }
 
 /** Picks the topology out of a module's exports (default, `topology`, the module, or a function making one). */

@@ -18,6 +18,7 @@ interface LocalOptions {
   logLevel?: string;
   logFile?: string;
   realStreamparse?: boolean;
+  typecheck: boolean;
 }
 
 /** `squall local <topology>`: runs a topology in this process until --duration or Ctrl-C. */
@@ -32,6 +33,7 @@ export function registerLocal(program: Command): void {
     .option('-n, --name <name>', 'topology name (default: the one it declares); in a streamparse project, which topologies/<name>.py')
     .option('--real-streamparse', "streamparse project: install the streamparse/pystorm its requirements name instead of using Squall's stand-ins")
     .option('-i, --interval <seconds>', 'seconds between live lines', '2')
+    .option('--no-typecheck', 'do not type-check a TypeScript topology (the check runs alongside the topology and stops it on errors)')
     .option('--json', 'print one JSON object with the final counters on stdout')
     .option('--log-level <level>', 'component log level (trace, debug, info, warn, error, silent)')
     .option('--log-file <file>', "component logs (pino JSON): a file, or '-' for stderr (default: logs/<name>.log)")
@@ -44,8 +46,9 @@ async function runLocal(target: string, opts: LocalOptions): Promise<void> {
   const interval = Number(opts.interval);
   if (!(interval > 0)) throw new Error(`--interval must be a positive number of seconds, got '${opts.interval}'`);
   const conf = loadCliConfig(opts);
-  const { topology, dir, project } = await loadTopology(target, process.cwd(), {
+  const { topology, dir, project, typeErrors } = await loadTopology(target, process.cwd(), {
     ...(opts.name !== undefined ? { name: opts.name } : {}),
+    typeCheck: opts.typecheck,
     onProgress: (line) => process.stderr.write(line + '\n'),
     flags: { 'real-streamparse': opts.realStreamparse === true },
   });
@@ -64,6 +67,7 @@ async function runLocal(target: string, opts: LocalOptions): Promise<void> {
   out(`squall: running topology '${name}' locally${duration ? ` for ${duration}s` : ''} (Ctrl-C to stop)`);
   if (logFile !== '-') out(`squall: component logs go to ${logFile}`);
 
+  let typeError: Error | undefined;
   let before: Record<string, ComponentSummary> = {};
   const ticker = setInterval(() => {
     const now = running.stats(true);
@@ -81,8 +85,20 @@ async function runLocal(target: string, opts: LocalOptions): Promise<void> {
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    // The type check runs while the topology does (starting it waits for nothing): its errors stop the run.
+    void typeErrors?.then((err) => {
+      if (!err) return;
+      if (timer) clearTimeout(timer);
+      typeError = err;
+      resolve();
+    });
   });
   clearInterval(ticker);
+  if (typeError) {
+    await cluster.killTopology(name, 0);
+    logger.flush();
+    fail(typeError);
+  }
   const uptimeSecs = running.uptimeSecs;
   await cluster.killTopology(name, 1);
   const components = running.stats();
@@ -98,4 +114,7 @@ async function runLocal(target: string, opts: LocalOptions): Promise<void> {
     }
   }
   logger.flush();
+  // A check still running when the topology stopped (a short --duration) decides the exit code all the same.
+  const late = await typeErrors;
+  if (late) fail(late);
 }

@@ -17,6 +17,7 @@ interface SubmitOptions {
   realStreamparse?: boolean;
   pythonPlatform?: string;
   pythonVersion?: string;
+  typecheck: boolean;
 }
 
 function progressBar(sent: number, total: number): string {
@@ -77,6 +78,7 @@ export function registerSubmit(program: Command): void {
     .option('-c, --c <key=value>', 'topology config, repeatable', collectConfig)
     .option('--config <file>', 'config file (squall.yaml): nimbus.seeds, nimbus.auth.token, ...')
     .option('--nimbus <host:port>', 'nimbus to contact (default: nimbus.seeds)')
+    .option('--no-typecheck', 'do not type-check a TypeScript topology before the upload')
     .option('--json', 'print {"topologyId", "digest", "bytes"} on stdout')
     .action((target: string, opts: SubmitOptions) =>
       (async () => {
@@ -91,6 +93,7 @@ export function registerSubmit(program: Command): void {
             onProgress: (line) => {
               if (!opts.json) process.stderr.write(line + '\n');
             },
+            typeCheck: opts.typecheck,
             flags: { 'real-streamparse': opts.realStreamparse === true, 'python-platform': opts.pythonPlatform, 'python-version': opts.pythonVersion },
           });
           const name = opts.name ?? pkg.spec.name;
