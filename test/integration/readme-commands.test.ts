@@ -176,13 +176,26 @@ test('npx squall dev-cluster, then the README cluster commands against it', asyn
 
   const listed = await step('npx squall list');
   assert.match(listed.stdout, /^wordcount\s+wordcount-\d+-\d+\s+ACTIVE\s+\d+s\s+3\s+\d+\s+\d+$/m);
-  // Executors and tasks count the same things: every component's, ackers included, as `stats` lists them.
-  const stats = await sh(`npx squall stats wordcount --json --nimbus 127.0.0.1:${port}`);
-  assert.equal(stats.code, 0, stats.stderr);
-  const components = Object.values((JSON.parse(stats.stdout) as { components: Record<string, { executors: number; tasks: number }> }).components);
+  // Executors and tasks count the same things: every component's, ackers included, as `stats` lists them. `list`
+  // counts the assignment at once while `stats` counts what the workers' heartbeats have reported, so wait until every
+  // worker has reported once; a mismatch that lasts is a failure.
   const row = (await list(port)).find((t) => t.name === 'wordcount')!;
-  assert.equal(row.executors, components.reduce((n, c) => n + c.executors, 0));
-  assert.equal(row.tasks, components.reduce((n, c) => n + c.tasks, 0));
+  let sums = { executors: -1, tasks: -1 };
+  const agreed = await eventually(
+    'stats to count what list counts',
+    async () => {
+      const stats = await sh(`npx squall stats wordcount --json --nimbus 127.0.0.1:${port}`);
+      assert.equal(stats.code, 0, stats.stderr);
+      const components = Object.values((JSON.parse(stats.stdout) as { components: Record<string, { executors: number; tasks: number }> }).components);
+      sums = { executors: components.reduce((n, c) => n + c.executors, 0), tasks: components.reduce((n, c) => n + c.tasks, 0) };
+      return sums.executors === row.executors && sums.tasks === row.tasks;
+    },
+    30_000,
+  ).then(
+    () => true,
+    () => false,
+  );
+  assert.ok(agreed, `list counts ${row.executors} executors and ${row.tasks} tasks, stats ${sums.executors} and ${sums.tasks}`);
 
   const piped = await sh(`npx squall list --nimbus 127.0.0.1:${port} | head -1`);
   assert.deepEqual({ code: piped.code, stderr: piped.stderr }, { code: 0, stderr: '' });

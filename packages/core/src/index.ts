@@ -6,3 +6,4 @@ export * from './logger';
 export * from './config-keys';
 export * from './config';
 export * from './safe-id';
+export * from './secrets';

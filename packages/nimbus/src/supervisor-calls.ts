@@ -1,6 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { Config } from '@squall/core';
-import { clusterSecretOf } from './nimbus-context';
+import { clusterSecretOf, type Config } from '@squall/core';
 import { createSupervisorClient, pb, SupervisorService, tlsFilesFromConfig, unaryCall, type SupervisorClient } from '@squall/protocol';
 
 /** How long nimbus waits for a supervisor's answer before reporting it unreachable. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { defaultConfig, getConfig, isSafeId, mergeConfig, validateConfig, type Config, type Logger } from '@squall/core';
+import { clusterSecretOf, defaultConfig, getConfig, isSafeId, mergeConfig, validateConfig, type Config, type Logger } from '@squall/core';
 import { connectFromConfig, type Assignment, type ClusterState, type StormBase, type Subscription, type Versioned } from '@squall/cluster-state';
 import {
   assignmentSignatureProblem,
@@ -26,12 +26,6 @@ import { PythonEnvironments } from './python-envs';
 import { slotPid, stepSlot, type SlotAction, type SlotAssignment, type SlotState, type SlotTimeouts } from './slot-state';
 import { createSupervisorHandlers, MAX_SLOT_ERRORS, SUPERVISOR_POLICIES } from './supervisor-service';
 import { describeExit, spawnWorker, type WorkerProcess } from './worker-process';
-
-/** A secret config value, or undefined when unset or empty. */
-function clusterSecretOf(conf: Config): string | undefined {
-  const v = conf['squall.cluster.secret'];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
 
 /** Squall's version, reported in the supervisor's registration. */
 export const SQUALL_VERSION = '0.1.0';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { createGuardedServer, defaultConfig, getConfig, HttpRequestError, mergeConfig, readRequestBody, SECURITY_HEADERS, silentLogger, validateConfig, type Config, type GuardedRequest, type Logger } from '@squall/core';
+import { clusterSecretOf, createGuardedServer, defaultConfig, getConfig, HttpRequestError, mergeConfig, readRequestBody, SECURITY_HEADERS, silentLogger, tokenOf, validateConfig, type Config, type GuardedRequest, type Logger } from '@squall/core';
 import { tlsFilesFromConfig, tokenMatches, type SupervisorClient } from '@squall/protocol';
 import { HttpError } from './errors';
 import { NimbusGateway } from './nimbus-gateway';
@@ -69,7 +69,7 @@ export class UiServer {
     const conf = mergeConfig(defaultConfig(), options.conf);
     validateConfig(conf, 'ui configuration');
     const log = options.logger ?? silentLogger();
-    const token = typeof conf['nimbus.auth.token'] === 'string' ? (conf['nimbus.auth.token'] as string) : undefined;
+    const token = tokenOf(conf);
     const nimbusPort = getConfig<number>(conf, 'nimbus.port');
     const candidates = getConfig<string[]>(conf, 'nimbus.seeds').map((s) => (s.includes(':') ? s : `${s}:${nimbusPort}`));
     const tls = tlsFilesFromConfig(conf);
@@ -82,7 +82,7 @@ export class UiServer {
       const match = typeof header === 'string' ? /^Bearer[ ]+(\S.*)$/i.exec(header.trim()) : null;
       if (!tokenMatches(token, match?.[1])) throw new HttpError(401, 'this action needs the header Authorization: Bearer <nimbus.auth.token>');
     };
-    const clusterSecret = typeof conf['squall.cluster.secret'] === 'string' && conf['squall.cluster.secret'] !== '' ? (conf['squall.cluster.secret'] as string) : undefined;
+    const clusterSecret = clusterSecretOf(conf);
     const router = restRoutes({ nimbus, authorize, supervisors, ...(tls ? { tls } : {}), ...(clusterSecret !== undefined ? { clusterSecret } : {}) });
     const web = new StaticFiles(path.resolve(options.webRoot ?? path.join(__dirname, '..', 'web')));
     const server = createGuardedServer((req, res, target) => handle(req, res, target, router, web, log, hostProblem), {
