@@ -25,6 +25,10 @@ export async function compileModule(file: string): Promise<string> {
     format: 'cjs',
     target: 'node20',
     packages: 'external',
+    // The output is placed, for esbuild, beside the entry file: the inline map's sources are then relative to the
+    // module's own directory, which is where Node resolves them from (`file` is what the code is evaluated as). Without
+    // it they are relative to the working directory and name the wrong files whenever the two differ in depth.
+    outfile: path.join(path.dirname(path.resolve(file)), '__squall_module__.js'),
     sourcemap: 'inline',
     logLevel: 'silent',
   });

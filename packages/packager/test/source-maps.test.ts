@@ -3,10 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { extract } from 'tar';
-import { buildPackage, loadPackagedTopology, loadTopology } from '../src';
+import { buildPackage, loadPackagedTopology } from '../src';
 
 /** A topology module whose factory calls into another file that throws on its line 4. */
 function writeThrowingTopology(dir: string): void {
@@ -28,7 +29,12 @@ test('local mode: the stack names helper.ts:4', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'squall-sm-'));
   try {
     writeThrowingTopology(dir);
-    const stack = await stackOf(() => loadTopology(path.join(dir, 'topology.ts')));
+    // In a process whose working directory is deeper than the module's: source paths must not depend on where squall
+    // runs (esbuild reads its working directory once, when it loads, so this needs a process of its own).
+    const deep = path.join(dir, 'a', 'b', 'c', 'd');
+    mkdirSync(deep, { recursive: true });
+    const script = `require(${JSON.stringify(path.resolve(__dirname, '../src'))}).loadTopology(${JSON.stringify(path.join(dir, 'topology.ts'))}).catch((e) => { console.log(e.stack + '\\n' + (e.cause ? e.cause.stack : '')); })`;
+    const stack = execFileSync(process.execPath, ['-e', script], { cwd: deep, encoding: 'utf8' });
     assert.match(stack, /no topology 42/);
     assert.match(stack, new RegExp(`${path.join(dir, 'helper.ts').replace(/[.]/g, '\\.')}:4:\\d+`), stack);
   } finally {
