@@ -1,23 +1,49 @@
 /**
  * Every configuration key Squall reads, with Storm's names and Storm's defaults unless noted. One table so the CLI,
- * validation and the README agree.
+ * validation, the README and every reader agree: each key's type and default live here and nowhere else.
+ *
+ * To add a key: add a row (type, default, doc, minimum), read it with `getConfig(conf, key)` in the package's settings
+ * file (`engineSettings`, `nimbusSettings`, ...), and, if users set it, add it to the README's table.
  */
 
-/** The type a key's value must have. `ports` is an array of TCP ports; `strings` an array of strings. */
-export type ConfigType = 'int' | 'number' | 'boolean' | 'string' | 'ports' | 'strings' | 'any';
+/**
+ * The type a key's value must have. `ports` is an array of TCP ports; `strings` an array of strings; `env` a map of
+ * environment variable names to values (each passed to processes as its string form).
+ */
+export type ConfigType = 'int' | 'number' | 'boolean' | 'string' | 'ports' | 'strings' | 'env';
 
-/** Describes one configuration key. */
-export interface ConfigKey {
-  type: ConfigType;
-  /** Default value; `null` means "unset" (Storm's `nil`), with the meaning given in `doc`. */
-  default: unknown;
-  /** Smallest allowed value for numeric keys. */
-  min?: number;
-  doc: string;
+/** The TypeScript type of a value of each {@link ConfigType}. */
+export interface ConfigTypeValues {
+  int: number;
+  number: number;
+  boolean: boolean;
+  string: string;
+  ports: number[];
+  strings: string[];
+  env: Record<string, unknown>;
 }
 
-const k = (type: ConfigType, def: unknown, doc: string, min?: number): ConfigKey =>
+/** Describes one configuration key: `T` its type, `D` the type of its default (`null` when it is unset by default). */
+export interface ConfigKey<T extends ConfigType = ConfigType, D = unknown> {
+  readonly type: T;
+  /** Default value; `null` means "unset" (Storm's `nil`), with the meaning given in `doc`. */
+  readonly default: D;
+  /** Smallest allowed value for numeric keys. */
+  readonly min?: number;
+  readonly doc: string;
+  /** Accepted (and type-checked) for compatibility with Storm topologies; nothing reads it, as `doc` says. */
+  readonly compat?: true;
+}
+
+/** A key read by Squall. The default must be of the declared type or `null`: a mismatch is a compile error. */
+const k = <T extends ConfigType, D extends ConfigTypeValues[T] | null>(type: T, def: D, doc: string, min?: number): ConfigKey<T, D> =>
   min === undefined ? { type, default: def, doc } : { type, default: def, doc, min };
+
+/** A key accepted for compatibility only (see {@link ConfigKey.compat}). */
+const compat = <T extends ConfigType, D extends ConfigTypeValues[T] | null>(type: T, def: D, doc: string, min?: number): ConfigKey<T, D> => ({
+  ...k(type, def, doc, min),
+  compat: true,
+});
 
 /** The known keys. Unknown keys are allowed (components read their own), but known ones are type-checked. */
 export const CONFIG_KEYS = {
@@ -36,18 +62,18 @@ export const CONFIG_KEYS = {
   'topology.spout.wait.progressive.level1.count': k('int', 0, 'Empty nextTuple calls retried at once before yielding.', 0),
   'topology.spout.wait.progressive.level2.count': k('int', 10, 'Empty nextTuple rounds that only yield to I/O before sleeping.', 0),
   'topology.spout.wait.progressive.level3.sleep.millis': k('number', 1, 'Sleep between empty nextTuple calls after level 2.', 0),
-  'topology.backpressure.wait.progressive.level3.sleep.millis': k('number', 1, 'Sleep of a spout paused by backpressure.', 0),
+  'topology.backpressure.wait.progressive.level3.sleep.millis': k('number', 1, 'Least time a spout stays paused once backpressure paused it (it resumes when the pressure clears, not before this).', 0),
   'topology.shellbolt.max.pending': k('int', 100, 'Max input tuples written to a shell bolt and not yet settled.', 1),
   'topology.subprocess.timeout.secs': k('number', null, 'Shell component heartbeat timeout; unset uses supervisor.worker.timeout.secs.', 1),
   'topology.max.tuple.bytes': k('int', 8 * 1024 * 1024, 'Squall: largest encoded tuple a component may emit across workers.', 1),
-  'topology.environment': k('any', null, 'Extra environment variables for worker and shell processes.'),
-  'topology.component.resources.onheap.memory.mb': k('number', 128, 'Accepted for compatibility; not enforced.', 0),
-  'topology.stats.sample.rate': k('number', 0.05, 'Accepted for compatibility; Squall counts every tuple exactly.', 0),
+  'topology.environment': k('env', null, 'Extra environment variables for worker and shell processes.'),
+  'topology.component.resources.onheap.memory.mb': compat('number', 128, 'Accepted for compatibility; not enforced.', 0),
+  'topology.stats.sample.rate': compat('number', 0.05, 'Accepted for compatibility; Squall counts every tuple exactly.', 0),
   'storm.zookeeper.servers': k('strings', ['localhost'], 'ZooKeeper hosts.'),
   'storm.zookeeper.port': k('int', 2181, 'ZooKeeper port.', 1),
   'storm.zookeeper.root': k('string', '/squall', 'Squall: ZooKeeper root (Storm uses /storm).'),
   'storm.zookeeper.session.timeout': k('int', 20000, 'ZooKeeper session timeout, ms.', 1),
-  'storm.zookeeper.connection.timeout': k('int', 15000, 'ZooKeeper connection timeout, ms.', 1),
+  'storm.zookeeper.connection.timeout': k('int', 15000, 'How long one attempt to connect to ZooKeeper waits for the session to open, ms (daemons keep retrying with back-off).', 1),
   'storm.zookeeper.auth.secret': k('string', null, 'Squall: digest ACL secret for Squall nodes in ZooKeeper.'),
   'storm.local.dir': k('string', 'squall-local', 'Directory for daemon state (packages, worker dirs).'),
   'nimbus.seeds': k('strings', ['localhost'], 'Nimbus hosts (host or host:port) clients try to find the leader.'),
@@ -72,7 +98,7 @@ export const CONFIG_KEYS = {
   'supervisor.worker.start.timeout.secs': k('number', 120, 'Allowed time for a worker to send its first heartbeat.', 1),
   'supervisor.worker.shutdown.sleep.secs': k('number', 3, 'Time a stopping worker gets to drain before SIGKILL.', 0),
   'supervisor.heartbeat.frequency.secs': k('number', 5, 'How often a supervisor heartbeats to nimbus.', 0.1),
-  'supervisor.monitor.frequency.secs': k('number', 3, 'How often a supervisor checks its workers.', 0.1),
+  'supervisor.monitor.frequency.secs': k('number', 1, 'How often a supervisor checks its workers and slots (Squall: 1; Storm: 3).', 0.1),
   'worker.childopts': k('string', '', 'Extra Node.js flags for worker processes, space-separated (e.g. --max-old-space-size=2048); the operator\'s, read from the supervisor\'s config.'),
   'topology.worker.childopts': k('string', '', 'Extra Node.js flags for this topology\'s workers, appended after worker.childopts; debugger flags are refused.'),
   'worker.heartbeat.frequency.secs': k('number', 1, 'How often a worker heartbeats to its supervisor.', 0.1),
@@ -85,3 +111,10 @@ export const CONFIG_KEYS = {
 
 /** Name of a known configuration key. */
 export type KnownConfigKey = keyof typeof CONFIG_KEYS;
+
+/** The type `getConfig(conf, key)` returns: the key's declared type, or that or `null` when it is unset by default. */
+export type ConfigValue<K extends KnownConfigKey> =
+  (typeof CONFIG_KEYS)[K] extends ConfigKey<infer T, infer D> ? (D extends null ? ConfigTypeValues[T] | null : ConfigTypeValues[T]) : never;
+
+/** Keys in seconds (`*.secs`), which {@link configMs} reads as milliseconds. */
+export type SecondsConfigKey = { [K in KnownConfigKey]: K extends `${string}.secs` ? K : never }[KnownConfigKey];

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { CONFIG_KEYS, type ConfigKey, type KnownConfigKey } from './config-keys';
+import { CONFIG_KEYS, type ConfigKey, type ConfigValue, type KnownConfigKey, type SecondsConfigKey } from './config-keys';
 import { FORBIDDEN_CONFIG_KEYS, forbiddenKeyProblems } from './config-safety';
 import { ConfigFileError, InvalidConfigError } from './errors';
 
@@ -14,6 +14,15 @@ export function defaultConfig(): Config {
     if (spec.default !== null) out[key] = structuredClone(spec.default);
   }
   return out;
+}
+
+/**
+ * The effective configuration: every known key's default, overlaid by `layers` left to right (later wins). The one
+ * way daemons, workers and local mode build the config they run with.
+ * @throws InvalidConfigError as {@link mergeConfig}
+ */
+export function effectiveConfig(...layers: Array<Config | undefined>): Config {
+  return mergeConfig(defaultConfig(), ...layers);
 }
 
 /**
@@ -34,7 +43,8 @@ export function mergeConfig(...layers: Array<Config | undefined>): Config {
   return out;
 }
 
-function checkValue(key: string, spec: ConfigKey, value: unknown): string | undefined {
+/** The problem with `value` as the value of `key` (described by `spec`), naming the key; undefined when it is fine. */
+export function configValueProblem(key: string, spec: ConfigKey, value: unknown): string | undefined {
   if (value === null) return undefined;
   const show = JSON.stringify(value);
   const isNum = typeof value === 'number' && Number.isFinite(value);
@@ -59,11 +69,28 @@ function checkValue(key: string, spec: ConfigKey, value: unknown): string | unde
       if (!Array.isArray(value) || value.some((v) => !Number.isInteger(v) || v < 1 || v > 65535))
         return `${key} must be a list of ports (1-65535), got ${show}`;
       return undefined;
-    case 'any':
+    case 'env':
+      if (typeof value !== 'object' || Array.isArray(value)) return `${key} must be a map of variable names to values, got ${show}`;
       return undefined;
   }
   if (spec.min !== undefined && (value as number) < spec.min) return `${key} must be at least ${spec.min}, got ${show}`;
   return undefined;
+}
+
+/**
+ * Every problem with `conf`: each known key of the wrong type or out of range, and any key at any depth that is one
+ * of {@link FORBIDDEN_CONFIG_KEYS}; one line each, naming the key. Unknown keys pass: Storm lets components carry
+ * their own settings.
+ */
+export function configProblems(conf: Config): string[] {
+  const problems: string[] = forbiddenKeyProblems(conf);
+  for (const [key, value] of Object.entries(conf)) {
+    const spec = (CONFIG_KEYS as Record<string, ConfigKey>)[key];
+    if (!spec) continue;
+    const problem = configValueProblem(key, spec, value);
+    if (problem) problems.push(problem);
+  }
+  return problems;
 }
 
 /**
@@ -73,13 +100,7 @@ function checkValue(key: string, spec: ConfigKey, value: unknown): string | unde
  * @param where names the source in the error (a file, "topology conf", ...).
  */
 export function validateConfig(conf: Config, where?: string): void {
-  const problems: string[] = forbiddenKeyProblems(conf);
-  for (const [key, value] of Object.entries(conf)) {
-    const spec = (CONFIG_KEYS as Record<string, ConfigKey>)[key];
-    if (!spec) continue;
-    const problem = checkValue(key, spec, value);
-    if (problem) problems.push(problem);
-  }
+  const problems = configProblems(conf);
   if (problems.length > 0) throw new InvalidConfigError(problems, where);
 }
 
@@ -136,8 +157,25 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   return out;
 }
 
-/** Typed read of a known key, falling back to its default. */
-export function getConfig<T = unknown>(conf: Config, key: KnownConfigKey): T {
+/**
+ * Reads a known key with the type the key table declares: its value, or its default when unset (absent or `null`).
+ * A typo'd key does not compile. Values are checked as {@link validateConfig} does, so the type is true at run time.
+ * @throws InvalidConfigError naming the key when its value has the wrong type or is out of range
+ */
+export function getConfig<K extends KnownConfigKey>(conf: Readonly<Config>, key: K): ConfigValue<K> {
   const v = conf[key];
-  return (v === undefined ? CONFIG_KEYS[key].default : v) as T;
+  const spec: ConfigKey = CONFIG_KEYS[key];
+  if (v === undefined || v === null) return spec.default as ConfigValue<K>;
+  const problem = configValueProblem(key, spec, v);
+  if (problem) throw new InvalidConfigError([problem]);
+  return v as ConfigValue<K>;
+}
+
+/**
+ * Reads a key in seconds as milliseconds (`null` stays `null` for keys unset by default): the one seconds-to-ms
+ * conversion of config values.
+ */
+export function configMs<K extends SecondsConfigKey>(conf: Readonly<Config>, key: K): ConfigValue<K> extends number ? number : number | null {
+  const secs = getConfig(conf, key) as number | null;
+  return (secs === null ? null : secs * 1000) as ConfigValue<K> extends number ? number : number | null;
 }

@@ -1,9 +1,12 @@
-import type { Config } from './config';
+import { getConfig, type Config } from './config';
+
+/** A secret config key. */
+export type SecretConfigKey = 'nimbus.auth.token' | 'squall.cluster.secret' | 'storm.zookeeper.auth.secret';
 
 /** A secret config value (`nimbus.auth.token`, `squall.cluster.secret`...), or undefined when unset or empty. */
-export function secretOf(conf: Config, key: string): string | undefined {
-  const v = conf[key];
-  return typeof v === 'string' && v !== '' ? v : undefined;
+export function secretOf(conf: Config, key: SecretConfigKey): string | undefined {
+  const v = getConfig(conf, key);
+  return v !== null && v !== '' ? v : undefined;
 }
 
 /** `nimbus.auth.token`: the people's credential (CLI, UI actions). */
