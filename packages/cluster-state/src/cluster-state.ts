@@ -127,6 +127,11 @@ export interface ClusterStateOptions {
   sessionTimeoutMs?: number;
   /** How long `create()` waits for ZooKeeper to be reachable. @default wait forever, logging each attempt */
   connectTimeoutMs?: number;
+  /**
+   * How long one attempt to connect waits for the session to open before it is retried (Storm's
+   * `storm.zookeeper.connection.timeout`). @default max(sessionTimeoutMs, 2000)
+   */
+  attemptTimeoutMs?: number;
   /** How long an operation waits for a lost connection to return before it fails. @default 30000 */
   operationTimeoutMs?: number;
   /** Back-off between attempts to reach ZooKeeper. @default 1 s doubling to 30 s */

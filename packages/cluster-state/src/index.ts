@@ -14,3 +14,4 @@ export * from './zookeeper-install';
 export { SYSTEM_INSTALL_LOCK, canInstallDebianPackages, installDebianPackages, type InstallDebianPackagesOptions } from './system-packages';
 export { ZooKeeperServer, type ZooKeeperServerOptions } from './zookeeper-server';
 export { connectFromConfig, zookeeperConnectString } from './connect-from-config';
+export { zookeeperSettings, type ZookeeperSettings } from './zookeeper-settings';

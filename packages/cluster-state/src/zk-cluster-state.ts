@@ -65,6 +65,7 @@ export class ZkClusterState extends EventEmitter<ClusterStateEvents> implements 
       connectString: options.connectString,
       sessionTimeoutMs: options.sessionTimeoutMs ?? 20_000,
       connectTimeoutMs: options.connectTimeoutMs,
+      ...(options.attemptTimeoutMs !== undefined ? { attemptTimeoutMs: options.attemptTimeoutMs } : {}),
       operationTimeoutMs: options.operationTimeoutMs ?? 30_000,
       retry: options.retry ?? {},
       auth: options.auth ? { scheme: options.auth.scheme, credentials: authCredentials(options.auth) } : undefined,

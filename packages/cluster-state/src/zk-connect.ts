@@ -10,6 +10,8 @@ import { canConnect } from './tcp';
 export interface ConnectSettings {
   connectString: string;
   sessionTimeoutMs: number;
+  /** How long one connection attempt waits for the session to open. @default max(sessionTimeoutMs, 2000) */
+  attemptTimeoutMs?: number;
   retry: RetryOptions;
   /** `addAuthInfo` arguments; the library re-sends them on every connection. */
   auth?: { scheme: string; credentials: Buffer };
@@ -98,7 +100,7 @@ export async function connectWithRetry(settings: ConnectSettings, timeoutMs: num
     const probes = await Promise.all(servers.map(([host, port]) => canConnect(host, port, Math.min(2000, remaining))));
     if (probes.some(Boolean)) {
       const client = newClient(settings);
-      if (await waitConnected(client, Math.min(Math.max(sessionTimeoutMs, 2000), remaining))) {
+      if (await waitConnected(client, Math.min(settings.attemptTimeoutMs ?? Math.max(sessionTimeoutMs, 2000), remaining))) {
         if (attempt > 1) logger.info(`connected to ZooKeeper at ${connectString} after ${attempt} attempts`);
         return client;
       }
