@@ -23,8 +23,12 @@ export interface TaskLayout {
 
 /** Number of acker executors: `topology.acker.executors`, unset meaning one per worker. */
 export function ackerCount(conf: Config): number {
-  const configured = getConfig<number | null>(conf, 'topology.acker.executors');
-  return configured ?? getConfig<number>(conf, 'topology.workers');
+  return getConfig(conf, 'topology.acker.executors') ?? getConfig(conf, 'topology.workers');
+}
+
+/** `topology.max.task.parallelism`, the cap on any component's tasks and executors; unset means none (Infinity). */
+export function maxTaskParallelism(conf: Config): number {
+  return getConfig(conf, 'topology.max.task.parallelism') ?? Infinity;
 }
 
 /**
@@ -34,7 +38,7 @@ export function ackerCount(conf: Config): number {
  * @param overrides executors per component (from a rebalance), replacing the spec's parallelism
  */
 export function computeLayout(spec: TopologySpec, conf: Config, overrides: Record<string, number> = {}): TaskLayout {
-  const cap = getConfig<number | null>(conf, 'topology.max.task.parallelism') ?? Infinity;
+  const cap = maxTaskParallelism(conf);
   const entries = spec.components.map((c) => {
     const numTasks = Math.min(c.numTasks, cap);
     return { id: c.id, numTasks, executors: Math.min(overrides[c.id] ?? c.parallelism, numTasks) };

@@ -1,4 +1,4 @@
-import { InvalidConfigError, validateConfig } from '@squall/core';
+import { configProblems } from '@squall/core';
 import { InvalidTopologyError } from './errors';
 import { isTopology, type Topology } from './topology';
 import type { ComponentSpec, TopologySpec } from './topology-spec';
@@ -28,12 +28,7 @@ function checkComponent(c: ComponentSpec, byId: Map<string, ComponentSpec>, prob
     }
   }
   if (c.kind === 'spout' && c.inputs.length > 0) problems.push(`${where}: a spout cannot subscribe to streams`);
-  try {
-    validateConfig(c.conf);
-  } catch (err) {
-    if (err instanceof InvalidConfigError) for (const p of err.problems) problems.push(`${where}: config: ${p}`);
-    else throw err;
-  }
+  for (const p of configProblems(c.conf)) problems.push(`${where}: config: ${p}`);
   const subscribed = new Set<string>();
   for (const input of c.inputs) {
     const on = `${where}: input from '${input.component}' stream '${input.stream}'`;
@@ -83,12 +78,7 @@ export function topologyProblems(topologyOrSpec: Topology | TopologySpec): strin
   }
   if (!spec.components.some((c) => c.kind === 'spout')) problems.push('the topology has no spout');
   for (const c of byId.values()) checkComponent(c, byId, problems, topology);
-  try {
-    validateConfig(spec.conf);
-  } catch (err) {
-    if (err instanceof InvalidConfigError) for (const p of err.problems) problems.push(`config: ${p}`);
-    else throw err;
-  }
+  for (const p of configProblems(spec.conf)) problems.push(`config: ${p}`);
   return problems;
 }
 
