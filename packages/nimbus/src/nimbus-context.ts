@@ -1,6 +1,7 @@
 import { isSafeId, type Config, type Logger } from '@squall/core';
 import type { ClusterState, LeaderCandidate, StormBase, Versioned } from '@squall/cluster-state';
 import type { HeartbeatTracker } from './heartbeat-tracker';
+import type { NimbusSettings } from './nimbus-settings';
 import type { PackageStore } from './package-store';
 import type { StatsWindows } from './stats-windows';
 import type { SupervisorCalls } from './supervisor-calls';
@@ -8,6 +9,8 @@ import type { SupervisorCalls } from './supervisor-calls';
 /** What nimbus's parts share: configuration, the cluster state, the package store and live views. */
 export interface NimbusContext {
   readonly conf: Config;
+  /** Nimbus's own settings, parsed once from `conf`. */
+  readonly settings: NimbusSettings;
   readonly log: Logger;
   readonly cluster: ClusterState;
   readonly packages: PackageStore;
@@ -22,12 +25,6 @@ export interface NimbusContext {
   readonly supervisorCalls: SupervisorCalls;
   /** Runs the reconciler soon (after a change); resolves when that run finished. */
   reconcileSoon(): Promise<void>;
-}
-
-/** Seconds config value as ms. */
-export function secsMs(conf: Config, key: string, fallback: number): number {
-  const v = conf[key];
-  return (typeof v === 'number' ? v : fallback) * 1000;
 }
 
 /** The running (not killed) topology named `nameOrId` (or with that id), with its id. */

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { defaultConfig, getConfig, mergeConfig, validateConfig, type Config, type Logger } from '@squall/core';
+import { effectiveConfig, validateConfig, type Config, type Logger } from '@squall/core';
 import { connectFromConfig, type ClusterState, type LeaderCandidate, type Subscription } from '@squall/cluster-state';
 import { authInterceptor, DEFAULT_MAX_MESSAGE_BYTES, largestMessage, NimbusService, serverCredentials, serverOptions, tlsFilesFromConfig, withDecodeFailureLog } from '@squall/protocol';
 import { HeartbeatTracker } from './heartbeat-tracker';
 import { createNimbusHandlers } from './nimbus-service';
 import type { NimbusContext } from './nimbus-context';
+import { nimbusSettings } from './nimbus-settings';
 import { PackageStore } from './package-store';
 import { CoalescingRunner } from './coalescing-runner';
 import { reconcile } from './reconciler';
@@ -63,10 +64,11 @@ export class Nimbus {
    * @throws when the port cannot be bound
    */
   static async create(options: NimbusOptions): Promise<Nimbus> {
-    const conf = mergeConfig(defaultConfig(), options.conf);
+    const conf = effectiveConfig(options.conf);
     validateConfig(conf, 'nimbus configuration');
+    const settings = nimbusSettings(conf);
     const log = options.logger;
-    const host = getConfig<string>(conf, 'nimbus.host');
+    const host = settings.host;
     // Credentials are checked from metadata before any request is read, and each method has its own size limit, so
     // an unauthenticated peer can make nimbus decode nothing larger than a status read.
     const audience: { address?: string } = {};
@@ -85,13 +87,13 @@ export class Nimbus {
       }),
     );
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${getConfig<number>(conf, 'nimbus.port')}`, serverCredentials(tlsFilesFromConfig(conf)), (err, p) => (err ? reject(err) : resolve(p))),
+      server.bindAsync(`${host}:${settings.port}`, serverCredentials(tlsFilesFromConfig(conf)), (err, p) => (err ? reject(err) : resolve(p))),
     );
     const address = `${host}:${port}`;
     audience.address = address;
     const cluster = await connectFromConfig(conf, log);
     await cluster.registerNimbus({ host, port, startTimeMs: Date.now(), softwareVersion: SQUALL_VERSION });
-    const packages = new PackageStore(path.resolve(getConfig<string>(conf, 'storm.local.dir'), 'nimbus', String(port), 'packages'));
+    const packages = new PackageStore(path.resolve(settings.localDir, 'nimbus', String(port), 'packages'));
     // Standbys copy every live topology's package; leadership is only taken with all of them in hand.
     const leading: { leader?: LeaderCandidate } = {};
     const replicator = new PackageReplicator({ conf, log, cluster, packages, address, isLeader: () => leading.leader?.isLeader() ?? false });
@@ -101,6 +103,7 @@ export class Nimbus {
     const late: { nimbus?: Nimbus } = {};
     const ctx: NimbusContext = {
       conf,
+      settings,
       log,
       cluster,
       packages,
@@ -117,8 +120,8 @@ export class Nimbus {
     const nimbus = new Nimbus(ctx, server, cluster);
     late.nimbus = nimbus;
     nimbus.startLoops();
-    const metricsPort = conf['nimbus.metrics.port'];
-    if (typeof metricsPort === 'number') nimbus.metrics = await MetricsServer.create(ctx, host, metricsPort);
+    const metricsPort = settings.metricsPort;
+    if (metricsPort !== null) nimbus.metrics = await MetricsServer.create(ctx, host, metricsPort);
     nimbus.replicator = replicator;
     replicator.start();
     leader.on('elected', () => {
@@ -131,7 +134,7 @@ export class Nimbus {
   }
 
   private startLoops(): void {
-    const every = getConfig<number>(this.ctx.conf, 'nimbus.monitor.freq.secs') * 1000;
+    const every = this.ctx.settings.monitorMs;
     this.timer = setInterval(() => void this.reconcileSoon(), every);
     this.subscriptions.push(this.cluster.watchSupervisors(() => void this.reconcileSoon()));
     this.subscriptions.push(

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { getConfig, isSafeId, type Config, type Logger } from '@squall/core';
+import { configMs, isSafeId, type Config, type Logger } from '@squall/core';
 import type { ClusterState, StormBase, Subscription, Versioned } from '@squall/cluster-state';
 import { createNimbusClient, documentSignatureMatches, tlsFilesFromConfig, type NimbusClient } from '@squall/protocol';
 import { clusterSecretOf } from './nimbus-context';
@@ -52,7 +52,7 @@ export class PackageReplicator {
   /** Starts watching topologies and replicating. */
   start(): void {
     this.subscriptions.push(this.opts.cluster.watchStorms(() => void this.syncSoon()));
-    this.timer = setInterval(() => void this.syncSoon(), getConfig<number>(this.opts.conf, 'nimbus.monitor.freq.secs') * 1000);
+    this.timer = setInterval(() => void this.syncSoon(), configMs(this.opts.conf, 'nimbus.monitor.freq.secs'));
     void this.syncSoon();
   }
 

@@ -4,7 +4,7 @@ import { VersionConflictError, type Assignment, type StormBase } from '@squall/c
 import { assignmentsEqual } from './assignment-equal';
 import { toAssignment, workersOf } from './assignment-builder';
 import { assignmentSignatureProblem, signAssignment } from '@squall/protocol';
-import { clusterSecretOf, secsMs, type NimbusContext } from './nimbus-context';
+import { clusterSecretOf, type NimbusContext } from './nimbus-context';
 import { scheduleEven } from './scheduler';
 
 /**
@@ -15,8 +15,8 @@ import { scheduleEven } from './scheduler';
 export async function reconcile(ctx: NimbusContext): Promise<void> {
   if (!ctx.leader.isLeader()) return;
   const now = Date.now();
-  const supervisorTimeout = secsMs(ctx.conf, 'nimbus.supervisor.timeout.secs', 60);
-  const taskTimeout = secsMs(ctx.conf, 'nimbus.task.timeout.secs', 30);
+  const supervisorTimeout = ctx.settings.supervisorTimeoutMs;
+  const taskTimeout = ctx.settings.taskTimeoutMs;
   const supervisorIds = await ctx.cluster.listSupervisorIds();
   const supervisors = [];
   for (const id of supervisorIds) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { computeLayout, topologyProblems, type TopologySpec } from '@squall/api';
-import { defaultConfig, getConfig, InvalidConfigError, isSafeId, MAX_ID_CHARS, mergeConfig, validateConfig, type Config } from '@squall/core';
+import { configProblems, effectiveConfig, getConfig, isSafeId, MAX_ID_CHARS, type Config } from '@squall/core';
 import type { StormBase } from '@squall/cluster-state';
 import { AlreadyExistsError, InvalidSubmissionError, NotFoundError, StateError } from './errors';
 import { findTopology, type NimbusContext } from './nimbus-context';
@@ -51,7 +51,7 @@ export function workerOptionProblems(submitted: Readonly<Record<string, unknown>
  * running topology has the name. Returns the spec and effective conf nimbus will run.
  */
 export async function checkSubmission(ctx: NimbusContext, req: SubmitRequest): Promise<{ spec: TopologySpec; conf: Config }> {
-  const maxBytes = getConfig<number>(ctx.conf, 'nimbus.package.max.bytes');
+  const maxBytes = ctx.settings.packageMaxBytes;
   if (req.size > maxBytes) throw new InvalidSubmissionError(`package of ${req.size} bytes exceeds nimbus.package.max.bytes (${maxBytes})`);
   if (!/^[0-9a-f]{64}$/.test(req.digest)) throw new InvalidSubmissionError('package digest must be a lower-case hex sha256');
   const spec = parseJson<TopologySpec>(req.specJson, 'topology spec');
@@ -64,18 +64,13 @@ export async function checkSubmission(ctx: NimbusContext, req: SubmitRequest): P
     delete (submitted as Record<string, unknown>)[key];
     delete (fromSpec as Record<string, unknown>)[key];
   }
-  const conf = mergeConfig(defaultConfig(), fromSpec, submitted, { 'topology.name': req.name });
+  const conf = effectiveConfig(fromSpec, submitted, { 'topology.name': req.name });
   const named: TopologySpec = { ...spec, name: req.name, conf };
   const problems = [...topologyProblems(named), ...workerOptionProblems({ ...fromSpec, ...submitted })];
   // The id (`<name>-<counter>-<secs>`) becomes a directory name: what the name pattern allows must also be a safe id.
   if (/^[A-Za-z0-9._-]+$/.test(req.name) && !isSafeId(`${req.name}-1-1`)) problems.push(`topology name '${req.name}' may not start with '.' or contain '..'`);
   if (req.name.length > MAX_ID_CHARS - 30) problems.push(`topology name is ${req.name.length} characters long (at most ${MAX_ID_CHARS - 30})`);
-  try {
-    validateConfig(conf, 'topology conf');
-  } catch (err) {
-    if (err instanceof InvalidConfigError) problems.push(...err.problems.map((p) => `config: ${p}`));
-    else throw err;
-  }
+  problems.push(...configProblems(conf).map((p) => `config: ${p}`));
   // Counted only for an otherwise valid topology (its numbers are then known to be whole and positive).
   if (problems.length === 0) problems.push(...sizeProblems(ctx.conf, named, conf));
   if (problems.length > 0) throw new InvalidSubmissionError(`invalid topology '${req.name}': ${problems.length} problem(s):\n  - ${[...new Set(problems)].join('\n  - ')}`);
@@ -102,7 +97,7 @@ export async function storeSubmission(ctx: NimbusContext, req: SubmitRequest, ch
     status: 'ACTIVE',
     owner: req.owner,
     launchTimeSecs: epochSecs,
-    numWorkers: getConfig<number>(checked.conf, 'topology.workers'),
+    numWorkers: getConfig(checked.conf, 'topology.workers'),
     componentExecutors,
     packageDigest: digest,
   };
@@ -127,7 +122,7 @@ async function running(ctx: NimbusContext, name: string) {
 function waitSecsOf(ctx: NimbusContext, id: string, waitSecs: number | undefined): number {
   if (waitSecs !== undefined && waitSecs !== null) return waitSecs;
   const conf = ctx.packages.record(id)?.conf ?? ctx.conf;
-  return getConfig<number>(conf, 'topology.message.timeout.secs');
+  return getConfig(conf, 'topology.message.timeout.secs');
 }
 
 /** Kills a topology: spouts deactivated now, workers stopped after `waitSecs` (default: the message timeout). */

@@ -1,4 +1,4 @@
-import { ackerCount, type TopologySpec } from '@squall/api';
+import { ackerCount, maxTaskParallelism, type TopologySpec } from '@squall/api';
 import { forbiddenKeyProblems, getConfig, type Config } from '@squall/core';
 import { InvalidSubmissionError } from './errors';
 
@@ -13,9 +13,7 @@ export function refuseForbiddenKeys(value: unknown, what: string): void {
 }
 
 /** `topology.max.task.parallelism` (unset: no cap). */
-export function taskCap(conf: Config): number {
-  return getConfig<number | null>(conf, 'topology.max.task.parallelism') ?? Infinity;
-}
+export const taskCap: (conf: Config) => number = maxTaskParallelism;
 
 /**
  * The spec as nimbus runs it: like Storm, `topology.max.task.parallelism` caps each component's tasks and parallelism
@@ -54,10 +52,10 @@ export function sizeProblems(nimbusConf: Config, spec: TopologySpec, conf: Confi
       .concat(ackers > 0 ? [`${ackers} acker(s)`] : [])
       .join(', ');
   const problems: string[] = [];
-  const maxTasks = getConfig<number>(nimbusConf, 'nimbus.max.topology.tasks');
+  const maxTasks = getConfig(nimbusConf, 'nimbus.max.topology.tasks');
   if (tasks > maxTasks)
     problems.push(`the topology has ${tasks} tasks (largest: ${largest('tasks')}), over this cluster's nimbus.max.topology.tasks = ${maxTasks}; lower numTasks or set topology.max.task.parallelism`);
-  const maxExecutors = getConfig<number | null>(nimbusConf, 'nimbus.executors.perTopology');
+  const maxExecutors = getConfig(nimbusConf, 'nimbus.executors.perTopology');
   if (maxExecutors !== null && execs > maxExecutors)
     problems.push(`the topology has ${execs} executors (largest: ${largest('executors')}), over this cluster's nimbus.executors.perTopology = ${maxExecutors}; lower the parallelism hints`);
   return problems;
