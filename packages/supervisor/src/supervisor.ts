@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { clusterSecretOf, defaultConfig, getConfig, isSafeId, mergeConfig, validateConfig, type Config, type Logger } from '@squall/core';
+import { clusterSecretOf, effectiveConfig, isSafeId, validateConfig, type Config, type Logger } from '@squall/core';
 import { connectFromConfig, type Assignment, type ClusterState, type StormBase, type Subscription, type Versioned } from '@squall/cluster-state';
 import {
   assignmentSignatureProblem,
@@ -24,6 +24,7 @@ import { EXIT_PORT_IN_USE, type WorkerLaunch } from '@squall/worker';
 import { PackageCache } from './package-cache';
 import { PythonEnvironments } from './python-envs';
 import { slotPid, stepSlot, type SlotAction, type SlotAssignment, type SlotState, type SlotTimeouts } from './slot-state';
+import { supervisorSettings } from './supervisor-settings';
 import { createSupervisorHandlers, MAX_SLOT_ERRORS, SUPERVISOR_POLICIES } from './supervisor-service';
 import { describeExit, spawnWorker, type WorkerProcess } from './worker-process';
 
@@ -94,21 +95,23 @@ export class Supervisor {
     this.tls = tlsFilesFromConfig(conf);
     this.pythonEnvs = new PythonEnvironments(path.join(path.dirname(cache.dir), 'python-envs'), log);
     this.clusterSecret = clusterSecretOf(conf);
-    this.workerChildopts = getConfig<string>(conf, 'worker.childopts');
+    const settings = supervisorSettings(conf);
+    this.workerChildopts = settings.workerChildopts;
     this.timeouts = {
-      startMs: getConfig<number>(conf, 'supervisor.worker.start.timeout.secs') * 1000,
-      heartbeatMs: getConfig<number>(conf, 'supervisor.worker.timeout.secs') * 1000,
-      shutdownMs: getConfig<number>(conf, 'supervisor.worker.shutdown.sleep.secs') * 1000,
+      startMs: settings.workerStartTimeoutMs,
+      heartbeatMs: settings.workerTimeoutMs,
+      shutdownMs: settings.workerShutdownMs,
     };
-    for (const port of getConfig<number[]>(conf, 'supervisor.slots.ports'))
+    for (const port of settings.slotPorts)
       this.slots.set(port, { port, state: { kind: 'EMPTY' }, restarts: 0, stats: [], errors: [], downloadRetryAt: 0, downloadFailures: 0 });
   }
 
   /** Starts the supervisor: binds its service port, connects to ZooKeeper (waiting with backoff), registers, watches. */
   static async create(options: SupervisorOptions): Promise<Supervisor> {
-    const conf = mergeConfig(defaultConfig(), options.conf);
+    const conf = effectiveConfig(options.conf);
     validateConfig(conf, 'supervisor configuration');
-    const localDir = path.resolve(getConfig<string>(conf, 'storm.local.dir'), 'supervisor');
+    const settings = supervisorSettings(conf);
+    const localDir = path.resolve(settings.localDir, 'supervisor');
     // Worker dirs hold launch files with topology secrets: nothing under here is for other users.
     mkdirSync(localDir, { recursive: true, mode: 0o700 });
     chmodSync(localDir, 0o700);
@@ -116,7 +119,7 @@ export class Supervisor {
     // A stable id across restarts on the same local dir, so nimbus sees the same supervisor come back.
     const id = existsSync(idFile) ? readFileSync(idFile, 'utf8').trim() : `supervisor-${randomBytes(4).toString('hex')}`;
     writeFileSync(idFile, id);
-    const host = getConfig<string>(conf, 'supervisor.host');
+    const host = settings.host;
     const log = options.logger;
     // The service is bound before the Supervisor exists; it resolves the instance late.
     const late: { sup?: Supervisor; address?: string } = {};
@@ -146,11 +149,11 @@ export class Supervisor {
       }) as unknown as grpc.UntypedServiceImplementation,
     );
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${getConfig<number>(conf, 'supervisor.port')}`, serverCredentials(tlsFilesFromConfig(conf)), (err, p) => (err ? reject(err) : resolve(p))),
+      server.bindAsync(`${host}:${settings.port}`, serverCredentials(tlsFilesFromConfig(conf)), (err, p) => (err ? reject(err) : resolve(p))),
     );
     late.address = `${host}:${port}`;
     const cluster = await connectFromConfig(conf, log);
-    const cache = new PackageCache(path.join(localDir, 'packages'), log, { maxExtractedBytes: getConfig<number>(conf, 'supervisor.package.max.bytes'), clusterSecret: clusterSecretOf(conf) });
+    const cache = new PackageCache(path.join(localDir, 'packages'), log, { maxExtractedBytes: settings.packageMaxBytes, clusterSecret: clusterSecretOf(conf) });
     const sup = new Supervisor(id, host, `${host}:${port}`, conf, log, cluster, server, cache, path.join(localDir, 'workers'));
     late.sup = sup;
     await sup.register();
@@ -166,9 +169,9 @@ export class Supervisor {
         sup.step();
       }),
     );
-    sup.timers.push(setInterval(() => sup.step(), 1000));
+    sup.timers.push(setInterval(() => sup.step(), settings.monitorMs));
     sup.timers.push(setInterval(() => sup.prunePackages(), 10_000));
-    sup.timers.push(setInterval(() => sup.heartbeatToNimbus(), getConfig<number>(conf, 'supervisor.heartbeat.frequency.secs') * 1000));
+    sup.timers.push(setInterval(() => sup.heartbeatToNimbus(), settings.heartbeatMs));
     log.info({ id, slots: [...sup.slots.keys()], address: sup.address }, `supervisor ${id} on ${host} with slots ${[...sup.slots.keys()].join(', ')}`);
     return sup;
   }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Logger } from '@squall/core';
+import { getConfig, type Logger } from '@squall/core';
 import { WORKER_MAIN, type WorkerLaunch } from '@squall/worker';
 
 /** A spawned worker process and how it ended. */
@@ -50,7 +50,7 @@ const DEBUG_FLAG = /^--(inspect|debug)(-brk|-port|-wait|-publish-uid)?(=|$)/;
  */
 export function workerChildopts(operator: string, topologyConf: Readonly<Record<string, unknown>>, log?: Logger, topologyId = ''): string[] {
   const split = (v: unknown) => (typeof v === 'string' ? v.split(/\s+/).filter(Boolean) : []);
-  const fromTopology = split(topologyConf['topology.worker.childopts']).filter((f) => {
+  const fromTopology = split(getConfig(topologyConf, 'topology.worker.childopts')).filter((f) => {
     if (!DEBUG_FLAG.test(f)) return true;
     log?.warn({ topology: topologyId }, `ignored ${f} in topology.worker.childopts of ${topologyId}: debugger ports are the operator's to open`);
     return false;
@@ -71,7 +71,7 @@ export function spawnWorker(workDir: string, launch: WorkerLaunch, onExit: () =>
   chmodSync(launchFile, 0o600);
   const logFile = path.join(workDir, 'worker.log');
   const fd = openSync(logFile, 'a', 0o600);
-  const env = workerEnvironment({ ...process.env, ...(options.extraEnv ?? {}) }, launch.topology.conf['topology.environment']);
+  const env = workerEnvironment({ ...process.env, ...(options.extraEnv ?? {}) }, getConfig(launch.topology.conf, 'topology.environment'));
   // A larger young generation suits the engine's many short-lived tuples.
   const childopts = workerChildopts(options.operatorChildopts ?? '', launch.topology.conf, options.log, launch.topologyId);
   const child = spawn(process.execPath, ['--max-semi-space-size=32', ...childopts, WORKER_MAIN, launchFile], { stdio: ['ignore', fd, fd], env, cwd: workDir });
