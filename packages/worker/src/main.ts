@@ -6,10 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { registerYamlLoader } from '@squall/multilang';
-import { createLogger, getConfig, mergeConfig, defaultConfig } from '@squall/core';
+import { createLogger, effectiveConfig } from '@squall/core';
 import { PortInUseError, WorkerLaunchError } from './errors';
 import { EXIT_PORT_IN_USE, EXIT_START_FAILED, EXIT_SUPERVISOR_LOST, type WorkerLaunch } from './launch';
 import { Worker } from './worker';
+import { workerSettings } from './worker-settings';
 
 async function main(): Promise<void> {
   registerYamlLoader();
@@ -22,8 +23,7 @@ async function main(): Promise<void> {
     throw new WorkerLaunchError(`cannot read ${file}: ${(err as Error).message}`);
   }
   const log = createLogger({ bindings: { topology: launch.topologyId, port: launch.port }, destination: { write: (s: string) => process.stdout.write(s) } as never });
-  const conf = mergeConfig(defaultConfig(), launch.topology.conf);
-  const drainMs = Math.max(0, getConfig<number>(conf, 'supervisor.worker.shutdown.sleep.secs') * 1000 - 500);
+  const drainMs = Math.max(0, workerSettings(effectiveConfig(launch.topology.conf)).shutdownMs - 500);
   const parent = process.ppid;
   let worker: Worker | undefined;
   const exit = (code: number, why: string) => {

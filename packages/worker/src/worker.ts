@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { computeLayout } from '@squall/api';
-import { getConfig, mergeConfig, defaultConfig, type Logger } from '@squall/core';
+import { effectiveConfig, type Logger } from '@squall/core';
 import { executorStatsToProto, TopologyModel, WorkerRuntime, type ComponentError } from '@squall/engine';
 import { loadPackagedTopology } from '@squall/packager';
 import { createSupervisorClient, serverCredentials, serverOptions, withDecodeFailureLog, WorkerService, type SupervisorClient } from '@squall/protocol';
@@ -10,6 +10,7 @@ import { GrpcTransport } from './grpc-transport';
 import { taskAddresses, type WorkerAssignment, type WorkerLaunch } from './launch';
 import { createWorkerHandlers } from './transfer-service';
 import { WireConverter } from './wire';
+import { workerSettings, type WorkerSettings } from './worker-settings';
 
 /** Tuples a producer may have in flight to one worker before it must wait for credit. */
 const TRANSFER_WINDOW = 16384;
@@ -47,7 +48,8 @@ export class Worker {
    */
   static async create(launch: WorkerLaunch, log: Logger): Promise<Worker> {
     const startedMs = Date.now();
-    const conf = mergeConfig(defaultConfig(), launch.topology.conf);
+    const conf = effectiveConfig(launch.topology.conf);
+    const settings = workerSettings(conf);
     const topology = await loadPackagedTopology(launch.packageDir);
     const layout = computeLayout(launch.topology.spec, conf);
     const self = `${launch.host}:${launch.port}`;
@@ -85,9 +87,9 @@ export class Worker {
       self,
       taskAddresses: taskAddresses(launch.assignment),
       converter,
-      batchSize: getConfig<number>(conf, 'topology.transfer.buffer.size'),
+      batchSize: settings.transferBatchSize,
       maxBuffered: 4 * TRANSFER_WINDOW,
-      maxTupleBytes: getConfig<number>(conf, 'topology.max.tuple.bytes'),
+      maxTupleBytes: settings.maxTupleBytes,
       tls: launch.tls,
       log,
       onWritable: () => late.runtime?.wake(),
@@ -115,14 +117,14 @@ export class Worker {
     const supervisor = createSupervisorClient(launch.supervisorAddress, { tls: launch.tls, topologyCredential: { topologyId: launch.topologyId, secret: launch.topology.secret } });
     const worker = new Worker(launch, runtime, transport, server, supervisor, log, transfers.close, startedMs, errors);
     runtime.start(false);
-    worker.startHeartbeats(conf);
+    worker.startHeartbeats(settings);
     log.info({ executors: mine.length, address: self }, `worker ${self} running ${mine.length} executor(s) of ${launch.topologyId}`);
     return worker;
   }
 
-  private startHeartbeats(conf: Record<string, unknown>): void {
-    const every = getConfig<number>(conf, 'worker.heartbeat.frequency.secs') * 1000;
-    const timeoutMs = getConfig<number>(conf, 'supervisor.worker.timeout.secs') * 1000;
+  private startHeartbeats(settings: WorkerSettings): void {
+    const every = settings.heartbeatMs;
+    const timeoutMs = settings.supervisorTimeoutMs;
     const beat = () => {
       const errors = this.errors.splice(0);
       this.supervisor.workerHeartbeat(
