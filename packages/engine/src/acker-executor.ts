@@ -34,7 +34,7 @@ export class AckerExecutor extends ExecutorBase {
     this.notifyStreams = Object.fromEntries(
       [ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_RESET_TIMEOUT_STREAM].map((s) => [s, host.model.systemStream(ACKER_COMPONENT, s)]),
     );
-    this.timeoutMs = this.conf['topology.enable.message.timeouts'] === false ? Infinity : Number(this.conf['topology.message.timeout.secs'] ?? 30) * 1000;
+    this.timeoutMs = this.settings.messageTimeoutMs;
   }
 
   /** Trees being tracked. */

@@ -72,8 +72,8 @@ export class BoltExecutor extends ExecutorBase {
       await settle(basic ? (bolt as BasicBolt).prepare(this.conf, context) : (bolt as BoltLike).prepare?.(this.conf, context, collector));
       this.taskStates.push(state);
     }
-    const freq = this.conf['topology.tick.tuple.freq.secs'];
-    if (typeof freq === 'number' && freq > 0) this.scheduleTicks(freq);
+    const freq = this.settings.tickFreqSecs;
+    if (freq !== null) this.scheduleTicks(freq);
   }
 
   private scheduleTicks(freqSecs: number): void {

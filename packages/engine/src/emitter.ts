@@ -1,5 +1,5 @@
 import { EmitError, type Anchors, type Tuple, type Values } from '@squall/api';
-import { DEFAULT_MAX_TUPLE_BYTES, encodedValuesBytes, tupleHeaderBytes } from '@squall/protocol';
+import { encodedValuesBytes, tupleHeaderBytes } from '@squall/protocol';
 import { randomHalf, xorInto } from './acking';
 import type { ExecutorHost } from './executor-host';
 import { routeOf, type StreamRoute } from './stream-route';
@@ -30,9 +30,8 @@ export class TaskEmitter {
     readonly routes: ReadonlyMap<string, StreamRoute>,
   ) {
     this.defaultRoute = routes.get('default');
-    this.debug = host.conf['topology.debug'] === true;
-    const max = host.conf['topology.max.tuple.bytes'];
-    this.maxTupleBytes = typeof max === 'number' && max > 0 ? max : DEFAULT_MAX_TUPLE_BYTES;
+    this.debug = host.settings.debug;
+    this.maxTupleBytes = host.settings.maxTupleBytes;
   }
 
   route(stream: string | undefined): StreamRoute {

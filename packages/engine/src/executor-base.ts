@@ -1,4 +1,5 @@
 import { mergeConfig, type Config } from '@squall/core';
+import { engineSettings, type EngineSettings } from './engine-settings';
 import type { ExecutorSpec } from '@squall/api';
 import type { ExecutorHost } from './executor-host';
 import { ExecutorStats } from './stats';
@@ -17,6 +18,8 @@ export abstract class ExecutorBase {
   readonly endTask: number;
   /** Topology conf merged with this component's conf. */
   readonly conf: Config;
+  /** What the engine reads from {@link conf}, parsed once. */
+  readonly settings: EngineSettings;
 
   constructor(
     readonly spec: ExecutorSpec,
@@ -27,7 +30,8 @@ export abstract class ExecutorBase {
     this.startTask = spec.startTask;
     this.endTask = spec.endTask;
     this.conf = mergeConfig(host.conf, host.model.components.get(spec.component)?.conf);
-    const capacity = Number(this.conf['topology.executor.receive.buffer.size'] ?? 32768);
+    this.settings = engineSettings(this.conf);
+    const capacity = this.settings.receiveBufferSize;
     this.queue = new TaskQueue<TupleImpl>(capacity, (d) => host.onQueuePressure(d));
     this.stats = new ExecutorStats(spec.component, spec.startTask, spec.endTask, kind, host.clock.monotonicMs());
   }

@@ -1,5 +1,6 @@
 import type { Clock, Config, Logger } from '@squall/core';
 import type { ComponentRegistry } from '@squall/api';
+import type { EngineSettings } from './engine-settings';
 import type { TopologyModel } from './topology-model';
 import type { TupleImpl } from './tuple-impl';
 
@@ -9,6 +10,8 @@ export interface ExecutorHost {
   readonly registry: ComponentRegistry;
   /** Topology configuration with defaults applied. */
   readonly conf: Config;
+  /** What the engine reads from {@link conf}, parsed once. */
+  readonly settings: EngineSettings;
   readonly clock: Clock;
   readonly log: Logger;
   readonly workerPort: number;

@@ -12,5 +12,6 @@ export * from './task-context';
 export * from './transport';
 export * from './error-log';
 export * from './worker-runtime';
+export * from './engine-settings';
 export type { ExecutorHost } from './executor-host';
 export * from './stats-wire';

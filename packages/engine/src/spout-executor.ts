@@ -49,6 +49,10 @@ export class SpoutExecutor extends ExecutorBase {
   private readonly level1: number;
   private readonly level2: number;
   private readonly sleepMs: number;
+  /** `topology.backpressure.wait.progressive.level3.sleep.millis`: least time a pause by backpressure lasts. */
+  private readonly backpressureSleepMs: number;
+  /** Whether the last produce found the worker backpressured (a new pause starts its least sleep). */
+  private pausedByPressure = false;
   private readonly xor = { hi: 0, lo: 0 };
   private readonly ackers: readonly number[];
   private readonly initStream: { fields: Fields; key: string };
@@ -59,13 +63,14 @@ export class SpoutExecutor extends ExecutorBase {
 
   constructor(spec: ExecutorSpec, host: ExecutorHost) {
     super(spec, host, 'spout');
-    const c = this.conf;
-    this.timeoutMs = c['topology.enable.message.timeouts'] === false ? Infinity : Number(c['topology.message.timeout.secs'] ?? 30) * 1000;
-    this.maxPending = typeof c['topology.max.spout.pending'] === 'number' ? c['topology.max.spout.pending'] : Infinity;
+    const settings = this.settings;
+    this.timeoutMs = settings.messageTimeoutMs;
+    this.maxPending = settings.maxSpoutPending;
     this.pendingLimited = this.maxPending !== Infinity;
-    this.level1 = Number(c['topology.spout.wait.progressive.level1.count'] ?? 0);
-    this.level2 = Number(c['topology.spout.wait.progressive.level2.count'] ?? 10);
-    this.sleepMs = Number(c['topology.spout.wait.progressive.level3.sleep.millis'] ?? 1);
+    this.level1 = settings.spoutWait.level1Count;
+    this.level2 = settings.spoutWait.level2Count;
+    this.sleepMs = settings.spoutWait.sleepMs;
+    this.backpressureSleepMs = settings.backpressureSleepMs;
     this.ackers = host.model.ackerTasks;
     this.initStream = host.model.systemStream(this.component, ACK_INIT_STREAM);
   }
@@ -209,8 +214,15 @@ export class SpoutExecutor extends ExecutorBase {
    * strategy counts as 1 so the scheduler comes back soon; in the "sleep" level it sets {@link waitUntil}.
    */
   produce(budget: number): number {
-    if (!this.active || this.host.backpressured) return 0;
+    if (!this.active) return 0;
     const now = this.host.now;
+    if (this.host.backpressured) {
+      // Paused until the pressure clears (the runtime wakes every spout then), and for at least the backpressure sleep.
+      if (!this.pausedByPressure) this.waitUntil = Math.max(this.waitUntil, now + this.backpressureSleepMs);
+      this.pausedByPressure = true;
+      return 0;
+    }
+    this.pausedByPressure = false;
     if (now < this.waitUntil) return 0;
     let work = 0;
     const t0 = this.host.clock.monotonicMs();

@@ -1,4 +1,4 @@
-import { defaultConfig, mergeConfig, silentLogger, systemClock, type Clock, type Config, type Logger } from '@squall/core';
+import { effectiveConfig, silentLogger, systemClock, type Clock, type Config, type Logger } from '@squall/core';
 import { ACKER_COMPONENT, type ComponentRegistry, type ExecutorSpec, type TaskLayout, type TopologySpec } from '@squall/api';
 import { AckerExecutor } from './acker-executor';
 import { BoltExecutor } from './bolt-executor';
@@ -6,6 +6,7 @@ import { ErrorLog, errorMessage, type ComponentError } from './error-log';
 import { UnknownTaskError } from './errors';
 import type { ExecutorBase } from './executor-base';
 import type { ExecutorHost } from './executor-host';
+import { engineSettings, type EngineSettings } from './engine-settings';
 import { SpoutExecutor } from './spout-executor';
 import type { ExecutorStatsSnapshot } from './stats';
 import { TopologyModel } from './topology-model';
@@ -54,6 +55,8 @@ export class WorkerRuntime implements ExecutorHost {
   readonly model: TopologyModel;
   readonly registry: ComponentRegistry;
   readonly conf: Config;
+  /** What the engine reads from {@link conf}, parsed once. */
+  readonly settings: EngineSettings;
   readonly clock: Clock;
   readonly log: Logger;
   readonly workerPort: number;
@@ -85,7 +88,8 @@ export class WorkerRuntime implements ExecutorHost {
   private readonly hostName: string;
 
   private constructor(opts: WorkerRuntimeOptions) {
-    this.conf = mergeConfig(defaultConfig(), opts.conf ?? opts.spec.conf);
+    this.conf = effectiveConfig(opts.conf ?? opts.spec.conf);
+    this.settings = engineSettings(this.conf);
     this.model = new TopologyModel(opts.topologyId, opts.spec, opts.layout);
     this.registry = opts.registry;
     this.clock = opts.clock ?? systemClock;
@@ -95,8 +99,7 @@ export class WorkerRuntime implements ExecutorHost {
     this.transport = opts.transport;
     this.transport?.setPressureListener((delta) => this.onPressure(delta));
     this.budget = opts.batchBudget ?? 512;
-    const flushMs = this.conf['topology.batch.flush.interval.millis'];
-    this.flushIntervalMs = typeof flushMs === 'number' && flushMs >= 0 ? flushMs : 1;
+    this.flushIntervalMs = this.settings.batchFlushMs;
     this.onError = opts.onError;
     this.hostName = opts.host ?? '127.0.0.1';
     this.emitTap = opts.emitTap;
@@ -127,7 +130,7 @@ export class WorkerRuntime implements ExecutorHost {
   /** Starts the scheduler; spouts produce only once activated. */
   start(active = true): void {
     this.running = true;
-    const timeoutMs = Number(this.conf['topology.message.timeout.secs'] ?? 30) * 1000;
+    const timeoutMs = this.settings.messageTimeoutMs;
     // Timeouts are checked inside passes; this keeps passes coming while the worker is otherwise idle.
     this.housekeeping = setInterval(() => this.wake(), Math.min(1000, Math.max(10, timeoutMs / 10)));
     this.housekeeping.unref?.();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Bolt, Spout, computeLayout, fields, topology, type OutputFieldsDeclarer } from '@squall/api';
-import { defaultConfig, mergeConfig } from '@squall/core';
+import { effectiveConfig } from '@squall/core';
 import { WorkerRuntime, type Transport, type TupleImpl } from '../src';
 
 /**
@@ -41,7 +41,7 @@ class Sink extends Bolt {
 
 test('shutdown sends the partial batches that busy passes left for later', async () => {
   const topo = topology('t', { word: Endless.spec(), count: Sink.spec({ inputs: { word: fields('word') } }) });
-  const conf = mergeConfig(defaultConfig(), { 'topology.acker.executors': 0, 'topology.workers': 2 });
+  const conf = effectiveConfig({ 'topology.acker.executors': 0, 'topology.workers': 2 });
   const layout = computeLayout(topo.spec, conf);
   const transport = new HoldingTransport();
   const runtime = await WorkerRuntime.create({
