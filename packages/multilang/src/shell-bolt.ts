@@ -5,6 +5,7 @@ import { parseEmit } from './emit-command';
 import { ProtocolViolationError, SubprocessTimeoutError } from './errors';
 import { resolveShellOptions, type ResolvedShellOptions, type ShellComponentOptions } from './shell-options';
 import { ShellRunner } from './shell-runner';
+import { shellSettings } from './shell-settings';
 
 /**
  * A bolt run as a child process speaking Storm's multi-lang protocol (Storm's ShellBolt), e.g. a pystorm,
@@ -28,6 +29,8 @@ export class ShellBolt extends Bolt {
   private held: Array<Tuple | undefined> = [];
   private heldHead = 0;
   private maxPending = 100;
+  /** `topology.executor.receive.buffer.size`, read in prepare. */
+  private receiveBufferSize = 0;
   private nextId = 0;
 
   /** @throws ShellOptionsError for unusable options */
@@ -57,8 +60,9 @@ export class ShellBolt extends Bolt {
 
   override prepare(conf: Config, context: TopologyContext, collector: OutputCollector): void {
     this.collector = collector;
-    const cap = conf['topology.shellbolt.max.pending'];
-    this.maxPending = typeof cap === 'number' && cap >= 1 ? cap : 100;
+    const settings = shellSettings(conf);
+    this.maxPending = settings.boltMaxPending;
+    this.receiveBufferSize = settings.receiveBufferSize;
     this.runner = new ShellRunner(this.resolved, context, conf, {
       onReady: () => this.pump(),
       onCommand: (msg) => this.onCommand(msg),
@@ -85,7 +89,7 @@ export class ShellBolt extends Bolt {
    */
   private updateOverload(): void {
     const held = this.held.length - this.heldHead;
-    const limit = Number(this.conf['topology.executor.receive.buffer.size'] ?? 32768);
+    const limit = this.receiveBufferSize;
     if (held > limit) this.context.setOverloaded(true);
     else if (held < limit / 2) this.context.setOverloaded(false);
   }

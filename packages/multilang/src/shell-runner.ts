@@ -9,6 +9,7 @@ import { buildHandshakeContext } from './handshake';
 import { PYTHON_LIBRARY_DIR } from './python-library';
 import type { ResolvedShellOptions } from './shell-options';
 import { ShellProcess } from './shell-process';
+import { shellSettings } from './shell-settings';
 import { JsonCodec, MsgpackCodec, type DecodedMessage, type Frame, type WireCodec } from './wire';
 
 /** Pino method per multi-lang log level 0..4 (trace, debug, info, warn, error). */
@@ -55,6 +56,8 @@ export class ShellRunner {
   /** Children started so far (the first one included). */
   starts = 0;
   readonly timeoutMs: number;
+  /** `topology.environment`. */
+  private readonly environment: Record<string, unknown> | null;
   private readonly log: Logger;
 
   constructor(
@@ -63,8 +66,9 @@ export class ShellRunner {
     private readonly conf: Config,
     private readonly hooks: ShellRunnerHooks,
   ) {
-    const secs = conf['topology.subprocess.timeout.secs'] ?? conf['supervisor.worker.timeout.secs'] ?? 30;
-    this.timeoutMs = Number(secs) * 1000;
+    const settings = shellSettings(conf);
+    this.timeoutMs = settings.heartbeatTimeoutMs;
+    this.environment = settings.environment;
     this.backoffMs = options.restartInitialMs;
     this.log = context.log;
   }
@@ -141,7 +145,7 @@ export class ShellRunner {
     this.codec = codec;
     this.state = 'starting';
     this.startedMs = this.lastReadMs = this.options.clock.monotonicMs();
-    const env = childEnvironment(process.env, [this.conf['topology.environment'] as Record<string, unknown> | undefined, this.options.env], this.options.pythonLibrary ? PYTHON_LIBRARY_DIR : undefined);
+    const env = childEnvironment(process.env, [this.environment ?? undefined, this.options.env], this.options.pythonLibrary ? PYTHON_LIBRARY_DIR : undefined);
     const cwd = this.options.cwd ?? this.context.resourcesDir;
     const proc = new ShellProcess({ command: this.options.command, cwd, env, codec }, {
       onMessages: (messages) => this.onMessages(gen, messages),

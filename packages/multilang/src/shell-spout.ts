@@ -6,6 +6,7 @@ import { ProtocolViolationError, SubprocessTimeoutError } from './errors';
 import { ShellMessageId } from './message-id';
 import { resolveShellOptions, type ResolvedShellOptions, type ShellComponentOptions } from './shell-options';
 import { ShellRunner } from './shell-runner';
+import { shellSettings } from './shell-settings';
 
 type Command = { kind: 'next' | 'activate' | 'deactivate' } | { kind: 'ack' | 'fail'; id: ShellMessageId };
 
@@ -77,8 +78,8 @@ export class ShellSpout extends Spout {
 
   override open(conf: Config, context: TopologyContext, collector: SpoutOutputCollector): void {
     this.collector = collector;
-    const maxPending = conf['topology.max.spout.pending'];
-    if (typeof maxPending === 'number' && maxPending >= 1) this.readAheadLimit = Math.min(READ_AHEAD_LIMIT, maxPending);
+    const maxPending = shellSettings(conf).maxSpoutPending;
+    if (maxPending !== null) this.readAheadLimit = Math.min(READ_AHEAD_LIMIT, maxPending);
     this.runner = new ShellRunner(this.resolved, context, conf, {
       onReady: () => this.onReady(),
       onCommand: (msg, decoded) => this.onCommand(msg, decoded.rawId),

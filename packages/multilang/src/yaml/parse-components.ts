@@ -1,4 +1,4 @@
-import { InvalidConfigError, validateConfig, type Config } from '@squall/core';
+import { configProblems, type Config } from '@squall/core';
 import { DEFAULT_STREAM, type StreamSpec } from '@squall/api';
 import { isScalar, isSeq, type Node } from 'yaml';
 import type { YamlComponent, YamlShellComponent } from './yaml-model';
@@ -13,15 +13,10 @@ const UNSUPPORTED = { properties: 'Flux bean properties are not supported (use c
 export function readConfig(view: MapView | undefined): Config {
   if (!view) return {};
   const conf = (view.node.toJSON() ?? {}) as Config;
-  try {
-    validateConfig(conf);
-  } catch (err) {
-    if (!(err instanceof InvalidConfigError)) throw err;
-    for (const p of err.problems) {
-      const key = Object.keys(conf).find((k) => p.startsWith(`${k} `));
-      if (key) view.report(key, p.slice(key.length).trim());
-      else view.file.report(view.node, view.path, p);
-    }
+  for (const p of configProblems(conf)) {
+    const key = Object.keys(conf).find((k) => p.startsWith(`${k} `));
+    if (key) view.report(key, p.slice(key.length).trim());
+    else view.file.report(view.node, view.path, p);
   }
   return conf;
 }
