@@ -1,3 +1,4 @@
+import { getConfig } from '@squall/core';
 import { pb } from '@squall/protocol';
 import { HttpError } from './errors';
 
@@ -285,11 +286,11 @@ export function topologyJson(info: pb.ITopologyInfo, sys: boolean, nowMs = Date.
   );
   return {
     ...topologySummaryJson(summary),
-    msgTimeout: typeof conf['topology.message.timeout.secs'] === 'number' ? conf['topology.message.timeout.secs'] : 30,
+    msgTimeout: getConfig(conf, 'topology.message.timeout.secs'),
     window: windowKey(windowSecs),
     windowHint: windowPretty(windowSecs),
     schedulerDisplayResource: false,
-    debug: conf['topology.debug'] === true,
+    debug: getConfig(conf, 'topology.debug'),
     topologyStats: (info.topologyStats ?? []).map(windowRow),
     spouts: components.filter((c) => c.type === pb.ComponentType.COMPONENT_TYPE_SPOUT).map((c) => spoutRow(c, id, nowMs)),
     bolts: components

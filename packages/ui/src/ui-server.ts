@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { clusterSecretOf, createGuardedServer, defaultConfig, getConfig, HttpRequestError, mergeConfig, readRequestBody, SECURITY_HEADERS, silentLogger, tokenOf, validateConfig, type Config, type GuardedRequest, type Logger } from '@squall/core';
+import { clusterSecretOf, createGuardedServer, effectiveConfig, HttpRequestError, readRequestBody, SECURITY_HEADERS, silentLogger, tokenOf, validateConfig, type Config, type GuardedRequest, type Logger } from '@squall/core';
 import { tlsFilesFromConfig, tokenMatches, type SupervisorClient } from '@squall/protocol';
 import { HttpError } from './errors';
 import { NimbusGateway } from './nimbus-gateway';
@@ -8,6 +8,7 @@ import { crossOriginProblem, hostCheck } from './request-policy';
 import { restRoutes } from './rest-api';
 import type { RouteRequest, RouteResponse, Router } from './router';
 import { StaticFiles } from './static-files';
+import { uiSettings } from './ui-settings';
 
 /** Options of {@link UiServer.create}. */
 export interface UiServerOptions {
@@ -66,15 +67,15 @@ export class UiServer {
    * @throws when the port cannot be bound (in use, no permission)
    */
   static async create(options: UiServerOptions): Promise<UiServer> {
-    const conf = mergeConfig(defaultConfig(), options.conf);
+    const conf = effectiveConfig(options.conf);
     validateConfig(conf, 'ui configuration');
+    const settings = uiSettings(conf);
     const log = options.logger ?? silentLogger();
     const token = tokenOf(conf);
-    const nimbusPort = getConfig<number>(conf, 'nimbus.port');
-    const candidates = getConfig<string[]>(conf, 'nimbus.seeds').map((s) => (s.includes(':') ? s : `${s}:${nimbusPort}`));
+    const candidates = settings.nimbusCandidates;
     const tls = tlsFilesFromConfig(conf);
-    const hostProblem = hostCheck(getConfig<string>(conf, 'ui.host'), getConfig<string[] | null>(conf, 'ui.allowed.hosts'));
-    const nimbus = new NimbusGateway({ candidates, ...(token !== undefined ? { authToken: token } : {}), ...(tls ? { tls } : {}), timeoutMs: getConfig<number>(conf, 'ui.nimbus.timeout.secs') * 1000 });
+    const hostProblem = hostCheck(settings.host, settings.allowedHosts);
+    const nimbus = new NimbusGateway({ candidates, ...(token !== undefined ? { authToken: token } : {}), ...(tls ? { tls } : {}), timeoutMs: settings.nimbusTimeoutMs });
     const supervisors = new Map<string, SupervisorClient>();
     const authorize = (req: RouteRequest) => {
       if (token === undefined) return;
@@ -91,10 +92,10 @@ export class UiServer {
       headers: UI_SECURITY_HEADERS,
       errorBody: (status, message) => ({ contentType: 'application/json; charset=utf-8', body: errorJson(new HttpError(status, message)) }),
     });
-    const host = getConfig<string>(conf, 'ui.host');
+    const host = settings.host;
     const port = await new Promise<number>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(getConfig<number>(conf, 'ui.port'), host, () => {
+      server.listen(settings.port, host, () => {
         server.off('error', reject);
         const addr = server.address();
         resolve(typeof addr === 'object' && addr ? addr.port : 0);
