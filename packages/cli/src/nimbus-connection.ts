@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { getConfig, mergeConfig, defaultConfig, SquallError, type Config } from '@squall/core';
+import { effectiveConfig, getConfig, nimbusSeedAddresses, SquallError, tokenOf, withNimbusPort, type Config } from '@squall/core';
 import { connectLeaderNimbus, NimbusUnreachableError as LeaderUnreachableError, tlsFilesFromConfig, type NimbusClient } from '@squall/protocol';
 
 /** Thrown when no nimbus answers at the given address or seeds. */
@@ -26,9 +26,8 @@ export function rpc<Req, Res>(
 
 /** Addresses to try: `--nimbus`, else every `nimbus.seeds` entry (with `nimbus.port` unless it has one). */
 export function nimbusCandidates(conf: Config, explicit?: string): string[] {
-  if (explicit) return [explicit.includes(':') ? explicit : `${explicit}:${getConfig<number>(conf, 'nimbus.port')}`];
-  const port = getConfig<number>(conf, 'nimbus.port');
-  return getConfig<string[]>(conf, 'nimbus.seeds').map((s) => (s.includes(':') ? s : `${s}:${port}`));
+  if (explicit) return [withNimbusPort(explicit, getConfig(conf, 'nimbus.port'))];
+  return nimbusSeedAddresses(conf);
 }
 
 /**
@@ -38,8 +37,8 @@ export function nimbusCandidates(conf: Config, explicit?: string): string[] {
  * @throws NimbusUnreachableError naming every address tried
  */
 export async function connectNimbus(confIn: Config, explicit?: string): Promise<NimbusClient> {
-  const conf = mergeConfig(defaultConfig(), confIn);
-  const token = typeof conf['nimbus.auth.token'] === 'string' ? (conf['nimbus.auth.token'] as string) : undefined;
+  const conf = effectiveConfig(confIn);
+  const token = tokenOf(conf);
   try {
     // A token only goes to a leader among the configured seeds (or one TLS verifies): ZooKeeper names the leader.
     return await connectLeaderNimbus(nimbusCandidates(conf, explicit), { ...(token !== undefined ? { authToken: token } : {}), tls: tlsFilesFromConfig(conf), trusted: nimbusCandidates(conf) });

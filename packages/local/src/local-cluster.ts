@@ -1,4 +1,4 @@
-import { defaultConfig, mergeConfig, silentLogger, systemClock, validateConfig, type Clock, type Config, type Logger } from '@squall/core';
+import { effectiveConfig, silentLogger, systemClock, validateConfig, type Clock, type Config, type Logger } from '@squall/core';
 import { computeLayout, validateTopology, type Topology } from '@squall/api';
 import { summarizeComponents, WorkerRuntime, type ComponentError, type ComponentSummary, type ExecutorStatsSnapshot } from '@squall/engine';
 import { TopologyExistsError, TopologyNotFoundError } from './errors';
@@ -71,7 +71,7 @@ export class LocalCluster {
     if (this.topologies.has(name)) throw new TopologyExistsError(name);
     const t = topology.with({ name, conf: { ...conf, 'topology.name': name } });
     validateTopology(t);
-    const fullConf = mergeConfig(defaultConfig(), t.spec.conf);
+    const fullConf = effectiveConfig(t.spec.conf);
     validateConfig(fullConf, `topology '${name}'`);
     const runtimeOpts = {
       topologyId: name,
