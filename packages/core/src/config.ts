@@ -46,34 +46,34 @@ export function mergeConfig(...layers: Array<Config | undefined>): Config {
 /** The problem with `value` as the value of `key` (described by `spec`), naming the key; undefined when it is fine. */
 export function configValueProblem(key: string, spec: ConfigKey, value: unknown): string | undefined {
   if (value === null) return undefined;
-  const show = JSON.stringify(value);
+  const show = (): string => JSON.stringify(value);
   const isNum = typeof value === 'number' && Number.isFinite(value);
   switch (spec.type) {
     case 'int':
-      if (!isNum || !Number.isInteger(value)) return `${key} must be an integer, got ${show}`;
+      if (!isNum || !Number.isInteger(value)) return `${key} must be an integer, got ${show()}`;
       break;
     case 'number':
-      if (!isNum) return `${key} must be a number, got ${show}`;
+      if (!isNum) return `${key} must be a number, got ${show()}`;
       break;
     case 'boolean':
-      if (typeof value !== 'boolean') return `${key} must be true or false, got ${show}`;
+      if (typeof value !== 'boolean') return `${key} must be true or false, got ${show()}`;
       return undefined;
     case 'string':
-      if (typeof value !== 'string') return `${key} must be a string, got ${show}`;
+      if (typeof value !== 'string') return `${key} must be a string, got ${show()}`;
       return undefined;
     case 'strings':
       if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
-        return `${key} must be a list of strings, got ${show}`;
+        return `${key} must be a list of strings, got ${show()}`;
       return undefined;
     case 'ports':
       if (!Array.isArray(value) || value.some((v) => !Number.isInteger(v) || v < 1 || v > 65535))
-        return `${key} must be a list of ports (1-65535), got ${show}`;
+        return `${key} must be a list of ports (1-65535), got ${show()}`;
       return undefined;
     case 'env':
-      if (typeof value !== 'object' || Array.isArray(value)) return `${key} must be a map of variable names to values, got ${show}`;
+      if (typeof value !== 'object' || Array.isArray(value)) return `${key} must be a map of variable names to values, got ${show()}`;
       return undefined;
   }
-  if (spec.min !== undefined && (value as number) < spec.min) return `${key} must be at least ${spec.min}, got ${show}`;
+  if (spec.min !== undefined && (value as number) < spec.min) return `${key} must be at least ${spec.min}, got ${show()}`;
   return undefined;
 }
 
