@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { registerStreamparseLoader, registerYamlLoader } from '@squall/multilang';
 import { registerDaemons } from './commands/daemons';
 import { registerDevCluster } from './commands/dev-cluster';
 import { registerLocal } from './commands/local';
@@ -15,9 +14,6 @@ import { endQuietlyOnClosedOutput } from './closed-output';
 import { fail, setVerbose } from './fail';
 
 endQuietlyOnClosedOutput();
-// YAML (Flux-like) topologies with multi-lang components are accepted wherever a topology file is.
-registerYamlLoader();
-registerStreamparseLoader();
 
 const program = new Command();
 program

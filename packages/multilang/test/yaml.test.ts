@@ -5,7 +5,7 @@ import path from 'node:path';
 import { InvalidTopologyError } from '@squall/api';
 import { completeTopology, LocalCluster } from '@squall/local';
 import { loadTopology } from '@squall/packager';
-import { loadYamlTopology, registerYamlLoader, YamlTopologyError } from '../src';
+import { loadYamlTopology, YAML_FILE_LOADERS, YamlTopologyError } from '../src';
 import { tempDir, WORDCOUNT_PYTHON } from './helpers';
 
 async function yamlError(file: string): Promise<YamlTopologyError> {
@@ -30,11 +30,14 @@ test('the example topology.yaml loads to the seed word count: shell spout and bo
   assert.deepEqual(count.outputs, [{ id: 'default', fields: ['word', 'count'], direct: false }]);
 });
 
-test('registerYamlLoader lets the packager (squall local/submit) load a directory holding topology.yaml', async () => {
-  registerYamlLoader();
-  const loaded = await loadTopology(WORDCOUNT_PYTHON);
+test('YAML_FILE_LOADERS let the packager (squall local/submit) load a directory holding topology.yaml', async () => {
+  const loaded = await loadTopology(WORDCOUNT_PYTHON, process.cwd(), { loaders: { files: YAML_FILE_LOADERS } });
   assert.equal(loaded.topology.name, 'wordcount-python');
   assert.equal(loaded.dir, WORDCOUNT_PYTHON);
+});
+
+test('without a YAML loader the packager names the missing loader instead of compiling YAML as a module', async () => {
+  await assert.rejects(loadTopology(WORDCOUNT_PYTHON), /topology\.yaml: no loader for \.yaml topologies was given to this process/);
 });
 
 test('validation errors name file, line and field, every problem at once', async () => {

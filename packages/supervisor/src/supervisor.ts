@@ -20,7 +20,7 @@ import {
   type NimbusClient,
   type TlsFiles,
 } from '@squall/protocol';
-import { EXIT_PORT_IN_USE, type WorkerLaunch } from '@squall/worker';
+import { EXIT_PORT_IN_USE, type WorkerLaunch } from '@squall/launch-contract';
 import { PackageCache } from './package-cache';
 import { PythonEnvironments } from './python-envs';
 import { slotPid, stepSlot, type SlotAction, type SlotAssignment, type SlotState, type SlotTimeouts } from './slot-state';

@@ -7,6 +7,7 @@ import { collectConfig, loadCliConfig } from '../cli-config';
 import { fail } from '../fail';
 import { squallCommand } from '../command-name';
 import { connectNimbus, rpc } from '../nimbus-connection';
+import { CLI_TOPOLOGY_LOADERS } from '../topology-loaders';
 
 interface SubmitOptions {
   name?: string;
@@ -95,6 +96,7 @@ export function registerSubmit(program: Command): void {
             },
             typeCheck: opts.typecheck,
             flags: { 'real-streamparse': opts.realStreamparse === true, 'python-platform': opts.pythonPlatform, 'python-version': opts.pythonVersion },
+            loaders: CLI_TOPOLOGY_LOADERS,
           });
           const name = opts.name ?? pkg.spec.name;
           if (!opts.name) await refuseIfRunning(client, name);

@@ -1,2 +1,2 @@
 export { loadYamlTopology, loadYamlTopologyText, type YamlTopologySource } from './load-yaml-topology';
-export { registerYamlLoader } from './register-yaml-loader';
+export { YAML_FILE_LOADERS } from './yaml-loaders';
