@@ -23,7 +23,7 @@ import {
 import { EXIT_PORT_IN_USE, type WorkerLaunch } from '@squall/launch-contract';
 import { PackageCache } from './package-cache';
 import { PythonEnvironments } from './python-envs';
-import { slotPid, stepSlot, type SlotAction, type SlotAssignment, type SlotState, type SlotTimeouts } from './slot-state';
+import { sameAssignment, slotPid, stepSlot, type SlotAction, type SlotAssignment, type SlotState, type SlotTimeouts } from './slot-state';
 import { createSupervisorHandlers, MAX_SLOT_ERRORS, SUPERVISOR_POLICIES } from './supervisor-service';
 import { describeExit, spawnWorker, type WorkerProcess } from './worker-process';
 
@@ -40,13 +40,15 @@ export interface SupervisorOptions {
 interface Slot {
   port: number;
   state: SlotState;
-  restarts: number;
   proc?: WorkerProcess;
   lastHeartbeat?: number;
   stats: pb.IExecutorStats[];
   errors: pb.IErrorInfo[];
-  downloadRetryAt: number;
-  downloadFailures: number;
+  /** Outcomes of the slot's actions, not yet observed by a step. */
+  spawnedPid?: number;
+  downloaded?: { assignment: SlotAssignment; error?: string };
+  /** A step scheduled for when a failed download may be retried. */
+  retryTimer?: NodeJS.Timeout;
 }
 
 /**
@@ -101,7 +103,7 @@ export class Supervisor {
       shutdownMs: getConfig<number>(conf, 'supervisor.worker.shutdown.sleep.secs') * 1000,
     };
     for (const port of getConfig<number[]>(conf, 'supervisor.slots.ports'))
-      this.slots.set(port, { port, state: { kind: 'EMPTY' }, restarts: 0, stats: [], errors: [], downloadRetryAt: 0, downloadFailures: 0 });
+      this.slots.set(port, { port, state: { kind: 'EMPTY' }, stats: [], errors: [] });
   }
 
   /** Starts the supervisor: binds its service port, connects to ZooKeeper (waiting with backoff), registers, watches. */
@@ -259,30 +261,52 @@ export class Supervisor {
     }
   }
 
-  private stepOne(slot: Slot, spawnedPid?: number): void {
-    const want = this.desired(slot.port);
-    const desired = want?.slot ?? null;
-    const pkg = desired ? this.cache.get(desired.topologyId, desired.packageDigest) : undefined;
-    const proc = slot.proc;
-    const result = stepSlot(
-      slot.state,
-      {
-        now: Date.now(),
-        desired,
-        packageReady: pkg !== undefined && this.pythonEnvs.ready(pkg),
-        processAlive: proc !== undefined && proc.exit === undefined,
-        ...(proc?.exit ? { exitDescription: this.exitReason(proc) } : {}),
-        ...(slot.lastHeartbeat !== undefined ? { lastHeartbeat: slot.lastHeartbeat } : {}),
-        ...(spawnedPid !== undefined ? { spawnedPid } : {}),
-        restarts: slot.restarts,
-      },
-      this.timeouts,
-    );
-    const before = slot.state.kind;
-    slot.state = result.state;
-    if (before !== slot.state.kind) this.log.debug({ port: slot.port, from: before, to: slot.state.kind }, 'slot state');
-    for (const action of result.actions) this.perform(slot, action, want?.assignment);
-    if (slot.state.kind === 'EMPTY' && slot.proc?.exit) slot.proc = undefined;
+  /**
+   * Steps one slot's machine and performs its actions. An outcome known at once (the pid of a worker just spawned)
+   * is fed to another step straight away; a download's outcome comes with the step after it finished.
+   */
+  private stepOne(slot: Slot): void {
+    for (let round = 0; round < 3; round++) {
+      const want = this.desired(slot.port);
+      const desired = want?.slot ?? null;
+      const pkg = desired ? this.cache.get(desired.topologyId, desired.packageDigest) : undefined;
+      const proc = slot.proc;
+      const { spawnedPid, downloaded } = slot;
+      slot.spawnedPid = undefined;
+      slot.downloaded = undefined;
+      const result = stepSlot(
+        slot.state,
+        {
+          now: Date.now(),
+          desired,
+          packageReady: pkg !== undefined && this.pythonEnvs.ready(pkg),
+          processAlive: proc !== undefined && proc.exit === undefined,
+          ...(proc?.exit ? { exitDescription: this.exitReason(proc) } : {}),
+          ...(slot.lastHeartbeat !== undefined ? { lastHeartbeat: slot.lastHeartbeat } : {}),
+          ...(spawnedPid !== undefined ? { spawnedPid } : {}),
+          // The outcome of a download for another assignment than the one wanted now says nothing about it.
+          ...(downloaded && sameAssignment(downloaded.assignment, desired) ? { downloaded: downloaded.error !== undefined ? { error: downloaded.error } : {} } : {}),
+        },
+        this.timeouts,
+      );
+      const before = slot.state.kind;
+      slot.state = result.state;
+      if (before !== slot.state.kind) this.log.debug({ port: slot.port, from: before, to: slot.state.kind }, 'slot state');
+      for (const action of result.actions) this.perform(slot, action, want?.assignment);
+      if (slot.state.kind === 'EMPTY' && slot.proc?.exit) slot.proc = undefined;
+      if (slot.spawnedPid === undefined) break;
+    }
+    this.scheduleDownloadRetry(slot);
+  }
+
+  /** After a failed download, steps again when it may be retried (the 1 s step timer would be up to 1 s late). */
+  private scheduleDownloadRetry(slot: Slot): void {
+    const s = slot.state;
+    if (s.kind !== 'WAITING_FOR_PACKAGE' || s.downloading || s.retryAt <= Date.now() || slot.retryTimer) return;
+    slot.retryTimer = setTimeout(() => {
+      slot.retryTimer = undefined;
+      this.step();
+    }, s.retryAt - Date.now() + 5);
   }
 
   private exitReason(p: WorkerProcess): string {
@@ -319,7 +343,7 @@ export class Supervisor {
           extraEnv: this.pythonEnvs.environment(pkg),
         });
         this.log.info({ topology: launch.topologyId, port: slot.port, pid: slot.proc.pid }, `started worker for ${launch.topologyId} on port ${slot.port} (pid ${slot.proc.pid})`);
-        this.stepOne(slot, slot.proc.pid);
+        slot.spawnedPid = slot.proc.pid;
         void this.register().catch(() => undefined);
         return;
       }
@@ -333,39 +357,27 @@ export class Supervisor {
       case 'report': {
         const topologyId = 'assignment' in slot.state ? slot.state.assignment.topologyId : '';
         this.log[action.level]({ port: slot.port, topology: topologyId }, action.message);
-        if (action.level === 'error' && topologyId)
+        if (action.level === 'error' && topologyId && !action.logOnly)
           slot.errors.push({ component: '__worker', error: `${this.host}:${slot.port}: ${action.message}`, timeMs: Date.now(), host: this.host, port: slot.port, task: -1 });
         return;
       }
-      case 'restarts':
-        slot.restarts = action.count;
-        return;
     }
   }
 
+  /** Downloads, verifies and prepares the package; the outcome is an observation of the next step. */
   private download(slot: Slot, want: SlotAssignment): void {
-    if (Date.now() < slot.downloadRetryAt) {
-      setTimeout(() => this.step(), slot.downloadRetryAt - Date.now() + 5);
-      return;
-    }
     void this.nimbusClient()
       .then((client) => this.cache.fetch(client, want.topologyId, want.packageDigest))
       .then((pkg) => this.pythonEnvs.prepare(pkg))
       .then(
         () => {
-          slot.downloadFailures = 0;
-          this.step();
+          slot.downloaded = { assignment: want };
         },
         (err: unknown) => {
-          slot.downloadFailures++;
-          const delay = Math.min(30000, 500 * 2 ** slot.downloadFailures);
-          slot.downloadRetryAt = Date.now() + delay;
-          this.log.error({ topology: want.topologyId, err }, `package download of ${want.topologyId} failed: ${(err as Error).message}; retrying in ${delay} ms`);
-          // Re-enter WAITING so the next step issues the download again.
-          slot.state = { kind: 'EMPTY' };
-          setTimeout(() => this.step(), delay + 5);
+          slot.downloaded = { assignment: want, error: (err as Error)?.message ?? String(err) };
         },
-      );
+      )
+      .finally(() => this.step());
   }
 
   private async nimbusClient(): Promise<NimbusClient> {
@@ -462,6 +474,7 @@ export class Supervisor {
     this.stopping = true;
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    for (const slot of this.slots.values()) clearTimeout(slot.retryTimer);
     for (const s of this.subscriptions) s.close();
     const procs = [...this.slots.values()].map((s) => s.proc).filter((p): p is WorkerProcess => p !== undefined && p.exit === undefined);
     for (const p of procs) p.child.kill('SIGTERM');
