@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { SQUALL_VERSION } from '@squall/core';
 import { registerDaemons } from './commands/daemons';
 import { registerDevCluster } from './commands/dev-cluster';
 import { registerLocal } from './commands/local';
@@ -19,7 +20,7 @@ const program = new Command();
 program
   .name('squall')
   .description("Squall: Apache Storm's cluster runtime, in TypeScript on Node.js")
-  .version('0.1.0')
+  .version(SQUALL_VERSION)
   .option('-v, --verbose', 'show stack traces on errors')
   .hook('preAction', (cmd) => setVerbose(Boolean(cmd.opts().verbose)));
 

@@ -7,3 +7,4 @@ export * from './config-keys';
 export * from './config';
 export * from './safe-id';
 export * from './secrets';
+export * from './version';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { clusterSecretOf, defaultConfig, getConfig, isSafeId, mergeConfig, validateConfig, type Config, type Logger } from '@squall/core';
+import { clusterSecretOf, defaultConfig, getConfig, isSafeId, mergeConfig, SQUALL_VERSION, validateConfig, type Config, type Logger } from '@squall/core';
 import { connectFromConfig, type Assignment, type ClusterState, type StormBase, type Subscription, type Versioned } from '@squall/cluster-state';
 import {
   assignmentSignatureProblem,
@@ -26,9 +26,6 @@ import { PythonEnvironments } from './python-envs';
 import { sameAssignment, slotPid, stepSlot, type SlotAction, type SlotAssignment, type SlotState, type SlotTimeouts } from './slot-state';
 import { createSupervisorHandlers, MAX_SLOT_ERRORS, SUPERVISOR_POLICIES } from './supervisor-service';
 import { describeExit, spawnWorker, type WorkerProcess } from './worker-process';
-
-/** Squall's version, reported in the supervisor's registration. */
-export const SQUALL_VERSION = '0.1.0';
 
 /** Options of {@link Supervisor.create}. */
 export interface SupervisorOptions {
@@ -106,7 +103,10 @@ export class Supervisor {
       this.slots.set(port, { port, state: { kind: 'EMPTY' }, stats: [], errors: [] });
   }
 
-  /** Starts the supervisor: binds its service port, connects to ZooKeeper (waiting with backoff), registers, watches. */
+  /**
+   * Starts the supervisor: binds its service port, connects to ZooKeeper (waiting with backoff), then serves,
+   * registers and watches ({@link start}).
+   */
   static async create(options: SupervisorOptions): Promise<Supervisor> {
     const conf = mergeConfig(defaultConfig(), options.conf);
     validateConfig(conf, 'supervisor configuration');
@@ -120,59 +120,63 @@ export class Supervisor {
     writeFileSync(idFile, id);
     const host = getConfig<string>(conf, 'supervisor.host');
     const log = options.logger;
-    // The service is bound before the Supervisor exists; it resolves the instance late.
-    const late: { sup?: Supervisor; address?: string } = {};
     // Credentials are checked from metadata before a request is read: a worker proves its own topology's secret, the
-    // UI (log reads) the cluster credential.
+    // UI (log reads) the cluster credential. Interceptors are fixed when the server is made, before the port is bound
+    // (which gives the address) and so before the supervisor exists: they look it up when a call comes.
+    let sup: Supervisor | undefined = undefined;
     const server = new grpc.Server(
       serverOptions(largestMessage(SUPERVISOR_POLICIES), {
         interceptors: [
           authInterceptor({
             policies: SUPERVISOR_POLICIES,
             clusterSecret: clusterSecretOf(conf),
-            audiences: () => (late.address ? [late.address] : []),
-            topologySecret: (id) => late.sup?.topologySecret(id),
+            audiences: () => (sup ? [sup.address] : []),
+            topologySecret: (id) => sup?.topologySecret(id),
             onRefused: (r) => log.warn({ peer: r.peer, call: r.name, reason: r.reason }, `refused unauthenticated ${r.name} from ${r.peer}: ${r.reason}`),
           }),
         ],
       }),
     );
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${getConfig<number>(conf, 'supervisor.port')}`, serverCredentials(tlsFilesFromConfig(conf)), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    const cluster = await connectFromConfig(conf, log);
+    const cache = new PackageCache(path.join(localDir, 'packages'), log, { maxExtractedBytes: getConfig<number>(conf, 'supervisor.package.max.bytes'), clusterSecret: clusterSecretOf(conf) });
+    sup = new Supervisor(id, host, `${host}:${port}`, conf, log, cluster, server, cache, path.join(localDir, 'workers'));
+    await sup.start(getConfig<number>(conf, 'supervisor.heartbeat.frequency.secs') * 1000);
+    return sup;
+  }
+
+  /** Serves the Supervisor API with handlers over this supervisor, registers in ZooKeeper, watches and steps. */
+  private async start(heartbeatMs: number): Promise<void> {
+    const log = this.log;
     const guarded = withDecodeFailureLog(SupervisorService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), SUPERVISOR_POLICIES);
-    server.addService(
+    this.server.addService(
       guarded as unknown as grpc.ServiceDefinition,
       createSupervisorHandlers({
-        onWorkerHeartbeat: (r) => late.sup?.onWorkerHeartbeat(r) ?? { active: false },
-        logFile: (t, p) => late.sup?.logFileOf(t, p),
+        onWorkerHeartbeat: (r) => this.onWorkerHeartbeat(r),
+        logFile: (t, p) => this.logFileOf(t, p),
         log,
         authenticatedTopology: (metadata) => metadataString(metadata, TOPOLOGY_ID_METADATA_KEY),
       }) as unknown as grpc.UntypedServiceImplementation,
     );
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${getConfig<number>(conf, 'supervisor.port')}`, serverCredentials(tlsFilesFromConfig(conf)), (err, p) => (err ? reject(err) : resolve(p))),
-    );
-    late.address = `${host}:${port}`;
-    const cluster = await connectFromConfig(conf, log);
-    const cache = new PackageCache(path.join(localDir, 'packages'), log, { maxExtractedBytes: getConfig<number>(conf, 'supervisor.package.max.bytes'), clusterSecret: clusterSecretOf(conf) });
-    const sup = new Supervisor(id, host, `${host}:${port}`, conf, log, cluster, server, cache, path.join(localDir, 'workers'));
-    late.sup = sup;
-    await sup.register();
-    sup.subscriptions.push(
-      cluster.watchAssignments((a) => {
-        sup.assignments = a;
-        sup.assignmentsRead = true;
-        for (const id of sup.lastTrusted.keys()) if (!a.has(id)) sup.lastTrusted.delete(id);
-        sup.step();
+    await this.register();
+    this.subscriptions.push(
+      this.cluster.watchAssignments((a) => {
+        this.assignments = a;
+        this.assignmentsRead = true;
+        for (const id of this.lastTrusted.keys()) if (!a.has(id)) this.lastTrusted.delete(id);
+        this.step();
       }),
-      cluster.watchStorms((s) => {
-        sup.storms = s;
-        sup.step();
+      this.cluster.watchStorms((s) => {
+        this.storms = s;
+        this.step();
       }),
     );
-    sup.timers.push(setInterval(() => sup.step(), 1000));
-    sup.timers.push(setInterval(() => sup.prunePackages(), 10_000));
-    sup.timers.push(setInterval(() => sup.heartbeatToNimbus(), getConfig<number>(conf, 'supervisor.heartbeat.frequency.secs') * 1000));
-    log.info({ id, slots: [...sup.slots.keys()], address: sup.address }, `supervisor ${id} on ${host} with slots ${[...sup.slots.keys()].join(', ')}`);
-    return sup;
+    this.timers.push(setInterval(() => this.step(), 1000));
+    this.timers.push(setInterval(() => this.prunePackages(), 10_000));
+    this.timers.push(setInterval(() => this.heartbeatToNimbus(), heartbeatMs));
+    log.info({ id: this.id, slots: [...this.slots.keys()], address: this.address }, `supervisor ${this.id} on ${this.host} with slots ${[...this.slots.keys()].join(', ')}`);
   }
 
   private usedPorts(): number[] {
