@@ -1,4 +1,4 @@
-import { streamparseProjectLoader, YAML_FILE_LOADERS } from '@squall/multilang';
+import { streamparseProjectLoader, YAML_FILE_LOADERS } from '@squall/yaml-topology';
 import type { TopologyLoaders } from '@squall/packager';
 
 /**

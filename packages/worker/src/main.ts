@@ -6,7 +6,7 @@
  */
 import { createLogger, getConfig, mergeConfig, defaultConfig } from '@squall/core';
 import { EXIT_PORT_IN_USE, EXIT_START_FAILED, EXIT_SUPERVISOR_LOST } from '@squall/launch-contract';
-import { YAML_FILE_LOADERS } from '@squall/multilang';
+import { YAML_FILE_LOADERS } from '@squall/yaml-topology';
 import { PortInUseError, WorkerLaunchError } from './errors';
 import { readWorkerLaunch } from './read-launch';
 import { Worker } from './worker';

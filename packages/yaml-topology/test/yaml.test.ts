@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidTopologyError } from '@squall/api';
 import { completeTopology, LocalCluster } from '@squall/local';
+import { liveChildPids } from '@squall/multilang';
 import { loadTopology } from '@squall/packager';
 import { loadYamlTopology, YAML_FILE_LOADERS, YamlTopologyError } from '../src';
 import { tempDir, WORDCOUNT_PYTHON } from './helpers';
@@ -191,4 +192,31 @@ test('mixed YAML: a TypeScript spout (module, className, constructorArgs) feedin
   } finally {
     tmp.remove();
   }
+});
+
+const WORDS = ['dog', 'cat', 'zebra', 'elephant', 'dog', 'cat', 'dog', 'gnu', 'cat', 'dog'];
+const INPUT = Array.from({ length: 60 }, (_, i) => WORDS[(i * 7) % WORDS.length]!);
+
+/** What the example's WordCountBolt must emit for INPUT: per word, every running count (a dog counts 10). */
+function expectedCounts(): string[] {
+  const seen = new Map<string, number>();
+  const out: string[] = [];
+  for (const w of INPUT) {
+    const n = (seen.get(w) ?? 0) + (w === 'dog' ? 10 : 1);
+    seen.set(w, n);
+    out.push(`${w}:${n}`);
+  }
+  return out.sort();
+}
+
+test('Python word count from examples/wordcount-python/topology.yaml, end to end, exact counts (JSON)', async () => {
+  const topology = await loadYamlTopology(path.join(WORDCOUNT_PYTHON, 'topology.yaml'));
+  const result = await completeTopology(topology, { mockSources: { word: INPUT.map((w) => [w]) }, timeoutMs: 20000 });
+  assert.deepEqual(result.errors, []);
+  const counts = result.emitted.count!.default!.map(([w, n]) => `${String(w)}:${String(n)}`).sort();
+  assert.deepEqual(counts, expectedCounts());
+  assert.equal(result.stats.count!.executed, INPUT.length);
+  assert.equal(result.stats.count!.acked, INPUT.length);
+  assert.equal(result.stats.word!.acked, INPUT.length, 'every tuple tree completed through the Python bolts');
+  assert.deepEqual(liveChildPids(), []);
 });
