@@ -194,29 +194,18 @@ test('mixed YAML: a TypeScript spout (module, className, constructorArgs) feedin
   }
 });
 
-const WORDS = ['dog', 'cat', 'zebra', 'elephant', 'dog', 'cat', 'dog', 'gnu', 'cat', 'dog'];
-const INPUT = Array.from({ length: 60 }, (_, i) => WORDS[(i * 7) % WORDS.length]!);
-
-/** What the example's WordCountBolt must emit for INPUT: per word, every running count (a dog counts 10). */
-function expectedCounts(): string[] {
-  const seen = new Map<string, number>();
-  const out: string[] = [];
-  for (const w of INPUT) {
-    const n = (seen.get(w) ?? 0) + (w === 'dog' ? 10 : 1);
-    seen.set(w, n);
-    out.push(`${w}:${n}`);
-  }
-  return out.sort();
-}
-
 test('Python word count from examples/wordcount-python/topology.yaml, end to end, exact counts (JSON)', async () => {
+  const input = Array.from({ length: 5 }, () => ['dog', 'cat', 'zebra', 'dog', 'gnu', 'cat', 'dog']).flat();
   const topology = await loadYamlTopology(path.join(WORDCOUNT_PYTHON, 'topology.yaml'));
-  const result = await completeTopology(topology, { mockSources: { word: INPUT.map((w) => [w]) }, timeoutMs: 20000 });
+  const result = await completeTopology(topology, { mockSources: { word: input.map((w) => [w]) }, timeoutMs: 20000 });
   assert.deepEqual(result.errors, []);
-  const counts = result.emitted.count!.default!.map(([w, n]) => `${String(w)}:${String(n)}`).sort();
-  assert.deepEqual(counts, expectedCounts());
-  assert.equal(result.stats.count!.executed, INPUT.length);
-  assert.equal(result.stats.count!.acked, INPUT.length);
-  assert.equal(result.stats.word!.acked, INPUT.length, 'every tuple tree completed through the Python bolts');
+  const emitted = result.emitted.count!.default!;
+  assert.equal(emitted.length, input.length, 'one running count per word');
+  const final = new Map<string, number>();
+  for (const [w, n] of emitted) final.set(String(w), Math.max(final.get(String(w)) ?? 0, Number(n)));
+  // The example bolt counts a dog as 10.
+  assert.deepEqual(Object.fromEntries(final), { dog: 150, cat: 10, zebra: 5, gnu: 5 });
+  assert.equal(result.stats.count!.acked, input.length);
+  assert.equal(result.stats.word!.acked, input.length, 'every tuple tree completed through the Python bolts');
   assert.deepEqual(liveChildPids(), []);
 });
