@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { registerStreamparseLoader, registerYamlLoader } from '@squall/multilang';
+import { SQUALL_VERSION } from '@squall/core';
 import { registerDaemons } from './commands/daemons';
 import { registerDevCluster } from './commands/dev-cluster';
 import { registerLocal } from './commands/local';
@@ -15,15 +15,12 @@ import { endQuietlyOnClosedOutput } from './closed-output';
 import { fail, setVerbose } from './fail';
 
 endQuietlyOnClosedOutput();
-// YAML (Flux-like) topologies with multi-lang components are accepted wherever a topology file is.
-registerYamlLoader();
-registerStreamparseLoader();
 
 const program = new Command();
 program
   .name('squall')
   .description("Squall: Apache Storm's cluster runtime, in TypeScript on Node.js")
-  .version('0.1.0')
+  .version(SQUALL_VERSION)
   .option('-v, --verbose', 'show stack traces on errors')
   .hook('preAction', (cmd) => setVerbose(Boolean(cmd.opts().verbose)));
 

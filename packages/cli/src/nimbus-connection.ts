@@ -1,26 +1,19 @@
-import * as grpc from '@grpc/grpc-js';
-import { effectiveConfig, getConfig, nimbusSeedAddresses, SquallError, tokenOf, withNimbusPort, type Config } from '@squall/core';
-import { connectLeaderNimbus, NimbusUnreachableError as LeaderUnreachableError, tlsFilesFromConfig, type NimbusClient } from '@squall/protocol';
+import { effectiveConfig, getConfig, nimbusSeedAddresses, tokenOf, withNimbusPort, type Config } from '@squall/core';
+import { connectLeaderNimbus, NimbusUnreachableError, rpcErrorOf, tlsFilesFromConfig, unaryCall, type NimbusClient, type RpcMethod } from '@squall/protocol';
 
-/** Thrown when no nimbus answers at the given address or seeds. */
-export class NimbusUnreachableError extends SquallError {
-  constructor(tried: string[], detail: string) {
-    super('NIMBUS_UNREACHABLE', `cannot reach nimbus at ${tried.join(', ')}: ${detail} (is it running? pass --nimbus host:port or set nimbus.seeds)`);
-  }
-}
-
-/** Calls a unary client method as a promise, turning gRPC errors into one-line messages. */
-export function rpc<Req, Res>(
-  method: (req: Req, metadata: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown,
-  self: unknown,
-  req: Req,
+/**
+ * The CLI's unary call: {@link unaryCall} with a deadline, failing with an `RpcError` (a `SquallError` whose `code` is
+ * the gRPC status name and whose message is the server's).
+ */
+export function callNimbus<ReqI, Res>(
+  client: NimbusClient,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  method: RpcMethod<ReqI, any, any, Res, false, false>,
+  request: ReqI,
   timeoutMs = 30000,
 ): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    method.call(self, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
-      if (err) reject(new SquallError(grpc.status[err.code] ?? 'RPC', err.details || err.message));
-      else resolve(res as Res);
-    });
+  return unaryCall(client, method, request, { deadline: Date.now() + timeoutMs }).catch((err: unknown) => {
+    throw rpcErrorOf(err);
   });
 }
 
@@ -43,7 +36,7 @@ export async function connectNimbus(confIn: Config, explicit?: string): Promise<
     // A token only goes to a leader among the configured seeds (or one TLS verifies): ZooKeeper names the leader.
     return await connectLeaderNimbus(nimbusCandidates(conf, explicit), { ...(token !== undefined ? { authToken: token } : {}), tls: tlsFilesFromConfig(conf), trusted: nimbusCandidates(conf) });
   } catch (err) {
-    if (err instanceof LeaderUnreachableError) throw new NimbusUnreachableError(err.tried, err.detail);
+    if (err instanceof NimbusUnreachableError) throw new NimbusUnreachableError(err.tried, err.detail, 'is it running? pass --nimbus host:port or set nimbus.seeds');
     throw err;
   }
 }

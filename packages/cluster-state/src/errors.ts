@@ -1,16 +1,7 @@
-/**
- * Base class of every error this package raises on purpose. `code` is stable and machine-readable: the same shape as
- * `@squall/core`'s `SquallError`, so callers can treat both alike (this package does not depend on core).
- */
-export class ClusterStateError extends Error {
-  /** A short stable identifier of the failure kind, e.g. `VERSION_CONFLICT`. */
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+import { SquallError } from '@squall/core';
+
+/** Base class of every error this package raises on purpose: a `SquallError` with a stable `code`. */
+export class ClusterStateError extends SquallError {}
 
 /**
  * Thrown when no ZooKeeper installation (or no Java runtime to run it) can be found and none could be installed.

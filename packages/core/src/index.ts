@@ -8,3 +8,4 @@ export * from './config';
 export * from './safe-id';
 export * from './secrets';
 export * from './nimbus-addresses';
+export * from './version';

@@ -11,7 +11,6 @@ export * from './python-library';
 export { pythonFieldNameProblem } from './python-names';
 export { declareShellOutputs } from './declare-outputs';
 export { liveChildPids } from './live-children';
-export * from './yaml';
 export type { Serializer, DecodedMessage, WireCodec, EchoableId, Frame } from './wire';
 export { JsonCodec, MsgpackCodec } from './wire';
-export * from './streamparse';
+export { childEnvironment } from './child-env';

@@ -1,8 +1,9 @@
 /**
  * Process groups of every running child of this process. When the process exits (normally or through
  * `process.exit`), each group is killed, so no multi-lang child outlives its worker. A worker killed by SIGKILL
- * cannot run this; its children then see EOF on stdin (pystorm exits with status 2) and the supervisor kills the
- * pids recorded in each component's pid directory.
+ * cannot run this: each child was started through `setpriv --pdeathsig SIGKILL` (see shell-process.ts), so the
+ * kernel kills it when the worker dies; where setpriv is missing (not Linux), the child sees EOF on stdin and a
+ * well-behaved one (pystorm, Squall's Python library) exits.
  */
 const live = new Set<number>();
 let hooked = false;

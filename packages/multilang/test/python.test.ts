@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { TopologyBuilder } from '@squall/api';
 import { completeTopology, LocalCluster } from '@squall/local';
-import { liveChildPids, loadYamlTopology, setShellBolt, setShellSpout } from '../src';
+import { setShellBolt, setShellSpout } from '../src';
 import { FIXTURES, Ledger, ReplaySpout, SinkBolt, tempDir, waitFor, WORDCOUNT_PYTHON } from './helpers';
 
 type Received = Array<{ component: string; stream: string; values: unknown[] }>;
@@ -23,18 +23,6 @@ function expectedCounts(): string[] {
   }
   return out.sort();
 }
-
-test('Python word count from examples/wordcount-python/topology.yaml, end to end, exact counts (JSON)', async () => {
-  const topology = await loadYamlTopology(path.join(WORDCOUNT_PYTHON, 'topology.yaml'));
-  const result = await completeTopology(topology, { mockSources: { word: INPUT.map((w) => [w]) }, timeoutMs: 20000 });
-  assert.deepEqual(result.errors, []);
-  const counts = result.emitted.count!.default!.map(([w, n]) => `${String(w)}:${String(n)}`).sort();
-  assert.deepEqual(counts, expectedCounts());
-  assert.equal(result.stats.count!.executed, INPUT.length);
-  assert.equal(result.stats.count!.acked, INPUT.length);
-  assert.equal(result.stats.word!.acked, INPUT.length, 'every tuple tree completed through the Python bolts');
-  assert.deepEqual(liveChildPids(), []);
-});
 
 test('msgpack mode end to end: the Python word count with -s msgpack gives the same exact counts', async () => {
   const b = new TopologyBuilder();

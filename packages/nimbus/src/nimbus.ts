@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { effectiveConfig, validateConfig, type Config, type Logger } from '@squall/core';
+import { effectiveConfig, SQUALL_VERSION, validateConfig, type Config, type Logger } from '@squall/core';
 import { connectFromConfig, type ClusterState, type LeaderCandidate, type Subscription } from '@squall/cluster-state';
 import { authInterceptor, DEFAULT_MAX_MESSAGE_BYTES, largestMessage, NimbusService, serverCredentials, serverOptions, tlsFilesFromConfig, withDecodeFailureLog } from '@squall/protocol';
 import { HeartbeatTracker } from './heartbeat-tracker';
@@ -19,9 +19,6 @@ import { clusterSecretOf, tokenOf } from './nimbus-context';
 import { SupervisorCalls } from './supervisor-calls';
 
 
-/** Squall's version, reported in ZooKeeper registrations. */
-export const SQUALL_VERSION = '0.1.0';
-
 /** Options of {@link Nimbus.create}. */
 export interface NimbusOptions {
   /** Daemon configuration (squall.yaml, env, -c); defaults filled in. */
@@ -37,21 +34,15 @@ export class Nimbus {
   private timer: NodeJS.Timeout | undefined;
   private transitionTimer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private readonly reconciler = new CoalescingRunner(
-    async () => {
-      await reconcile(this.ctx);
-      this.ctx.windows.retainTopologies(await this.cluster.listStormIds());
-    },
-    (err) => this.ctx.log.error({ err }, `reconcile failed: ${(err as Error).message}`),
-  );
   private readonly subscriptions: Subscription[] = [];
-  private replicator: PackageReplicator | undefined;
   private metrics: MetricsServer | undefined;
 
   private constructor(
     readonly ctx: NimbusContext,
     private readonly server: grpc.Server,
     private readonly cluster: ClusterState,
+    private readonly reconciler: CoalescingRunner,
+    private readonly replicator: PackageReplicator,
   ) {}
 
   /** "host:port" nimbus serves on. */
@@ -60,7 +51,8 @@ export class Nimbus {
   }
 
   /**
-   * Connects to ZooKeeper (waiting for it with backoff), binds the gRPC port, registers, and joins leader election.
+   * Binds the gRPC port, connects to ZooKeeper (waiting for it with backoff), registers, joins leader election, and
+   * starts serving.
    * @throws when the port cannot be bound
    */
   static async create(options: NimbusOptions): Promise<Nimbus> {
@@ -99,8 +91,14 @@ export class Nimbus {
     const replicator = new PackageReplicator({ conf, log, cluster, packages, address, isLeader: () => leading.leader?.isLeader() ?? false });
     const leader: LeaderCandidate = await NimbusLeadership.create(cluster, address, replicator, log);
     leading.leader = leader;
-    // The context is built before the Nimbus that serves it; calls made through it resolve the instance late.
-    const late: { nimbus?: Nimbus } = {};
+    // One reconcile at a time; asking during a run queues one more right after it.
+    const reconciler = new CoalescingRunner(
+      async () => {
+        await reconcile(ctx);
+        ctx.windows.retainTopologies(await cluster.listStormIds());
+      },
+      (err) => log.error({ err }, `reconcile failed: ${(err as Error).message}`),
+    );
     const ctx: NimbusContext = {
       conf,
       settings,
@@ -113,24 +111,29 @@ export class Nimbus {
       startedMs: Date.now(),
       leader,
       supervisorCalls: new SupervisorCalls(conf),
-      reconcileSoon: () => late.nimbus?.reconcileSoon() ?? Promise.resolve(),
+      reconcileSoon: () => reconciler.run(),
     };
+    const nimbus = new Nimbus(ctx, server, cluster, reconciler, replicator);
+    await nimbus.start(host);
+    return nimbus;
+  }
+
+  /** Serves the Nimbus API with handlers over this nimbus's context, and starts its loops, metrics and replication. */
+  private async start(host: string): Promise<void> {
+    const { ctx, server } = this;
+    const { conf, log, address, leader } = ctx;
     const guarded = withDecodeFailureLog(NimbusService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), NIMBUS_POLICIES);
     server.addService(guarded as unknown as grpc.ServiceDefinition, createNimbusHandlers(ctx) as unknown as grpc.UntypedServiceImplementation);
-    const nimbus = new Nimbus(ctx, server, cluster);
-    late.nimbus = nimbus;
-    nimbus.startLoops();
-    const metricsPort = settings.metricsPort;
-    if (metricsPort !== null) nimbus.metrics = await MetricsServer.create(ctx, host, metricsPort);
-    nimbus.replicator = replicator;
-    replicator.start();
+    this.startLoops();
+    const metricsPort = this.ctx.settings.metricsPort;
+    if (metricsPort !== null) this.metrics = await MetricsServer.create(ctx, host, metricsPort);
+    this.replicator.start();
     leader.on('elected', () => {
       log.info(`nimbus ${address} is now the leader`);
-      void nimbus.reconcileSoon();
+      void this.reconcileSoon();
     });
     leader.on('deposed', (reason: string) => log.warn(`nimbus ${address} lost leadership: ${reason}`));
     log.info({ address, leader: leader.isLeader() }, `nimbus listening on ${address}${leader.isLeader() ? ' (leader)' : ' (standby)'}`);
-    return nimbus;
   }
 
   private startLoops(): void {
@@ -163,7 +166,7 @@ export class Nimbus {
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     this.ctx.supervisorCalls.close();
     await this.metrics?.shutdown();
-    await this.replicator?.stop();
+    await this.replicator.stop();
     await this.ctx.leader.withdraw().catch(() => undefined);
     await this.cluster.shutdown();
   }

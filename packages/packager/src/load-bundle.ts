@@ -3,21 +3,22 @@ import path from 'node:path';
 import type { Topology } from '@squall/api';
 import { TopologyLoadError } from './errors';
 import { evaluateModule } from './compile-module';
-import { loaderFor, pickTopology } from './load-topology';
+import { fileLoaderFor, pickTopology, type TopologyLoaders } from './load-topology';
 import { PACKAGE_ENTRY, PACKAGE_MANIFEST, type PackageManifest } from './build-package';
 
 /**
  * Loads the bundled module of an extracted package, resolving the Squall runtime packages (`@squall/*`) from this
- * installation: a package never carries its own copy, so components and engine share classes and symbols.
+ * installation: a package never carries its own copy, so components and engine share classes and symbols. A package
+ * whose entry is not the bundle (a YAML topology) is read by the file loader `loaders` holds for its extension.
  * @throws TopologyLoadError when the package has no module, it throws on load, or exports no topology
  */
-export async function loadPackagedTopology(packageDir: string): Promise<Topology> {
+export async function loadPackagedTopology(packageDir: string, loaders: TopologyLoaders = {}): Promise<Topology> {
   const manifestFile = path.join(packageDir, PACKAGE_MANIFEST);
   const manifest: PackageManifest = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as PackageManifest) : { entry: PACKAGE_ENTRY };
   if (manifest.entry !== PACKAGE_ENTRY) {
     const entry = path.join(packageDir, manifest.entry);
-    const loader = loaderFor(path.extname(entry));
-    if (!loader) throw new TopologyLoadError(entry, `no loader is registered for ${path.extname(entry)} topologies in this worker`);
+    const loader = fileLoaderFor(loaders, entry);
+    if (!loader) throw new TopologyLoadError(entry, `no loader for ${path.extname(entry)} topologies was given to this worker`);
     return loader(entry);
   }
   const file = path.join(packageDir, PACKAGE_ENTRY);

@@ -36,6 +36,8 @@ export interface LoadOptions {
   flags?: Readonly<Record<string, string | boolean | undefined>>;
   /** Type-check a TypeScript module alongside compiling it (see {@link LoadedTopology.typeErrors}). @default false */
   typeCheck?: boolean;
+  /** Loaders of YAML topologies and project directories; without them only JS/TS modules load. */
+  loaders?: TopologyLoaders;
 }
 
 /** A project read by a {@link ProjectLoader}: its topology and how to package and run it. */
@@ -62,26 +64,30 @@ export interface ProjectLoader {
   /** @throws an error naming the file and line of every problem */
   load(dir: string, options: LoadOptions): Promise<LoadedProject>;
 }
-const projectLoaders: ProjectLoader[] = [];
 
-/** Registers a project loader, consulted (in order) for directory targets before the topology file names. */
-export function registerProjectLoader(loader: ProjectLoader): void {
-  if (!projectLoaders.includes(loader)) projectLoaders.push(loader);
-}
-
-/** Loader hook for file types other than JS/TS (the multi-lang package registers YAML). */
+/** Reads a topology file of a type other than a JS/TS module (a YAML topology, say). */
 export type TopologyFileLoader = (file: string) => Promise<Topology>;
-const extraLoaders = new Map<string, TopologyFileLoader>();
 
-/** The loader registered for an extension, if any. */
-export function loaderFor(extension: string): TopologyFileLoader | undefined {
-  return extraLoaders.get(extension);
+/**
+ * The loaders of topologies that are not a JS/TS module. Passed where a process is composed (the CLI for
+ * `squall local` and `squall submit`, the worker's entry point for packages): nothing is registered globally, so a
+ * process that was not given a loader says so instead of misreading the file.
+ */
+export interface TopologyLoaders {
+  /** File loaders by extension, dot included (`.yaml`). */
+  files?: Readonly<Record<string, TopologyFileLoader>>;
+  /** Project loaders, consulted in order for a directory target before the topology file names. */
+  projects?: readonly ProjectLoader[];
 }
 
-/** Registers a loader for a file extension such as `.yaml`. */
-export function registerTopologyLoader(extension: string, loader: TopologyFileLoader): void {
-  extraLoaders.set(extension, loader);
+/** The file loader `loaders` holds for `file`'s extension, if any. */
+export function fileLoaderFor(loaders: TopologyLoaders | undefined, file: string): TopologyFileLoader | undefined {
+  const extension = path.extname(file);
+  return loaders?.files && Object.hasOwn(loaders.files, extension) ? loaders.files[extension] : undefined;
 }
+
+/** Extensions of topology files only a {@link TopologyFileLoader} reads. */
+const NON_MODULE_EXTENSIONS = new Set(['.yaml', '.yml']);
 
 function formatMessage(m: Message): string {
   const loc = m.location ? `${path.relative(process.cwd(), m.location.file) || m.location.file}:${m.location.line}:${m.location.column + 1}: ` : '';
@@ -97,16 +103,17 @@ function formatMessage(m: Message): string {
  */
 export async function loadTopology(target: string, cwd = process.cwd(), options: LoadOptions = {}): Promise<LoadedTopology> {
   const abs = path.resolve(cwd, target);
-  const projectLoader = existsSync(abs) && statSync(abs).isDirectory() ? projectLoaders.find((l) => l.detects(abs)) : undefined;
+  const projectLoader = existsSync(abs) && statSync(abs).isDirectory() ? options.loaders?.projects?.find((l) => l.detects(abs)) : undefined;
   if (projectLoader) {
     const project = await projectLoader.load(abs, options);
     return { topology: project.topology, file: project.file, dir: project.resourcesDir, project };
   }
   const file = resolveTopologyEntry(target, cwd);
   const dir = path.dirname(file);
-  const custom = extraLoaders.get(path.extname(file));
+  const custom = fileLoaderFor(options.loaders, file);
   if (custom) return { topology: await custom(file), file, dir };
   const shown = path.relative(cwd, file) || file;
+  if (NON_MODULE_EXTENSIONS.has(path.extname(file))) throw new TopologyLoadError(shown, `no loader for ${path.extname(file)} topologies was given to this process`);
   // Started first so the check (seconds when nothing is cached) overlaps the compile and the topology's start.
   const typeErrors = options.typeCheck && isTypeScript(file) ? typeCheckModule(file, cwd) : undefined;
   let code: string;

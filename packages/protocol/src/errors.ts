@@ -1,16 +1,7 @@
-/**
- * Base class of the errors this package raises on purpose. `code` is stable and machine-readable, matching the
- * `SquallError` convention of @squall/core (which this package cannot depend on: it sits below it).
- */
-export class ProtocolError extends Error {
-  /** A short stable identifier of the failure kind, e.g. `WIRE_FORMAT`. */
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+import { SquallError } from '@squall/core';
+
+/** Base class of the errors this package raises on purpose: a `SquallError` with a stable `code`. */
+export class ProtocolError extends SquallError {}
 
 /**
  * Thrown when bytes given to `decodeBatch` are not a valid tuple batch: truncated, corrupt, of another codec version,
@@ -90,8 +81,9 @@ export class NimbusUnreachableError extends ProtocolError {
   readonly tried: string[];
   /** The last failure, e.g. "No connection established". */
   readonly detail: string;
-  constructor(tried: string[], detail: string) {
-    super('NIMBUS_UNREACHABLE', `cannot reach nimbus at ${tried.join(', ') || '(no address)'}: ${detail}`);
+  /** @param hint what the user can check, in parentheses after the message (each program names its own settings) */
+  constructor(tried: string[], detail: string, hint?: string) {
+    super('NIMBUS_UNREACHABLE', `cannot reach nimbus at ${tried.join(', ') || '(no address)'}: ${detail}${hint ? ` (${hint})` : ''}`);
     this.tried = tried;
     this.detail = detail;
   }

@@ -5,6 +5,7 @@ export * from './rpc-method';
 export * from './service-client';
 export * from './service-handlers';
 export * from './unary-call';
+export * from './rpc-error';
 export * from './grpc-options';
 export * from './auth-metadata';
 export * from './transfer-flow-control';

@@ -21,6 +21,8 @@ export interface CachedPackage {
   dir: string;
   digest: string;
   topology: TopologyDescriptor;
+  /** The package's `manifest.json` (empty when it has none), read once. */
+  manifest: Readonly<Record<string, unknown>>;
 }
 
 /** Options of {@link PackageCache}. */
@@ -43,7 +45,8 @@ const DESCRIPTOR_SUFFIX = '.topology.json';
  */
 export class PackageCache {
   private readonly inflight = new Map<string, Promise<CachedPackage>>();
-  private readonly descriptors = new Map<string, TopologyDescriptor>();
+  /** What was read of each package directory: its descriptor and manifest, so a step reads nothing from disk. */
+  private readonly metadata = new Map<string, { topology: TopologyDescriptor; manifest: Record<string, unknown> }>();
 
   constructor(
     readonly dir: string,
@@ -60,18 +63,21 @@ export class PackageCache {
     return path.join(this.dir, `${topologyId}-${digest.slice(0, 12)}`);
   }
 
-  /** The cached package, if downloaded and verified. */
+  /**
+   * The cached package, if downloaded and verified. Its descriptor and manifest are read from disk once (a package
+   * downloaded before a supervisor restart is found there) and kept in memory until it is pruned.
+   */
   get(topologyId: string, digest: string): CachedPackage | undefined {
     if (!isSafeId(topologyId) || !/^[0-9a-f]{64}$/.test(digest)) return undefined;
     const dir = this.target(topologyId, digest);
-    const meta = `${dir}${DESCRIPTOR_SUFFIX}`;
-    let topology = this.descriptors.get(dir);
-    if (!topology) {
-      if (!existsSync(meta) || !existsSync(dir)) return undefined;
-      topology = JSON.parse(readFileSync(meta, 'utf8')) as TopologyDescriptor;
-      this.descriptors.set(dir, topology);
+    let meta = this.metadata.get(dir);
+    if (!meta) {
+      const descriptorFile = `${dir}${DESCRIPTOR_SUFFIX}`;
+      if (!existsSync(descriptorFile) || !existsSync(dir)) return undefined;
+      meta = { topology: JSON.parse(readFileSync(descriptorFile, 'utf8')) as TopologyDescriptor, manifest: readManifest(dir) };
+      this.metadata.set(dir, meta);
     }
-    return { dir, digest, topology };
+    return { dir, digest, ...meta };
   }
 
   /** Downloads (once at a time per package), verifies and extracts. */
@@ -129,7 +135,7 @@ export class PackageCache {
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
     writeFileSync(`${dir}${DESCRIPTOR_SUFFIX}`, header.topologyJson, { mode: 0o600 });
-    this.descriptors.set(dir, descriptor);
+    this.metadata.set(dir, { topology: descriptor, manifest: readManifest(dir) });
     this.log.info({ topology: topologyId, bytes: bytes.length, ms: Date.now() - started }, `downloaded and verified package of ${topologyId}`);
     return this.get(topologyId, digest)!;
   }
@@ -156,7 +162,7 @@ export class PackageCache {
 
   /**
    * Removes cached packages (and their descriptors) that no key of `keep` (`<topologyId>@<digest>`) names, except
-   * downloads in progress. Called on every supervisor step, so a killed topology's files go once no slot runs it.
+   * downloads in progress. The supervisor calls it every 10 s, so a killed topology's files go once no slot runs it.
    * @returns the directories removed
    */
   prune(keep: ReadonlySet<string>): string[] {
@@ -170,9 +176,17 @@ export class PackageCache {
       const base = name.endsWith(DESCRIPTOR_SUFFIX) ? name.slice(0, -DESCRIPTOR_SUFFIX.length) : name.replace(/\.tmp-\d+$/, '');
       if (wanted.has(base) || (name !== base && /\.tmp-\d+$/.test(name) && this.inflight.size > 0)) continue;
       rmSync(path.join(this.dir, name), { recursive: true, force: true });
-      this.descriptors.delete(path.join(this.dir, base));
+      this.metadata.delete(path.join(this.dir, base));
       if (!name.endsWith(DESCRIPTOR_SUFFIX)) removed.push(name);
     }
     return removed;
   }
+}
+
+/** A package's `manifest.json`, or an empty object when it has none (a package built before manifests). */
+function readManifest(dir: string): Record<string, unknown> {
+  const file = path.join(dir, 'manifest.json');
+  if (!existsSync(file)) return {};
+  const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '@squall/core';
 import type { CachedPackage } from './package-cache';
@@ -43,9 +43,7 @@ export class PythonEnvironments {
   ) {}
 
   private manifestOf(pkg: CachedPackage): PythonManifest | undefined {
-    const file = path.join(pkg.dir, 'manifest.json');
-    if (!existsSync(file)) return undefined;
-    const python = (JSON.parse(readFileSync(file, 'utf8')) as { python?: PythonManifest }).python;
+    const python = pkg.manifest.python as PythonManifest | undefined;
     return python && typeof python.hash === 'string' ? python : undefined;
   }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { clusterSecretOf, effectiveConfig, isSafeId, validateConfig, type Config, type Logger } from '@squall/core';
+import { clusterSecretOf, effectiveConfig, isSafeId, SQUALL_VERSION, validateConfig, type Config, type Logger } from '@squall/core';
 import { connectFromConfig, type Assignment, type ClusterState, type StormBase, type Subscription, type Versioned } from '@squall/cluster-state';
 import {
   assignmentSignatureProblem,
@@ -20,16 +20,13 @@ import {
   type NimbusClient,
   type TlsFiles,
 } from '@squall/protocol';
-import { EXIT_PORT_IN_USE, type WorkerLaunch } from '@squall/worker';
+import { EXIT_PORT_IN_USE, type WorkerLaunch } from '@squall/launch-contract';
 import { PackageCache } from './package-cache';
 import { PythonEnvironments } from './python-envs';
-import { slotPid, stepSlot, type SlotAction, type SlotAssignment, type SlotState, type SlotTimeouts } from './slot-state';
+import { sameAssignment, slotPid, stepSlot, type SlotAction, type SlotAssignment, type SlotState, type SlotTimeouts } from './slot-state';
 import { supervisorSettings } from './supervisor-settings';
 import { createSupervisorHandlers, MAX_SLOT_ERRORS, SUPERVISOR_POLICIES } from './supervisor-service';
 import { describeExit, spawnWorker, type WorkerProcess } from './worker-process';
-
-/** Squall's version, reported in the supervisor's registration. */
-export const SQUALL_VERSION = '0.1.0';
 
 /** Options of {@link Supervisor.create}. */
 export interface SupervisorOptions {
@@ -41,13 +38,15 @@ export interface SupervisorOptions {
 interface Slot {
   port: number;
   state: SlotState;
-  restarts: number;
   proc?: WorkerProcess;
   lastHeartbeat?: number;
   stats: pb.IExecutorStats[];
   errors: pb.IErrorInfo[];
-  downloadRetryAt: number;
-  downloadFailures: number;
+  /** Outcomes of the slot's actions, not yet observed by a step. */
+  spawnedPid?: number;
+  downloaded?: { assignment: SlotAssignment; error?: string };
+  /** A step scheduled for when a failed download may be retried. */
+  retryTimer?: NodeJS.Timeout;
 }
 
 /**
@@ -103,10 +102,13 @@ export class Supervisor {
       shutdownMs: settings.workerShutdownMs,
     };
     for (const port of settings.slotPorts)
-      this.slots.set(port, { port, state: { kind: 'EMPTY' }, restarts: 0, stats: [], errors: [], downloadRetryAt: 0, downloadFailures: 0 });
+      this.slots.set(port, { port, state: { kind: 'EMPTY' }, stats: [], errors: [] });
   }
 
-  /** Starts the supervisor: binds its service port, connects to ZooKeeper (waiting with backoff), registers, watches. */
+  /**
+   * Starts the supervisor: binds its service port, connects to ZooKeeper (waiting with backoff), then serves,
+   * registers and watches ({@link start}).
+   */
   static async create(options: SupervisorOptions): Promise<Supervisor> {
     const conf = effectiveConfig(options.conf);
     validateConfig(conf, 'supervisor configuration');
@@ -121,59 +123,63 @@ export class Supervisor {
     writeFileSync(idFile, id);
     const host = settings.host;
     const log = options.logger;
-    // The service is bound before the Supervisor exists; it resolves the instance late.
-    const late: { sup?: Supervisor; address?: string } = {};
     // Credentials are checked from metadata before a request is read: a worker proves its own topology's secret, the
-    // UI (log reads) the cluster credential.
+    // UI (log reads) the cluster credential. Interceptors are fixed when the server is made, before the port is bound
+    // (which gives the address) and so before the supervisor exists: they look it up when a call comes.
+    let sup: Supervisor | undefined = undefined;
     const server = new grpc.Server(
       serverOptions(largestMessage(SUPERVISOR_POLICIES), {
         interceptors: [
           authInterceptor({
             policies: SUPERVISOR_POLICIES,
             clusterSecret: clusterSecretOf(conf),
-            audiences: () => (late.address ? [late.address] : []),
-            topologySecret: (id) => late.sup?.topologySecret(id),
+            audiences: () => (sup ? [sup.address] : []),
+            topologySecret: (id) => sup?.topologySecret(id),
             onRefused: (r) => log.warn({ peer: r.peer, call: r.name, reason: r.reason }, `refused unauthenticated ${r.name} from ${r.peer}: ${r.reason}`),
           }),
         ],
       }),
     );
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${settings.port}`, serverCredentials(tlsFilesFromConfig(conf)), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    const cluster = await connectFromConfig(conf, log);
+    const cache = new PackageCache(path.join(localDir, 'packages'), log, { maxExtractedBytes: settings.packageMaxBytes, clusterSecret: clusterSecretOf(conf) });
+    sup = new Supervisor(id, host, `${host}:${port}`, conf, log, cluster, server, cache, path.join(localDir, 'workers'));
+    await sup.start(settings.heartbeatMs, settings.monitorMs);
+    return sup;
+  }
+
+  /** Serves the Supervisor API with handlers over this supervisor, registers in ZooKeeper, watches and steps. */
+  private async start(heartbeatMs: number, monitorMs: number): Promise<void> {
+    const log = this.log;
     const guarded = withDecodeFailureLog(SupervisorService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), SUPERVISOR_POLICIES);
-    server.addService(
+    this.server.addService(
       guarded as unknown as grpc.ServiceDefinition,
       createSupervisorHandlers({
-        onWorkerHeartbeat: (r) => late.sup?.onWorkerHeartbeat(r) ?? { active: false },
-        logFile: (t, p) => late.sup?.logFileOf(t, p),
+        onWorkerHeartbeat: (r) => this.onWorkerHeartbeat(r),
+        logFile: (t, p) => this.logFileOf(t, p),
         log,
         authenticatedTopology: (metadata) => metadataString(metadata, TOPOLOGY_ID_METADATA_KEY),
       }) as unknown as grpc.UntypedServiceImplementation,
     );
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${settings.port}`, serverCredentials(tlsFilesFromConfig(conf)), (err, p) => (err ? reject(err) : resolve(p))),
-    );
-    late.address = `${host}:${port}`;
-    const cluster = await connectFromConfig(conf, log);
-    const cache = new PackageCache(path.join(localDir, 'packages'), log, { maxExtractedBytes: settings.packageMaxBytes, clusterSecret: clusterSecretOf(conf) });
-    const sup = new Supervisor(id, host, `${host}:${port}`, conf, log, cluster, server, cache, path.join(localDir, 'workers'));
-    late.sup = sup;
-    await sup.register();
-    sup.subscriptions.push(
-      cluster.watchAssignments((a) => {
-        sup.assignments = a;
-        sup.assignmentsRead = true;
-        for (const id of sup.lastTrusted.keys()) if (!a.has(id)) sup.lastTrusted.delete(id);
-        sup.step();
+    await this.register();
+    this.subscriptions.push(
+      this.cluster.watchAssignments((a) => {
+        this.assignments = a;
+        this.assignmentsRead = true;
+        for (const id of this.lastTrusted.keys()) if (!a.has(id)) this.lastTrusted.delete(id);
+        this.step();
       }),
-      cluster.watchStorms((s) => {
-        sup.storms = s;
-        sup.step();
+      this.cluster.watchStorms((s) => {
+        this.storms = s;
+        this.step();
       }),
     );
-    sup.timers.push(setInterval(() => sup.step(), settings.monitorMs));
-    sup.timers.push(setInterval(() => sup.prunePackages(), 10_000));
-    sup.timers.push(setInterval(() => sup.heartbeatToNimbus(), settings.heartbeatMs));
-    log.info({ id, slots: [...sup.slots.keys()], address: sup.address }, `supervisor ${id} on ${host} with slots ${[...sup.slots.keys()].join(', ')}`);
-    return sup;
+    this.timers.push(setInterval(() => this.step(), monitorMs));
+    this.timers.push(setInterval(() => this.prunePackages(), 10_000));
+    this.timers.push(setInterval(() => this.heartbeatToNimbus(), heartbeatMs));
+    log.info({ id: this.id, slots: [...this.slots.keys()], address: this.address }, `supervisor ${this.id} on ${this.host} with slots ${[...this.slots.keys()].join(', ')}`);
   }
 
   private usedPorts(): number[] {
@@ -262,30 +268,52 @@ export class Supervisor {
     }
   }
 
-  private stepOne(slot: Slot, spawnedPid?: number): void {
-    const want = this.desired(slot.port);
-    const desired = want?.slot ?? null;
-    const pkg = desired ? this.cache.get(desired.topologyId, desired.packageDigest) : undefined;
-    const proc = slot.proc;
-    const result = stepSlot(
-      slot.state,
-      {
-        now: Date.now(),
-        desired,
-        packageReady: pkg !== undefined && this.pythonEnvs.ready(pkg),
-        processAlive: proc !== undefined && proc.exit === undefined,
-        ...(proc?.exit ? { exitDescription: this.exitReason(proc) } : {}),
-        ...(slot.lastHeartbeat !== undefined ? { lastHeartbeat: slot.lastHeartbeat } : {}),
-        ...(spawnedPid !== undefined ? { spawnedPid } : {}),
-        restarts: slot.restarts,
-      },
-      this.timeouts,
-    );
-    const before = slot.state.kind;
-    slot.state = result.state;
-    if (before !== slot.state.kind) this.log.debug({ port: slot.port, from: before, to: slot.state.kind }, 'slot state');
-    for (const action of result.actions) this.perform(slot, action, want?.assignment);
-    if (slot.state.kind === 'EMPTY' && slot.proc?.exit) slot.proc = undefined;
+  /**
+   * Steps one slot's machine and performs its actions. An outcome known at once (the pid of a worker just spawned)
+   * is fed to another step straight away; a download's outcome comes with the step after it finished.
+   */
+  private stepOne(slot: Slot): void {
+    for (let round = 0; round < 3; round++) {
+      const want = this.desired(slot.port);
+      const desired = want?.slot ?? null;
+      const pkg = desired ? this.cache.get(desired.topologyId, desired.packageDigest) : undefined;
+      const proc = slot.proc;
+      const { spawnedPid, downloaded } = slot;
+      slot.spawnedPid = undefined;
+      slot.downloaded = undefined;
+      const result = stepSlot(
+        slot.state,
+        {
+          now: Date.now(),
+          desired,
+          packageReady: pkg !== undefined && this.pythonEnvs.ready(pkg),
+          processAlive: proc !== undefined && proc.exit === undefined,
+          ...(proc?.exit ? { exitDescription: this.exitReason(proc) } : {}),
+          ...(slot.lastHeartbeat !== undefined ? { lastHeartbeat: slot.lastHeartbeat } : {}),
+          ...(spawnedPid !== undefined ? { spawnedPid } : {}),
+          // The outcome of a download for another assignment than the one wanted now says nothing about it.
+          ...(downloaded && sameAssignment(downloaded.assignment, desired) ? { downloaded: downloaded.error !== undefined ? { error: downloaded.error } : {} } : {}),
+        },
+        this.timeouts,
+      );
+      const before = slot.state.kind;
+      slot.state = result.state;
+      if (before !== slot.state.kind) this.log.debug({ port: slot.port, from: before, to: slot.state.kind }, 'slot state');
+      for (const action of result.actions) this.perform(slot, action, want?.assignment);
+      if (slot.state.kind === 'EMPTY' && slot.proc?.exit) slot.proc = undefined;
+      if (slot.spawnedPid === undefined) break;
+    }
+    this.scheduleDownloadRetry(slot);
+  }
+
+  /** After a failed download, steps again when it may be retried (the 1 s step timer would be up to 1 s late). */
+  private scheduleDownloadRetry(slot: Slot): void {
+    const s = slot.state;
+    if (s.kind !== 'WAITING_FOR_PACKAGE' || s.downloading || s.retryAt <= Date.now() || slot.retryTimer) return;
+    slot.retryTimer = setTimeout(() => {
+      slot.retryTimer = undefined;
+      this.step();
+    }, s.retryAt - Date.now() + 5);
   }
 
   private exitReason(p: WorkerProcess): string {
@@ -322,7 +350,7 @@ export class Supervisor {
           extraEnv: this.pythonEnvs.environment(pkg),
         });
         this.log.info({ topology: launch.topologyId, port: slot.port, pid: slot.proc.pid }, `started worker for ${launch.topologyId} on port ${slot.port} (pid ${slot.proc.pid})`);
-        this.stepOne(slot, slot.proc.pid);
+        slot.spawnedPid = slot.proc.pid;
         void this.register().catch(() => undefined);
         return;
       }
@@ -336,39 +364,27 @@ export class Supervisor {
       case 'report': {
         const topologyId = 'assignment' in slot.state ? slot.state.assignment.topologyId : '';
         this.log[action.level]({ port: slot.port, topology: topologyId }, action.message);
-        if (action.level === 'error' && topologyId)
+        if (action.level === 'error' && topologyId && !action.logOnly)
           slot.errors.push({ component: '__worker', error: `${this.host}:${slot.port}: ${action.message}`, timeMs: Date.now(), host: this.host, port: slot.port, task: -1 });
         return;
       }
-      case 'restarts':
-        slot.restarts = action.count;
-        return;
     }
   }
 
+  /** Downloads, verifies and prepares the package; the outcome is an observation of the next step. */
   private download(slot: Slot, want: SlotAssignment): void {
-    if (Date.now() < slot.downloadRetryAt) {
-      setTimeout(() => this.step(), slot.downloadRetryAt - Date.now() + 5);
-      return;
-    }
     void this.nimbusClient()
       .then((client) => this.cache.fetch(client, want.topologyId, want.packageDigest))
       .then((pkg) => this.pythonEnvs.prepare(pkg))
       .then(
         () => {
-          slot.downloadFailures = 0;
-          this.step();
+          slot.downloaded = { assignment: want };
         },
         (err: unknown) => {
-          slot.downloadFailures++;
-          const delay = Math.min(30000, 500 * 2 ** slot.downloadFailures);
-          slot.downloadRetryAt = Date.now() + delay;
-          this.log.error({ topology: want.topologyId, err }, `package download of ${want.topologyId} failed: ${(err as Error).message}; retrying in ${delay} ms`);
-          // Re-enter WAITING so the next step issues the download again.
-          slot.state = { kind: 'EMPTY' };
-          setTimeout(() => this.step(), delay + 5);
+          slot.downloaded = { assignment: want, error: (err as Error)?.message ?? String(err) };
         },
-      );
+      )
+      .finally(() => this.step());
   }
 
   private async nimbusClient(): Promise<NimbusClient> {
@@ -465,6 +481,7 @@ export class Supervisor {
     this.stopping = true;
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    for (const slot of this.slots.values()) clearTimeout(slot.retryTimer);
     for (const s of this.subscriptions) s.close();
     const procs = [...this.slots.values()].map((s) => s.proc).filter((p): p is WorkerProcess => p !== undefined && p.exit === undefined);
     for (const p of procs) p.child.kill('SIGTERM');

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { getConfig, type Logger } from '@squall/core';
-import { WORKER_MAIN, type WorkerLaunch } from '@squall/worker';
+import type { WorkerLaunch } from '@squall/launch-contract';
+import { WORKER_MAIN } from './worker-main';
 
 /** A spawned worker process and how it ended. */
 export interface WorkerProcess {

@@ -4,24 +4,18 @@
  * log line when it cannot start (port in use: EXIT_PORT_IN_USE), when its supervisor is gone (EXIT_SUPERVISOR_LOST,
  * so no worker outlives its supervisor), and drains on SIGTERM.
  */
-import { readFileSync } from 'node:fs';
-import { registerYamlLoader } from '@squall/multilang';
 import { createLogger, effectiveConfig } from '@squall/core';
+import { EXIT_PORT_IN_USE, EXIT_START_FAILED, EXIT_SUPERVISOR_LOST } from '@squall/launch-contract';
+import { YAML_FILE_LOADERS } from '@squall/yaml-topology';
 import { PortInUseError, WorkerLaunchError } from './errors';
-import { EXIT_PORT_IN_USE, EXIT_START_FAILED, EXIT_SUPERVISOR_LOST, type WorkerLaunch } from './launch';
+import { readWorkerLaunch } from './read-launch';
 import { Worker } from './worker';
 import { workerSettings } from './worker-settings';
 
 async function main(): Promise<void> {
-  registerYamlLoader();
   const file = process.argv[2];
   if (!file) throw new WorkerLaunchError('usage: main.js <launch.json>');
-  let launch: WorkerLaunch;
-  try {
-    launch = JSON.parse(readFileSync(file, 'utf8')) as WorkerLaunch;
-  } catch (err) {
-    throw new WorkerLaunchError(`cannot read ${file}: ${(err as Error).message}`);
-  }
+  const launch = readWorkerLaunch(file);
   const log = createLogger({ bindings: { topology: launch.topologyId, port: launch.port }, destination: { write: (s: string) => process.stdout.write(s) } as never });
   const drainMs = Math.max(0, workerSettings(effectiveConfig(launch.topology.conf)).shutdownMs - 500);
   const parent = process.ppid;
@@ -41,7 +35,11 @@ async function main(): Promise<void> {
     if (process.ppid !== parent) exit(EXIT_SUPERVISOR_LOST, `supervisor (pid ${parent}) is gone: exiting`);
   }, 500).unref();
   try {
-    worker = await Worker.create(launch, log);
+    // A package's topology is a bundled module or, for a YAML topology or streamparse project, a YAML file.
+    worker = await Worker.create(launch, log, {
+      loaders: { files: YAML_FILE_LOADERS },
+      onSupervisorLost: (why) => exit(EXIT_SUPERVISOR_LOST, `lost contact with supervisor: ${why}`),
+    });
   } catch (err) {
     if (err instanceof PortInUseError) {
       log.error({ err }, err.message);
@@ -50,7 +48,6 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  worker.onSupervisorLost = (why) => exit(EXIT_SUPERVISOR_LOST, `lost contact with supervisor: ${why}`);
 }
 
 main().catch((err: unknown) => {

@@ -3,17 +3,26 @@ import * as grpc from '@grpc/grpc-js';
 import { computeLayout } from '@squall/api';
 import { effectiveConfig, type Logger } from '@squall/core';
 import { executorStatsToProto, TopologyModel, WorkerRuntime, type ComponentError } from '@squall/engine';
-import { loadPackagedTopology } from '@squall/packager';
+import type { WorkerAssignment, WorkerLaunch } from '@squall/launch-contract';
+import { loadPackagedTopology, type TopologyLoaders } from '@squall/packager';
 import { createSupervisorClient, serverCredentials, serverOptions, withDecodeFailureLog, WorkerService, type SupervisorClient } from '@squall/protocol';
 import { PortInUseError } from './errors';
 import { GrpcTransport } from './grpc-transport';
-import { taskAddresses, type WorkerAssignment, type WorkerLaunch } from './launch';
+import { taskAddresses } from './task-addresses';
 import { createWorkerHandlers } from './transfer-service';
 import { WireConverter } from './wire';
 import { workerSettings, type WorkerSettings } from './worker-settings';
 
 /** Tuples a producer may have in flight to one worker before it must wait for credit. */
 const TRANSFER_WINDOW = 16384;
+
+/** Options of {@link Worker.create}. */
+export interface WorkerOptions {
+  /** Loaders of packages whose topology is not a bundled module (a YAML topology). */
+  loaders?: TopologyLoaders;
+  /** What to do when heartbeats to the supervisor have failed for `supervisor.worker.timeout.secs`. */
+  onSupervisorLost?: (why: string) => void;
+}
 
 /**
  * A worker process: runs its executors on the engine, serves the Worker service for peers' Transfer streams, sends
@@ -37,6 +46,7 @@ export class Worker {
     private readonly startedMs: number,
     /** Component errors reported since the last heartbeat (filled by the runtime's onError). */
     private readonly errors: ComponentError[],
+    private readonly onSupervisorLost: (why: string) => void,
   ) {
     this.assignmentVersion = launch.assignmentVersion;
   }
@@ -46,11 +56,11 @@ export class Worker {
    * heartbeating. Spouts stay inactive until the supervisor says the topology is ACTIVE.
    * @throws PortInUseError when the slot port is taken
    */
-  static async create(launch: WorkerLaunch, log: Logger): Promise<Worker> {
+  static async create(launch: WorkerLaunch, log: Logger, options: WorkerOptions = {}): Promise<Worker> {
     const startedMs = Date.now();
     const conf = effectiveConfig(launch.topology.conf);
     const settings = workerSettings(conf);
-    const topology = await loadPackagedTopology(launch.packageDir);
+    const topology = await loadPackagedTopology(launch.packageDir, options.loaders);
     const layout = computeLayout(launch.topology.spec, conf);
     const self = `${launch.host}:${launch.port}`;
     const mine = launch.assignment.executors
@@ -115,7 +125,7 @@ export class Worker {
     late.runtime = runtime;
     // Heartbeats prove this topology's secret: a worker holds no cluster credential and speaks only for its topology.
     const supervisor = createSupervisorClient(launch.supervisorAddress, { tls: launch.tls, topologyCredential: { topologyId: launch.topologyId, secret: launch.topology.secret } });
-    const worker = new Worker(launch, runtime, transport, server, supervisor, log, transfers.close, startedMs, errors);
+    const worker = new Worker(launch, runtime, transport, server, supervisor, log, transfers.close, startedMs, errors, options.onSupervisorLost ?? (() => undefined));
     runtime.start(false);
     worker.startHeartbeats(settings);
     log.info({ executors: mine.length, address: self }, `worker ${self} running ${mine.length} executor(s) of ${launch.topologyId}`);
@@ -158,9 +168,6 @@ export class Worker {
     beat();
     this.heartbeatTimer = setInterval(beat, every);
   }
-
-  /** Set by the process entry point: what to do when the supervisor is gone. */
-  onSupervisorLost: (why: string) => void = () => undefined;
 
   /**
    * Graceful stop: spouts deactivated, queued and in-flight tuples given up to `drainMs` to finish, components closed,

@@ -7,6 +7,7 @@ import type { ComponentSummary } from '@squall/engine';
 import { collectConfig, loadCliConfig } from '../cli-config';
 import { componentTable, liveLine } from '../format';
 import { fail } from '../fail';
+import { CLI_TOPOLOGY_LOADERS } from '../topology-loaders';
 
 interface LocalOptions {
   duration?: string;
@@ -51,6 +52,7 @@ async function runLocal(target: string, opts: LocalOptions): Promise<void> {
     typeCheck: opts.typecheck,
     onProgress: (line) => process.stderr.write(line + '\n'),
     flags: { 'real-streamparse': opts.realStreamparse === true },
+    loaders: CLI_TOPOLOGY_LOADERS,
   });
   // A project's Python virtualenv: children inherit this process's environment.
   if (project?.localEnvironment) Object.assign(process.env, await project.localEnvironment());

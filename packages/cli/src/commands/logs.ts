@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { SquallError } from '@squall/core';
-import { NimbusService, unaryCall, type NimbusClient, type pb } from '@squall/protocol';
+import * as grpc from '@grpc/grpc-js';
+import { NimbusService, RpcError, type NimbusClient, type pb } from '@squall/protocol';
 import { collectConfig, loadCliConfig } from '../cli-config';
 import { fail } from '../fail';
-import { connectNimbus } from '../nimbus-connection';
+import { callNimbus, connectNimbus } from '../nimbus-connection';
 
 interface LogsOptions {
   follow?: boolean;
@@ -110,20 +111,19 @@ async function runLogs(topology: string, component: string, opts: LogsOptions): 
     for (let first = true; !stopped; first = false) {
       let res: pb.GetTopologyLogsResponse;
       try {
-        res = await unaryCall(
+        res = await callNimbus(
           client,
           NimbusService.getTopologyLogs,
           // After the first answer, a worker not seen before is new: read it from its start.
           { topology, component, positions: [...positions.values()], ...(first ? {} : { start: 0 }) },
-          { deadline: Date.now() + 30000 },
         );
       } catch (err) {
-        const e = err as { code?: number; details?: string; message?: string };
-        const message = e.details || e.message || String(err);
+        const status = err instanceof RpcError ? err.status : undefined;
+        const message = err instanceof Error ? err.message : String(err);
         // NOT_FOUND, INVALID_ARGUMENT, UNAUTHENTICATED: asking again will not help.
-        if (first || !opts.follow || e.code === 5 || e.code === 3 || e.code === 16) {
-          if (!first && e.code === 5) return void process.stderr.write(`squall: topology '${topology}' is no longer running\n`);
-          throw new SquallError('LOGS', e.code === 12 ? `this nimbus does not serve logs (GetTopologyLogs); upgrade it: ${message}` : message);
+        if (first || !opts.follow || status === grpc.status.NOT_FOUND || status === grpc.status.INVALID_ARGUMENT || status === grpc.status.UNAUTHENTICATED) {
+          if (!first && status === grpc.status.NOT_FOUND) return void process.stderr.write(`squall: topology '${topology}' is no longer running\n`);
+          throw new SquallError('LOGS', status === grpc.status.UNIMPLEMENTED ? `this nimbus does not serve logs (GetTopologyLogs); upgrade it: ${message}` : message);
         }
         // Leader change or a blip: reconnect and retry on the next poll.
         process.stderr.write(`squall: nimbus did not answer (${message}); retrying\n`);

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { componentSummaryFromProto, type ComponentSummary } from '@squall/engine';
-import { NimbusService, unaryCall, type NimbusClient, type pb } from '@squall/protocol';
+import * as grpc from '@grpc/grpc-js';
+import { NimbusService, RpcError, type NimbusClient, type pb } from '@squall/protocol';
 import { collectConfig, loadCliConfig } from '../cli-config';
 import { fail } from '../fail';
 import { formatInt, table } from '../format';
 import { MonitorRates, type MonitorReading } from '../monitor-rates';
-import { connectNimbus } from '../nimbus-connection';
+import { callNimbus, connectNimbus } from '../nimbus-connection';
 
 interface MonitorOptions {
   interval: string;
@@ -85,8 +86,8 @@ async function runMonitor(name: string, opts: MonitorOptions): Promise<void> {
     const rates = new MonitorRates(Math.max(3 * interval, 15));
     if (!opts.json) process.stderr.write(`squall: monitoring '${name}': first rates in ${interval}s (Ctrl-C stops)\n`);
     for (let printed = 0; printed < count && !stopped; ) {
-      const info = await unaryCall(client, NimbusService.getTopologyInfo, { idOrName: name }, { deadline: Date.now() + 15000 }).catch((err: { details?: string; message?: string; code?: number }) => {
-        throw new Error(err.code === 5 ? `no topology named '${name}'` : `nimbus did not answer: ${err.details || err.message}`);
+      const info = await callNimbus(client, NimbusService.getTopologyInfo, { idOrName: name }, 15000).catch((err: unknown) => {
+        throw new Error(err instanceof RpcError && err.status === grpc.status.NOT_FOUND ? `no topology named '${name}'` : `nimbus did not answer: ${(err as Error).message}`);
       });
       const nowMs = Date.now();
       const reading = rates.next(components(info), nowMs);

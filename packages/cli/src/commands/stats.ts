@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { componentSummaryFromProto, type ComponentSummary } from '@squall/engine';
-import { pb } from '@squall/protocol';
+import { NimbusService, pb } from '@squall/protocol';
 import { collectConfig, loadCliConfig } from '../cli-config';
 import { fail } from '../fail';
 import { componentTable, table } from '../format';
-import { connectNimbus, rpc } from '../nimbus-connection';
+import { callNimbus, connectNimbus } from '../nimbus-connection';
 import { statusName } from './topology-commands';
 
 /** The JSON of `squall stats --json`: component fields match `squall local --json`. */
@@ -44,7 +44,7 @@ export function registerStats(program: Command): void {
       (async () => {
         const client = await connectNimbus(loadCliConfig(opts), opts.nimbus);
         try {
-          const info = await rpc(client.getTopologyInfo, client, { idOrName: name });
+          const info = await callNimbus(client, NimbusService.getTopologyInfo, { idOrName: name });
           const out = statsJson(info);
           if (opts.json) return void process.stdout.write(JSON.stringify(out) + '\n');
           process.stdout.write(`${out.topology} (${out.id}): ${out.status}, up ${out.uptimeSecs}s, ${out.workers.length} worker(s)\n\n`);

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { buildPackage } from '@squall/packager';
-import { DEFAULT_PACKAGE_CHUNK_BYTES, pb, type NimbusClient } from '@squall/protocol';
+import { DEFAULT_PACKAGE_CHUNK_BYTES, NimbusService, pb, rpcErrorOf, type NimbusClient } from '@squall/protocol';
 import * as grpc from '@grpc/grpc-js';
 import { SquallError } from '@squall/core';
 import { collectConfig, loadCliConfig } from '../cli-config';
 import { fail } from '../fail';
 import { squallCommand } from '../command-name';
-import { connectNimbus, rpc } from '../nimbus-connection';
+import { callNimbus, connectNimbus } from '../nimbus-connection';
+import { CLI_TOPOLOGY_LOADERS } from '../topology-loaders';
 
 interface SubmitOptions {
   name?: string;
@@ -35,7 +36,7 @@ export function upload(
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const call = client.submitTopology((err: grpc.ServiceError | null, res?: pb.SubmitTopologyResponse) => {
-      if (err) reject(new SquallError(grpc.status[err.code] ?? 'RPC', err.details || err.message));
+      if (err) reject(rpcErrorOf(err));
       else resolve(res!.topologyId);
     });
     call.write({ header });
@@ -58,7 +59,7 @@ export function upload(
  * @throws SquallError `ALREADY_EXISTS`
  */
 export async function refuseIfRunning(client: NimbusClient, name: string): Promise<void> {
-  const { topologies } = await rpc(client.listTopologies, client, {});
+  const { topologies } = await callNimbus(client, NimbusService.listTopologies, {});
   const running = topologies.find((t) => t.name === name && t.status !== pb.TopologyStatus.TOPOLOGY_STATUS_KILLED);
   if (running) {
     throw new SquallError('ALREADY_EXISTS', `a topology named '${name}' is already running (${running.id}): kill it first (${squallCommand()} kill ${name}) or submit with --name <another>`);
@@ -95,6 +96,7 @@ export function registerSubmit(program: Command): void {
             },
             typeCheck: opts.typecheck,
             flags: { 'real-streamparse': opts.realStreamparse === true, 'python-platform': opts.pythonPlatform, 'python-version': opts.pythonVersion },
+            loaders: CLI_TOPOLOGY_LOADERS,
           });
           const name = opts.name ?? pkg.spec.name;
           if (!opts.name) await refuseIfRunning(client, name);

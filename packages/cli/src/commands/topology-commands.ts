@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { pb } from '@squall/protocol';
+import { NimbusService, pb } from '@squall/protocol';
 import { collectConfig, loadCliConfig } from '../cli-config';
 import { fail } from '../fail';
 import { table } from '../format';
-import { connectNimbus, rpc } from '../nimbus-connection';
+import { callNimbus, connectNimbus } from '../nimbus-connection';
 
 interface ClientOptions {
   config?: string;
@@ -37,7 +37,7 @@ function common(cmd: Command): Command {
 export function registerTopologyCommands(program: Command): void {
   common(program.command('list').description('list topologies').option('--json', 'JSON output')).action((opts: ClientOptions) =>
     withClient(opts, async (client) => {
-      const res = await rpc(client.listTopologies, client, {});
+      const res = await callNimbus(client, NimbusService.listTopologies, {});
       const rows = res.topologies.map((t) => ({
         id: t.id ?? '',
         name: t.name ?? '',
@@ -56,7 +56,7 @@ export function registerTopologyCommands(program: Command): void {
   common(program.command('kill').description('kill a topology: spouts stop now, workers after the wait').argument('<name>').option('-w, --wait <secs>', 'seconds between deactivation and shutdown (default: topology.message.timeout.secs)')).action(
     (name: string, opts: ClientOptions & { wait?: string }) =>
       withClient(opts, async (client) => {
-        await rpc(client.killTopology, client, { name, ...(opts.wait !== undefined ? { waitSecs: Number(opts.wait) } : {}) });
+        await callNimbus(client, NimbusService.killTopology, { name, ...(opts.wait !== undefined ? { waitSecs: Number(opts.wait) } : {}) });
         process.stdout.write(`killed topology '${name}'${opts.wait !== undefined ? ` (workers stop in ${opts.wait}s)` : ''}\n`);
       }).catch((err) => fail(err)),
   );
@@ -64,7 +64,7 @@ export function registerTopologyCommands(program: Command): void {
   for (const [verb, method] of [['activate', 'activate'], ['deactivate', 'deactivate']] as const) {
     common(program.command(verb).description(`${verb} a topology's spouts`).argument('<name>')).action((name: string, opts: ClientOptions) =>
       withClient(opts, async (client) => {
-        await rpc(client[method], client, { name });
+        await callNimbus(client, NimbusService[method], { name });
         process.stdout.write(`${verb}d topology '${name}'\n`);
       }).catch((err) => fail(err)),
     );
@@ -86,7 +86,7 @@ export function registerTopologyCommands(program: Command): void {
         if (!k || v === undefined || !(Number(v) >= 1)) throw new Error(`-e takes component=executors, got '${e}'`);
         componentExecutors[k] = Number(v);
       }
-      await rpc(client.rebalance, client, {
+      await callNimbus(client, NimbusService.rebalance, {
         name,
         ...(opts.wait !== undefined ? { waitSecs: Number(opts.wait) } : {}),
         ...(opts.numWorkers !== undefined ? { numWorkers: Number(opts.numWorkers) } : {}),

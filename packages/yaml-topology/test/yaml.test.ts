@@ -4,8 +4,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidTopologyError } from '@squall/api';
 import { completeTopology, LocalCluster } from '@squall/local';
+import { liveChildPids } from '@squall/multilang';
 import { loadTopology } from '@squall/packager';
-import { loadYamlTopology, registerYamlLoader, YamlTopologyError } from '../src';
+import { loadYamlTopology, YAML_FILE_LOADERS, YamlTopologyError } from '../src';
 import { tempDir, WORDCOUNT_PYTHON } from './helpers';
 
 async function yamlError(file: string): Promise<YamlTopologyError> {
@@ -30,11 +31,14 @@ test('the example topology.yaml loads to the seed word count: shell spout and bo
   assert.deepEqual(count.outputs, [{ id: 'default', fields: ['word', 'count'], direct: false }]);
 });
 
-test('registerYamlLoader lets the packager (squall local/submit) load a directory holding topology.yaml', async () => {
-  registerYamlLoader();
-  const loaded = await loadTopology(WORDCOUNT_PYTHON);
+test('YAML_FILE_LOADERS let the packager (squall local/submit) load a directory holding topology.yaml', async () => {
+  const loaded = await loadTopology(WORDCOUNT_PYTHON, process.cwd(), { loaders: { files: YAML_FILE_LOADERS } });
   assert.equal(loaded.topology.name, 'wordcount-python');
   assert.equal(loaded.dir, WORDCOUNT_PYTHON);
+});
+
+test('without a YAML loader the packager names the missing loader instead of compiling YAML as a module', async () => {
+  await assert.rejects(loadTopology(WORDCOUNT_PYTHON), /topology\.yaml: no loader for \.yaml topologies was given to this process/);
 });
 
 test('validation errors name file, line and field, every problem at once', async () => {
@@ -188,4 +192,20 @@ test('mixed YAML: a TypeScript spout (module, className, constructorArgs) feedin
   } finally {
     tmp.remove();
   }
+});
+
+test('Python word count from examples/wordcount-python/topology.yaml, end to end, exact counts (JSON)', async () => {
+  const input = Array.from({ length: 5 }, () => ['dog', 'cat', 'zebra', 'dog', 'gnu', 'cat', 'dog']).flat();
+  const topology = await loadYamlTopology(path.join(WORDCOUNT_PYTHON, 'topology.yaml'));
+  const result = await completeTopology(topology, { mockSources: { word: input.map((w) => [w]) }, timeoutMs: 20000 });
+  assert.deepEqual(result.errors, []);
+  const emitted = result.emitted.count!.default!;
+  assert.equal(emitted.length, input.length, 'one running count per word');
+  const final = new Map<string, number>();
+  for (const [w, n] of emitted) final.set(String(w), Math.max(final.get(String(w)) ?? 0, Number(n)));
+  // The example bolt counts a dog as 10.
+  assert.deepEqual(Object.fromEntries(final), { dog: 150, cat: 10, zebra: 5, gnu: 5 });
+  assert.equal(result.stats.count!.acked, input.length);
+  assert.equal(result.stats.word!.acked, input.length, 'every tuple tree completed through the Python bolts');
+  assert.deepEqual(liveChildPids(), []);
 });

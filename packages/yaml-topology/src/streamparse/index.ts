@@ -3,4 +3,3 @@ export * from './requirements';
 export * from './python-wheels';
 export * from './local-virtualenv';
 export { loadStreamparseProject, streamparseProjectLoader, GENERATED_TOPOLOGY } from './load-streamparse-project';
-export { registerStreamparseLoader } from './register-streamparse-loader';

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { LoadedProject, LoadOptions, ProjectLoader } from '@squall/packager';
 import { StreamparseProjectError } from '../errors';
-import { PYTHON_LIBRARY_DIR } from '../python-library';
-import { loadYamlTopologyText } from '../yaml/load-yaml-topology';
+import { PYTHON_LIBRARY_DIR } from '@squall/multilang';
+import { loadYamlTopologyText } from '../load-yaml-topology';
 import { ensureLocalVirtualenv, virtualenvEnvironment } from './local-virtualenv';
 import { pythonExecutable, runCommand } from './python-command';
 import { downloadWheels } from './python-wheels';

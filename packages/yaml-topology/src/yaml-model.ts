@@ -1,6 +1,6 @@
 import type { Config } from '@squall/core';
 import type { GroupingSpec, StreamSpec } from '@squall/api';
-import type { Serializer } from '../wire';
+import type { Serializer } from '@squall/multilang';
 import type { MapView } from './yaml-view';
 
 /** A component run as a multi-lang child. */

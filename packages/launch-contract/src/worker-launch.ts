@@ -34,21 +34,3 @@ export interface WorkerLaunch {
   /** The supervisor's `squall.tls.*` files: the worker serves and dials with TLS when set. */
   tls?: TlsFiles;
 }
-
-/** Exit code of a worker whose port is taken: the supervisor reports it rather than restarting blindly. */
-export const EXIT_PORT_IN_USE = 3;
-/** Exit code of a worker that lost its supervisor. */
-export const EXIT_SUPERVISOR_LOST = 4;
-/** Exit code of a worker that could not start (bad package, load error). */
-export const EXIT_START_FAILED = 2;
-
-/** "host:port" of the worker running each task. */
-export function taskAddresses(a: WorkerAssignment): Map<number, string> {
-  const hosts = new Map(a.workers.map((w) => [`${w.supervisorId}:${w.port}`, w.host]));
-  const out = new Map<number, string>();
-  for (const e of a.executors) {
-    const host = hosts.get(`${e.supervisorId}:${e.port}`) ?? '127.0.0.1';
-    for (let t = e.startTask; t <= e.endTask; t++) out.set(t, `${host}:${e.port}`);
-  }
-  return out;
-}

@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TopologySpec } from '@squall/api';
-import { childEnvironment } from '../src/child-env';
-import { loadStreamparseProject, PYTHON_LIBRARY_DIR, readRequirements, StreamparseProjectError } from '../src';
+import { childEnvironment, PYTHON_LIBRARY_DIR } from '@squall/multilang';
+import { loadStreamparseProject, readRequirements, StreamparseProjectError } from '../src';
 import { tempDir } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
