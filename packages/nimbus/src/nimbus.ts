@@ -121,7 +121,7 @@ export class Nimbus {
   /** Serves the Nimbus API with handlers over this nimbus's context, and starts its loops, metrics and replication. */
   private async start(host: string): Promise<void> {
     const { ctx, server } = this;
-    const { conf, log, address, leader } = ctx;
+    const { log, address, leader } = ctx;
     const guarded = withDecodeFailureLog(NimbusService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), NIMBUS_POLICIES);
     server.addService(guarded as unknown as grpc.ServiceDefinition, createNimbusHandlers(ctx) as unknown as grpc.UntypedServiceImplementation);
     this.startLoops();
