@@ -19,8 +19,8 @@ const REQUEST_TIMEOUT_MS = 30000;
 const HEADERS_TIMEOUT_MS = 15000;
 /** How long an idle keep-alive connection is kept (longer than browsers and fetch keep theirs). */
 const KEEP_ALIVE_MS = 65000;
-/** Longest path parameter routed; a longer one is refused with 400 (ids are at most 255 characters). */
-const MAX_PARAM_LENGTH = 1000;
+/** Longest path parameter routed: any that fits in a request head, so the routes refuse bad ids with 400 themselves. */
+const MAX_PARAM_LENGTH = MAX_HEAD_BYTES;
 /** Methods answered 405 on a path that exists for others. */
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
@@ -157,7 +157,8 @@ export async function buildUiApp(options: UiAppOptions): Promise<{ app: FastifyI
   const webAvailable = await registerWebApp(app, options.webRoot);
 
   for (const [url, methods] of [...methodsByUrl]) {
-    const missing = METHODS.filter((m) => !methods.has(m));
+    const missing: string[] = METHODS.filter((m) => !methods.has(m));
+    if (!methods.has('GET')) missing.push('HEAD');
     if (missing.length === 0 || url.includes('*')) continue;
     app.route({
       method: [...missing],
