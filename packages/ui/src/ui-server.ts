@@ -7,7 +7,6 @@ import { NimbusGateway } from './nimbus-gateway';
 import { hostCheck } from './request-policy';
 import { buildUiApp } from './ui-app';
 
-
 /** Options of {@link UiServer.create}. */
 export interface UiServerOptions {
   /** Configuration: `ui.host`, `ui.port`, `nimbus.seeds`, `nimbus.port`, `nimbus.auth.token`, `ui.nimbus.timeout.secs`. */
@@ -23,8 +22,9 @@ export interface UiServerOptions {
 
 /**
  * The `squall ui` daemon: Storm UI's REST API under /api/v1, Prometheus /metrics and the web app, on ui.host:ui.port.
- * It talks to the leader nimbus over gRPC only. Requests go through a guard that answers malformed or oversized ones
- * with 4xx and a failing handler with 500, never stopping the daemon; every answer carries security headers. POSTs from
+ * It talks to the leader nimbus over gRPC only. The HTTP side is a Fastify app ({@link buildUiApp}) that answers
+ * malformed or oversized requests with 4xx and a failing handler with 500, never stopping the daemon; every answer
+ * carries security headers. POSTs from
  * another origin are refused (403) whether or not a token is set. With `nimbus.auth.token` set, POST actions and the
  * reads that reveal a worker log or a topology's configuration need `Authorization: Bearer <token>` (compared in
  * constant time); the same token authenticates the UI to nimbus.
@@ -76,7 +76,7 @@ export class UiServer {
     let webAvailable = false;
     try {
       ({ app, webAvailable } = await buildUiApp({ log, routes, hostProblem, webRoot }));
-      await app.listen({ port: getConfig<number>(conf, 'ui.port'), host});
+      await app.listen({ port: getConfig<number>(conf, 'ui.port'), host });
     } catch (err) {
       await app?.close().catch(() => undefined);
       nimbus.close();
