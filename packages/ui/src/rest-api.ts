@@ -67,7 +67,10 @@ export const API_PREFIX = '/api/v1';
 
 /**
  * The routes of the REST API and /metrics (see the list at the top of this file), as a Fastify plugin. A new group of
- * routes is a file in routes/ exporting a `FastifyPluginAsync<RouteContext>`, registered here with one line.
+ * routes is a file in routes/ exporting a `FastifyPluginAsync<RouteContext>`, registered here with one line; its
+ * routes declare their response schema (rest-schema.ts) and, when they change state or reveal user data,
+ * `onRequest: requireToken(ctx)`. A streaming answer (server-sent events) writes to `reply.raw` after
+ * `reply.hijack()`; the security headers are already set on it by then.
  */
 export const restApi: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
   await app.register(clusterRoutes, { ...ctx, prefix: API_PREFIX });

@@ -4,7 +4,7 @@ import { FORBIDDEN_CONFIG_KEYS, forbiddenKeyProblems } from '@squall/core';
 import { HttpError } from '../errors';
 import { ActionResultSchema, responses, type ActionResult } from '../rest-schema';
 import { statusName } from '../storm-json';
-import { idParam, type Params, type RouteContext } from './route-context';
+import { idParam, requireToken, type Params, type RouteContext } from './route-context';
 
 function waitParam(raw: string | undefined): number {
   if (raw === undefined || !/^\d+$/.test(raw)) throw new HttpError(400, `wait time must be a whole number of seconds, got '${raw ?? ''}'`);
@@ -62,7 +62,7 @@ export function parseRebalance(body: string): { numWorkers?: number; componentEx
 export const actionRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
   const { nimbus } = ctx;
   const action = (path: string, operation: string, prepare: (req: FastifyRequest) => (id: string) => Promise<unknown>) =>
-    app.post(path, { schema: { response: responses(ActionResultSchema) }, onRequest: async (req) => ctx.authorize(req) }, async (req): Promise<ActionResult> => {
+    app.post(path, { schema: { response: responses(ActionResultSchema) }, onRequest: requireToken(ctx) }, async (req): Promise<ActionResult> => {
       const ref = idParam(req.params, 'id', 'topology');
       const run = prepare(req);
       const { topologies } = await nimbus.call(NimbusService.listTopologies, {});

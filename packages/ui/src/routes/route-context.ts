@@ -30,6 +30,15 @@ export function authorized(ctx: RouteContext, req: FastifyRequest): boolean {
   }
 }
 
+/**
+ * A route's `onRequest` hook that refuses a request without the token (401) before its body is read: for every route
+ * that changes state or reveals what only the token's holders may see. Cross-origin state changes are refused for all
+ * routes before this runs (ui-app.ts).
+ */
+export function requireToken(ctx: RouteContext): (req: FastifyRequest) => Promise<void> {
+  return async (req) => ctx.authorize(req);
+}
+
 /** Path parameters of a route, decoded (Fastify decodes them; a malformed escape is refused before a route runs). */
 export type Params = Record<string, string | undefined>;
 /** Query parameters: the first value of each. */
