@@ -1,6 +1,12 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 
-function header(req: IncomingMessage, name: string): string | undefined {
+/** What the policies read of a request: Node's and Fastify's requests both have it. */
+export interface PolicyRequest {
+  method?: string | undefined;
+  headers: IncomingHttpHeaders;
+}
+
+function header(req: PolicyRequest, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
@@ -11,7 +17,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * neither is not from a browser page (curl, scripts), which the token, when set, guards. So another site's page cannot
  * post to the UI even when no token is configured, while the UI's own web app (same origin) can.
  */
-export function crossOriginProblem(req: IncomingMessage): string | undefined {
+export function crossOriginProblem(req: PolicyRequest): string | undefined {
   const site = header(req, 'sec-fetch-site');
   if (site !== undefined) return site === 'same-origin' || site === 'none' ? undefined : `refused a ${req.method} from another site (Sec-Fetch-Site: ${site.slice(0, 50)})`;
   const origin = header(req, 'origin');
@@ -40,7 +46,7 @@ const isLoopbackName = (hostname: string): boolean => hostname === 'localhost' |
  * @param allowed `ui.allowed.hosts` (host names, without port; case does not matter)
  * @returns a function giving why a request must be refused, or undefined when it may go on
  */
-export function hostCheck(boundTo: string, allowed: readonly string[] | null): (req: IncomingMessage) => string | undefined {
+export function hostCheck(boundTo: string, allowed: readonly string[] | null): (req: PolicyRequest) => string | undefined {
   const names = new Set((allowed ?? []).map((n) => n.toLowerCase()));
   const restricted = allowed !== null || isLoopbackName(boundTo.toLowerCase());
   return (req) => {

@@ -1,10 +1,12 @@
 import { getConfig } from '@squall/core';
 import { pb } from '@squall/protocol';
 import { HttpError } from './errors';
+import type { BoltRow, BoltWindowStats, ClusterSummary, ComponentPage, ErrorEntry, LastError, NimbusSummaryList, SpoutRow, SupervisorSummaryList, TopologyPage, TopologySummary, WindowStats } from './rest-schema';
 
 // Conversions from nimbus's RPC messages to Storm UI's JSON documents, with Storm's field names and value formats:
 // counts are numbers, latencies and capacity are strings with 3 decimals ("0.048"), uptimes come as "1d 2h 3m 4s"
-// plus a seconds field. Squall-only additions are named in rest-api.ts.
+// plus a seconds field. Squall-only additions are named in rest-api.ts. The documents' types (and the schemas the
+// server answers with) are in rest-schema.ts.
 
 /** Storm UI's windows in seconds; 0 is all time. */
 export const WINDOWS: readonly number[] = [600, 10800, 86400, 0];
@@ -70,7 +72,7 @@ export function workerLogLink(topologyId: string, host: string, port: number): s
 }
 
 /** `/api/v1/cluster/summary`. */
-export function clusterSummaryJson(c: pb.IClusterInfo) {
+export function clusterSummaryJson(c: pb.IClusterInfo): ClusterSummary {
   const supervisors = c.supervisors ?? [];
   const topologies = c.topologies ?? [];
   const leader = (c.nimbuses ?? []).find((x) => x.isLeader);
@@ -91,7 +93,7 @@ export function clusterSummaryJson(c: pb.IClusterInfo) {
 }
 
 /** `/api/v1/nimbus/summary`. */
-export function nimbusSummaryJson(c: pb.IClusterInfo) {
+export function nimbusSummaryJson(c: pb.IClusterInfo): NimbusSummaryList {
   return {
     nimbuses: (c.nimbuses ?? []).map((x) => ({
       host: x.host ?? '',
@@ -105,7 +107,7 @@ export function nimbusSummaryJson(c: pb.IClusterInfo) {
 }
 
 /** `/api/v1/supervisor/summary`. */
-export function supervisorSummaryJson(c: pb.IClusterInfo) {
+export function supervisorSummaryJson(c: pb.IClusterInfo): SupervisorSummaryList {
   return {
     supervisors: (c.supervisors ?? []).map((s) => ({
       id: s.id ?? '',
@@ -122,7 +124,7 @@ export function supervisorSummaryJson(c: pb.IClusterInfo) {
 }
 
 /** One entry of `/api/v1/topology/summary`. */
-export function topologySummaryJson(t: pb.ITopologySummary) {
+export function topologySummaryJson(t: pb.ITopologySummary): TopologySummary {
   return {
     id: t.id ?? '',
     encodedId: encodeURIComponent(t.id ?? ''),
@@ -139,7 +141,7 @@ export function topologySummaryJson(t: pb.ITopologySummary) {
 }
 
 /** Storm's per-window row: topologyStats / spoutSummary entries. */
-function windowRow(w: pb.IWindowedStats) {
+function windowRow(w: pb.IWindowedStats): WindowStats {
   const s = w.stats ?? {};
   const secs = w.windowSecs ?? 0;
   return {
@@ -154,7 +156,7 @@ function windowRow(w: pb.IWindowedStats) {
 }
 
 /** boltStats entries: the window row plus Storm's bolt fields. */
-function boltWindowRow(w: pb.IWindowedStats) {
+function boltWindowRow(w: pb.IWindowedStats): BoltWindowStats {
   const s = w.stats ?? {};
   return {
     ...windowRow(w),
@@ -165,7 +167,7 @@ function boltWindowRow(w: pb.IWindowedStats) {
   };
 }
 
-function lastErrorFields(e: pb.IErrorInfo | null | undefined, topologyId: string, nowMs: number) {
+function lastErrorFields(e: pb.IErrorInfo | null | undefined, topologyId: string, nowMs: number): LastError {
   if (!e) return { lastError: '', errorHost: '', errorPort: null, errorWorkerLogLink: '', errorTime: null, errorLapsedSecs: null };
   const t = n(e.timeMs);
   return {
@@ -179,7 +181,7 @@ function lastErrorFields(e: pb.IErrorInfo | null | undefined, topologyId: string
 }
 
 /** A `componentErrors` / `errors` entry: Storm's fields plus component and task. */
-export function errorJson(e: pb.IErrorInfo, topologyId: string, nowMs: number) {
+export function errorJson(e: pb.IErrorInfo, topologyId: string, nowMs: number): ErrorEntry {
   const t = n(e.timeMs);
   return {
     component: e.component ?? '',
@@ -194,7 +196,7 @@ export function errorJson(e: pb.IErrorInfo, topologyId: string, nowMs: number) {
   };
 }
 
-function spoutRow(c: pb.IComponentSummary, topologyId: string, nowMs: number) {
+function spoutRow(c: pb.IComponentSummary, topologyId: string, nowMs: number): SpoutRow {
   const s = c.stats ?? {};
   return {
     spoutId: c.component ?? '',
@@ -210,7 +212,7 @@ function spoutRow(c: pb.IComponentSummary, topologyId: string, nowMs: number) {
   };
 }
 
-function boltRow(c: pb.IComponentSummary, topologyId: string, nowMs: number) {
+function boltRow(c: pb.IComponentSummary, topologyId: string, nowMs: number): BoltRow {
   const s = c.stats ?? {};
   return {
     boltId: c.component ?? '',
@@ -252,7 +254,7 @@ function groupingName(g: { type?: string; fields?: string[] } | undefined): stri
  * `/api/v1/topology/:id`: Storm's topology document for the info's window. With `sys`, system components (the
  * acker) are listed among the bolts, as Storm's `sys=1` does.
  */
-export function topologyJson(info: pb.ITopologyInfo, sys: boolean, nowMs = Date.now()) {
+export function topologyJson(info: pb.ITopologyInfo, sys: boolean, nowMs = Date.now()): TopologyPage {
   const summary = info.summary ?? {};
   const id = summary.id ?? '';
   const conf = parseJson<Record<string, unknown>>(info.confJson, {});
@@ -320,7 +322,7 @@ export function topologyJson(info: pb.ITopologyInfo, sys: boolean, nowMs = Date.
 }
 
 /** `/api/v1/topology/:id/component/:component`: Storm's component document for the info's window. */
-export function componentJson(c: pb.IComponentInfo, topologyStatus: string, nowMs = Date.now()) {
+export function componentJson(c: pb.IComponentInfo, topologyStatus: string, nowMs = Date.now()): ComponentPage {
   const isSpout = c.type === pb.ComponentType.COMPONENT_TYPE_SPOUT;
   const topologyId = c.topologyId ?? '';
   const windowSecs = c.windowSecs ?? 0;

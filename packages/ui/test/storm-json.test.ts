@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pb } from '@squall/protocol';
 import { HttpError } from '../src/errors';
-import { Router } from '../src/router';
 import { componentJson, parseWindow, prettyUptime, topologyJson, windowKey, windowPretty } from '../src/storm-json';
 
 test("Storm's formats: uptimes, windows, window parameter", () => {
@@ -20,15 +19,6 @@ test("Storm's formats: uptimes, windows, window parameter", () => {
   assert.equal(parseWindow('0'), 0);
   for (const bad of ['7', '601', '99999999999999999999'])
     assert.throws(() => parseWindow(bad), (e: unknown) => e instanceof HttpError && e.status === 400 && e.message === `window must be one of 600, 10800, 86400 (seconds) or :all-time, got '${bad}'`);
-});
-
-test('router: parameters decoded, 405 for a known path with another method, undefined for unknown paths', async () => {
-  const r = new Router().add('GET', '/api/v1/topology/:id/component/:component', (req) => Promise.resolve({ json: req.params }));
-  const m = r.match('GET', '/api/v1/topology/wc-1-2/component/a%20b')!;
-  assert.deepEqual((await m.handler({ params: m.params, query: new URLSearchParams(), body: '', headers: {} })) as unknown, { json: { id: 'wc-1-2', component: 'a b' } });
-  assert.equal(r.match('GET', '/api/v1/topology/wc'), undefined);
-  assert.throws(() => r.match('POST', '/api/v1/topology/x/component/y'), (e: unknown) => e instanceof HttpError && e.status === 405);
-  assert.throws(() => r.match('GET', '/api/v1/topology/%E0%A4%A/component/y'), (e: unknown) => e instanceof HttpError && e.status === 400);
 });
 
 const lat = (count: number, sumMs: number): pb.ILatencySummary => ({ count, sumMs });

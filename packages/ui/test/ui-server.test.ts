@@ -4,6 +4,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { createLogger } from '@squall/core';
+import { NimbusGateway } from '../src/nimbus-gateway';
+import { UI_SECURITY_HEADERS } from '../src/security-headers';
+import { buildUiApp } from '../src/ui-app';
 import { UiServer } from '../src/ui-server';
 
 // The UI daemon without a cluster: nimbus.seeds points at a loopback port nobody listens on, so every call that
@@ -119,6 +124,43 @@ test('every answer carries the security headers: app, API, errors, refused reque
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff', p);
     assert.equal(res.headers.get('referrer-policy'), 'no-referrer', p);
     await res.arrayBuffer();
+  }
+});
+
+test('answers written before routing (raw 400s) carry the same security headers as helmet puts on every other one', async () => {
+  const normalize = (name: string, v: string) => (name === 'content-security-policy' ? v.split(';').map((d) => d.trim()).filter(Boolean).join('; ') : v);
+  const res = await fetch(url('/api/v1/nope'));
+  await res.arrayBuffer();
+  const rawAnswer = await raw(ui.port, 'GET * HTTP/1.1\r\nHost: localhost\r\n\r\n');
+  assert.match(rawAnswer, /^HTTP\/1\.1 400/);
+  for (const [name, value] of Object.entries(UI_SECURITY_HEADERS)) {
+    assert.equal(normalize(name, res.headers.get(name) ?? ''), normalize(name, value), `${name} from helmet`);
+    const line = new RegExp(`^${name}: (.*)$`, 'im').exec(rawAnswer);
+    assert.equal(normalize(name, line?.[1]?.trim() ?? ''), normalize(name, value), `${name} on a raw answer`);
+  }
+});
+
+test('a handler that throws gets a 500 with Storm\'s error document, is logged, and the UI keeps serving', async () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const log = createLogger({ component: 'ui', level: 'debug', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
+  const nimbus = new NimbusGateway({ candidates: ['127.0.0.1:1'], timeoutMs: 1000 });
+  // A credential check with a bug: it throws a plain TypeError on every action.
+  const authorize = () => {
+    throw new TypeError('boom in a handler');
+  };
+  const { app } = await buildUiApp({ log, routes: { nimbus, authorize, supervisors: new Map() }, hostProblem: () => undefined, webRoot: web });
+  try {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const res = await fetch(`${base}/api/v1/topology/wc/activate`, { method: 'POST' });
+    assert.equal(res.status, 500);
+    assert.deepEqual(await res.json(), { error: 'Internal Server Error', errorMessage: 'internal error: boom in a handler' });
+    assert.equal(res.headers.get('x-frame-options'), 'DENY');
+    assert.ok(lines.some((l) => l.level === 50 && /unexpected failure serving a request: boom in a handler/.test(String(l.msg))), 'logged as an error');
+    assert.equal((await fetch(`${base}/`)).status, 200);
+  } finally {
+    await app.close();
+    nimbus.close();
   }
 });
 

@@ -29,7 +29,7 @@ export function windowSelect(value: string, onChange: (value: string) => void): 
 export function errorsOf(list: ErrorEntry[] | undefined, rows: Array<LastError & { component: string }>): ErrorRow[] {
   const out: ErrorRow[] = [];
   for (const e of list ?? []) {
-    out.push({ time: toMillis(e.time ?? e.errorTime), component: e.component, host: e.errorHost ?? e.host, port: portOf(e.errorPort ?? e.port), error: e.error });
+    out.push({ time: toMillis(e.time ?? e.errorTime), component: e.component, host: e.errorHost, port: portOf(e.errorPort), error: e.error });
   }
   // A server that lists errors lists the last ones too; Storm's per-row last error is only the fallback.
   for (const r of list ? [] : rows) {

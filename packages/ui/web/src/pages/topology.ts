@@ -171,15 +171,9 @@ export function topologyPage(id: string, ctx: PageContext): Page {
     return [...(last?.spouts ?? []).map((c) => ({ id: c.spoutId, executors: c.executors })), ...(last?.bolts ?? []).map((c) => ({ id: c.boltId, executors: c.executors }))].filter((c) => !c.id.startsWith('__'));
   }
 
-  /**
-   * The graph's edges: Squall's `edges` (with executed counts, so rates); a Storm-shaped document has only
-   * `visualization` (no counts: the arrows then show the grouping without a rate).
-   */
+  /** The graph's edges: Squall's `edges`, with executed counts (so rates). */
   function edgesOf(page: TopologyPage): GraphEdge[] {
-    if (page.edges) return page.edges;
-    return Object.entries(page.visualization ?? {}).flatMap(([target, node]) =>
-      (node[':inputs'] ?? []).filter((i) => !i[':component'].startsWith('__')).map((i) => ({ source: i[':component'], target, stream: i[':stream'], grouping: i[':grouping'] })),
-    );
+    return page.edges;
   }
 
   return {
@@ -275,11 +269,12 @@ function sumStats(p: TopologyPage): WindowStats {
   const acked = spouts.reduce((a, s) => a + s.acked, 0);
   const weighted = spouts.reduce((a, s) => a + (num(s.completeLatency) ?? 0) * s.acked, 0);
   return {
+    windowPretty: 'All time',
     window: ':all-time',
     emitted: [...spouts, ...(p.bolts ?? [])].reduce((a, c) => a + c.emitted, 0),
     transferred: [...spouts, ...(p.bolts ?? [])].reduce((a, c) => a + c.transferred, 0),
     acked,
     failed: spouts.reduce((a, s) => a + s.failed, 0),
-    completeLatency: acked > 0 ? weighted / acked : 0,
+    completeLatency: (acked > 0 ? weighted / acked : 0).toFixed(3),
   };
 }
