@@ -74,11 +74,12 @@ test('rolling-top-words runs with squall local as the README shows and prints ra
   const [line] = readmeBlock('rolling-top-words');
   const r = spawnSync('bash', ['-o', 'pipefail', '-c', line!], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
-  const rankings = r.stdout
+  // `--log-file -` writes the JSON log lines to stderr, beside the human progress on stdout.
+  const rankings = (r.stdout + '\n' + r.stderr)
     .split('\n')
     .filter((l) => l.includes('"component":"finalRanker"') && l.includes('"rankings":[{'))
     .map((l) => (JSON.parse(l) as { rankings: Array<{ obj: string; count: number }> }).rankings);
-  assert.ok(rankings.length >= 1, `a non-empty ranking was logged:\n${r.stdout.slice(-2000)}`);
+  assert.ok(rankings.length >= 1, `a non-empty ranking was logged:\n${r.stderr.slice(-2000)}`);
   for (const ranking of rankings) {
     assert.ok(ranking.length <= 5, 'top 5');
     for (let i = 1; i < ranking.length; i++) assert.ok(ranking[i - 1]!.count >= ranking[i]!.count, 'sorted by count');
