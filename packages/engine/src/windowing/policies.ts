@@ -20,6 +20,9 @@ export class CountEvictionPolicy<T> implements EvictionPolicy<T> {
   track(event: WindowEvent<T>): void {
     if (!event.watermark) this.currentCount++;
   }
+  orderedBound(): number | undefined {
+    return Infinity;
+  }
   setContext(context: EvictionContext): void {
     this.context = context;
   }
@@ -49,6 +52,9 @@ export class TimeEvictionPolicy<T> implements EvictionPolicy<T> {
   getContext(): EvictionContext | undefined {
     return this.context;
   }
+  orderedBound(): number | undefined {
+    return this.context?.referenceTime;
+  }
 }
 
 /** Event-time duration window: events more than `lag` past the reference stop the scan (they are far in the future). */
@@ -58,6 +64,9 @@ export class WatermarkTimeEvictionPolicy<T> extends TimeEvictionPolicy<T> {
     private readonly lag: number,
   ) {
     super(windowLength);
+  }
+  override orderedBound(): number | undefined {
+    return undefined;
   }
   override evict(event: WindowEvent<T>): EvictionAction {
     // Before the first watermark nothing can be decided: hold everything.
@@ -72,6 +81,9 @@ export class WatermarkTimeEvictionPolicy<T> extends TimeEvictionPolicy<T> {
 /** Event-time count window: the last `threshold` events with timestamp <= the reference. */
 export class WatermarkCountEvictionPolicy<T> extends CountEvictionPolicy<T> {
   private processed = 0;
+  override orderedBound(): number | undefined {
+    return undefined;
+  }
   override evict(event: WindowEvent<T>): EvictionAction {
     if (this.context === undefined) return 'STOP';
     if (event.ts <= this.context.referenceTime && this.processed < this.currentCount) {

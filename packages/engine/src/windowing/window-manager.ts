@@ -4,12 +4,15 @@
  * listener. Single-threaded: every call runs on the worker's event loop.
  */
 
-/** One event in the window: a tuple (or any value) with its timestamp, or a watermark. */
+/**
+ * One event in the window as a policy sees it: a tuple (or any value) with its timestamp, or a watermark. Valid only
+ * during the call it is passed to (the manager reuses one object).
+ */
 export interface WindowEvent<T> {
-  readonly value: T | undefined;
+  value: T | undefined;
   /** Processing time (arrival) or event time, epoch ms. */
-  readonly ts: number;
-  readonly watermark: boolean;
+  ts: number;
+  watermark: boolean;
   /** Number of the last firing whose window held this event (for `getNew`). */
   gen: number;
 }
@@ -33,6 +36,12 @@ export interface EvictionPolicy<T> {
   track(event: WindowEvent<T>): void;
   setContext(context: EvictionContext): void;
   getContext(): EvictionContext | undefined;
+  /**
+   * For policies where, once the expired events are behind, every event with timestamp <= the returned bound is
+   * PROCESS and every later one KEEP, provided timestamps never decrease in arrival order: lets a full scan skip
+   * asking about each event. Undefined when that does not hold (yet).
+   */
+  orderedBound?(): number | undefined;
 }
 
 /** Decides when the window fires. */
@@ -55,25 +64,55 @@ export interface WindowLifecycleListener<T> {
 /** Scan for expired events after this many additions, so a window that seldom fires stays bounded. */
 const EXPIRE_EVENTS_THRESHOLD = 100;
 
-/** The events of one windowed bolt task and the policies that evict and fire them. */
+/**
+ * The events of one windowed bolt task and the policies that evict and fire them. Events are kept as parallel arrays
+ * (value, timestamp, last firing) rather than one object each: a window holds every tuple of its length, and one
+ * object fewer per tuple is less for the garbage collector to trace.
+ */
 export class WindowManager<T> {
-  /** Events in arrival order; `queue[head..]` are live (expiring from the front only advances `head`). */
-  private queue: WindowEvent<T>[] = [];
+  /** Live events are at `[head, length)` of these arrays, in arrival order; expiring from the front moves `head`. */
+  private values: Array<T | undefined> = [];
+  private tss: number[] = [];
+  private gens: number[] = [];
   private head = 0;
   private expired: T[] = [];
   private eventsSinceLastExpiry = 0;
   private generation = 0;
+  /** Whether timestamps never decreased in arrival order (always so for processing time on a monotonic clock). */
+  private ordered = true;
+  private lastTs = -Infinity;
+  /** The one event object handed to policies (they read it during the call and do not keep it). */
+  private readonly probe: WindowEvent<T> = { value: undefined, ts: 0, watermark: false, gen: -1 };
   evictionPolicy!: EvictionPolicy<T>;
   triggerPolicy!: TriggerPolicy<T>;
 
   constructor(private readonly listener: WindowLifecycleListener<T>) {}
 
+  private at(i: number): WindowEvent<T> {
+    const p = this.probe;
+    p.value = this.values[i];
+    p.ts = this.tss[i]!;
+    p.watermark = false;
+    p.gen = this.gens[i]!;
+    return p;
+  }
+
   /** Adds a tuple (or a watermark, which is tracked by the policies but not stored). */
   add(value: T | undefined, ts: number, watermark = false): void {
-    const event: WindowEvent<T> = { value, ts, watermark, gen: -1 };
-    if (!watermark) this.queue.push(event);
-    this.evictionPolicy.track(event);
-    this.triggerPolicy.track(event);
+    if (!watermark) {
+      if (ts < this.lastTs) this.ordered = false;
+      this.lastTs = ts;
+      this.values.push(value);
+      this.tss.push(ts);
+      this.gens.push(-1);
+    }
+    const p = this.probe;
+    p.value = value;
+    p.ts = ts;
+    p.watermark = watermark;
+    p.gen = -1;
+    this.evictionPolicy.track(p);
+    this.triggerPolicy.track(p);
     if (++this.eventsSinceLastExpiry >= EXPIRE_EVENTS_THRESHOLD) this.scanEvents(false);
   }
 
@@ -84,17 +123,20 @@ export class WindowManager<T> {
 
   /** Fires the window; false when it held no events (the listener is then not called). */
   onTrigger(): boolean {
-    const windowEvents = this.scanEvents(true);
+    const windowIdx = this.scanEvents(true);
     const expired = this.expired;
     this.expired = [];
     const prev = this.generation++;
     const cur = this.generation;
     const values: T[] = [];
     const newValues: T[] = [];
-    for (const e of windowEvents) {
-      values.push(e.value as T);
-      if (e.gen !== prev) newValues.push(e.value as T);
-      e.gen = cur;
+    const gens = this.gens;
+    for (let k = 0; k < windowIdx.length; k++) {
+      const i = windowIdx[k]!;
+      const v = this.values[i] as T;
+      values.push(v);
+      if (gens[i] !== prev) newValues.push(v);
+      gens[i] = cur;
     }
     if (values.length > 0) this.listener.onActivation(values, newValues, expired, this.evictionPolicy.getContext()?.referenceTime ?? 0);
     this.triggerPolicy.reset();
@@ -102,44 +144,59 @@ export class WindowManager<T> {
   }
 
   /**
-   * Walks the events oldest first, removing the expired ones (handed to the listener at once) and returning those to
-   * process. A partial scan stops at the first event that does not expire.
+   * Walks the events oldest first, removing the expired ones (handed to the listener at once) and returning the
+   * indexes of those to process (valid until the next change). A partial scan stops at the first event that does
+   * not expire; a full one goes on past events kept for later windows and stops where the policy says STOP.
    */
-  private scanEvents(fullScan: boolean): WindowEvent<T>[] {
+  private scanEvents(fullScan: boolean): number[] {
     const toExpire: T[] = [];
-    const toProcess: WindowEvent<T>[] = [];
-    const q = this.queue;
+    const toProcess: number[] = [];
     const policy = this.evictionPolicy;
-    /** Index of the first event not expired, and whether any event after it expired (out-of-order timestamps). */
+    const n = this.values.length;
+    /** Index of the first event not expired, and the expired ones after it (out-of-order timestamps). */
     let firstKept = -1;
-    let holes = false;
+    let holes: Set<number> | undefined;
     let i = this.head;
-    for (; i < q.length; i++) {
-      const e = q[i]!;
-      const action = policy.evict(e);
+    for (; i < n; i++) {
+      const action = policy.evict(this.at(i));
       if (action === 'EXPIRE') {
-        toExpire.push(e.value as T);
-        if (firstKept >= 0) {
-          holes = true;
-          e.gen = -2; // marks it for removal below
-        }
+        toExpire.push(this.values[i] as T);
+        if (firstKept >= 0) (holes ??= new Set()).add(i);
+        else this.values[i] = undefined; // behind the new head: released now, cut off by compact later
         continue;
       }
       if (!fullScan || action === 'STOP') break;
+      const bound = firstKept < 0 && this.ordered ? policy.orderedBound?.() : undefined;
+      if (bound !== undefined) {
+        // Past the expired front, in timestamp order: process up to the bound, keep the rest.
+        firstKept = i;
+        const tss = this.tss;
+        for (; i < n && tss[i]! <= bound; i++) toProcess.push(i);
+        break;
+      }
       if (firstKept < 0) firstKept = i;
-      if (action === 'PROCESS') toProcess.push(e);
+      if (action === 'PROCESS') toProcess.push(i);
     }
     if (holes) {
-      const kept: WindowEvent<T>[] = [];
-      for (let j = firstKept; j < q.length; j++) if (q[j]!.gen !== -2) kept.push(q[j]!);
-      this.queue = kept;
+      const values: Array<T | undefined> = [];
+      const tss: number[] = [];
+      const gens: number[] = [];
+      const remap = new Map<number, number>();
+      for (let j = firstKept; j < n; j++) {
+        if (holes.has(j)) continue;
+        remap.set(j, values.length);
+        values.push(this.values[j]);
+        tss.push(this.tss[j]!);
+        gens.push(this.gens[j]!);
+      }
+      this.values = values;
+      this.tss = tss;
+      this.gens = gens;
       this.head = 0;
+      for (let k = 0; k < toProcess.length; k++) toProcess[k] = remap.get(toProcess[k]!)!;
     } else {
       this.head = firstKept >= 0 ? firstKept : i;
-      if (this.head > 1024 && this.head * 2 > q.length) {
-        this.queue = q.slice(this.head);
-        this.head = 0;
-      }
+      this.compact(toProcess);
     }
     for (const v of toExpire) this.expired.push(v);
     this.eventsSinceLastExpiry = 0;
@@ -147,18 +204,29 @@ export class WindowManager<T> {
     return toProcess;
   }
 
+  /** Drops the expired front of the arrays once it is most of them; shifts `indexes` accordingly. */
+  private compact(indexes: number[]): void {
+    const h = this.head;
+    if (h < 1024 || h * 2 < this.values.length) return;
+    this.values = this.values.slice(h);
+    this.tss = this.tss.slice(h);
+    this.gens = this.gens.slice(h);
+    this.head = 0;
+    for (let k = 0; k < indexes.length; k++) indexes[k]! -= h;
+  }
+
   /** Events (not watermarks) with timestamp <= `referenceTime`. */
   getEventCount(referenceTime: number): number {
     let n = 0;
-    for (let i = this.head; i < this.queue.length; i++) if (this.queue[i]!.ts <= referenceTime) n++;
+    for (let i = this.head; i < this.tss.length; i++) if (this.tss[i]! <= referenceTime) n++;
     return n;
   }
 
   /** Smallest timestamp in (`startTs`, `endTs`], or Infinity when none. */
   getEarliestEventTs(startTs: number, endTs: number): number {
     let min = Infinity;
-    for (let i = this.head; i < this.queue.length; i++) {
-      const ts = this.queue[i]!.ts;
+    for (let i = this.head; i < this.tss.length; i++) {
+      const ts = this.tss[i]!;
       if (ts > startTs && ts <= endTs && ts < min) min = ts;
     }
     return min;
@@ -173,10 +241,10 @@ export class WindowManager<T> {
     if (endTs <= startTs) return out;
     let count = 0;
     let ts = -Infinity;
-    for (let i = this.head; i < this.queue.length; i++) {
-      const e = this.queue[i]!;
-      if (e.ts > startTs && e.ts <= endTs) {
-        ts = Math.max(ts, e.ts);
+    for (let i = this.head; i < this.tss.length; i++) {
+      const t = this.tss[i]!;
+      if (t > startTs && t <= endTs) {
+        ts = Math.max(ts, t);
         if (++count % slidingCount === 0) out.push(ts);
       }
     }
@@ -185,7 +253,7 @@ export class WindowManager<T> {
 
   /** Events currently held. */
   get size(): number {
-    return this.queue.length - this.head;
+    return this.values.length - this.head;
   }
 
   /** Stops the trigger policy's timers. */
