@@ -1,4 +1,4 @@
-import { Spout, TopologyBuilder, WindowedBolt, type OutputFieldsDeclarer, type Tuple, type TupleWindow, type Values } from '@squall/api';
+import { Spout, TopologyBuilder, WindowedBolt, type AnyBolt, type OutputFieldsDeclarer, type Tuple, type TupleWindow, type Values } from '@squall/api';
 import { ManualClock, type Config } from '@squall/core';
 import { LocalCluster, type LocalTopology } from '../src';
 
@@ -74,11 +74,12 @@ export class WindowRig {
     this.clock = new ManualClock(startMs);
   }
 
-  async start(configure: (bolt: RecordingWindowBolt) => RecordingWindowBolt, options: { fields?: string[]; conf?: Config; sources?: number } = {}): Promise<void> {
+  async start(configure: (bolt: RecordingWindowBolt) => RecordingWindowBolt, options: { fields?: string[]; conf?: Config; downstream?: () => AnyBolt } = {}): Promise<void> {
     const fields = options.fields ?? ['id'];
     const b = new TopologyBuilder();
     b.setSpout('feed', () => new FeedSpout(this.feedQueue, fields, this.ledger, this.clock));
     b.setBolt('window', () => configure(new RecordingWindowBolt(this.firings, this.clock))).shuffleGrouping('feed');
+    if (options.downstream) b.setBolt('downstream', options.downstream).shuffleGrouping('window');
     this.cluster = await LocalCluster.create({ clock: this.clock });
     const conf: Config = {
       'topology.spout.wait.progressive.level3.sleep.millis': 0,

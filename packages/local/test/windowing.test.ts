@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Count, Duration } from '@squall/api';
+import { Bolt, Count, Duration, type Tuple } from '@squall/api';
 import { WindowRig } from './windowing-harness';
 
 // Every test runs spout -> windowed bolt in a local cluster whose clock only moves when the test advances it: window
@@ -197,6 +197,35 @@ test('event-time count window: fires every 2 tuples the watermark has passed, wi
       [['b', 'c', 'd'], 4000],
     ]);
     assert.deepEqual(rig.ledger.acked, ['a']);
+  } finally {
+    await rig.stop();
+  }
+});
+
+test('emits are anchored to every tuple of the window: a spout tuple completes only once it has expired and what the window emitted is acked', async () => {
+  const held: Tuple[] = [];
+  let holder: Bolt | undefined;
+  class HoldingBolt extends Bolt {
+    override execute(t: Tuple): void {
+      held.push(t);
+    }
+    release(): void {
+      for (const t of held.splice(0)) this.collector.ack(t);
+    }
+  }
+  const rig = new WindowRig();
+  await rig.start((b) => b.withTumblingWindow(Count.of(2)), { downstream: () => (holder = new HoldingBolt()) });
+  try {
+    await rig.feed([1], [2]);
+    assert.equal(held.length, 1, 'the first window emitted one tuple, held downstream');
+    await rig.feed([3], [4]); // 1 and 2 expire and are acked by the window, but their emitted child is still held
+    assert.equal(held.length, 2);
+    assert.deepEqual(rig.ledger.acked, []);
+    (holder as HoldingBolt).release();
+    await rig.settle();
+    // Both windows' children are acked now; 1 and 2 have expired, 3 and 4 are still in the window.
+    assert.deepEqual(rig.ledger.acked.sort(), [1, 2]);
+    assert.deepEqual(rig.ledger.failed, []);
   } finally {
     await rig.stop();
   }
