@@ -123,20 +123,31 @@ export class WindowManager<T> {
 
   /** Fires the window; false when it held no events (the listener is then not called). */
   onTrigger(): boolean {
-    const windowIdx = this.scanEvents(true);
+    const scan = this.scanEvents(true);
     const expired = this.expired;
     this.expired = [];
     const prev = this.generation++;
     const cur = this.generation;
-    const values: T[] = [];
-    const newValues: T[] = [];
     const gens = this.gens;
-    for (let k = 0; k < windowIdx.length; k++) {
-      const i = windowIdx[k]!;
-      const v = this.values[i] as T;
-      values.push(v);
-      if (gens[i] !== prev) newValues.push(v);
-      gens[i] = cur;
+    let values: T[];
+    let newValues: T[];
+    if (scan.indexes === undefined) {
+      // A contiguous range in arrival order: what was in the previous window is a prefix of it, the new events the rest.
+      const { lo, hi } = scan;
+      values = this.values.slice(lo, hi) as T[];
+      let firstNew = hi;
+      while (firstNew > lo && gens[firstNew - 1] !== prev) firstNew--;
+      newValues = values.slice(firstNew - lo);
+      gens.fill(cur, lo, hi);
+    } else {
+      values = [];
+      newValues = [];
+      for (const i of scan.indexes) {
+        const v = this.values[i] as T;
+        values.push(v);
+        if (gens[i] !== prev) newValues.push(v);
+        gens[i] = cur;
+      }
     }
     if (values.length > 0) this.listener.onActivation(values, newValues, expired, this.evictionPolicy.getContext()?.referenceTime ?? 0);
     this.triggerPolicy.reset();
@@ -148,9 +159,10 @@ export class WindowManager<T> {
    * indexes of those to process (valid until the next change). A partial scan stops at the first event that does
    * not expire; a full one goes on past events kept for later windows and stops where the policy says STOP.
    */
-  private scanEvents(fullScan: boolean): number[] {
+  private scanEvents(fullScan: boolean): { indexes: number[] | undefined; lo: number; hi: number } {
     const toExpire: T[] = [];
     const toProcess: number[] = [];
+    let range: { lo: number; hi: number } | undefined;
     const policy = this.evictionPolicy;
     const n = this.values.length;
     /** Index of the first event not expired, and the expired ones after it (out-of-order timestamps). */
@@ -170,8 +182,7 @@ export class WindowManager<T> {
       if (bound !== undefined) {
         // Past the expired front, in timestamp order: process up to the bound, keep the rest.
         firstKept = i;
-        const tss = this.tss;
-        for (; i < n && tss[i]! <= bound; i++) toProcess.push(i);
+        range = { lo: i, hi: upperBound(this.tss, i, n, bound) };
         break;
       }
       if (firstKept < 0) firstKept = i;
@@ -196,23 +207,28 @@ export class WindowManager<T> {
       for (let k = 0; k < toProcess.length; k++) toProcess[k] = remap.get(toProcess[k]!)!;
     } else {
       this.head = firstKept >= 0 ? firstKept : i;
-      this.compact(toProcess);
+      const cut = this.compact();
+      for (let k = 0; k < toProcess.length; k++) toProcess[k]! -= cut;
+      if (range) {
+        range.lo -= cut;
+        range.hi -= cut;
+      }
     }
     for (const v of toExpire) this.expired.push(v);
     this.eventsSinceLastExpiry = 0;
     if (toExpire.length > 0) this.listener.onExpiry(toExpire);
-    return toProcess;
+    return range ? { indexes: undefined, ...range } : { indexes: toProcess, lo: 0, hi: 0 };
   }
 
-  /** Drops the expired front of the arrays once it is most of them; shifts `indexes` accordingly. */
-  private compact(indexes: number[]): void {
+  /** Drops the expired front of the arrays once it is most of them; returns by how much indexes moved. */
+  private compact(): number {
     const h = this.head;
-    if (h < 1024 || h * 2 < this.values.length) return;
+    if (h < 1024 || h * 2 < this.values.length) return 0;
     this.values = this.values.slice(h);
     this.tss = this.tss.slice(h);
     this.gens = this.gens.slice(h);
     this.head = 0;
-    for (let k = 0; k < indexes.length; k++) indexes[k]! -= h;
+    return h;
   }
 
   /** Events (not watermarks) with timestamp <= `referenceTime`. */
@@ -260,4 +276,14 @@ export class WindowManager<T> {
   shutdown(): void {
     this.triggerPolicy.shutdown();
   }
+}
+
+/** First index in [lo, hi) of the non-decreasing `a` whose value exceeds `bound` (hi when none does). */
+function upperBound(a: readonly number[], lo: number, hi: number, bound: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= bound) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
