@@ -4,6 +4,7 @@ import type { ComponentDeclaration, SpecOptions } from './component-declaration'
 import type { TopologyContext } from './context';
 import type { OutputFieldsDeclarer } from './output-declarer';
 import type { Tuple } from './tuple';
+import type { WindowedBolt } from './windowed-bolt';
 
 /**
  * Engine hook: sets `conf`, `context` and the collector on a base-class component before `open`/`prepare`, so
@@ -135,7 +136,7 @@ export abstract class BasicBolt {
 }
 
 /** Instance of any kind of bolt. */
-export type AnyBolt = BoltLike | BasicBolt;
+export type AnyBolt = BoltLike | BasicBolt | WindowedBolt;
 
 /** Whether `bolt` is a {@link BasicBolt} (execute takes a collector and acking is automatic). */
 export function isBasicBolt(bolt: unknown): bolt is BasicBolt {

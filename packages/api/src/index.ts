@@ -11,6 +11,8 @@ export * from './topology-spec';
 export * from './topology';
 export * from './topology-builder';
 export * from './declarative';
+export * from './windowed-bolt';
+export * from './window-validation';
 export * from './validation';
 export * from './layout';
 export type { Config } from '@squall/core';

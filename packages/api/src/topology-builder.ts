@@ -6,6 +6,7 @@ import { CollectingDeclarer } from './output-declarer';
 import { Topology } from './topology';
 import type { ComponentSpec, InputSpec, ShellSpec } from './topology-spec';
 import { DEFAULT_STREAM } from './tuple';
+import { isWindowedBolt, prepareWindowedDeclaration } from './windowed-bolt';
 
 type FieldList = readonly string[] | Fields;
 const names = (f: FieldList): string[] => (f instanceof Fields ? [...f.names] : [...f]);
@@ -148,6 +149,7 @@ export class TopologyBuilder {
         implementation = scratch?.constructor?.name;
         scratch.declareOutputFields?.(declarer);
         componentConf = { ...(scratch.getComponentConfiguration?.() ?? {}), ...entry.conf };
+        if (isWindowedBolt(scratch)) for (const p of prepareWindowedDeclaration(scratch, { ...conf, ...componentConf }, declarer)) problems.push(`component '${entry.id}': ${p}`);
       } catch (err) {
         problems.push(`component '${entry.id}': could not be created: ${(err as Error)?.message ?? String(err)}`);
       }

@@ -2,6 +2,7 @@ import { configProblems } from '@squall/core';
 import { InvalidTopologyError } from './errors';
 import { isTopology, type Topology } from './topology';
 import type { ComponentSpec, TopologySpec } from './topology-spec';
+import { windowProblems } from './window-validation';
 
 const ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/;
 const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/;
@@ -78,6 +79,7 @@ export function topologyProblems(topologyOrSpec: Topology | TopologySpec): strin
   }
   if (!spec.components.some((c) => c.kind === 'spout')) problems.push('the topology has no spout');
   for (const c of byId.values()) checkComponent(c, byId, problems, topology);
+  for (const c of byId.values()) problems.push(...windowProblems(c, spec, byId));
   for (const p of configProblems(spec.conf)) problems.push(`config: ${p}`);
   return problems;
 }

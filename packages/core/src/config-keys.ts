@@ -69,6 +69,17 @@ export const CONFIG_KEYS = {
   'topology.environment': k('env', null, 'Extra environment variables for worker and shell processes.'),
   'topology.component.resources.onheap.memory.mb': compat('number', 128, 'Accepted for compatibility; not enforced.', 0),
   'topology.stats.sample.rate': compat('number', 0.05, 'Accepted for compatibility; Squall counts every tuple exactly.', 0),
+  // Windowed bolts (Storm's BaseWindowedBolt keys). withWindow/withTumblingWindow/withTimestampField/... set these in
+  // the bolt's component configuration; the declarative and YAML forms may set them directly.
+  'topology.bolts.window.length.count': k('int', null, 'Count window: the last N tuples form the window.', 1),
+  'topology.bolts.window.length.duration.ms': k('int', null, 'Duration window: tuples of the last N ms form the window.', 1),
+  'topology.bolts.window.sliding.interval.count': k('int', null, 'The window fires every N tuples (1 when a length is set without a slide).', 1),
+  'topology.bolts.window.sliding.interval.duration.ms': k('int', null, 'The window fires every N ms.', 1),
+  'topology.bolts.tuple.timestamp.field.name': k('string', null, 'Event time: the input field holding each tuple\'s timestamp (epoch ms); unset means processing time.'),
+  'topology.bolts.tuple.timestamp.extractor': k('boolean', null, 'Squall: set by withTimestampExtractor (the function stays in the code): event time without a field name.'),
+  'topology.bolts.tuple.timestamp.max.lag.ms': k('int', 0, 'Event time: how far behind the newest timestamp a tuple may arrive; the watermark trails by this much.', 0),
+  'topology.bolts.watermark.event.interval.ms': k('int', 1000, 'Event time: how often a windowed bolt computes its watermark.', 1),
+  'topology.bolts.late.tuple.stream': k('string', null, 'Event time: stream a tuple older than the last watermark is emitted on (field late_tuple); unset means logged. Either way it is acked.'),
   'storm.zookeeper.servers': k('strings', ['localhost'], 'ZooKeeper hosts.'),
   'storm.zookeeper.port': k('int', 2181, 'ZooKeeper port.', 1),
   'storm.zookeeper.root': k('string', '/squall', 'Squall: ZooKeeper root (Storm uses /storm).'),

@@ -21,6 +21,8 @@ import { toAnchorList } from './emitter';
 import type { InputCounters } from './stats';
 import { TupleImpl } from './tuple-impl';
 import type { ExecutorSpec } from '@squall/api';
+import { isWindowedBolt } from '@squall/api';
+import { WindowedBoltRunner } from './windowing/windowed-bolt-runner';
 
 /** One bolt task: its instance, collector and the emitter they share. */
 interface BoltTask {
@@ -61,7 +63,8 @@ export class BoltExecutor extends ExecutorBase {
 
   async start(): Promise<void> {
     for (const task of this.tasks) {
-      const bolt = this.host.registry.createComponent(this.component) as AnyBolt;
+      const created = this.host.registry.createComponent(this.component) as AnyBolt;
+      const bolt = isWindowedBolt(created) ? new WindowedBoltRunner(created, this.host.clock) : created;
       const context = this.makeContext(task);
       const emitter = this.makeEmitter(task, context);
       const collector = new BoltCollector(this, emitter, task);

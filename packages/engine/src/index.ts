@@ -15,3 +15,4 @@ export * from './worker-runtime';
 export * from './engine-settings';
 export type { ExecutorHost } from './executor-host';
 export * from './stats-wire';
+export * from './windowing';

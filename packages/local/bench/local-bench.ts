@@ -2,11 +2,13 @@
  * `npm run bench [-- --seconds N] [-- --json]`: local-mode throughput of spout → fields grouping → counting bolt,
  * acking off and on, side by side with a baseline in the same run: a plain loop doing the same work (pick the next
  * word, hash it to one of two counters like fields grouping, count it). Reports tuples/s and ratios. Everything runs
- * on this process's single event loop, i.e. one CPU core.
+ * on this process's single event loop, i.e. one CPU core. Then the windowed count (see windowed-bench.ts), reported as a
+ * ratio to the plain count with acking off.
  */
 import { Bolt, Spout, TopologyBuilder, type OutputFieldsDeclarer, type Tuple } from '@squall/api';
 import { hashValue } from '@squall/engine';
 import { LocalCluster } from '../src';
+import { windowedCount } from './windowed-bench';
 
 const WORDS = ['dog', 'cat', 'zebra', 'elephant'];
 
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
   const base = baseline(seconds);
   const noack = await squall(false, seconds);
   const acking = await squall(true, seconds);
+  const windowed = await windowedCount(() => new BenchSpout(false), seconds);
   const result = {
     benchmark: 'local mode: spout -> fields grouping -> counting bolt (2 tasks), one process',
     seconds,
@@ -86,10 +89,14 @@ async function main(): Promise<void> {
     ackingOnTuplesPerSec: Math.round(acking.tps),
     ackingOnCompleteLatencyMs: acking.completeLatencyMs,
     ackingOnFailed: acking.failed,
+    windowedSliding10sBy1sTuplesPerSec: Math.round(windowed.tps),
+    windowedFirings: windowed.firings,
+    windowedPeakHeapMb: windowed.peakHeapMb,
     ratios: {
       ackingOffVsBaseline: Math.round((noack.tps / base) * 1000) / 1000,
       ackingOnVsBaseline: Math.round((acking.tps / base) * 1000) / 1000,
       ackingOnVsOff: Math.round((acking.tps / noack.tps) * 1000) / 1000,
+      windowedVsAckingOff: Math.round((windowed.tps / noack.tps) * 1000) / 1000,
     },
     targets: { ackingOffTuplesPerSec: 2_000_000, ackingOnTuplesPerSec: 500_000 },
   };
@@ -105,6 +112,7 @@ async function main(): Promise<void> {
   console.log(`  squall, acking on          ${f(acking.tps)} tuples/s   ${result.ratios.ackingOnVsBaseline}x baseline   (target >= 500,000)`);
   console.log(`  acking on / off            ${result.ratios.ackingOnVsOff}`);
   console.log(`  acking on: mean complete latency ${acking.completeLatencyMs} ms, failed ${acking.failed}`);
+  console.log(`  windowed count, sliding 10 s / 1 s, acking off, window full (11 s warm-up) ${f(windowed.tps)} tuples/s   ${result.ratios.windowedVsAckingOff}x acking off   (${windowed.firings} firings, peak heap ${windowed.peakHeapMb} MB)`);
 }
 
 main().catch((err) => {

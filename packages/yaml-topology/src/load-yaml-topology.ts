@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import path from 'node:path';
-import { CollectingDeclarer, instantiate, Topology, type AnyBolt, type ComponentSpec, type SpoutLike, type StreamSpec } from '@squall/api';
+import { CollectingDeclarer, instantiate, isWindowedBolt, prepareWindowedDeclaration, Topology, type AnyBolt, type ComponentSpec, type SpoutLike, type StreamSpec } from '@squall/api';
 import { multilangProblemList, ShellBolt, ShellSpout, type ShellComponentOptions } from '@squall/multilang';
 import { YamlTopologyError } from './errors';
 import { loadComponentModule, pickExport } from './load-component-module';
@@ -116,6 +116,8 @@ async function resolveComponents(model: YamlTopologyModel, dir: string): Promise
       const scratch = factory();
       scratch.declareOutputFields?.(declarer);
       conf = { ...(scratch.getComponentConfiguration?.() ?? {}), ...c.config };
+      // Windowed bolts: the late tuple stream is declared for them; a missing window length is reported here.
+      if (isWindowedBolt(scratch)) for (const p of prepareWindowedDeclaration(scratch, { ...model.config, ...conf }, declarer)) c.view.report(where, p);
     } catch (err) {
       c.view.report(where, `could not be created: ${(err as Error)?.message ?? String(err)}`);
       continue;

@@ -1,0 +1,3 @@
+export * from './window-manager';
+export * from './policies';
+export * from './windowed-bolt-runner';
