@@ -1,8 +1,5 @@
 export * from './errors';
 export * from './hashing';
-export * from './histogram';
-export * from './stats';
-export * from './summary';
 export * from './tuple-impl';
 export * from './task-queue';
 export * from './acking';
@@ -13,4 +10,3 @@ export * from './transport';
 export * from './error-log';
 export * from './worker-runtime';
 export type { ExecutorHost } from './executor-host';
-export * from './stats-wire';

@@ -2,7 +2,7 @@ import { isSafeId, type Config, type Logger } from '@squall/core';
 import type { ClusterState, LeaderCandidate, StormBase, Versioned } from '@squall/cluster-state';
 import type { HeartbeatTracker } from './heartbeat-tracker';
 import type { PackageStore } from './package-store';
-import type { StatsWindows } from './stats-windows';
+import type { StatsWindows } from '@squall/stats';
 import type { SupervisorCalls } from './supervisor-calls';
 
 /** What nimbus's parts share: configuration, the cluster state, the package store and live views. */

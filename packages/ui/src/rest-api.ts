@@ -52,7 +52,8 @@
 // GET  /metrics                     Prometheus text: cluster gauges, per-component counters (emitted, transferred,
 //                                   executed, acked, failed; all time) and latency histograms, labels topology and
 //                                   component.
-import { clusterMetrics, createSupervisorClient, formatPrometheus, NimbusService, PROMETHEUS_CONTENT_TYPE, SupervisorService, unaryCall, type SupervisorClient, type TlsFiles } from '@squall/protocol';
+import { createSupervisorClient, NimbusService, SupervisorService, unaryCall, type SupervisorClient, type TlsFiles } from '@squall/protocol';
+import { MetricsExposition, PROMETHEUS_CONTENT_TYPE } from '@squall/stats/prometheus';
 import { FORBIDDEN_CONFIG_KEYS, forbiddenKeyProblems } from '@squall/core';
 import { HttpError } from './errors';
 import type { NimbusGateway } from './nimbus-gateway';
@@ -155,6 +156,7 @@ export function restRoutes(options: RestApiOptions): Router {
     }
   };
   const router = new Router();
+  const metrics = new MetricsExposition();
   const cluster = () => nimbus.call(NimbusService.getClusterInfo, {});
   const topologyInfo = (idOrName: string, windowSecs: number) => nimbus.call(NimbusService.getTopologyInfo, { idOrName, windowSecs });
 
@@ -247,7 +249,7 @@ export function restRoutes(options: RestApiOptions): Router {
   router.add('GET', '/metrics', async () => {
     const c = await cluster();
     const infos = await Promise.all(c.topologies.map((t) => topologyInfo(t.id ?? '', 0).catch(() => undefined)));
-    return { text: formatPrometheus(clusterMetrics(c, infos.filter((i) => i !== undefined))), contentType: PROMETHEUS_CONTENT_TYPE };
+    return { text: await metrics.text(c, infos.filter((i) => i !== undefined)), contentType: PROMETHEUS_CONTENT_TYPE };
   });
   return router;
 }

@@ -1,4 +1,6 @@
 import { pb } from '@squall/protocol';
+import { STATS_WINDOWS_SECS } from '@squall/stats';
+import { latencyPercentiles, topologyStatusName } from '@squall/stats/wire';
 import { HttpError } from './errors';
 
 // Conversions from nimbus's RPC messages to Storm UI's JSON documents, with Storm's field names and value formats:
@@ -6,7 +8,7 @@ import { HttpError } from './errors';
 // plus a seconds field. Squall-only additions are named in rest-api.ts.
 
 /** Storm UI's windows in seconds; 0 is all time. */
-export const WINDOWS: readonly number[] = [600, 10800, 86400, 0];
+export const WINDOWS: readonly number[] = STATS_WINDOWS_SECS;
 
 /** Storm's `window` query value for a window: "600", ..., ":all-time". */
 export function windowKey(secs: number): string {
@@ -56,7 +58,7 @@ const n = (x: number | null | undefined): number => Number(x ?? 0);
 
 /** Status enum → Storm's name (ACTIVE, INACTIVE, REBALANCING, KILLED). */
 export function statusName(s: pb.TopologyStatus | null | undefined): string {
-  return (pb.TopologyStatus[s ?? 0] ?? 'UNKNOWN').replace('TOPOLOGY_STATUS_', '');
+  return topologyStatusName(s);
 }
 
 function workerStatusName(s: pb.WorkerStatus | null | undefined): string {
@@ -377,6 +379,7 @@ export function componentJson(c: pb.IComponentInfo, topologyStatus: string, nowM
     outputStats,
     ...(isSpout ? {} : { inputStats }),
     executorStats,
+    latencyPercentilesMs: { complete: latencyPercentiles(s.completeLatency), process: latencyPercentiles(s.processLatency), execute: latencyPercentiles(s.executeLatency) },
     componentErrors: (c.errors ?? []).map((e) => errorJson(e, topologyId, nowMs)),
   };
 }

@@ -1,5 +1,9 @@
-/** Sub-buckets per power of two: 4 gives about 19% relative bucket width. */
-const SUB = 4;
+// The one latency bucket layout of Squall: workers record into it, nimbus windows it, stats.proto carries it, and
+// the CLI, the UI and Prometheus read percentiles from it.
+
+/** Sub-buckets per power of two of microseconds: 4 gives about 19% relative bucket width. */
+export const HISTOGRAM_SUB_BUCKETS = 4;
+const SUB = HISTOGRAM_SUB_BUCKETS;
 /** Buckets cover 1 µs .. 2^32 µs (about 71 minutes); slower values land in the last bucket. */
 export const HISTOGRAM_BUCKETS = 32 * SUB + 1;
 
