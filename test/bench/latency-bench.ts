@@ -78,7 +78,8 @@ async function main(): Promise<void> {
   try {
     const control = path.join(cluster.dir, 'rate');
     const out = cluster.outputDir('tvl');
-    writeFileSync(control, String(rates[0]));
+    // A trickle until both workers are up and acking, so the first rate does not start with a startup backlog.
+    writeFileSync(control, '100');
     const childopts = process.env.SQUALL_BENCH_WORKER_CHILDOPTS ? ['-c', `worker.childopts=${process.env.SQUALL_BENCH_WORKER_CHILDOPTS}`] : [];
     const r = cluster.cli([
       'submit', TOPOLOGY, '--name', 'tvl', '--json', ...childopts,
@@ -87,6 +88,8 @@ async function main(): Promise<void> {
     if (r.code !== 0) throw new Error(r.stderr);
     const id = (JSON.parse(r.stdout) as { topologyId: string }).topologyId;
     await eventually('the first trees acked', () => ackedRate(path.join(out, 'acked.log'), 0, Date.now()) > 0 || undefined, 120000);
+    await eventually('both workers running', () => cluster.workerPids(id).length === 2 || undefined, 60000);
+    await sleep(2000);
     log(`rate (sentences/s) | achieved | worker CPU (cores) | complete latency p50 / p99 / p99.9 (ms) | mean`);
     for (const rate of rates) {
       writeFileSync(control, String(rate));

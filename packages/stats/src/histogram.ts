@@ -71,3 +71,10 @@ export function quantileMs(h: HistogramSnapshot, q: number): number {
   }
   return h.maxMs;
 }
+
+/** Counts without their trailing empty buckets (most latencies sit in the first half; stats.proto allows it). */
+export function trimmedCounts(counts: readonly number[]): number[] {
+  let end = counts.length;
+  while (end > 0 && counts[end - 1] === 0) end--;
+  return counts.slice(0, end);
+}

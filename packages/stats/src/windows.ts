@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '@squall/core';
-import { bucketUpperMs, type HistogramSnapshot } from './histogram';
+import { bucketUpperMs, trimmedCounts, type HistogramSnapshot } from './histogram';
 import type { ExecutorStatsSnapshot } from './counters';
 import { STATS_WINDOWS_SECS } from './names';
 
@@ -163,9 +163,8 @@ export class StatsWindows {
 /** Histograms without their trailing empty buckets: most latencies sit in the first half, so samples take less memory. */
 function compact(s: ExecutorStatsSnapshot): ExecutorStatsSnapshot {
   const trim = (h: HistogramSnapshot): HistogramSnapshot => {
-    let end = h.counts.length;
-    while (end > 0 && h.counts[end - 1] === 0) end--;
-    return end === h.counts.length ? h : { ...h, counts: h.counts.slice(0, end) };
+    const counts = trimmedCounts(h.counts);
+    return counts.length === h.counts.length ? h : { ...h, counts };
   };
   return { ...s, histograms: { execute: trim(s.histograms.execute), process: trim(s.histograms.process), complete: trim(s.histograms.complete) } };
 }

@@ -1,6 +1,6 @@
 import { pb } from '@squall/protocol';
 import { ACKER_COMPONENT } from '@squall/api';
-import { emptyHistogram, quantileMs, type HistogramSnapshot } from './histogram';
+import { emptyHistogram, HISTOGRAM_BUCKETS, quantileMs, trimmedCounts, type HistogramSnapshot } from './histogram';
 import type { ExecutorStatsSnapshot } from './counters';
 import { summarizeComponents, roundMs, type ComponentSummary, type LatencyPercentiles } from './summary';
 import { addSnapshots, combineHistograms } from './windows';
@@ -11,11 +11,12 @@ import { addSnapshots, combineHistograms } from './windows';
 // This module loads protobufjs: import it from `@squall/stats/wire`, never from the engine or local mode.
 
 function histToProto(h: HistogramSnapshot): pb.ILatencySummary {
-  return { count: h.count, sumMs: h.sumMs, maxMs: h.maxMs, buckets: h.counts };
+  return { count: h.count, sumMs: h.sumMs, maxMs: h.maxMs, buckets: trimmedCounts(h.counts) };
 }
 
+/** A LatencySummary's histogram; buckets past the layout's (a peer's garbage) are ignored, so its size is bounded. */
 function histFromProto(h: pb.ILatencySummary | null | undefined): HistogramSnapshot {
-  const counts = (h?.buckets ?? []).map(Number);
+  const counts = (h?.buckets ?? []).slice(0, HISTOGRAM_BUCKETS).map(Number);
   return { counts, count: Number(h?.count ?? 0), sumMs: h?.sumMs ?? 0, maxMs: h?.maxMs ?? 0 };
 }
 
@@ -156,14 +157,7 @@ export function latencyPercentiles(l: pb.ILatencySummary | null | undefined): La
 }
 
 function latency(mean: number, count: number, h: HistogramSnapshot): pb.ILatencySummary {
-  return { count, sumMs: mean * count, maxMs: h.maxMs, buckets: trimmed(h.counts) };
-}
-
-/** Counts without trailing empty buckets (stats.proto lets senders omit them). */
-function trimmed(counts: readonly number[]): number[] {
-  let end = counts.length;
-  while (end > 0 && counts[end - 1] === 0) end--;
-  return counts.slice(0, end);
+  return { count, sumMs: mean * count, maxMs: h.maxMs, buckets: trimmedCounts(h.counts) };
 }
 
 /**
@@ -215,7 +209,7 @@ export function topologyStatsProto(snapshots: readonly ExecutorStatsSnapshot[]):
     transferred,
     acked,
     failed,
-    completeLatency: { count: acked, sumMs: completeMs, maxMs: complete.maxMs, buckets: trimmed(complete.counts) },
+    completeLatency: { count: acked, sumMs: completeMs, maxMs: complete.maxMs, buckets: trimmedCounts(complete.counts) },
   };
 }
 
