@@ -13,7 +13,11 @@ import { ROOT, TestCluster, eventually } from '../harness/test-cluster';
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/sleepy-topology.ts');
 const SLEEP_MS = 20;
-const TUPLES = 40;
+/**
+ * Enough trees that p99 leaves out the first few, which may wait for the workers to connect to each other (seconds
+ * on a loaded machine): p99 of 300 samples is the 297th.
+ */
+const TUPLES = 300;
 /** Above any plausible latency of a 20 ms sleep plus a hop and an ack, however loaded the machine. */
 const CEILING_MS = SLEEP_MS * 50;
 let cluster: TestCluster;
@@ -28,10 +32,9 @@ interface Percentiles {
 
 function assertKnown(where: string, p: Percentiles | undefined): void {
   assert.ok(p, `${where}: percentiles present`);
-  for (const k of ['p50', 'p99', 'max'] as const) {
-    assert.ok(p[k] >= SLEEP_MS, `${where}: ${k} ${p[k]} ms >= ${SLEEP_MS} ms`);
-    assert.ok(p[k] < CEILING_MS, `${where}: ${k} ${p[k]} ms < ${CEILING_MS} ms`);
-  }
+  for (const k of ['p50', 'p99', 'max'] as const) assert.ok(p[k] >= SLEEP_MS, `${where}: ${k} ${p[k]} ms >= ${SLEEP_MS} ms`);
+  // Not the max: it may be the first tree, sent before the workers were connected.
+  for (const k of ['p50', 'p99'] as const) assert.ok(p[k] < CEILING_MS, `${where}: ${k} ${p[k]} ms < ${CEILING_MS} ms`);
   assert.ok(p.p50 <= p.p99 && p.p99 <= p.max, `${where}: p50 <= p99 <= max (${JSON.stringify(p)})`);
 }
 
@@ -75,7 +78,7 @@ before(async () => {
       const c = cluster.stats('sleepy').components as Record<string, { acked: number; executed: number }>;
       return (c.words?.acked === TUPLES && c.sleep?.executed === TUPLES) || undefined;
     },
-    90000,
+    180000,
   );
 });
 after(async () => {
