@@ -12,9 +12,11 @@ WORKDIR /app
 # The lockfile and every workspace's package.json first, so the install layer is reused when only sources change.
 # "npm-cache.ta[r]" is optional: the glob matches nothing when the file is absent.
 COPY package.json package-lock.json docker/npm-cache.ta[r] ./
+COPY packages/codec/package.json packages/codec/
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/core/package.json packages/core/
 COPY packages/api/package.json packages/api/
+COPY packages/stats/package.json packages/stats/
 COPY packages/engine/package.json packages/engine/
 COPY packages/local/package.json packages/local/
 COPY packages/packager/package.json packages/packager/

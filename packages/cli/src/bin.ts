@@ -1,16 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { SQUALL_VERSION } from '@squall/core';
-import { registerDaemons } from './commands/daemons';
-import { registerDevCluster } from './commands/dev-cluster';
 import { registerLocal } from './commands/local';
-import { registerLogs } from './commands/logs';
-import { registerMonitor } from './commands/monitor';
-import { registerQuickstart } from './commands/quickstart';
-import { registerStats } from './commands/stats';
-import { registerSubmit } from './commands/submit';
-import { registerTopologyCommands } from './commands/topology-commands';
-import { registerUi } from './commands/ui';
 import { endQuietlyOnClosedOutput } from './closed-output';
 import { fail, setVerbose } from './fail';
 
@@ -24,15 +15,33 @@ program
   .option('-v, --verbose', 'show stack traces on errors')
   .hook('preAction', (cmd) => setVerbose(Boolean(cmd.opts().verbose)));
 
-registerLocal(program);
-registerSubmit(program);
-registerTopologyCommands(program);
-registerStats(program);
-registerLogs(program);
-registerDaemons(program);
-registerDevCluster(program);
-registerUi(program);
-registerMonitor(program);
-registerQuickstart(program);
+/**
+ * The commands that talk to a cluster, loaded only when needed: they load gRPC and protobufjs, which `squall local`
+ * (the first argument that is not an option being `local`) runs without.
+ */
+async function registerClusterCommands(): Promise<void> {
+  const [submit, topology, stats, logs, daemons, devCluster, ui, monitor, quickstart] = await Promise.all([
+    import('./commands/submit.js'),
+    import('./commands/topology-commands.js'),
+    import('./commands/stats.js'),
+    import('./commands/logs.js'),
+    import('./commands/daemons.js'),
+    import('./commands/dev-cluster.js'),
+    import('./commands/ui.js'),
+    import('./commands/monitor.js'),
+    import('./commands/quickstart.js'),
+  ]);
+  submit.registerSubmit(program);
+  topology.registerTopologyCommands(program);
+  stats.registerStats(program);
+  logs.registerLogs(program);
+  daemons.registerDaemons(program);
+  devCluster.registerDevCluster(program);
+  ui.registerUi(program);
+  monitor.registerMonitor(program);
+  quickstart.registerQuickstart(program);
+}
 
-program.parseAsync(process.argv).catch((err) => fail(err));
+registerLocal(program);
+const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
+(command === 'local' ? Promise.resolve() : registerClusterCommands()).then(() => program.parseAsync(process.argv)).catch((err) => fail(err));

@@ -1,4 +1,4 @@
-import type { ComponentSummary } from '@squall/engine';
+import type { ComponentSummary } from '@squall/stats';
 
 /** 1234567 → "1,234,567". */
 export function formatInt(n: number): string {

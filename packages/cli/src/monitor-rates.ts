@@ -1,4 +1,4 @@
-import type { ComponentSummary } from '@squall/engine';
+import type { ComponentSummary } from '@squall/stats';
 
 /** One component's line of `squall monitor`: its all-time counters and their rates per second. */
 export interface MonitorComponent {

@@ -30,6 +30,37 @@ test('squall local --json runs the word count and prints one JSON object', () =>
   assert.equal(count.failed, 0);
 });
 
+test('local mode loads neither gRPC nor protobufjs (squall local, and LocalCluster as a library)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'squall-modules-'));
+  // Preloaded into the child: at exit, lists the loaded modules of the packages local mode must not need.
+  const probe = path.join(dir, 'probe.js');
+  writeFileSync(probe, "process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(require.cache).filter((k) => /[\\\\/](@grpc|protobufjs|prom-client)[\\\\/]/.test(k))) + '\\n'));\n");
+  const loaded = (stderr: string): string[] => {
+    const line = stderr.split('\n').find((l) => l.startsWith('LOADED '));
+    assert.ok(line, `the probe reported: ${stderr}`);
+    return JSON.parse(line.slice('LOADED '.length)) as string[];
+  };
+  const cli = spawnSync(process.execPath, ['-r', probe, bin, 'local', 'examples/wordcount', '--duration', '1', '--json', '--log-file', path.join(dir, 'wc.log')], { cwd: root, encoding: 'utf8', timeout: 60000 });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.ok(JSON.parse(cli.stdout).components.word.emitted > 0, 'the topology ran');
+  assert.deepEqual(loaded(cli.stderr), [], 'squall local');
+  const script = `
+    const { LocalCluster } = require('@squall/local');
+    const { BasicBolt, Spout, shuffle, topology } = require('@squall/api');
+    class S extends Spout { declareOutputFields(d) { d.declare(['n']); } nextTuple() { this.collector.emit([1], 1); } }
+    class B extends BasicBolt { declareOutputFields() {} execute() {} }
+    (async () => {
+      const cluster = await LocalCluster.create();
+      const t = await cluster.submitTopology('t', {}, topology('t', { s: S.spec(), b: B.spec({ inputs: { s: shuffle() } }) }));
+      await new Promise((r) => setTimeout(r, 500));
+      if (!(t.stats().b.executed > 0)) throw new Error('nothing executed');
+      await cluster.shutdown();
+    })().catch((err) => { console.error(err); process.exitCode = 1; });`;
+  const lib = spawnSync(process.execPath, ['-r', probe, '-e', script], { cwd: path.join(root, 'packages/local'), encoding: 'utf8', timeout: 60000 });
+  assert.equal(lib.status, 0, lib.stderr);
+  assert.deepEqual(loaded(lib.stderr), [], 'LocalCluster');
+});
+
 test('a topology path that does not exist: one clear line, non-zero exit', () => {
   const r = squall(['local', 'no/such/topology.ts']);
   assert.equal(r.code, 1);

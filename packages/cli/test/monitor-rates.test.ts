@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ComponentSummary } from '@squall/engine';
+import type { ComponentSummary } from '@squall/stats';
 import { MonitorRates } from '../src/monitor-rates';
 
 /** A spout's all-time counters as nimbus reports them. */

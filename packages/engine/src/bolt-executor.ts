@@ -18,7 +18,7 @@ import { ExecutorBase, settle } from './executor-base';
 import type { ExecutorHost } from './executor-host';
 import type { TaskEmitter } from './emitter';
 import { toAnchorList } from './emitter';
-import type { InputCounters } from './stats';
+import type { InputCounters } from '@squall/stats';
 import { TupleImpl } from './tuple-impl';
 import type { ExecutorSpec } from '@squall/api';
 import { isWindowedBolt } from '@squall/api';

@@ -1,5 +1,5 @@
 import { EmitError, type Anchors, type Tuple, type Values } from '@squall/api';
-import { encodedValuesBytes, tupleHeaderBytes } from '@squall/protocol';
+import { encodedValuesBytes, tupleHeaderBytes } from '@squall/codec';
 import { randomHalf, xorInto } from './acking';
 import type { ExecutorHost } from './executor-host';
 import { routeOf, type StreamRoute } from './stream-route';

@@ -2,7 +2,7 @@ import { mergeConfig, type Config } from '@squall/core';
 import { engineSettings, type EngineSettings } from './engine-settings';
 import type { ExecutorSpec } from '@squall/api';
 import type { ExecutorHost } from './executor-host';
-import { ExecutorStats } from './stats';
+import { ExecutorStats } from '@squall/stats';
 import { buildRoutes } from './stream-route';
 import { TaskContext } from './task-context';
 import { TaskEmitter } from './emitter';

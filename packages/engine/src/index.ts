@@ -1,8 +1,5 @@
 export * from './errors';
 export * from './hashing';
-export * from './histogram';
-export * from './stats';
-export * from './summary';
 export * from './tuple-impl';
 export * from './task-queue';
 export * from './acking';
@@ -14,5 +11,4 @@ export * from './error-log';
 export * from './worker-runtime';
 export * from './engine-settings';
 export type { ExecutorHost } from './executor-host';
-export * from './stats-wire';
 export * from './windowing';

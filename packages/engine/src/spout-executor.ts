@@ -153,7 +153,8 @@ export class SpoutExecutor extends ExecutorBase {
     for (const s of this.taskStates) {
       if (s.immediateAcks.length > 0) {
         const acks = s.immediateAcks.splice(0);
-        for (const a of acks) this.completed(s, a.messageId, a.stream, now, true);
+        // Nothing was anchored: the tree is complete as it is emitted.
+        for (const a of acks) this.completed(s, a.messageId, a.stream, 0, true);
         n += acks.length;
       }
     }

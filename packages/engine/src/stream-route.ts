@@ -1,6 +1,6 @@
 import { EmitError, type CustomStreamGrouping, type Fields, type TopologyContext } from '@squall/api';
 import { createChooser, type TaskChooser } from './groupings';
-import type { OutputCounters } from './stats';
+import type { OutputCounters } from '@squall/stats';
 import type { TopologyModel } from './topology-model';
 
 /** One output stream of one task: its fields, its subscribers' choosers and its counters. */

@@ -8,7 +8,7 @@ import type { ExecutorBase } from './executor-base';
 import type { ExecutorHost } from './executor-host';
 import { engineSettings, type EngineSettings } from './engine-settings';
 import { SpoutExecutor } from './spout-executor';
-import type { ExecutorStatsSnapshot } from './stats';
+import type { ExecutorStatsSnapshot } from '@squall/stats';
 import { TopologyModel } from './topology-model';
 import type { Transport } from './transport';
 import type { TupleImpl } from './tuple-impl';
@@ -227,6 +227,9 @@ export class WorkerRuntime implements ExecutorHost {
       const b = this.bolts[i]!;
       work += b.drain(b instanceof AckerExecutor ? budget * this.ackerBudgetFactor : budget * BOLT_BUDGET_FACTOR);
     }
+    // Bolts may have run for a while (a slow execute): spouts stamp emits and completions with the time after them,
+    // or a tree completed in the pass that did its work would count only the time between passes.
+    if (this.bolts.length > 0) this.now = this.clock.monotonicMs();
     for (let i = 0; i < this.spouts.length; i++) {
       const s = this.spouts[i]!;
       work += s.drain(budget);

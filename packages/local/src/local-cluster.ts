@@ -1,6 +1,7 @@
 import { effectiveConfig, silentLogger, systemClock, validateConfig, type Clock, type Config, type Logger } from '@squall/core';
 import { computeLayout, validateTopology, type Topology } from '@squall/api';
-import { summarizeComponents, WorkerRuntime, type ComponentError, type ComponentSummary, type ExecutorStatsSnapshot } from '@squall/engine';
+import { WorkerRuntime, type ComponentError } from '@squall/engine';
+import { summarizeComponents, type ComponentSummary, type ExecutorStatsSnapshot } from '@squall/stats';
 import { TopologyExistsError, TopologyNotFoundError } from './errors';
 
 /** Options of {@link LocalCluster.create}. */

@@ -1,4 +1,5 @@
-import { executorStatsFromProto, type ExecutorStatsSnapshot } from '@squall/engine';
+import type { ExecutorStatsSnapshot } from '@squall/stats';
+import { executorStatsFromProto } from '@squall/stats/wire';
 import { pb } from '@squall/protocol';
 
 /** What nimbus last heard of a supervisor. */

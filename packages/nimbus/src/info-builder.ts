@@ -2,7 +2,8 @@ import { pb } from '@squall/protocol';
 import type { ComponentError, StormBase } from '@squall/cluster-state';
 import { ComponentNotFoundError, NotFoundError } from './errors';
 import { findTopology, type NimbusContext } from './nimbus-context';
-import { componentStatsProto, STATS_WINDOWS_SECS, topologyStatsProto } from './stats-windows';
+import { STATS_WINDOWS_SECS } from '@squall/stats';
+import { componentStatsProto, topologyStatsProto } from '@squall/stats/wire';
 
 const STATUS: Record<StormBase['status'], pb.TopologyStatus> = {
   ACTIVE: pb.TopologyStatus.TOPOLOGY_STATUS_ACTIVE,

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { createGuardedServer, HttpRequestError } from '@squall/core';
-import { clusterMetrics, formatPrometheus, PROMETHEUS_CONTENT_TYPE, type pb } from '@squall/protocol';
+import type { pb } from '@squall/protocol';
+import { addGauge, MetricsExposition, PROMETHEUS_CONTENT_TYPE } from '@squall/stats/prometheus';
 import { clusterInfo, topologyInfo } from './info-builder';
 import type { NimbusContext } from './nimbus-context';
 
@@ -20,13 +21,14 @@ export class MetricsServer {
   static async create(ctx: NimbusContext, host: string, port: number): Promise<MetricsServer> {
     // Guarded: a malformed request (`GET // HTTP/1.1`, a huge header, a handler failure) gets an error answer and
     // nimbus carries on.
+    const metrics = new MetricsExposition();
     const server = createGuardedServer(
       async (req, res, { pathname }) => {
         if ((req.method !== 'GET' && req.method !== 'HEAD') || pathname !== '/metrics') {
           res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
           return void res.end('nimbus serves only GET /metrics here\n');
         }
-        const text = await metricsText(ctx).catch((err: unknown) => {
+        const text = await metricsText(ctx, metrics).catch((err: unknown) => {
           ctx.log.warn({ err }, `metrics failed: ${(err as Error).message}`);
           throw new HttpRequestError(500, `metrics failed: ${(err as Error).message}`);
         });
@@ -55,14 +57,14 @@ export class MetricsServer {
   }
 }
 
-async function metricsText(ctx: NimbusContext): Promise<string> {
+async function metricsText(ctx: NimbusContext, metrics: MetricsExposition): Promise<string> {
   const cluster = await clusterInfo(ctx);
   const infos: pb.ITopologyInfo[] = [];
   for (const t of cluster.topologies ?? []) {
     const info = await topologyInfo(ctx, t.id ?? '', 0).catch(() => undefined);
     if (info) infos.push(info);
   }
-  const families = clusterMetrics(cluster, infos);
-  families.unshift({ name: 'squall_nimbus_is_leader', help: '1 when this nimbus is the leader, else 0.', type: 'gauge', samples: [{ labels: { nimbus: ctx.address }, value: ctx.leader.isLeader() ? 1 : 0 }] });
-  return formatPrometheus(families);
+  return metrics.text(cluster, infos, (registry) =>
+    addGauge(registry, 'squall_nimbus_is_leader', '1 when this nimbus is the leader, else 0.', [{ labels: { nimbus: ctx.address }, value: ctx.leader.isLeader() ? 1 : 0 }]),
+  );
 }

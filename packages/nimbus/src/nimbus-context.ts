@@ -3,7 +3,7 @@ import type { ClusterState, LeaderCandidate, StormBase, Versioned } from '@squal
 import type { HeartbeatTracker } from './heartbeat-tracker';
 import type { NimbusSettings } from './nimbus-settings';
 import type { PackageStore } from './package-store';
-import type { StatsWindows } from './stats-windows';
+import type { StatsWindows } from '@squall/stats';
 import type { SupervisorCalls } from './supervisor-calls';
 
 /** What nimbus's parts share: configuration, the cluster state, the package store and live views. */

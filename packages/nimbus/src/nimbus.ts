@@ -10,7 +10,7 @@ import { nimbusSettings } from './nimbus-settings';
 import { PackageStore } from './package-store';
 import { CoalescingRunner } from './coalescing-runner';
 import { reconcile } from './reconciler';
-import { StatsWindows } from './stats-windows';
+import { StatsWindows } from '@squall/stats';
 import { MetricsServer } from './metrics-server';
 import { NimbusLeadership } from './nimbus-leadership';
 import { PackageReplicator } from './package-replicator';

@@ -6,7 +6,7 @@ import {
   TUPLE_CODEC_VERSION,
   ValueTag,
   type WireTuple,
-} from './tuple-codec';
+} from '@squall/codec/tuple-codec';
 
 // Fewest bytes a tuple can take (target, source, stream ref, anchors, value count): bounds the header's count.
 const MIN_TUPLE_BYTES = 5;

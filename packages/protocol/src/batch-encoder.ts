@@ -8,7 +8,7 @@ import {
   TUPLE_CODEC_VERSION,
   ValueTag,
   type WireTuple,
-} from './tuple-codec';
+} from '@squall/codec/tuple-codec';
 
 /** Options of {@link BatchEncoder}. */
 export interface BatchEncoderOptions {

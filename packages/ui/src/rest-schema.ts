@@ -211,6 +211,9 @@ export const ExecutorStatSchema = Strict({
 });
 export type ExecutorStat = Static<typeof ExecutorStatSchema>;
 
+/** Latency percentiles in ms from the component's histograms (all time): p50, p99 and the largest seen. */
+const PercentilesSchema = Strict({ p50: Num, p99: Num, max: Num });
+
 /** `GET /api/v1/topology/:id/component/:component`: spouts carry spoutSummary, bolts boltStats and inputStats. */
 export const ComponentPageSchema = Strict({
   id: Str,
@@ -230,6 +233,7 @@ export const ComponentPageSchema = Strict({
   outputStats: Type.Array(OutputStatSchema),
   inputStats: Type.Optional(Type.Array(InputStatSchema)),
   executorStats: Type.Array(ExecutorStatSchema),
+  latencyPercentilesMs: Strict({ complete: PercentilesSchema, process: PercentilesSchema, execute: PercentilesSchema }),
   componentErrors: Type.Array(ErrorEntrySchema),
 });
 export type ComponentPage = Static<typeof ComponentPageSchema>;

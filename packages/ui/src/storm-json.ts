@@ -1,5 +1,7 @@
 import { getConfig } from '@squall/core';
 import { pb } from '@squall/protocol';
+import { STATS_WINDOWS_SECS } from '@squall/stats';
+import { latencyPercentiles, topologyStatusName } from '@squall/stats/wire';
 import { HttpError } from './errors';
 import type { BoltRow, BoltWindowStats, ClusterSummary, ComponentPage, ErrorEntry, LastError, NimbusSummaryList, SpoutRow, SupervisorSummaryList, TopologyPage, TopologySummary, WindowStats } from './rest-schema';
 
@@ -9,7 +11,7 @@ import type { BoltRow, BoltWindowStats, ClusterSummary, ComponentPage, ErrorEntr
 // server answers with) are in rest-schema.ts.
 
 /** Storm UI's windows in seconds; 0 is all time. */
-export const WINDOWS: readonly number[] = [600, 10800, 86400, 0];
+export const WINDOWS: readonly number[] = STATS_WINDOWS_SECS;
 
 /** Storm's `window` query value for a window: "600", ..., ":all-time". */
 export function windowKey(secs: number): string {
@@ -59,7 +61,7 @@ const n = (x: number | null | undefined): number => Number(x ?? 0);
 
 /** Status enum → Storm's name (ACTIVE, INACTIVE, REBALANCING, KILLED). */
 export function statusName(s: pb.TopologyStatus | null | undefined): string {
-  return (pb.TopologyStatus[s ?? 0] ?? 'UNKNOWN').replace('TOPOLOGY_STATUS_', '');
+  return topologyStatusName(s);
 }
 
 function workerStatusName(s: pb.WorkerStatus | null | undefined): string {
@@ -380,6 +382,7 @@ export function componentJson(c: pb.IComponentInfo, topologyStatus: string, nowM
     outputStats,
     ...(isSpout ? {} : { inputStats }),
     executorStats,
+    latencyPercentilesMs: { complete: latencyPercentiles(s.completeLatency), process: latencyPercentiles(s.processLatency), execute: latencyPercentiles(s.executeLatency) },
     componentErrors: (c.errors ?? []).map((e) => errorJson(e, topologyId, nowMs)),
   };
 }

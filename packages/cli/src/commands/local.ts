@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { createLogger } from '@squall/core';
 import { LocalCluster } from '@squall/local';
 import { loadTopology } from '@squall/packager';
-import type { ComponentSummary } from '@squall/engine';
+import type { ComponentSummary } from '@squall/stats';
 import { collectConfig, loadCliConfig } from '../cli-config';
 import { componentTable, liveLine } from '../format';
 import { fail } from '../fail';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { componentSummaryFromProto, type ComponentSummary } from '@squall/engine';
+import type { ComponentSummary } from '@squall/stats';
+import { componentSummaryFromProto } from '@squall/stats/wire';
 import * as grpc from '@grpc/grpc-js';
 import { NimbusService, RpcError, type NimbusClient, type pb } from '@squall/protocol';
 import { collectConfig, loadCliConfig } from '../cli-config';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { componentSummaryFromProto, type ComponentSummary } from '@squall/engine';
+import type { ComponentSummary } from '@squall/stats';
+import { componentSummaryFromProto } from '@squall/stats/wire';
 import { NimbusService, pb } from '@squall/protocol';
 import { collectConfig, loadCliConfig } from '../cli-config';
 import { fail } from '../fail';

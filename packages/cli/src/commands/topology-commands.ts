@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { NimbusService, pb } from '@squall/protocol';
+import { topologyStatusName } from '@squall/stats/wire';
 import { collectConfig, loadCliConfig } from '../cli-config';
 import { fail } from '../fail';
 import { table } from '../format';
@@ -23,7 +24,7 @@ const withClient = async <T>(opts: ClientOptions, fn: (client: Awaited<ReturnTyp
 
 /** Status enum → Storm's name. */
 export function statusName(s: pb.TopologyStatus | null | undefined): string {
-  return (pb.TopologyStatus[s ?? 0] ?? 'UNKNOWN').replace('TOPOLOGY_STATUS_', '');
+  return topologyStatusName(s);
 }
 
 function common(cmd: Command): Command {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '@squall/core';
-import { emptyHistogram, type ExecutorStatsSnapshot } from '@squall/engine';
-import { componentStatsProto, StatsWindows, toLog2Buckets, topologyStatsProto } from '../src/stats-windows';
+import { emptyHistogram, StatsWindows, summarizeComponents, type ExecutorStatsSnapshot } from '../src';
+import { componentStatsProto, componentSummaryFromProto, topologyStatsProto } from '../src/wire';
 
 const SEC = 1000;
 const MIN = 60 * SEC;
@@ -116,7 +116,7 @@ test('executors not heard from within a window are left out of it', () => {
   assert.equal(emitted(windows.window('t1', 0)), 600);
 });
 
-test('proto views: totals, per-stream completions and log2 latency buckets that add up to the count', () => {
+test('proto views: totals, per-stream completions and latency buckets in the one layout that add up to the count', () => {
   const snaps = [spout(100, 10 * SEC, 1000, 1), spout(50, 10 * SEC, 5000, 2)];
   const c = componentStatsProto('words', snaps)!;
   assert.equal(c.emitted, 150);
@@ -124,12 +124,22 @@ test('proto views: totals, per-stream completions and log2 latency buckets that 
   assert.equal(c.capacity, 0.5, 'the busiest executor');
   assert.deepEqual(c.outputs?.map((o) => [o.stream, o.emitted, o.acked]), [['default', 150, 150]]);
   const buckets = c.completeLatency!.buckets!.map(Number);
-  assert.equal(buckets.length, 32);
+  assert.equal(buckets.length, 41, 'trailing empty buckets left out');
   assert.equal(buckets.reduce((a, b) => a + b, 0), 150);
-  assert.equal(buckets[11], 150, '1.02 ms is in [2^10, 2^11) µs, log2 bucket 11');
+  assert.equal(buckets[40], 150);
   assert.equal(componentStatsProto('nope', snaps), undefined);
   const t = topologyStatsProto(snaps);
   assert.equal(t.acked, 150);
   assert.equal(t.completeLatency?.count, 150);
-  assert.deepEqual(toLog2Buckets(emptyHistogram()), new Array<number>(32).fill(0));
+  assert.equal(t.completeLatency?.buckets?.map(Number)[40], 150);
+});
+
+test('percentiles survive the way from executor snapshots through the proto to the summary the CLI prints', () => {
+  const snaps = [spout(100, 10 * SEC, 1000, 1), spout(50, 10 * SEC, 5000, 2)];
+  const local = summarizeComponents(snaps).words!;
+  const viaProto = componentSummaryFromProto(componentStatsProto('words', snaps)!, 2, 2);
+  assert.deepEqual(viaProto.latencyPercentilesMs, local.latencyPercentilesMs);
+  assert.equal(viaProto.latencyPercentilesMs.complete.p50, 1.1, 'the bucket bound capped at the max');
+  assert.equal(viaProto.latencyPercentilesMs.complete.p99, 1.1);
+  assert.equal(viaProto.completeLatencyMs, local.completeLatencyMs);
 });

@@ -1,5 +1,9 @@
-/** Sub-buckets per power of two: 4 gives about 19% relative bucket width. */
-const SUB = 4;
+// The one latency bucket layout of Squall: workers record into it, nimbus windows it, stats.proto carries it, and
+// the CLI, the UI and Prometheus read percentiles from it.
+
+/** Sub-buckets per power of two of microseconds: 4 gives about 19% relative bucket width. */
+export const HISTOGRAM_SUB_BUCKETS = 4;
+const SUB = HISTOGRAM_SUB_BUCKETS;
 /** Buckets cover 1 µs .. 2^32 µs (about 71 minutes); slower values land in the last bucket. */
 export const HISTOGRAM_BUCKETS = 32 * SUB + 1;
 
@@ -66,4 +70,11 @@ export function quantileMs(h: HistogramSnapshot, q: number): number {
     if (seen >= target) return Math.min(bucketUpperMs(i), h.maxMs);
   }
   return h.maxMs;
+}
+
+/** Counts without their trailing empty buckets (most latencies sit in the first half; stats.proto allows it). */
+export function trimmedCounts(counts: readonly number[]): number[] {
+  let end = counts.length;
+  while (end > 0 && counts[end - 1] === 0) end--;
+  return counts.slice(0, end);
 }

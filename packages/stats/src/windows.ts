@@ -1,9 +1,7 @@
-import { bucketUpperMs, componentSummaryToProto, emptyHistogram, executorStatsToProto, summarizeComponents, type ExecutorStatsSnapshot, type HistogramSnapshot } from '@squall/engine';
-import { LATENCY_BUCKET_COUNT, type pb } from '@squall/protocol';
 import { systemClock, type Clock } from '@squall/core';
-
-/** Storm UI's statistics windows in seconds; 0 is "all time". */
-export const STATS_WINDOWS_SECS: readonly number[] = [600, 10800, 86400, 0];
+import { bucketUpperMs, trimmedCounts, type HistogramSnapshot } from './histogram';
+import type { ExecutorStatsSnapshot } from './counters';
+import { STATS_WINDOWS_SECS } from './names';
 
 /** Options of {@link StatsWindows}. */
 export interface StatsWindowsOptions {
@@ -165,9 +163,8 @@ export class StatsWindows {
 /** Histograms without their trailing empty buckets: most latencies sit in the first half, so samples take less memory. */
 function compact(s: ExecutorStatsSnapshot): ExecutorStatsSnapshot {
   const trim = (h: HistogramSnapshot): HistogramSnapshot => {
-    let end = h.counts.length;
-    while (end > 0 && h.counts[end - 1] === 0) end--;
-    return end === h.counts.length ? h : { ...h, counts: h.counts.slice(0, end) };
+    const counts = trimmedCounts(h.counts);
+    return counts.length === h.counts.length ? h : { ...h, counts };
   };
   return { ...s, histograms: { execute: trim(s.histograms.execute), process: trim(s.histograms.process), complete: trim(s.histograms.complete) } };
 }
@@ -205,7 +202,8 @@ function combineRecords<T extends Record<string, number>>(a: Record<string, T>, 
   return out;
 }
 
-function combineHistograms(a: HistogramSnapshot, b: HistogramSnapshot, f: Combine, max: HistogramMax): HistogramSnapshot {
+/** `f` applied bucket by bucket (never below 0), the max chosen by `max`. */
+export function combineHistograms(a: HistogramSnapshot, b: HistogramSnapshot, f: Combine, max: HistogramMax): HistogramSnapshot {
   const len = Math.max(a.counts.length, b.counts.length);
   const counts: number[] = [];
   for (let i = 0; i < len; i++) counts.push(Math.max(0, f(a.counts[i] ?? 0, b.counts[i] ?? 0)));
@@ -244,74 +242,4 @@ export function subtractSnapshots(newer: ExecutorStatsSnapshot, older: ExecutorS
     for (let i = counts.length - 1; i >= 0; i--) if (counts[i]! > 0) return Math.min(h.maxMs, bucketUpperMs(i));
     return 0;
   });
-}
-
-/**
- * The engine histogram (4 sub-buckets per power of two of microseconds) in the log2 layout of stats.proto's
- * LatencySummary.buckets: bucket 0 under 1 µs, bucket i in [2^(i-1), 2^i) µs, the last (31) everything above.
- */
-export function toLog2Buckets(h: HistogramSnapshot = emptyHistogram()): number[] {
-  const out = new Array<number>(LATENCY_BUCKET_COUNT).fill(0);
-  h.counts.forEach((c, i) => {
-    // Engine bucket i holds [2^(i/4), 2^((i+1)/4)) µs: inside [2^floor(i/4), 2^(floor(i/4)+1)).
-    if (c > 0) out[Math.min(LATENCY_BUCKET_COUNT - 1, Math.floor(i / 4) + 1)]! += c;
-  });
-  return out;
-}
-
-function latency(mean: number, count: number, h: HistogramSnapshot): pb.ILatencySummary {
-  return { count, sumMs: mean * count, maxMs: h.maxMs, buckets: toLog2Buckets(h) };
-}
-
-/**
- * A component's statistics over some executor snapshots (one window): the totals of `squall stats`, per-stream
- * outputs (with spout completions) and inputs, and latency histograms in the log2 layout. Undefined when empty.
- */
-export function componentStatsProto(component: string, snapshots: readonly ExecutorStatsSnapshot[]): pb.IComponentStats | undefined {
-  const mine = snapshots.filter((s) => s.component === component);
-  const summary = summarizeComponents(mine)[component];
-  if (!summary || mine.length === 0) return undefined;
-  const merged = mine.slice(1).reduce(addSnapshots, mine[0]!);
-  const detail = executorStatsToProto(merged).stats!;
-  const totals = componentSummaryToProto(component, summary);
-  const h = merged.histograms;
-  return {
-    ...totals,
-    completeLatency: latency(summary.completeLatencyMs, summary.kind === 'spout' ? summary.acked : 0, h.complete),
-    processLatency: latency(summary.processLatencyMs, summary.executed, h.process),
-    executeLatency: latency(summary.executeLatencyMs, summary.executed, h.execute),
-    outputs: detail.outputs ?? [],
-    inputs: detail.inputs ?? [],
-  };
-}
-
-/**
- * Storm's topologyStats for one window: emitted and transferred over spouts and bolts (system components left out,
- * as Storm UI does by default), acked, failed and complete latency over spouts.
- */
-export function topologyStatsProto(snapshots: readonly ExecutorStatsSnapshot[]): pb.IComponentStats {
-  const user = snapshots.filter((s) => s.kind !== 'acker' && !s.component.startsWith('__'));
-  const summaries = summarizeComponents(user);
-  let emitted = 0;
-  let transferred = 0;
-  let acked = 0;
-  let failed = 0;
-  let completeMs = 0;
-  let complete = emptyHistogram();
-  for (const c of Object.values(summaries)) {
-    emitted += c.emitted;
-    transferred += c.transferred;
-    if (c.kind !== 'spout') continue;
-    acked += c.acked;
-    failed += c.failed;
-    completeMs += c.completeLatencyMs * c.acked;
-  }
-  for (const s of user) if (s.kind === 'spout') complete = combineHistograms(complete, s.histograms.complete, (x, y) => x + y, (a, b) => Math.max(a.maxMs, b.maxMs));
-  return {
-    emitted,
-    transferred,
-    acked,
-    failed,
-    completeLatency: { count: acked, sumMs: completeMs, maxMs: complete.maxMs, buckets: toLog2Buckets(complete) },
-  };
 }

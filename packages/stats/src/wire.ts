@@ -1,18 +1,22 @@
 import { pb } from '@squall/protocol';
 import { ACKER_COMPONENT } from '@squall/api';
-import type { HistogramSnapshot } from './histogram';
-import type { ExecutorStatsSnapshot } from './stats';
-import type { ComponentSummary } from './summary';
+import { emptyHistogram, HISTOGRAM_BUCKETS, quantileMs, trimmedCounts, type HistogramSnapshot } from './histogram';
+import type { ExecutorStatsSnapshot } from './counters';
+import { summarizeComponents, roundMs, type ComponentSummary, type LatencyPercentiles } from './summary';
+import { addSnapshots, combineHistograms } from './windows';
 
-// Conversions between the engine's statistics and their protobuf form, lossless both ways, so nimbus aggregates
-// exactly what workers counted with the same code local mode uses (summarizeComponents).
+// Conversions between executor statistics and their protobuf form, lossless both ways, so nimbus aggregates exactly
+// what workers counted with the same code local mode uses (summarizeComponents). Histograms travel in the one bucket
+// layout of histogram.ts, so whoever reads a LatencySummary (CLI, UI, Prometheus) gets the percentiles workers saw.
+// This module loads protobufjs: import it from `@squall/stats/wire`, never from the engine or local mode.
 
 function histToProto(h: HistogramSnapshot): pb.ILatencySummary {
-  return { count: h.count, sumMs: h.sumMs, maxMs: h.maxMs, buckets: h.counts };
+  return { count: h.count, sumMs: h.sumMs, maxMs: h.maxMs, buckets: trimmedCounts(h.counts) };
 }
 
+/** A LatencySummary's histogram; buckets past the layout's (a peer's garbage) are ignored, so its size is bounded. */
 function histFromProto(h: pb.ILatencySummary | null | undefined): HistogramSnapshot {
-  const counts = (h?.buckets ?? []).map(Number);
+  const counts = (h?.buckets ?? []).slice(0, HISTOGRAM_BUCKETS).map(Number);
   return { counts, count: Number(h?.count ?? 0), sumMs: h?.sumMs ?? 0, maxMs: h?.maxMs ?? 0 };
 }
 
@@ -121,7 +125,7 @@ export function componentSummaryToProto(component: string, c: ComponentSummary):
 /** A component summary from protobuf ComponentStats (inverse of {@link componentSummaryToProto}). */
 export function componentSummaryFromProto(p: pb.IComponentStats, executors: number, tasks: number): ComponentSummary {
   const mean = (l: pb.ILatencySummary | null | undefined) => (Number(l?.count ?? 0) > 0 ? (l!.sumMs ?? 0) / Number(l!.count) : 0);
-  const pct = (l: pb.ILatencySummary | null | undefined) => ({ p50: 0, p99: 0, max: l?.maxMs ?? 0 });
+  const pct = (l: pb.ILatencySummary | null | undefined) => latencyPercentiles(l);
   const kind = p.type === pb.ComponentType.COMPONENT_TYPE_SPOUT ? 'spout' : p.type === pb.ComponentType.COMPONENT_TYPE_SYSTEM ? 'acker' : 'bolt';
   return {
     kind,
@@ -139,4 +143,77 @@ export function componentSummaryFromProto(p: pb.IComponentStats, executors: numb
     latencyPercentilesMs: { complete: pct(p.completeLatency), process: pct(p.processLatency), execute: pct(p.executeLatency) },
     streams: Object.fromEntries((p.outputs ?? []).map((o) => [o.stream ?? '', { emitted: Number(o.emitted ?? 0), transferred: Number(o.transferred ?? 0) }])),
   };
+}
+
+/**
+ * p50, p99 and max of a LatencySummary, from its buckets (the quantile is its bucket's upper bound, capped at the
+ * max); zeros when it has no buckets.
+ */
+export function latencyPercentiles(l: pb.ILatencySummary | null | undefined): LatencyPercentiles {
+  const h = histFromProto(l);
+  // Quantiles are over the samples in the buckets (a summary's count may be the mean's denominator, not theirs).
+  h.count = h.counts.reduce((a, b) => a + b, 0);
+  return { p50: roundMs(quantileMs(h, 0.5)), p99: roundMs(quantileMs(h, 0.99)), max: roundMs(h.maxMs) };
+}
+
+function latency(mean: number, count: number, h: HistogramSnapshot): pb.ILatencySummary {
+  return { count, sumMs: mean * count, maxMs: h.maxMs, buckets: trimmedCounts(h.counts) };
+}
+
+/**
+ * A component's statistics over some executor snapshots (one window): the totals of `squall stats`, per-stream
+ * outputs (with spout completions) and inputs, and latency histograms. Undefined when empty.
+ */
+export function componentStatsProto(component: string, snapshots: readonly ExecutorStatsSnapshot[]): pb.IComponentStats | undefined {
+  const mine = snapshots.filter((s) => s.component === component);
+  const summary = summarizeComponents(mine)[component];
+  if (!summary || mine.length === 0) return undefined;
+  const merged = mine.slice(1).reduce(addSnapshots, mine[0]!);
+  const detail = executorStatsToProto(merged).stats!;
+  const totals = componentSummaryToProto(component, summary);
+  const h = merged.histograms;
+  return {
+    ...totals,
+    completeLatency: latency(summary.completeLatencyMs, summary.kind === 'spout' ? summary.acked : 0, h.complete),
+    processLatency: latency(summary.processLatencyMs, summary.executed, h.process),
+    executeLatency: latency(summary.executeLatencyMs, summary.executed, h.execute),
+    outputs: detail.outputs ?? [],
+    inputs: detail.inputs ?? [],
+  };
+}
+
+/**
+ * Storm's topologyStats for one window: emitted and transferred over spouts and bolts (system components left out,
+ * as Storm UI does by default), acked, failed and complete latency over spouts.
+ */
+export function topologyStatsProto(snapshots: readonly ExecutorStatsSnapshot[]): pb.IComponentStats {
+  const user = snapshots.filter((s) => s.kind !== 'acker' && !s.component.startsWith('__'));
+  const summaries = summarizeComponents(user);
+  let emitted = 0;
+  let transferred = 0;
+  let acked = 0;
+  let failed = 0;
+  let completeMs = 0;
+  let complete = emptyHistogram();
+  for (const c of Object.values(summaries)) {
+    emitted += c.emitted;
+    transferred += c.transferred;
+    if (c.kind !== 'spout') continue;
+    acked += c.acked;
+    failed += c.failed;
+    completeMs += c.completeLatencyMs * c.acked;
+  }
+  for (const s of user) if (s.kind === 'spout') complete = combineHistograms(complete, s.histograms.complete, (x, y) => x + y, (a, b) => Math.max(a.maxMs, b.maxMs));
+  return {
+    emitted,
+    transferred,
+    acked,
+    failed,
+    completeLatency: { count: acked, sumMs: completeMs, maxMs: complete.maxMs, buckets: trimmedCounts(complete.counts) },
+  };
+}
+
+/** A topology status as Storm names it: ACTIVE, INACTIVE, REBALANCING, KILLED (UNKNOWN for a value not in the enum). */
+export function topologyStatusName(status: pb.TopologyStatus | null | undefined): string {
+  return (pb.TopologyStatus[status ?? 0] ?? 'UNKNOWN').replace('TOPOLOGY_STATUS_', '');
 }

@@ -1,5 +1,12 @@
 import { emptyHistogram, mergeHistogram, quantileMs, type HistogramSnapshot } from './histogram';
-import type { ExecutorStatsSnapshot } from './stats';
+import type { ExecutorStatsSnapshot } from './counters';
+
+/** Percentiles of one latency histogram, in ms (upper bounds of their buckets, capped at the max). */
+export interface LatencyPercentiles {
+  p50: number;
+  p99: number;
+  max: number;
+}
 
 /** Per-component totals: the fields of `squall local --json` and `squall stats --json`. */
 export interface ComponentSummary {
@@ -25,7 +32,7 @@ export interface ComponentSummary {
   /** Fraction of time the busiest executor spent executing, over the measured window (1 = saturated). */
   capacity: number;
   /** Percentiles of the latency histograms. */
-  latencyPercentilesMs: Record<'complete' | 'process' | 'execute', { p50: number; p99: number; max: number }>;
+  latencyPercentilesMs: Record<'complete' | 'process' | 'execute', LatencyPercentiles>;
   /** Emitted per output stream. */
   streams: Record<string, { emitted: number; transferred: number }>;
 }
@@ -35,7 +42,9 @@ const sum = <T>(xs: Iterable<T>, f: (x: T) => number): number => {
   for (const x of xs) s += f(x);
   return s;
 };
-const round = (x: number): number => Math.round(x * 1e6) / 1e6;
+/** Rounds a figure in ms to nanoseconds, as summaries report them. */
+export const roundMs = (x: number): number => Math.round(x * 1e6) / 1e6;
+const round = roundMs;
 
 /**
  * Sums executor snapshots into per-component totals. With `previous` snapshots (same executors, earlier), capacity
