@@ -103,13 +103,16 @@ describe('the cluster credential', () => {
     assert.ok(cluster.workerPids(topologyId).includes(pid), 'the worker is still running');
   });
 
-  test('secret files are 0600 in 0700 dirs; workers inherit no daemon secret from their supervisor', () => {
+  test('secret files are 0600 in 0700 dirs (0711 for run-as-user); workers inherit no daemon secret from their supervisor', () => {
     const w = workerFacts(cluster, topologyId)[0]!;
     assert.equal(mode(path.join(w.dir, 'launch.json')), 0o600);
     assert.equal(mode(w.dir), 0o700);
     const supDir = path.join(cluster.dir, 'supervisor-0', 'supervisor');
-    assert.equal(mode(supDir), 0o700);
-    assert.equal(mode(path.join(supDir, 'packages')), 0o700);
+    // Run-as-user (a root supervisor): others may pass through the supervisor's dirs to their own, not list them.
+    const asUsers = /each topology's workers run as a uid of their own/.test(readFileSync(cluster.daemons.find((d) => d.name === 'supervisor-0')!.log, 'utf8'));
+    assert.equal(mode(supDir), asUsers ? 0o711 : 0o700);
+    assert.equal(mode(path.join(supDir, 'packages')), asUsers ? 0o711 : 0o700);
+    assert.equal(mode(path.join(supDir, 'id')), 0o600);
     for (const f of readdirSync(path.join(supDir, 'packages')).filter((n) => n.endsWith('.topology.json'))) assert.equal(mode(path.join(supDir, 'packages', f)), 0o600, f);
     const store = readdirSync(path.join(cluster.dir, 'nimbus', 'nimbus'));
     const stored = path.join(cluster.dir, 'nimbus', 'nimbus', store[0]!, 'packages', topologyId);

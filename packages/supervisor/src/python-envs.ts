@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '@squall/core';
 import type { CachedPackage } from './package-cache';
+import { grantTree, type WorkerUser } from './worker-user';
 
 /** A package's `manifest.json` `python` entry (written by `squall submit` for a project with requirements). */
 interface PythonManifest {
@@ -40,6 +41,11 @@ export class PythonEnvironments {
     private readonly log: Logger,
     /** Python that creates the environments: `SQUALL_PYTHON`, else `python3`. */
     private readonly python = process.env.SQUALL_PYTHON || 'python3',
+    /**
+     * The OS user of a topology's workers (run-as-user): its environment is then root:gid, read-only (0750/0640),
+     * under a dir other users can only traverse. Undefined: the supervisor's user owns everything.
+     */
+    private readonly owner?: (topologyId: string) => WorkerUser | undefined,
   ) {}
 
   private manifestOf(pkg: CachedPackage): PythonManifest | undefined {
@@ -64,6 +70,14 @@ export class PythonEnvironments {
     const m = this.manifestOf(pkg);
     if (!m) return {};
     const venv = this.venvOf(pkg, m);
+    const user = this.owner?.(pkg.topology.topologyId);
+    // An environment installed before run-as-user was on (or by an older supervisor) is handed over here.
+    if (user && existsSync(venv) && statSync(venv).gid !== user.gid) {
+      chmodSync(this.dir, 0o711);
+      grantTree(venv, user.gid);
+      chownSync(path.dirname(venv), 0, user.gid);
+      chmodSync(path.dirname(venv), 0o750);
+    }
     return { VIRTUAL_ENV: venv, PATH: [path.join(venv, 'bin'), process.env.PATH].filter(Boolean).join(path.delimiter) };
   }
 
@@ -87,7 +101,9 @@ export class PythonEnvironments {
     const started = Date.now();
     const topologyId = pkg.topology.topologyId;
     rmSync(venv, { recursive: true, force: true });
-    mkdirSync(path.dirname(venv), { recursive: true });
+    mkdirSync(path.dirname(venv), { recursive: true, mode: 0o700 });
+    const user = this.owner?.(topologyId);
+    if (user) chmodSync(this.dir, 0o711);
     // A virtualenv without its own pip is made in well under a second; this Python's pip (22.3+) fills it. An older
     // pip gets the slower way: a virtualenv with pip, which installs into itself.
     const wheels = path.join(pkg.dir, m.wheels);
@@ -108,6 +124,12 @@ export class PythonEnvironments {
       throw new Error(`installing the Python requirements of ${topologyId} failed: ${(errors.length > 0 ? errors : [installed.output.trim()]).join(' | ')}`);
     }
     writeFileSync(path.join(venv, READY_MARKER), '');
+    if (user) {
+      // Written by root, read (never changed) by the topology's workers; no other topology can list or read it.
+      grantTree(venv, user.gid);
+      chownSync(path.dirname(venv), 0, user.gid);
+      chmodSync(path.dirname(venv), 0o750);
+    }
     this.log.info({ topology: topologyId, venv, ms: Date.now() - started }, `installed the Python requirements of ${topologyId} into ${venv}`);
   }
 

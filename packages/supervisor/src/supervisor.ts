@@ -20,12 +20,13 @@ import {
   type NimbusClient,
   type TlsFiles,
 } from '@squall/protocol';
-import { EXIT_PORT_IN_USE, type WorkerLaunch } from '@squall/worker';
+import { EXIT_PORT_IN_USE, WORKER_MAIN, type WorkerLaunch } from '@squall/worker';
 import { PackageCache } from './package-cache';
 import { PythonEnvironments } from './python-envs';
 import { slotPid, stepSlot, type SlotAction, type SlotAssignment, type SlotState, type SlotTimeouts } from './slot-state';
 import { createSupervisorHandlers, MAX_SLOT_ERRORS, SUPERVISOR_POLICIES } from './supervisor-service';
 import { describeExit, spawnWorker, type WorkerProcess } from './worker-process';
+import { grantTree, parseUidRange, runsWorkersAsUsers, unreachableForOthers, warnSharedUser, WorkerUsers } from './worker-user';
 
 /** Squall's version, reported in the supervisor's registration. */
 export const SQUALL_VERSION = '0.1.0';
@@ -79,6 +80,8 @@ export class Supervisor {
   private readonly lastTrusted = new Map<string, Versioned<Assignment>>();
   /** Assignments refused for their signature, `<id>@<version>`, so each is reported once. */
   private readonly refusedAssignments = new Set<string>();
+  /** Package dirs already given to their topology's group (run-as-user). */
+  private readonly granted = new Set<string>();
 
   private constructor(
     readonly id: string,
@@ -90,9 +93,11 @@ export class Supervisor {
     private readonly server: grpc.Server,
     private readonly cache: PackageCache,
     private readonly workDir: string,
+    /** Each topology's OS user (`supervisor.run.worker.as.user`); undefined: workers run as this supervisor's user. */
+    private readonly users: WorkerUsers | undefined,
   ) {
     this.tls = tlsFilesFromConfig(conf);
-    this.pythonEnvs = new PythonEnvironments(path.join(path.dirname(cache.dir), 'python-envs'), log);
+    this.pythonEnvs = new PythonEnvironments(path.join(path.dirname(cache.dir), 'python-envs'), log, undefined, users ? (t) => users.userOf(t) : undefined);
     this.clusterSecret = clusterSecretOf(conf);
     this.workerChildopts = getConfig<string>(conf, 'worker.childopts');
     this.timeouts = {
@@ -109,15 +114,27 @@ export class Supervisor {
     const conf = mergeConfig(defaultConfig(), options.conf);
     validateConfig(conf, 'supervisor configuration');
     const localDir = path.resolve(getConfig<string>(conf, 'storm.local.dir'), 'supervisor');
-    // Worker dirs hold launch files with topology secrets: nothing under here is for other users.
-    mkdirSync(localDir, { recursive: true, mode: 0o700 });
-    chmodSync(localDir, 0o700);
+    const log = options.logger;
+    const runAsUser = runsWorkersAsUsers(conf['supervisor.run.worker.as.user']);
+    const uidRange = parseUidRange(getConfig<string>(conf, 'supervisor.worker.uid.range'));
+    warnSharedUser(log, runAsUser);
+    // Worker dirs hold launch files with topology secrets: nothing under here is for other users, who may at most
+    // traverse (run-as-user: a worker reaches its own dir, package and virtualenv, each closed to other topologies).
+    mkdirSync(localDir, { recursive: true, mode: runAsUser ? 0o711 : 0o700 });
+    chmodSync(localDir, runAsUser ? 0o711 : 0o700);
+    if (runAsUser) {
+      const blocked = unreachableForOthers([WORKER_MAIN, process.execPath, localDir]);
+      if (blocked)
+        throw new Error(
+          `supervisor.run.worker.as.user: workers run as their own uids, but ${blocked.dir} (mode 0${blocked.mode.toString(8)}) does not let other users through to ${blocked.wanted}; give it o+x (chmod o+x ${blocked.dir}) or set supervisor.run.worker.as.user=false`,
+        );
+    }
     const idFile = path.join(localDir, 'id');
     // A stable id across restarts on the same local dir, so nimbus sees the same supervisor come back.
     const id = existsSync(idFile) ? readFileSync(idFile, 'utf8').trim() : `supervisor-${randomBytes(4).toString('hex')}`;
-    writeFileSync(idFile, id);
+    writeFileSync(idFile, id, { mode: 0o600 });
+    chmodSync(idFile, 0o600);
     const host = getConfig<string>(conf, 'supervisor.host');
-    const log = options.logger;
     // The service is bound before the Supervisor exists; it resolves the instance late.
     const late: { sup?: Supervisor; address?: string } = {};
     // Credentials are checked from metadata before a request is read: a worker proves its own topology's secret, the
@@ -151,7 +168,15 @@ export class Supervisor {
     late.address = `${host}:${port}`;
     const cluster = await connectFromConfig(conf, log);
     const cache = new PackageCache(path.join(localDir, 'packages'), log, { maxExtractedBytes: getConfig<number>(conf, 'supervisor.package.max.bytes'), clusterSecret: clusterSecretOf(conf) });
-    const sup = new Supervisor(id, host, `${host}:${port}`, conf, log, cluster, server, cache, path.join(localDir, 'workers'));
+    const workersDir = path.join(localDir, 'workers');
+    const users = runAsUser ? new WorkerUsers(path.join(localDir, 'worker-uids.json'), uidRange) : undefined;
+    if (users) {
+      for (const d of [cache.dir, workersDir]) {
+        mkdirSync(d, { recursive: true, mode: 0o711 });
+        chmodSync(d, 0o711);
+      }
+    }
+    const sup = new Supervisor(id, host, `${host}:${port}`, conf, log, cluster, server, cache, workersDir, users);
     late.sup = sup;
     await sup.register();
     sup.subscriptions.push(
@@ -169,7 +194,10 @@ export class Supervisor {
     sup.timers.push(setInterval(() => sup.step(), 1000));
     sup.timers.push(setInterval(() => sup.prunePackages(), 10_000));
     sup.timers.push(setInterval(() => sup.heartbeatToNimbus(), getConfig<number>(conf, 'supervisor.heartbeat.frequency.secs') * 1000));
-    log.info({ id, slots: [...sup.slots.keys()], address: sup.address }, `supervisor ${id} on ${host} with slots ${[...sup.slots.keys()].join(', ')}`);
+    log.info(
+      { id, slots: [...sup.slots.keys()], address: sup.address, runAsUser },
+      `supervisor ${id} on ${host} with slots ${[...sup.slots.keys()].join(', ')}${runAsUser ? `; each topology's workers run as a uid of their own from ${uidRange.first}-${uidRange.last}` : ''}`,
+    );
     return sup;
   }
 
@@ -253,7 +281,11 @@ export class Supervisor {
     this.stepping = true;
     try {
       for (const slot of this.slots.values()) this.stepOne(slot);
-      if (this.assignmentsRead) this.pythonEnvs.prune(new Set([...this.assignments.keys(), ...[...this.slots.values()].flatMap((s) => ('assignment' in s.state ? [s.state.assignment.topologyId] : []))]));
+      if (this.assignmentsRead) {
+        const keep = new Set([...this.assignments.keys(), ...[...this.slots.values()].flatMap((s) => ('assignment' in s.state ? [s.state.assignment.topologyId] : []))]);
+        this.pythonEnvs.prune(keep);
+        this.users?.release(keep);
+      }
     } finally {
       this.stepping = false;
     }
@@ -313,10 +345,17 @@ export class Supervisor {
         };
         slot.lastHeartbeat = undefined;
         slot.stats = [];
+        const user = this.users?.userOf(launch.topologyId);
+        if (user && !this.granted.has(pkg.dir)) {
+          // The topology's workers read their package; no other topology's can.
+          grantTree(pkg.dir, user.gid);
+          this.granted.add(pkg.dir);
+        }
         slot.proc = spawnWorker(path.join(this.workDir, `${action.assignment.topologyId}-${slot.port}`), launch, () => this.step(), {
           operatorChildopts: this.workerChildopts,
           log: this.log,
           extraEnv: this.pythonEnvs.environment(pkg),
+          user,
         });
         this.log.info({ topology: launch.topologyId, port: slot.port, pid: slot.proc.pid }, `started worker for ${launch.topologyId} on port ${slot.port} (pid ${slot.proc.pid})`);
         this.stepOne(slot, slot.proc.pid);
