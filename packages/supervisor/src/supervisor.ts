@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { clusterSecretOf, defaultConfig, getConfig, isSafeId, mergeConfig, validateConfig, type Config, type Logger } from '@squall/core';
@@ -80,8 +80,6 @@ export class Supervisor {
   private readonly lastTrusted = new Map<string, Versioned<Assignment>>();
   /** Assignments refused for their signature, `<id>@<version>`, so each is reported once. */
   private readonly refusedAssignments = new Set<string>();
-  /** Package dirs already given to their topology's group (run-as-user). */
-  private readonly granted = new Set<string>();
 
   private constructor(
     readonly id: string,
@@ -345,11 +343,15 @@ export class Supervisor {
         };
         slot.lastHeartbeat = undefined;
         slot.stats = [];
-        const user = this.users?.userOf(launch.topologyId);
-        if (user && !this.granted.has(pkg.dir)) {
-          // The topology's workers read their package; no other topology's can.
-          grantTree(pkg.dir, user.gid);
-          this.granted.add(pkg.dir);
+        let user: ReturnType<WorkerUsers['userOf']> | undefined;
+        try {
+          user = this.users?.userOf(launch.topologyId);
+          // The topology's workers read their package; no other topology's can. (A re-extracted package is root's again.)
+          if (user && statSync(pkg.dir).gid !== user.gid) grantTree(pkg.dir, user.gid);
+        } catch (err) {
+          // The slot's start timeout restarts it; the reason is in the log and the topology's errors.
+          this.perform(slot, { kind: 'report', level: 'error', message: `cannot start a worker of ${launch.topologyId} as its own user: ${(err as Error).message}` }, assignment);
+          return;
         }
         slot.proc = spawnWorker(path.join(this.workDir, `${action.assignment.topologyId}-${slot.port}`), launch, () => this.step(), {
           operatorChildopts: this.workerChildopts,
