@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findFreePort, ZooKeeperServer } from '@squall/cluster-state';
@@ -73,6 +73,37 @@ export const FAST_CONF: Record<string, unknown> = {
  * separate `squall` processes, everything on free ports under one temp dir. `shutdown()` stops every process it
  * started, including workers (found by the temp dir in their command line), even when a test failed.
  */
+/**
+ * A root supervisor runs workers as per-topology uids, which must reach this checkout's code. When a directory above
+ * it is closed to other users (a clone in a 0700 temp dir), clusters run workers as root instead, said once on stderr;
+ * test/integration/run-as-user.test.ts opens the way itself and always tests run-as-user.
+ */
+function runAsUserFallback(): Record<string, unknown> {
+  if (process.getuid?.() !== 0) return {};
+  const blocked = closedToOthers([path.join(ROOT, 'packages/worker/dist/src/main.js'), process.execPath]);
+  if (!blocked) return {};
+  if (!warnedRunAsUser) process.stderr.write(`test harness: ${blocked.dir} (mode 0${blocked.mode.toString(8)}) is closed to other users: test clusters run workers as root (supervisor.run.worker.as.user=false)\n`);
+  warnedRunAsUser = true;
+  return { 'supervisor.run.worker.as.user': false };
+}
+let warnedRunAsUser = false;
+
+/** The first directory on the way to one of `paths` that other users cannot search (no o+x), if any. */
+export function closedToOthers(paths: readonly string[]): { dir: string; mode: number } | undefined {
+  for (const p of paths) {
+    const chain: string[] = [];
+    for (let d = path.dirname(path.resolve(p)); ; d = path.dirname(d)) {
+      chain.unshift(d);
+      if (path.dirname(d) === d) break;
+    }
+    for (const dir of chain) {
+      const mode = statSync(dir).mode & 0o7777;
+      if ((mode & 0o001) === 0) return { dir, mode };
+    }
+  }
+  return undefined;
+}
+
 export class TestCluster {
   readonly daemons: Daemon[] = [];
   private constructor(
@@ -85,6 +116,8 @@ export class TestCluster {
 
   static async start(options: TestClusterOptions = {}): Promise<TestCluster> {
     const dir = mkdtempSync(path.join(tmpdir(), 'squall-it-'));
+    // Searchable by others: a root supervisor runs each topology's workers as a uid of its own (run-as-user).
+    chmodSync(dir, 0o711);
     const zk = await ZooKeeperServer.start({ dataDir: path.join(dir, 'zk'), ...(options.zkPort !== undefined ? { port: options.zkPort } : {}) });
     const nimbusPorts: number[] = [];
     for (let i = 0; i < (options.nimbuses ?? 1); i++) nimbusPorts.push(await findFreePort());
@@ -92,6 +125,7 @@ export class TestCluster {
     const nimbusHost = String(options.conf?.['nimbus.host'] ?? '127.0.0.1');
     const conf: Record<string, unknown> = {
       ...FAST_CONF,
+      ...runAsUserFallback(),
       'storm.zookeeper.servers': ['127.0.0.1'],
       'storm.zookeeper.port': zk.port,
       'nimbus.seeds': nimbusPorts.map((p) => `${nimbusHost}:${p}`),
@@ -219,7 +253,11 @@ export class TestCluster {
 
   /** A directory for a topology's test output (created by the topology). */
   outputDir(name: string): string {
-    return path.join(this.dir, 'out', name);
+    // Written by workers, which may run as a topology's own uid (run-as-user): open to every user, like /tmp.
+    const out = path.join(this.dir, 'out');
+    mkdirSync(out, { recursive: true });
+    chmodSync(out, 0o1777);
+    return path.join(out, name);
   }
 
   /** Stops everything: daemons (SIGTERM, then SIGKILL), leftover workers, ZooKeeper; removes the dir. */

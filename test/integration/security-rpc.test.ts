@@ -6,12 +6,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { NimbusService, SupervisorService } from '@squall/protocol';
+import { NimbusService, SupervisorService, WorkerService } from '@squall/protocol';
 import { ROOT, SQUALL, TestCluster, eventually } from '../harness/test-cluster';
-import { allAcked, CLUSTER_SECRET, clusterProof, FIXTURE, HARDENED, rawCall, TOKEN, workerFacts, zk, zkSession, ZK_SECRET } from '../security/attacker';
+import { allAcked, CLUSTER_SECRET, clusterProof, FIXTURE, HARDENED, rawCall, TOKEN, topologyProof, workerFacts, zk, zkSession, ZK_SECRET } from '../security/attacker';
 
 const WORDS = 1500;
 
@@ -28,6 +29,7 @@ function submit(cluster: TestCluster, name: string, conf: Record<string, unknown
 
 const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
 const mode = (p: string) => statSync(p).mode & 0o777;
+const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
 describe('the cluster credential', () => {
   let cluster: TestCluster;
@@ -82,13 +84,35 @@ describe('the cluster credential', () => {
     }
   });
 
-  test('secret files are 0600 in 0700 dirs; workers inherit no daemon secret from their supervisor', () => {
+  test('a Transfer stream without a proof of the topology secret is refused before its 32 MiB message is read', async () => {
+    const w = workerFacts(cluster, topologyId)[0]!;
+    const transfer = WorkerService.transfer.path;
+    const pid = cluster.workerPids(topologyId).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(w.dir))!;
+    const before = rssKiB(pid);
+    const big = randomBytes(32 * 1024 * 1024);
+    const none = await rawCall(w.address, transfer, [big]);
+    assert.equal(none.code, grpc.status.UNAUTHENTICATED, none.details);
+    const wrong = await rawCall(w.address, transfer, [big], topologyProof(topologyId, `${w.secret}x`, transfer, w.address));
+    assert.equal(wrong.code, grpc.status.UNAUTHENTICATED, wrong.details);
+    // With the proof the limit is a batch's (1 MiB + topology.max.tuple.bytes): 32 MiB is refused by its size.
+    const proven = await rawCall(w.address, transfer, [big], topologyProof(topologyId, w.secret, transfer, w.address));
+    assert.equal(proven.code, grpc.status.RESOURCE_EXHAUSTED, proven.details);
+    const grown = rssKiB(pid) - before;
+    assert.ok(grown < 24 * 1024, `the worker grew by ${Math.round(grown / 1024)} MiB`);
+    assert.equal((await rawCall(w.address, WorkerService.ping.path, [WorkerService.ping.requestSerialize({ nonce: 1 })])).code, grpc.status.OK, 'the worker still serves');
+    assert.ok(cluster.workerPids(topologyId).includes(pid), 'the worker is still running');
+  });
+
+  test('secret files are 0600 in 0700 dirs (0711 for run-as-user); workers inherit no daemon secret from their supervisor', () => {
     const w = workerFacts(cluster, topologyId)[0]!;
     assert.equal(mode(path.join(w.dir, 'launch.json')), 0o600);
     assert.equal(mode(w.dir), 0o700);
     const supDir = path.join(cluster.dir, 'supervisor-0', 'supervisor');
-    assert.equal(mode(supDir), 0o700);
-    assert.equal(mode(path.join(supDir, 'packages')), 0o700);
+    // Run-as-user (a root supervisor): others may pass through the supervisor's dirs to their own, not list them.
+    const asUsers = /each topology's workers run as a uid of their own/.test(readFileSync(cluster.daemons.find((d) => d.name === 'supervisor-0')!.log, 'utf8'));
+    assert.equal(mode(supDir), asUsers ? 0o711 : 0o700);
+    assert.equal(mode(path.join(supDir, 'packages')), asUsers ? 0o711 : 0o700);
+    assert.equal(mode(path.join(supDir, 'id')), 0o600);
     for (const f of readdirSync(path.join(supDir, 'packages')).filter((n) => n.endsWith('.topology.json'))) assert.equal(mode(path.join(supDir, 'packages', f)), 0o600, f);
     const store = readdirSync(path.join(cluster.dir, 'nimbus', 'nimbus'));
     const stored = path.join(cluster.dir, 'nimbus', 'nimbus', store[0]!, 'packages', topologyId);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createClient as createZkClient, Exception as ZkException, type ACL } from 'node-zookeeper-client';
-import { createNimbusClient, createWorkerClient, encodeBatch, pb, type WorkerClient } from '@squall/protocol';
+import { callProof, createNimbusClient, createWorkerClient, encodeBatch, pb, TOPOLOGY_AUTH_METADATA_KEY, TOPOLOGY_ID_METADATA_KEY, type WorkerClient } from '@squall/protocol';
 import { ROOT, SQUALL, TestCluster, eventually } from '../harness/test-cluster';
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/finite-wordcount.ts');
@@ -71,11 +71,14 @@ async function transferStatus(client: WorkerClient, messages: pb.ITransferMessag
   return s;
 }
 
-/** Sends raw bytes (not a TransferMessage) as one message of a Transfer stream. */
-async function rawTransferStatus(address: string, bytes: Buffer): Promise<grpc.StatusObject> {
+/** Sends raw bytes (not a TransferMessage) as one message of a Transfer stream, with a proof of `secret`. */
+async function rawTransferStatus(address: string, topologyId: string, secret: string, bytes: Buffer): Promise<grpc.StatusObject> {
   const client = new grpc.Client(address, grpc.credentials.createInsecure());
   try {
-    const call = client.makeBidiStreamRequest<Buffer, Buffer>('/squall.v1.Worker/Transfer', (b) => b, (b) => b);
+    const metadata = new grpc.Metadata();
+    metadata.set(TOPOLOGY_ID_METADATA_KEY, topologyId);
+    metadata.set(TOPOLOGY_AUTH_METADATA_KEY, callProof(secret, '/squall.v1.Worker/Transfer', address));
+    const call = client.makeBidiStreamRequest<Buffer, Buffer>('/squall.v1.Worker/Transfer', (b) => b, (b) => b, metadata);
     const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
     call.on('error', () => {
       /* the status carries it */
@@ -163,25 +166,45 @@ describe('auth token, topology secret and ZooKeeper ACLs', () => {
     await stillRunning(cluster, 'sec');
   });
 
-  test('a rogue Transfer stream without the secret, with a wrong one, or without Hello is refused and logged', async () => {
+  test('a rogue Transfer stream without a proof of the secret, with a wrong one, for another worker, or without Hello is refused and logged', async () => {
     const w = workerLaunch(cluster, topologyId);
     const pidsBefore = cluster.workerPids(topologyId).sort();
-    const client = createWorkerClient(w.address);
+    const hello = (from: string) => ({ hello: { topologyId, fromWorker: from, toWorker: w.address, codecVersion: 1 } });
+    // The secret in Hello no longer counts: only the proof in the call's metadata does.
+    const none = createWorkerClient(w.address);
+    const wrong = createWorkerClient(w.address, { topologyCredential: { topologyId, secret: `${w.secret.slice(0, -1)}x` } });
+    const right = createWorkerClient(w.address, { topologyCredential: { topologyId, secret: w.secret } });
     try {
-      const noSecret = await transferStatus(client, [{ hello: { topologyId, fromWorker: 'rogue:1', codecVersion: 1 } }]);
-      assert.equal(noSecret.code, grpc.status.UNAUTHENTICATED, noSecret.details);
-      const wrong = await transferStatus(client, [{ hello: { topologyId, secret: `${w.secret.slice(0, -1)}x`, fromWorker: 'rogue:2', codecVersion: 1 } }]);
-      assert.equal(wrong.code, grpc.status.UNAUTHENTICATED, wrong.details);
+      const noProof = await transferStatus(none, [{ hello: { ...hello('rogue:1').hello, secret: w.secret } }]);
+      assert.equal(noProof.code, grpc.status.UNAUTHENTICATED, noProof.details);
+      const bad = await transferStatus(wrong, [hello('rogue:2')]);
+      assert.equal(bad.code, grpc.status.UNAUTHENTICATED, bad.details);
+      // A proof made for another address (say captured at another worker) is refused here.
+      const elsewhere = new grpc.Client(w.address, grpc.credentials.createInsecure());
+      try {
+        const md = new grpc.Metadata();
+        md.set(TOPOLOGY_ID_METADATA_KEY, topologyId);
+        md.set(TOPOLOGY_AUTH_METADATA_KEY, callProof(w.secret, '/squall.v1.Worker/Transfer', '127.0.0.1:1'));
+        const call = elsewhere.makeBidiStreamRequest<Buffer, Buffer>('/squall.v1.Worker/Transfer', (b) => b, (b) => b, md);
+        const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+        call.on('error', () => undefined);
+        call.end();
+        assert.equal((await status).code, grpc.status.UNAUTHENTICATED);
+      } finally {
+        elsewhere.close();
+      }
       const batch = encodeBatch([{ targetTask: 1, sourceTask: 1, stream: 'default', anchors: null, values: ['evil'] }]);
-      const noHello = await transferStatus(client, [{ batch: { seq: 1, count: 1, payload: batch } }]);
+      const noHello = await transferStatus(right, [{ batch: { seq: 1, count: 1, payload: batch } }]);
       assert.equal(noHello.code, grpc.status.FAILED_PRECONDITION);
       assert.match(noHello.details, /first message must be Hello/);
     } finally {
-      client.close();
+      none.close();
+      wrong.close();
+      right.close();
     }
     const log = workerLog(w.dir);
-    assert.match(log, /refused transfer stream: wrong topology secret from rogue:1/);
-    assert.match(log, /refused transfer stream: wrong topology secret from rogue:2/);
+    assert.match(log, /refused unauthenticated transfer from \S+: no topology named/);
+    assert.match(log, /refused unauthenticated transfer from \S+: wrong credential/);
     assert.match(log, /refused transfer stream: first message must be Hello/);
     assert.deepEqual(cluster.workerPids(topologyId).sort(), pidsBefore, 'no worker died or restarted');
     await stillRunning(cluster, 'sec');
@@ -190,7 +213,7 @@ describe('auth token, topology secret and ZooKeeper ACLs', () => {
   test('malformed Transfer input from a client holding the secret is refused and logged; the worker stays up', async () => {
     const w = workerLaunch(cluster, topologyId);
     const pidsBefore = cluster.workerPids(topologyId).sort();
-    const hello = { hello: { topologyId, secret: w.secret, fromWorker: 'rogue:3', toWorker: w.address, codecVersion: 1 } };
+    const hello = { hello: { topologyId, fromWorker: 'rogue:3', toWorker: w.address, codecVersion: 1 } };
     // Magic and version right, then one tuple whose string value declares a length of 2^35 bytes.
     const hugeLength = Buffer.from([0x53, 1, 1, 0, 0, 0, 2, 2, 0, 1, 0x61, 0, 1, 6, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0x61]);
     const cases: Array<{ what: string; batch: pb.ITupleBatch; detail: RegExp }> = [
@@ -203,7 +226,7 @@ describe('auth token, topology secret and ZooKeeper ACLs', () => {
         detail: /bad batch from rogue:3: declares 4000000000 tuples but holds 1/,
       },
     ];
-    const client = createWorkerClient(w.address);
+    const client = createWorkerClient(w.address, { topologyCredential: { topologyId, secret: w.secret } });
     try {
       for (const c of cases) {
         const s = await transferStatus(client, [hello, { batch: c.batch }]);
@@ -214,7 +237,7 @@ describe('auth token, topology secret and ZooKeeper ACLs', () => {
       client.close();
     }
     // Bytes that are not a TransferMessage at all reach grpc-js's decoder, not ours.
-    const raw = await rawTransferStatus(w.address, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x34]));
+    const raw = await rawTransferStatus(w.address, topologyId, w.secret, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x34]));
     assert.notEqual(raw.code, grpc.status.OK, 'undecodable message refused');
     assert.equal(raw.code, grpc.status.INTERNAL);
     assert.match(raw.details, /Error deserializing request/);
@@ -324,9 +347,9 @@ describe('TLS', () => {
     assert.match(plain.stderr, /cannot reach nimbus/);
     // A plaintext client straight at a worker's port is refused as well.
     const w = workerLaunch(cluster, id);
-    const client = createWorkerClient(w.address);
+    const client = createWorkerClient(w.address, { topologyCredential: { topologyId: id, secret: w.secret } });
     try {
-      const s = await transferStatus(client, [{ hello: { topologyId: id, secret: w.secret, fromWorker: 'plain:1', codecVersion: 1 } }]);
+      const s = await transferStatus(client, [{ hello: { topologyId: id, fromWorker: 'plain:1', codecVersion: 1 } }]);
       assert.equal(s.code, grpc.status.UNAVAILABLE, s.details);
     } finally {
       client.close();

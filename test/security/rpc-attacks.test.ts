@@ -178,17 +178,31 @@ describe('gRPC and ZooKeeper attacks on a hardened cluster', () => {
     }
     const traversal = await rawCall(nimbus, path_(NimbusService, 'downloadPackage'), [encode(NimbusService, 'downloadPackage', { topologyId: '../../../etc/passwd' })], clusterProof(CLUSTER_SECRET, path_(NimbusService, 'downloadPackage'), nimbus));
     assert.equal(traversal.code, grpc.status.NOT_FOUND, traversal.details);
-    // The Worker service: Transfer needs the topology's secret in its Hello; Ping is an open health check.
-    const worker = createWorkerClient(w.address);
+    // The Worker service: Transfer needs a proof of the topology's secret in its metadata (a secret in Hello counts
+    // for nothing); Ping is an open health check.
+    const transfer = path_(WorkerService, 'transfer');
+    const hello = encode(WorkerService, 'transfer', { hello: { topologyId, secret: w.secret, fromWorker: 'rogue:9', toWorker: w.address, codecVersion: 1 } });
+    for (const [what, md] of [
+      ['no proof, the secret in Hello', new grpc.Metadata()],
+      ['a wrong secret', topologyProof(topologyId, 'guess', transfer, w.address)],
+      ['a proof for another worker', topologyProof(topologyId, w.secret, transfer, '127.0.0.1:1')],
+      ['a proof for another method', topologyProof(topologyId, w.secret, path_(WorkerService, 'ping'), w.address)],
+      ['another topology named', topologyProof('other-1-1', w.secret, transfer, w.address)],
+    ] as const) {
+      const r = await rawCall(w.address, transfer, [hello], md);
+      assert.equal(r.code, grpc.status.UNAUTHENTICATED, `${what}: ${grpc.status[r.code]} ${r.details}`);
+      assert.equal(r.responses.length, 0, `${what}: no credit granted`);
+    }
+    // A real Squall client with the secret: its Hello is answered with credit.
+    const worker = createWorkerClient(w.address, { topologyCredential: { topologyId, secret: w.secret } });
     try {
       const call = worker.transfer();
-      const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+      const credit = new Promise<pb.TransferMessage>((resolve) => call.on('data', resolve));
       call.on('error', () => undefined);
-      call.on('data', () => undefined);
-      call.write({ hello: { topologyId, secret: 'guess', fromWorker: 'rogue:9', codecVersion: 1 } });
-      const t = await Promise.race([status, new Promise<undefined>((r) => setTimeout(() => r(undefined), 20000))]);
+      call.write({ hello: { topologyId, fromWorker: 'insider:9', toWorker: w.address, codecVersion: 1 } });
+      const first = await Promise.race([credit, new Promise<undefined>((r) => setTimeout(() => r(undefined), 20000))]);
       call.cancel();
-      assert.equal(t?.code, grpc.status.UNAUTHENTICATED, t?.details ?? 'no status within 20 s');
+      assert.ok((first?.credit?.tupleLimit ?? 0) > 0, 'the proof holder gets credit');
     } finally {
       worker.close();
     }
@@ -201,7 +215,7 @@ describe('gRPC and ZooKeeper attacks on a hardened cluster', () => {
     const targets: Array<{ address: string; def: RpcServiceDefinition; proof: (m: string) => grpc.Metadata; daemon?: string }> = [
       { address: nimbus, def: NimbusService, proof: (m) => { const md = clusterProof(CLUSTER_SECRET, m, nimbus); md.set('authorization', `Bearer ${TOKEN}`); return md; }, daemon: 'nimbus' },
       { address: w.supervisorAddress, def: SupervisorService, proof: (m) => { const md = m.endsWith('WorkerHeartbeat') ? topologyProof(topologyId, w.secret, m, w.supervisorAddress) : clusterProof(CLUSTER_SECRET, m, w.supervisorAddress); return md; } },
-      { address: w.address, def: WorkerService, proof: () => new grpc.Metadata() },
+      { address: w.address, def: WorkerService, proof: (m) => topologyProof(topologyId, w.secret, m, w.address) },
     ];
     for (const t of targets)
       for (const method of Object.values(t.def)) {
@@ -209,7 +223,8 @@ describe('gRPC and ZooKeeper attacks on a hardened cluster', () => {
           const r = await rawCall(t.address, method.path, [bytes], t.proof(method.path));
           assert.ok(r.code !== undefined, `${method.path}: ended`);
         }
-        // Over every per-method limit of nimbus and supervisor: refused by size, never decoded.
+        // Over every per-method limit of nimbus and supervisor: refused by size, never decoded (the worker's batch
+        // limit is larger: its own test below sends 32 MiB).
         if (t.def !== WorkerService) {
           const big = await rawCall(t.address, method.path, [randomBytes(5 * 1024 * 1024)], t.proof(method.path));
           assert.notEqual(big.code, grpc.status.OK, `${method.path}: 5 MiB accepted`);
@@ -230,6 +245,26 @@ describe('gRPC and ZooKeeper attacks on a hardened cluster', () => {
     const grown = rssKiB(nimbusPid) - before;
     assert.ok(grown < 120 * 1024, `nimbus grew by ${Math.round(grown / 1024)} MiB on unauthenticated heartbeats`);
     assert.deepEqual(daemonsAlive(cluster), []);
+    assert.deepEqual(cluster.workerPids(topologyId).sort(), pidsBefore, 'no worker died');
+  });
+
+  test('Transfer: 32 MiB messages without a proof are refused unread, over the batch limit with one refused by size; the worker does not grow', async () => {
+    const w = workers[0]!;
+    const transfer = path_(WorkerService, 'transfer');
+    const pid = cluster.workerPids(topologyId).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(w.dir))!;
+    assert.ok(pid, `the pid of the worker in ${w.dir}`);
+    const before = rssKiB(pid);
+    const big = randomBytes(32 * 1024 * 1024);
+    const unproven = await Promise.all(Array.from({ length: 4 }, () => rawCall(w.address, transfer, [big])));
+    for (const r of unproven) assert.equal(r.code, grpc.status.UNAUTHENTICATED, `${grpc.status[r.code]} ${r.details}`);
+    const wrong = await rawCall(w.address, transfer, [big], topologyProof(topologyId, 'guess', transfer, w.address));
+    assert.equal(wrong.code, grpc.status.UNAUTHENTICATED, wrong.details);
+    // With the proof, the receive limit is a batch's: topology.max.tuple.bytes (8 MiB) plus 1 MiB, not 32 MiB.
+    const insider = await rawCall(w.address, transfer, [big], topologyProof(topologyId, w.secret, transfer, w.address));
+    assert.equal(insider.code, grpc.status.RESOURCE_EXHAUSTED, insider.details);
+    const grown = rssKiB(pid) - before;
+    assert.ok(grown < 24 * 1024, `the worker grew by ${Math.round(grown / 1024)} MiB on 5 unauthenticated 32 MiB messages`);
+    assert.match(readFileSync(path.join(w.dir, 'worker.log'), 'utf8'), /refused unauthenticated transfer from \S+: no topology named/);
     assert.deepEqual(cluster.workerPids(topologyId).sort(), pidsBefore, 'no worker died');
   });
 

@@ -110,6 +110,8 @@ export const CONFIG_KEYS = {
   'supervisor.worker.shutdown.sleep.secs': k('number', 3, 'Time a stopping worker gets to drain before SIGKILL.', 0),
   'supervisor.heartbeat.frequency.secs': k('number', 5, 'How often a supervisor heartbeats to nimbus.', 0.1),
   'supervisor.monitor.frequency.secs': k('number', 1, 'How often a supervisor checks its workers and slots (Squall: 1; Storm: 3).', 0.1),
+  'supervisor.run.worker.as.user': k('boolean', null, 'Run each topology\'s workers as a uid of its own, so topologies on a supervisor cannot read each other\'s files; unset: on exactly when the supervisor runs as root (true without root is an error).'),
+  'supervisor.worker.uid.range': k('string', '2000000000-2000065535', 'Squall: uids (and gids, the same numbers) a run-as-user supervisor gives its topologies, "first-last"; uids of /etc/passwd and /etc/group entries are skipped.'),
   'worker.childopts': k('string', '', 'Extra Node.js flags for worker processes, space-separated (e.g. --max-old-space-size=2048); the operator\'s, read from the supervisor\'s config.'),
   'topology.worker.childopts': k('string', '', 'Extra Node.js flags for this topology\'s workers, appended after worker.childopts; debugger flags are refused.'),
   'worker.heartbeat.frequency.secs': k('number', 1, 'How often a worker heartbeats to its supervisor.', 0.1),

@@ -3,3 +3,4 @@ export * from './slot-state';
 export * from './package-cache';
 export * from './supervisor';
 export * from './worker-process';
+export * from './worker-user';

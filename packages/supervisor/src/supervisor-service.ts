@@ -1,4 +1,4 @@
-import { openSync, readSync, closeSync, statSync, existsSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@squall/core';
 import { servicePolicies, SupervisorService, type MethodPolicy, type pb, type SupervisorHandlers } from '@squall/protocol';
@@ -48,14 +48,25 @@ export function createSupervisorHandlers(host: SupervisorServiceHost): Superviso
     getWorkerLog: (call: grpc.ServerUnaryCall<pb.GetWorkerLogRequest, pb.IGetWorkerLogResponse>, cb: grpc.sendUnaryData<pb.IGetWorkerLogResponse>) => {
       const file = host.logFile(call.request.topologyId, call.request.port);
       if (!file || !existsSync(file)) return cb(null, { data: new Uint8Array(0), offset: 0, fileSize: 0 });
-      const size = statSync(file).size;
-      const want = Math.min(Number(call.request.length) || 64 * 1024, MAX_LOG_READ);
-      const offsetReq = Number(call.request.offset);
-      const offset = Math.max(0, Math.min(size, offsetReq < 0 ? size + offsetReq : offsetReq));
-      const length = Math.max(0, Math.min(want, size - offset));
-      const buf = Buffer.alloc(length);
-      const fd = openSync(file, 'r');
+      let fd: number;
       try {
+        // The log sits in a dir its worker's user owns: a link put in its place is refused, not followed as root.
+        fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      } catch (err) {
+        return refuse(cb as grpc.sendUnaryData<never>, call.getPeer(), grpc.status.FAILED_PRECONDITION, `cannot read the worker log: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+      }
+      let buf: Buffer;
+      let offset: number;
+      let size: number;
+      try {
+        const st = fstatSync(fd);
+        if (!st.isFile()) return refuse(cb as grpc.sendUnaryData<never>, call.getPeer(), grpc.status.FAILED_PRECONDITION, 'the worker log is not a regular file');
+        size = st.size;
+        const want = Math.min(Number(call.request.length) || 64 * 1024, MAX_LOG_READ);
+        const offsetReq = Number(call.request.offset);
+        offset = Math.max(0, Math.min(size, offsetReq < 0 ? size + offsetReq : offsetReq));
+        const length = Math.max(0, Math.min(want, size - offset));
+        buf = Buffer.alloc(length);
         readSync(fd, buf, 0, length, offset);
       } finally {
         closeSync(fd);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { clusterSecretOf, effectiveConfig, isSafeId, SQUALL_VERSION, validateConfig, type Config, type Logger } from '@squall/core';
+import { clusterSecretOf, effectiveConfig, getConfig, isSafeId, SQUALL_VERSION, validateConfig, type Config, type Logger } from '@squall/core';
 import { connectFromConfig, type Assignment, type ClusterState, type StormBase, type Subscription, type Versioned } from '@squall/cluster-state';
 import {
   assignmentSignatureProblem,
@@ -21,12 +21,14 @@ import {
   type TlsFiles,
 } from '@squall/protocol';
 import { EXIT_PORT_IN_USE, type WorkerLaunch } from '@squall/launch-contract';
+import { WORKER_MAIN } from './worker-main';
 import { PackageCache } from './package-cache';
 import { PythonEnvironments } from './python-envs';
 import { sameAssignment, slotPid, stepSlot, type SlotAction, type SlotAssignment, type SlotState, type SlotTimeouts } from './slot-state';
 import { supervisorSettings } from './supervisor-settings';
 import { createSupervisorHandlers, MAX_SLOT_ERRORS, SUPERVISOR_POLICIES } from './supervisor-service';
 import { describeExit, spawnWorker, type WorkerProcess } from './worker-process';
+import { grantTree, parseUidRange, runsWorkersAsUsers, unreachableForOthers, warnSharedUser, WorkerUsers } from './worker-user';
 
 /** Options of {@link Supervisor.create}. */
 export interface SupervisorOptions {
@@ -90,9 +92,11 @@ export class Supervisor {
     private readonly server: grpc.Server,
     private readonly cache: PackageCache,
     private readonly workDir: string,
+    /** Each topology's OS user (`supervisor.run.worker.as.user`); undefined: workers run as this supervisor's user. */
+    private readonly users: WorkerUsers | undefined,
   ) {
     this.tls = tlsFilesFromConfig(conf);
-    this.pythonEnvs = new PythonEnvironments(path.join(path.dirname(cache.dir), 'python-envs'), log);
+    this.pythonEnvs = new PythonEnvironments(path.join(path.dirname(cache.dir), 'python-envs'), log, undefined, users ? (t) => users.userOf(t) : undefined);
     this.clusterSecret = clusterSecretOf(conf);
     const settings = supervisorSettings(conf);
     this.workerChildopts = settings.workerChildopts;
@@ -114,15 +118,27 @@ export class Supervisor {
     validateConfig(conf, 'supervisor configuration');
     const settings = supervisorSettings(conf);
     const localDir = path.resolve(settings.localDir, 'supervisor');
-    // Worker dirs hold launch files with topology secrets: nothing under here is for other users.
-    mkdirSync(localDir, { recursive: true, mode: 0o700 });
-    chmodSync(localDir, 0o700);
+    const log = options.logger;
+    const runAsUser = runsWorkersAsUsers(conf['supervisor.run.worker.as.user']);
+    const uidRange = parseUidRange(getConfig(conf, 'supervisor.worker.uid.range'));
+    warnSharedUser(log, runAsUser);
+    // Worker dirs hold launch files with topology secrets: nothing under here is for other users, who may at most
+    // traverse (run-as-user: a worker reaches its own dir, package and virtualenv, each closed to other topologies).
+    mkdirSync(localDir, { recursive: true, mode: runAsUser ? 0o711 : 0o700 });
+    chmodSync(localDir, runAsUser ? 0o711 : 0o700);
+    if (runAsUser) {
+      const blocked = unreachableForOthers([WORKER_MAIN, process.execPath, localDir]);
+      if (blocked)
+        throw new Error(
+          `supervisor.run.worker.as.user: workers run as their own uids, but ${blocked.dir} (mode 0${blocked.mode.toString(8)}) does not let other users through to ${blocked.wanted}; give it o+x (chmod o+x ${blocked.dir}) or set supervisor.run.worker.as.user=false`,
+        );
+    }
     const idFile = path.join(localDir, 'id');
     // A stable id across restarts on the same local dir, so nimbus sees the same supervisor come back.
     const id = existsSync(idFile) ? readFileSync(idFile, 'utf8').trim() : `supervisor-${randomBytes(4).toString('hex')}`;
-    writeFileSync(idFile, id);
+    writeFileSync(idFile, id, { mode: 0o600 });
+    chmodSync(idFile, 0o600);
     const host = settings.host;
-    const log = options.logger;
     // Credentials are checked from metadata before a request is read: a worker proves its own topology's secret, the
     // UI (log reads) the cluster credential. Interceptors are fixed when the server is made, before the port is bound
     // (which gives the address) and so before the supervisor exists: they look it up when a call comes.
@@ -145,8 +161,20 @@ export class Supervisor {
     );
     const cluster = await connectFromConfig(conf, log);
     const cache = new PackageCache(path.join(localDir, 'packages'), log, { maxExtractedBytes: settings.packageMaxBytes, clusterSecret: clusterSecretOf(conf) });
-    sup = new Supervisor(id, host, `${host}:${port}`, conf, log, cluster, server, cache, path.join(localDir, 'workers'));
+    const workersDir = path.join(localDir, 'workers');
+    const users = runAsUser ? new WorkerUsers(path.join(localDir, 'worker-uids.json'), uidRange) : undefined;
+    if (users) {
+      for (const d of [cache.dir, workersDir]) {
+        mkdirSync(d, { recursive: true, mode: 0o711 });
+        chmodSync(d, 0o711);
+      }
+    }
+    sup = new Supervisor(id, host, `${host}:${port}`, conf, log, cluster, server, cache, workersDir, users);
     await sup.start(settings.heartbeatMs, settings.monitorMs);
+    log.info(
+      { id, slots: [...sup.slots.keys()], address: sup.address, runAsUser },
+      `supervisor ${id} on ${host} with slots ${[...sup.slots.keys()].join(', ')}${runAsUser ? `; each topology's workers run as a uid of their own from ${uidRange.first}-${uidRange.last}` : ''}`,
+    );
     return sup;
   }
 
@@ -179,7 +207,6 @@ export class Supervisor {
     this.timers.push(setInterval(() => this.step(), monitorMs));
     this.timers.push(setInterval(() => this.prunePackages(), 10_000));
     this.timers.push(setInterval(() => this.heartbeatToNimbus(), heartbeatMs));
-    log.info({ id: this.id, slots: [...this.slots.keys()], address: this.address }, `supervisor ${this.id} on ${this.host} with slots ${[...this.slots.keys()].join(', ')}`);
   }
 
   private usedPorts(): number[] {
@@ -262,7 +289,11 @@ export class Supervisor {
     this.stepping = true;
     try {
       for (const slot of this.slots.values()) this.stepOne(slot);
-      if (this.assignmentsRead) this.pythonEnvs.prune(new Set([...this.assignments.keys(), ...[...this.slots.values()].flatMap((s) => ('assignment' in s.state ? [s.state.assignment.topologyId] : []))]));
+      if (this.assignmentsRead) {
+        const keep = new Set([...this.assignments.keys(), ...[...this.slots.values()].flatMap((s) => ('assignment' in s.state ? [s.state.assignment.topologyId] : []))]);
+        this.pythonEnvs.prune(keep);
+        this.users?.release(keep);
+      }
     } finally {
       this.stepping = false;
     }
@@ -344,10 +375,21 @@ export class Supervisor {
         };
         slot.lastHeartbeat = undefined;
         slot.stats = [];
+        let user: ReturnType<WorkerUsers['userOf']> | undefined;
+        try {
+          user = this.users?.userOf(launch.topologyId);
+          // The topology's workers read their package; no other topology's can. (A re-extracted package is root's again.)
+          if (user && statSync(pkg.dir).gid !== user.gid) grantTree(pkg.dir, user.gid);
+        } catch (err) {
+          // The slot's start timeout restarts it; the reason is in the log and the topology's errors.
+          this.perform(slot, { kind: 'report', level: 'error', message: `cannot start a worker of ${launch.topologyId} as its own user: ${(err as Error).message}` }, assignment);
+          return;
+        }
         slot.proc = spawnWorker(path.join(this.workDir, `${action.assignment.topologyId}-${slot.port}`), launch, () => this.step(), {
           operatorChildopts: this.workerChildopts,
           log: this.log,
           extraEnv: this.pythonEnvs.environment(pkg),
+          user,
         });
         this.log.info({ topology: launch.topologyId, port: slot.port, pid: slot.proc.pid }, `started worker for ${launch.topologyId} on port ${slot.port} (pid ${slot.proc.pid})`);
         slot.spawnedPid = slot.proc.pid;

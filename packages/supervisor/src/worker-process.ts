@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { getConfig, type Logger } from '@squall/core';
 import type { WorkerLaunch } from '@squall/launch-contract';
 import { WORKER_MAIN } from './worker-main';
+import { openPrivateAppend, writePrivateFile, type WorkerUser } from './worker-user';
 
 /** A spawned worker process and how it ended. */
 export interface WorkerProcess {
@@ -20,6 +21,11 @@ export interface SpawnWorkerOptions {
   operatorChildopts?: string;
   /** Variables that select the topology's Python virtualenv; `topology.environment` still wins over them. */
   extraEnv?: Readonly<Record<string, string>>;
+  /**
+   * The topology's own OS user (run-as-user): the worker runs as it, its dir, launch file and log are its (0700/0600),
+   * its HOME is its dir, and the cluster's TLS files it needs are copied into its dir. Unset: the supervisor's user.
+   */
+  user?: WorkerUser | undefined;
   log?: Logger;
 }
 
@@ -62,20 +68,43 @@ export function workerChildopts(operator: string, topologyConf: Readonly<Record<
 /**
  * Spawns a worker: writes its launch description (0600: it holds the topology's secret) in a 0700 dir next to its
  * log, runs `node <worker main> launch.json` with stdout and stderr appended to `worker.log` (for the UI's log
- * viewer), in an environment without the daemon's secrets, and records how it exits.
+ * viewer), in an environment without the daemon's secrets, as the topology's own user when `options.user` is set, and
+ * records how it exits. Files are written without following links: the dir belongs to the worker's user.
  */
 export function spawnWorker(workDir: string, launch: WorkerLaunch, onExit: () => void, options: SpawnWorkerOptions = {}): WorkerProcess {
+  const user = options.user;
   mkdirSync(workDir, { recursive: true, mode: 0o700 });
+  if (!lstatSync(workDir).isDirectory()) throw new Error(`${workDir} is not a directory`);
+  if (user) chownSync(workDir, user.uid, user.gid);
   chmodSync(workDir, 0o700);
+  let written = launch;
+  if (user && launch.tls) {
+    // The operator's TLS files are root's (the key 0600): the worker gets its own copies, readable by it alone.
+    const tls = { ...launch.tls };
+    for (const k of ['ca', 'cert', 'key'] as const) {
+      const from = tls[k];
+      if (from === undefined) continue;
+      const to = path.join(workDir, `tls-${k}.pem`);
+      writePrivateFile(to, readFileSync(from), user);
+      tls[k] = to;
+    }
+    written = { ...launch, tls };
+  }
   const launchFile = path.join(workDir, 'launch.json');
-  writeFileSync(launchFile, JSON.stringify(launch), { mode: 0o600 });
-  chmodSync(launchFile, 0o600);
+  writePrivateFile(launchFile, JSON.stringify(written), user);
   const logFile = path.join(workDir, 'worker.log');
-  const fd = openSync(logFile, 'a', 0o600);
-  const env = workerEnvironment({ ...process.env, ...(options.extraEnv ?? {}) }, getConfig(launch.topology.conf, 'topology.environment'));
+  const fd = openPrivateAppend(logFile, user);
+  const base = { ...process.env, ...(user ? { HOME: workDir } : {}), ...(options.extraEnv ?? {}) };
+  const env = workerEnvironment(base, getConfig(launch.topology.conf, 'topology.environment'));
   // A larger young generation suits the engine's many short-lived tuples.
   const childopts = workerChildopts(options.operatorChildopts ?? '', launch.topology.conf, options.log, launch.topologyId);
-  const child = spawn(process.execPath, ['--max-semi-space-size=32', ...childopts, WORKER_MAIN, launchFile], { stdio: ['ignore', fd, fd], env, cwd: workDir });
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', ...childopts, WORKER_MAIN, launchFile], {
+    stdio: ['ignore', fd, fd],
+    env,
+    cwd: workDir,
+    // libuv drops root's supplementary groups before switching; the worker keeps no capability.
+    ...(user ? { uid: user.uid, gid: user.gid } : {}),
+  });
   closeSync(fd);
   const proc: WorkerProcess = { pid: child.pid ?? -1, child, startedMs: Date.now(), logFile };
   child.on('exit', (code, signal) => {

@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@squall/core';
 import { BatchEncoder, SendWindow, TUPLE_CODEC_VERSION, createWorkerClient, pb, type TlsFiles, type WireTuple, type WorkerClient } from '@squall/protocol';
+import { TRANSFER_BATCH_TARGET_BYTES, transferMessageLimit } from './transfer-service';
 
 /** Options of {@link PeerSender}. */
 export interface PeerSenderOptions {
@@ -31,7 +32,8 @@ interface SealedBatch {
 
 /**
  * The sending half of one worker → worker Transfer stream. Tuples are encoded into the current batch, sealed at
- * `batchSize` or on flush, and written while the consumer's credit allows; otherwise they wait here, and once more
+ * `batchSize` tuples, at {@link TRANSFER_BATCH_TARGET_BYTES} encoded bytes (so no batch exceeds the receiver's
+ * limit) or on flush, and written while the consumer's credit allows; otherwise they wait here, and once more
  * than `maxBuffered` wait the peer reports backpressure so spouts pause. A broken stream reconnects with backoff;
  * batches not yet written go on the new stream (batches lost in flight are replayed by acking).
  */
@@ -53,7 +55,13 @@ export class PeerSender {
   private pressured = false;
 
   constructor(private readonly opts: PeerSenderOptions) {
-    this.client = createWorkerClient(opts.address, { tls: opts.tls, channelOptions: { 'grpc.keepalive_time_ms': 10000 } });
+    // Every stream proves the topology's secret for this address in its metadata; the secret itself is never sent.
+    this.client = createWorkerClient(opts.address, {
+      tls: opts.tls,
+      topologyCredential: { topologyId: opts.topologyId, secret: opts.secret },
+      maxMessageBytes: transferMessageLimit(opts.maxTupleBytes),
+      channelOptions: { 'grpc.keepalive_time_ms': 10000 },
+    });
     this.encoder = new BatchEncoder({ maxTupleBytes: opts.maxTupleBytes });
     this.connect();
   }
@@ -80,7 +88,7 @@ export class PeerSender {
   add(tuple: WireTuple): void {
     if (this.encoder.count === 0) this.batchStartMs = performance.now();
     this.encoder.add(tuple);
-    if (this.encoder.count >= this.opts.batchSize) {
+    if (this.encoder.count >= this.opts.batchSize || this.encoder.size >= TRANSFER_BATCH_TARGET_BYTES) {
       this.seal();
       this.pump();
       this.updatePressure();
@@ -120,7 +128,7 @@ export class PeerSender {
     const call = this.client.transfer();
     this.call = call;
     call.write({
-      hello: { topologyId: this.opts.topologyId, secret: this.opts.secret, fromWorker: this.opts.self, toWorker: this.opts.address, codecVersion: TUPLE_CODEC_VERSION },
+      hello: { topologyId: this.opts.topologyId, fromWorker: this.opts.self, toWorker: this.opts.address, codecVersion: TUPLE_CODEC_VERSION },
     });
     call.on('data', (m: pb.TransferMessage) => {
       if (!m.credit) return;

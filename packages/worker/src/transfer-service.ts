@@ -1,8 +1,49 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@squall/core';
 import type { WorkerRuntime } from '@squall/engine';
-import { ReceiveWindow, decodeBatch, tokenMatches, pb, type WorkerHandlers } from '@squall/protocol';
+import {
+  authInterceptor,
+  decodeBatch,
+  largestMessage,
+  pb,
+  ReceiveWindow,
+  serverOptions,
+  servicePolicies,
+  TUPLE_BATCH_HEADER_BYTES,
+  WorkerService,
+  type MethodPolicy,
+  type WorkerHandlers,
+} from '@squall/protocol';
 import type { WireConverter } from './wire';
+
+/**
+ * Encoded bytes at which a sender seals a batch even before it holds `topology.transfer.buffer.size` tuples. A batch
+ * therefore never exceeds this plus one tuple (`topology.max.tuple.bytes`). 1 MiB is far above what the count bound
+ * yields in practice (the cluster benchmark's 1000-tuple batches are tens of KiB), so it only bites on big tuples.
+ */
+export const TRANSFER_BATCH_TARGET_BYTES = 1024 * 1024;
+
+/** Protobuf framing around a batch's payload in a TransferMessage (tags, lengths, seq, count), with room to spare. */
+const TRANSFER_FRAMING_BYTES = 64;
+
+/**
+ * The largest TransferMessage a sender writes, hence the Worker server's receive limit: a sealed batch holds under
+ * {@link TRANSFER_BATCH_TARGET_BYTES} of tuples plus the one that crossed it, each at most `maxTupleBytes`.
+ */
+export function transferMessageLimit(maxTupleBytes: number): number {
+  return TRANSFER_BATCH_TARGET_BYTES + maxTupleBytes + TUPLE_BATCH_HEADER_BYTES + TRANSFER_FRAMING_BYTES;
+}
+
+/**
+ * The Worker service's policies: Transfer needs a proof of the topology's secret in its metadata (checked before any
+ * message is read) and takes messages up to {@link transferMessageLimit}; Ping is an open health check.
+ */
+export function workerPolicies(maxTupleBytes: number): Record<string, MethodPolicy> {
+  return servicePolicies(WorkerService, {
+    transfer: { credential: 'topology', maxBytes: transferMessageLimit(maxTupleBytes), name: 'transfer' },
+    ping: { credential: 'open', maxBytes: 64 * 1024, name: 'ping' },
+  });
+}
 
 /** Options of {@link createWorkerHandlers}. */
 export interface TransferServiceOptions {
@@ -14,18 +55,32 @@ export interface TransferServiceOptions {
   converter: () => WireConverter | undefined;
   /** Tuples a producer may have in flight to this worker. */
   window: number;
+  /** `topology.max.tuple.bytes`: bounds the messages this worker accepts. */
+  maxTupleBytes: number;
   log: Logger;
   startedMs: number;
 }
 
 type Stream = grpc.ServerDuplexStream<pb.TransferMessage, pb.ITransferMessage>;
 
+/** What {@link createWorkerHandlers} returns. */
+export interface WorkerServiceParts {
+  handlers: WorkerHandlers;
+  /** Per-method credential and size: pass to `withDecodeFailureLog` with the service definition. */
+  policies: Record<string, MethodPolicy>;
+  /** Options of the worker's `grpc.Server`: the receive limit of the largest batch and the credential check. */
+  serverOptions: grpc.ServerOptions;
+  retryCredit: () => void;
+  close: () => void;
+}
+
 /**
- * The Worker service: accepts Transfer streams from peer workers holding the topology's secret, delivers their tuples
- * into executor queues, and grants credit only while those queues are below their capacity, so a slow consumer
- * pauses its producers and nothing is dropped.
+ * The Worker service: accepts Transfer streams from peer workers that prove the topology's secret in the call's
+ * metadata (an HMAC bound to the method, this worker's address and the time; the secret never travels, and a stream
+ * without it is refused before any message is read), delivers their tuples into executor queues, and grants credit
+ * only while those queues are below their capacity, so a slow consumer pauses its producers and nothing is dropped.
  */
-export function createWorkerHandlers(opts: TransferServiceOptions): { handlers: WorkerHandlers; retryCredit: () => void; close: () => void } {
+export function createWorkerHandlers(opts: TransferServiceOptions): WorkerServiceParts {
   // Streams whose credit is held back while our queues are over capacity.
   const blocked = new Map<Stream, { window: ReceiveWindow; untaken: number }>();
   const streams = new Set<Stream>();
@@ -57,8 +112,8 @@ export function createWorkerHandlers(opts: TransferServiceOptions): { handlers: 
     call.on('data', (m: pb.TransferMessage) => {
       if (!window) {
         const hello = m.hello;
+        // The caller proved the topology's secret in its metadata (the interceptor); Hello only names the ends.
         if (!hello) return refuse(call, grpc.status.FAILED_PRECONDITION, 'first message must be Hello');
-        if (!tokenMatches(opts.secret, hello.secret ?? undefined)) return refuse(call, grpc.status.UNAUTHENTICATED, `wrong topology secret from ${hello.fromWorker || call.getPeer()}`);
         if (hello.topologyId !== opts.topologyId) return refuse(call, grpc.status.FAILED_PRECONDITION, `this worker runs ${opts.topologyId}, not ${hello.topologyId}`);
         if (hello.toWorker && hello.toWorker !== opts.self) return refuse(call, grpc.status.FAILED_PRECONDITION, `this worker is ${opts.self}, not ${hello.toWorker}`);
         from = hello.fromWorker ?? '?';
@@ -108,8 +163,17 @@ export function createWorkerHandlers(opts: TransferServiceOptions): { handlers: 
     callback(null, { nonce: call.request.nonce, topologyId: opts.topologyId, worker: opts.self, uptimeSecs: Math.floor((Date.now() - opts.startedMs) / 1000) });
   };
 
+  const policies = workerPolicies(opts.maxTupleBytes);
+  const interceptor = authInterceptor({
+    policies,
+    audiences: () => [opts.self],
+    topologySecret: (id) => (id === opts.topologyId ? opts.secret : undefined),
+    onRefused: (r) => opts.log.warn({ peer: r.peer, call: r.name, reason: r.reason }, `refused unauthenticated ${r.name} from ${r.peer}: ${r.reason}`),
+  });
   return {
     handlers: { transfer, ping } as WorkerHandlers,
+    policies,
+    serverOptions: serverOptions(largestMessage(policies), { interceptors: [interceptor] }),
     retryCredit,
     close: () => {
       for (const s of streams) s.end();

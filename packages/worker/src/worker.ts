@@ -6,7 +6,7 @@ import { TopologyModel, WorkerRuntime, type ComponentError } from '@squall/engin
 import type { WorkerAssignment, WorkerLaunch } from '@squall/launch-contract';
 import { executorStatsToProto } from '@squall/stats/wire';
 import { loadPackagedTopology, type TopologyLoaders } from '@squall/packager';
-import { createSupervisorClient, serverCredentials, serverOptions, withDecodeFailureLog, WorkerService, type SupervisorClient } from '@squall/protocol';
+import { createSupervisorClient, serverCredentials, withDecodeFailureLog, WorkerService, type SupervisorClient } from '@squall/protocol';
 import { PortInUseError } from './errors';
 import { GrpcTransport } from './grpc-transport';
 import { taskAddresses } from './task-addresses';
@@ -78,14 +78,13 @@ export class Worker {
       runtime: () => late.runtime,
       converter: () => converter,
       window: TRANSFER_WINDOW,
+      maxTupleBytes: settings.maxTupleBytes,
       log,
       startedMs,
     });
-    const server = new grpc.Server(serverOptions());
-    // Ping is a health check: nothing near a tuple batch's size (Transfer keeps the server-wide limit).
-    const guarded = withDecodeFailureLog(WorkerService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), {
-      [WorkerService.ping.path]: { maxBytes: 64 * 1024 },
-    });
+    // Transfer's credential is checked from metadata before any message is read; messages are bounded by a batch.
+    const server = new grpc.Server(transfers.serverOptions);
+    const guarded = withDecodeFailureLog(WorkerService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), transfers.policies);
     server.addService(guarded as unknown as grpc.ServiceDefinition, transfers.handlers as unknown as grpc.UntypedServiceImplementation);
     await new Promise<void>((resolve, reject) =>
       server.bindAsync(`${launch.host}:${launch.port}`, serverCredentials(launch.tls), (err) =>

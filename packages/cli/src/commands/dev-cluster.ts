@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { canConnect, findFreePort, ZooKeeperServer } from '@squall/cluster-state';
+import { runAsUserBlocker } from '@squall/supervisor';
 import { squallCommand } from '../command-name';
 import { fail } from '../fail';
 
@@ -41,6 +42,8 @@ async function runDevCluster(opts: DevClusterOptions): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const dir = mkdtempSync(path.join(tmpdir(), 'squall-dev-'));
+  // Searchable (not listable) by others: a root supervisor runs each topology's workers as a uid of its own.
+  chmodSync(dir, 0o711);
   const children: ChildProcess[] = [];
   let zk: ZooKeeperServer | undefined;
   try {
@@ -60,10 +63,14 @@ async function runDevCluster(opts: DevClusterOptions): Promise<void> {
     const uiPort = opts.uiPort ? Number(opts.uiPort) : await findFreePort();
     start(['ui', ...base, '-c', `ui.port=${uiPort}`], 'ui');
     const supervisors = Number(opts.supervisors);
+    // As root, supervisors run each topology as a uid of its own; that needs the code reachable by other users.
+    const blocker = process.getuid?.() === 0 ? runAsUserBlocker() : undefined;
+    if (blocker) process.stderr.write(`squall: ${blocker}, so this dev cluster's workers run as root (supervisor.run.worker.as.user=false)\n`);
+    const asUser = blocker ? ['-c', 'supervisor.run.worker.as.user=false'] : [];
     for (let i = 0; i < supervisors; i++) {
       const ports: number[] = [];
       for (let s = 0; s < Number(opts.slots); s++) ports.push(await findFreePort());
-      start(['supervisor', ...base, '-c', `supervisor.slots.ports=[${ports.join(',')}]`, '-c', `storm.local.dir=${path.join(dir, `supervisor-${i}`)}`], `supervisor ${i}`);
+      start(['supervisor', ...base, ...asUser, '-c', `supervisor.slots.ports=[${ports.join(',')}]`, '-c', `storm.local.dir=${path.join(dir, `supervisor-${i}`)}`], `supervisor ${i}`);
       process.stdout.write(`supervisor ${i}: slots ${ports.join(', ')}\n`);
     }
     // Print the addresses once they answer, so a command typed right after them works.
