@@ -9,6 +9,7 @@ import { registerMonitor } from './commands/monitor';
 import { registerQuickstart } from './commands/quickstart';
 import { registerStats } from './commands/stats';
 import { registerSubmit } from './commands/submit';
+import { registerTap } from './commands/tap';
 import { registerTopologyCommands } from './commands/topology-commands';
 import { registerUi } from './commands/ui';
 import { endQuietlyOnClosedOutput } from './closed-output';
@@ -37,5 +38,6 @@ registerDevCluster(program);
 registerUi(program);
 registerMonitor(program);
 registerQuickstart(program);
+registerTap(program);
 
 program.parseAsync(process.argv).catch((err) => fail(err));

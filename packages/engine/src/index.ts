@@ -14,3 +14,5 @@ export * from './error-log';
 export * from './worker-runtime';
 export type { ExecutorHost } from './executor-host';
 export * from './stats-wire';
+export * from './tap-hub';
+export * from './log-levels';

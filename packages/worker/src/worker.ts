@@ -8,6 +8,7 @@ import { createSupervisorClient, serverCredentials, serverOptions, withDecodeFai
 import { PortInUseError } from './errors';
 import { GrpcTransport } from './grpc-transport';
 import { taskAddresses, type WorkerAssignment, type WorkerLaunch } from './launch';
+import { createTapHandlers } from './tap-service';
 import { createWorkerHandlers } from './transfer-service';
 import { WireConverter } from './wire';
 
@@ -68,12 +69,16 @@ export class Worker {
       log,
       startedMs,
     });
+    const taps = createTapHandlers({ topologyId: launch.topologyId, secret: launch.topology.secret, self, runtime: () => late.runtime, log, bufferSize: getConfig<number>(conf, 'topology.tap.buffer.size') });
     const server = new grpc.Server(serverOptions());
     // Ping is a health check: nothing near a tuple batch's size (Transfer keeps the server-wide limit).
     const guarded = withDecodeFailureLog(WorkerService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), {
       [WorkerService.ping.path]: { maxBytes: 64 * 1024 },
+      [WorkerService.tap.path]: { maxBytes: 64 * 1024 },
+      [WorkerService.applyDebugOptions.path]: { maxBytes: 1024 * 1024 },
     });
-    server.addService(guarded as unknown as grpc.ServiceDefinition, transfers.handlers as unknown as grpc.UntypedServiceImplementation);
+    const handlers = { ...transfers.handlers, ...taps.handlers, ping: taps.withTapCount(transfers.handlers.ping) };
+    server.addService(guarded as unknown as grpc.ServiceDefinition, handlers as unknown as grpc.UntypedServiceImplementation);
     await new Promise<void>((resolve, reject) =>
       server.bindAsync(`${launch.host}:${launch.port}`, serverCredentials(launch.tls), (err) =>
         err ? reject(/in use|EADDRINUSE/i.test(err.message) ? new PortInUseError(launch.port) : err) : resolve(),
@@ -113,7 +118,11 @@ export class Worker {
     late.runtime = runtime;
     // Heartbeats prove this topology's secret: a worker holds no cluster credential and speaks only for its topology.
     const supervisor = createSupervisorClient(launch.supervisorAddress, { tls: launch.tls, topologyCredential: { topologyId: launch.topologyId, secret: launch.topology.secret } });
-    const worker = new Worker(launch, runtime, transport, server, supervisor, log, transfers.close, startedMs, errors);
+    const closeAll = () => {
+      taps.close();
+      transfers.close();
+    };
+    const worker = new Worker(launch, runtime, transport, server, supervisor, log, closeAll, startedMs, errors);
     runtime.start(false);
     worker.startHeartbeats(conf);
     log.info({ executors: mine.length, address: self }, `worker ${self} running ${mine.length} executor(s) of ${launch.topologyId}`);
