@@ -8,6 +8,7 @@ import { registerLogs } from './commands/logs';
 import { registerMonitor } from './commands/monitor';
 import { registerQuickstart } from './commands/quickstart';
 import { registerStats } from './commands/stats';
+import { registerSetLogLevel } from './commands/set-log-level';
 import { registerSubmit } from './commands/submit';
 import { registerTap } from './commands/tap';
 import { registerTopologyCommands } from './commands/topology-commands';
@@ -39,5 +40,6 @@ registerUi(program);
 registerMonitor(program);
 registerQuickstart(program);
 registerTap(program);
+registerSetLogLevel(program);
 
 program.parseAsync(process.argv).catch((err) => fail(err));

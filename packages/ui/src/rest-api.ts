@@ -54,6 +54,7 @@
 //                                   component.
 import { clusterMetrics, createSupervisorClient, formatPrometheus, NimbusService, PROMETHEUS_CONTENT_TYPE, SupervisorService, unaryCall, type SupervisorClient, type TlsFiles } from '@squall/protocol';
 import { FORBIDDEN_CONFIG_KEYS, forbiddenKeyProblems } from '@squall/core';
+import { registerDebugRoutes } from './debug-routes';
 import { HttpError } from './errors';
 import type { NimbusGateway } from './nimbus-gateway';
 import { Router, type RouteRequest } from './router';
@@ -218,6 +219,9 @@ export function restRoutes(options: RestApiOptions): Router {
       return (name) => nimbus.call(NimbusService.killTopology, { name, waitSecs });
     }),
   );
+
+  // Storm's debug and logconfig routes (debug-routes.ts).
+  registerDebugRoutes(router, { nimbus, authorize: options.authorize });
 
   router.add('GET', '/api/v1/log', async (req) => {
     if (!authorized(req)) throw new HttpError(401, 'reading a worker log needs the header Authorization: Bearer <nimbus.auth.token>');

@@ -289,7 +289,9 @@ export function topologyJson(info: pb.ITopologyInfo, sys: boolean, nowMs = Date.
     window: windowKey(windowSecs),
     windowHint: windowPretty(windowSecs),
     schedulerDisplayResource: false,
-    debug: conf['topology.debug'] === true,
+    // Storm's debug switch (Nimbus.SetDebug), or topology.debug set at submit.
+    debug: info.debug === true || conf['topology.debug'] === true,
+    samplingPct: info.debug ? info.samplingPct : conf['topology.debug'] === true ? 100 : 0,
     topologyStats: (info.topologyStats ?? []).map(windowRow),
     spouts: components.filter((c) => c.type === pb.ComponentType.COMPONENT_TYPE_SPOUT).map((c) => spoutRow(c, id, nowMs)),
     bolts: components
@@ -372,7 +374,8 @@ export function componentJson(c: pb.IComponentInfo, topologyStatus: string, nowM
     tasks: c.numTasks ?? 0,
     window: windowKey(windowSecs),
     windowHint: windowPretty(windowSecs),
-    debug: false,
+    debug: c.debug === true,
+    samplingPct: c.samplingPct ?? 0,
     ...(isSpout ? { spoutSummary: windows.map(windowRow) } : { boltStats: windows.map(boltWindowRow) }),
     outputStats,
     ...(isSpout ? {} : { inputStats }),
