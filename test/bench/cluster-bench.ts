@@ -176,8 +176,11 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-/** A `squall tap` client on the bench topology's spout stream, its output counted and thrown away. */
-function startTap(cluster: TestCluster, name: string, samplePct: number): { stop: () => Promise<{ shown: number; dropped: number }> } {
+/**
+ * A `squall tap` client on the bench topology's spout stream, its output thrown away; resolves once nimbus answered
+ * with the workers it taps (and a second more, for the workers' taps to be in place).
+ */
+async function startTap(cluster: TestCluster, name: string, samplePct: number): Promise<{ stop: () => Promise<{ shown: number; dropped: number }> }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'packages/cli/dist/src/bin.js'), 'tap', name, 'word:default', '--sample', String(samplePct), '--json', '--nimbus', cluster.nimbusAddress], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -185,6 +188,8 @@ function startTap(cluster: TestCluster, name: string, samplePct: number): { stop
   child.stdout.resume();
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await eventually('squall tap to start', () => /tapping .* on \d+ worker/.test(stderr) || undefined, 30000);
+  await sleep(1000);
   return {
     stop: async () => {
       child.kill('SIGINT');
@@ -213,15 +218,13 @@ async function tapRounds(cluster: TestCluster, rounds: number, seconds: number, 
   try {
     for (let i = 0; i < rounds; i++) {
       const { rate: without } = await t.window(seconds);
-      const tap = startTap(cluster, t.name, 1);
-      await sleep(1500);
+      const tap = await startTap(cluster, t.name, 1);
       const { rate: with1pct } = await t.window(seconds);
       const { shown } = await tap.stop();
       out.push({ without, with1pct, ratio: with1pct / without, shown });
       log(`  round ${i + 1}: no tap ${Math.round(without).toLocaleString('en-US')}, 1% tap ${Math.round(with1pct).toLocaleString('en-US')} tuples/s (${(with1pct / without).toFixed(3)}x); ${shown} tuples shown`);
     }
-    const tap = startTap(cluster, t.name, 100);
-    await sleep(1500);
+    const tap = await startTap(cluster, t.name, 100);
     const { rate } = await t.window(seconds);
     const { shown, dropped } = await tap.stop();
     log(`  100% tap: ${Math.round(rate).toLocaleString('en-US')} tuples/s, ${shown.toLocaleString('en-US')} shown, ${dropped.toLocaleString('en-US')} dropped`);
