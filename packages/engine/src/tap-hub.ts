@@ -104,7 +104,7 @@ export class TapSubscription {
   }
 
   /** @internal Offers one emit; see {@link TapHub.offer}. */
-  offer(component: string, task: number, stream: string, fields: Fields, values: Values, messageId: unknown, nowMs: number): void {
+  offer(component: string, task: number, stream: string, fields: Fields, values: Values, messageId: unknown, wallMs: () => number): void {
     if (this.component !== '' && this.component !== component) return;
     if (this.stream !== '' && this.stream !== stream) return;
     if (this.filters.length > 0 && !this.passes(fields, values)) return;
@@ -115,7 +115,7 @@ export class TapSubscription {
     }
     this.tapped++;
     this.buffer.push({
-      timeMs: nowMs,
+      timeMs: wallMs(),
       component,
       task,
       stream,
@@ -229,7 +229,6 @@ export class TapHub {
     this.listener?.(component, stream, values);
     const subs = this.subs;
     if (subs.length === 0 && this.debug.size === 0) return;
-    const now = this.wallMs();
     if (this.debug.size > 0) {
       const d = this.debugOf(component);
       if (d !== undefined && (d.samplingPct >= 100 || Math.random() * 100 < d.samplingPct)) {
@@ -239,6 +238,7 @@ export class TapHub {
         );
       }
     }
-    for (let i = 0; i < subs.length; i++) subs[i]!.offer(component, task, stream, fields, values, messageId, now);
+    // The clock is read only for tuples a tap takes: a 1% tap does not pay for it on the other 99%.
+    for (let i = 0; i < subs.length; i++) subs[i]!.offer(component, task, stream, fields, values, messageId, this.wallMs);
   }
 }
