@@ -218,3 +218,17 @@ test('an unauthenticated tap is refused by nimbus, and a worker refuses a tap wi
   assert.equal(field.code, 1);
   assert.match(field.stderr, /no tapped stream has a field 'colour' \(fields: n, parity\)/);
 });
+
+test('nimbus stops promptly with a tap open (the tap is ended, not waited for), and the client ends cleanly', async () => {
+  const tap = startTap([FINITE, '--json']);
+  await tapsEverywhere(finiteWorkers, 1, 'the tap in place on every worker');
+  const nimbus = cluster.daemons.find((d) => d.name === 'nimbus')!.child;
+  const exited = new Promise<number | null>((resolve) => nimbus.once('exit', (code) => resolve(code)));
+  const t0 = Date.now();
+  nimbus.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  assert.ok(Date.now() - t0 < 8000, `nimbus took ${Date.now() - t0} ms to stop`);
+  assert.equal(await tap.exited, 0, tap.stderr());
+  assert.match(tap.stderr(), /tap ended: \d+ tuple\(s\) shown, \d+ dropped/);
+  await tapsEverywhere(finiteWorkers, 0, 'the workers forgot the tap');
+});

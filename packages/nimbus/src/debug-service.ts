@@ -2,11 +2,20 @@ import type * as grpc from '@grpc/grpc-js';
 import type { NimbusHandlers, pb } from '@squall/protocol';
 import { setDebug, setLogLevel, startDebugOptionsPusher } from './debug-options';
 import type { NimbusContext } from './nimbus-context';
-import { serveTap } from './tap-fanout';
+import { endAllTaps, serveTap } from './tap-fanout';
 import { WorkerCalls } from './worker-calls';
 
 /** How often the leader pushes stored debug options to the workers of topologies that have any (ms). */
 const DEBUG_PUSH_MS = 3000;
+
+/** The closer of the handler set made for each nimbus context. */
+const closers = new Map<NimbusContext, () => void>();
+
+/** Ends the taps of `ctx`'s nimbus and stops its debug options pusher (nimbus calls it when it stops). */
+export function closeDebugHandlers(ctx: NimbusContext): void {
+  endAllTaps(ctx);
+  closers.get(ctx)?.();
+}
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
 
@@ -21,15 +30,18 @@ export function createDebugHandlers(
 ): { handlers: Pick<NimbusHandlers, 'tap' | 'setDebug' | 'setLogLevel'>; close: () => void } {
   const workers = new WorkerCalls(ctx.conf);
   const stopPusher = startDebugOptionsPusher(ctx, workers, DEBUG_PUSH_MS);
+  const close = () => {
+    closers.delete(ctx);
+    stopPusher();
+    workers.close();
+  };
+  closers.set(ctx, close);
   return {
     handlers: {
       tap: (call) => serveTap(ctx, workers, call),
       setDebug: unary('debug', true, (r: pb.SetDebugRequest) => setDebug(ctx, workers, r)),
       setLogLevel: unary('log level', true, (r: pb.SetLogLevelRequest) => setLogLevel(ctx, workers, r)),
     },
-    close: () => {
-      stopPusher();
-      workers.close();
-    },
+    close,
   };
 }

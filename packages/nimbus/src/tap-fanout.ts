@@ -16,6 +16,13 @@ type ClientCall = grpc.ServerWritableStream<pb.TapTopologyRequest, pb.ITapEvents
 
 /** Active taps per topology id, for `nimbus.tap.max.per.topology`. */
 const activeTaps = new Map<string, number>();
+/** How to end each active tap (nimbus ends them all when it stops: a graceful gRPC shutdown waits for open calls). */
+const enders = new Map<() => void, NimbusContext>();
+
+/** Ends every active tap served with `ctx` (their callers see the stream end). */
+export function endAllTaps(ctx: NimbusContext): void {
+  for (const [end, c] of [...enders]) if (c === ctx) end();
+}
 
 /**
  * Checks a tap's spec against the topology's declared components, streams and fields.
@@ -133,6 +140,7 @@ export function serveTap(ctx: NimbusContext, workers: WorkerCalls, call: ClientC
     const end = (why: string): void => {
       if (ended) return;
       ended = true;
+      enders.delete(shutdown);
       clearInterval(timer);
       clearInterval(status);
       for (const address of [...open.keys()]) stopWorker(address);
@@ -141,6 +149,11 @@ export function serveTap(ctx: NimbusContext, workers: WorkerCalls, call: ClientC
       else activeTaps.delete(topologyId);
       ctx.log.info({ topology: topologyId, tap: component || '*', dropped: dropped() }, `tap on ${topologyId} ${component || '*'} ended: ${why}`);
     };
+    const shutdown = () => {
+      end('nimbus stopping');
+      call.end();
+    };
+    enders.set(shutdown, ctx);
     call.on('cancelled', () => end('the caller went away'));
     call.on('close', () => end('stream closed'));
     call.on('error', () => end('stream error'));
