@@ -113,7 +113,7 @@ export function serveTap(ctx: NimbusContext, workers: WorkerCalls, call: ClientC
         open.set(address, entry);
         stream.on('data', (m: pb.TapEvents) => {
           entry.dropped = Number(m.dropped);
-          if (m.tuples.length > 0) write({ tuples: m.tuples.map((tu) => ({ ...tu, worker: address })), dropped: dropped() });
+          if (m.tuples.length > 0) write({ tuples: m.tuples, worker: address, dropped: dropped() });
         });
         stream.on('error', (err: grpc.ServiceError) => {
           if (open.get(address) !== entry) return;

@@ -148,6 +148,7 @@ async function runTap(topology: string, target: string | undefined, opts: TapOpt
         for (const n of m.notices) process.stderr.write(`squall: ${n}\n`);
         for (const t of m.tuples) {
           if (shown >= limit) break;
+          if (!t.worker) t.worker = m.worker;
           process.stdout.write((opts.json ? JSON.stringify(tapLineJson(t)) : tapLineHuman(t)) + '\n');
           shown++;
         }
