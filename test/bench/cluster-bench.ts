@@ -5,6 +5,9 @@
  * baseline alternate in `--rounds` windows of `--seconds` (default 5 of 5 s). `--max-pending` sets acking on's
  * topology.max.spout.pending (default 2000). Also measures the time from
  * `squall submit` returning to the first tuple acked. Runs a real ZooKeeper, nimbus and 2 supervisors.
+ * Tap phase (`--tap-rounds`, default 5; 0 skips it): acking off with and without a `squall tap --sample 1` on the
+ * spout's stream in alternating windows (target >= 0.95x), then one window under a 100% tap: the topology must keep
+ * running, and the tap's drops are reported.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -173,6 +176,64 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
+/**
+ * A `squall tap` client on the bench topology's spout stream, its output thrown away; resolves once nimbus answered
+ * with the workers it taps (and a second more, for the workers' taps to be in place).
+ */
+async function startTap(cluster: TestCluster, name: string, samplePct: number): Promise<{ stop: () => Promise<{ shown: number; dropped: number }> }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'packages/cli/dist/src/bin.js'), 'tap', name, 'word:default', '--sample', String(samplePct), '--json', '--nimbus', cluster.nimbusAddress], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stdout.resume();
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await eventually('squall tap to start', () => /tapping .* on \d+ worker/.test(stderr) || undefined, 30000);
+  await sleep(1000);
+  return {
+    stop: async () => {
+      child.kill('SIGINT');
+      await exited;
+      const m = /tap ended: (\d+) tuple\(s\) shown, (\d+) dropped/.exec(stderr);
+      if (!m) throw new Error(`squall tap did not end cleanly: ${stderr}`);
+      return { shown: Number(m[1]), dropped: Number(m[2]) };
+    },
+  };
+}
+
+interface TapRound {
+  without: number;
+  with1pct: number;
+  ratio: number;
+  shown: number;
+}
+
+/**
+ * Acking off without a tap and with a 1% tap on the spout's stream, alternating (the tap starts a second before its
+ * window); then one window with a 100% tap. Ratios are the median of the rounds'.
+ */
+async function tapRounds(cluster: TestCluster, rounds: number, seconds: number, log: (s: string) => void): Promise<{ rounds: TapRound[]; full: { rate: number; shown: number; dropped: number } }> {
+  const t = await BenchTopology.submit(cluster, false);
+  const out: TapRound[] = [];
+  try {
+    for (let i = 0; i < rounds; i++) {
+      const { rate: without } = await t.window(seconds);
+      const tap = await startTap(cluster, t.name, 1);
+      const { rate: with1pct } = await t.window(seconds);
+      const { shown } = await tap.stop();
+      out.push({ without, with1pct, ratio: with1pct / without, shown });
+      log(`  round ${i + 1}: no tap ${Math.round(without).toLocaleString('en-US')}, 1% tap ${Math.round(with1pct).toLocaleString('en-US')} tuples/s (${(with1pct / without).toFixed(3)}x); ${shown} tuples shown`);
+    }
+    const tap = await startTap(cluster, t.name, 100);
+    const { rate } = await t.window(seconds);
+    const { shown, dropped } = await tap.stop();
+    log(`  100% tap: ${Math.round(rate).toLocaleString('en-US')} tuples/s, ${shown.toLocaleString('en-US')} shown, ${dropped.toLocaleString('en-US')} dropped`);
+    return { rounds: out, full: { rate, shown, dropped } };
+  } finally {
+    await t.kill();
+  }
+}
+
 async function firstAckAfterSubmit(cluster: TestCluster): Promise<number> {
   const out = cluster.outputDir('first-ack');
   const r = cluster.cli(['submit', FINITE, '--name', 'first-ack', '-c', `squall.test.dir=${out}`, '-c', 'squall.test.words=100000']);
@@ -191,6 +252,7 @@ async function main(): Promise<void> {
   const seconds = num('--seconds', 5);
   const rounds = num('--rounds', 5);
   const maxPending = num('--max-pending', 2000);
+  const tapRoundCount = num('--tap-rounds', 5);
   const log = (s: string) => !json && process.stderr.write(s + '\n');
   log('starting a cluster (ZooKeeper, nimbus, 2 supervisors with 1 slot each)...');
   const cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 1 });
@@ -203,6 +265,8 @@ async function main(): Promise<void> {
     await t.kill();
     log('first ack after submit...');
     const firstAckMs = await firstAckAfterSubmit(cluster);
+    if (tapRoundCount > 0) log(`tap: acking off without and with a 1% tap on the spout's stream, ${tapRoundCount} alternating rounds of ${seconds} s, then a 100% tap...`);
+    const tap = tapRoundCount > 0 ? await tapRounds(cluster, tapRoundCount, seconds, log) : undefined;
     const raw = median(off.rounds.map((r) => r.raw));
     const noack = median(off.rounds.map((r) => r.squall));
     const ratio = median(off.rounds.map((r) => r.ratio));
@@ -217,8 +281,18 @@ async function main(): Promise<void> {
       ackingOnMaxSpoutPending: maxPending,
       workers: off.workers,
       firstTupleAckedAfterSubmitMs: firstAckMs,
-      ratios: { ackingOffVsRaw: round3(ratio), ackingOnVsRaw: round3(acking / raw) },
-      targets: { ackingOffVsRaw: 0.8, ackingOffTuplesPerSec: 1_000_000, ackingOnTuplesPerSec: 300_000, firstTupleAckedAfterSubmitMs: 3000 },
+      ratios: { ackingOffVsRaw: round3(ratio), ackingOnVsRaw: round3(acking / raw), ...(tap ? { tap1PctVsNoTap: round3(median(tap.rounds.map((r) => r.ratio))) } : {}) },
+      ...(tap
+        ? {
+            tap: {
+              rounds: tap.rounds.map((r) => ({ noTapTuplesPerSec: Math.round(r.without), tap1PctTuplesPerSec: Math.round(r.with1pct), ratio: round3(r.ratio), shown: r.shown })),
+              fullTapTuplesPerSec: Math.round(tap.full.rate),
+              fullTapShown: tap.full.shown,
+              fullTapDropped: tap.full.dropped,
+            },
+          }
+        : {}),
+      targets: { ackingOffVsRaw: 0.8, ackingOffTuplesPerSec: 1_000_000, ackingOnTuplesPerSec: 300_000, firstTupleAckedAfterSubmitMs: 3000, tap1PctVsNoTap: 0.95 },
     };
     if (json) process.stdout.write(JSON.stringify(result) + '\n');
     else {
@@ -228,6 +302,10 @@ async function main(): Promise<void> {
       console.log(`  squall, acking off    ${f(noack)} tuples/s   ${result.ratios.ackingOffVsRaw}x raw, median per-round ratio   (targets: >= 0.8x, >= 1,000,000)`);
       console.log(`  squall, acking on     ${f(acking)} tuples/s   ${result.ratios.ackingOnVsRaw}x raw   (target >= 300,000)`);
       console.log(`  first tuple acked ${firstAckMs} ms after submit returned (target <= 3000)`);
+      if (tap) {
+        console.log(`  1% tap on the spout stream  ${result.ratios.tap1PctVsNoTap}x without, median per-round ratio   (target >= 0.95)`);
+        console.log(`  100% tap                    ${f(tap.full.rate)} tuples/s, ${tap.full.shown.toLocaleString('en-US')} shown, ${tap.full.dropped.toLocaleString('en-US')} dropped`);
+      }
     }
   } finally {
     await cluster.shutdown();

@@ -20,7 +20,7 @@ program
  * (the first argument that is not an option being `local`) runs without.
  */
 async function registerClusterCommands(): Promise<void> {
-  const [submit, topology, stats, logs, daemons, devCluster, ui, monitor, quickstart] = await Promise.all([
+  const [submit, topology, stats, logs, daemons, devCluster, ui, monitor, quickstart, tap, setLogLevel] = await Promise.all([
     import('./commands/submit.js'),
     import('./commands/topology-commands.js'),
     import('./commands/stats.js'),
@@ -30,6 +30,8 @@ async function registerClusterCommands(): Promise<void> {
     import('./commands/ui.js'),
     import('./commands/monitor.js'),
     import('./commands/quickstart.js'),
+    import('./commands/tap.js'),
+    import('./commands/set-log-level.js'),
   ]);
   submit.registerSubmit(program);
   topology.registerTopologyCommands(program);
@@ -40,6 +42,8 @@ async function registerClusterCommands(): Promise<void> {
   ui.registerUi(program);
   monitor.registerMonitor(program);
   quickstart.registerQuickstart(program);
+  tap.registerTap(program);
+  setLogLevel.registerSetLogLevel(program);
 }
 
 registerLocal(program);

@@ -40,6 +40,13 @@ export interface StormBase {
    * restarts, or a standby that takes over, finishes the transition on time.
    */
   transitionAtMs?: number;
+  /**
+   * Storm's debug switch per component (`''` for the whole topology): while enabled, that share of emits is logged
+   * as event-log lines by the workers. Set by Nimbus.SetDebug.
+   */
+  componentDebug?: Record<string, { enabled: boolean; samplingPct: number }>;
+  /** Run-time log levels per component (or `ROOT`), Storm's log config; `expiresAtMs` reverts one. Set by Nimbus.SetLogLevel. */
+  logLevels?: Record<string, { level: string; expiresAtMs?: number }>;
 }
 
 /** A contiguous range of tasks run by one executor, placed on a supervisor slot. */

@@ -120,6 +120,9 @@ export const CONFIG_KEYS = {
   'ui.allowed.hosts': k('strings', null, 'Squall: host names the UI answers to besides loopback ones; unset means any when ui.host is not a loopback address, loopback names only when it is (against DNS rebinding).'),
   'ui.nimbus.timeout.secs': k('number', 10, 'Squall: how long the UI waits for nimbus before answering 502.', 0.1),
   'nimbus.metrics.port': k('int', null, 'Squall: port of nimbus\'s Prometheus /metrics endpoint on nimbus.host; unset means off, 0 picks a free port.', 0),
+  // Debugging a running topology (squall tap, debug sampling, set-log-level).
+  'topology.tap.buffer.size': k('int', 2048, 'Squall: tuples one tap buffers in a worker before it drops (and counts) further ones.', 1),
+  'nimbus.tap.max.per.topology': k('int', 16, 'Squall: most taps nimbus runs at once on one topology; a further one is refused.', 1),
 } as const satisfies Record<string, ConfigKey>;
 
 /** Name of a known configuration key. */

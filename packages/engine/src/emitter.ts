@@ -2,6 +2,7 @@ import { EmitError, type Anchors, type Tuple, type Values } from '@squall/api';
 import { encodedValuesBytes, tupleHeaderBytes } from '@squall/codec';
 import { randomHalf, xorInto } from './acking';
 import type { ExecutorHost } from './executor-host';
+import type { TapHub } from './tap-hub';
 import { routeOf, type StreamRoute } from './stream-route';
 import { TupleImpl } from './tuple-impl';
 
@@ -17,7 +18,8 @@ const headerBytes = tupleHeaderBytes;
  */
 export class TaskEmitter {
   private readonly defaultRoute: StreamRoute | undefined;
-  private readonly debug: boolean;
+  /** The worker's tap hook: one branch per emit while nothing taps. */
+  private readonly taps: TapHub;
   /** `topology.max.tuple.bytes`, enforced on every emit so local and remote deliveries fail alike. */
   private readonly maxTupleBytes: number;
   /** Emit calls so far; spouts compare it around nextTuple to see whether anything was emitted. */
@@ -30,7 +32,7 @@ export class TaskEmitter {
     readonly routes: ReadonlyMap<string, StreamRoute>,
   ) {
     this.defaultRoute = routes.get('default');
-    this.debug = host.settings.debug;
+    this.taps = host.taps;
     this.maxTupleBytes = host.settings.maxTupleBytes;
   }
 
@@ -78,11 +80,10 @@ export class TaskEmitter {
     return all;
   }
 
-  private announce(route: StreamRoute, values: Values): void {
+  private announce(route: StreamRoute, values: Values, messageId?: unknown): void {
     this.emits++;
     route.counters.emitted++;
-    if (this.debug) this.host.log.info({ task: this.task, stream: route.stream, values }, 'emitting');
-    if (this.host.emitTap) this.host.emitTap(this.component, route.stream, values);
+    if (this.taps.armed) this.taps.offer(this.component, this.task, route.stream, route.fields, values, messageId);
   }
 
   /**
@@ -131,11 +132,12 @@ export class TaskEmitter {
 
   /**
    * Emits a spout tuple; when `seq >= 0` the tuple starts tree `(task, seq)` and each receiving task gets its own
-   * edge id. The XOR of those edge ids is left in `xor` (hi, lo), for the acker's init message.
+   * edge id. The XOR of those edge ids is left in `xor` (hi, lo), for the acker's init message. `messageId` is only
+   * shown to taps.
    */
-  emitSpout(route: StreamRoute, values: Values, seq: number, directTask: number, xor: { hi: number; lo: number }): readonly number[] {
+  emitSpout(route: StreamRoute, values: Values, seq: number, directTask: number, xor: { hi: number; lo: number }, messageId?: unknown): readonly number[] {
     this.check(route, values, directTask);
-    this.announce(route, values);
+    this.announce(route, values, messageId);
     const tasks = this.choose(route, values, directTask);
     const n = tasks.length;
     const host = this.host;

@@ -1,6 +1,8 @@
 import type { Clock, Config, Logger } from '@squall/core';
 import type { ComponentRegistry } from '@squall/api';
 import type { EngineSettings } from './engine-settings';
+import type { LogLevels } from './log-levels';
+import type { TapHub } from './tap-hub';
 import type { TopologyModel } from './topology-model';
 import type { TupleImpl } from './tuple-impl';
 
@@ -33,8 +35,10 @@ export interface ExecutorHost {
   wake(): void;
   /** Records and logs a component error. */
   reportError(component: string, task: number, error: unknown): void;
-  /** When set, called with every emit (completeTopology captures output through it). */
-  readonly emitTap: ((component: string, stream: string, values: readonly unknown[]) => void) | undefined;
+  /** The emit-time hook: taps, Storm's debug sampling and capture listeners (see TapHub). */
+  readonly taps: TapHub;
+  /** Run-time log levels per component (set-log-level); task loggers register here. */
+  readonly logLevels: LogLevels;
   /** Queue pressure accounting, see TaskQueue. */
   onQueuePressure(delta: 1 | -1): void;
 }

@@ -12,3 +12,5 @@ export * from './worker-runtime';
 export * from './engine-settings';
 export type { ExecutorHost } from './executor-host';
 export * from './windowing';
+export * from './tap-hub';
+export * from './log-levels';

@@ -121,7 +121,7 @@ export class SpoutExecutor extends ExecutorBase {
   track(state: SpoutTask, route: StreamRoute, values: Values, messageId: unknown, directTask: number): readonly number[] {
     const ackers = this.ackers;
     if (ackers.length === 0) {
-      const tasks = state.emitter.emitSpout(route, values, -1, directTask, this.xor);
+      const tasks = state.emitter.emitSpout(route, values, -1, directTask, this.xor, messageId);
       state.immediateAcks.push({ messageId, stream: route.stream });
       return tasks;
     }
@@ -129,7 +129,7 @@ export class SpoutExecutor extends ExecutorBase {
     if (this.wrapped) while (state.pending.has(seq)) seq = seq === SEQ_LIMIT ? 0 : seq + 1;
     if (seq === SEQ_LIMIT) this.wrapped = true;
     state.nextSeq = seq === SEQ_LIMIT ? 0 : seq + 1;
-    const tasks = state.emitter.emitSpout(route, values, seq, directTask, this.xor);
+    const tasks = state.emitter.emitSpout(route, values, seq, directTask, this.xor, messageId);
     if (this.xor.hi === 0 && this.xor.lo === 0) {
       state.immediateAcks.push({ messageId, stream: route.stream });
       return tasks;

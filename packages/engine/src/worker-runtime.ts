@@ -8,6 +8,8 @@ import type { ExecutorBase } from './executor-base';
 import type { ExecutorHost } from './executor-host';
 import { engineSettings, type EngineSettings } from './engine-settings';
 import { SpoutExecutor } from './spout-executor';
+import { LogLevels } from './log-levels';
+import { TapHub } from './tap-hub';
 import type { ExecutorStatsSnapshot } from '@squall/stats';
 import { TopologyModel } from './topology-model';
 import type { Transport } from './transport';
@@ -63,6 +65,8 @@ export class WorkerRuntime implements ExecutorHost {
   readonly resourcesDir: string;
   readonly errors = new ErrorLog();
   readonly emitTap: ((component: string, stream: string, values: readonly unknown[]) => void) | undefined;
+  readonly taps: TapHub;
+  readonly logLevels: LogLevels;
   now = 0;
 
   private readonly executors: ExecutorBase[] = [];
@@ -103,6 +107,11 @@ export class WorkerRuntime implements ExecutorHost {
     this.onError = opts.onError;
     this.hostName = opts.host ?? '127.0.0.1';
     this.emitTap = opts.emitTap;
+    this.taps = new TapHub(this.log, () => this.clock.wallMs());
+    this.taps.setListener(opts.emitTap);
+    this.logLevels = new LogLevels(this.log, () => this.clock.wallMs());
+    // Storm's topology.debug: every emit logged as an event-log line (a nimbus debug call can change it later).
+    if (this.conf['topology.debug'] === true) this.taps.setDebug('', { enabled: true, samplingPct: 100 });
     this.afterPass = opts.afterPass;
     this.now = this.clock.monotonicMs();
     const executorSpecs = opts.executors ?? opts.layout.executors;
@@ -315,5 +324,6 @@ export class WorkerRuntime implements ExecutorHost {
     this.sleepTimer?.();
     for (const ex of this.executors) await ex.stop();
     this.transport?.flush(0); // what close/cleanup emitted
+    this.logLevels.close();
   }
 }

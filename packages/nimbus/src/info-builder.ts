@@ -1,5 +1,6 @@
 import { pb } from '@squall/protocol';
 import type { ComponentError, StormBase } from '@squall/cluster-state';
+import { debugOf } from './debug-options';
 import { ComponentNotFoundError, NotFoundError } from './errors';
 import { findTopology, type NimbusContext } from './nimbus-context';
 import { STATS_WINDOWS_SECS } from '@squall/stats';
@@ -76,6 +77,7 @@ export async function topologyInfo(ctx: NimbusContext, idOrName: string, windowS
       stats: acker,
     });
   return {
+    ...debugFields(t.storm.value),
     summary: await topologySummary(ctx, t.id, t.storm.value),
     workers: workers.map((w) => {
       const h = ctx.heartbeats.slot(t.id, w.supervisorId, w.port);
@@ -130,6 +132,7 @@ export async function componentInfo(ctx: NimbusContext, idOrName: string, compon
   const total = componentStatsProto(component, windowed.map((w) => w.stats));
   const errors = (await ctx.cluster.getErrors(t.id, component)).map((e) => errorInfo(component, e)).reverse();
   return {
+    ...debugFields(t.storm.value, component),
     topologyId: t.id,
     topologyName: t.storm.value.name,
     component,
@@ -145,6 +148,12 @@ export async function componentInfo(ctx: NimbusContext, idOrName: string, compon
       return { windowSecs: win, ...(stats ? { stats } : {}) };
     }),
   };
+}
+
+/** Storm's `debug` and `samplingPct` of a topology, or of one of its components. */
+function debugFields(storm: StormBase, component = ''): { debug: boolean; samplingPct: number } {
+  const d = debugOf(storm, component);
+  return { debug: d.enabled, samplingPct: d.samplingPct };
 }
 
 /** `squall cluster`: nimbuses, supervisors, topologies. */

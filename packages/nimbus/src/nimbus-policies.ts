@@ -23,6 +23,10 @@ export const NIMBUS_POLICIES: Readonly<Record<string, MethodPolicy>> = servicePo
   getLeader: { credential: 'open', maxBytes: 64 * KiB, name: 'leader' },
   // Logs can hold tuple data: people with the token only.
   getTopologyLogs: { credential: 'token', maxBytes: 64 * KiB, name: 'logs' },
+  // Tapped tuples are user data; debug and log levels change what workers do.
+  tap: { credential: 'token', maxBytes: 64 * KiB, name: 'tap' },
+  setDebug: { credential: 'token', maxBytes: 64 * KiB, name: 'debug' },
+  setLogLevel: { credential: 'token', maxBytes: 64 * KiB, name: 'log level' },
 });
 
 /** Most worker entries a supervisor heartbeat may carry (more slots than any machine runs). */

@@ -5,6 +5,7 @@ import { InvalidSubmissionError, NotFoundError, NotLeaderError, toServiceError, 
 import { clusterInfo, componentInfo, listTopologies, topologyInfo } from './info-builder';
 import { clusterSecretOf, findTopology, tokenOf, type NimbusContext } from './nimbus-context';
 import { MAX_HEARTBEAT_ERRORS, MAX_HEARTBEAT_EXECUTORS, MAX_HEARTBEAT_WORKERS, MAX_TRACKED_SUPERVISORS } from './nimbus-policies';
+import { createDebugHandlers } from './debug-service';
 import { topologyLogs } from './topology-logs';
 import { checkSubmission, killTopology, rebalanceTopology, setActive, storeSubmission, type SubmitRequest } from './topology-actions';
 
@@ -161,7 +162,9 @@ export function createNimbusHandlers(ctx: NimbusContext): NimbusHandlers {
     return undefined;
   }
 
+  const debug = createDebugHandlers(ctx, unary);
   return {
+    ...debug.handlers,
     submitTopology,
     killTopology: unary('kill', true, async (r: pb.KillTopologyRequest) => {
       await killTopology(ctx, r.name ?? '', r.waitSecs ?? undefined);

@@ -17,6 +17,7 @@ import { PackageReplicator } from './package-replicator';
 import { NIMBUS_POLICIES } from './nimbus-policies';
 import { clusterSecretOf, tokenOf } from './nimbus-context';
 import { SupervisorCalls } from './supervisor-calls';
+import { closeDebugHandlers } from './debug-service';
 
 
 /** Options of {@link Nimbus.create}. */
@@ -163,6 +164,8 @@ export class Nimbus {
     if (this.transitionTimer) clearTimeout(this.transitionTimer);
     for (const s of this.subscriptions) s.close();
     await this.reconciler.stop();
+    // Open taps are streams without end: a graceful shutdown would wait for them forever.
+    closeDebugHandlers(this.ctx);
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     this.ctx.supervisorCalls.close();
     await this.metrics?.shutdown();

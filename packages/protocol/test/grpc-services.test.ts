@@ -77,6 +77,9 @@ const nimbus: NimbusHandlers = {
   getClusterInfo: notHere,
   getComponentInfo: notHere,
   supervisorHeartbeat: notHere,
+  setDebug: notHere,
+  setLogLevel: notHere,
+  tap: (call) => call.emit('error', status(grpc.status.UNIMPLEMENTED, 'not in this test')),
 };
 
 // The consumer side of Transfer: checks the secret, then grants credit only as a deliberately slow "executor" takes
@@ -85,6 +88,8 @@ const received: unknown[] = [];
 let maxBuffered = 0;
 const worker: WorkerHandlers = {
   ping: (call, callback) => callback(null, { nonce: call.request.nonce, worker: '127.0.0.1:6700' }),
+  applyDebugOptions: notHere,
+  tap: (call) => call.emit('error', status(grpc.status.UNIMPLEMENTED, 'not in this test')),
   transfer: (call) => {
     const window = new ReceiveWindow({ window: WINDOW });
     const queue: unknown[][] = [];

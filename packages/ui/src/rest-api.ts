@@ -49,12 +49,16 @@
 //                                   start, length, fileSize}; start is a byte offset, negative counts from the end
 //                                   (tail); length defaults to 65536 and is capped at 1 MiB by the supervisor. Needs the
 //                                   token when one is set; so does the topology's `configuration` (left empty without).
+// POST /api/v1/topology/:id/debug/:action/:spct, /api/v1/topology/:id/component/:component/debug/:action/:spct,
+//      /api/v1/topology/:id/logconfig
+//                                   Storm's debug sampling switch and log levels (routes/debug-routes.ts); token.
 // GET  /metrics                     Prometheus text: cluster gauges, per-component counters (emitted, transferred,
 //                                   executed, acked, failed; all time) and latency histograms, labels topology and
 //                                   component.
 import type { FastifyPluginAsync } from 'fastify';
 import { actionRoutes } from './routes/action-routes';
 import { clusterRoutes } from './routes/cluster-routes';
+import { debugRoutes } from './routes/debug-routes';
 import { logRoutes } from './routes/log-routes';
 import { metricsRoutes } from './routes/metrics-routes';
 import type { RouteContext } from './routes/route-context';
@@ -77,5 +81,6 @@ export const restApi: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
   await app.register(topologyRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(actionRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(logRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(debugRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(metricsRoutes, ctx);
 };

@@ -169,6 +169,8 @@ export const TopologyPageSchema = Strict({
   windowHint: Str,
   schedulerDisplayResource: Type.Boolean(),
   debug: Type.Boolean(),
+  /** Percentage of emits sampled to the event log while debug is on (Storm's samplingPct). */
+  samplingPct: Num,
   topologyStats: Type.Array(WindowStatsSchema),
   spouts: Type.Array(SpoutRowSchema),
   bolts: Type.Array(BoltRowSchema),
@@ -228,6 +230,8 @@ export const ComponentPageSchema = Strict({
   window: Str,
   windowHint: Str,
   debug: Type.Boolean(),
+  /** Percentage of emits sampled to the event log while debug is on (Storm's samplingPct). */
+  samplingPct: Num,
   spoutSummary: Type.Optional(Type.Array(WindowStatsSchema)),
   boltStats: Type.Optional(Type.Array(BoltWindowStatsSchema)),
   outputStats: Type.Array(OutputStatSchema),
@@ -237,6 +241,19 @@ export const ComponentPageSchema = Strict({
   componentErrors: Type.Array(ErrorEntrySchema),
 });
 export type ComponentPage = Static<typeof ComponentPageSchema>;
+
+/** The answer of Storm's debug routes (`.../debug/:action/:spct`). */
+export const DebugResultSchema = Strict({ topologyOperation: Str, topologyId: Str, component: Type.Optional(Str), debug: Type.Boolean(), samplingPct: Num, status: Str });
+export type DebugResult = Static<typeof DebugResultSchema>;
+
+/** The answer of Storm's `POST /api/v1/topology/:id/logconfig`: each logger's new level, null where it was reset. */
+export const LogConfigResultSchema = Strict({
+  topologyOperation: Str,
+  topologyId: Str,
+  namedLoggerLevels: Type.Record(Str, Type.Union([Type.Null(), Strict({ target_level: Str, timeout: Num })])),
+  status: Str,
+});
+export type LogConfigResult = Static<typeof LogConfigResultSchema>;
 
 /** The answer of the POST actions (activate, deactivate, rebalance, kill). */
 export const ActionResultSchema = Strict({ topologyOperation: Str, topologyId: Str, status: Str });

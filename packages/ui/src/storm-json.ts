@@ -294,7 +294,9 @@ export function topologyJson(info: pb.ITopologyInfo, sys: boolean, nowMs = Date.
     window: windowKey(windowSecs),
     windowHint: windowPretty(windowSecs),
     schedulerDisplayResource: false,
-    debug: getConfig(conf, 'topology.debug'),
+    // Storm's debug switch (Nimbus.SetDebug), or topology.debug set at submit.
+    debug: info.debug === true || getConfig(conf, 'topology.debug'),
+    samplingPct: info.debug ? (info.samplingPct ?? 0) : getConfig(conf, 'topology.debug') ? 100 : 0,
     topologyStats: (info.topologyStats ?? []).map(windowRow),
     spouts: components.filter((c) => c.type === pb.ComponentType.COMPONENT_TYPE_SPOUT).map((c) => spoutRow(c, id, nowMs)),
     bolts: components
@@ -377,7 +379,8 @@ export function componentJson(c: pb.IComponentInfo, topologyStatus: string, nowM
     tasks: c.numTasks ?? 0,
     window: windowKey(windowSecs),
     windowHint: windowPretty(windowSecs),
-    debug: false,
+    debug: c.debug === true,
+    samplingPct: c.samplingPct ?? 0,
     ...(isSpout ? { spoutSummary: windows.map(windowRow) } : { boltStats: windows.map(boltWindowRow) }),
     outputStats,
     ...(isSpout ? {} : { inputStats }),

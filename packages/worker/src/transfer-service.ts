@@ -42,6 +42,9 @@ export function workerPolicies(maxTupleBytes: number): Record<string, MethodPoli
   return servicePolicies(WorkerService, {
     transfer: { credential: 'topology', maxBytes: transferMessageLimit(maxTupleBytes), name: 'transfer' },
     ping: { credential: 'open', maxBytes: 64 * 1024, name: 'ping' },
+    // Tapped values are user data; nimbus (holding every topology's secret) and the topology's own workers may tap.
+    tap: { credential: 'topology', maxBytes: 64 * 1024, name: 'tap' },
+    applyDebugOptions: { credential: 'topology', maxBytes: 1024 * 1024, name: 'debug options' },
   });
 }
 

@@ -12,6 +12,8 @@ export interface WorkerSettings {
   supervisorTimeoutMs: number;
   /** `supervisor.worker.shutdown.sleep.secs`, ms: what a stopping worker has before it is killed. */
   shutdownMs: number;
+  /** `topology.tap.buffer.size`: tuples one tap buffers before it drops. */
+  tapBufferSize: number;
 }
 
 /**
@@ -25,5 +27,6 @@ export function workerSettings(conf: Config): WorkerSettings {
     heartbeatMs: configMs(conf, 'worker.heartbeat.frequency.secs'),
     supervisorTimeoutMs: configMs(conf, 'supervisor.worker.timeout.secs'),
     shutdownMs: configMs(conf, 'supervisor.worker.shutdown.sleep.secs'),
+    tapBufferSize: getConfig(conf, 'topology.tap.buffer.size'),
   };
 }

@@ -10,6 +10,7 @@ import { createSupervisorClient, serverCredentials, withDecodeFailureLog, Worker
 import { PortInUseError } from './errors';
 import { GrpcTransport } from './grpc-transport';
 import { taskAddresses } from './task-addresses';
+import { createTapHandlers } from './tap-service';
 import { createWorkerHandlers } from './transfer-service';
 import { WireConverter } from './wire';
 import { workerSettings, type WorkerSettings } from './worker-settings';
@@ -82,10 +83,13 @@ export class Worker {
       log,
       startedMs,
     });
-    // Transfer's credential is checked from metadata before any message is read; messages are bounded by a batch.
+    const taps = createTapHandlers({ topologyId: launch.topologyId, secret: launch.topology.secret, self, runtime: () => late.runtime, log, bufferSize: settings.tapBufferSize });
+    // Credentials (Transfer, Tap, debug options: the topology's) are checked from metadata before any message is read;
+    // each method has its own size limit (Transfer: one batch).
     const server = new grpc.Server(transfers.serverOptions);
     const guarded = withDecodeFailureLog(WorkerService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), transfers.policies);
-    server.addService(guarded as unknown as grpc.ServiceDefinition, transfers.handlers as unknown as grpc.UntypedServiceImplementation);
+    const handlers = { ...transfers.handlers, ...taps.handlers, ping: taps.withTapCount(transfers.handlers.ping) };
+    server.addService(guarded as unknown as grpc.ServiceDefinition, handlers as unknown as grpc.UntypedServiceImplementation);
     await new Promise<void>((resolve, reject) =>
       server.bindAsync(`${launch.host}:${launch.port}`, serverCredentials(launch.tls), (err) =>
         err ? reject(/in use|EADDRINUSE/i.test(err.message) ? new PortInUseError(launch.port) : err) : resolve(),
@@ -125,7 +129,11 @@ export class Worker {
     late.runtime = runtime;
     // Heartbeats prove this topology's secret: a worker holds no cluster credential and speaks only for its topology.
     const supervisor = createSupervisorClient(launch.supervisorAddress, { tls: launch.tls, topologyCredential: { topologyId: launch.topologyId, secret: launch.topology.secret } });
-    const worker = new Worker(launch, runtime, transport, server, supervisor, log, transfers.close, startedMs, errors, options.onSupervisorLost ?? (() => undefined));
+    const closeAll = () => {
+      taps.close();
+      transfers.close();
+    };
+    const worker = new Worker(launch, runtime, transport, server, supervisor, log, closeAll, startedMs, errors, options.onSupervisorLost ?? (() => undefined));
     runtime.start(false);
     worker.startHeartbeats(settings);
     log.info({ executors: mine.length, address: self }, `worker ${self} running ${mine.length} executor(s) of ${launch.topologyId}`);

@@ -6,6 +6,7 @@ import { loadTopology } from '@squall/packager';
 import type { ComponentSummary } from '@squall/stats';
 import { collectConfig, loadCliConfig } from '../cli-config';
 import { componentTable, liveLine } from '../format';
+import { startLocalTaps } from './local-tap';
 import { fail } from '../fail';
 import { CLI_TOPOLOGY_LOADERS } from '../topology-loaders';
 
@@ -20,6 +21,8 @@ interface LocalOptions {
   logFile?: string;
   realStreamparse?: boolean;
   typecheck: boolean;
+  tap?: string[];
+  tapSample: string;
 }
 
 /** `squall local <topology>`: runs a topology in this process until --duration or Ctrl-C. */
@@ -38,6 +41,8 @@ export function registerLocal(program: Command): void {
     .option('--json', 'print one JSON object with the final counters on stdout')
     .option('--log-level <level>', 'component log level (trace, debug, info, warn, error, silent)')
     .option('--log-file <file>', "component logs (pino JSON): a file, or '-' for stderr (default: logs/<name>.log)")
+    .option('--tap <component[:stream]>', 'print copies of the tuples this component (stream) emits, repeatable', collectConfig)
+    .option('--tap-sample <pct>', 'percentage of the tapped tuples to print', '100')
     .action((target: string, opts: LocalOptions) => runLocal(target, opts).catch((err) => fail(err)));
 }
 
@@ -66,6 +71,8 @@ async function runLocal(target: string, opts: LocalOptions): Promise<void> {
   const cluster = await LocalCluster.create({ logger, resourcesDir: dir });
   const running = await cluster.submitTopology(name, conf, topology);
   const out = (line: string) => (opts.json ? process.stderr : process.stdout).write(line + '\n');
+  // Added before the first scheduler pass (submit resolves before it runs): no emit is missed.
+  const taps = opts.tap ? startLocalTaps(running.runtime, opts.tap, Number(opts.tapSample), out) : undefined;
   out(`squall: running topology '${name}' locally${duration ? ` for ${duration}s` : ''} (Ctrl-C to stop)`);
   if (logFile !== '-') out(`squall: component logs go to ${logFile}`);
 
@@ -103,6 +110,7 @@ async function runLocal(target: string, opts: LocalOptions): Promise<void> {
   }
   const uptimeSecs = running.uptimeSecs;
   await cluster.killTopology(name, 1);
+  taps?.stop();
   const components = running.stats();
   const errors = running.errors();
   if (opts.json) {
