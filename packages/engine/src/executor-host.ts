@@ -1,6 +1,7 @@
 import type { Clock, Config, Logger } from '@squall/core';
 import type { ComponentRegistry } from '@squall/api';
 import type { TopologyModel } from './topology-model';
+import type { LocalTrees } from './acking';
 import type { TupleImpl } from './tuple-impl';
 
 /** What an executor needs from the worker that runs it; implemented by {@link WorkerRuntime}. */
@@ -26,6 +27,8 @@ export interface ExecutorHost {
   sendRemote(task: number, sourceTask: number, stream: string, values: unknown[]): void;
   /** Whether a task runs in this worker. */
   isLocal(task: number): boolean;
+  /** The tuple trees of a spout task running in this worker (undefined for any other task). */
+  localTrees(task: number): LocalTrees | undefined;
   /** Makes the scheduler run soon (after an asynchronous ack, a timer, ...). */
   wake(): void;
   /** Records and logs a component error. */
