@@ -1,4 +1,4 @@
-import { ATTACH, EmitError, type ExecutorSpec, type Fields, type SpoutLike, type SpoutOutputCollector, type Values } from '@squall/api';
+import { ASYNC_SPOUT, ATTACH, EmitError, type AsyncSpoutHooks, type ExecutorSpec, type Fields, type SpoutLike, type SpoutOutputCollector, type Values } from '@squall/api';
 import { ACK_ACK_STREAM, ACK_INIT_STREAM, ACK_RESET_TIMEOUT_STREAM, AckBatcher, ackerIndex, type LocalTrees } from './acking';
 import { ExecutorBase, settle } from './executor-base';
 import type { ExecutorHost } from './executor-host';
@@ -27,6 +27,8 @@ interface SpoutTask {
   /** Message ids to ack at once (acking disabled, or a tracked emit nobody subscribes to). */
   immediateAcks: Array<{ messageId: unknown; stream: string }>;
   nextSeq: number;
+  /** The spout's hooks when its emits arrive asynchronously (see ASYNC_SPOUT). */
+  async: AsyncSpoutHooks | undefined;
   /** Inits of new trees, sent to the ackers at the end of produce or drain (or at once, outside them). */
   inits: AckBatcher;
 }
@@ -97,7 +99,9 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
       const inits = new AckBatcher(this.ackers, (acker, quads) =>
         this.host.deliver(acker, new TupleImpl(quads, init.fields, this.component, task, ACK_INIT_STREAM, init.key, null)),
       );
-      const state: SpoutTask = { task, spout, emitter, pending: new PendingTrees<Pending>(), immediateAcks: [], nextSeq: 0, inits };
+      const hooks = (spout as unknown as Record<symbol, AsyncSpoutHooks | undefined>)[ASYNC_SPOUT];
+      if (hooks !== undefined) hooks.wake = () => this.host.wake();
+      const state: SpoutTask = { task, spout, emitter, pending: new PendingTrees<Pending>(), immediateAcks: [], nextSeq: 0, inits, async: hooks };
       const collector = new SpoutCollector(this, state);
       const attach = (spout as unknown as Record<symbol, unknown>)[ATTACH];
       if (typeof attach === 'function') attach.call(spout, this.conf, context, collector);
@@ -295,6 +299,8 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
           if (this.host.backpressured) break;
           continue;
         }
+        // Its answer is on the way: the spout wakes the scheduler when it arrives.
+        if (s.async !== undefined && s.async.waiting) break;
         this.emptyStreak++;
         if (this.emptyStreak <= this.level1) continue;
         if (this.emptyStreak <= this.level1 + this.level2) work++;

@@ -1,5 +1,5 @@
 import type { Config } from '@squall/core';
-import { EmitError, Spout, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext } from '@squall/api';
+import { ASYNC_SPOUT, EmitError, Spout, type AsyncSpoutHooks, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext } from '@squall/api';
 import { declareShellOutputs } from './declare-outputs';
 import { parseEmit, type EmitCommand } from './emit-command';
 import { ProtocolViolationError, SubprocessTimeoutError } from './errors';
@@ -20,8 +20,10 @@ export const READ_AHEAD_LIMIT = 1000;
  * The protocol is synchronous (one command outstanding until the child's `sync`) but the engine calls `nextTuple`
  * synchronously and counts the emits made during the call; a child cannot answer within it. So `nextTuple` sends
  * `next` when nothing is outstanding and returns, and the emits the child makes in answer are held and emitted by the
- * following `nextTuple` call. A `next` that emitted nothing therefore shows up as an empty call, and the engine's
- * spout wait strategy backs off exactly as for a native spout with nothing to emit.
+ * following `nextTuple` call. While a command is outstanding the spout tells the engine it is waiting (ASYNC_SPOUT):
+ * an empty nextTuple call then is not idleness, and each sync wakes the engine at once. Only a `next` whose sync came
+ * back without emits shows up as an empty call, so the engine's spout wait strategy backs off exactly as for a native
+ * spout with nothing to emit.
  *
  * To keep a productive child busy while the engine is between calls, a `next` that emitted something is followed
  * at once by another, as long as fewer than {@link READ_AHEAD_LIMIT} emits (at most `topology.max.spout.pending`)
@@ -49,12 +51,26 @@ export class ShellSpout extends Spout {
   private emitsThisNext = 0;
   private readAheadLimit = READ_AHEAD_LIMIT;
   private idleWaiters: Array<() => void> = [];
+  /** The last `next` synced without emitting: the following nextTuple reports idleness (the wait strategy applies). */
+  private nextCameBackEmpty = false;
+  /**
+   * The engine's hooks (see ASYNC_SPOUT): while a command is out, a nextTuple that emitted nothing is not idleness,
+   * and every sync wakes the engine, which then releases what the child emitted and asks for more.
+   */
+  readonly [ASYNC_SPOUT]: AsyncSpoutHooks;
 
   /** @throws ShellOptionsError for unusable options */
   constructor(options: ShellComponentOptions) {
     super();
     this.shellOptions = options;
     this.resolved = resolveShellOptions(options);
+    const outstanding = () => this.outstanding !== undefined && this.runner?.ready === true;
+    this[ASYNC_SPOUT] = {
+      get waiting() {
+        return outstanding();
+      },
+      wake: () => undefined,
+    };
   }
 
   override declareOutputFields(declarer: OutputFieldsDeclarer): void {
@@ -95,6 +111,10 @@ export class ShellSpout extends Spout {
   override nextTuple(): void {
     this.release();
     this.emitsSinceCall = 0;
+    if (this.nextCameBackEmpty) {
+      this.nextCameBackEmpty = false;
+      return;
+    }
     if (this.runner?.ready && !this.outstanding && this.queue.length === 0) this.send({ kind: 'next' });
   }
 
@@ -175,7 +195,9 @@ export class ShellSpout extends Spout {
       const done = this.outstanding;
       if (!done) return; // unsolicited: harmless, nothing to complete
       this.outstanding = undefined;
+      if (done.kind === 'next' && this.emitsThisNext === 0) this.nextCameBackEmpty = true;
       this.pump(done.kind === 'next' && this.emitsThisNext > 0);
+      this[ASYNC_SPOUT].wake();
       return;
     }
     if (msg.command !== 'emit') throw new ProtocolViolationError(`unknown command ${JSON.stringify(msg.command)} from a spout`);
@@ -222,6 +244,7 @@ export class ShellSpout extends Spout {
     this.release();
     this.outstanding = undefined;
     this.queue = [];
+    this[ASYNC_SPOUT].wake();
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
