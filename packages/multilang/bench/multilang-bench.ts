@@ -17,7 +17,7 @@ import path from 'node:path';
 import { Spout, TopologyBuilder, fields, type OutputFieldsDeclarer } from '@squall/api';
 import { LocalCluster, type LocalTopology } from '@squall/local';
 import { ShellBolt } from '../src';
-import { SpoutThroughSquall, directSpout, spoutChildren, type SpoutChild, type SpoutSample } from './spout-rounds';
+import { SpoutThroughSquall, directSpout, msgpackPython, spoutChildren, type SpoutChild, type SpoutSample } from './spout-rounds';
 
 const PYTHON_DIR = path.resolve(__dirname, '../../python');
 const EXAMPLE_DIR = path.resolve(__dirname, '../../../../examples/wordcount-python');
@@ -44,8 +44,8 @@ interface Sample {
   childCpuUsPerTuple: number;
 }
 
-function direct(serializer: Serializer, n: number): Sample {
-  const r = spawnSync('python3', ['tests/throughput.py', '-n', String(n), '-s', serializer, '--repeat', '1', '--max-pending', String(MAX_PENDING)], { cwd: PYTHON_DIR, encoding: 'utf8' });
+function direct(serializer: Serializer, n: number, python: string): Sample {
+  const r = spawnSync(python, ['tests/throughput.py', '-n', String(n), '-s', serializer, '--repeat', '1', '--max-pending', String(MAX_PENDING)], { cwd: PYTHON_DIR, encoding: 'utf8' });
   const m = r.stdout.match(new RegExp(`^${serializer}\\s+(?:median\\s+)?([\\d,]+) tuples/s.*child CPU ([\\d.]+) us/tuple`, 'm'));
   if (!m) throw new Error(`throughput.py failed: ${r.stderr || r.stdout}`);
   return { tuplesPerSec: Number(m[1]!.replace(/,/g, '')), childCpuUsPerTuple: Number(m[2]) };
@@ -69,14 +69,14 @@ class ThroughSquall {
     private readonly bolt: () => ShellBolt,
   ) {}
 
-  static async start(serializer: Serializer): Promise<ThroughSquall> {
+  static async start(serializer: Serializer, python: string): Promise<ThroughSquall> {
     const bolts: ShellBolt[] = [];
     const b = new TopologyBuilder();
     b.setSpout('word', WordSpout);
     b.setBolt(
       'count',
       () => {
-        const bolt = new ShellBolt({ command: ['python3', '-m', 'squall.run', '-s', serializer, 'bolts.wordcount.WordCountBolt'], outputs: ['word', 'count'], serializer });
+        const bolt = new ShellBolt({ command: [python, '-m', 'squall.run', '-s', serializer, 'bolts.wordcount.WordCountBolt'], outputs: ['word', 'count'], serializer });
         bolts.push(bolt);
         return bolt;
       },
@@ -147,14 +147,14 @@ interface SerializerResult {
   rounds: Array<{ direct: Sample; squall: Sample; ratio: number }>;
 }
 
-async function benchSerializer(serializer: Serializer, rounds: number, seconds: number): Promise<SerializerResult> {
-  const squall = await ThroughSquall.start(serializer);
+async function benchSerializer(serializer: Serializer, rounds: number, seconds: number, python = 'python3'): Promise<SerializerResult> {
+  const squall = await ThroughSquall.start(serializer, python);
   const out: SerializerResult['rounds'] = [];
   try {
     // The direct run is sized to last about as long as a Squall window.
     let n = 100000;
     for (let r = 0; r < rounds; r++) {
-      const d = direct(serializer, n);
+      const d = direct(serializer, n, python);
       n = Math.max(20000, Math.round(d.tuplesPerSec * seconds));
       const q = await squall.measure(seconds);
       out.push({
@@ -227,15 +227,22 @@ async function main(): Promise<void> {
   const json = args.includes('--json');
   const seconds = option(args, '--seconds', 3);
   const rounds = Math.round(option(args, '--rounds', 5));
+  const log = (s: string) => !json && process.stderr.write(s + '\n');
   // `--part bolts|spouts`: only one half.
   const part = args.includes('--part') ? args[args.indexOf('--part') + 1] : undefined;
   if (part !== undefined && part !== 'bolts' && part !== 'spouts') throw new Error(`--part needs 'bolts' or 'spouts', got ${JSON.stringify(part)}`);
-  const log = (s: string) => !json && process.stderr.write(s + '\n');
-  const results: Partial<Record<Serializer, SerializerResult>> = {};
-  if (part !== 'spouts') for (const s of ['json', 'msgpack'] as const) results[s] = await benchSerializer(s, rounds, seconds);
+  const results: Partial<Record<Serializer | 'msgpack-c', SerializerResult>> = {};
+  // msgpack twice: the library's pure-Python code (python3 without the msgpack package), and the package's C
+  // extension (a virtualenv with it from PyPI), when installable.
+  const cPython = msgpackPython();
+  if (!cPython.python) log(`  msgpack C extension not installable (${cPython.reason}): msgpack measured in pure Python only`);
+  if (part !== 'spouts') {
+    for (const s of ['json', 'msgpack'] as const) results[s] = await benchSerializer(s, rounds, seconds);
+    if (cPython.python) results['msgpack-c'] = await benchSerializer('msgpack', rounds, seconds, cPython.python);
+  }
   const spouts: SpoutResult[] = [];
   if (part !== 'bolts') {
-    const children = spoutChildren(log);
+    const children = spoutChildren(log, cPython.python);
     for (let i = 0; i < children.length; i++) {
       log(`spout: ${children[i]!.label}...`);
       spouts.push(await benchSpout(children[i]!, i, rounds, seconds));

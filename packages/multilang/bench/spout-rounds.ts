@@ -48,11 +48,32 @@ export function realPystormPython(): { python?: string; reason?: string } {
   return { python };
 }
 
-/** The children measured: Squall's library (JSON and msgpack) and pystorm (the real one when installable). */
-export function spoutChildren(log: (s: string) => void): SpoutChild[] {
-  const squall = (serializer: Serializer): SpoutChild => ({
-    label: `squall library, ${serializer}`,
-    command: ['python3', '-m', 'squall.run', '-s', serializer, 'spouts.words.WordSpout'],
+/**
+ * A Python with the `msgpack` package (its C extension) from PyPI, in a virtualenv kept in the temp directory (a marker
+ * says it is complete). Undefined with a reason when pip cannot install it.
+ */
+export function msgpackPython(): { python?: string; reason?: string } {
+  const venv = path.join(tmpdir(), 'squall-bench-msgpack');
+  const python = path.join(venv, 'bin', 'python');
+  const marker = path.join(venv, '.squall-ready');
+  if (existsSync(marker)) return { python };
+  spawnSync('rm', ['-rf', venv]);
+  const made = spawnSync('python3', ['-m', 'venv', venv], { encoding: 'utf8' });
+  if (made.status !== 0) return { reason: `python3 -m venv failed: ${made.stderr.trim()}` };
+  const pip = spawnSync(python, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', 'msgpack'], { encoding: 'utf8', timeout: 300000 });
+  if (pip.status !== 0) return { reason: `pip cannot install msgpack from PyPI (${pip.stderr.trim().split('\n').pop()})` };
+  writeFileSync(marker, '');
+  return { python };
+}
+
+/**
+ * The children measured: Squall's library (JSON, msgpack in pure Python, msgpack with the C extension when `cPython`
+ * has it) and pystorm (the real one when installable).
+ */
+export function spoutChildren(log: (s: string) => void, cPython?: string): SpoutChild[] {
+  const squall = (serializer: Serializer, python = 'python3'): SpoutChild => ({
+    label: `squall library, ${serializer}${python === 'python3' ? '' : ' (C extension)'}`,
+    command: [python, '-m', 'squall.run', '-s', serializer, 'spouts.words.WordSpout'],
     cwd: EXAMPLE_DIR,
     serializer,
     pythonPath: [PYTHON_DIR],
@@ -65,7 +86,7 @@ export function spoutChildren(log: (s: string) => void): SpoutChild[] {
     log(`  real pystorm not installable (${real.reason}): measuring Squall's pystorm stand-in instead`);
     pystorm = { label: "pystorm stand-in (Squall's), json", command: ['python3', '-m', 'streamparse.run', 'spouts.words.WordSpout'], cwd: STREAMPARSE_SRC, serializer: 'json', pythonPath: [COMPAT_DIR, PYTHON_DIR] };
   }
-  return [squall('json'), squall('msgpack'), pystorm];
+  return [squall('json'), squall('msgpack'), ...(cPython ? [squall('msgpack', cPython)] : []), pystorm];
 }
 
 export interface SpoutSample {
@@ -162,7 +183,7 @@ export class SpoutThroughSquall {
     private readonly spout: () => ShellSpout,
   ) {}
 
-  static async start(child: SpoutChild, index: number): Promise<SpoutThroughSquall> {
+  static async start(child: SpoutChild, index: number, conf: Record<string, unknown> = {}): Promise<SpoutThroughSquall> {
     const spouts: ShellSpout[] = [];
     const b = new TopologyBuilder();
     b.setSpout('word', () => {
@@ -173,7 +194,7 @@ export class SpoutThroughSquall {
     b.setBolt('count', CountBolt, 1).shuffleGrouping('word');
     const cluster = await LocalCluster.create({ resourcesDir: child.cwd });
     const name = `ml-spout-${index}`;
-    const topology = await cluster.submitTopology(name, { 'topology.acker.executors': 0 }, b.createTopology());
+    const topology = await cluster.submitTopology(name, { 'topology.acker.executors': 0, ...conf }, b.createTopology());
     const q = new SpoutThroughSquall(cluster, topology, name, () => spouts.find((s) => s.childPid !== undefined)!);
     const start = Date.now();
     while (q.executed() === 0 && Date.now() - start < 20000) await sleep(50);
