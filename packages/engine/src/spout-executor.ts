@@ -66,6 +66,9 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
   private wrapped = false;
   /** True inside produce and drain, whose end sends the batched inits. */
   private inPass = false;
+  /** A run of equal complete latencies not yet in the histogram (flushed with the inits, at the end of each pass). */
+  private latencyMs = -1;
+  private latencyRun = 0;
   /** Per acker index: whether that acker runs in this worker (its trees are then kept here, without an init). */
   private ackerLocal: boolean[] = [];
 
@@ -243,8 +246,15 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
     this.completed(s, messageId, p.stream, this.host.now - p.startMs, acked);
   }
 
+  private flushLatency(): void {
+    if (this.latencyRun === 0) return;
+    this.stats.complete.record(this.latencyMs, this.latencyRun);
+    this.latencyRun = 0;
+  }
+
   private flushInits(): void {
     for (let i = 0; i < this.taskStates.length; i++) this.taskStates[i]!.inits.flush();
+    this.flushLatency();
   }
 
   private completed(s: SpoutTask, messageId: unknown, stream: string, latencyMs: number, acked: boolean): void {
@@ -254,7 +264,14 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
       if (acked) {
         c.acked++;
         c.completeMs += latencyMs;
-        this.stats.complete.record(latencyMs);
+        // Trees started in one pass and completed in one pass have the same latency (both ends are pass clocks):
+        // runs of equal values go into the histogram as one weighted sample (its log2 was 9% of acking's CPU).
+        if (latencyMs === this.latencyMs) this.latencyRun++;
+        else {
+          this.flushLatency();
+          this.latencyMs = latencyMs;
+          this.latencyRun = 1;
+        }
         s.spout.ack?.(messageId);
       } else {
         c.failed++;
