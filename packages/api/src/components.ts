@@ -13,6 +13,23 @@ import type { WindowedBolt } from './windowed-bolt';
  */
 export const ATTACH = Symbol.for('squall.attach');
 
+/**
+ * Engine hook for spouts whose `nextTuple` only starts work and whose emits arrive later (a shell spout's, from its
+ * child): the spout keeps an {@link AsyncSpoutHooks} under this key. While `waiting` is true, a `nextTuple` that
+ * emitted nothing is not idleness (no wait strategy: the engine neither spins nor sleeps on it) and the spout calls
+ * `wake` when the engine should call `nextTuple` again.
+ * @internal
+ */
+export const ASYNC_SPOUT = Symbol.for('squall.asyncSpout');
+
+/** See {@link ASYNC_SPOUT}. @internal */
+export interface AsyncSpoutHooks {
+  /** True while a request is out whose answer (emits or nothing) has not arrived. */
+  readonly waiting: boolean;
+  /** Set by the engine before `open`; asks for a `nextTuple` call soon. */
+  wake: () => void;
+}
+
 /** Brand of BasicBolt instances; a symbol rather than `instanceof` so two copies of this package agree. */
 const BASIC_BOLT = Symbol.for('squall.basicBolt');
 

@@ -64,6 +64,7 @@ export const CONFIG_KEYS = {
   'topology.spout.wait.progressive.level3.sleep.millis': k('number', 1, 'Sleep between empty nextTuple calls after level 2.', 0),
   'topology.backpressure.wait.progressive.level3.sleep.millis': k('number', 1, 'Least time a spout stays paused once backpressure paused it (it resumes when the pressure clears, not before this).', 0),
   'topology.shellbolt.max.pending': k('int', 100, 'Max input tuples written to a shell bolt and not yet settled.', 1),
+  'topology.shellspout.max.pending': k('int', 8, 'Squall: commands (next, ack, ...) written to a shell spout ahead of their sync; 1 is Storm\'s one at a time.', 1),
   'topology.subprocess.timeout.secs': k('number', null, 'Shell component heartbeat timeout; unset uses supervisor.worker.timeout.secs.', 1),
   'topology.max.tuple.bytes': k('int', 8 * 1024 * 1024, 'Squall: largest encoded tuple a component may emit across workers.', 1),
   'topology.environment': k('env', null, 'Extra environment variables for worker and shell processes.'),

@@ -13,7 +13,7 @@ import {
   type Tuple,
   type Values,
 } from '@squall/api';
-import { ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_RESET_TIMEOUT_STREAM, ackerFor } from './acking';
+import { ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_RESET_TIMEOUT_STREAM, AckBatcher, ackerFor } from './acking';
 import { ExecutorBase, settle } from './executor-base';
 import type { ExecutorHost } from './executor-host';
 import type { TaskEmitter } from './emitter';
@@ -40,6 +40,10 @@ export class BoltExecutor extends ExecutorBase {
   private lastKey = '';
   private lastInput: InputCounters | undefined;
   private cancelTick: (() => void) | undefined;
+  /** Whether a drain is executing tuples: acks made meanwhile are batched until its end. */
+  get batching(): boolean {
+    return this.inBatch;
+  }
   /** Acker tasks and this component's acker streams, resolved once. */
   readonly ackers: readonly number[];
   readonly ackStreams: Readonly<Record<string, { fields: Fields; key: string }>>;
@@ -118,6 +122,7 @@ export class BoltExecutor extends ExecutorBase {
       }
     }
     this.inBatch = false;
+    for (let i = 0; i < this.taskStates.length; i++) this.taskStates[i]!.collector.flushAcks();
     const dt = clock.monotonicMs() - t0;
     const mean = dt / n;
     this.stats.busyMs += dt;
@@ -193,6 +198,9 @@ export class BoltExecutor extends ExecutorBase {
 
 /** The OutputCollector of one bolt task. */
 export class BoltCollector implements OutputCollector {
+  /** Acks on their way to the ackers, created on the first tracked ack. */
+  private acks: AckBatcher | undefined;
+
   constructor(
     private readonly executor: BoltExecutor,
     readonly emitter: TaskEmitter,
@@ -224,8 +232,23 @@ export class BoltCollector implements OutputCollector {
     ic.acked++;
     this.executor.recordProcess(t, ic);
     const roots = t.anchors;
-    if (roots === null) return;
-    this.toAckers(roots, ACK_ACK_STREAM, (i) => [roots[i]!, roots[i + 1]!, roots[i + 2]! ^ t.ackHi, roots[i + 3]! ^ t.ackLo]);
+    if (roots === null || this.executor.ackers.length === 0) return;
+    const acks = (this.acks ??= this.newBatcher());
+    for (let i = 0; i < roots.length; i += 4) acks.add(roots[i]!, roots[i + 1]!, roots[i + 2]! ^ t.ackHi, roots[i + 3]! ^ t.ackLo);
+    // Outside a drain (an asynchronous ack) there is no end of batch to wait for.
+    if (!this.executor.batching) acks.flush();
+  }
+
+  /** Sends the acks batched during a drain. */
+  flushAcks(): void {
+    this.acks?.flush();
+  }
+
+  private newBatcher(): AckBatcher {
+    const host = this.executor.hostRef;
+    const { fields, key } = this.executor.ackStreams[ACK_ACK_STREAM]!;
+    const component = this.executor.component;
+    return new AckBatcher(this.executor.ackers, (acker, quads) => host.deliver(acker, new TupleImpl(quads, fields, component, this.task, ACK_ACK_STREAM, key, null)));
   }
 
   fail(tuple: Tuple): void {
@@ -237,23 +260,25 @@ export class BoltCollector implements OutputCollector {
     this.executor.recordProcess(t, ic);
     const roots = t.anchors;
     if (roots === null) return;
-    this.toAckers(roots, ACK_FAIL_STREAM, (i) => [roots[i]!, roots[i + 1]!, 0, 0]);
+    this.toAckers(roots, ACK_FAIL_STREAM);
   }
 
   resetTimeout(tuple: Tuple): void {
     const roots = (tuple as TupleImpl).anchors;
     if (roots === null) return;
-    this.toAckers(roots, ACK_RESET_TIMEOUT_STREAM, (i) => [roots[i]!, roots[i + 1]!, 0, 0]);
+    this.toAckers(roots, ACK_RESET_TIMEOUT_STREAM);
   }
 
-  private toAckers(roots: number[], stream: string, values: (i: number) => number[]): void {
+  /** Sends a fail or timeout reset for each root at once, after the acks batched before it. */
+  private toAckers(roots: number[], stream: string): void {
     const host = this.executor.hostRef;
     const ackers = this.executor.ackers;
     if (ackers.length === 0) return;
+    this.acks?.flush();
     const { fields, key } = this.executor.ackStreams[stream]!;
     for (let i = 0; i < roots.length; i += 4) {
       const acker = ackerFor(ackers, roots[i]!, roots[i + 1]!);
-      host.deliver(acker, new TupleImpl(values(i), fields, this.executor.component, this.task, stream, key, null));
+      host.deliver(acker, new TupleImpl([roots[i]!, roots[i + 1]!, 0, 0], fields, this.executor.component, this.task, stream, key, null));
     }
   }
 

@@ -4,6 +4,7 @@ import type { EngineSettings } from './engine-settings';
 import type { LogLevels } from './log-levels';
 import type { TapHub } from './tap-hub';
 import type { TopologyModel } from './topology-model';
+import type { LocalTrees } from './acking';
 import type { TupleImpl } from './tuple-impl';
 
 /** What an executor needs from the worker that runs it; implemented by {@link WorkerRuntime}. */
@@ -31,6 +32,8 @@ export interface ExecutorHost {
   sendRemote(task: number, sourceTask: number, stream: string, values: unknown[]): void;
   /** Whether a task runs in this worker. */
   isLocal(task: number): boolean;
+  /** The tuple trees of a spout task running in this worker (undefined for any other task). */
+  localTrees(task: number): LocalTrees | undefined;
   /** Makes the scheduler run soon (after an asynchronous ack, a timer, ...). */
   wake(): void;
   /** Records and logs a component error. */

@@ -1,5 +1,6 @@
 import { effectiveConfig, silentLogger, systemClock, type Clock, type Config, type Logger } from '@squall/core';
 import { ACKER_COMPONENT, type ComponentRegistry, type ExecutorSpec, type TaskLayout, type TopologySpec } from '@squall/api';
+import type { LocalTrees } from './acking';
 import { AckerExecutor } from './acker-executor';
 import { BoltExecutor } from './bolt-executor';
 import { ErrorLog, errorMessage, type ComponentError } from './error-log';
@@ -181,6 +182,11 @@ export class WorkerRuntime implements ExecutorHost {
 
   isLocal(task: number): boolean {
     return this.byTask[task] !== undefined;
+  }
+
+  localTrees(task: number): LocalTrees | undefined {
+    const ex = this.byTask[task];
+    return ex instanceof SpoutExecutor ? ex : undefined;
   }
 
   deliver(task: number, tuple: TupleImpl): void {

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { Spout, TopologyBuilder, fields, type OutputFieldsDeclarer } from '@squall/api';
 import { LocalCluster, type LocalTopology } from '@squall/local';
 import { ShellBolt } from '../src';
+import { SpoutThroughSquall, directSpout, msgpackPython, spoutChildren, type SpoutChild, type SpoutSample } from './spout-rounds';
 
 const PYTHON_DIR = path.resolve(__dirname, '../../python');
 const EXAMPLE_DIR = path.resolve(__dirname, '../../../../examples/wordcount-python');
@@ -43,8 +44,8 @@ interface Sample {
   childCpuUsPerTuple: number;
 }
 
-function direct(serializer: Serializer, n: number): Sample {
-  const r = spawnSync('python3', ['tests/throughput.py', '-n', String(n), '-s', serializer, '--repeat', '1', '--max-pending', String(MAX_PENDING)], { cwd: PYTHON_DIR, encoding: 'utf8' });
+function direct(serializer: Serializer, n: number, python: string): Sample {
+  const r = spawnSync(python, ['tests/throughput.py', '-n', String(n), '-s', serializer, '--repeat', '1', '--max-pending', String(MAX_PENDING)], { cwd: PYTHON_DIR, encoding: 'utf8' });
   const m = r.stdout.match(new RegExp(`^${serializer}\\s+(?:median\\s+)?([\\d,]+) tuples/s.*child CPU ([\\d.]+) us/tuple`, 'm'));
   if (!m) throw new Error(`throughput.py failed: ${r.stderr || r.stdout}`);
   return { tuplesPerSec: Number(m[1]!.replace(/,/g, '')), childCpuUsPerTuple: Number(m[2]) };
@@ -68,14 +69,14 @@ class ThroughSquall {
     private readonly bolt: () => ShellBolt,
   ) {}
 
-  static async start(serializer: Serializer): Promise<ThroughSquall> {
+  static async start(serializer: Serializer, python: string): Promise<ThroughSquall> {
     const bolts: ShellBolt[] = [];
     const b = new TopologyBuilder();
     b.setSpout('word', WordSpout);
     b.setBolt(
       'count',
       () => {
-        const bolt = new ShellBolt({ command: ['python3', '-m', 'squall.run', '-s', serializer, 'bolts.wordcount.WordCountBolt'], outputs: ['word', 'count'], serializer });
+        const bolt = new ShellBolt({ command: [python, '-m', 'squall.run', '-s', serializer, 'bolts.wordcount.WordCountBolt'], outputs: ['word', 'count'], serializer });
         bolts.push(bolt);
         return bolt;
       },
@@ -146,14 +147,14 @@ interface SerializerResult {
   rounds: Array<{ direct: Sample; squall: Sample; ratio: number }>;
 }
 
-async function benchSerializer(serializer: Serializer, rounds: number, seconds: number): Promise<SerializerResult> {
-  const squall = await ThroughSquall.start(serializer);
+async function benchSerializer(serializer: Serializer, rounds: number, seconds: number, python = 'python3'): Promise<SerializerResult> {
+  const squall = await ThroughSquall.start(serializer, python);
   const out: SerializerResult['rounds'] = [];
   try {
     // The direct run is sized to last about as long as a Squall window.
     let n = 100000;
     for (let r = 0; r < rounds; r++) {
-      const d = direct(serializer, n);
+      const d = direct(serializer, n, python);
       n = Math.max(20000, Math.round(d.tuplesPerSec * seconds));
       const q = await squall.measure(seconds);
       out.push({
@@ -166,6 +167,44 @@ async function benchSerializer(serializer: Serializer, rounds: number, seconds: 
     await squall.stop();
   }
   return {
+    directTuplesPerSec: Math.round(median(out.map((r) => r.direct.tuplesPerSec))),
+    squallTuplesPerSec: Math.round(median(out.map((r) => r.squall.tuplesPerSec))),
+    ratio: round3(median(out.map((r) => r.ratio))),
+    directChildCpuUsPerTuple: round1(median(out.map((r) => r.direct.childCpuUsPerTuple))),
+    squallChildCpuUsPerTuple: round1(median(out.map((r) => r.squall.childCpuUsPerTuple))),
+    rounds: out,
+  };
+}
+
+interface SpoutResult {
+  label: string;
+  directTuplesPerSec: number;
+  squallTuplesPerSec: number;
+  /** Median of the per-round ratios. */
+  ratio: number;
+  directChildCpuUsPerTuple: number;
+  squallChildCpuUsPerTuple: number;
+  rounds: Array<{ direct: SpoutSample; squall: SpoutSample; ratio: number }>;
+}
+
+async function benchSpout(child: SpoutChild, index: number, rounds: number, seconds: number): Promise<SpoutResult> {
+  const squall = await SpoutThroughSquall.start(child, index);
+  const out: SpoutResult['rounds'] = [];
+  try {
+    for (let r = 0; r < rounds; r++) {
+      const d = await directSpout(child, seconds);
+      const q = await squall.measure(seconds);
+      out.push({
+        direct: { tuplesPerSec: Math.round(d.tuplesPerSec), childCpuUsPerTuple: round1(d.childCpuUsPerTuple) },
+        squall: { tuplesPerSec: Math.round(q.tuplesPerSec), childCpuUsPerTuple: round1(q.childCpuUsPerTuple) },
+        ratio: round3(q.tuplesPerSec / d.tuplesPerSec),
+      });
+    }
+  } finally {
+    await squall.stop();
+  }
+  return {
+    label: child.label,
     directTuplesPerSec: Math.round(median(out.map((r) => r.direct.tuplesPerSec))),
     squallTuplesPerSec: Math.round(median(out.map((r) => r.squall.tuplesPerSec))),
     ratio: round3(median(out.map((r) => r.ratio))),
@@ -188,17 +227,46 @@ async function main(): Promise<void> {
   const json = args.includes('--json');
   const seconds = option(args, '--seconds', 3);
   const rounds = Math.round(option(args, '--rounds', 5));
-  const results: Partial<Record<Serializer, SerializerResult>> = {};
-  for (const s of ['json', 'msgpack'] as const) results[s] = await benchSerializer(s, rounds, seconds);
+  const log = (s: string) => !json && process.stderr.write(s + '\n');
+  // `--part bolts|spouts`: only one half.
+  const part = args.includes('--part') ? args[args.indexOf('--part') + 1] : undefined;
+  if (part !== undefined && part !== 'bolts' && part !== 'spouts') throw new Error(`--part needs 'bolts' or 'spouts', got ${JSON.stringify(part)}`);
+  const results: Partial<Record<Serializer | 'msgpack-c', SerializerResult>> = {};
+  // msgpack twice: the library's pure-Python code (python3 without the msgpack package), and the package's C
+  // extension (a virtualenv with it from PyPI), when installable.
+  const cPython = msgpackPython();
+  if (!cPython.python) log(`  msgpack C extension not installable (${cPython.reason}): msgpack measured in pure Python only`);
+  if (part !== 'spouts') {
+    for (const s of ['json', 'msgpack'] as const) results[s] = await benchSerializer(s, rounds, seconds);
+    if (cPython.python) results['msgpack-c'] = await benchSerializer('msgpack', rounds, seconds, cPython.python);
+  }
+  const spouts: SpoutResult[] = [];
+  if (part !== 'bolts') {
+    const children = spoutChildren(log, cPython.python);
+    for (let i = 0; i < children.length; i++) {
+      log(`spout: ${children[i]!.label}...`);
+      spouts.push(await benchSpout(children[i]!, i, rounds, seconds));
+    }
+  }
   const out = {
     benchmark: `Python WordCountBolt: through Squall vs fed directly over its pipes (max pending ${MAX_PENDING}, ${rounds} alternating rounds of ${seconds} s, medians)`,
+    spoutBenchmark: `Python WordSpout, one emit per next: through Squall (shell spout -> native bolt, acking off) vs driven directly over its pipes by a Node loop (next, read until sync), ${rounds} alternating rounds of ${seconds} s, medians`,
     seconds,
     rounds,
     results,
-    target: { jsonRatio: 0.8 },
+    spouts,
+    target: { jsonRatio: 0.8, spoutRatio: 0.8 },
   };
   if (json) return void process.stdout.write(JSON.stringify(out) + '\n');
   const fmt = (x: number) => x.toLocaleString('en-US').padStart(8);
+  if (spouts.length > 0) {
+    console.log(out.spoutBenchmark);
+    for (const r of spouts) {
+      console.log(`  ${r.label.padEnd(36)} direct ${fmt(r.directTuplesPerSec)} tuples/s   through squall ${fmt(r.squallTuplesPerSec)} tuples/s   ratio ${r.ratio}   (target >= 0.8)`);
+      console.log(`  ${''.padEnd(36)} child CPU per tuple: direct ${r.directChildCpuUsPerTuple} us, through squall ${r.squallChildCpuUsPerTuple} us; per-round ratios ${r.rounds.map((x) => x.ratio).join(', ')}`);
+    }
+  }
+  if (part === 'spouts') return;
   console.log(out.benchmark);
   for (const [s, r] of Object.entries(results)) {
     console.log(

@@ -4,6 +4,8 @@ import { configMs, getConfig, type Config } from '@squall/core';
 export interface ShellSettings {
   /** `topology.shellbolt.max.pending`: inputs written to a shell bolt and not yet settled. */
   boltMaxPending: number;
+  /** `topology.shellspout.max.pending`: `next` commands written to a shell spout ahead of their syncs. */
+  spoutMaxPending: number;
   /** `topology.max.spout.pending`; `null` when unset. */
   maxSpoutPending: number | null;
   /** `topology.executor.receive.buffer.size`: inputs a shell bolt holds before it pauses the spouts. */
@@ -21,6 +23,7 @@ export interface ShellSettings {
 export function shellSettings(conf: Config): ShellSettings {
   return {
     boltMaxPending: getConfig(conf, 'topology.shellbolt.max.pending'),
+    spoutMaxPending: getConfig(conf, 'topology.shellspout.max.pending'),
     maxSpoutPending: getConfig(conf, 'topology.max.spout.pending'),
     receiveBufferSize: getConfig(conf, 'topology.executor.receive.buffer.size'),
     heartbeatTimeoutMs: configMs(conf, 'topology.subprocess.timeout.secs') ?? configMs(conf, 'supervisor.worker.timeout.secs'),

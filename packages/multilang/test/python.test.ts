@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TopologyBuilder } from '@squall/api';
 import { completeTopology, LocalCluster } from '@squall/local';
@@ -64,6 +65,50 @@ test('Python spout message ids (beyond 2^53, 64-bit, negative, string, float) co
     await cluster.shutdown();
   }
 });
+
+for (const window of [8, 1])
+  test(`a Python spout answering pipelined nexts (topology.shellspout.max.pending ${window}): every value once, in order, across a deactivation; an exhausted one backs off`, async () => {
+    const tmp = tempDir();
+    const nextsFile = path.join(tmp.dir, 'nexts');
+    const N = 3000;
+    const received: Received = [];
+    const b = new TopologyBuilder();
+    for (const serializer of ['json', 'msgpack'] as const)
+      setShellSpout(b, serializer, {
+        command: ['python3', '-m', 'squall.run', '-s', serializer, 'ml_fixtures.SequenceSpout'],
+        serializer,
+        outputs: ['n'],
+        cwd: PY_FIXTURES,
+        env: { SEQUENCE_N: String(N), SEQUENCE_NEXTS: `${nextsFile}-${serializer}` },
+      });
+    b.setBolt('sink', () => new SinkBolt(received)).shuffleGrouping('json').shuffleGrouping('msgpack');
+    const cluster = await LocalCluster.create();
+    try {
+      const running = await cluster.submitTopology('seq', { 'topology.acker.executors': 0, 'topology.shellspout.max.pending': window }, b.createTopology('seq'));
+      const values = (c: string) => received.filter((r) => r.component === c).map((r) => r.values[0] as number);
+      await waitFor(() => values('json').length >= N / 3, 15000, 'a third of the values');
+      // Deactivated with nexts in flight: their answers are emitted, nothing is lost or repeated.
+      cluster.deactivate('seq');
+      await new Promise((r) => setTimeout(r, 300));
+      cluster.activate('seq');
+      await waitFor(() => values('json').length === N && values('msgpack').length === N, 20000, 'every value from both spouts');
+      const expected = Array.from({ length: N }, (_, i) => i + 1);
+      assert.deepEqual(values('json'), expected);
+      assert.deepEqual(values('msgpack'), expected);
+      // Exhausted: each next is answered by a bare sync, which must make the engine back off (about one next per
+      // millisecond after the yield passes), not ask again at once.
+      const nexts = () => Number(readFileSync(`${nextsFile}-json`, 'utf8') || 0);
+      await waitFor(() => existsSync(`${nextsFile}-json`), 5000, 'an empty next');
+      const before = nexts();
+      await new Promise((r) => setTimeout(r, 1000));
+      const perSecond = nexts() - before;
+      assert.ok(perSecond > 20 && perSecond < 2500, `empty nexts per second: ${perSecond}`);
+      assert.deepEqual(running.errors(), []);
+    } finally {
+      await cluster.shutdown();
+      tmp.remove();
+    }
+  });
 
 test('Python bolt exception (pystorm semantics): error reported, input failed and replayed, child restarted', async () => {
   const tmp = tempDir();

@@ -1,4 +1,10 @@
-"""Minimal pure-Python msgpack encoder/decoder (standard library only).
+"""msgpack for the multi-lang protocol: the ``msgpack`` package's C extension when it is
+importable, else a minimal pure-Python encoder/decoder (standard library only).
+
+Set ``SQUALL_MSGPACK=python`` in the environment to use the pure-Python code even when
+the package is installed. :data:`IMPLEMENTATION` says which one is in use ("c" or
+"python"); both behave alike for what the protocol carries (the pure-Python functions
+stay available as ``py_packb``, ``py_pack_into``, ``py_unpack_from``, ``py_unpackb``).
 
 Covers what the multi-lang protocol needs: nil, bool, int (up to uint64 and
 int64), float (float32 decoded, float64 both ways), str, bin, array, map.
@@ -10,9 +16,10 @@ Extension types are rejected.
   when ``buf`` ends before the object does (feed more bytes and retry).
 """
 
+import os
 import struct
 
-__all__ = ["packb", "unpackb", "unpack_from", "Incomplete", "PackError", "UnpackError"]
+__all__ = ["packb", "unpackb", "unpack_from", "Incomplete", "PackError", "UnpackError", "IMPLEMENTATION", "StreamUnpacker"]
 
 
 class PackError(TypeError):
@@ -323,3 +330,110 @@ def unpackb(data):
     if pos != len(data):
         raise UnpackError("extra data after msgpack object (%d bytes)" % (len(data) - pos))
     return obj
+
+
+py_packb = packb
+py_pack_into = pack_into
+py_unpack_from = unpack_from
+py_unpackb = unpackb
+
+
+def _load_c():
+    if os.environ.get("SQUALL_MSGPACK", "").lower() == "python":
+        return None
+    try:
+        import msgpack as c  # the PyPI package (its C extension when built for this Python)
+    except ImportError:
+        return None
+    if not hasattr(c, "Unpacker") or not hasattr(c, "packb"):
+        return None
+    return c
+
+
+_c = _load_c()
+IMPLEMENTATION = "c" if _c is not None else "python"
+
+
+if _c is not None:
+    _c_packer = _c.Packer(use_bin_type=True, autoreset=True)
+    _c_pack = _c_packer.pack
+
+    def _ext_refused(code, data):
+        raise UnpackError("msgpack extension types are not supported (type %d)" % (code,))
+
+    def _c_unpacker():
+        return _c.Unpacker(raw=False, strict_map_key=False, ext_hook=_ext_refused, max_buffer_size=0)
+
+    def _c_error(e):
+        return UnpackError("malformed msgpack data: %s" % (e,))
+
+    def packb(obj):  # noqa: F811
+        """Encode ``obj`` to msgpack bytes."""
+        try:
+            return _c_pack(obj)
+        except (TypeError, ValueError, OverflowError) as e:
+            raise PackError("cannot msgpack-encode %r: %s" % (obj, e))
+
+    def pack_into(obj, out):  # noqa: F811
+        """Append the encoding of ``obj`` to the bytearray ``out``."""
+        out += packb(obj)
+
+    def unpack_from(buf, pos=0):  # noqa: F811
+        """Decode one object starting at ``buf[pos]``; see the pure-Python version. Copies the
+        rest of ``buf``: streams should use :class:`StreamUnpacker`."""
+        u = _c_unpacker()
+        u.feed(memoryview(buf)[pos:])
+        try:
+            obj = u.unpack()
+        except _c.OutOfData:
+            raise Incomplete()
+        except UnpackError:
+            raise
+        except Exception as e:
+            raise _c_error(e)
+        return obj, pos + u.tell()
+
+    def unpackb(data):  # noqa: F811
+        """Decode exactly one msgpack object from ``data``."""
+        obj, pos = unpack_from(data, 0) if len(data) else (None, -1)
+        if pos < 0:
+            raise UnpackError("truncated msgpack data")
+        if pos != len(data):
+            raise UnpackError("extra data after msgpack object (%d bytes)" % (len(data) - pos))
+        return obj
+
+
+class StreamUnpacker(object):
+    """Decodes objects from bytes fed in chunks: ``feed(data)``, then ``next()`` returns the
+    next complete object or raises :class:`Incomplete`. With the C extension the bytes are
+    kept by its Unpacker (no re-scan, no copy per object)."""
+
+    def __init__(self):
+        if _c is not None:
+            self._u = _c_unpacker()
+        else:
+            self._u = None
+            self._buf = bytearray()
+            self._pos = 0
+
+    def feed(self, data):
+        if self._u is not None:
+            self._u.feed(data)
+            return
+        if self._pos:
+            del self._buf[: self._pos]
+            self._pos = 0
+        self._buf += data
+
+    def next(self):
+        if self._u is not None:
+            try:
+                return self._u.unpack()
+            except _c.OutOfData:
+                raise Incomplete()
+            except UnpackError:
+                raise
+            except Exception as e:
+                raise _c_error(e)
+        obj, self._pos = py_unpack_from(self._buf, self._pos)
+        return obj

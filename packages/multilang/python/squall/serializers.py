@@ -267,9 +267,22 @@ class MsgpackSerializer(Serializer):
         super().__init__(*args, **kwargs)
         self._next = _NOTHING
         self._next_end = 0
+        # With the C extension, read bytes go to its streaming unpacker (decoding each message
+        # from the shared buffer would copy the rest of the buffer every time).
+        self._stream = _msgpack.StreamUnpacker() if _msgpack.IMPLEMENTATION == "c" else None
 
     def _peek(self):
         if self._next is _NOTHING:
+            if self._stream is not None:
+                if self._rpos < len(self._rbuf):
+                    self._stream.feed(bytes(self._rbuf[self._rpos:]))
+                    self._rpos = len(self._rbuf)
+                try:
+                    self._next = self._stream.next()
+                except _msgpack.Incomplete:
+                    return False
+                self._next_end = self._rpos
+                return True
             try:
                 self._next, self._next_end = _msgpack.unpack_from(self._rbuf, self._rpos)
             except _msgpack.Incomplete:

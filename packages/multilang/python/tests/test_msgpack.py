@@ -1,11 +1,30 @@
 import math
+import types
 import unittest
 
 import host  # noqa: F401  (puts the library on sys.path)
-from squall import msgpack
+from squall import msgpack as squall_msgpack
+
+# The pure-Python functions, tested whichever implementation the library picked.
+PURE = types.SimpleNamespace(
+    packb=squall_msgpack.py_packb,
+    unpackb=squall_msgpack.py_unpackb,
+    unpack_from=squall_msgpack.py_unpack_from,
+    Incomplete=squall_msgpack.Incomplete,
+    UnpackError=squall_msgpack.UnpackError,
+    PackError=squall_msgpack.PackError,
+)
+msgpack = PURE
 
 
 class KnownVectors(unittest.TestCase):
+    """Run against the pure-Python code; CExtensionVectors runs the same against the
+    ``msgpack`` package's C extension when it is installed (the library then uses it)."""
+
+    def setUp(self):
+        global msgpack
+        msgpack = PURE
+
     # (object, encoding) pairs from the msgpack spec
     VECTORS = [
         (None, b"\xc0"),
@@ -129,6 +148,45 @@ class KnownVectors(unittest.TestCase):
             msgpack.packb(-(2 ** 63) - 1)
         with self.assertRaises(msgpack.PackError):
             msgpack.packb(object())
+
+
+@unittest.skipUnless(squall_msgpack.IMPLEMENTATION == "c", "the msgpack package (C extension) is not installed")
+class CExtensionVectors(KnownVectors):
+    def setUp(self):
+        global msgpack
+        msgpack = squall_msgpack
+
+    def tearDown(self):
+        global msgpack
+        msgpack = PURE
+
+    def test_it_is_the_c_extension(self):
+        import msgpack as pypi
+
+        self.assertIn("_cmsgpack", type(pypi.Packer()).__module__)
+
+
+class StreamUnpacking(unittest.TestCase):
+    def test_objects_fed_byte_by_byte_and_in_one_chunk(self):
+        objs = [{"command": "next", "id": ""}, {"command": "ack", "id": 2 ** 64 - 1}, [1, 2, 3], "x" * 300]
+        data = b"".join(squall_msgpack.packb(o) for o in objs)
+        for chunk in (1, 7, len(data)):
+            u = squall_msgpack.StreamUnpacker()
+            got = []
+            for i in range(0, len(data), chunk):
+                u.feed(data[i: i + chunk])
+                while True:
+                    try:
+                        got.append(u.next())
+                    except squall_msgpack.Incomplete:
+                        break
+            self.assertEqual(got, objs)
+
+    def test_malformed_stream(self):
+        u = squall_msgpack.StreamUnpacker()
+        u.feed(b"\xc1")
+        with self.assertRaises(squall_msgpack.UnpackError):
+            u.next()
 
 
 if __name__ == "__main__":
