@@ -73,10 +73,9 @@ class BenchTopology {
     const name = tracked ? 'bench-acking' : 'bench-noack';
     const out = cluster.outputDir(name);
     const childopts = process.env.SQUALL_BENCH_WORKER_CHILDOPTS ? ['-c', `worker.childopts=${process.env.SQUALL_BENCH_WORKER_CHILDOPTS}`] : [];
-    // Tracked: one acker (beside the spout) and max spout pending 2000. Unbounded pending keeps tens of thousands of trees
-    // in flight across the network and their maps stop fitting in cache: 1000 -> 292k/s, 2000 -> 297k/s,
-    // 4000 -> 247k/s, 10000 -> 179k/s measured on the 2-core machine, as Storm benchmarks also set it. Since bolts
-    // drain 2048 per pass (2026-11-29, alternating runs): 1000 -> 194-218k/s, 2000 -> 319k/s, 4000 -> 286-318k/s.
+    // Tracked: one acker (beside the spout) and max spout pending 2000, as Storm benchmarks also set it: unbounded
+    // pending keeps tens of thousands of trees in flight and their maps stop fitting in cache (the README's benchmark
+    // section has the figures by pending limit).
     const tracking = tracked ? ['-c', 'topology.acker.executors=1', '-c', `topology.max.spout.pending=${maxPending}`] : ['-c', 'topology.acker.executors=0'];
     const conf = [...childopts, '-c', 'topology.workers=2', ...tracking, '-c', `squall.bench.tracked=${tracked}`, '-c', `squall.bench.out=${out}`];
     const r = cluster.cli(['submit', BENCH, '--name', name, ...conf, '--json']);

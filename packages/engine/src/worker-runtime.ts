@@ -236,8 +236,7 @@ export class WorkerRuntime implements ExecutorHost {
     // The acker receives an init and an ack per tuple from every executor: a fixed share would let it fall behind.
     // Other bolts take BOLT_BUDGET_FACTOR slices: a remote batch brings 1000 tuples (topology.transfer.buffer.size)
     // at once, and draining it in one pass rather than two halves the per-pass cost (an event-loop turn, credit and
-    // flush checks). bench:cluster, acking off: 0.71-0.76x of the raw baseline with 512, 0.78-0.98x (median 0.87)
-    // with 2048; a larger spout slice gained nothing and cost acking-on throughput.
+    // flush checks); a larger spout slice gained nothing and cost acking-on throughput (README, "Benchmarks").
     for (let i = 0; i < this.bolts.length; i++) {
       const b = this.bolts[i]!;
       work += b.drain(b instanceof AckerExecutor ? budget * this.ackerBudgetFactor : budget * BOLT_BUDGET_FACTOR);
