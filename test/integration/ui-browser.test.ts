@@ -334,6 +334,42 @@ test('component page: a live tap shows the words split emits, newest first, paus
   await tapsGone(workers);
 });
 
+test('tap route: nimbus refusals are 4xx before the stream starts; at most 8 taps per UI; closing the requests ends them all', { timeout: 90000 }, async () => {
+  const tap = `${base}/api/v1/topology/${encodeURIComponent(topologyId)}/component/split/tap`;
+  const noStream = await fetch(`${tap}?stream=nope`);
+  assert.equal(noStream.status, 400);
+  assert.match(((await noStream.json()) as { errorMessage: string }).errorMessage, /declares no stream 'nope' \(declared: default\)/);
+  const noField = await fetch(`${tap}?filter=count=1`);
+  assert.equal(noField.status, 400);
+  assert.match(((await noField.json()) as { errorMessage: string }).errorMessage, /no tapped stream has a field 'count' \(fields: word\)/);
+  assert.equal((await fetch(`${base}/api/v1/topology/${encodeURIComponent(topologyId)}/component/nope/tap`)).status, 400);
+  assert.equal((await fetch(`${base}/api/v1/topology/no-such-topology/component/split/tap`)).status, 404);
+
+  const workers = (await getJson<{ workers: Array<{ host: string; port: number }> }>(`/api/v1/topology/${encodeURIComponent(topologyId)}`)).workers.map((w) => `${w.host}:${w.port}`);
+  const aborts: AbortController[] = [];
+  try {
+    for (let i = 0; i < 8; i++) {
+      const ctl = new AbortController();
+      aborts.push(ctl);
+      const res = await fetch(`${tap}?sample=1`, { signal: ctl.signal });
+      assert.equal(res.status, 200, `tap ${i + 1}`);
+    }
+    const ninth = await fetch(`${tap}?sample=1`);
+    assert.equal(ninth.status, 429);
+    assert.match(((await ninth.json()) as { errorMessage: string }).errorMessage, /already serves 8 taps/);
+    await eventually('8 taps in the workers running split', async () => (await Promise.all(workers.map(activeTaps))).some((c) => c === 8) || undefined, 15000);
+  } finally {
+    for (const a of aborts) a.abort();
+  }
+  await tapsGone(workers);
+  // The slots are free again.
+  const ctl = new AbortController();
+  const again = await fetch(`${tap}?sample=1`, { signal: ctl.signal });
+  assert.equal(again.status, 200);
+  ctl.abort();
+  await tapsGone(workers);
+});
+
 async function tapsGone(workers: string[]): Promise<void> {
   await eventually('every worker back to zero taps', async () => (await Promise.all(workers.map(activeTaps))).every((c) => c === 0) || undefined, 15000);
 }

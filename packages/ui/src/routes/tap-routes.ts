@@ -152,13 +152,13 @@ export const tapRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
       starting--;
     }
     reply.hijack();
-    streamTap(reply.raw, call, first, open, req.log);
+    streamTap(reply.raw, call, first, open);
     return reply;
   });
 };
 
 /** Writes the tap's events to `res` until the call or the client ends. */
-function streamTap(res: ServerResponse, call: grpc.ClientReadableStream<pb.TapEvents>, first: pb.TapEvents | undefined, open: Set<(reason: string) => void>, log: { debug(o: object, m: string): void }): void {
+function streamTap(res: ServerResponse, call: grpc.ClientReadableStream<pb.TapEvents>, first: pb.TapEvents | undefined, open: Set<(reason: string) => void>): void {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
   res.flushHeaders();
   let ended = false;
@@ -199,7 +199,6 @@ function streamTap(res: ServerResponse, call: grpc.ClientReadableStream<pb.TapEv
     clearInterval(keepalive);
     call.cancel();
     res.end();
-    log.debug({ dropped: nimbusDropped + droppedByUi }, 'ui: tap ended');
   };
   const stop = (reason: string) => end('end', { reason });
   open.add(stop);
