@@ -11,6 +11,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createWorkerClient, unaryCall, WorkerService } from '@squall/protocol';
 import { canInstallDebianPackages, installDebianPackages } from '@squall/cluster-state';
 import { ROOT, TestCluster, eventually } from '../harness/test-cluster';
 
@@ -56,6 +57,16 @@ interface TopologyJson {
   spouts: Array<{ spoutId: string; emitted: number; acked: number }>;
   bolts: Array<{ boltId: string; executed: number }>;
   errors?: unknown[];
+}
+
+/** Taps a worker serves, from its Ping. */
+async function activeTaps(address: string): Promise<number> {
+  const client = createWorkerClient(address);
+  try {
+    return (await unaryCall(client, WorkerService.ping, { nonce: 1 }, { deadline: Date.now() + 5000 })).activeTaps;
+  } finally {
+    client.close();
+  }
 }
 
 async function shot(name: string): Promise<string> {
@@ -265,6 +276,104 @@ test('component page: executors with their workers, inputs with grouping, errors
   await shot('ui-component');
 });
 
+test('component page: a live tap shows the words split emits, newest first, pauses, and stops in the workers too', { timeout: 120000 }, async () => {
+  const workers = (await getJson<{ workers: Array<{ host: string; port: number }> }>(`/api/v1/topology/${encodeURIComponent(topologyId)}`)).workers.map((w) => `${w.host}:${w.port}`);
+  assert.equal(workers.length, 2);
+  for (const w of workers) assert.equal(await activeTaps(w), 0, `no tap on ${w} yet`);
+  await page.goto(`${base}/#/topology/${encodeURIComponent(topologyId)}/component/split`);
+  await page.locator('h1', { hasText: 'split' }).waitFor();
+  // The stream selector lists the component's output streams once the page has read them.
+  await page.locator('[data-testid="tap-stream"] option[value="default"]').waitFor({ state: 'attached' });
+  await page.selectOption('[data-testid="tap-stream"]', 'default');
+  await page.fill('[data-testid="tap-sample"]', '50');
+  const tapRequest = page.waitForResponse((r) => r.url().includes('/component/split/tap?'));
+  await page.locator('[data-testid="tap-start"]').click();
+  const res = await tapRequest;
+  assert.equal(res.status(), 200);
+  assert.match(res.headers()['content-type'] ?? '', /^text\/event-stream/);
+  assert.equal(res.headers()['x-content-type-options'], 'nosniff', 'the stream carries the security headers');
+  assert.match(res.url(), /stream=default/);
+  assert.match(res.url(), /sample=50/);
+
+  // Tuples arrive, with split's field name `word` and its task.
+  const rows = page.locator('[data-testid="tap-table"] tbody tr');
+  await eventually('tapped tuples', async () => (await rows.count()) >= 10 || undefined, 30000);
+  assert.deepEqual(await rows.first().locator('[data-field]').evaluateAll((els) => els.map((e) => e.getAttribute('data-field'))), ['word']);
+  assert.match((await rows.first().locator('td').nth(3).textContent()) ?? '', /^word="[^"]+"$/);
+  assert.equal(await rows.first().locator('td').nth(2).textContent(), 'default');
+  assert.match((await rows.first().locator('td').nth(0).textContent()) ?? '', /^\d\d:\d\d:\d\d\.\d{3}$/);
+  assert.match((await rows.first().locator('td').nth(5).textContent()) ?? '', /^127\.0\.0\.1:\d+$/);
+  // The workers running split serve the tap.
+  const tapped = await eventually('the tap in place in a worker', async () => {
+    const counts = await Promise.all(workers.map(activeTaps));
+    return counts.some((c) => c === 1) && counts.every((c) => c <= 1) ? counts : undefined;
+  }, 15000);
+  assert.ok(tapped.includes(1));
+
+  // Paused: the table stands still while tuples keep being received.
+  await page.locator('[data-testid="tap-pause"]').check();
+  const firstKept = await rows.first().elementHandle();
+  await eventually('tuples held while paused', async () => /paused \([1-9]\d* held\)/.test((await page.locator('[data-testid="tap-state"]').textContent()) ?? '') || undefined, 15000);
+  assert.ok(await firstKept!.evaluate((el) => el === el.parentElement?.firstElementChild), 'the top row did not move while paused');
+  await page.locator('[data-testid="tap-pause"]').uncheck();
+  // Resumed: the held tuples go above the rows shown before (newest first).
+  await eventually('held tuples shown on resume', async () => (await firstKept!.evaluate((el) => el !== el.parentElement?.firstElementChild)) || undefined, 15000);
+  await shot('ui-tap');
+
+  // Stop: the browser ends the request, the UI cancels the nimbus call, nimbus the workers' taps.
+  await page.locator('[data-testid="tap-stop"]').click();
+  await page.locator('[data-testid="tap-state"]', { hasText: /^Not tapping \(stopped\)/ }).waitFor();
+  await tapsGone(workers);
+  const kept = await rows.count();
+  assert.ok(kept > 0 && kept <= 500, `${kept} rows kept, at most 500`);
+
+  // Leaving the page with a tap running ends it too.
+  await page.locator('[data-testid="tap-start"]').click();
+  await eventually('the second tap in place', async () => (await Promise.all(workers.map(activeTaps))).some((c) => c === 1) || undefined, 15000);
+  await page.goto(`${base}/#/`);
+  await tapsGone(workers);
+});
+
+test('tap route: nimbus refusals are 4xx before the stream starts; at most 8 taps per UI; closing the requests ends them all', { timeout: 90000 }, async () => {
+  const tap = `${base}/api/v1/topology/${encodeURIComponent(topologyId)}/component/split/tap`;
+  const noStream = await fetch(`${tap}?stream=nope`);
+  assert.equal(noStream.status, 400);
+  assert.match(((await noStream.json()) as { errorMessage: string }).errorMessage, /declares no stream 'nope' \(declared: default\)/);
+  const noField = await fetch(`${tap}?filter=count=1`);
+  assert.equal(noField.status, 400);
+  assert.match(((await noField.json()) as { errorMessage: string }).errorMessage, /no tapped stream has a field 'count' \(fields: word\)/);
+  assert.equal((await fetch(`${base}/api/v1/topology/${encodeURIComponent(topologyId)}/component/nope/tap`)).status, 400);
+  assert.equal((await fetch(`${base}/api/v1/topology/no-such-topology/component/split/tap`)).status, 404);
+
+  const workers = (await getJson<{ workers: Array<{ host: string; port: number }> }>(`/api/v1/topology/${encodeURIComponent(topologyId)}`)).workers.map((w) => `${w.host}:${w.port}`);
+  const aborts: AbortController[] = [];
+  try {
+    for (let i = 0; i < 8; i++) {
+      const ctl = new AbortController();
+      aborts.push(ctl);
+      const res = await fetch(`${tap}?sample=1`, { signal: ctl.signal });
+      assert.equal(res.status, 200, `tap ${i + 1}`);
+    }
+    const ninth = await fetch(`${tap}?sample=1`);
+    assert.equal(ninth.status, 429);
+    assert.match(((await ninth.json()) as { errorMessage: string }).errorMessage, /already serves 8 taps/);
+    await eventually('8 taps in the workers running split', async () => (await Promise.all(workers.map(activeTaps))).some((c) => c === 8) || undefined, 15000);
+  } finally {
+    for (const a of aborts) a.abort();
+  }
+  await tapsGone(workers);
+  // The slots are free again.
+  const ctl = new AbortController();
+  const again = await fetch(`${tap}?sample=1`, { signal: ctl.signal });
+  assert.equal(again.status, 200);
+  ctl.abort();
+  await tapsGone(workers);
+});
+
+async function tapsGone(workers: string[]): Promise<void> {
+  await eventually('every worker back to zero taps', async () => (await Promise.all(workers.map(activeTaps))).every((c) => c === 0) || undefined, 15000);
+}
+
 test('log page: a worker log reached from the topology page shows its lines, pages back and forth, follows', { timeout: 120000 }, async () => {
   await page.goto(`${base}/#/topology/${encodeURIComponent(topologyId)}`);
   const link = page.locator('[data-testid="workers-table"] a', { hasText: 'worker log' }).first();
@@ -349,6 +458,27 @@ test('with nimbus.auth.token set, the log page asks for the token, then shows th
   await page.keyboard.press('Enter');
   await eventually('log lines', async () => /\d\d:\d\d:\d\d\.\d{3} (INFO|WARN|ERROR)/.test((await page.locator('[data-testid="log-text"]').textContent()) ?? '') || undefined, 30000);
   await token.waitFor({ state: 'hidden' });
+});
+
+test('with nimbus.auth.token set, the tap panel asks for the token, then taps', { timeout: 90000 }, async () => {
+  const authBase = cluster.uiUrl.replace(/\/$/, '');
+  assert.notEqual(authBase, base);
+  expectedConsole = [/status of 401/];
+  const workers = (await getJson<{ workers: Array<{ host: string; port: number }> }>(`/api/v1/topology/${encodeURIComponent(topologyId)}`)).workers.map((w) => `${w.host}:${w.port}`);
+  await page.goto(`${authBase}/#/`);
+  await page.evaluate('sessionStorage.clear()');
+  await page.goto(`${authBase}/#/topology/${encodeURIComponent(topologyId)}/component/split`);
+  await page.locator('[data-testid="tap-start"]').click();
+  const token = page.getByLabel(/Auth token/);
+  await token.waitFor();
+  await page.locator('[data-testid="tap-error"]', { hasText: /Authorization: Bearer/ }).waitFor();
+  assert.equal(await page.locator('[data-testid="tap-table"] tbody tr').count(), 0, 'nothing tapped without the token');
+  await token.fill('s3cret-token');
+  await page.locator('[data-testid="tap-start"]').click();
+  await page.locator('[data-testid="tap-table"] tbody tr [data-field="word"]').first().waitFor({ timeout: 30000 });
+  await token.waitFor({ state: 'hidden' });
+  await page.locator('[data-testid="tap-stop"]').click();
+  await tapsGone(workers);
 });
 
 test("a page on another origin cannot act through the operator's browser, even with no token set", { timeout: 60000 }, async () => {

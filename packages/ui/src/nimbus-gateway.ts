@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { connectLeaderNimbus, NimbusService, NimbusUnreachableError, unaryCall, type NimbusClient, type RpcMethod, type TlsFiles } from '@squall/protocol';
+import { connectLeaderNimbus, NimbusService, NimbusUnreachableError, unaryCall, type NimbusClient, type pb, type RpcMethod, type TlsFiles } from '@squall/protocol';
 import { HttpError } from './errors';
 
 /** Options of {@link NimbusGateway}. */
@@ -26,6 +26,7 @@ const STATUS_TO_HTTP: Partial<Record<grpc.status, number>> = {
   [grpc.status.UNAVAILABLE]: 502,
   [grpc.status.DEADLINE_EXCEEDED]: 502,
   [grpc.status.CANCELLED]: 502,
+  [grpc.status.RESOURCE_EXHAUSTED]: 429,
 };
 
 /**
@@ -68,6 +69,17 @@ export class NimbusGateway {
         throw toHttpError(e, method.path);
       }
     }
+  }
+
+  /**
+   * Opens a `Nimbus.Tap` call on the leader (no deadline: it lives until cancelled). Failures of the call arrive as
+   * its 'error' event; {@link toHttpError} turns them into HTTP errors.
+   * @throws HttpError 502 when no leader can be reached
+   */
+  async tap(request: pb.ITapTopologyRequest): Promise<grpc.ClientReadableStream<pb.TapEvents>> {
+    if (this.client && Date.now() - this.checkedAt > LEADER_RECHECK_MS) await (this.checking ??= this.recheckLeader().finally(() => (this.checking = undefined)));
+    const client = await this.leader();
+    return client.tap(request);
   }
 
   /** Closes the connection; later calls fail with 502. */
@@ -125,7 +137,8 @@ export class NimbusGateway {
   }
 }
 
-function toHttpError(e: grpc.ServiceError, path: string): HttpError {
+/** A failed gRPC call of `path` as the HTTP error the UI answers with (NOT_FOUND → 404, unreachable → 502...). */
+export function toHttpError(e: grpc.ServiceError, path: string): HttpError {
   if (e.code === grpc.status.UNAUTHENTICATED) return new HttpError(502, `nimbus refused the UI's credentials on ${path}: set the UI's nimbus.auth.token to nimbus's`);
   const status = e.code !== undefined ? STATUS_TO_HTTP[e.code] : undefined;
   const detail = e.details || e.message;

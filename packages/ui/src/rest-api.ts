@@ -52,6 +52,8 @@
 // POST /api/v1/topology/:id/debug/:action/:spct, /api/v1/topology/:id/component/:component/debug/:action/:spct,
 //      /api/v1/topology/:id/logconfig
 //                                   Storm's debug sampling switch and log levels (routes/debug-routes.ts); token.
+// GET  /api/v1/topology/:id/component/:component/tap?stream=&sample=&filter=FIELD=VALUE
+//                                   live tapped tuples as server-sent events (routes/tap-routes.ts); token.
 // GET  /metrics                     Prometheus text: cluster gauges, per-component counters (emitted, transferred,
 //                                   executed, acked, failed; all time) and latency histograms, labels topology and
 //                                   component.
@@ -62,6 +64,7 @@ import { debugRoutes } from './routes/debug-routes';
 import { logRoutes } from './routes/log-routes';
 import { metricsRoutes } from './routes/metrics-routes';
 import type { RouteContext } from './routes/route-context';
+import { tapRoutes } from './routes/tap-routes';
 import { topologyRoutes } from './routes/topology-routes';
 
 export type { RouteContext } from './routes/route-context';
@@ -82,5 +85,6 @@ export const restApi: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
   await app.register(actionRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(logRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(debugRoutes, { ...ctx, prefix: API_PREFIX });
+  await app.register(tapRoutes, { ...ctx, prefix: API_PREFIX });
   await app.register(metricsRoutes, ctx);
 };

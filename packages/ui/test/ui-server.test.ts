@@ -197,6 +197,35 @@ test('with a token set, worker logs need it; reads of status stay open', async (
   assert.equal((await fetch(url('/api/v1/topology/summary'))).status, 502, 'status reads are open: nimbus is asked');
 });
 
+test('with a token set, a tap needs it (tapped values are user data); its parameters are checked before nimbus is asked', async () => {
+  const tap = '/api/v1/topology/wc/component/split/tap';
+  const none = await fetch(url(`${tap}?sample=10`));
+  assert.equal(none.status, 401);
+  assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="squall"');
+  assert.equal((await fetch(url(`${tap}?sample=10`), { headers: { authorization: 'Bearer wrong' } })).status, 401);
+  const auth = { authorization: 'Bearer s3cret' };
+  const bad: Array<[string, RegExp]> = [
+    ['?sample=0', /'sample' must be a percentage in \(0, 100\], got '0'/],
+    ['?sample=101', /'sample'/],
+    ['?sample=abc', /'sample'/],
+    ['?sample=1&sample=2', /'sample' given 2 times/],
+    ['?stream=..%2Fx', /stream '\.\.\/x' is not a valid stream id/],
+    ['?filter=word', /'filter' must be FIELD=VALUE/],
+    ['?filter==x', /'filter' must be FIELD=VALUE/],
+    [`?${Array.from({ length: 17 }, (_, i) => `filter=f${i}=1`).join('&')}`, /at most 16 filter/],
+  ];
+  for (const [q, re] of bad) {
+    const res = await fetch(url(`${tap}${q}`), { headers: auth });
+    assert.equal(res.status, 400, q);
+    assert.match(((await res.json()) as { errorMessage: string }).errorMessage, re, q);
+  }
+  assert.equal((await fetch(url('/api/v1/topology/wc/component/..%2Fx/tap'), { headers: auth })).status, 400);
+  const ok = await fetch(url(`${tap}?stream=default&sample=12.5&filter=word=the`), { headers: auth });
+  assert.equal(ok.status, 502, 'past the checks: nimbus is asked');
+  assert.match(((await ok.json()) as { errorMessage: string }).errorMessage, /127\.0\.0\.1:1/);
+  assert.equal((await fetch(url(tap), { method: 'POST', headers: auth })).status, 405);
+});
+
 test('ids, windows and bodies are checked before nimbus is asked', async () => {
   const auth = { authorization: 'Bearer s3cret' };
   // (fetch resolves '..' and '%2E%2E' segments itself; the raw-socket test below sends one.)

@@ -1,8 +1,10 @@
-// The component page: per-window totals, input and output streams, executors with their workers, errors.
+// The component page: per-window totals, input and output streams, executors with their workers, errors, and a live
+// tap of the tuples it emits.
 import { enc, getJson, type ComponentPage, type ExecutorStat, type InputStat, type OutputStat, type TopologyPage, type WindowStats } from '../api';
 import { facts, h, LiveTable, section, setText } from '../dom';
 import { clock, count, duration, fraction, ms, statusClass } from '../format';
 import type { Page, PageContext } from '../page';
+import { tapPanel } from '../tap-panel';
 import { errorsOf, logHref, windowSelect, type ErrorRow } from './shared';
 
 type WindowRow = WindowStats & { executed?: number; executeLatency?: string | number; processLatency?: string | number; capacity?: string | number };
@@ -88,6 +90,8 @@ export function componentPage(topologyId: string, component: string, ctx: PageCo
     { emptyText: 'No errors reported', testId: 'component-errors-table' },
   );
 
+  const tap = tapPanel(topologyId, component);
+
   const el = h(
     'div',
     { class: 'page page-component' },
@@ -99,6 +103,7 @@ export function componentPage(topologyId: string, component: string, ctx: PageCo
     section('Outputs', 'outputs', outputs.el),
     section('Executors', 'executors', executors.el),
     section('Errors', 'errors', errors.el),
+    section('Tap: live tuples', 'tap', tap.el),
   );
 
   // Groupings are part of the topology, not of a component's statistics: read them once from the topology's edges.
@@ -107,6 +112,7 @@ export function componentPage(topologyId: string, component: string, ctx: PageCo
   return {
     el,
     title: component,
+    dispose: () => tap.dispose(),
     async refresh() {
       const [c, edges] = await Promise.all([
         getJson<ComponentPage>(`/topology/${enc(topologyId)}/component/${enc(component)}?window=${enc(window)}`),
@@ -124,6 +130,7 @@ export function componentPage(topologyId: string, component: string, ctx: PageCo
       windows.update([...(c.spoutSummary ?? c.boltStats ?? [])] as WindowRow[]);
       inputs.update([...(c.inputStats ?? [])].sort((a, b) => `${a.component}:${a.stream}`.localeCompare(`${b.component}:${b.stream}`)));
       outputs.update([...(c.outputStats ?? [])].sort((a, b) => a.stream.localeCompare(b.stream)));
+      tap.setStreams([...new Set((c.outputStats ?? []).map((o) => o.stream).filter((s) => !s.startsWith('__')))].sort());
       executors.update([...(c.executorStats ?? [])].sort((a, b) => taskOf(a.id) - taskOf(b.id)));
       errors.update(errorsOf(c.componentErrors, []));
     },
