@@ -20,13 +20,15 @@ import org.apache.storm.tuple.Values;
 
 /**
  * Apache Storm side of {@code npm run bench:storm}: runs one case in a Storm {@code LocalCluster} (1 worker) and
- * prints one JSON line. Usage: {@code StormBench noack|ack SECONDS WARMUP_SECONDS}.
+ * prints one JSON line. Usage: {@code StormBench noack|ack SECONDS WARMUP_SECONDS} or
+ * {@code StormBench tvl SECONDS WARMUP_SECONDS RATE}.
  *
  * <p>The topology is the seed's word count, the same shape as test/bench/storm-squall-side.ts: a spout emitting one
  * of four words per {@code nextTuple} (with a message id when acking) → fields grouping on "word" → a counting bolt
  * with 2 executors; acking on uses 1 acker executor, acking off 0. The message id is the emit time
  * ({@code System.nanoTime()}), so the complete latency of a tree is measured in the spout's {@code ack} the same
- * way on both sides. CPU is the whole JVM's (all threads: executors, GC, JIT, the in-process nimbus/ZooKeeper).
+ * way on both sides. {@code tvl} is the ThroughputVsLatency shape: a sentence spout ×1 paced at RATE sentences/s with
+ * message ids → shuffle → split ×2 → fields → count ×2, 1 acker; its tuples are acked sentence trees. CPU is the whole JVM's (all threads: executors, GC, JIT, the in-process nimbus/ZooKeeper).
  */
 public final class StormBench {
   static final String[] WORDS = {"dog", "cat", "zebra", "elephant"};
@@ -86,6 +88,74 @@ public final class StormBench {
     }
   }
 
+  static final String[] SENTENCES = {
+    "the cow jumped over the moon",
+    "an apple a day keeps the doctor away",
+    "four score and seven years ago",
+    "snow white and the seven dwarfs",
+    "i am at two with nature",
+  };
+
+  /** Storm's FastRandomSentenceSpout sentences at a constant rate, message id = emit time. */
+  public static final class RateSpout extends BaseRichSpout {
+    private final double rate;
+    private SpoutOutputCollector collector;
+    private long since;
+    private long sent = 0;
+
+    public RateSpout(double rate) {
+      this.rate = rate;
+    }
+
+    @Override
+    public void open(Map<String, Object> conf, TopologyContext ctx, SpoutOutputCollector collector) {
+      this.collector = collector;
+      this.since = System.nanoTime();
+    }
+
+    @Override
+    public void nextTuple() {
+      if (sent >= rate * (System.nanoTime() - since) / 1e9) return;
+      String s = SENTENCES[(int) (sent++ % SENTENCES.length)];
+      collector.emit(new Values(s), System.nanoTime());
+    }
+
+    @Override
+    public void ack(Object msgId) {
+      ACKED.incrementAndGet();
+      if (measuring) {
+        int n = latencyCount;
+        if (n < LATENCIES.length) {
+          LATENCIES[n] = System.nanoTime() - (Long) msgId;
+          latencyCount = n + 1;
+        }
+      }
+    }
+
+    @Override
+    public void fail(Object msgId) {
+      FAILED.incrementAndGet();
+    }
+
+    @Override
+    public void declareOutputFields(OutputFieldsDeclarer d) {
+      d.declare(new Fields("sentence"));
+    }
+  }
+
+  /** Splits a sentence into words (anchored: BaseBasicBolt). */
+  public static final class SplitBolt extends BaseBasicBolt {
+    @Override
+    public void execute(Tuple t, BasicOutputCollector out) {
+      for (String w : t.getString(0).split(" ")) out.emit(new Values(w));
+    }
+
+    @Override
+    public void declareOutputFields(OutputFieldsDeclarer d) {
+      d.declare(new Fields("word"));
+    }
+  }
+
   /** Counts words in a map, as the Squall side does ("dog" counts 10). BaseBasicBolt acks each input. */
   public static final class CountBolt extends BaseBasicBolt {
     private final HashMap<String, Long> counts = new HashMap<>();
@@ -113,17 +183,24 @@ public final class StormBench {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 3 || !(args[0].equals("ack") || args[0].equals("noack"))) {
-      System.err.println("usage: StormBench noack|ack SECONDS WARMUP_SECONDS");
+    boolean tvl = args.length == 4 && args[0].equals("tvl");
+    if (!tvl && (args.length != 3 || !(args[0].equals("ack") || args[0].equals("noack")))) {
+      System.err.println("usage: StormBench noack|ack SECONDS WARMUP_SECONDS, or StormBench tvl SECONDS WARMUP_SECONDS RATE");
       System.exit(2);
     }
-    boolean tracked = args[0].equals("ack");
+    boolean tracked = tvl || args[0].equals("ack");
     double seconds = Double.parseDouble(args[1]);
     double warmup = Double.parseDouble(args[2]);
 
     TopologyBuilder b = new TopologyBuilder();
-    b.setSpout("word", new WordSpout(tracked), 1);
-    b.setBolt("count", new CountBolt(), 2).fieldsGrouping("word", new Fields("word"));
+    if (tvl) {
+      b.setSpout("spout", new RateSpout(Double.parseDouble(args[3])), 1);
+      b.setBolt("split", new SplitBolt(), 2).shuffleGrouping("spout");
+      b.setBolt("count", new CountBolt(), 2).fieldsGrouping("split", new Fields("word"));
+    } else {
+      b.setSpout("word", new WordSpout(tracked), 1);
+      b.setBolt("count", new CountBolt(), 2).fieldsGrouping("word", new Fields("word"));
+    }
     Config conf = new Config();
     conf.setNumWorkers(1);
     conf.setNumAckers(tracked ? 1 : 0);
