@@ -121,6 +121,8 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+/** Three significant digits, so a ratio of 0.0003 does not print as 0. */
+const sig3 = (x: number): number => Number(x.toPrecision(3));
 
 function summarize(runs: RunResult[]): { tuplesPerSec: number; cpuMicrosPerTuple: number; p50Ms: number | null; p99Ms: number | null; failed: number; rounds: number[] } {
   const lat = runs.filter((r) => r.p50Ms !== undefined);
@@ -177,10 +179,10 @@ async function main(): Promise<void> {
       storm,
       squall,
       ratios: {
-        throughputSquallVsStorm: r3(squall.tuplesPerSec / storm.tuplesPerSec),
-        cpuPerTupleSquallVsStorm: r3(squall.cpuMicrosPerTuple / storm.cpuMicrosPerTuple),
-        p50SquallVsStorm: squall.p50Ms !== null && storm.p50Ms ? r3(squall.p50Ms / storm.p50Ms) : null,
-        p99SquallVsStorm: squall.p99Ms !== null && storm.p99Ms ? r3(squall.p99Ms / storm.p99Ms) : null,
+        throughputSquallVsStorm: sig3(squall.tuplesPerSec / storm.tuplesPerSec),
+        cpuPerTupleSquallVsStorm: sig3(squall.cpuMicrosPerTuple / storm.cpuMicrosPerTuple),
+        p50SquallVsStorm: squall.p50Ms !== null && storm.p50Ms ? sig3(squall.p50Ms / storm.p50Ms) : null,
+        p99SquallVsStorm: squall.p99Ms !== null && storm.p99Ms ? sig3(squall.p99Ms / storm.p99Ms) : null,
       },
     };
   });
