@@ -12,6 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { cpuSeconds } from '../harness/process-cpu';
 import { ROOT, TestCluster, eventually } from '../harness/test-cluster';
 
 const BENCH = path.join(ROOT, 'test/fixtures/bench-wordcount.ts');
@@ -49,16 +50,6 @@ function rateBetween(file: string, fromMs: number, toMs: number): number {
   return ((c1 - c0) * 1000) / (t1 - t0);
 }
 
-/** User + system CPU seconds of a process so far (utime + stime from /proc, in USER_HZ = 100 ticks/s); 0 once gone. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
 
 /** A running bench topology; `window(s)` measures its rate over the next s seconds. */
 class BenchTopology {

@@ -12,21 +12,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createNimbusClient, tlsFilesFromConfig } from '@squall/protocol';
 import { quantileMs, type HistogramSnapshot } from '@squall/stats';
+import { cpuSeconds } from '../harness/process-cpu';
 import { ROOT, TestCluster, eventually } from '../harness/test-cluster';
 
 const TOPOLOGY = path.join(ROOT, 'test/fixtures/throughput-vs-latency.ts');
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
-/** User + system CPU seconds of a process so far (from /proc, USER_HZ = 100); 0 once gone. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
 
 /** Trees acked per second between two instants, from the spout's `<epoch ms> <acked>` lines. */
 function ackedRate(file: string, fromMs: number, toMs: number): number {

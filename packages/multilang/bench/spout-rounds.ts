@@ -31,39 +31,31 @@ export interface SpoutChild {
 }
 
 /**
- * The real pystorm (with streamparse) from PyPI in the virtualenv the multilang tests use (created here when missing;
- * a marker says it is complete). Undefined with a reason when pip cannot install it.
+ * A Python with `pkg` from PyPI, in a virtualenv kept in the temp directory under `dirName` (a marker says it is
+ * complete). Undefined with a reason when the virtualenv cannot be made or pip cannot install it.
  */
-export function realPystormPython(): { python?: string; reason?: string } {
-  const venv = path.join(tmpdir(), 'squall-test-real-streamparse');
+function pythonWith(pkg: string, dirName: string): { python?: string; reason?: string } {
+  const venv = path.join(tmpdir(), dirName);
   const python = path.join(venv, 'bin', 'python');
   const marker = path.join(venv, '.squall-ready');
   if (existsSync(marker)) return { python };
   spawnSync('rm', ['-rf', venv]);
   const made = spawnSync('python3', ['-m', 'venv', venv], { encoding: 'utf8' });
   if (made.status !== 0) return { reason: `python3 -m venv failed: ${made.stderr.trim()}` };
-  const pip = spawnSync(python, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', 'streamparse'], { encoding: 'utf8', timeout: 300000 });
-  if (pip.status !== 0) return { reason: `pip cannot install streamparse from PyPI (${pip.stderr.trim().split('\n').pop()})` };
+  const pip = spawnSync(python, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', pkg], { encoding: 'utf8', timeout: 300000 });
+  if (pip.status !== 0) return { reason: `pip cannot install ${pkg} from PyPI (${pip.stderr.trim().split('\n').pop()})` };
   writeFileSync(marker, '');
   return { python };
 }
 
-/**
- * A Python with the `msgpack` package (its C extension) from PyPI, in a virtualenv kept in the temp directory (a marker
- * says it is complete). Undefined with a reason when pip cannot install it.
- */
+/** The real pystorm (with streamparse) from PyPI, in the virtualenv the multilang tests use. */
+export function realPystormPython(): { python?: string; reason?: string } {
+  return pythonWith('streamparse', 'squall-test-real-streamparse');
+}
+
+/** A Python with the `msgpack` package (its C extension) from PyPI. */
 export function msgpackPython(): { python?: string; reason?: string } {
-  const venv = path.join(tmpdir(), 'squall-bench-msgpack');
-  const python = path.join(venv, 'bin', 'python');
-  const marker = path.join(venv, '.squall-ready');
-  if (existsSync(marker)) return { python };
-  spawnSync('rm', ['-rf', venv]);
-  const made = spawnSync('python3', ['-m', 'venv', venv], { encoding: 'utf8' });
-  if (made.status !== 0) return { reason: `python3 -m venv failed: ${made.stderr.trim()}` };
-  const pip = spawnSync(python, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', 'msgpack'], { encoding: 'utf8', timeout: 300000 });
-  if (pip.status !== 0) return { reason: `pip cannot install msgpack from PyPI (${pip.stderr.trim().split('\n').pop()})` };
-  writeFileSync(marker, '');
-  return { python };
+  return pythonWith('msgpack', 'squall-bench-msgpack');
 }
 
 /**
