@@ -1,4 +1,5 @@
 import { chmodSync, chownSync, closeSync, constants, existsSync, fchownSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '@squall/core';
 import { WORKER_MAIN } from '@squall/worker';
@@ -53,8 +54,6 @@ export function accountIds(files: readonly string[] = ['/etc/passwd', '/etc/grou
 
 /** What {@link WorkerUsers} records on disk. */
 interface UidRecord {
-  /** Where the next allocation starts looking (allocation goes round the range, so a released uid is reused last). */
-  next: number;
   topologies: Record<string, number>;
 }
 
@@ -73,14 +72,13 @@ export class WorkerUsers {
     private readonly reserved: ReadonlySet<number> = accountIds(),
   ) {
     // Null prototype: a topology named __proto__ is a key like any other.
-    this.record = { next: range.first, topologies: Object.create(null) as Record<string, number> };
+    this.record = { topologies: Object.create(null) as Record<string, number> };
     if (existsSync(file)) {
       try {
         const r = JSON.parse(readFileSync(file, 'utf8')) as Partial<UidRecord>;
         const topologies = Object.create(null) as Record<string, number>;
         for (const [id, uid] of Object.entries(r.topologies ?? {})) if (Number.isInteger(uid) && uid >= range.first && uid <= range.last) topologies[id] = uid;
-        const next = Number.isInteger(r.next) && r.next! >= range.first && r.next! <= range.last ? r.next! : range.first;
-        this.record = { next, topologies };
+        this.record = { topologies };
       } catch {
         // A damaged record: start again (running workers keep their uids until they restart).
       }
@@ -88,7 +86,10 @@ export class WorkerUsers {
   }
 
   /**
-   * The user of `topologyId`'s workers, allocated (and recorded) on first use.
+   * The user of `topologyId`'s workers, allocated (and recorded) on first use. The first uid tried is derived from the
+   * topology id, so every supervisor of a cluster (same range) gives a topology the same uid unless that one is taken
+   * there: files a topology's workers share (an NFS mount, a directory on a machine running several supervisors) keep
+   * one owner when its executors move between supervisors. A taken uid or an account's moves on to the next.
    * @throws Error when every uid of the range is taken
    */
   userOf(topologyId: string): WorkerUser {
@@ -96,11 +97,11 @@ export class WorkerUsers {
     if (known !== undefined) return { uid: known, gid: known };
     const taken = new Set(Object.values(this.record.topologies));
     const size = this.range.last - this.range.first + 1;
+    const start = createHash('sha256').update(topologyId).digest().readUInt32BE(0) % size;
     for (let i = 0; i < size; i++) {
-      const uid = this.range.first + ((this.record.next - this.range.first + i) % size);
+      const uid = this.range.first + ((start + i) % size);
       if (taken.has(uid) || this.reserved.has(uid)) continue;
       this.record.topologies[topologyId] = uid;
-      this.record.next = uid === this.range.last ? this.range.first : uid + 1;
       this.save();
       return { uid, gid: uid };
     }

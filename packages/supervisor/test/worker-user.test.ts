@@ -17,31 +17,38 @@ test('supervisor.worker.uid.range: "first-last" within 1..2^32-2; anything else 
   assert.throws(() => parseUidRange(5), /expected "first-last"/);
 });
 
-test('each topology gets its own uid, kept across restarts (recorded 0600), skipping real accounts; freed uids come back last', () => {
+test('each topology gets its own uid, kept across restarts (recorded 0600), skipping real accounts, the same on every supervisor', () => {
   const dir = scratch();
   try {
     const file = path.join(dir, 'uids.json');
-    const users = new WorkerUsers(file, { first: 100, last: 104 }, new Set([101]));
-    assert.deepEqual(users.userOf('a-1-1'), { uid: 100, gid: 100 });
-    assert.deepEqual(users.userOf('b-1-1'), { uid: 102, gid: 102 }, '101 is an account');
-    assert.deepEqual(users.userOf('a-1-1'), { uid: 100, gid: 100 }, 'stable');
+    const range = { first: 100, last: 104 };
+    const users = new WorkerUsers(file, range, new Set([101]));
+    const ids = ['a-1-1', 'b-1-1', 'c-1-1', 'd-1-1'];
+    const uids = ids.map((id) => users.userOf(id).uid);
+    assert.equal(new Set(uids).size, 4, `distinct: ${uids.join(', ')}`);
+    assert.deepEqual(uids.slice().sort(), [100, 102, 103, 104], '101 is an account; 4 topologies take the other 4');
+    assert.deepEqual(users.userOf('a-1-1'), { uid: uids[0], gid: uids[0] }, 'stable');
     assert.equal(statSync(file).mode & 0o777, 0o600);
     // Another supervisor process on the same dir sees the same uids.
-    const again = new WorkerUsers(file, { first: 100, last: 104 }, new Set([101]));
-    assert.equal(again.userOf('b-1-1').uid, 102);
-    assert.deepEqual(again.release(new Set(['b-1-1'])), ['a-1-1']);
-    // 100 is free again, but allocation goes on round the range first.
-    assert.equal(again.userOf('c-1-1').uid, 103);
-    assert.equal(again.userOf('d-1-1').uid, 104);
-    assert.equal(again.userOf('e-1-1').uid, 100);
+    const again = new WorkerUsers(file, range, new Set([101]));
+    assert.equal(again.userOf('b-1-1').uid, uids[1]);
     assert.throws(() => again.userOf('f-1-1'), /no free uid for f-1-1 \(4 topologies hold one\)/);
+    assert.deepEqual(again.release(new Set(['b-1-1', 'c-1-1', 'd-1-1'])), ['a-1-1']);
+    assert.equal(again.userOf('e-1-1').uid, uids[0], 'the freed uid is the only one left');
+    // Supervisors with different histories (other records) give a topology the same uid from a large range.
+    const big = { first: 2000000000, last: 2000065535 };
+    const one = new WorkerUsers(path.join(dir, 'one.json'), big, new Set());
+    const two = new WorkerUsers(path.join(dir, 'two.json'), big, new Set());
+    for (let i = 0; i < 20; i++) one.userOf(`other-${i}-1`);
+    for (const id of ['wc-1-1700000000', 'rolling-2-1700000001', '__proto__']) assert.equal(one.userOf(id).uid, two.userOf(id).uid, id);
     // A record from another range (the operator changed it) is not trusted.
     const moved = new WorkerUsers(file, { first: 500, last: 600 }, new Set());
-    assert.equal(moved.userOf('b-1-1').uid, 500);
+    const u = moved.userOf('b-1-1').uid;
+    assert.ok(u >= 500 && u <= 600, String(u));
     // Ids of __proto__ and friends are plain keys.
-    assert.equal(moved.userOf('__proto__').uid, 501);
-    assert.equal(moved.userOf('__proto__').uid, 501);
-    assert.equal(new WorkerUsers(file, { first: 500, last: 600 }, new Set()).userOf('__proto__').uid, 501);
+    const p = moved.userOf('__proto__').uid;
+    assert.equal(moved.userOf('__proto__').uid, p);
+    assert.equal(new WorkerUsers(file, { first: 500, last: 600 }, new Set()).userOf('__proto__').uid, p);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
