@@ -1,4 +1,4 @@
-// Lint: typescript-eslint's recommended rules with type information, plus the rules STYLE.md asks for: no floating
+// Lint: typescript-eslint's recommended rules with type information, plus the project's own rules: no floating
 // promises, no imports of another package's src/ (import the package), no generated or built files.
 // Only the project's own sources are linted: the files its tsconfigs include (lint uses their type information, so a
 // .ts file outside every tsconfig, such as a topology a user adds to try something, would only fail to parse).

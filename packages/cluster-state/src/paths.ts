@@ -31,7 +31,7 @@ export function decodeSegment(segment: string): string {
 
 /**
  * Every ZooKeeper path Squall uses, under one root. Nothing outside this module builds a path: that keeps the layout
- * (DESIGN.md, "ZooKeeper layout") in one place and makes a root change or a migration a local edit.
+ * (every path below) in one place and makes a root change or a migration a local edit.
  */
 export class ClusterPaths {
   /** The normalised root, e.g. `/squall`. */

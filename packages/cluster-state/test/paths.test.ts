@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ClusterPaths, decodeDocument, decodeSegment, encodeDocument, encodeSegment, InvalidDocumentError, InvalidNameError } from '../src';
 
 describe('ClusterPaths', () => {
-  it('lays out the tree of DESIGN.md under the default root', () => {
+  it('lays out the ZooKeeper tree under the default root', () => {
     const paths = new ClusterPaths();
     assert.equal(paths.storm('wc-1-1700000000'), '/squall/storms/wc-1-1700000000');
     assert.equal(paths.assignment('t'), '/squall/assignments/t');
