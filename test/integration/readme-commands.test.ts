@@ -25,24 +25,40 @@ const command = (line: string) => line.replace(/\s+#.*$/, '');
 
 interface Result {
   code: number | null;
+  /** The signal that ended bash, if one did (Ctrl-C ends npm, and so bash, with SIGINT after squall has stopped). */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs one line with bash in the repository root (its own process group, killed at the deadline). */
-function sh(line: string, timeoutMs = 120_000): Promise<Result> {
+/**
+ * Runs one line with bash in the repository root (its own process group, killed at the deadline). With `interruptWhen`,
+ * the group gets Ctrl-C's SIGINT once the output so far satisfies it.
+ */
+function sh(line: string, timeoutMs = 120_000, interruptWhen?: (stdout: string) => boolean): Promise<Result> {
   // Without NODE_TEST_CONTEXT (set by the runner running this file), a `node --test` in the line reports as a user's would.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
   const child = spawn('bash', ['-o', 'pipefail', '-c', line], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  let interrupted = false;
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    if (interruptWhen && !interrupted && interruptWhen(stdout)) {
+      interrupted = true;
+      killGroup(child, 'SIGINT');
+    }
+  });
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), timeoutMs);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child, 'SIGKILL');
+  }, timeoutMs);
   return new Promise((resolve) => {
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr: stderr + (code === null ? `\n(killed after ${timeoutMs} ms)` : '') });
+      resolve({ code, signal, stdout, stderr: stderr + (timedOut ? `\n(killed after ${timeoutMs} ms)` : '') });
     });
   });
 }
@@ -55,21 +71,40 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-test('quick start: npm ci linked the squall command, and npm start prints live counts and stops', async () => {
-  const [install, ...run] = readmeBlock('quick-start');
+/** The live count lines `squall local` prints every 2 s, as the spout's emitted totals. */
+const liveCounts = (stdout: string) => [...stdout.matchAll(/^\[\s*\d+s\] .*\bword: ([\d,]+) emitted \([\d,]+\/s\)/gm)].map((m) => Number(m[1]!.replace(/,/g, '')));
+
+/** What a stopped `npm start` must have printed: growing live counts, the stop line and the counters table. */
+function assertStoppedRun(line: string, r: Result): void {
+  const live = liveCounts(r.stdout);
+  assert.ok(live.length >= 2, `${line}: live lines every 2 s:\n${r.stdout}`);
+  assert.ok(live.at(-1)! > live[0]!, `the counts grow: ${live.join(', ')}`);
+  assert.match(r.stdout, /^squall: stopped 'wordcount' after \d+\.\ds$/m);
+  assert.match(r.stdout, /^component\s+kind\s+executors\s+tasks\s+emitted/m);
+}
+
+test('quick start: npm ci linked the squall command, and npm start prints live counts and stops on Ctrl-C', async () => {
+  const [block, ...rest] = readmeBlock('quick-start');
+  assert.deepEqual(rest, [], 'the quick start is one line');
+  const [install, run] = block!.split(' && ');
   // `npm ci` is what set up the checkout this test runs in (running it here would pull node_modules from under the
   // other tests); what it must have done for the README's `npx squall` is link the committed bin shim.
   assert.equal(install, 'npm ci');
   assert.equal(realpathSync(path.join(ROOT, 'node_modules/.bin/squall')), path.join(ROOT, 'packages/cli/bin/squall.js'));
-  assert.ok(run.length > 0);
-  for (const line of run) {
+  // Ctrl-C once two live lines are out: SIGINT to the whole foreground process group, as a terminal sends it.
+  // npm answers Ctrl-C by ending with SIGINT once its child has stopped, as in a terminal; squall itself must have
+  // stopped the topology cleanly and printed its counters.
+  const r = await sh(run!, 300_000, (stdout) => liveCounts(stdout).length >= 2);
+  assert.ok(r.code === 0 || r.signal === 'SIGINT', `${run}: ended with ${r.code ?? r.signal}\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /killed after|Error|at .*\.js:\d+/, r.stderr);
+  assertStoppedRun(run!, r);
+});
+
+test('quick start with --duration stops by itself', async () => {
+  for (const line of readmeBlock('quick-start-duration')) {
     const r = await sh(line, 300_000);
     assert.equal(r.code, 0, `${line}\n${r.stderr}`);
-    const live = [...r.stdout.matchAll(/^\[\s*\d+s\] .*\bword: ([\d,]+) emitted \([\d,]+\/s\)/gm)].map((m) => Number(m[1]!.replace(/,/g, '')));
-    assert.ok(live.length >= 2, `${line}: live lines every 2 s:\n${r.stdout}`);
-    assert.ok(live.at(-1)! > live[0]!, `the counts grow: ${live.join(', ')}`);
-    assert.match(r.stdout, /^squall: stopped 'wordcount' after \d+\.\ds$/m);
-    assert.match(r.stdout, /^component\s+kind\s+executors\s+tasks\s+emitted/m);
+    assertStoppedRun(line, r);
   }
 });
 
@@ -80,7 +115,7 @@ test('npx squall --help, and piped into head -1', async () => {
     assert.match(r.stdout, /^Usage: squall \[options\] \[command\]/);
     for (const c of ['local', 'submit', 'list', 'dev-cluster', 'monitor']) assert.match(r.stdout, new RegExp(`^  ${c}\\b`, 'm'));
     const head = await sh(`${command(line)} | head -1`);
-    assert.deepEqual(head, { code: 0, stdout: 'Usage: squall [options] [command]\n', stderr: '' });
+    assert.deepEqual(head, { code: 0, signal: null, stdout: 'Usage: squall [options] [command]\n', stderr: '' });
   }
 });
 

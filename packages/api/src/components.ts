@@ -58,6 +58,11 @@ export interface BoltLike extends ComponentBase {
   /** Handles one input. May return a promise: a rejection fails the input and reports the error. */
   execute(tuple: Tuple): void | Promise<void>;
   cleanup?(): void | Promise<void>;
+  /**
+   * Inputs this bolt has taken and will still ack or fail on its own (a shell bolt's inputs out in its child). A
+   * stop with a drain time (kill with a wait, `squall local --duration`) waits for these as for queued tuples.
+   */
+  unsettledInputs?(): number;
 }
 
 type Ctor<T> = new () => T;

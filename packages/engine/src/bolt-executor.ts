@@ -44,6 +44,8 @@ export class BoltExecutor extends ExecutorBase {
   get batching(): boolean {
     return this.inBatch;
   }
+  /** Async executes not yet resolved. */
+  private executing = 0;
   /** Acker tasks and this component's acker streams, resolved once. */
   readonly ackers: readonly number[];
   readonly ackStreams: Readonly<Record<string, { fields: Fields; key: string }>>;
@@ -161,16 +163,29 @@ export class BoltExecutor extends ExecutorBase {
   }
 
   private awaitExecute(state: BoltTask, tuple: TupleImpl, p: Promise<void>): void {
+    this.executing++;
     p.then(
       () => {
+        this.executing--;
         if (state.basic) state.collector.ack(tuple);
         this.host.wake();
       },
       (err: unknown) => {
+        this.executing--;
         this.failed(state, tuple, err);
         this.host.wake();
       },
     );
+  }
+
+  /** Inputs still being executed (async execute) or held by the bolt to settle later (a shell bolt's child). */
+  get unsettledInputs(): number {
+    let n = this.executing;
+    for (const s of this.taskStates) {
+      const b = s.bolt as BoltLike;
+      if (!s.basic && typeof b.unsettledInputs === 'function') n += b.unsettledInputs();
+    }
+    return n;
   }
 
   /** A thrown or rejected execute: fail the input (if still open) and report unless it was a FailedException. */

@@ -87,15 +87,16 @@ export class TaskEmitter {
   }
 
   /**
-   * Delivers an untracked tuple: local tasks share one TupleImpl, remote ones get the values straight into the
-   * transport's batch (no tuple object: on a spout feeding another worker that is most of what an emit allocates).
+   * Delivers an untracked tuple: each local task gets its own TupleImpl (sharing the values; a tuple carries its
+   * receiver's state, settled and execStart, so one object shared by two bolts lost the second one's ack), remote
+   * ones get the values straight into the transport's batch (no tuple object: on a spout feeding another worker
+   * that is most of what an emit allocates).
    */
   private deliverUntracked(route: StreamRoute, values: Values, tasks: readonly number[]): void {
     const host = this.host;
-    let shared: TupleImpl | undefined;
     for (let i = 0; i < tasks.length; i++) {
       const task = tasks[i]!;
-      if (host.isLocal(task)) host.deliver(task, (shared ??= new TupleImpl(values, route.fields, this.component, this.task, route.stream, route.key, null)));
+      if (host.isLocal(task)) host.deliver(task, new TupleImpl(values, route.fields, this.component, this.task, route.stream, route.key, null));
       else host.sendRemote(task, this.task, route.stream, values);
     }
   }

@@ -303,6 +303,13 @@ export class WorkerRuntime implements ExecutorHost {
     return n;
   }
 
+  /** Inputs bolts have taken and not yet settled (async executes, a shell bolt's child). */
+  get unsettledInputs(): number {
+    let n = 0;
+    for (const b of this.bolts) if (b instanceof BoltExecutor) n += b.unsettledInputs;
+    return n;
+  }
+
   /** Statistics of every local executor. */
   stats(): ExecutorStatsSnapshot[] {
     const now = this.clock.monotonicMs();
@@ -310,7 +317,7 @@ export class WorkerRuntime implements ExecutorHost {
   }
 
   /**
-   * Stops: deactivates spouts, lets queued and in-flight tuples drain for up to `drainMs`, then closes every
+   * Stops: deactivates spouts, lets queued, in-flight and unsettled tuples drain for up to `drainMs`, then closes every
    * component. Safe to call twice.
    */
   async shutdown(drainMs = 0): Promise<void> {
@@ -318,7 +325,7 @@ export class WorkerRuntime implements ExecutorHost {
     this.stopped = true;
     this.deactivate();
     const deadline = this.clock.monotonicMs() + drainMs;
-    while (drainMs > 0 && this.running && (this.queuedTuples > 0 || this.pendingTrees > 0) && this.clock.monotonicMs() < deadline) {
+    while (drainMs > 0 && this.running && (this.queuedTuples > 0 || this.pendingTrees > 0 || this.unsettledInputs > 0) && this.clock.monotonicMs() < deadline) {
       this.wake();
       await new Promise((r) => setTimeout(r, 5));
     }

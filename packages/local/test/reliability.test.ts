@@ -242,3 +242,65 @@ test('a topology that fails validation is rejected at submit with every problem'
   });
   assert.deepEqual(cluster.list(), []);
 });
+
+test('a kill with a wait lets untracked inputs a bolt still holds (async executes, its own later acks) settle first', async () => {
+  // Like a shell bolt: takes inputs, acks them later on its own, and says how many it still holds.
+  class LaterAckBolt extends Bolt {
+    private readonly holding: Tuple[] = [];
+    override execute(t: Tuple): void {
+      this.holding.push(t);
+      if (this.holding.length === 1) setTimeout(() => this.holding.splice(0).forEach((h) => this.collector.ack(h)), 300);
+    }
+    unsettledInputs(): number {
+      return this.holding.length;
+    }
+  }
+  class SlowAsyncBolt extends Bolt {
+    override async execute(t: Tuple): Promise<void> {
+      await new Promise((r) => setTimeout(r, 300));
+      this.collector.ack(t);
+    }
+  }
+  const items = numbered(20);
+  for (const wait of [0, 2]) {
+    const b = new TopologyBuilder();
+    b.setSpout('untracked', () => new ListSpout(items, new SpoutLedger(), { tracked: false }));
+    b.setBolt('later', LaterAckBolt).shuffleGrouping('untracked');
+    b.setBolt('async', SlowAsyncBolt).shuffleGrouping('untracked');
+    const cluster = await LocalCluster.create();
+    try {
+      const running = await cluster.submitTopology('drain', {}, b.createTopology());
+      await waitFor(() => running.stats().later!.executed === 20 && running.stats().async!.executed === 20, 'every item to be executed');
+      await cluster.killTopology('drain', wait);
+      const s = running.stats();
+      if (wait === 0) assert.ok(s.later!.acked < 20 || s.async!.acked < 20, 'without a wait the stop does not wait for them');
+      else {
+        assert.equal(s.later!.acked, 20, 'the bolt acked what it held before the stop went on');
+        assert.equal(s.async!.acked, 20, 'every async execute settled before the stop went on');
+      }
+    } finally {
+      await cluster.shutdown();
+    }
+  }
+});
+
+test('an untracked tuple delivered to two bolts is acked and counted by each', async () => {
+  class AckLaterBolt extends Bolt {
+    override execute(t: Tuple): void {
+      setTimeout(() => this.collector.ack(t), 20);
+    }
+  }
+  const b = new TopologyBuilder();
+  b.setSpout('untracked', () => new ListSpout(numbered(50), new SpoutLedger(), { tracked: false }));
+  b.setBolt('first', AckLaterBolt).allGrouping('untracked');
+  b.setBolt('second', AckLaterBolt, 2).allGrouping('untracked');
+  const cluster = await LocalCluster.create();
+  try {
+    const running = await cluster.submitTopology('fanout', {}, b.createTopology());
+    await waitFor(() => running.stats().first!.acked === 50 && running.stats().second!.acked === 100, 'every receiver to ack every tuple');
+    assert.equal(running.stats().first!.executed, 50);
+    assert.equal(running.stats().second!.executed, 100);
+  } finally {
+    await cluster.shutdown();
+  }
+});

@@ -78,6 +78,11 @@ export class ShellBolt extends Bolt {
     this.pump();
   }
 
+  /** Inputs in the child plus those held for it: a drained stop waits for them to be acked or failed. */
+  unsettledInputs(): number {
+    return this.pending.size + this.held.length - this.heldHead;
+  }
+
   override async cleanup(): Promise<void> {
     this.context.setOverloaded(false);
     await this.runner?.close();
