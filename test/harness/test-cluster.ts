@@ -254,10 +254,14 @@ export class TestCluster {
   /** A directory for a topology's test output (created by the topology). */
   outputDir(name: string): string {
     // Written by workers, which may run as a topology's own uid (run-as-user): open to every user, like /tmp.
+    // The named dir is made here too, open to all: a test that creates it itself would make it root's alone.
     const out = path.join(this.dir, 'out');
     mkdirSync(out, { recursive: true });
     chmodSync(out, 0o1777);
-    return path.join(out, name);
+    const dir = path.join(out, name);
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o777);
+    return dir;
   }
 
   /** Stops everything: daemons (SIGTERM, then SIGKILL), leftover workers, ZooKeeper; removes the dir. */

@@ -34,6 +34,8 @@ export interface ExecutorHost {
   isLocal(task: number): boolean;
   /** The tuple trees of a spout task running in this worker (undefined for any other task). */
   localTrees(task: number): LocalTrees | undefined;
+  /** The acker executor of a task running in this worker (undefined for any other task). */
+  localAcker(task: number): { countFoldedInit(): void } | undefined;
   /** Makes the scheduler run soon (after an asynchronous ack, a timer, ...). */
   wake(): void;
   /** Records and logs a component error. */

@@ -74,7 +74,7 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
   private latencyMs = -1;
   private latencyRun = 0;
   /** Per acker index: whether that acker runs in this worker (its trees are then kept here, without an init). */
-  private ackerLocal: boolean[] = [];
+  private ackerLocal: Array<{ countFoldedInit(): void } | undefined> = [];
 
   constructor(spec: ExecutorSpec, host: ExecutorHost) {
     super(spec, host, 'spout');
@@ -98,7 +98,7 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
   }
 
   async start(): Promise<void> {
-    this.ackerLocal = this.ackers.map((t) => this.host.isLocal(t));
+    this.ackerLocal = this.ackers.map((t) => this.host.localAcker(t));
     for (const task of this.tasks) {
       const spout = this.host.registry.createComponent(this.component) as SpoutLike;
       const context = this.makeContext(task);
@@ -161,8 +161,10 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
     p.startMs = this.host.now;
     p.stream = route.stream;
     state.pending.add(seq, p);
-    if (this.ackerLocal[ackerIndex(ackers.length, state.task, seq)]) {
+    const localAcker = this.ackerLocal[ackerIndex(ackers.length, state.task, seq)];
+    if (localAcker !== undefined) {
       // The init folded into the emit: the local acker XORs acks into this record.
+      localAcker.countFoldedInit();
       p.hi = this.xor.hi;
       p.lo = this.xor.lo;
       return tasks;

@@ -189,6 +189,11 @@ export class WorkerRuntime implements ExecutorHost {
     return ex instanceof SpoutExecutor ? ex : undefined;
   }
 
+  localAcker(task: number): AckerExecutor | undefined {
+    const ex = this.byTask[task];
+    return ex instanceof AckerExecutor ? ex : undefined;
+  }
+
   deliver(task: number, tuple: TupleImpl): void {
     const ex = this.byTask[task];
     if (ex !== undefined) {
