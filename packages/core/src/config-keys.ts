@@ -55,6 +55,8 @@ export const CONFIG_KEYS = {
   'topology.max.spout.pending': k('int', null, 'Max tracked tuples pending per spout task; unset means unlimited.', 1),
   'topology.tick.tuple.freq.secs': k('number', null, 'Send a tick tuple to every bolt task at this period.', 0.001),
   'topology.debug': k('boolean', false, 'Log every emitted tuple.'),
+  'topology.error.throttle.interval.secs': k('number', 10, 'The interval over which a task\'s reported errors are counted for topology.max.error.report.per.interval.', 0.001),
+  'topology.max.error.report.per.interval': k('int', 5, 'Errors a task reports to the cluster (and to the error list of `squall local`) per topology.error.throttle.interval.secs; the rest are only logged, with a count.', 1),
   'topology.max.task.parallelism': k('int', null, 'Cap on the tasks (and so the executors) of any component; unset means no cap.', 1),
   'topology.executor.receive.buffer.size': k('int', 32768, 'Bounded inbound queue per executor (tuples); above it spouts pause.', 1),
   'topology.transfer.buffer.size': k('int', 1000, 'Tuples per remote batch before it is flushed.', 1),

@@ -32,6 +32,10 @@ export interface EngineSettings {
   spoutWait: SpoutWaitSettings;
   /** `topology.backpressure.wait.progressive.level3.sleep.millis`: least time a spout stays paused by backpressure. */
   backpressureSleepMs: number;
+  /** `topology.error.throttle.interval.secs` in ms. */
+  errorThrottleMs: number;
+  /** `topology.max.error.report.per.interval`: errors a task reports per {@link errorThrottleMs}. */
+  maxErrorsPerInterval: number;
 }
 
 /**
@@ -61,5 +65,7 @@ export function engineSettings(conf: Config): EngineSettings {
       sleepMs: getConfig(conf, 'topology.spout.wait.progressive.level3.sleep.millis'),
     },
     backpressureSleepMs: getConfig(conf, 'topology.backpressure.wait.progressive.level3.sleep.millis'),
+    errorThrottleMs: configMs(conf, 'topology.error.throttle.interval.secs'),
+    maxErrorsPerInterval: getConfig(conf, 'topology.max.error.report.per.interval'),
   };
 }

@@ -40,3 +40,37 @@ export class ErrorLog {
     return [...this.byComponent.values()].flat().sort((a, b) => a.timeMs - b.timeMs);
   }
 }
+
+/**
+ * Storm's error throttle (`topology.error.throttle.interval.secs`, `topology.max.error.report.per.interval`): each
+ * task reports at most `max` errors per interval. A bolt failing on every tuple would otherwise send thousands of
+ * reports a second to nimbus, each a ZooKeeper write. Suppressed errors are still logged by the caller; when a task's
+ * next interval starts, `onSuppressed` hears how many of the last one were held back.
+ */
+export class ErrorThrottle {
+  private readonly byTask = new Map<number, { component: string; windowStart: number; count: number; suppressed: number }>();
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly max: number,
+    private readonly onSuppressed: (component: string, task: number, suppressed: number) => void,
+  ) {}
+
+  /** Whether an error of `task` now may be reported. */
+  admit(component: string, task: number, nowMs: number): boolean {
+    let s = this.byTask.get(task);
+    if (s === undefined) this.byTask.set(task, (s = { component, windowStart: nowMs, count: 0, suppressed: 0 }));
+    else if (nowMs - s.windowStart >= this.intervalMs) {
+      if (s.suppressed > 0) this.onSuppressed(s.component, task, s.suppressed);
+      s.windowStart = nowMs;
+      s.count = 0;
+      s.suppressed = 0;
+    }
+    if (s.count < this.max) {
+      s.count++;
+      return true;
+    }
+    s.suppressed++;
+    return false;
+  }
+}

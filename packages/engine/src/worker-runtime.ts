@@ -3,7 +3,7 @@ import { ACKER_COMPONENT, type ComponentRegistry, type ExecutorSpec, type TaskLa
 import type { LocalTrees } from './acking';
 import { AckerExecutor } from './acker-executor';
 import { BoltExecutor } from './bolt-executor';
-import { ErrorLog, errorMessage, type ComponentError } from './error-log';
+import { ErrorLog, ErrorThrottle, errorMessage, type ComponentError } from './error-log';
 import { UnknownTaskError } from './errors';
 import type { ExecutorBase } from './executor-base';
 import type { ExecutorHost } from './executor-host';
@@ -91,10 +91,18 @@ export class WorkerRuntime implements ExecutorHost {
   private readonly onError: ((e: ComponentError) => void) | undefined;
   private readonly afterPass: (() => void) | undefined;
   private readonly hostName: string;
+  /** Storm's error throttle: a task failing on every tuple must not flood nimbus and ZooKeeper with reports. */
+  private readonly errorThrottle: ErrorThrottle;
 
   private constructor(opts: WorkerRuntimeOptions) {
     this.conf = effectiveConfig(opts.conf ?? opts.spec.conf);
     this.settings = engineSettings(this.conf);
+    this.errorThrottle = new ErrorThrottle(this.settings.errorThrottleMs, this.settings.maxErrorsPerInterval, (component, task, suppressed) =>
+      this.log.warn(
+        { component, task },
+        `${suppressed} more error(s) of task ${task} in the last ${this.settings.errorThrottleMs / 1000}s were logged but not reported (topology.max.error.report.per.interval = ${this.settings.maxErrorsPerInterval})`,
+      ),
+    );
     this.model = new TopologyModel(opts.topologyId, opts.spec, opts.layout);
     this.registry = opts.registry;
     this.clock = opts.clock ?? systemClock;
@@ -273,6 +281,8 @@ export class WorkerRuntime implements ExecutorHost {
   };
 
   reportError(component: string, task: number, error: unknown): void {
+    this.log.error({ component, task, err: error }, `component error: ${errorMessage(error)}`);
+    if (!this.errorThrottle.admit(component, task, this.clock.monotonicMs())) return;
     const e: ComponentError = {
       component,
       task,
@@ -283,7 +293,6 @@ export class WorkerRuntime implements ExecutorHost {
     };
     if (error instanceof Error && error.stack) e.stack = error.stack;
     this.errors.add(e);
-    this.log.error({ component, task, err: error }, `component error: ${e.message}`);
     this.onError?.(e);
   }
 

@@ -304,3 +304,28 @@ test('an untracked tuple delivered to two bolts is acked and counted by each', a
     await cluster.shutdown();
   }
 });
+
+test("Storm's error throttle: a bolt throwing on every tuple reports topology.max.error.report.per.interval errors per interval, fails every input", async () => {
+  class AlwaysThrows extends Bolt {
+    override execute(t: Tuple): void {
+      throw new Error(`bad ${t.getString(0)}`);
+    }
+  }
+  const ledger = new SpoutLedger();
+  const b = new TopologyBuilder();
+  // Tracked: every failed input is replayed, so the errors keep coming.
+  b.setSpout('src', () => new ListSpout(numbered(50), ledger));
+  b.setBolt('thrower', AlwaysThrows).shuffleGrouping('src');
+  const cluster = await LocalCluster.create();
+  try {
+    const conf = { 'topology.max.error.report.per.interval': 3, 'topology.error.throttle.interval.secs': 2 };
+    const running = await cluster.submitTopology('throttled', conf, b.createTopology());
+    await waitFor(() => running.stats().thrower!.failed >= 200, '200 failed inputs');
+    assert.equal(running.errors().length, 3, 'three errors reported in the first interval, though 200 inputs threw');
+    await waitFor(() => running.errors().length > 3, 'the next interval to report again', 5000);
+    assert.ok(running.errors().length <= 6, `at most three per interval (${running.errors().length})`);
+    assert.ok(ledger.failCount >= 200, 'every throw failed its input all the same');
+  } finally {
+    await cluster.shutdown();
+  }
+});
