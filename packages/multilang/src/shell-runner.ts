@@ -40,6 +40,8 @@ type State = 'idle' | 'starting' | 'ready' | 'dead' | 'closed';
  * kills the process group and restarts it after a backoff (doubling from `restartInitialMs` to `restartMaxMs`).
  */
 export class ShellRunner {
+  /** Names of unregistered metrics the child updated, each reported once. */
+  private readonly unknownMetrics = new Set<string>();
   private state: State = 'idle';
   private proc: ShellProcess | undefined;
   private codec: WireCodec | undefined;
@@ -209,7 +211,12 @@ export class ShellRunner {
     const name = String(msg.name);
     const metric = this.options.metrics.get(name);
     if (!metric) {
-      this.hooks.reportError(new UnknownMetricError(name));
+      // Reported once per name (a child updating it every heartbeat would fill the error list), logged each time.
+      const err = new UnknownMetricError(name);
+      if (this.unknownMetrics.size < 64 && !this.unknownMetrics.has(name)) {
+        this.unknownMetrics.add(name);
+        this.hooks.reportError(err);
+      } else this.log.warn({ childPid: this.reportedPid ?? this.proc?.pid }, err.message);
       return;
     }
     metric.update(msg.params);

@@ -153,14 +153,19 @@ test('bolt (storm.js style): task ids, anchors, heartbeats keep an idle child al
 });
 
 /** A topology of one storm-style spout (options tweaked per test) and a sink on both of its streams. */
-async function runSpout(conf: Record<string, unknown>, env: Record<string, string>, until: (received: Received) => boolean) {
+async function runSpout(
+  conf: Record<string, unknown>,
+  env: Record<string, string>,
+  until: (received: Received) => boolean,
+  metrics: ShellComponentOptions['metrics'] = { nexts: new CountShellMetric() },
+) {
   const received: Received = [];
   const spouts: ShellSpout[] = [];
   const options: ShellComponentOptions = {
     command: [process.execPath, STORM_STYLE, 'spout'],
     outputs: [{ fields: ['n'] }, { stream: 'acked', fields: ['kind', 'id'] }],
     env,
-    metrics: { nexts: new CountShellMetric() },
+    metrics,
   };
   const b = new TopologyBuilder();
   b.setSpout('src', () => {
@@ -200,4 +205,10 @@ test('a spout that stops answering is timed out while waiting for its sync, rest
   } finally {
     tmp.remove();
   }
+});
+
+test('a child updating a metric that is not registered: reported once per name, however often it updates it', async () => {
+  const r = await runSpout({ 'topology.acker.executors': 0 }, {}, (rec) => rec.filter((x) => x.stream === 'default').length >= RAW_IDS.length, {});
+  const unknown = r.errors.filter((e) => /metric 'nexts', which is not registered/.test(e.message));
+  assert.equal(unknown.length, 1, `every next updated it; reported ${unknown.length} time(s)`);
 });
