@@ -20,7 +20,10 @@ test('engineSettings: defaults from the key table; unset limits are Infinity or 
     maxTupleBytes: 8 * 1024 * 1024,
     spoutWait: { level1Count: 0, level2Count: 10, sleepMs: 1 },
     backpressureSleepMs: 1,
+    errorThrottleMs: 10_000,
+    maxErrorsPerInterval: 5,
   });
+  assert.equal(engineSettings({ 'topology.error.throttle.interval.secs': 0.5 }).errorThrottleMs, 500);
   assert.equal(engineSettings({ 'topology.max.spout.pending': 7 }).maxSpoutPending, 7);
   assert.throws(() => engineSettings({ 'topology.max.spout.pending': '7' }), /topology\.max\.spout\.pending must be an integer, got "7"/);
 });
