@@ -188,7 +188,8 @@ test('garbage on a multi-lang pipe in a cluster: a protocol violation is reporte
   const dir = path.join(cluster.dir, 'ml-garbage');
   cpSync(path.join(ROOT, 'examples/wordcount-python'), dir, { recursive: true });
   cpSync(path.join(ROOT, 'packages/multilang/test/fixtures/storm-style.js'), path.join(dir, 'storm-style.js'));
-  const marker = path.join(cluster.dir, 'ml-garbage-marker');
+  // Written by the child, which runs as the topology's own uid under a root supervisor: in a dir open to it.
+  const marker = path.join(cluster.outputDir('ml-garbage'), 'marker');
   writeFileSync(
     path.join(dir, 'topology.yaml'),
     [

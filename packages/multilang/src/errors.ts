@@ -27,8 +27,11 @@ export class SubprocessExitedError extends SquallError {
   constructor(
     readonly exitCode: number | null,
     readonly signal: string | null,
+    /** The child's last stderr lines, which usually say why (a traceback, EACCES); empty when it wrote none. */
+    readonly stderrTail: readonly string[] = [],
   ) {
-    super('MULTILANG_EXITED', `the child process exited (${signal ? `signal ${signal}` : `code ${exitCode}`})`);
+    const why = stderrTail.length > 0 ? `; its last stderr: ${stderrTail.join(' | ')}` : '';
+    super('MULTILANG_EXITED', `the child process exited (${signal ? `signal ${signal}` : `code ${exitCode}`})${why}`);
   }
 }
 

@@ -7,6 +7,9 @@ import type { DecodedMessage, Frame, WireCodec } from './wire';
 
 /** Longest stderr line logged as one entry; longer output is split. */
 const MAX_STDERR_LINE = 16 * 1024;
+/** How many of the child's last stderr lines, each cut at how many characters, an exit error quotes. */
+const STDERR_TAIL_LINES = 5;
+const STDERR_TAIL_CHARS = 300;
 /** After the child exits, how long its stdout may stay open (held by a grandchild) before we stop waiting for it. */
 const CLOSE_AFTER_EXIT_MS = 200;
 
@@ -42,6 +45,8 @@ export class ShellProcess {
   private outBytes: Uint8Array[] = [];
   private flushQueued = false;
   private stderrBuf = '';
+  /** The last non-blank stderr lines, quoted when the child exits. */
+  private readonly stderrTail: string[] = [];
   private readonly exited: Promise<void>;
   private exitedAlready = false;
 
@@ -65,13 +70,13 @@ export class ShellProcess {
         this.fail(new SubprocessStartError(options.command, err));
       });
       this.child.once('exit', (code, signal) => {
-        const reason = new SubprocessExitedError(code, signal);
+        const reason = () => new SubprocessExitedError(code, signal, [...this.stderrTail]);
         // Let stdout deliver what the child wrote before exiting (pystorm sends its error and fail, then exits).
-        const timer = setTimeout(() => this.fail(reason), CLOSE_AFTER_EXIT_MS);
+        const timer = setTimeout(() => this.fail(reason()), CLOSE_AFTER_EXIT_MS);
         this.child.once('close', () => {
           clearTimeout(timer);
           this.flushStderr();
-          this.fail(reason);
+          this.fail(reason());
         });
         done();
       });
@@ -180,19 +185,27 @@ export class ShellProcess {
     let buf = this.stderrBuf + text;
     let nl: number;
     while ((nl = buf.indexOf('\n')) >= 0) {
-      this.events.onStderr(buf.slice(0, nl).replace(/\r$/, ''));
+      this.stderrLine(buf.slice(0, nl).replace(/\r$/, ''));
       buf = buf.slice(nl + 1);
     }
     while (buf.length > MAX_STDERR_LINE) {
-      this.events.onStderr(buf.slice(0, MAX_STDERR_LINE));
+      this.stderrLine(buf.slice(0, MAX_STDERR_LINE));
       buf = buf.slice(MAX_STDERR_LINE);
     }
     this.stderrBuf = buf;
   }
 
   private flushStderr(): void {
-    if (this.stderrBuf !== '') this.events.onStderr(this.stderrBuf);
+    if (this.stderrBuf !== '') this.stderrLine(this.stderrBuf);
     this.stderrBuf = '';
+  }
+
+  private stderrLine(line: string): void {
+    this.events.onStderr(line);
+    const trimmed = line.trim();
+    if (trimmed === '') return;
+    this.stderrTail.push(trimmed.length > STDERR_TAIL_CHARS ? `${trimmed.slice(0, STDERR_TAIL_CHARS)}...` : trimmed);
+    if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
   }
 }
 

@@ -60,7 +60,7 @@ function opened(bolts: ShellBolt[]): ShellBolt[] {
 test('crash recovery: a child that exits mid-run has its pending inputs failed and replayed, and is restarted', async () => {
   const r = await runMisbehaving(['crash']);
   assert.ok(r.ledger.fails >= 1, 'the in-flight inputs were failed so the spout replayed them');
-  assert.ok(r.errors.some((e) => e.component === 'crash' && /exited \(code 3\)/.test(e.message)), JSON.stringify(r.errors.map((e) => e.message)));
+  assert.ok(r.errors.some((e) => e.component === 'crash' && /exited \(code 3\); its last stderr: .*fixture: crashing on purpose$/.test(e.message)), JSON.stringify(r.errors.map((e) => e.message)));
   assert.equal(opened(r.bolts.get('crash')!)[0]!.childStarts, 2);
   const pids = r.pids.get('crash')!;
   assert.equal(pids.length, 2, 'tuples were processed by the first child and by its replacement');
