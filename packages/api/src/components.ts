@@ -4,6 +4,7 @@ import type { ComponentDeclaration, SpecOptions } from './component-declaration'
 import type { TopologyContext } from './context';
 import type { OutputFieldsDeclarer } from './output-declarer';
 import type { Tuple } from './tuple';
+import type { StatefulBolt } from './stateful-bolt';
 import type { WindowedBolt } from './windowed-bolt';
 
 /**
@@ -158,7 +159,7 @@ export abstract class BasicBolt {
 }
 
 /** Instance of any kind of bolt. */
-export type AnyBolt = BoltLike | BasicBolt | WindowedBolt;
+export type AnyBolt = BoltLike | BasicBolt | WindowedBolt | StatefulBolt<never, never>;
 
 /** Whether `bolt` is a {@link BasicBolt} (execute takes a collector and acking is automatic). */
 export function isBasicBolt(bolt: unknown): bolt is BasicBolt {

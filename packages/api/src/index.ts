@@ -16,3 +16,6 @@ export * from './window-validation';
 export * from './validation';
 export * from './layout';
 export type { Config } from '@squall/core';
+export * from './stateful-bolt';
+export * from './checkpoint-wiring';
+export * from './state-config';

@@ -7,6 +7,8 @@ import { Topology } from './topology';
 import type { ComponentSpec, InputSpec, ShellSpec } from './topology-spec';
 import { DEFAULT_STREAM } from './tuple';
 import { isWindowedBolt, prepareWindowedDeclaration } from './windowed-bolt';
+import { isStatefulBolt } from './stateful-bolt';
+import { addCheckpointWiring } from './checkpoint-wiring';
 
 type FieldList = readonly string[] | Fields;
 const names = (f: FieldList): string[] => (f instanceof Fields ? [...f.names] : [...f]);
@@ -139,6 +141,7 @@ export class TopologyBuilder {
     const problems = [...this.problems];
     const components: ComponentSpec[] = [];
     const factories = new Map<string, () => SpoutLike | AnyBolt>();
+    let stateful = false;
     for (const entry of this.entries) {
       if (factories.has(entry.id)) continue;
       const declarer = new CollectingDeclarer();
@@ -149,6 +152,7 @@ export class TopologyBuilder {
         implementation = scratch?.constructor?.name;
         scratch.declareOutputFields?.(declarer);
         componentConf = { ...(scratch.getComponentConfiguration?.() ?? {}), ...entry.conf };
+        if (entry.kind === 'bolt' && isStatefulBolt(scratch)) stateful = true;
         if (isWindowedBolt(scratch)) for (const p of prepareWindowedDeclaration(scratch, { ...conf, ...componentConf }, declarer)) problems.push(`component '${entry.id}': ${p}`);
       } catch (err) {
         problems.push(`component '${entry.id}': could not be created: ${(err as Error)?.message ?? String(err)}`);
@@ -169,6 +173,8 @@ export class TopologyBuilder {
       components.push(spec);
       factories.set(entry.id, entry.factory);
     }
+    // As in Storm, checkpoints (and their spout) exist only in a topology with a stateful bolt.
+    if (stateful) problems.push(...addCheckpointWiring(components));
     return new Topology({ name, components, conf: { ...conf } }, factories, new Map(this.groupings), problems);
   }
 }

@@ -2,6 +2,8 @@ import { configProblems } from '@squall/core';
 import { InvalidTopologyError } from './errors';
 import { isTopology, type Topology } from './topology';
 import type { ComponentSpec, TopologySpec } from './topology-spec';
+import { CHECKPOINT_SPOUT_ID } from './stateful-bolt';
+import { stateConfigProblems } from './state-config';
 import { windowProblems } from './window-validation';
 
 const ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/;
@@ -14,7 +16,7 @@ function isPositiveInt(n: unknown): boolean {
 function checkComponent(c: ComponentSpec, byId: Map<string, ComponentSpec>, problems: string[], topology?: Topology): void {
   const where = `component '${c.id}'`;
   if (c.id.startsWith('__')) problems.push(`${where}: ids starting with '__' are reserved for system components`);
-  else if (!ID_PATTERN.test(c.id)) problems.push(`${where}: id may only contain letters, digits, '_', '-' and '.'`);
+  else if (!ID_PATTERN.test(c.id) && !(c.id === CHECKPOINT_SPOUT_ID && c.kind === 'spout')) problems.push(`${where}: id may only contain letters, digits, '_', '-' and '.'`);
   if (!isPositiveInt(c.parallelism)) problems.push(`${where}: parallelism must be an integer of at least 1, got ${c.parallelism}`);
   if (!isPositiveInt(c.numTasks)) problems.push(`${where}: numTasks must be an integer of at least 1, got ${c.numTasks}`);
   else if (isPositiveInt(c.parallelism) && c.numTasks < c.parallelism)
@@ -81,6 +83,7 @@ export function topologyProblems(topologyOrSpec: Topology | TopologySpec): strin
   for (const c of byId.values()) checkComponent(c, byId, problems, topology);
   for (const c of byId.values()) problems.push(...windowProblems(c, spec, byId));
   for (const p of configProblems(spec.conf)) problems.push(`config: ${p}`);
+  if (byId.has(CHECKPOINT_SPOUT_ID)) for (const p of stateConfigProblems(spec.conf)) problems.push(`config: ${p}`);
   return problems;
 }
 

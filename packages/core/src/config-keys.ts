@@ -83,6 +83,10 @@ export const CONFIG_KEYS = {
   'topology.bolts.tuple.timestamp.max.lag.ms': k('int', 0, 'Event time: how far behind the newest timestamp a tuple may arrive; the watermark trails by this much.', 0),
   'topology.bolts.watermark.event.interval.ms': k('int', 1000, 'Event time: how often a windowed bolt computes its watermark.', 1),
   'topology.bolts.late.tuple.stream': k('string', null, 'Event time: stream a tuple older than the last watermark is emitted on (field late_tuple); unset means logged. Either way it is acked.'),
+  // Stateful bolts (Storm's IStatefulBolt) and their checkpoints.
+  'topology.state.provider': k('string', 'memory', "Where stateful bolts keep their state: 'memory' (lost with the worker, Storm's default) or 'redis'; Storm's provider class names are accepted too."),
+  'topology.state.provider.config': k('string', null, 'JSON settings of the state provider; for redis e.g. {"host":"127.0.0.1","port":6379,"password":"...","database":0,"keyPrefix":"..."} (Storm\'s {"jedisPoolConfig":{...}} form is accepted).'),
+  'topology.state.checkpoint.interval.ms': k('int', 1000, 'How often the checkpoint spout starts a checkpoint of every stateful bolt, ms.', 100),
   'storm.zookeeper.servers': k('strings', ['localhost'], 'ZooKeeper hosts.'),
   'storm.zookeeper.port': k('int', 2181, 'ZooKeeper port.', 1),
   'storm.zookeeper.root': k('string', '/squall', 'Squall: ZooKeeper root (Storm uses /storm).'),

@@ -1,0 +1,4 @@
+export * from './backend';
+export * from './key-value-state';
+export * from './memory-backend';
+
