@@ -21,8 +21,10 @@ import { toAnchorList } from './emitter';
 import type { InputCounters } from '@squall/stats';
 import { TupleImpl } from './tuple-impl';
 import type { ExecutorSpec } from '@squall/api';
-import { isWindowedBolt } from '@squall/api';
+import { CHECKPOINT_SPOUT_ID, CHECKPOINT_STREAM_ID, isStatefulBolt, isWindowedBolt } from '@squall/api';
 import { WindowedBoltRunner } from './windowing/windowed-bolt-runner';
+import { CheckpointBarrier } from './state/checkpoint-barrier';
+import { StatefulBoltRunner } from './state/stateful-bolt-runner';
 
 /** One bolt task: its instance, collector and the emitter they share. */
 interface BoltTask {
@@ -30,6 +32,8 @@ interface BoltTask {
   bolt: AnyBolt;
   basic: boolean;
   collector: BoltCollector;
+  /** Set for a bolt that is not stateful in a topology with checkpoints: forwards them (Storm's CheckpointTupleForwarder). */
+  forwarder: CheckpointBarrier | undefined;
 }
 
 /** Runs the tasks of one bolt executor: drains the queue in batches, executes, acks, measures. */
@@ -70,12 +74,18 @@ export class BoltExecutor extends ExecutorBase {
   async start(): Promise<void> {
     for (const task of this.tasks) {
       const created = this.host.registry.createComponent(this.component) as AnyBolt;
-      const bolt = isWindowedBolt(created) ? new WindowedBoltRunner(created, this.host.clock) : created;
+      const host = this.host;
+      const bolt = isWindowedBolt(created)
+        ? new WindowedBoltRunner(created, host.clock)
+        : isStatefulBolt(created)
+          ? new StatefulBoltRunner(created, host.model.spec.name, () => host.stateProvider())
+          : created;
       const context = this.makeContext(task);
       const emitter = this.makeEmitter(task, context);
       const collector = new BoltCollector(this, emitter, task);
       const basic = isBasicBolt(bolt);
-      const state: BoltTask = { task, bolt, basic, collector };
+      const checkpoints = host.model.components.has(CHECKPOINT_SPOUT_ID) && !(bolt instanceof StatefulBoltRunner);
+      const state: BoltTask = { task, bolt, basic, collector, forwarder: checkpoints ? new CheckpointBarrier(context) : undefined };
       const attach = (bolt as unknown as Record<symbol, unknown>)[ATTACH];
       if (typeof attach === 'function') attach.call(bolt, this.conf, context, collector);
       await settle(basic ? (bolt as BasicBolt).prepare(this.conf, context) : (bolt as BoltLike).prepare?.(this.conf, context, collector));
@@ -114,6 +124,10 @@ export class BoltExecutor extends ExecutorBase {
       tuple.execStart = t0;
       n++;
       try {
+        if (state.forwarder !== undefined && tuple.sourceStreamId === CHECKPOINT_STREAM_ID) {
+          state.forwarder.receive(tuple, state.collector, () => undefined);
+          continue;
+        }
         const r = state.basic
           ? (state.bolt as BasicBolt).execute(tuple, new BasicCollector(state.collector, tuple))
           : (state.bolt as BoltLike).execute(tuple);

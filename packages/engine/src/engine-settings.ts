@@ -36,6 +36,8 @@ export interface EngineSettings {
   errorThrottleMs: number;
   /** `topology.max.error.report.per.interval`: errors a task reports per {@link errorThrottleMs}. */
   maxErrorsPerInterval: number;
+  /** `topology.state.checkpoint.interval.ms`: how often the checkpoint spout starts a checkpoint. */
+  checkpointIntervalMs: number;
 }
 
 /**
@@ -67,5 +69,6 @@ export function engineSettings(conf: Config): EngineSettings {
     backpressureSleepMs: getConfig(conf, 'topology.backpressure.wait.progressive.level3.sleep.millis'),
     errorThrottleMs: configMs(conf, 'topology.error.throttle.interval.secs'),
     maxErrorsPerInterval: getConfig(conf, 'topology.max.error.report.per.interval'),
+    checkpointIntervalMs: getConfig(conf, 'topology.state.checkpoint.interval.ms'),
   };
 }

@@ -1,5 +1,6 @@
 import type { Clock, Config, Logger } from '@squall/core';
 import type { ComponentRegistry } from '@squall/api';
+import type { StateProvider } from '@squall/state';
 import type { EngineSettings } from './engine-settings';
 import type { LogLevels } from './log-levels';
 import type { TapHub } from './tap-hub';
@@ -44,6 +45,8 @@ export interface ExecutorHost {
   readonly taps: TapHub;
   /** Run-time log levels per component (set-log-level); task loggers register here. */
   readonly logLevels: LogLevels;
+  /** The store of stateful bolts' state (`topology.state.provider`), opened on first use, one per worker. */
+  stateProvider(): StateProvider;
   /** Queue pressure accounting, see TaskQueue. */
   onQueuePressure(delta: 1 | -1): void;
 }

@@ -1,4 +1,4 @@
-import { ASYNC_SPOUT, ATTACH, EmitError, type AsyncSpoutHooks, type ExecutorSpec, type Fields, type SpoutLike, type SpoutOutputCollector, type Values } from '@squall/api';
+import { ASYNC_SPOUT, ATTACH, CHECKPOINT_SPOUT_ID, EmitError, type AsyncSpoutHooks, type ExecutorSpec, type Fields, type SpoutLike, type SpoutOutputCollector, type Values } from '@squall/api';
 import { ACK_ACK_STREAM, ACK_INIT_STREAM, ACK_RESET_TIMEOUT_STREAM, AckBatcher, ackerIndex, type LocalTrees } from './acking';
 import { ExecutorBase, settle } from './executor-base';
 import type { ExecutorHost } from './executor-host';
@@ -6,6 +6,7 @@ import type { TaskEmitter } from './emitter';
 import type { StreamRoute } from './stream-route';
 import { PendingTrees } from './pending-trees';
 import { TupleImpl } from './tuple-impl';
+import { CheckpointSpout } from './state/checkpoint-spout';
 
 /** A tracked tuple tree awaiting completion. */
 interface Pending {
@@ -100,7 +101,11 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
   async start(): Promise<void> {
     this.ackerLocal = this.ackers.map((t) => this.host.localAcker(t));
     for (const task of this.tasks) {
-      const spout = this.host.registry.createComponent(this.component) as SpoutLike;
+      const host = this.host;
+      const spout =
+        this.component === CHECKPOINT_SPOUT_ID
+          ? new CheckpointSpout(host.model.spec.name, () => host.stateProvider(), host.clock, this.settings.checkpointIntervalMs)
+          : (host.registry.createComponent(this.component) as SpoutLike);
       const context = this.makeContext(task);
       const emitter = this.makeEmitter(task, context);
       const init = this.initStream;

@@ -15,6 +15,8 @@ import type { ExecutorStatsSnapshot } from '@squall/stats';
 import { TopologyModel } from './topology-model';
 import type { Transport } from './transport';
 import type { TupleImpl } from './tuple-impl';
+import type { StateProvider } from '@squall/state';
+import { createStateProvider } from './state/state-provider';
 
 /** Bolt executors drain this many times the pass budget per pass (see the pass). */
 const BOLT_BUDGET_FACTOR = 4;
@@ -93,6 +95,7 @@ export class WorkerRuntime implements ExecutorHost {
   private readonly hostName: string;
   /** Storm's error throttle: a task failing on every tuple must not flood nimbus and ZooKeeper with reports. */
   private readonly errorThrottle: ErrorThrottle;
+  private stateStore: StateProvider | undefined;
 
   private constructor(opts: WorkerRuntimeOptions) {
     this.conf = effectiveConfig(opts.conf ?? opts.spec.conf);
@@ -195,6 +198,10 @@ export class WorkerRuntime implements ExecutorHost {
   localTrees(task: number): LocalTrees | undefined {
     const ex = this.byTask[task];
     return ex instanceof SpoutExecutor ? ex : undefined;
+  }
+
+  stateProvider(): StateProvider {
+    return (this.stateStore ??= createStateProvider(this.conf));
   }
 
   localAcker(task: number): AckerExecutor | undefined {
@@ -351,5 +358,10 @@ export class WorkerRuntime implements ExecutorHost {
     for (const ex of this.executors) await ex.stop();
     this.transport?.flush(0); // what close/cleanup emitted
     this.logLevels.close();
+    try {
+      await this.stateStore?.close();
+    } catch (err) {
+      this.log.warn({ err }, 'closing the state store failed');
+    }
   }
 }
