@@ -11,4 +11,4 @@ const builder = new TopologyBuilder();
 builder.setSpout('word', ReliableWordSpout, 1);
 builder.setBolt('count', StatefulWordCountBolt, 3).fieldsGrouping('word', ['word']);
 
-export default builder.createTopology('stateful-wordcount', { 'topology.max.spout.pending': 2000 });
+export default builder.createTopology('stateful-wordcount');

@@ -125,7 +125,7 @@ export class BoltExecutor extends ExecutorBase {
       n++;
       try {
         if (state.forwarder !== undefined && tuple.sourceStreamId === CHECKPOINT_STREAM_ID) {
-          state.forwarder.receive(tuple, state.collector, () => undefined);
+          void state.forwarder.receive(tuple, state.collector, () => undefined);
           continue;
         }
         const r = state.basic
@@ -273,6 +273,40 @@ export class BoltCollector implements OutputCollector {
     this.acks?.flush();
   }
 
+  /**
+   * Acks `tuple` for this bolt's statistics now, and appends what its ack sends to the ackers (quads: spout task,
+   * seq, xor hi, xor lo) to `held` instead of sending it: a stateful bolt sends them when the checkpoint commits
+   * ({@link sendHeldAcks}) or fails their trees when it rolls back ({@link failHeldAcks}), and the tuple itself can
+   * be collected meanwhile.
+   */
+  ackLater(tuple: Tuple, held: number[]): void {
+    const t = tuple as TupleImpl;
+    if (t.settled) return;
+    t.settled = true;
+    const ic = this.executor.input(t.streamKey);
+    ic.acked++;
+    this.executor.recordProcess(t, ic);
+    const roots = t.anchors;
+    if (roots === null || this.executor.ackers.length === 0) return;
+    for (let i = 0; i < roots.length; i += 4) held.push(roots[i]!, roots[i + 1]!, roots[i + 2]! ^ t.ackHi, roots[i + 3]! ^ t.ackLo);
+  }
+
+  /** Sends acks held by {@link ackLater}, in batches of at most 1024. */
+  sendHeldAcks(held: readonly number[]): void {
+    if (held.length === 0) return;
+    const acks = (this.acks ??= this.newBatcher());
+    for (let i = 0; i < held.length; i += 4) {
+      acks.add(held[i]!, held[i + 1]!, held[i + 2]!, held[i + 3]!);
+      if ((i & 4095) === 4092) acks.flush();
+    }
+    acks.flush();
+  }
+
+  /** Fails the trees of acks held by {@link ackLater}. */
+  failHeldAcks(held: readonly number[]): void {
+    if (held.length > 0) this.toAckers(held, ACK_FAIL_STREAM);
+  }
+
   private newBatcher(): AckBatcher {
     const host = this.executor.hostRef;
     const { fields, key } = this.executor.ackStreams[ACK_ACK_STREAM]!;
@@ -299,7 +333,7 @@ export class BoltCollector implements OutputCollector {
   }
 
   /** Sends a fail or timeout reset for each root at once, after the acks batched before it. */
-  private toAckers(roots: number[], stream: string): void {
+  private toAckers(roots: readonly number[], stream: string): void {
     const host = this.executor.hostRef;
     const ackers = this.executor.ackers;
     if (ackers.length === 0) return;

@@ -1,5 +1,9 @@
-/** Largest ring a task keeps; a wider window of pending sequence numbers sends the oldest to the overflow map. */
-const MAX_RING = 1 << 16;
+/**
+ * Largest ring a task keeps; a wider window of pending sequence numbers sends the oldest to the overflow map. 2^21
+ * slots (16 MB at most, grown on demand): a topology with stateful bolts keeps a checkpoint interval's trees pending
+ * (acks are held until the commit), over a million at full speed, and a Map of that size spent most of the spout's time.
+ */
+const MAX_RING = 1 << 21;
 
 /**
  * A spout task's pending tuple trees by sequence number. Sequence numbers are handed out in order and most trees

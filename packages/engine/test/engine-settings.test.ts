@@ -22,6 +22,7 @@ test('engineSettings: defaults from the key table; unset limits are Infinity or 
     backpressureSleepMs: 1,
     errorThrottleMs: 10_000,
     maxErrorsPerInterval: 5,
+    checkpointIntervalMs: 1000,
   });
   assert.equal(engineSettings({ 'topology.error.throttle.interval.secs': 0.5 }).errorThrottleMs, 500);
   assert.equal(engineSettings({ 'topology.max.spout.pending': 7 }).maxSpoutPending, 7);

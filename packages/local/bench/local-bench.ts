@@ -4,11 +4,12 @@
  * (pick the next word, hash it to one of two counters like fields grouping, count it). The three alternate in R rounds
  * (default 3); reports tuples/s and the median of the per-round ratios. Everything runs on this process's single
  * event loop, i.e. one CPU core. Then the windowed count (see windowed-bench.ts), reported as a ratio to the plain count
- * with acking off. `--only on|off` runs one Squall side once, for `node --cpu-prof`.
+ * with acking off, and the stateful count (see stateful-bench.ts), as a ratio to the plain count with acking on. `--only on|off` runs one Squall side once, for `node --cpu-prof`.
  */
 import { Bolt, Spout, TopologyBuilder, type OutputFieldsDeclarer, type Tuple } from '@squall/api';
 import { hashValue } from '@squall/engine';
 import { LocalCluster } from '../src';
+import { statefulCount } from './stateful-bench';
 import { windowedCount } from './windowed-bench';
 
 const WORDS = ['dog', 'cat', 'zebra', 'elephant'];
@@ -122,6 +123,7 @@ async function main(): Promise<void> {
   const noack = median(out.map((r) => r.ackingOff));
   const acking = median(out.map((r) => r.ackingOn));
   const windowed = await windowedCount(() => new BenchSpout(false), seconds);
+  const stateful = await statefulCount(() => new BenchSpout(true), seconds);
   const result = {
     benchmark: 'local mode: spout -> fields grouping -> counting bolt (2 tasks), one process',
     seconds,
@@ -135,13 +137,18 @@ async function main(): Promise<void> {
     windowedSliding10sBy1sTuplesPerSec: Math.round(windowed.tps),
     windowedFirings: windowed.firings,
     windowedPeakHeapMb: windowed.peakHeapMb,
+    statefulCheckpoint1sTuplesPerSec: Math.round(stateful.tps),
+    statefulCheckpoints: stateful.checkpoints,
+    statefulCompleteLatencyMs: stateful.completeLatencyMs,
+    statefulFailed: stateful.failed,
     ratios: {
       ackingOffVsBaseline: round3(median(out.map((r) => r.ackingOff / r.baseline))),
       ackingOnVsBaseline: round3(median(out.map((r) => r.ackingOn / r.baseline))),
       ackingOnVsOff: round3(median(out.map((r) => r.ackingOn / r.ackingOff))),
       windowedVsAckingOff: Math.round((windowed.tps / noack) * 1000) / 1000,
+      statefulVsAckingOn: round3(stateful.tps / acking),
     },
-    targets: { ackingOffTuplesPerSec: 2_000_000, ackingOnTuplesPerSec: 2_000_000 },
+    targets: { ackingOffTuplesPerSec: 2_000_000, ackingOnTuplesPerSec: 2_000_000, statefulVsAckingOn: 0.8 },
   };
   if (json) {
     process.stdout.write(JSON.stringify(result) + '\n');
@@ -155,6 +162,7 @@ async function main(): Promise<void> {
   console.log(`  squall, acking on          ${f(acking)} tuples/s   ${result.ratios.ackingOnVsBaseline}x baseline   (target >= 2,000,000)`);
   console.log(`  acking on / off            ${result.ratios.ackingOnVsOff}`);
   console.log(`  acking on: mean complete latency ${result.ackingOnCompleteLatencyMs} ms, failed ${result.ackingOnFailed}`);
+  console.log(`  stateful count, checkpoint every 1 s (memory store), acking on ${f(stateful.tps)} tuples/s   ${result.ratios.statefulVsAckingOn}x acking on (target >= 0.8)   (${stateful.checkpoints} checkpoints, mean complete latency ${Math.round(stateful.completeLatencyMs)} ms, failed ${stateful.failed})`);
   console.log(`  windowed count, sliding 10 s / 1 s, acking off, window full (11 s warm-up) ${f(windowed.tps)} tuples/s   ${result.ratios.windowedVsAckingOff}x acking off   (${windowed.firings} firings, peak heap ${windowed.peakHeapMb} MB)`);
 }
 

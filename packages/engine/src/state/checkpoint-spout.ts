@@ -83,12 +83,12 @@ export class CheckpointSpout implements SpoutLike {
   }
 
   ack(messageId: unknown): void {
-    this.inProgress = false;
     if (messageId !== this.cur.txid) {
+      // A late ack of an earlier action: the current one is still out (its own ack, fail or timeout will come).
       this.log.warn({ txid: messageId, current: this.cur.txid }, `checkpoint ack for txid ${String(messageId)} while at txid ${this.cur.txid}: ignored`);
-      this.hooks.wake();
       return;
     }
+    this.inProgress = false;
     const next = this.cur.nextState(this.recovering);
     if (this.recovering && next.equals(this.cur)) {
       // INITSTATE acked by every bolt: recovery is over.

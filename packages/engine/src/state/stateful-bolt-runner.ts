@@ -16,15 +16,22 @@ import { CheckpointedKeyValueState, type StateBackend, type StateProvider } from
 import { CheckpointBarrier } from './checkpoint-barrier';
 import { stateNamespace } from './checkpoint-spout';
 
+/** What the engine's bolt collector offers for acks held until a checkpoint commits (see BoltCollector.ackLater). */
+export interface AckHolder extends OutputCollector {
+  ackLater(tuple: Tuple, held: number[]): void;
+  sendHeldAcks(held: readonly number[]): void;
+  failHeldAcks(held: readonly number[]): void;
+}
+
 /**
  * The collector a stateful bolt gets (Storm's `AckTrackingOutputCollector`): acks of inputs are held, to be sent when
- * the checkpoint that saves their effect commits (or failed when it rolls back); everything else goes through.
+ * the checkpoint that saves their effect commits (or failed when it rolls back); everything else goes through. What
+ * is held is the acks' quads, not the tuples, so a second of input does not stay in memory.
  */
 class AckHoldingCollector implements OutputCollector {
-  /** Inputs acked by the bolt since the last PREPARE. */
-  acked: Tuple[] = [];
-  private readonly held = new Set<Tuple>();
-  constructor(readonly delegate: OutputCollector) {}
+  /** Quads of the inputs acked by the bolt since the last PREPARE. */
+  acked: number[] = [];
+  constructor(readonly delegate: AckHolder) {}
   emit(a: string | Anchors | Values, b?: Anchors | Values, c?: Values): readonly number[] {
     return (this.delegate.emit as (a: unknown, b?: unknown, c?: unknown) => readonly number[])(a, b, c);
   }
@@ -32,9 +39,7 @@ class AckHoldingCollector implements OutputCollector {
     (this.delegate.emitDirect as (t: number, a: unknown, b?: unknown, c?: unknown) => void)(taskId, a, b, c);
   }
   ack(tuple: Tuple): void {
-    if (this.held.has(tuple)) return;
-    this.held.add(tuple);
-    this.acked.push(tuple);
+    this.delegate.ackLater(tuple, this.acked);
   }
   fail(tuple: Tuple): void {
     this.delegate.fail(tuple);
@@ -44,14 +49,6 @@ class AckHoldingCollector implements OutputCollector {
   }
   reportError(error: unknown): void {
     this.delegate.reportError(error);
-  }
-  /** Sends (or fails) held acks. */
-  settle(tuples: readonly Tuple[], ack: boolean): void {
-    for (const t of tuples) {
-      this.held.delete(t);
-      if (ack) this.delegate.ack(t);
-      else this.delegate.fail(t);
-    }
   }
 }
 
@@ -68,12 +65,12 @@ export class StatefulBoltRunner implements BoltLike {
   private barrier!: CheckpointBarrier;
   private backend: StateBackend | undefined;
   private state: CheckpointedKeyValueState<unknown, unknown> | undefined;
-  /** Inputs acked by the bolt and covered by the last PREPARE: acked at COMMIT, failed at ROLLBACK. */
-  private prepared: Tuple[] = [];
+  /** Ack quads of the inputs covered by the last PREPARE: sent at COMMIT, their trees failed at ROLLBACK. */
+  private prepared: number[] = [];
   /** Inputs that arrived before the state was initialized. */
   private beforeInit: Tuple[] = [];
   /** Inputs that arrived while a store operation or an async execute was running, in order. */
-  private readonly queue: Tuple[] = [];
+  private queue: Tuple[] = [];
   private busy = false;
 
   constructor(
@@ -84,7 +81,8 @@ export class StatefulBoltRunner implements BoltLike {
 
   async prepare(conf: Config, context: TopologyContext, collector: OutputCollector): Promise<void> {
     this.context = context;
-    this.collector = new AckHoldingCollector(collector);
+    if (typeof (collector as Partial<AckHolder>).ackLater !== 'function') throw new Error('a stateful bolt needs the engine\'s bolt collector');
+    this.collector = new AckHoldingCollector(collector as AckHolder);
     this.barrier = new CheckpointBarrier(context);
     const attach = (this.bolt as unknown as Record<symbol, unknown>)[ATTACH];
     if (typeof attach === 'function') attach.call(this.bolt, conf, context, this.collector);
@@ -126,7 +124,11 @@ export class StatefulBoltRunner implements BoltLike {
     this.busy = true;
     void p.finally(() => {
       this.busy = false;
-      while (!this.busy && this.queue.length > 0) this.process(this.queue.shift()!);
+      // By index, not shift(): a slow store can leave a second's input queued.
+      const q = this.queue;
+      let i = 0;
+      while (!this.busy && i < q.length) this.process(q[i++]!);
+      this.queue = i === q.length ? [] : q.slice(i);
     });
   }
 
@@ -140,7 +142,8 @@ export class StatefulBoltRunner implements BoltLike {
         // A task restarted since the last INITSTATE has no state yet: failing makes the spout recover.
         if (this.state === undefined) return 'failed';
         this.bolt.prePrepare(txid);
-        this.prepared.push(...this.collector.acked);
+        // (concat, not push(...): a second's acks can be more arguments than a call takes)
+        this.prepared = this.prepared.length === 0 ? this.collector.acked : this.prepared.concat(this.collector.acked);
         this.collector.acked = [];
         return this.state.prepareCommit(txid);
       }
@@ -152,17 +155,17 @@ export class StatefulBoltRunner implements BoltLike {
           else await (await this.openBackend()).commit(txid);
           const done = this.prepared;
           this.prepared = [];
-          this.collector.settle(done, true);
+          this.collector.delegate.sendHeldAcks(done);
         })();
       case 'ROLLBACK':
         this.bolt.preRollback();
         return (async () => {
           if (this.state) await this.state.rollback();
           else await (await this.openBackend()).rollback();
-          const undone = [...this.prepared, ...this.collector.acked];
+          this.collector.delegate.failHeldAcks(this.prepared);
+          this.collector.delegate.failHeldAcks(this.collector.acked);
           this.prepared = [];
           this.collector.acked = [];
-          this.collector.settle(undone, false);
         })();
       case 'INITSTATE':
         if (this.state !== undefined) return Promise.resolve();
@@ -172,7 +175,9 @@ export class StatefulBoltRunner implements BoltLike {
           this.state = state;
           this.context.log.info({ txid, entries: state.size }, `state initialized at txid ${txid} with ${state.size} entries`);
           // Inputs that waited for the state run first, before those queued behind this checkpoint.
-          this.queue.unshift(...this.beforeInit);
+          const queued = this.queue.splice(0);
+          for (const t of this.beforeInit) this.queue.push(t);
+          for (const t of queued) this.queue.push(t);
           this.beforeInit = [];
         })();
     }
