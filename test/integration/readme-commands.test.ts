@@ -265,3 +265,35 @@ test('npx squall dev-cluster, then the README cluster commands against it', asyn
   assert.match(out, /^squall: dev cluster stopped$/m);
   assert.equal(existsSync(state), false, `the dev cluster's state dir ${state} is removed`);
 });
+
+test('stateful word count as the README shows: in memory, then twice in Redis, the second Redis run resuming the first one\'s counts', async () => {
+  const { RedisServer } = await import('@squall/state');
+  const redis = await RedisServer.start();
+  try {
+    const lines = readmeBlock('stateful-local');
+    assert.equal(lines.length, 3);
+    const logFile = path.join(ROOT, 'logs/stateful-wordcount.log');
+    /** `state loaded` lines the count tasks logged during one run: how many words each task's state held. */
+    const loadedDuring = async (line: string): Promise<number[]> => {
+      const before = existsSync(logFile) ? readFileSync(logFile).length : 0;
+      // The README's Redis is the usual 127.0.0.1:6379; the test's own server is on a free port.
+      const r = await sh(command(line).replace('"port":6379', `"port":${redis.port}`), 120_000);
+      assert.equal(r.code, 0, `${line}\n${r.stdout}\n${r.stderr}`);
+      assert.match(r.stdout, /^\$checkpointspout\s+spout\s+1\s+1\s/m, r.stdout);
+      assert.match(r.stdout, /^squall: stopped 'stateful-wordcount' after/m);
+      const counts = /^count\s+bolt\s+3\s+3\s+([\d,]+)\s+[\d,]+\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)/m.exec(r.stdout);
+      assert.ok(counts, r.stdout);
+      assert.ok(Number(counts[3]!.replace(/,/g, '')) > 0, `the count bolt acked inputs (after their checkpoints): ${counts[0]}`);
+      assert.equal(counts[4], '0', 'nothing failed');
+      const log = readFileSync(logFile).subarray(before).toString('utf8');
+      return [...log.matchAll(/"msg":"state loaded: (\d+) word\(s\)/g)].map((m) => Number(m[1]));
+    };
+    assert.deepEqual(await loadedDuring(lines[0]!), [0, 0, 0], 'in memory, every task starts empty');
+    assert.deepEqual(await loadedDuring(lines[1]!), [0, 0, 0], 'a fresh Redis: empty');
+    const resumed = await loadedDuring(lines[2]!);
+    assert.equal(resumed.length, 3);
+    assert.equal(resumed.reduce((a, b) => a + b, 0), 4, `the second Redis run found the 4 words the first committed: ${resumed.join(', ')}`);
+  } finally {
+    await redis.shutdown();
+  }
+});
