@@ -4,5 +4,4 @@ export * from './key-value-state';
 export * from './memory-backend';
 export * from './providers';
 export * from './redis-backend';
-export { TOMBSTONE as REDIS_TOMBSTONE } from './redis-scripts';
 export * from './redis-server';

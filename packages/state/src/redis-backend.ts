@@ -115,6 +115,7 @@ export class RedisStateProvider implements StateProvider {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const w of [...this.waiters]) w.reject(new Error('provider is closed'));
     if (this.client.status === 'ready') {
       try {
         await this.client.quit();

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { stateProviderChoice } from '@squall/api';
 import { Redis } from 'ioredis';
-import { createStateProvider, MemoryStateProvider, REDIS_TOMBSTONE, RedisServer, RedisStateError, RedisStateProvider } from '../src';
+import { createStateProvider, MemoryStateProvider, RedisServer, RedisStateError, RedisStateProvider } from '../src';
+import { TOMBSTONE } from '../src/redis-scripts';
 import { backendContract } from './backend-contract';
 import { uniqueNamespace } from './helpers';
 
@@ -35,7 +36,7 @@ describe('Redis state store', { timeout: 120_000 }, () => {
       assert.deepEqual(await raw.hgetall(key), { '"a"': '1', '"b"': '2' });
       assert.deepEqual(await raw.hgetall(`${key}$txid`), { commit: '6', prepare: '7' });
       const prepared = await raw.hgetallBuffer(`${key}$prepare`);
-      assert.deepEqual(prepared['"a"'], REDIS_TOMBSTONE);
+      assert.deepEqual(prepared['"a"'], TOMBSTONE);
       assert.deepEqual(prepared['"a"'], Buffer.from([0xff]));
       assert.equal(prepared['"c"'].toString('utf8'), '"ÿ"');
       await b.commit(7);

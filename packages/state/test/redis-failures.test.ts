@@ -168,6 +168,17 @@ describe('Redis state store failures', { timeout: 120_000 }, () => {
       await p.close();
     }
   });
+
+  it('close() rejects the calls still waiting for a connection at once', { timeout: 20_000 }, async () => {
+    const port = await findFreePort();
+    // A timeout far beyond the test's own: only close() can end the wait in time.
+    const p = new RedisStateProvider({ host: '127.0.0.1', port, password: undefined, database: 0, timeoutMs: 600_000, keyPrefix: '' });
+    const b = await p.open('ns');
+    const waiting = b.load();
+    await new Promise((r) => setTimeout(r, 100));
+    await p.close();
+    await assert.rejects(waiting, /namespace "ns": load failed: provider is closed/);
+  });
 });
 
 describe('RedisServer', { timeout: 60_000 }, () => {
