@@ -31,10 +31,15 @@ const RESERVED_SUFFIXES = ['$prepare', '$txid'];
  * {@link close}. A call that was sent and then timed out or lost its connection may still have been applied:
  * `commit` is idempotent and `prepare` replaces, so retrying is always safe.
  *
- * Layout of namespace N with key prefix P (Storm's names): hash `P N` holds the committed entries (field = encoded
- * key, value = encoded value); hash `P N$prepare` the prepared changes, a delete stored as the single byte 0xFF (see
- * {@link TOMBSTONE}); hash `P N$txid` the txids in fields `commit` and `prepare` (decimal). A namespace may not end
- * in `$prepare` or `$txid`, so no two namespaces share a key.
+ * Layout of namespace N with key prefix P (the key and field names of Storm's `RedisKeyValueState`): hash `P N`
+ * holds the committed entries (field = the key's JSON, value = the value's JSON); hash `P N$prepare` the prepared
+ * changes, a delete stored as the single byte 0xFF; hash `P N$txid` the txids in fields `commit` and `prepare`
+ * (decimal). A namespace may not end in `$prepare` or `$txid`, so no two namespaces share a key. Unlike Storm, keys
+ * and values are JSON text rather than base64 of Java-serialized bytes (so a Storm topology's Redis data is not read
+ * back by Squall, nor the reverse), and a rollback removes the `prepare` txid instead of setting it to the committed one.
+ *
+ * Each commit and each load is one Lua script, and Redis runs nothing else meanwhile: a checkpoint of very many
+ * changes (hundreds of thousands of keys) pauses that Redis for as long as it takes to apply them.
  */
 export class RedisStateProvider implements StateProvider {
   readonly name = 'redis';
