@@ -41,14 +41,28 @@ if c and tonumber(c) >= txid then
 end
 local p = redis.call('HGET', KEYS[3], 'prepare')
 if p and tonumber(p) == txid then
+  -- Batched, 500 fields per call: one call per field made the script of a 100 000-key commit about 1.5 times as slow
+  -- (state-bench, commit script alone, 5 rounds, two runs each: 576 and 562 ms against 400 and 369 ms).
   local entries = redis.call('HGETALL', KEYS[2])
+  local sets, dels = {}, {}
   for i = 1, #entries, 2 do
     if entries[i + 1] == '\255' then
-      redis.call('HDEL', KEYS[1], entries[i])
+      dels[#dels + 1] = entries[i]
+      if #dels == 500 then
+        redis.call('HDEL', KEYS[1], unpack(dels))
+        dels = {}
+      end
     else
-      redis.call('HSET', KEYS[1], entries[i], entries[i + 1])
+      sets[#sets + 1] = entries[i]
+      sets[#sets + 1] = entries[i + 1]
+      if #sets == 1000 then
+        redis.call('HSET', KEYS[1], unpack(sets))
+        sets = {}
+      end
     end
   end
+  if #sets > 0 then redis.call('HSET', KEYS[1], unpack(sets)) end
+  if #dels > 0 then redis.call('HDEL', KEYS[1], unpack(dels)) end
 end
 redis.call('DEL', KEYS[2])
 redis.call('HDEL', KEYS[3], 'prepare')
