@@ -13,7 +13,7 @@ function onPath(cmd) {
 
 /**
  * What each tier needs. `present` decides without installing anything, so a machine set up another way (an Apache
- * ZooKeeper under SQUALL_ZOOKEEPER_HOME, a JAVA_HOME) is not asked to install Debian's packages.
+ * ZooKeeper under SQUALL_ZOOKEEPER_HOME, a JAVA_HOME, a redis-server on PATH) is not asked to install Debian's packages.
  * @param {typeof import('../packages/cluster-state/dist/src/index.js')} clusterState
  */
 function requirements(clusterState) {
@@ -28,6 +28,7 @@ function requirements(clusterState) {
   return [
     { pkg: 'zookeeper', why: 'ZooKeeper, started by cluster-state and integration tests', tiers: ['unit', 'integration'], present: () => clusterState.findZooKeeperInstall() !== null },
     { pkg: 'default-jre-headless', why: 'Java, to run ZooKeeper', tiers: ['unit', 'integration'], present: javaFound },
+    { pkg: 'redis-server', why: 'Redis, started by the state store tests', tiers: ['unit', 'integration'], present: () => onPath('redis-server') || existsSync('/usr/bin/redis-server') },
     { pkg: 'python3', why: 'multi-lang components in Python', tiers: ['unit', 'integration'], present: () => onPath('python3') },
     { pkg: 'chromium', why: 'the web UI browser test', tiers: ['integration'], present: () => existsSync('/usr/bin/chromium') },
   ];

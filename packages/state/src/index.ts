@@ -1,4 +1,7 @@
 export * from './backend';
+export * from './errors';
 export * from './key-value-state';
 export * from './memory-backend';
-
+export * from './providers';
+export * from './redis-backend';
+export * from './redis-server';

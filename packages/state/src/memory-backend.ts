@@ -20,7 +20,11 @@ class MemoryBackend implements StateBackend {
     return {
       committed: new Map(s.committed),
       committedTxid: s.committedTxid,
-      prepared: s.prepared ? { txid: s.prepared.txid, changes: new Map(s.prepared.changes) } : undefined,
+      // As every store: prepared changes count only when prepared after the last commit.
+      prepared:
+        s.prepared && (s.committedTxid === undefined || s.prepared.txid > s.committedTxid)
+          ? { txid: s.prepared.txid, changes: new Map(s.prepared.changes) }
+          : undefined,
     };
   }
 

@@ -1,0 +1,4 @@
+import { MemoryStateProvider } from '../src';
+import { backendContract } from './backend-contract';
+
+backendContract('memory', () => new MemoryStateProvider());
