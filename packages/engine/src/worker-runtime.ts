@@ -201,7 +201,7 @@ export class WorkerRuntime implements ExecutorHost {
   }
 
   stateProvider(): StateProvider {
-    return (this.stateStore ??= createStateProvider(this.conf));
+    return (this.stateStore ??= createStateProvider(this.conf, this.log));
   }
 
   localAcker(task: number): AckerExecutor | undefined {

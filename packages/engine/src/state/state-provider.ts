@@ -1,13 +1,12 @@
 import { stateProviderChoice } from '@squall/api';
-import type { Config } from '@squall/core';
-import { MemoryStateProvider, type StateProvider } from '@squall/state';
+import type { Config, Logger } from '@squall/core';
+import { createStateProvider as providerFor, type StateProvider } from '@squall/state';
 
 /**
- * The state provider a topology's configuration asks for (`topology.state.provider`).
+ * The state provider a topology's configuration asks for (`topology.state.provider`): one per worker, shared by its
+ * stateful tasks and its checkpoint spout.
  * @throws StateConfigError naming the key when the configuration is wrong
  */
-export function createStateProvider(conf: Config): StateProvider {
-  const choice = stateProviderChoice(conf);
-  if (choice.name === 'memory') return new MemoryStateProvider();
-  throw new Error(`${'topology.state.provider'} '${choice.name}' is not available in this build`);
+export function createStateProvider(conf: Config, log: Logger): StateProvider {
+  return providerFor(stateProviderChoice(conf), { logger: log });
 }
