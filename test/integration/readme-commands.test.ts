@@ -196,7 +196,9 @@ test('npx squall dev-cluster, then the README cluster commands against it', asyn
   // The hint is a command that works in the user's shell: squall is not on PATH here, so npx squall.
   assert.match(out, new RegExp(`^submit with: npx squall submit examples/wordcount --nimbus 127\\.0\\.0\\.1:${port}$`, 'm'));
 
-  const lines = readmeBlock('cluster-commands').map((l) => l.replaceAll('<port>', String(port)));
+  const redisPort = Number(/^redis: 127\.0\.0\.1:(\d+) /m.exec(out)?.[1]);
+  assert.ok(redisPort > 0, out);
+  const lines = readmeBlock('cluster-commands').map((l) => l.replaceAll('<port>', String(port)).replaceAll('<redis-port>', String(redisPort)));
   const step = async (prefix: string): Promise<Result> => {
     const line = lines.find((l) => l.startsWith(prefix));
     assert.ok(line, `the README shows '${prefix} ...'`);
@@ -260,6 +262,20 @@ test('npx squall dev-cluster, then the README cluster commands against it', asyn
   assert.equal((await list(port)).find((t) => t.name === 'wordcount')?.status, 'INACTIVE');
   await step('npx squall kill wordcount');
   await eventually('wordcount gone', async () => !(await list(port)).some((t) => t.name === 'wordcount' && t.status !== 'KILLED'), 60_000);
+
+  // The stateful word count with its state in the dev cluster's Redis: counts committed there.
+  await step('npx squall submit examples/stateful-wordcount');
+  const { RedisStateProvider } = await import('@squall/state');
+  const provider = new RedisStateProvider({ host: '127.0.0.1', port: redisPort, password: undefined, database: 0, timeoutMs: 5000, keyPrefix: '' });
+  try {
+    await eventually('counts committed in Redis', async () => {
+      let words = 0;
+      for (let task = 1; task <= 10; task++) words += (await (await provider.open(`stateful-wordcount/count-${task}`)).load()).committed.size;
+      return words === 4 || undefined;
+    }, 120_000);
+  } finally {
+    await provider.close();
+  }
 
   await stopDevCluster();
   assert.match(out, /^squall: dev cluster stopped$/m);

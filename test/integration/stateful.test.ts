@@ -107,3 +107,28 @@ test('a worker holding count tasks killed with SIGKILL mid-run: restarted, its t
     await eventually('its workers gone', () => cluster.workerPids(id).length === 0 || undefined, 30000);
   }
 });
+
+test('Redis stopped mid-run: checkpoints fail and are reported, naming Redis; once it is back they resume and every word ends up committed', async () => {
+  const N = 3000;
+  const name = 'swc-redis-down';
+  const { id, out } = submit(name, { 'squall.test.words': N, 'topology.workers': 2, 'topology.max.spout.pending': 200, 'topology.message.timeout.secs': 10 });
+  try {
+    await eventually('some words acked', () => new Set(readLines(out, 'acked-')).size > 300 || undefined, 120000);
+    await redis.stop();
+    const during = new Set(readLines(out, 'acked-')).size;
+    const stats = await eventually('the failing checkpoints reported', () => {
+      const s = cluster.stats(name);
+      return s.errors.some((e) => e.message.includes(`127.0.0.1:${redis.port}`)) ? s : undefined;
+    }, 60000);
+    const err = stats.errors.find((e) => e.message.includes(`127.0.0.1:${redis.port}`))!;
+    assert.doesNotMatch(err.message, /state-secret/, 'the password is not in the error');
+    assert.ok(new Set(readLines(out, 'acked-')).size - during <= 200, 'no input is acked while nothing can be committed (at most what was already committed)');
+    await redis.restart();
+    await eventually('every word acked', () => new Set(readLines(out, 'acked-')).size === N || undefined, 180000);
+    const counts = await committedCounts(name, candidateTasks);
+    for (const [word, n] of expectedCounts(N)) assert.ok((counts.get(word) ?? 0) >= n, `${word}: committed ${counts.get(word)}, emitted ${n}`);
+  } finally {
+    cluster.cli(['kill', name, '-w', '0']);
+    await eventually('its workers gone', () => cluster.workerPids(id).length === 0 || undefined, 30000);
+  }
+});

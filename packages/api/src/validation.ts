@@ -83,7 +83,11 @@ export function topologyProblems(topologyOrSpec: Topology | TopologySpec): strin
   for (const c of byId.values()) checkComponent(c, byId, problems, topology);
   for (const c of byId.values()) problems.push(...windowProblems(c, spec, byId));
   for (const p of configProblems(spec.conf)) problems.push(`config: ${p}`);
-  if (byId.has(CHECKPOINT_SPOUT_ID)) for (const p of stateConfigProblems(spec.conf)) problems.push(`config: ${p}`);
+  // (A value of the wrong type is already named above: only what the type check cannot see is added.)
+  if (byId.has(CHECKPOINT_SPOUT_ID)) {
+    const typeProblems = [...problems];
+    for (const p of stateConfigProblems(spec.conf)) if (!typeProblems.some((q) => q.startsWith(`config: ${p.split(':')[0]} `))) problems.push(`config: ${p}`);
+  }
   return problems;
 }
 

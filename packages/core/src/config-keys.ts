@@ -7,10 +7,10 @@
  */
 
 /**
- * The type a key's value must have. `ports` is an array of TCP ports; `strings` an array of strings; `env` a map of
- * environment variable names to values (each passed to processes as its string form).
+ * The type a key's value must have. `ports` is an array of TCP ports; `strings` an array of strings; `json` an object
+ * or its JSON text; `env` a map of environment variable names to values (each passed to processes as its string form).
  */
-export type ConfigType = 'int' | 'number' | 'boolean' | 'string' | 'ports' | 'strings' | 'env';
+export type ConfigType = 'int' | 'number' | 'boolean' | 'string' | 'ports' | 'strings' | 'env' | 'json';
 
 /** The TypeScript type of a value of each {@link ConfigType}. */
 export interface ConfigTypeValues {
@@ -21,6 +21,7 @@ export interface ConfigTypeValues {
   ports: number[];
   strings: string[];
   env: Record<string, unknown>;
+  json: Record<string, unknown> | string;
 }
 
 /** Describes one configuration key: `T` its type, `D` the type of its default (`null` when it is unset by default). */
@@ -85,7 +86,7 @@ export const CONFIG_KEYS = {
   'topology.bolts.late.tuple.stream': k('string', null, 'Event time: stream a tuple older than the last watermark is emitted on (field late_tuple); unset means logged. Either way it is acked.'),
   // Stateful bolts (Storm's IStatefulBolt) and their checkpoints.
   'topology.state.provider': k('string', 'memory', "Where stateful bolts keep their state: 'memory' (lost with the worker, Storm's default) or 'redis'; Storm's provider class names are accepted too."),
-  'topology.state.provider.config': k('string', null, 'JSON settings of the state provider; for redis e.g. {"host":"127.0.0.1","port":6379,"password":"...","database":0,"keyPrefix":"..."} (Storm\'s {"jedisPoolConfig":{...}} form is accepted).'),
+  'topology.state.provider.config': k('json', null, 'JSON settings of the state provider; for redis e.g. {"host":"127.0.0.1","port":6379,"password":"...","database":0,"keyPrefix":"..."} (Storm\'s {"jedisPoolConfig":{...}} form is accepted).'),
   'topology.state.checkpoint.interval.ms': k('int', 1000, 'How often the checkpoint spout starts a checkpoint of every stateful bolt, ms.', 100),
   'storm.zookeeper.servers': k('strings', ['localhost'], 'ZooKeeper hosts.'),
   'storm.zookeeper.port': k('int', 2181, 'ZooKeeper port.', 1),

@@ -72,6 +72,19 @@ export function configValueProblem(key: string, spec: ConfigKey, value: unknown)
     case 'env':
       if (typeof value !== 'object' || Array.isArray(value)) return `${key} must be a map of variable names to values, got ${show()}`;
       return undefined;
+    case 'json': {
+      // An object, or its JSON text (Storm's form, and what survives an environment variable).
+      let v = value;
+      if (typeof v === 'string') {
+        try {
+          v = JSON.parse(v);
+        } catch (err) {
+          return `${key} must be a JSON object, got text that is not JSON (${(err as Error).message})`;
+        }
+      }
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return `${key} must be a JSON object, got ${show()}`;
+      return undefined;
+    }
   }
   if (spec.min !== undefined && (value as number) < spec.min) return `${key} must be at least ${spec.min}, got ${show()}`;
   return undefined;

@@ -27,6 +27,7 @@ const WRONG: Record<ConfigType, unknown> = {
   ports: [6700, 'x'],
   strings: 'localhost',
   env: ['A=1'],
+  json: '[1, 2]',
 };
 
 test('every default has its key\'s declared type and lies in its range', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { canConnect, findFreePort, ZooKeeperServer } from '@squall/cluster-state';
+import { RedisServer } from '@squall/state';
 import { runAsUserBlocker } from '@squall/supervisor';
 import { squallCommand } from '../command-name';
 import { fail } from '../fail';
@@ -13,11 +14,13 @@ interface DevClusterOptions {
   slots: string;
   nimbusPort?: string;
   uiPort?: string;
+  redis?: boolean;
 }
 
 /**
  * `squall dev-cluster`: a whole cluster on this machine for trying things out: a ZooKeeper from the OS install (temp
- * data dir), a nimbus and N supervisors as separate processes on loopback; Ctrl-C stops them all.
+ * data dir), a nimbus and N supervisors as separate processes on loopback, and with `--redis` a redis-server for
+ * stateful bolts; Ctrl-C stops them all.
  */
 export function registerDevCluster(program: Command): void {
   program
@@ -27,6 +30,7 @@ export function registerDevCluster(program: Command): void {
     .option('--slots <n>', 'worker slots per supervisor', '2')
     .option('--nimbus-port <port>', 'nimbus port (default: a free one)')
     .option('--ui-port <port>', 'UI port (default: a free one)')
+    .option('--redis', "also start a redis-server (Debian's redis-server package) on a free port, for stateful bolts' state")
     .action((opts: DevClusterOptions) => runDevCluster(opts).catch((err) => fail(err)));
 }
 
@@ -46,8 +50,10 @@ async function runDevCluster(opts: DevClusterOptions): Promise<void> {
   chmodSync(dir, 0o711);
   const children: ChildProcess[] = [];
   let zk: ZooKeeperServer | undefined;
+  let redis: RedisServer | undefined;
   try {
     zk = await ZooKeeperServer.start({ dataDir: path.join(dir, 'zookeeper') });
+    if (opts.redis) redis = await RedisServer.start({ dir: path.join(dir, 'redis') });
     const nimbusPort = opts.nimbusPort ? Number(opts.nimbusPort) : await findFreePort();
     const base = ['-c', `storm.zookeeper.servers=["127.0.0.1"]`, '-c', `storm.zookeeper.port=${zk.port}`, '-c', `nimbus.seeds=["127.0.0.1:${nimbusPort}"]`];
     const bin = process.argv[1]!;
@@ -76,6 +82,8 @@ async function runDevCluster(opts: DevClusterOptions): Promise<void> {
     // Print the addresses once they answer, so a command typed right after them works.
     await waitUntilListening([nimbusPort, uiPort], () => stopping);
     if (!stopping) {
+      if (redis)
+        process.stdout.write(`redis: 127.0.0.1:${redis.port} (stateful bolts: -c topology.state.provider=redis -c 'topology.state.provider.config={"port":${redis.port}}')\n`);
       process.stdout.write(`zookeeper: ${zk.connectString}\nnimbus: 127.0.0.1:${nimbusPort} (metrics: http://127.0.0.1:${metricsPort}/metrics)\nui: http://127.0.0.1:${uiPort}/\nstate: ${dir}\n`);
       process.stdout.write(`submit with: ${squallCommand()} submit examples/wordcount --nimbus 127.0.0.1:${nimbusPort}\nCtrl-C stops everything.\n`);
     }
@@ -85,6 +93,7 @@ async function runDevCluster(opts: DevClusterOptions): Promise<void> {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)))));
     await zk?.shutdown();
+    await redis?.shutdown();
     rmSync(dir, { recursive: true, force: true });
     process.stdout.write('squall: dev cluster stopped\n');
   }
