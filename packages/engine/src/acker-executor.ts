@@ -37,7 +37,8 @@ export class AckerExecutor extends ExecutorBase {
   private readonly outFail = new Map<number, number[]>();
   private readonly outReset = new Map<number, number[]>();
   private lastTrees: Map<number, Tree> | undefined;
-  private messages: InputCounters | undefined;
+  /** Counters of acker messages (Storm shows them as executed by __acker), looked up once. */
+  private readonly messages: InputCounters;
 
   constructor(spec: ExecutorSpec, host: ExecutorHost) {
     super(spec, host, 'acker');
@@ -46,6 +47,7 @@ export class AckerExecutor extends ExecutorBase {
     );
     this.ackCounters = this.stats.output(ACK_ACK_STREAM);
     this.timeoutMs = this.settings.messageTimeoutMs;
+    this.messages = this.stats.input('__acker:messages');
   }
 
   /**
@@ -53,7 +55,7 @@ export class AckerExecutor extends ExecutorBase {
    * shows every init as executed by __acker, so its executed count stays one per init plus one per ack.
    */
   countFoldedInit(): void {
-    const ic = (this.messages ??= this.stats.input('__acker:messages'));
+    const ic = this.messages;
     ic.executed++;
     ic.acked++;
   }
@@ -118,7 +120,7 @@ export class AckerExecutor extends ExecutorBase {
       this.flushNotifications();
       this.stats.busyMs += this.host.clock.monotonicMs() - t0;
       // Acker messages are counted per quad (one tree each), not per batch: Storm shows them as executed by __acker.
-      const ic = this.stats.input('__acker:messages');
+      const ic = this.messages;
       ic.executed += n;
       ic.acked += n;
     }

@@ -8,6 +8,11 @@ import type { TopologyModel } from './topology-model';
 import type { LocalTrees } from './acking';
 import type { TupleImpl } from './tuple-impl';
 
+/** An acker running beside a spout, which folds the init of a tree into its emit (see AckerExecutor.countFoldedInit). */
+export interface FoldedInitCounter {
+  countFoldedInit(): void;
+}
+
 /** What an executor needs from the worker that runs it; implemented by {@link WorkerRuntime}. */
 export interface ExecutorHost {
   readonly model: TopologyModel;
@@ -36,7 +41,7 @@ export interface ExecutorHost {
   /** The tuple trees of a spout task running in this worker (undefined for any other task). */
   localTrees(task: number): LocalTrees | undefined;
   /** The acker executor of a task running in this worker (undefined for any other task). */
-  localAcker(task: number): { countFoldedInit(): void } | undefined;
+  localAcker(task: number): FoldedInitCounter | undefined;
   /** Makes the scheduler run soon (after an asynchronous ack, a timer, ...). */
   wake(): void;
   /** Records and logs a component error. */

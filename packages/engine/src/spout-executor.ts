@@ -1,7 +1,7 @@
 import { ASYNC_SPOUT, ATTACH, CHECKPOINT_SPOUT_ID, EmitError, type AsyncSpoutHooks, type ExecutorSpec, type Fields, type SpoutLike, type SpoutOutputCollector, type Values } from '@squall/api';
 import { ACK_ACK_STREAM, ACK_INIT_STREAM, ACK_RESET_TIMEOUT_STREAM, AckBatcher, ackerIndex, type LocalTrees } from './acking';
 import { ExecutorBase, settle } from './executor-base';
-import type { ExecutorHost } from './executor-host';
+import type { ExecutorHost, FoldedInitCounter } from './executor-host';
 import type { TaskEmitter } from './emitter';
 import type { StreamRoute } from './stream-route';
 import { PendingTrees } from './pending-trees';
@@ -75,7 +75,7 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
   private latencyMs = -1;
   private latencyRun = 0;
   /** Per acker index: whether that acker runs in this worker (its trees are then kept here, without an init). */
-  private ackerLocal: Array<{ countFoldedInit(): void } | undefined> = [];
+  private ackerLocal: Array<FoldedInitCounter | undefined> = [];
 
   constructor(spec: ExecutorSpec, host: ExecutorHost) {
     super(spec, host, 'spout');
@@ -123,9 +123,14 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
     }
   }
 
-  /** Activates (or deactivates) every task; Storm calls activate before the first nextTuple. */
+  /**
+   * Activates (or deactivates) every task; Storm calls activate before the first nextTuple. The checkpoint spout stays
+   * active once activated: a deactivated (or draining) topology's stateful bolts hold acks of inputs already taken,
+   * which only a commit releases; stopping checkpoints would leave them to time out and be replayed.
+   */
   setActive(active: boolean): void {
     if (active === this.active) return;
+    if (!active && this.component === CHECKPOINT_SPOUT_ID) return;
     this.active = active;
     for (const s of this.taskStates) this.guard(s, () => (active ? s.spout.activate?.() : s.spout.deactivate?.()));
     this.emptyStreak = 0;

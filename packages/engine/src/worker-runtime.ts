@@ -288,13 +288,14 @@ export class WorkerRuntime implements ExecutorHost {
   };
 
   reportError(component: string, task: number, error: unknown): void {
-    this.log.error({ component, task, err: error }, `component error: ${errorMessage(error)}`);
+    const message = errorMessage(error);
+    this.log.error({ component, task, err: error }, `component error: ${message}`);
     if (!this.errorThrottle.admit(component, task, this.clock.monotonicMs())) return;
     const e: ComponentError = {
       component,
       task,
       timeMs: this.clock.wallMs(),
-      message: errorMessage(error),
+      message,
       host: this.hostName,
       port: this.workerPort,
     };

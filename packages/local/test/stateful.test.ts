@@ -209,3 +209,21 @@ test('state survives a restart of the topology (same name): initState gets the c
     await cluster.shutdown();
   }
 });
+
+test('a drained kill and a deactivation keep checkpointing: the held acks of inputs already taken are committed, not left to time out', async () => {
+  const ledger = new SpoutLedger();
+  const n = 300;
+  const cluster = await LocalCluster.create();
+  try {
+    const topo = wordCount('drain', n, ledger, () => new CountBolt());
+    await cluster.submitTopology('drain', { 'topology.state.checkpoint.interval.ms': 500 }, topo);
+    await waitFor(() => ledger.emitted === n, 'every sentence emitted');
+    cluster.deactivate('drain');
+    await waitFor(() => ledger.acked.size === n, 'every sentence acked while deactivated', 10000);
+    assert.equal(ledger.failCount, 0);
+    cluster.activate('drain');
+    await cluster.killTopology('drain', 3);
+  } finally {
+    await cluster.shutdown();
+  }
+});
