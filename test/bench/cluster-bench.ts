@@ -8,15 +8,19 @@
  * Tap phase (`--tap-rounds`, default 5; 0 skips it): acking off with and without a `squall tap --sample 1` on the
  * spout's stream in alternating windows (target >= 0.95x), then one window under a 100% tap: the topology must keep
  * running, and the tap's drops are reported.
+ * Stateful phase (`--stateful-rounds`, default 3; 0 skips it): acking on beside the stateful word count checkpointing
+ * every second in memory and in a redis-server the bench starts (`--stateful-max-pending`, default 200,000).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { cpuSeconds } from '../harness/process-cpu';
+import { RedisServer } from '@squall/state';
 import { ROOT, TestCluster, eventually } from '../harness/test-cluster';
 
 const BENCH = path.join(ROOT, 'test/fixtures/bench-wordcount.ts');
 const FINITE = path.join(ROOT, 'test/fixtures/finite-wordcount.ts');
+const STATEFUL = path.join(ROOT, 'test/fixtures/bench-stateful-wordcount.ts');
 const PEER = path.join(__dirname, 'raw-grpc-peer.js');
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
@@ -60,16 +64,16 @@ class BenchTopology {
     private readonly file: string,
   ) {}
 
-  static async submit(cluster: TestCluster, tracked: boolean, maxPending = 2000): Promise<BenchTopology> {
-    const name = tracked ? 'bench-acking' : 'bench-noack';
+  static async submit(cluster: TestCluster, tracked: boolean, maxPending = 2000, variant?: { name: string; module: string; conf: string[] }): Promise<BenchTopology> {
+    const name = variant?.name ?? (tracked ? 'bench-acking' : 'bench-noack');
     const out = cluster.outputDir(name);
     const childopts = process.env.SQUALL_BENCH_WORKER_CHILDOPTS ? ['-c', `worker.childopts=${process.env.SQUALL_BENCH_WORKER_CHILDOPTS}`] : [];
     // Tracked: one acker (beside the spout) and max spout pending 2000, as Storm benchmarks also set it: unbounded
     // pending keeps tens of thousands of trees in flight and their maps stop fitting in cache (the README's benchmark
     // section has the figures by pending limit).
     const tracking = tracked ? ['-c', 'topology.acker.executors=1', '-c', `topology.max.spout.pending=${maxPending}`] : ['-c', 'topology.acker.executors=0'];
-    const conf = [...childopts, '-c', 'topology.workers=2', ...tracking, '-c', `squall.bench.tracked=${tracked}`, '-c', `squall.bench.out=${out}`];
-    const r = cluster.cli(['submit', BENCH, '--name', name, ...conf, '--json']);
+    const conf = [...childopts, '-c', 'topology.workers=2', ...tracking, '-c', `squall.bench.tracked=${tracked}`, '-c', `squall.bench.out=${out}`, ...(variant?.conf ?? [])];
+    const r = cluster.cli(['submit', variant?.module ?? BENCH, '--name', name, ...conf, '--json']);
     if (r.code !== 0) throw new Error(r.stderr);
     const id = (JSON.parse(r.stdout) as { topologyId: string }).topologyId;
     const t = new BenchTopology(cluster, name, id, path.join(out, tracked ? 'acked.log' : 'count.log'));
@@ -173,6 +177,52 @@ async function alternatingRounds(cluster: TestCluster, rounds: number, seconds: 
   }
 }
 
+interface StatefulRound {
+  acking: number;
+  memory: number;
+  redis: number;
+}
+
+/**
+ * The plain tracked word count (max spout pending `maxPending`, its best setting) and the stateful one checkpointing
+ * every second, in memory and in Redis (max spout pending `statefulPending`: held acks keep a checkpoint interval's
+ * trees pending, so a limit of a few thousand would cap it at that many per second), in alternating windows.
+ */
+async function statefulRounds(cluster: TestCluster, rounds: number, seconds: number, maxPending: number, statefulPending: number, redisPort: number, log: (s: string) => void): Promise<StatefulRound[]> {
+  const stateful = (provider: 'memory' | 'redis') =>
+    BenchTopology.submit(cluster, true, statefulPending, {
+      name: `bench-stateful-${provider}`,
+      module: STATEFUL,
+      conf: ['-c', `topology.state.provider=${provider}`, '-c', `topology.state.provider.config={"port":${redisPort}}`, '-c', 'topology.state.checkpoint.interval.ms=1000'],
+    });
+  const acking = await BenchTopology.submit(cluster, true, maxPending);
+  await acking.pause();
+  const memory = await stateful('memory');
+  await memory.pause();
+  const redis = await stateful('redis');
+  await redis.pause();
+  const f = (x: number) => Math.round(x).toLocaleString('en-US');
+  const out: StatefulRound[] = [];
+  try {
+    for (let i = 0; i < rounds; i++) {
+      const rates: number[] = [];
+      for (const t of [acking, memory, redis]) {
+        await t.resume();
+        rates.push((await t.window(seconds)).rate);
+        await t.pause();
+      }
+      const [a, m, r] = rates as [number, number, number];
+      out.push({ acking: a, memory: m, redis: r });
+      log(`  round ${i + 1}: acking on ${f(a)}, stateful (memory) ${f(m)} (${(m / a).toFixed(3)}x), stateful (Redis) ${f(r)} (${(r / a).toFixed(3)}x) trees acked/s`);
+    }
+    return out;
+  } finally {
+    await acking.kill();
+    await memory.kill();
+    await redis.kill();
+  }
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -255,6 +305,8 @@ async function main(): Promise<void> {
   const rounds = num('--rounds', 5);
   const maxPending = num('--max-pending', 2000);
   const tapRoundCount = num('--tap-rounds', 5);
+  const statefulRoundCount = num('--stateful-rounds', 3);
+  const statefulPending = num('--stateful-max-pending', 200_000);
   const log = (s: string) => !json && process.stderr.write(s + '\n');
   log('starting a cluster (ZooKeeper, nimbus, 2 supervisors with 2 slots each: both topologies stay deployed)...');
   const cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 2 });
@@ -266,6 +318,16 @@ async function main(): Promise<void> {
     const firstAckMs = await firstAckAfterSubmit(cluster);
     if (tapRoundCount > 0) log(`tap: acking off without and with a 1% tap on the spout's stream, ${tapRoundCount} alternating rounds of ${seconds} s, then a 100% tap...`);
     const tap = tapRoundCount > 0 ? await tapRounds(cluster, tapRoundCount, seconds, log) : undefined;
+    let stateful: StatefulRound[] | undefined;
+    if (statefulRoundCount > 0) {
+      log(`stateful: acking on vs the stateful word count checkpointing every 1 s in memory and in Redis, ${statefulRoundCount} alternating rounds of ${seconds} s...`);
+      const redis = await RedisServer.start({ appendonly: false });
+      try {
+        stateful = await statefulRounds(cluster, statefulRoundCount, seconds, maxPending, statefulPending, redis.port, log);
+      } finally {
+        await redis.shutdown();
+      }
+    }
     const raw = median(off.rounds.map((r) => r.raw));
     const noack = median(off.rounds.map((r) => r.squall));
     const ratio = median(off.rounds.map((r) => r.ratio));
@@ -293,7 +355,19 @@ async function main(): Promise<void> {
         ackingOnVsRaw: round3(median(off.rounds.map((r) => r.acking / r.raw))),
         ackingOnVsOff: round3(median(off.rounds.map((r) => r.acking / r.squall))),
         ...(tap ? { tap1PctVsNoTap: round3(median(tap.rounds.map((r) => r.ratio))) } : {}),
+        ...(stateful
+          ? { statefulMemoryVsAckingOn: round3(median(stateful.map((r) => r.memory / r.acking))), statefulRedisVsAckingOn: round3(median(stateful.map((r) => r.redis / r.acking))) }
+          : {}),
       },
+      ...(stateful
+        ? {
+            stateful: {
+              maxSpoutPending: statefulPending,
+              checkpointIntervalMs: 1000,
+              rounds: stateful.map((r) => ({ ackingOnTreesPerSec: Math.round(r.acking), memoryTreesPerSec: Math.round(r.memory), redisTreesPerSec: Math.round(r.redis) })),
+            },
+          }
+        : {}),
       ...(tap
         ? {
             tap: {
@@ -304,7 +378,7 @@ async function main(): Promise<void> {
             },
           }
         : {}),
-      targets: { ackingOffVsRaw: 0.8, ackingOffTuplesPerSec: 1_000_000, ackingOnTuplesPerSec: 1_000_000, ackingOnVsOff: 0.45, firstTupleAckedAfterSubmitMs: 3000, tap1PctVsNoTap: 0.95 },
+      targets: { ackingOffVsRaw: 0.8, ackingOffTuplesPerSec: 1_000_000, ackingOnTuplesPerSec: 1_000_000, ackingOnVsOff: 0.45, firstTupleAckedAfterSubmitMs: 3000, tap1PctVsNoTap: 0.95, statefulVsAckingOn: 0.8 },
     };
     if (json) process.stdout.write(JSON.stringify(result) + '\n');
     else {
@@ -317,6 +391,10 @@ async function main(): Promise<void> {
       if (tap) {
         console.log(`  1% tap on the spout stream  ${result.ratios.tap1PctVsNoTap}x without, median per-round ratio   (target >= 0.95)`);
         console.log(`  100% tap                    ${f(tap.full.rate)} tuples/s, ${tap.full.shown.toLocaleString('en-US')} shown, ${tap.full.dropped.toLocaleString('en-US')} dropped`);
+      }
+      if (stateful) {
+        console.log(`  stateful, checkpoint every 1 s, memory  ${f(median(stateful.map((r) => r.memory)))} trees/s   ${result.ratios.statefulMemoryVsAckingOn}x acking on, median per-round ratio   (target >= 0.8)`);
+        console.log(`  stateful, checkpoint every 1 s, Redis   ${f(median(stateful.map((r) => r.redis)))} trees/s   ${result.ratios.statefulRedisVsAckingOn}x acking on   (max spout pending ${statefulPending.toLocaleString('en-US')}; acking on at ${maxPending.toLocaleString('en-US')})`);
       }
     }
   } finally {
