@@ -9,3 +9,4 @@ export * from './safe-id';
 export * from './secrets';
 export * from './nimbus-addresses';
 export * from './version';
+export * from './free-port';

@@ -255,13 +255,8 @@ export class BoltCollector implements OutputCollector {
 
   ack(tuple: Tuple): void {
     const t = tuple as TupleImpl;
-    if (t.settled) return;
-    t.settled = true;
-    const ic = this.executor.input(t.streamKey);
-    ic.acked++;
-    this.executor.recordProcess(t, ic);
-    const roots = t.anchors;
-    if (roots === null || this.executor.ackers.length === 0) return;
+    const roots = this.settleAcked(t);
+    if (roots === null) return;
     const acks = (this.acks ??= this.newBatcher());
     for (let i = 0; i < roots.length; i += 4) acks.add(roots[i]!, roots[i + 1]!, roots[i + 2]! ^ t.ackHi, roots[i + 3]! ^ t.ackLo);
     // Outside a drain (an asynchronous ack) there is no end of batch to wait for.
@@ -281,14 +276,19 @@ export class BoltCollector implements OutputCollector {
    */
   ackLater(tuple: Tuple, held: number[]): void {
     const t = tuple as TupleImpl;
-    if (t.settled) return;
+    const roots = this.settleAcked(t);
+    if (roots === null) return;
+    for (let i = 0; i < roots.length; i += 4) held.push(roots[i]!, roots[i + 1]!, roots[i + 2]! ^ t.ackHi, roots[i + 3]! ^ t.ackLo);
+  }
+
+  /** Marks an input acked and counts it; returns its roots when there are ackers to tell, else null. */
+  private settleAcked(t: TupleImpl): number[] | null {
+    if (t.settled) return null;
     t.settled = true;
     const ic = this.executor.input(t.streamKey);
     ic.acked++;
     this.executor.recordProcess(t, ic);
-    const roots = t.anchors;
-    if (roots === null || this.executor.ackers.length === 0) return;
-    for (let i = 0; i < roots.length; i += 4) held.push(roots[i]!, roots[i + 1]!, roots[i + 2]! ^ t.ackHi, roots[i + 3]! ^ t.ackLo);
+    return this.executor.ackers.length === 0 ? null : t.anchors;
   }
 
   /** Sends acks held by {@link ackLater}, in batches of at most 1024. */

@@ -1,18 +1,6 @@
 import net from 'node:net';
 
-/** A TCP port free on `host` a moment ago (bind port 0, close); a server started on it should retry on "in use". */
-export function findFreePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen({ host, port: 0, exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error(`could not read the port bound on ${host}`))));
-    });
-  });
-}
+export { findFreePort } from '@squall/core';
 
 /** One command in RESP, Redis's wire format (binary-safe, so any password). */
 function resp(...args: string[]): string {

@@ -1,7 +1,6 @@
 import {
   ATTACH,
   CHECKPOINT_STREAM_ID,
-  type Anchors,
   type BoltLike,
   type CheckpointAction,
   type OutputCollector,
@@ -9,10 +8,10 @@ import {
   type StatefulBolt,
   type TopologyContext,
   type Tuple,
-  type Values,
 } from '@squall/api';
 import type { Config } from '@squall/core';
 import { CheckpointedKeyValueState, type StateBackend, type StateProvider } from '@squall/state';
+import { DelegatingCollector } from '../delegating-collector';
 import { CheckpointBarrier } from './checkpoint-barrier';
 import { stateNamespace } from './checkpoint-spout';
 
@@ -28,27 +27,11 @@ export interface AckHolder extends OutputCollector {
  * the checkpoint that saves their effect commits (or failed when it rolls back); everything else goes through. What
  * is held is the acks' quads, not the tuples, so a second of input does not stay in memory.
  */
-class AckHoldingCollector implements OutputCollector {
+class AckHoldingCollector extends DelegatingCollector<AckHolder> {
   /** Quads of the inputs acked by the bolt since the last PREPARE. */
   acked: number[] = [];
-  constructor(readonly delegate: AckHolder) {}
-  emit(a: string | Anchors | Values, b?: Anchors | Values, c?: Values): readonly number[] {
-    return (this.delegate.emit as (a: unknown, b?: unknown, c?: unknown) => readonly number[])(a, b, c);
-  }
-  emitDirect(taskId: number, a: string | Anchors | Values, b?: Anchors | Values, c?: Values): void {
-    (this.delegate.emitDirect as (t: number, a: unknown, b?: unknown, c?: unknown) => void)(taskId, a, b, c);
-  }
-  ack(tuple: Tuple): void {
+  override ack(tuple: Tuple): void {
     this.delegate.ackLater(tuple, this.acked);
-  }
-  fail(tuple: Tuple): void {
-    this.delegate.fail(tuple);
-  }
-  resetTimeout(tuple: Tuple): void {
-    this.delegate.resetTimeout(tuple);
-  }
-  reportError(error: unknown): void {
-    this.delegate.reportError(error);
   }
 }
 

@@ -28,6 +28,7 @@ import {
   WatermarkTimeTriggerPolicy,
 } from './policies';
 import { WindowManager, type EvictionPolicy, type TriggerPolicy } from './window-manager';
+import { DelegatingCollector } from '../delegating-collector';
 
 /** A window configuration read from a bolt's merged configuration. */
 export interface WindowSettings {
@@ -99,36 +100,23 @@ class TupleWindowImpl implements TupleWindow {
  * Storm's `WindowedOutputCollector`: emits without explicit anchors are anchored to every tuple of the window being
  * executed; everything else goes to the task's collector.
  */
-class WindowedOutputCollector implements OutputCollector {
+class WindowedOutputCollector extends DelegatingCollector {
   /** The tuples of the current firing. */
   window: readonly Tuple[] = [];
-  constructor(private readonly delegate: OutputCollector) {}
-  emit(a: string | Anchors | Values, b?: Anchors | Values, c?: Values): readonly number[] {
+  override emit(a: string | Anchors | Values, b?: Anchors | Values, c?: Values): readonly number[] {
     const d = this.delegate;
     if (b === undefined) return d.emit(this.window, a as Values);
     if (c !== undefined) return d.emit(a as string, b as Anchors, c);
     if (typeof a === 'string') return d.emit(a, this.window, b as Values);
     return d.emit(a as Anchors, b as Values);
   }
-  emitDirect(taskId: number, a: string | Anchors | Values, b?: Anchors | Values, c?: Values): void {
+  override emitDirect(taskId: number, a: string | Anchors | Values, b?: Anchors | Values, c?: Values): void {
     const d = this.delegate;
     if (typeof taskId !== 'number') throw new EmitError('emitDirect needs a task id as its first argument');
     if (b === undefined) d.emitDirect(taskId, this.window, a as Values);
     else if (c !== undefined) d.emitDirect(taskId, a as string, b as Anchors, c);
     else if (typeof a === 'string') d.emitDirect(taskId, a, this.window, b as Values);
     else d.emitDirect(taskId, a as Anchors, b as Values);
-  }
-  ack(tuple: Tuple): void {
-    this.delegate.ack(tuple);
-  }
-  fail(tuple: Tuple): void {
-    this.delegate.fail(tuple);
-  }
-  resetTimeout(tuple: Tuple): void {
-    this.delegate.resetTimeout(tuple);
-  }
-  reportError(error: unknown): void {
-    this.delegate.reportError(error);
   }
 }
 
