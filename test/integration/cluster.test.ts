@@ -205,10 +205,11 @@ test('a slot port taken by another process: the worker error is reported, and th
     await cluster.waitForSupervisors(4);
     // 7 workers need every slot, the blocked one included.
     const { id } = submit('wc-port', { 'squall.test.words': 1000000, 'squall.test.pause.every': 100, 'squall.test.pause.ms': 20, 'topology.workers': 7 });
-    const stats = await eventually('the port conflict reported', () => {
+    // The conflict can be reported before the other workers' first heartbeats (a loaded machine): wait for both.
+    const stats = await eventually('the port conflict reported, with all 7 workers listed', () => {
       const s = cluster.stats('wc-port');
-      return s.errors.some((e) => e.message.includes(`:${port}:`) && e.message.includes('port is in use')) ? s : undefined;
-    }, 60000);
+      return s.errors.some((e) => e.message.includes(`:${port}:`) && e.message.includes('port is in use')) && s.workers.length === 7 ? s : undefined;
+    }, 90000);
     assert.equal(stats.workers.length, 7);
     assert.equal(cluster.workerPids(id).length >= 6, true, 'the other workers run');
   } finally {
