@@ -43,8 +43,9 @@ export interface StatefulChaosResult {
   /** Count tasks whose state was found in Redis (should be the count bolt's parallelism). */
   countNamespaces: number;
   /**
-   * Checkpoints committed (from the checkpoint spout's state in Redis) and failed (its `checkpoint txid N failed`
-   * warnings in the worker logs: one per checkpoint that failed or timed out; its retries while recovering are not logged).
+   * Checkpoints committed (from the checkpoint spout's state in Redis) and failed: recoveries the checkpoint spout
+   * completed after a failure (a checkpoint tuple failed or timed out, or a save of its own state failed), counted from
+   * its `checkpoint recovery done` lines in the worker logs minus those that followed its (re)starts.
    */
   checkpointsCommitted: number;
   checkpointsFailed: number;
@@ -52,11 +53,15 @@ export interface StatefulChaosResult {
   checkpointSpoutRestarts: number;
   /** Recoveries the checkpoint spout completed (after a failed checkpoint or a restart; the first open included). */
   checkpointRecoveries: number;
+  /** `checkpoint txid N failed` warnings: checkpoint tuples that failed or timed out (not logged while recovering). */
+  checkpointTupleFailures: number;
   /** Failed saves of the checkpoint spout's own state (Redis down), from the worker logs. */
   checkpointSaveFailures: number;
   workerRecoveryMs?: number;
   supervisorRecoveryMs?: number;
   redisRecoveryMs?: number;
+  /** How long Redis was down. */
+  redisDownMs?: number;
   /** From the start of the phase (Redis and cluster start included) to the result. */
   durationMs: number;
   /** Why the phase failed; empty when it passed. */
@@ -188,10 +193,10 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
       if (named.some((e) => e.message.includes(password))) throw new Error('a reported error holds the Redis password');
       const left = opts.redisDownSeconds * 1000 - (Date.now() - t0);
       if (left > 0) await new Promise((res) => setTimeout(res, left));
-      const downMs = Date.now() - t0;
+      result.redisDownMs = Date.now() - t0;
       const t1 = Date.now();
       await r.restart();
-      say(`restarted redis-server after ${(downMs / 1000).toFixed(1)} s down`);
+      say(`restarted redis-server after ${(result.redisDownMs / 1000).toFixed(1)} s down`);
       await flowing('words to be acked again after the Redis restart');
       result.redisRecoveryMs = Date.now() - t1;
       say(`words acked again ${(result.redisRecoveryMs / 1000).toFixed(1)} s after the Redis restart`);
@@ -231,10 +236,11 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
     const emitted = ledgerIds(dir, 'emitted-');
     const acked = [...ledgerIds(dir, 'acked-').ids].filter((i) => i >= 0 && i < opts.words).length;
     const logs = c.workerLogs(id).join('\n');
-    const checkpointsFailed = (logs.match(/checkpoint txid \d+ failed/g) ?? []).length;
+    const checkpointTupleFailures = (logs.match(/checkpoint txid \d+ failed/g) ?? []).length;
     const checkpointSaveFailures = (logs.match(/checkpoint spout could not save its state/g) ?? []).length;
     const checkpointSpoutRestarts = Math.max(0, (logs.match(/checkpoint spout starts recovery/g) ?? []).length - 1);
     const checkpointRecoveries = (logs.match(/checkpoint recovery done/g) ?? []).length;
+    const checkpointsFailed = Math.max(0, checkpointRecoveries - 1 - checkpointSpoutRestarts);
     const errors = c.stats(NAME).errors;
 
     const problems: string[] = [];
@@ -265,6 +271,7 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
       countNamespaces: counts.countNamespaces,
       checkpointsCommitted: counts.checkpointsCommitted ?? 0,
       checkpointsFailed,
+      checkpointTupleFailures,
       checkpointSpoutRestarts,
       checkpointRecoveries,
       checkpointSaveFailures,
@@ -276,8 +283,8 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
     full.lines = [
       `stateful (at-least-once): expected ${full.expected}, counted ${full.counted}, ${full.duplicated} duplicated, ${full.lost} lost`,
       `(${full.acked} of ${opts.words} ids acked; ${full.replayed} replayed (emits beyond the first), ${full.failEvents} fail events; per message id in the committed state: ${full.idsMissing} missing, ${full.idsCountedMoreThanOnce} counted more than once, ${full.idExtraCounts} extra counts)`,
-      `checkpoints: ${full.checkpointsCommitted} committed, ${full.checkpointsFailed} failed or timed out (retries during the recovery that follows not counted); the checkpoint spout restarted ${full.checkpointSpoutRestarts} time(s), completed ${full.checkpointRecoveries} recoveries, failed to save its own state ${full.checkpointSaveFailures} time(s)`,
-      `worker SIGKILL -> replaced and acking again: ${secs(full.workerRecoveryMs)}; supervisor SIGKILL + restart -> all workers running and acking again: ${secs(full.supervisorRecoveryMs)}; Redis restart (down ${opts.redisDownSeconds} s) -> acking again: ${secs(full.redisRecoveryMs)}`,
+      `checkpoints: ${full.checkpointsCommitted} committed, ${full.checkpointsFailed} failed (recoveries after a failure: ${full.checkpointTupleFailures} checkpoint tuple(s) failed or timed out, ${full.checkpointSaveFailures} failed save(s) of the checkpoint spout's own state); the checkpoint spout restarted ${full.checkpointSpoutRestarts} time(s)`,
+      `worker SIGKILL -> replaced and acking again: ${secs(full.workerRecoveryMs)}; supervisor SIGKILL + restart -> all workers running and acking again: ${secs(full.supervisorRecoveryMs)}; Redis down ${secs(full.redisDownMs)}, restarted -> acking again: ${secs(full.redisRecoveryMs)}`,
       `stateful phase: ${problems.length === 0 ? 'PASSED' : `FAILED (${problems.join('; ')})`} in ${(durationMs / 1000).toFixed(1)} s`,
     ];
     for (const l of full.lines) log(l);
