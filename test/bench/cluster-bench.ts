@@ -195,7 +195,7 @@ async function statefulRounds(cluster: TestCluster, rounds: number, seconds: num
       module: STATEFUL,
       conf: ['-c', `topology.state.provider=${provider}`, '-c', `topology.state.provider.config={"port":${redisPort}}`, '-c', 'topology.state.checkpoint.interval.ms=1000'],
     });
-  const acking = await BenchTopology.submit(cluster, true, maxPending);
+  const acking = await BenchTopology.submit(cluster, true, maxPending, { name: 'bench-stateful-acking', module: BENCH, conf: [] });
   await acking.pause();
   const memory = await stateful('memory');
   await memory.pause();
@@ -294,6 +294,8 @@ async function firstAckAfterSubmit(cluster: TestCluster): Promise<number> {
   await eventually('first ack', () => (existsSync(out) && readdirSync(out).some((f) => f.startsWith('acked-'))) || undefined, 30000);
   const ms = Date.now() - t0;
   cluster.cli(['kill', 'first-ack', '-w', '0']);
+  // Its slot is needed by the phases after it.
+  await eventually('first-ack gone', () => !cluster.cli(['list']).stdout.includes('first-ack') || undefined, 30000);
   return ms;
 }
 
@@ -308,8 +310,8 @@ async function main(): Promise<void> {
   const statefulRoundCount = num('--stateful-rounds', 3);
   const statefulPending = num('--stateful-max-pending', 200_000);
   const log = (s: string) => !json && process.stderr.write(s + '\n');
-  log('starting a cluster (ZooKeeper, nimbus, 2 supervisors with 2 slots each: both topologies stay deployed)...');
-  const cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 2 });
+  log('starting a cluster (ZooKeeper, nimbus, 2 supervisors with 3 slots each: the topologies compared stay deployed)...');
+  const cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 3 });
   try {
     log(`raw gRPC baseline, acking off and acking on, ${rounds} alternating rounds of ${seconds} s...`);
     const off = await alternatingRounds(cluster, rounds, seconds, maxPending, log);
