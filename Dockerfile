@@ -27,6 +27,9 @@ COPY packages/supervisor/package.json packages/supervisor/
 COPY packages/nimbus/package.json packages/nimbus/
 COPY packages/ui/package.json packages/ui/
 COPY packages/cli/package.json packages/cli/
+COPY packages/launch-contract/package.json packages/launch-contract/
+COPY packages/state/package.json packages/state/
+COPY packages/yaml-topology/package.json packages/yaml-topology/
 COPY test/package.json test/
 RUN if [ -f npm-cache.tar ]; then \
       mkdir -p /tmp/npm-cache && tar -xf npm-cache.tar -C /tmp/npm-cache && rm npm-cache.tar && \

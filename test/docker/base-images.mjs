@@ -1,6 +1,6 @@
 // Builds the base images the Dockerfiles start FROM, offline, from Debian packages: no registry is reachable here, so
 // `node:20-bookworm-slim` is a debootstrapped bookworm (minbase) with the host's Node.js, npm and CA bundle, and the
-// ZooKeeper base is the same rootfs with Debian's zookeeper package installed in a chroot. The rootfs tarballs are
+// ZooKeeper and Redis bases are the same rootfs with Debian's zookeeper or redis-server package installed in a chroot. The rootfs tarballs are
 // cached under test/docker/.cache (gitignored) so only the first run pays for debootstrap.
 // Run directly (`node test/docker/base-images.mjs`) or through the e2e test. Needs root (debootstrap, chroot).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -16,6 +16,8 @@ export const CACHE_DIR = path.join(here, '.cache');
 export const NODE_BASE_TAG = 'node:20-bookworm-slim';
 /** The tag the e2e test passes to docker/zookeeper/Dockerfile as its base (ZooKeeper already installed). */
 export const ZOOKEEPER_BASE_TAG = 'squall/zookeeper-base:local';
+/** The tag the e2e test passes to docker/redis/Dockerfile as its base (redis-server already installed). */
+export const REDIS_BASE_TAG = 'squall/redis-base:local';
 const SUITE = 'bookworm';
 
 const log = (msg) => process.stdout.write(`[base-images] ${msg}\n`);
@@ -107,22 +109,29 @@ function minbaseTarball(mirror) {
   }
 }
 
-/** A cached tarball of the minbase rootfs plus Debian's zookeeper package (and its Java runtime). */
-function zookeeperTarball(mirror) {
-  const tarball = path.join(CACHE_DIR, `${SUITE}-zookeeper.tar`);
+/**
+ * A cached tarball (`bookworm-<name>.tar`) of the minbase rootfs plus Debian packages installed in a chroot with
+ * apt-get. A policy-rc.d that forbids starting services keeps maintainer scripts (redis-server's) from starting a
+ * daemon on this machine from inside the chroot.
+ */
+function packageTarball(mirror, name, packages) {
+  const tarball = path.join(CACHE_DIR, `${SUITE}-${name}.tar`);
   if (existsSync(tarball)) return tarball;
   const base = minbaseTarball(mirror);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'squall-rootfs-zk-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), `squall-rootfs-${name}-`));
   try {
     sh('tar', ['-C', dir, '--numeric-owner', '-xf', base]);
     copyFileSync('/etc/resolv.conf', path.join(dir, 'etc/resolv.conf'));
-    log('installing Debian\'s zookeeper package in a chroot');
+    const policy = path.join(dir, 'usr/sbin/policy-rc.d');
+    writeFileSync(policy, '#!/bin/sh\n# no service starts in this chroot\nexit 101\n', { mode: 0o755 });
+    log(`installing Debian's ${packages.join(', ')} in a chroot`);
     withChrootMounts(dir, () => {
       const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' };
       sh('chroot', [dir, 'apt-get', 'update'], { env, stdio: 'inherit' });
-      sh('chroot', [dir, 'apt-get', 'install', '-y', '--no-install-recommends', 'zookeeper'], { env, stdio: 'inherit' });
+      sh('chroot', [dir, 'apt-get', 'install', '-y', '--no-install-recommends', ...packages], { env, stdio: 'inherit' });
       sh('chroot', [dir, 'apt-get', 'clean']);
     });
+    rmSync(policy, { force: true });
     rmSync(path.join(dir, 'var/lib/apt/lists'), { recursive: true, force: true });
     mkdirSync(path.join(dir, 'var/lib/apt/lists/partial'), { recursive: true });
     writeFileSync(path.join(dir, 'etc/resolv.conf'), '');
@@ -172,19 +181,20 @@ function buildNodeBase(mirror) {
   }
 }
 
-function buildZookeeperBase(mirror) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'squall-rootfs-zkimg-'));
+/** Imports `tag` from the minbase rootfs plus Debian `packages` (cached as `bookworm-<name>.tar`). */
+function buildPackageBase(mirror, name, packages, tag) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `squall-rootfs-${name}img-`));
   try {
-    sh('tar', ['-C', dir, '--numeric-owner', '-xf', zookeeperTarball(mirror)]);
-    log(`docker import ${ZOOKEEPER_BASE_TAG}`);
-    dockerImport(dir, ZOOKEEPER_BASE_TAG, ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["bash"]']);
+    sh('tar', ['-C', dir, '--numeric-owner', '-xf', packageTarball(mirror, name, packages)]);
+    log(`docker import ${tag}`);
+    dockerImport(dir, tag, ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["bash"]']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /**
- * Makes sure both base images exist locally, building what is missing. `force` rebuilds the images (the cached
+ * Makes sure the base images (node, ZooKeeper, Redis) exist locally, building what is missing. `force` rebuilds the images (the cached
  * rootfs tarballs are kept; delete test/docker/.cache to debootstrap again).
  */
 export function ensureBaseImages({ force = false } = {}) {
@@ -192,8 +202,10 @@ export function ensureBaseImages({ force = false } = {}) {
   const mirrorOnce = () => (mirror ??= debianMirror());
   if (force || !imageExists(NODE_BASE_TAG)) buildNodeBase(mirrorOnce());
   else log(`${NODE_BASE_TAG} present`);
-  if (force || !imageExists(ZOOKEEPER_BASE_TAG)) buildZookeeperBase(mirrorOnce());
+  if (force || !imageExists(ZOOKEEPER_BASE_TAG)) buildPackageBase(mirrorOnce(), 'zookeeper', ['zookeeper'], ZOOKEEPER_BASE_TAG);
   else log(`${ZOOKEEPER_BASE_TAG} present`);
+  if (force || !imageExists(REDIS_BASE_TAG)) buildPackageBase(mirrorOnce(), 'redis', ['redis-server'], REDIS_BASE_TAG);
+  else log(`${REDIS_BASE_TAG} present`);
 }
 
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -5,17 +5,23 @@
 // checkout like a user's own project) with `SQUALL_PROJECT_DIR=<dir> docker-compose run --rm cli submit .`, checks
 // that the counts move in the UI's REST API and measures the spout's and the bolt's tuples/s there, finds the bolt's
 // "counted [N] words [pid=P]" lines with `docker-compose run --rm cli logs`, scales out to 5 supervisors and rebalances
-// onto them, then `docker kill`s a supervisor and checks that nimbus moves its worker and the counts keep growing. Tears everything down (containers, networks,
-// volumes) even on failure or Ctrl-C, and prints each phase with its duration. Everything runs in the compose
-// project `squall-e2e` on its own networks; published ports bind to 127.0.0.1.
+// onto them, then `docker kill`s a supervisor and checks that nimbus moves its worker and the counts keep growing.
+// Then Redis state: checks that the redis image requires REDIS_PASSWORD when it is set, submits
+// examples/stateful-wordcount with the README's `-c topology.state.provider=redis -c
+// 'topology.state.provider.config={"host":"redis"}'`, waits for counts committed in the compose `redis` service
+// (read with `docker-compose exec redis redis-cli`), `docker kill`s and starts again the supervisor containers that run
+// its workers, and checks that the restarted bolts load the committed counts and keep growing them. Tears everything
+// down (containers, networks, volumes) even on failure or Ctrl-C, and prints each phase with its duration. Everything
+// runs in the compose project `squall-e2e` on its own networks; published ports bind to 127.0.0.1.
 // SQUALL_E2E_PROJECT=<dir> submits another project directory instead (e.g. examples/wordcount-python).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CACHE_DIR, ensureBaseImages, ZOOKEEPER_BASE_TAG } from './base-images.mjs';
+import { CACHE_DIR, ensureBaseImages, REDIS_BASE_TAG, ZOOKEEPER_BASE_TAG } from './base-images.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PROJECT = 'squall-e2e';
@@ -25,6 +31,10 @@ const SUPERVISORS = 4;
 /** How long the throughput is measured over (REST counts at both ends). */
 const MEASURE_SECS = 30;
 const COUNTED = /counted \[[\d,]+\] words \[pid=\d+\]/;
+/** The stateful word count (examples/stateful-wordcount): its name, its stateful bolt and that bolt's parallelism. */
+const STATEFUL = { dir: 'examples/stateful-wordcount', name: 'stateful-wordcount', bolt: 'count', tasks: 3 };
+/** The line the stateful bolt logs in initState; N > 0 only when it loaded committed counts. */
+const STATE_LOADED = /state loaded: (\d+) word\(s\)/;
 const started = Date.now();
 const secs = (ms) => `${(ms / 1000).toFixed(1)}s`;
 const say = (msg) => process.stdout.write(`[e2e +${secs(Date.now() - started)}] ${msg}\n`);
@@ -118,7 +128,11 @@ async function ensureDocker() {
  */
 function npmCacheTarball() {
   const tarball = path.join(CACHE_DIR, 'npm-cache.tar');
-  if (existsSync(tarball)) return tarball;
+  // Made for one package-lock.json: a tarball made for another lacks what new dependencies need (npm ci --offline
+  // fails with ENOTCACHED), so it is completed again when the lockfile changes.
+  const lockStamp = `${tarball}.lock-sha256`;
+  const lockSha = createHash('sha256').update(readFileSync(path.join(root, 'package-lock.json'))).digest('hex');
+  if (existsSync(tarball) && existsSync(lockStamp) && readFileSync(lockStamp, 'utf8').trim() === lockSha) return tarball;
   const cache = path.join(CACHE_DIR, 'npm');
   const hostCache = run('npm', ['config', 'get', 'cache']).trim();
   if (!existsSync(path.join(cache, '_cacache')) && existsSync(path.join(hostCache, '_cacache'))) {
@@ -138,6 +152,7 @@ function npmCacheTarball() {
   }
   run('tar', ['-C', cache, '-cf', `${tarball}.tmp`, '.']);
   run('mv', [`${tarball}.tmp`, tarball]);
+  writeFileSync(lockStamp, `${lockSha}\n`);
   return tarball;
 }
 
@@ -162,6 +177,10 @@ async function main() {
   const composeEnv = {
     COMPOSE_PROJECT_NAME: PROJECT,
     ZOOKEEPER_BASE_IMAGE: ZOOKEEPER_BASE_TAG,
+    REDIS_BASE_IMAGE: REDIS_BASE_TAG,
+    // The compose Redis without a password, as `docker-compose up` gives it by default (an environment's value would
+    // otherwise reach the service).
+    REDIS_PASSWORD: '',
     NIMBUS_PORT: String(nimbusPort),
     UI_PORT: String(uiPort),
     SQUALL_PROJECT_DIR: projectDir,
@@ -179,7 +198,42 @@ async function main() {
   };
   let TOPOLOGY = '';
   const supervisors = async () => (await api('/api/v1/supervisor/summary')).supervisors;
-  const topology = () => api(`/api/v1/topology/${TOPOLOGY}`);
+  const topology = (name = TOPOLOGY) => api(`/api/v1/topology/${name}`);
+  /** The supervisor containers of this project (running ones unless `all`), with their addresses on its networks. */
+  const supervisorContainers = (all = false) =>
+    run('docker', ['ps', ...(all ? ['-a'] : []), '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--filter', 'label=com.docker.compose.service=supervisor'])
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((id) => ({ id, addrs: run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', id]).trim().split(' ') }));
+  const healthOf = (container) => run('docker', ['inspect', '-f', '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}', container]).trim();
+  /** `redis-cli <args>` in the compose redis service; its stdout (raw replies, one per line). */
+  const redisCli = (...args) => compose(['exec', '-T', 'redis', 'redis-cli', ...args]);
+  /**
+   * The stateful word count's committed counts in Redis: every hash `stateful-wordcount/count-<task>` (Storm's key
+   * names; `$prepare` and `$txid` keys left out), field = the word's JSON, value = the count's JSON.
+   */
+  const committedCounts = () => {
+    const keys = redisCli('--scan', '--pattern', `${STATEFUL.name}/${STATEFUL.bolt}-*`)
+      .trim()
+      .split('\n')
+      .filter((k) => /^[^$]+-\d+$/.test(k))
+      .sort();
+    const words = {};
+    for (const key of keys) {
+      const lines = redisCli('HGETALL', key).split('\n').filter((l) => l !== '');
+      if (lines.length % 2 !== 0) throw new Error(`HGETALL ${key}: odd number of lines: ${lines.join(' | ')}`);
+      for (let i = 0; i < lines.length; i += 2) {
+        const word = JSON.parse(lines[i]);
+        if (word in words) throw new Error(`word ${word} in two tasks' state (fields grouping sends a word to one task)`);
+        words[word] = JSON.parse(lines[i + 1]);
+      }
+    }
+    const total = Object.values(words).reduce((a, n) => a + n, 0);
+    return { keys, words, total };
+  };
+  /** "state loaded: N word(s)" lines of the stateful bolt's tasks with N > 0 (they loaded committed counts). */
+  const loadedStateLines = () => cli('logs', STATEFUL.name, STATEFUL.bolt, '-n', '5000').split('\n').filter((l) => Number(l.match(STATE_LOADED)?.[1] ?? 0) > 0);
   const counts = (t) => ({
     spoutEmitted: t.spouts.reduce((a, s) => a + Number(s.emitted), 0),
     spoutAcked: t.spouts.reduce((a, s) => a + Number(s.acked), 0),
@@ -265,17 +319,43 @@ async function main() {
     await phase('remove leftovers of an earlier run', () => {
       spawnSync('docker-compose', [...composeArgs, '--profile', 'tools', 'down', '-v', '--remove-orphans', '--timeout', '1'], { cwd: root, env: { ...process.env, ...composeEnv }, stdio: 'ignore' });
     });
-    await phase('base images from Debian packages (node:20-bookworm-slim, squall/zookeeper-base:local)', () => ensureBaseImages());
+    await phase('base images from Debian packages (node:20-bookworm-slim, squall/zookeeper-base:local, squall/redis-base:local)', () => ensureBaseImages());
     await phase('npm cache for the offline image build', () => copyFileSync(npmCacheTarball(), path.join(root, 'docker/npm-cache.tar')));
-    await phase('docker-compose build (squall/squall:local, squall/zookeeper:local)', () => {
-      compose(['build', 'zookeeper', 'nimbus'], { quiet: false });
+    await phase('docker-compose build (squall/squall:local, squall/zookeeper:local, squall/redis:local)', () => {
+      compose(['build', 'zookeeper', 'redis', 'nimbus'], { quiet: false });
       rmSync(path.join(root, 'docker/npm-cache.tar'), { force: true });
     });
     await phase('the image has Python 3 with venv and pip (a virtualenv made as the image user)', () => {
       const out = run('docker', ['run', '--rm', '--entrypoint', 'sh', 'squall/squall:local', '-c', 'python3 --version && python3 -m venv /tmp/venv && /tmp/venv/bin/pip --version']);
       say(out.trim().replace(/\n/g, '; '));
     });
+    await phase('the redis image requires REDIS_PASSWORD when it is set (any bytes: quotes, spaces, backslash, UTF-8)', async () => {
+      const password = `pw "q" \\x41 $HOME é ${Date.now()}`;
+      // Labelled with the project, so teardown removes it even if this phase fails.
+      const id = run('docker', ['run', '-d', '--rm', '--label', `com.docker.compose.project=${PROJECT}`, '-e', `REDIS_PASSWORD=${password}`, 'squall/redis:local']).trim();
+      try {
+        await eventually('the password-protected redis container to be healthy (its healthcheck authenticates)', () => healthOf(id) === 'healthy' || Promise.reject(new Error(healthOf(id))), 60000);
+        const anon = run('docker', ['exec', id, 'redis-cli', 'ping']).trim();
+        if (!/^NOAUTH/.test(anon)) throw new Error(`PING without the password answered ${JSON.stringify(anon)}, not NOAUTH`);
+        const wrong = run('docker', ['exec', '-e', 'REDISCLI_AUTH=wrong', id, 'redis-cli', 'ping']).trim();
+        if (wrong === 'PONG') throw new Error('PING with a wrong password answered PONG');
+        const authed = run('docker', ['exec', '-e', `REDISCLI_AUTH=${password}`, id, 'redis-cli', 'ping']).trim();
+        if (authed !== 'PONG') throw new Error(`PING with the password answered ${JSON.stringify(authed)}`);
+        const ps = run('docker', ['top', id, '-o', 'pid,args']);
+        if (ps.includes(password)) throw new Error(`the password shows in the container's process list: ${ps.trim()}`);
+        say(`without it: ${anon}; with a wrong one: ${wrong.split('\n')[0]}; with it: ${authed}`);
+      } finally {
+        spawnSync('docker', ['rm', '-f', id], { stdio: 'ignore' });
+      }
+    });
     await phase('docker-compose up -d', () => compose(['up', '-d'], { quiet: false }));
+    await phase('the redis service is healthy (redis-cli ping) and publishes no port', async () => {
+      const id = compose(['ps', '-q', 'redis']).trim();
+      await eventually('redis to be healthy', () => healthOf(id) === 'healthy' || Promise.reject(new Error(healthOf(id))), 120000);
+      const ports = run('docker', ['port', id]).trim();
+      if (ports) throw new Error(`redis publishes ports: ${ports}`);
+      say(`appendonly ${redisCli('CONFIG', 'GET', 'appendonly').trim().split('\n')[1]}, dir ${redisCli('CONFIG', 'GET', 'dir').trim().split('\n')[1]}`);
+    });
     await phase(`docker-compose scale supervisor=${SUPERVISORS}`, async () => {
       compose(['scale', `supervisor=${SUPERVISORS}`], { quiet: false });
       await nSupervisors(SUPERVISORS);
@@ -357,6 +437,77 @@ async function main() {
     c = await phase('counts keep growing after losing a supervisor', async () => progressing('progress after the kill', counts(await topology())));
     say(`counts: ${JSON.stringify(c)}`);
     await phase(`squall kill ${TOPOLOGY}`, () => say(cli('kill', TOPOLOGY, '-w', '0').trim()));
+
+    // Stateful bolts with their state in the compose Redis, submitted with the README's line from the checkout.
+    const submitArgs = ['submit', STATEFUL.dir, '-c', 'topology.state.provider=redis', '-c', 'topology.state.provider.config={"host":"redis"}'];
+    await phase(`docker-compose run --rm cli ${submitArgs.map((a) => (/[{"]/.test(a) ? `'${a}'` : a)).join(' ')}`, () => {
+      // SQUALL_PROJECT_DIR as docker-compose.yml's default: this checkout.
+      say(compose(['run', '--rm', '-T', 'cli', ...submitArgs], { env: { SQUALL_PROJECT_DIR: root } }).trim());
+    });
+    let st = await phase(`${STATEFUL.name}'s workers RUNNING`, () =>
+      eventually(
+        `${STATEFUL.name} workers`,
+        async () => {
+          const tt = await topology(STATEFUL.name);
+          if (tt.workers.length > 0 && tt.workers.length === tt.workersTotal && tt.workers.every((w) => w.status === 'RUNNING')) return tt;
+          throw new Error(`workers ${tt.workers.map((w) => `${w.host}:${w.port}(${w.status})`).join(', ')} of ${tt.workersTotal}`);
+        },
+        180000,
+      ),
+    );
+    let before = await phase(`counts committed in Redis (HGETALL ${STATEFUL.name}/${STATEFUL.bolt}-<task> for its ${STATEFUL.tasks} tasks)`, () =>
+      eventually(
+        'committed counts in Redis',
+        () => {
+          const r = committedCounts();
+          if (r.keys.length === STATEFUL.tasks && r.total > 300) return r;
+          throw new Error(`keys [${r.keys.join(', ')}], total ${r.total}`);
+        },
+        180000,
+      ),
+    );
+    say(`Redis keys ${before.keys.join(', ')}; total ${before.total}: ${JSON.stringify(before.words)}`);
+    const loadedBefore = loadedStateLines().length;
+    const hosts = new Set(st.workers.map((w) => w.host));
+    const victims = supervisorContainers().filter((c) => c.addrs.some((a) => hosts.has(a)));
+    if (victims.length !== hosts.size) throw new Error(`found ${victims.length} supervisor containers for worker hosts ${[...hosts].join(', ')}`);
+    await phase(`docker kill, then docker start, the supervisor container(s) running its workers (${[...hosts].join(', ')})`, () => {
+      run('docker', ['kill', ...victims.map((c) => c.id)]);
+      // Counts read now are what the killed workers committed: nothing can move them until the workers are back.
+      before = committedCounts();
+      say(`committed when killed: total ${before.total}: ${JSON.stringify(before.words)}`);
+      run('docker', ['start', ...victims.map((c) => c.id)]);
+    });
+    const after = await phase('the restarted bolts load the committed counts and every count in Redis grows from there (never below)', async () => {
+      const grown = await eventually(
+        'counts in Redis past the ones committed before the kill',
+        () => {
+          const r = committedCounts();
+          const lower = Object.entries(before.words).filter(([w, n]) => !(r.words[w] >= n));
+          // Not retried: a count below its committed value means the state was reset.
+          if (lower.length > 0) return { reset: lower.map(([w, n]) => `${w}: ${n} -> ${r.words[w]}`) };
+          // Every word, so each of the 3 tasks is seen committing again after its restart.
+          const still = Object.entries(before.words).filter(([w, n]) => !(r.words[w] > n));
+          if (r.total > before.total + 300 && still.length === 0) return r;
+          throw new Error(`total ${r.total} (was ${before.total}); not grown yet: ${still.map(([w, n]) => `${w}=${n}`).join(', ') || 'none'}`);
+        },
+        240000,
+      );
+      if (grown.reset) throw new Error(`counts went below what was committed before the kill (state reset?): ${grown.reset.join(', ')}`);
+      const loaded = await eventually(
+        `"state loaded: N word(s)" with N > 0 from the ${STATEFUL.tasks} restarted tasks`,
+        () => {
+          const lines = loadedStateLines();
+          if (lines.length >= loadedBefore + STATEFUL.tasks) return lines;
+          throw new Error(`${lines.length} such lines (${loadedBefore} before the kill)`);
+        },
+        60000,
+      );
+      say(`e.g. ${loaded.at(-1).trim().slice(0, 300)}`);
+      return grown;
+    });
+    say(`Redis total ${before.total} -> ${after.total}: ${JSON.stringify(after.words)}`);
+    await phase(`squall kill ${STATEFUL.name}`, () => say(cli('kill', STATEFUL.name, '-w', '0').trim()));
     say(`PASS in ${secs(Date.now() - started)}`);
   } catch (err) {
     say(`FAIL: ${err instanceof Error ? err.message : String(err)}`);
