@@ -9,7 +9,8 @@
  * spout's stream in alternating windows (target >= 0.95x), then one window under a 100% tap: the topology must keep
  * running, and the tap's drops are reported.
  * Stateful phase (`--stateful-rounds`, default 3; 0 skips it): acking on beside the stateful word count checkpointing
- * every second in memory and in a redis-server the bench starts (`--stateful-max-pending`, default 200,000).
+ * every second in memory and in a redis-server the bench starts (`--stateful-max-pending`, default 1,000,000: held acks
+ * keep a checkpoint interval's trees pending, so the limit caps the rate at about that many per second).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -308,7 +309,7 @@ async function main(): Promise<void> {
   const maxPending = num('--max-pending', 2000);
   const tapRoundCount = num('--tap-rounds', 5);
   const statefulRoundCount = num('--stateful-rounds', 3);
-  const statefulPending = num('--stateful-max-pending', 200_000);
+  const statefulPending = num('--stateful-max-pending', 1_000_000);
   const log = (s: string) => !json && process.stderr.write(s + '\n');
   log('starting a cluster (ZooKeeper, nimbus, 2 supervisors with 3 slots each: the topologies compared stay deployed)...');
   const cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 3 });
