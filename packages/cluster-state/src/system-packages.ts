@@ -21,12 +21,15 @@ export interface InstallDebianPackagesOptions {
 
 // Runs under the lock: re-checks with dpkg which packages are still missing (another process may have installed them
 // while this one waited), then installs only those. DPkg::Lock::Timeout makes apt wait for installers that do not
-// know our lock (unattended-upgrades) instead of failing at once.
+// know our lock (unattended-upgrades) instead of failing at once. While it installs, a policy-rc.d (unless the
+// machine has one) keeps packages from starting their daemons (redis-server's would hold port 6379 after the tests):
+// tests start their own servers on free ports.
 const CHECK_AND_INSTALL = [
   'missing=',
   'for p in "$@"; do dpkg-query -W -f=\'${Status}\' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done',
   '[ -z "$missing" ] && exit 0',
   'echo "squall: apt-get install -y$missing" >&2',
+  'if [ ! -e /usr/sbin/policy-rc.d ]; then printf \'#!/bin/sh\\nexit 101\\n\' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && trap \'rm -f /usr/sbin/policy-rc.d\' EXIT; fi',
   'apt-get -o DPkg::Lock::Timeout=600 update -q && apt-get -o DPkg::Lock::Timeout=600 install -y -q $missing',
 ].join('\n');
 
