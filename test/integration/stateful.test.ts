@@ -27,7 +27,8 @@ const providerConfig = () => JSON.stringify({ host: '127.0.0.1', port: redis.por
 function submit(name: string, conf: Record<string, unknown>): { id: string; out: string } {
   const out = cluster.outputDir(name);
   const args = ['submit', FIXTURE, '--name', name, '--json', '-c', `squall.test.dir=${out}`];
-  const all = { 'topology.state.provider': 'redis', 'topology.state.provider.config': providerConfig(), ...conf };
+  // Checkpoints every 250 ms: acks wait for them, so a test's words flow at about max pending per interval.
+  const all = { 'topology.state.provider': 'redis', 'topology.state.provider.config': providerConfig(), 'topology.state.checkpoint.interval.ms': 250, ...conf };
   for (const [k, v] of Object.entries(all)) args.push('-c', `${k}=${JSON.stringify(v)}`);
   const r = cluster.cli(args);
   assert.equal(r.code, 0, r.stderr);
