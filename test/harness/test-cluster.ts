@@ -140,6 +140,8 @@ export class TestCluster {
       for (let i = 1; i < nimbusPorts.length; i++) cluster.startNimbus(i, nimbusPorts[i]!);
       for (let i = 0; i < (options.supervisors ?? 3); i++) await cluster.addSupervisor(options.slotsPerSupervisor ?? 2);
       await cluster.waitForSupervisors(options.supervisors ?? 3);
+      // Every nimbus registers only once bound: a standby that could not start fails here, not in a later test.
+      await eventually(`${nimbusPorts.length} nimbuses registered`, async () => (await cluster.clusterInfo()).nimbuses.length >= nimbusPorts.length || undefined, 60000);
       if (options.ui) await cluster.startUi();
     } catch (err) {
       await cluster.shutdown();
