@@ -15,9 +15,17 @@ export interface Transport {
    * writes full batches by itself as they fill.
    */
   flush(maxWaitMs: number): void;
+  /** Installs the runtime's listeners; the runtime calls this once, when it is created over the transport. */
+  setListeners(listeners: TransportListeners): void;
+}
+
+/** What a {@link Transport} tells the runtime that feeds it. */
+export interface TransportListeners {
   /**
-   * Installs the runtime's listener for backpressure: called with +1 when a remote peer starts withholding credit
-   * (spouts of this worker pause) and -1 when it stops. Pushed rather than polled: spouts check after every emit.
+   * Backpressure: +1 when a remote peer starts withholding credit (spouts of this worker pause) and -1 when it stops.
+   * Pushed rather than polled: spouts check after every emit.
    */
-  setPressureListener(listener: (delta: 1 | -1) => void): void;
+  onPressure(delta: 1 | -1): void;
+  /** A peer can take tuples again (credit arrived, a stream reconnected): wake the scheduler. */
+  onWritable(): void;
 }

@@ -45,8 +45,6 @@ export interface WorkerRuntimeOptions {
   host?: string;
   /** Tuples a spout produces (and drains) per scheduler pass before others get a turn; bolts take 4x. @default 512 */
   batchBudget?: number;
-  /** Called at the end of every scheduler pass (the worker grants transfer credit there as queues drain). */
-  afterPass?: () => void;
   /** Called with every emit, for tests that capture output. */
   emitTap?: (component: string, stream: string, values: readonly unknown[]) => void;
 }
@@ -91,7 +89,7 @@ export class WorkerRuntime implements ExecutorHost {
   /** `topology.batch.flush.interval.millis`: the longest a partial remote batch waits while this worker is busy. */
   private readonly flushIntervalMs: number;
   private readonly onError: ((e: ComponentError) => void) | undefined;
-  private readonly afterPass: (() => void) | undefined;
+  private afterPass: (() => void) | undefined;
   private readonly hostName: string;
   /** Storm's error throttle: a task failing on every tuple must not flood nimbus and ZooKeeper with reports. */
   private readonly errorThrottle: ErrorThrottle;
@@ -113,7 +111,7 @@ export class WorkerRuntime implements ExecutorHost {
     this.workerPort = opts.workerPort ?? 0;
     this.resourcesDir = opts.resourcesDir ?? process.cwd();
     this.transport = opts.transport;
-    this.transport?.setPressureListener((delta) => this.onPressure(delta));
+    this.transport?.setListeners({ onPressure: (delta) => this.onPressure(delta), onWritable: () => this.wake() });
     this.budget = opts.batchBudget ?? 512;
     this.flushIntervalMs = this.settings.batchFlushMs;
     this.onError = opts.onError;
@@ -124,7 +122,6 @@ export class WorkerRuntime implements ExecutorHost {
     this.logLevels = new LogLevels(this.log, () => this.clock.wallMs());
     // Storm's topology.debug: every emit logged as an event-log line (a nimbus debug call can change it later).
     if (this.conf['topology.debug'] === true) this.taps.setDebug('', { enabled: true, samplingPct: 100 });
-    this.afterPass = opts.afterPass;
     this.now = this.clock.monotonicMs();
     const executorSpecs = opts.executors ?? opts.layout.executors;
     // At least the bolts' share: one bolt draining BOLT_BUDGET_FACTOR slices acks that many tuples per pass.
@@ -142,6 +139,14 @@ export class WorkerRuntime implements ExecutorHost {
   }
 
   /** Creates the executors and opens/prepares every task (component constructors and open/prepare run here). */
+  /**
+   * Installs the one hook run at the end of every scheduler pass (a cluster worker grants transfer credit there as
+   * its queues drain); set by whoever serves the runtime's inbound tuples, once it exists.
+   */
+  setAfterPass(hook: () => void): void {
+    this.afterPass = hook;
+  }
+
   static async create(opts: WorkerRuntimeOptions): Promise<WorkerRuntime> {
     const rt = new WorkerRuntime(opts);
     for (const ex of rt.executors) await ex.start();

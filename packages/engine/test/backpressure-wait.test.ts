@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Bolt, Spout, computeLayout, fields, topology, type OutputFieldsDeclarer } from '@squall/api';
 import { effectiveConfig, ManualClock } from '@squall/core';
-import { WorkerRuntime, type Transport } from '../src';
+import { WorkerRuntime, type Transport, type TransportListeners } from '../src';
 
 /** A transport that counts what it is given and lets the test withhold credit (backpressure) by hand. */
 class CreditTransport implements Transport {
@@ -15,8 +15,8 @@ class CreditTransport implements Transport {
     this.sent++;
   }
   flush(): void {}
-  setPressureListener(listener: (delta: 1 | -1) => void): void {
-    this.pressure = listener;
+  setListeners(listeners: TransportListeners): void {
+    this.pressure = listeners.onPressure;
   }
 }
 

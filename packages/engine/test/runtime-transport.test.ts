@@ -22,7 +22,7 @@ class HoldingTransport implements Transport {
     this.sent += this.held;
     this.held = 0;
   }
-  setPressureListener(): void {}
+  setListeners(): void {}
 }
 
 class Endless extends Spout {

@@ -64,6 +64,8 @@ export class Nimbus {
     const host = settings.host;
     // Credentials are checked from metadata before any request is read, and each method has its own size limit, so
     // an unauthenticated peer can make nimbus decode nothing larger than a status read.
+    // The server's interceptors are fixed when it is built, and with nimbus.port 0 the address exists only once it is
+    // bound: the one value the credential check reads late (calls proved for another address are refused meanwhile).
     const audience: { address?: string } = {};
     const server = new grpc.Server(
       serverOptions(largestMessage(NIMBUS_POLICIES), {
@@ -88,10 +90,8 @@ export class Nimbus {
     await cluster.registerNimbus({ host, port, startTimeMs: Date.now(), softwareVersion: SQUALL_VERSION });
     const packages = new PackageStore(path.resolve(settings.localDir, 'nimbus', String(port), 'packages'));
     // Standbys copy every live topology's package; leadership is only taken with all of them in hand.
-    const leading: { leader?: LeaderCandidate } = {};
-    const replicator = new PackageReplicator({ conf, log, cluster, packages, address, isLeader: () => leading.leader?.isLeader() ?? false });
+    const replicator = new PackageReplicator({ conf, log, cluster, packages, address });
     const leader: LeaderCandidate = await NimbusLeadership.create(cluster, address, replicator, log);
-    leading.leader = leader;
     // One reconcile at a time; asking during a run queues one more right after it.
     const reconciler = new CoalescingRunner(
       async () => {
@@ -128,7 +128,7 @@ export class Nimbus {
     this.startLoops();
     const metricsPort = this.ctx.settings.metricsPort;
     if (metricsPort !== null) this.metrics = await MetricsServer.create(ctx, host, metricsPort);
-    this.replicator.start();
+    this.replicator.start(() => leader.isLeader());
     leader.on('elected', () => {
       log.info(`nimbus ${address} is now the leader`);
       void this.reconcileSoon();

@@ -21,8 +21,6 @@ export interface PackageReplicatorOptions {
   packages: PackageStore;
   /** This nimbus, `host:port`; never asked for a copy. */
   address: string;
-  /** Whether this nimbus leads right now (a leader never deletes packages: it may be mid-submit). */
-  isLeader(): boolean;
 }
 
 /** A record younger than this is never pruned (a submit writes its package before the topology exists in ZooKeeper). */
@@ -44,13 +42,19 @@ export class PackageReplicator {
   private readonly advertised = new Set<string>();
   /** `squall.cluster.secret`: DownloadPackage is a daemon call, and the header it answers is checked with it. */
   private readonly clusterSecret: string | undefined;
+  /** Whether this nimbus leads; known from {@link start}. Until then nothing is pruned. */
+  private isLeader: () => boolean = () => true;
 
   constructor(private readonly opts: PackageReplicatorOptions) {
     this.clusterSecret = clusterSecretOf(opts.conf);
   }
 
-  /** Starts watching topologies and replicating. */
-  start(): void {
+  /**
+   * Starts watching topologies and replicating; `isLeader` says whether this nimbus leads right now (a leader never
+   * deletes packages: it may be mid-submit; a standby prunes those of topologies gone).
+   */
+  start(isLeader: () => boolean): void {
+    this.isLeader = isLeader;
     this.subscriptions.push(this.opts.cluster.watchStorms(() => void this.syncSoon()));
     this.timer = setInterval(() => void this.syncSoon(), configMs(this.opts.conf, 'nimbus.monitor.freq.secs'));
     void this.syncSoon();
@@ -139,7 +143,7 @@ export class PackageReplicator {
         this.advertised.add(`${id}@${digest}`);
       }
     }
-    if (this.opts.isLeader()) return;
+    if (this.isLeader()) return;
     for (const id of packages.ids()) {
       if (storms.has(id) || (await cluster.getStorm(id))) continue;
       if (Date.now() - (packages.recordTimeMs(id) ?? 0) < PRUNE_GRACE_MS) continue;

@@ -36,7 +36,7 @@ async function connect(root: string): Promise<ClusterState> {
 /** A nimbus's store and replicator (no gRPC server: nobody can download from it). */
 function nimbusParts(cluster: ClusterState, address: string): { packages: PackageStore; replicator: PackageReplicator } {
   const packages = new PackageStore(path.join(dir, randomUUID()));
-  const replicator = new PackageReplicator({ conf: {}, log: silentLogger(), cluster, packages, address, isLeader: () => false });
+  const replicator = new PackageReplicator({ conf: {}, log: silentLogger(), cluster, packages, address });
   return { packages, replicator };
 }
 

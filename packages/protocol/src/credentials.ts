@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
+import { getConfig, InvalidConfigError } from '@squall/core';
 import { TlsConfigError } from './errors';
 
 /**
@@ -25,10 +26,15 @@ const KEYS = { ca: 'squall.tls.ca', cert: 'squall.tls.cert', key: 'squall.tls.ke
  */
 export function tlsFilesFromConfig(conf: Readonly<Record<string, unknown>>): TlsFiles | undefined {
   const read = (k: keyof typeof KEYS): string | undefined => {
-    const v = conf[KEYS[k]];
-    if (v === undefined || v === null || v === '') return undefined;
-    if (typeof v !== 'string') throw new TlsConfigError(`${KEYS[k]} must be a file path (string), got ${typeof v}`);
-    return v;
+    let v: string | null;
+    try {
+      v = getConfig(conf, KEYS[k]);
+    } catch (err) {
+      // The key table's check names the key and the wrong type; TLS callers catch one error class.
+      if (err instanceof InvalidConfigError) throw new TlsConfigError(err.problems.join('; '));
+      throw err;
+    }
+    return v === null || v === '' ? undefined : v;
   };
   const ca = read('ca');
   const cert = read('cert');

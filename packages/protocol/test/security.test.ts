@@ -30,7 +30,7 @@ test('tlsFilesFromConfig: off when unset, complete settings accepted, partial or
   assert.deepEqual(tlsFilesFromConfig({ 'squall.tls.ca': '/ca.pem', 'squall.tls.cert': '/c.pem', 'squall.tls.key': '/k.pem' }), { ca: '/ca.pem', cert: '/c.pem', key: '/k.pem' });
   assert.throws(() => tlsFilesFromConfig({ 'squall.tls.ca': '/ca.pem', 'squall.tls.cert': '/c.pem' }), /squall\.tls\.cert and squall\.tls\.key must be set together/);
   assert.throws(() => tlsFilesFromConfig({ 'squall.tls.cert': '/c.pem', 'squall.tls.key': '/k.pem' }), /squall\.tls\.ca must be set when TLS is on/);
-  assert.throws(() => tlsFilesFromConfig({ 'squall.tls.ca': 42 }), (e: unknown) => e instanceof TlsConfigError && /squall\.tls\.ca must be a file path \(string\), got number/.test(e.message));
+  assert.throws(() => tlsFilesFromConfig({ 'squall.tls.ca': 42 }), (e: unknown) => e instanceof TlsConfigError && /squall\.tls\.ca must be a string, got 42/.test(e.message));
 });
 
 test('credentials: plaintext without TLS files; unreadable files and a daemon without a certificate are clear errors', () => {

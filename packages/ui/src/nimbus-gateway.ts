@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { connectLeaderNimbus, NimbusService, NimbusUnreachableError, unaryCall, type NimbusClient, type pb, type RpcMethod, type TlsFiles } from '@squall/protocol';
+import { connectLeaderNimbus, NimbusService, NimbusUnreachableError, RpcError, rpcErrorOf, unaryCall, type NimbusClient, type pb, type RpcMethod, type TlsFiles } from '@squall/protocol';
 import { HttpError } from './errors';
 
 /** Options of {@link NimbusGateway}. */
@@ -62,8 +62,9 @@ export class NimbusGateway {
       try {
         return await unaryCall(client, method, request, { deadline: Date.now() + (this.options.timeoutMs ?? 10000) });
       } catch (err) {
-        const e = err as grpc.ServiceError;
-        const stale = e.code === grpc.status.UNAVAILABLE || (e.code === grpc.status.FAILED_PRECONDITION && /leader/i.test(e.details ?? ''));
+        const e = rpcErrorOf(err);
+        if (!(e instanceof RpcError)) throw e;
+        const stale = e.status === grpc.status.UNAVAILABLE || (e.status === grpc.status.FAILED_PRECONDITION && /leader/i.test(e.details));
         if (stale) this.forget(client);
         if (stale && attempt === 0) continue;
         throw toHttpError(e, method.path);
@@ -137,11 +138,15 @@ export class NimbusGateway {
   }
 }
 
-/** A failed gRPC call of `path` as the HTTP error the UI answers with (NOT_FOUND → 404, unreachable → 502...). */
-export function toHttpError(e: grpc.ServiceError, path: string): HttpError {
-  if (e.code === grpc.status.UNAUTHENTICATED) return new HttpError(502, `nimbus refused the UI's credentials on ${path}: set the UI's nimbus.auth.token to nimbus's`);
-  const status = e.code !== undefined ? STATUS_TO_HTTP[e.code] : undefined;
-  const detail = e.details || e.message;
-  if (status === 502) return new HttpError(502, `nimbus did not answer ${path}: ${detail}`);
-  return new HttpError(status ?? 500, detail);
+/**
+ * A failed gRPC call of `path` (mapped by `rpcErrorOf`, the one gRPC-to-`SquallError` mapping) as the HTTP error the
+ * UI answers with (NOT_FOUND → 404, unreachable → 502...); an error that is no gRPC failure is a 500.
+ */
+export function toHttpError(err: unknown, path: string): HttpError {
+  const e = rpcErrorOf(err);
+  if (!(e instanceof RpcError)) return new HttpError(500, e instanceof Error ? e.message : String(e));
+  if (e.status === grpc.status.UNAUTHENTICATED) return new HttpError(502, `nimbus refused the UI's credentials on ${path}: set the UI's nimbus.auth.token to nimbus's`);
+  const status = STATUS_TO_HTTP[e.status];
+  if (status === 502) return new HttpError(502, `nimbus did not answer ${path}: ${e.details}`);
+  return new HttpError(status ?? 500, e.details);
 }

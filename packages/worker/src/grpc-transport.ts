@@ -1,5 +1,5 @@
 import type { Logger } from '@squall/core';
-import type { Transport, TupleImpl } from '@squall/engine';
+import type { Transport, TransportListeners, TupleImpl } from '@squall/engine';
 import type { TlsFiles } from '@squall/protocol';
 import { PeerSender } from './peer-sender';
 import type { WireConverter } from './wire';
@@ -19,8 +19,6 @@ export interface GrpcTransportOptions {
   /** `squall.tls.*` of the cluster; plaintext when undefined. */
   tls?: TlsFiles | undefined;
   log: Logger;
-  /** Called when a peer can take tuples again. */
-  onWritable: () => void;
   /** Called when a tuple has no route (its task is not assigned to any worker). */
   onSendError: (task: number, sourceTask: number, err: unknown) => void;
 }
@@ -33,7 +31,7 @@ export class GrpcTransport implements Transport {
   private readonly peers = new Map<string, PeerSender>();
   private byTask: Array<PeerSender | undefined> = [];
   private taskAddresses: ReadonlyMap<number, string>;
-  private pressureListener: ((delta: 1 | -1) => void) | undefined;
+  private listeners: TransportListeners | undefined;
 
   constructor(private readonly opts: GrpcTransportOptions) {
     this.taskAddresses = opts.taskAddresses;
@@ -54,7 +52,7 @@ export class GrpcTransport implements Transport {
       used.add(address);
       let peer = this.peers.get(address);
       if (!peer) {
-        peer = new PeerSender({ ...this.opts, address, onPressure: (d) => this.pressureListener?.(d) });
+        peer = new PeerSender({ ...this.opts, address, onPressure: (d) => this.listeners?.onPressure(d), onWritable: () => this.listeners?.onWritable() });
         this.peers.set(address, peer);
       }
       byTask[task] = peer;
@@ -86,8 +84,8 @@ export class GrpcTransport implements Transport {
     for (const p of this.peers.values()) p.flush(maxWaitMs);
   }
 
-  setPressureListener(listener: (delta: 1 | -1) => void): void {
-    this.pressureListener = listener;
+  setListeners(listeners: TransportListeners): void {
+    this.listeners = listeners;
   }
 
   /** Tuples written to peers so far. */

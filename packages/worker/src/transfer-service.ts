@@ -48,20 +48,48 @@ export function workerPolicies(maxTupleBytes: number): Record<string, MethodPoli
   });
 }
 
-/** Options of {@link createWorkerHandlers}. */
-export interface TransferServiceOptions {
+/** Who a worker's server answers for: what its credential check and size limits need, known before it binds. */
+export interface WorkerServerIdentity {
   topologyId: string;
   secret: string;
   /** "host:port" of this worker. */
   self: string;
-  runtime: () => WorkerRuntime | undefined;
-  converter: () => WireConverter | undefined;
-  /** Tuples a producer may have in flight to this worker. */
-  window: number;
   /** `topology.max.tuple.bytes`: bounds the messages this worker accepts. */
   maxTupleBytes: number;
   log: Logger;
+}
+
+/** Options of {@link createWorkerHandlers}. */
+export interface TransferServiceOptions extends WorkerServerIdentity {
+  /** The runtime tuples are delivered into. */
+  runtime: WorkerRuntime;
+  converter: WireConverter;
+  /** Tuples a producer may have in flight to this worker. */
+  window: number;
   startedMs: number;
+}
+
+/** What {@link workerServerOptions} returns. */
+export interface WorkerServerParts {
+  /** Per-method credential and size: pass to `withDecodeFailureLog` with the service definition. */
+  policies: Record<string, MethodPolicy>;
+  /** Options of the worker's `grpc.Server`: the receive limit of the largest batch and the credential check. */
+  serverOptions: grpc.ServerOptions;
+}
+
+/**
+ * The worker's `grpc.Server` options and method policies: every call but Ping proves the topology's secret in its
+ * metadata, bound to this worker's address, checked by the interceptor before any message is read.
+ */
+export function workerServerOptions(opts: WorkerServerIdentity): WorkerServerParts {
+  const policies = workerPolicies(opts.maxTupleBytes);
+  const interceptor = authInterceptor({
+    policies,
+    audiences: () => [opts.self],
+    topologySecret: (id) => (id === opts.topologyId ? opts.secret : undefined),
+    onRefused: (r) => opts.log.warn({ peer: r.peer, call: r.name, reason: r.reason }, `refused unauthenticated ${r.name} from ${r.peer}: ${r.reason}`),
+  });
+  return { policies, serverOptions: serverOptions(largestMessage(policies), { interceptors: [interceptor] }) };
 }
 
 type Stream = grpc.ServerDuplexStream<pb.TransferMessage, pb.ITransferMessage>;
@@ -69,10 +97,7 @@ type Stream = grpc.ServerDuplexStream<pb.TransferMessage, pb.ITransferMessage>;
 /** What {@link createWorkerHandlers} returns. */
 export interface WorkerServiceParts {
   handlers: WorkerHandlers;
-  /** Per-method credential and size: pass to `withDecodeFailureLog` with the service definition. */
-  policies: Record<string, MethodPolicy>;
-  /** Options of the worker's `grpc.Server`: the receive limit of the largest batch and the credential check. */
-  serverOptions: grpc.ServerOptions;
+  /** Grants credit held back from streams once the runtime's queues are below capacity; run after every pass. */
   retryCredit: () => void;
   close: () => void;
 }
@@ -93,9 +118,10 @@ export function createWorkerHandlers(opts: TransferServiceOptions): WorkerServic
     if (limit !== undefined) call.write({ credit: { tupleLimit: limit } });
   };
 
+  const rt = opts.runtime;
+  const conv = opts.converter;
   const retryCredit = (): void => {
-    const rt = opts.runtime();
-    if (!rt || rt.queuesOverfull) return;
+    if (rt.queuesOverfull) return;
     for (const [call, b] of blocked) {
       blocked.delete(call);
       grant(call, b.window, b.untaken);
@@ -126,9 +152,6 @@ export function createWorkerHandlers(opts: TransferServiceOptions): WorkerServic
       }
       if (!m.batch) return;
       const batch = { count: Number(m.batch.count ?? 0), payload: m.batch.payload ?? new Uint8Array(0) };
-      const rt = opts.runtime();
-      const conv = opts.converter();
-      if (!rt || !conv) return refuse(call, grpc.status.UNAVAILABLE, 'worker not ready');
       try {
         window.onReceived(batch.count);
         const tuples = decodeBatch(batch.payload);
@@ -166,17 +189,8 @@ export function createWorkerHandlers(opts: TransferServiceOptions): WorkerServic
     callback(null, { nonce: call.request.nonce, topologyId: opts.topologyId, worker: opts.self, uptimeSecs: Math.floor((Date.now() - opts.startedMs) / 1000) });
   };
 
-  const policies = workerPolicies(opts.maxTupleBytes);
-  const interceptor = authInterceptor({
-    policies,
-    audiences: () => [opts.self],
-    topologySecret: (id) => (id === opts.topologyId ? opts.secret : undefined),
-    onRefused: (r) => opts.log.warn({ peer: r.peer, call: r.name, reason: r.reason }, `refused unauthenticated ${r.name} from ${r.peer}: ${r.reason}`),
-  });
   return {
     handlers: { transfer, ping } as WorkerHandlers,
-    policies,
-    serverOptions: serverOptions(largestMessage(policies), { interceptors: [interceptor] }),
     retryCredit,
     close: () => {
       for (const s of streams) s.end();

@@ -11,7 +11,7 @@ import { PortInUseError } from './errors';
 import { GrpcTransport } from './grpc-transport';
 import { taskAddresses } from './task-addresses';
 import { createTapHandlers } from './tap-service';
-import { createWorkerHandlers } from './transfer-service';
+import { createWorkerHandlers, workerServerOptions } from './transfer-service';
 import { WireConverter } from './wire';
 import { workerSettings, type WorkerSettings } from './worker-settings';
 
@@ -70,26 +70,11 @@ export class Worker {
       .map((e) => ({ component: e.component, startTask: e.startTask, endTask: e.endTask }));
     const model = new TopologyModel(launch.topologyId, launch.topology.spec, layout);
     const converter = new WireConverter(model);
-    // The transfer service and transport exist before the runtime they feed; they resolve it late.
-    const late: { runtime?: WorkerRuntime } = {};
-    const transfers = createWorkerHandlers({
-      topologyId: launch.topologyId,
-      secret: launch.topology.secret,
-      self,
-      runtime: () => late.runtime,
-      converter: () => converter,
-      window: TRANSFER_WINDOW,
-      maxTupleBytes: settings.maxTupleBytes,
-      log,
-      startedMs,
-    });
-    const taps = createTapHandlers({ topologyId: launch.topologyId, secret: launch.topology.secret, self, runtime: () => late.runtime, log, bufferSize: settings.tapBufferSize });
-    // Credentials (Transfer, Tap, debug options: the topology's) are checked from metadata before any message is read;
-    // each method has its own size limit (Transfer: one batch).
-    const server = new grpc.Server(transfers.serverOptions);
-    const guarded = withDecodeFailureLog(WorkerService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), transfers.policies);
-    const handlers = { ...transfers.handlers, ...taps.handlers, ping: taps.withTapCount(transfers.handlers.ping) };
-    server.addService(guarded as unknown as grpc.ServiceDefinition, handlers as unknown as grpc.UntypedServiceImplementation);
+    // The port is bound first, so a taken slot fails before any component starts; peers that connect before the
+    // service is added below are refused (UNIMPLEMENTED) and retry, as they do for a worker still starting.
+    const identity = { topologyId: launch.topologyId, secret: launch.topology.secret, self, maxTupleBytes: settings.maxTupleBytes, log };
+    const { policies, serverOptions } = workerServerOptions(identity);
+    const server = new grpc.Server(serverOptions);
     await new Promise<void>((resolve, reject) =>
       server.bindAsync(`${launch.host}:${launch.port}`, serverCredentials(launch.tls), (err) =>
         err ? reject(/in use|EADDRINUSE/i.test(err.message) ? new PortInUseError(launch.port) : err) : resolve(),
@@ -106,27 +91,39 @@ export class Worker {
       maxTupleBytes: settings.maxTupleBytes,
       tls: launch.tls,
       log,
-      onWritable: () => late.runtime?.wake(),
       onSendError: (task, sourceTask, err) =>
         log.warn({ task, err }, `dropped a tuple for task ${task} from ${layout.taskToComponent.get(sourceTask) ?? 'task ' + sourceTask}: ${(err as Error).message}`),
     });
     const errors: ComponentError[] = [];
-    const runtime = await WorkerRuntime.create({
-      topologyId: launch.topologyId,
-      spec: launch.topology.spec,
-      registry: topology,
-      layout,
-      executors: mine,
-      transport,
-      conf,
-      logger: log,
-      workerPort: launch.port,
-      host: launch.host,
-      resourcesDir: path.join(launch.packageDir, 'resources'),
-      onError: (e) => errors.push(e),
-      afterPass: transfers.retryCredit,
-    });
-    late.runtime = runtime;
+    let runtime: WorkerRuntime;
+    try {
+      runtime = await WorkerRuntime.create({
+        topologyId: launch.topologyId,
+        spec: launch.topology.spec,
+        registry: topology,
+        layout,
+        executors: mine,
+        transport,
+        conf,
+        logger: log,
+        workerPort: launch.port,
+        host: launch.host,
+        resourcesDir: path.join(launch.packageDir, 'resources'),
+        onError: (e) => errors.push(e),
+      });
+    } catch (err) {
+      transport.close();
+      server.forceShutdown();
+      throw err;
+    }
+    // The built runtime is what the handlers serve: Transfer and Tap (credentials checked from metadata before any
+    // message is read; each method has its own size limit, Transfer one batch).
+    const transfers = createWorkerHandlers({ ...identity, runtime, converter, window: TRANSFER_WINDOW, startedMs });
+    runtime.setAfterPass(transfers.retryCredit);
+    const taps = createTapHandlers({ topologyId: launch.topologyId, secret: launch.topology.secret, self, runtime: () => runtime, log, bufferSize: settings.tapBufferSize });
+    const guarded = withDecodeFailureLog(WorkerService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), policies);
+    const handlers = { ...transfers.handlers, ...taps.handlers, ping: taps.withTapCount(transfers.handlers.ping) };
+    server.addService(guarded as unknown as grpc.ServiceDefinition, handlers as unknown as grpc.UntypedServiceImplementation);
     // Heartbeats prove this topology's secret: a worker holds no cluster credential and speaks only for its topology.
     const supervisor = createSupervisorClient(launch.supervisorAddress, { tls: launch.tls, topologyCredential: { topologyId: launch.topologyId, secret: launch.topology.secret } });
     const closeAll = () => {
