@@ -14,24 +14,6 @@ export interface ZooKeeperConfigOptions {
   maxSessionTimeoutMs?: number;
 }
 
-/** The last `lines` lines of a log file (reads at most its last 8 KiB); `(no log)` if it cannot be read. */
-export async function readLogTail(file: string, lines = 20): Promise<string> {
-  try {
-    const handle = await fsp.open(file, 'r');
-    try {
-      const { size } = await handle.stat();
-      const length = Math.min(size, 8192);
-      const buffer = Buffer.alloc(length);
-      await handle.read(buffer, 0, length, size - length);
-      return buffer.toString('utf8').trimEnd().split('\n').slice(-lines).join('\n');
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return '(no log)';
-  }
-}
-
 /** Writes `<dataDir>/zoo.cfg` for a standalone dev/test server. */
 export async function writeZooKeeperConfig(dataDir: string, options: ZooKeeperConfigOptions): Promise<void> {
   const tick = options.tickTimeMs ?? 500;

@@ -1,13 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
+import { launchOnFreePort, makeOwnedTempDir, removeOwnedTempDir, ServerProcess } from '@squall/core';
 import pino, { type Logger } from 'pino';
 import { ZooKeeperStartError } from './errors';
-import { findFreePort, fourLetterWord } from './tcp';
-import { readLogTail, writeZooKeeperConfig, ZOOKEEPER_HOST } from './zookeeper-config';
+import { fourLetterWord } from './tcp';
+import { writeZooKeeperConfig, ZOOKEEPER_HOST } from './zookeeper-config';
 import { ensureZooKeeperInstalled, findJava, type ZooKeeperInstall } from './zookeeper-install';
 
 /** Options of {@link ZooKeeperServer.start}. */
@@ -37,28 +34,7 @@ export interface ZooKeeperServerOptions {
 }
 
 const DEFAULT_JVM_FLAGS = ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true'];
-const SETPRIV = '/usr/bin/setpriv';
 const HOST = ZOOKEEPER_HOST;
-const PORT_ATTEMPTS = 3;
-
-// One 'exit' hook for every server this process started: a test runner or CLI that exits without calling shutdown()
-// must not leave a JVM behind holding a port, nor a temp dir behind.
-const liveChildren = new Set<ChildProcess>();
-const ownedTempDirs = new Set<string>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of liveChildren) child.kill('SIGKILL');
-    for (const dir of ownedTempDirs) fs.rmSync(dir, { recursive: true, force: true });
-  });
-}
-function trackChild(child: ChildProcess): void {
-  installExitHook();
-  liveChildren.add(child);
-  child.once('exit', () => liveChildren.delete(child));
-}
 
 interface Settings {
   readonly port: number;
@@ -72,8 +48,6 @@ interface Settings {
   readonly logger: Logger;
 }
 
-type Exit = { code: number | null; signal: NodeJS.Signals | null; error?: Error };
-
 /**
  * A real standalone ZooKeeper server in a child JVM on 127.0.0.1, for tests and `squall dev-cluster`. Writes its own
  * zoo.cfg (admin server off so it does not take port 8080, all four-letter words allowed, short ticks so short
@@ -83,10 +57,38 @@ type Exit = { code: number | null; signal: NodeJS.Signals | null; error?: Error 
 export class ZooKeeperServer {
   /** The interface the server listens on. */
   readonly host = HOST;
-  private child: ChildProcess | null = null;
-  private exited: Promise<Exit> | null = null;
+  private readonly process: ServerProcess;
 
-  private constructor(private readonly settings: Settings) {}
+  private constructor(private readonly settings: Settings) {
+    const { dataDir, install, jvmFlags, java, port } = settings;
+    this.process = new ServerProcess({
+      name: 'ZooKeeper',
+      executable: java,
+      args: [
+        ...jvmFlags,
+        `-Dzookeeper.log.dir=${dataDir}`,
+        '-Dzookeeper.root.logger=INFO,CONSOLE',
+        '-Dzookeeper.admin.enableServer=false',
+        '-Dzookeeper.jmx.log4j.disable=true',
+        '-Dorg.slf4j.simpleLogger.showDateTime=true',
+        "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS",
+        '-cp',
+        install.classpath.join(path.delimiter),
+        'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+        path.join(dataDir, 'zoo.cfg'),
+      ],
+      cwd: dataDir,
+      logFile: this.logFile,
+      port,
+      startTimeoutMs: settings.startTimeoutMs,
+      stopGraceMs: settings.stopGraceMs,
+      // `srvr` rather than `ruok`: ruok answers as soon as the socket is up, srvr only once requests are served.
+      probe: () => fourLetterWord(HOST, port, 'srvr', 1000).then((reply) => /^Mode: /m.test(reply), () => false),
+      probeIntervalMs: 100,
+      startError: (message, details) => new ZooKeeperStartError(message, details),
+      logger: settings.logger,
+    });
+  }
 
   /**
    * Finds (or, as root, installs) ZooKeeper, starts it and resolves once it serves requests. Throws
@@ -102,38 +104,33 @@ export class ZooKeeperServer {
     });
     const java = findJava(options.javaPath);
     const ownsDataDir = options.dataDir === undefined;
-    const dataDir = options.dataDir ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'squall-zk-')));
-    if (ownsDataDir) {
-      installExitHook();
-      ownedTempDirs.add(dataDir);
-    }
+    const dataDir = options.dataDir ?? (await makeOwnedTempDir('squall-zk-'));
     try {
       await fsp.mkdir(dataDir, { recursive: true });
-      for (let attempt = 1; ; attempt++) {
-        const port = options.port ?? (await findFreePort(HOST));
-        await writeZooKeeperConfig(dataDir, { ...options, port });
-        const server = new ZooKeeperServer({
-          port,
-          dataDir,
-          ownsDataDir,
-          install,
-          java,
-          jvmFlags: options.jvmFlags ?? DEFAULT_JVM_FLAGS,
-          startTimeoutMs: options.startTimeoutMs ?? 30_000,
-          stopGraceMs: options.stopGraceMs ?? 5_000,
-          logger,
-        });
-        try {
-          await server.launch();
+      return await launchOnFreePort(
+        options.port,
+        HOST,
+        async (port) => {
+          await writeZooKeeperConfig(dataDir, { ...options, port });
+          const server = new ZooKeeperServer({
+            port,
+            dataDir,
+            ownsDataDir,
+            install,
+            java,
+            jvmFlags: options.jvmFlags ?? DEFAULT_JVM_FLAGS,
+            startTimeoutMs: options.startTimeoutMs ?? 30_000,
+            stopGraceMs: options.stopGraceMs ?? 5_000,
+            logger,
+          });
+          await server.process.start();
           return server;
-        } catch (error) {
-          const portTaken = error instanceof ZooKeeperStartError && /Address already in use/.test(error.logTail);
-          if (!portTaken || options.port !== undefined || attempt >= PORT_ATTEMPTS) throw error;
-          logger.warn({ port }, 'port was taken before ZooKeeper bound it; retrying on another port');
-        }
-      }
+        },
+        (err) => err instanceof ZooKeeperStartError && /Address already in use/.test(err.logTail),
+        (port) => logger.warn({ port }, 'port was taken before ZooKeeper bound it; retrying on another port'),
+      );
     } catch (error) {
-      if (ownsDataDir) await removeTempDir(dataDir);
+      if (ownsDataDir) await removeOwnedTempDir(dataDir);
       throw error;
     }
   }
@@ -160,12 +157,12 @@ export class ZooKeeperServer {
 
   /** The JVM's pid while running, else `undefined`. */
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.process.pid;
   }
 
   /** Whether the JVM is running (started and not stopped or dead). */
   isRunning(): boolean {
-    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+    return this.process.isRunning();
   }
 
   /**
@@ -173,21 +170,7 @@ export class ZooKeeperServer {
    * in the data dir, so {@link restart} resumes them. Does nothing if already stopped.
    */
   async stop(): Promise<void> {
-    const child = this.child;
-    const exited = this.exited;
-    if (!child || !exited) return;
-    if (this.isRunning()) {
-      this.settings.logger.info({ port: this.port, pid: child.pid }, 'stopping ZooKeeper');
-      child.kill('SIGTERM');
-      const timer = delay(this.settings.stopGraceMs, 'timeout' as const, { ref: false });
-      if ((await Promise.race([exited, timer])) === 'timeout') {
-        this.settings.logger.warn({ pid: child.pid }, 'ZooKeeper ignored SIGTERM; killing it');
-        child.kill('SIGKILL');
-      }
-    }
-    await exited;
-    this.child = null;
-    this.exited = null;
+    await this.process.stop();
   }
 
   /**
@@ -195,96 +178,13 @@ export class ZooKeeperServer {
    * their sessions (a session survives if the client reconnects within its timeout after the restart).
    */
   async restart(): Promise<void> {
-    await this.stop();
-    await this.launch();
+    await this.process.stop();
+    await this.process.start();
   }
 
   /** Stops the server and removes the data dir if `start()` created it. Safe to call twice. */
   async shutdown(): Promise<void> {
-    await this.stop();
-    if (this.settings.ownsDataDir) await removeTempDir(this.settings.dataDir);
+    await this.process.stop();
+    if (this.settings.ownsDataDir) await removeOwnedTempDir(this.settings.dataDir);
   }
-
-  private command(): [string, string[]] {
-    const { dataDir, install, jvmFlags, java } = this.settings;
-    const args = [
-      ...jvmFlags,
-      `-Dzookeeper.log.dir=${dataDir}`,
-      '-Dzookeeper.root.logger=INFO,CONSOLE',
-      '-Dzookeeper.admin.enableServer=false',
-      '-Dzookeeper.jmx.log4j.disable=true',
-      '-Dorg.slf4j.simpleLogger.showDateTime=true',
-      "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS",
-      '-cp',
-      install.classpath.join(path.delimiter),
-      'org.apache.zookeeper.server.quorum.QuorumPeerMain',
-      path.join(dataDir, 'zoo.cfg'),
-    ];
-    // The 'exit' hook cannot run if this process is SIGKILLed; a parent-death signal covers that case. setpriv
-    // exec()s java, so the pid we signal is the JVM's own.
-    if (process.platform === 'linux' && fs.existsSync(SETPRIV)) {
-      return [SETPRIV, ['--pdeathsig', 'SIGKILL', java, ...args]];
-    }
-    return [java, args];
-  }
-
-  private async launch(): Promise<void> {
-    const { logger, dataDir } = this.settings;
-    const [file, args] = this.command();
-    const logFd = fs.openSync(this.logFile, 'a');
-    let child: ChildProcess;
-    try {
-      child = spawn(file, args, { cwd: dataDir, stdio: ['ignore', logFd, logFd], detached: false });
-    } finally {
-      fs.closeSync(logFd);
-    }
-    trackChild(child);
-    this.child = child;
-    this.exited = new Promise<Exit>((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-      child.once('error', (error) => resolve({ code: null, signal: null, error }));
-    });
-    logger.info({ port: this.port, pid: child.pid, dataDir }, 'starting ZooKeeper');
-    try {
-      await this.waitUntilServing(this.exited);
-    } catch (error) {
-      if (this.child) {
-        this.child.kill('SIGKILL');
-        await this.exited;
-      }
-      this.child = null;
-      this.exited = null;
-      throw error;
-    }
-    logger.info({ port: this.port, pid: child.pid }, 'ZooKeeper is serving');
-  }
-
-  // `srvr` rather than `ruok`: ruok answers as soon as the socket is up, srvr only once requests are served.
-  private async waitUntilServing(exited: Promise<Exit>): Promise<void> {
-    const deadline = Date.now() + this.settings.startTimeoutMs;
-    const failed = async (message: string, code: number | null): Promise<never> => {
-      throw new ZooKeeperStartError(message, { exitCode: code, logFile: this.logFile, logTail: await readLogTail(this.logFile) });
-    };
-    const exitOutcome = exited.then((exit) => ({ exit }));
-    while (Date.now() < deadline) {
-      const probe = fourLetterWord(HOST, this.port, 'srvr', 1000).then(
-        (reply) => ({ reply }),
-        () => ({ reply: '' }),
-      );
-      const outcome = await Promise.race([probe, exitOutcome]);
-      if ('exit' in outcome) {
-        const { code, signal, error } = outcome.exit;
-        const how = error ? `could not be started (${error.message})` : `exited with ${signal ?? `code ${code}`}`;
-        return failed(`ZooKeeper on port ${this.port} ${how} during start-up`, code);
-      }
-      if (/^Mode: /m.test(outcome.reply)) return;
-      await Promise.race([delay(100), exitOutcome]);
-    }
-    return failed(`ZooKeeper on port ${this.port} was not serving after ${this.settings.startTimeoutMs} ms`, null);
-  }
-}
-
-async function removeTempDir(dir: string): Promise<void> {
-  await fsp.rm(dir, { recursive: true, force: true });
-  ownedTempDirs.delete(dir);
 }

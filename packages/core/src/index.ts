@@ -10,3 +10,4 @@ export * from './secrets';
 export * from './nimbus-addresses';
 export * from './version';
 export * from './free-port';
+export * from './server-process';

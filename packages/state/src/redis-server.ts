@@ -1,13 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { RedisStateOptions } from '@squall/api';
-import { silentLogger, type Logger } from '@squall/core';
+import { launchOnFreePort, makeOwnedTempDir, removeOwnedTempDir, ServerProcess, silentLogger, type Logger } from '@squall/core';
 import { RedisNotInstalledError, RedisStartError } from './errors';
-import { findFreePort, redisServing } from './loopback';
+import { redisServing } from './loopback';
 
 /** Options of {@link RedisServer.start}. */
 export interface RedisServerOptions {
@@ -30,22 +27,6 @@ export interface RedisServerOptions {
 }
 
 const HOST = '127.0.0.1';
-const SETPRIV = '/usr/bin/setpriv';
-const PORT_ATTEMPTS = 3;
-
-// One 'exit' hook for every server this process started: a test runner that exits without shutdown() must not leave
-// a redis-server behind holding a port, nor a temp dir.
-const liveChildren = new Set<ChildProcess>();
-const ownedTempDirs = new Set<string>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of liveChildren) child.kill('SIGKILL');
-    for (const dir of ownedTempDirs) fs.rmSync(dir, { recursive: true, force: true });
-  });
-}
 
 /** The redis-server to run: the given path, $SQUALL_REDIS_SERVER, PATH, /usr/bin; throws when there is none. */
 export function findRedisServer(explicit?: string): string {
@@ -81,8 +62,6 @@ interface Settings {
   readonly logger: Logger;
 }
 
-type Exit = { code: number | null; signal: NodeJS.Signals | null; error?: Error };
-
 /**
  * A real redis-server child process on 127.0.0.1, for tests and development. Writes its own redis.conf (mode 0600,
  * so the password is not on a command line: loopback only, protected mode, no RDB snapshots, append-only file unless
@@ -92,10 +71,24 @@ type Exit = { code: number | null; signal: NodeJS.Signals | null; error?: Error 
 export class RedisServer {
   /** The interface the server listens on. */
   readonly host = HOST;
-  private child: ChildProcess | null = null;
-  private exited: Promise<Exit> | null = null;
+  private readonly process: ServerProcess;
 
-  private constructor(private readonly settings: Settings) {}
+  private constructor(private readonly settings: Settings) {
+    this.process = new ServerProcess({
+      name: 'redis-server',
+      executable: settings.executable,
+      args: [path.join(settings.dir, 'redis.conf')],
+      cwd: settings.dir,
+      logFile: this.logFile,
+      port: settings.port,
+      startTimeoutMs: settings.startTimeoutMs,
+      stopGraceMs: settings.stopGraceMs,
+      probe: () => redisServing(HOST, settings.port, settings.password),
+      probeIntervalMs: 50,
+      startError: (message, details) => new RedisStartError(message, { logFile: details.logFile, logTail: details.logTail }),
+      logger: settings.logger,
+    });
+  }
 
   /**
    * Starts redis-server and resolves once it answers PING. Throws {@link RedisNotInstalledError} when it cannot be
@@ -106,36 +99,32 @@ export class RedisServer {
     const logger = (options.logger ?? silentLogger()).child({ component: 'redis-server' });
     const executable = findRedisServer(options.redisServerPath);
     const ownsDir = options.dir === undefined;
-    const dir = options.dir ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'squall-redis-')));
-    if (ownsDir) {
-      installExitHook();
-      ownedTempDirs.add(dir);
-    }
+    const dir = options.dir ?? (await makeOwnedTempDir('squall-redis-'));
     try {
       await fsp.mkdir(dir, { recursive: true });
-      for (let attempt = 1; ; attempt++) {
-        const server = new RedisServer({
-          executable,
-          port: options.port ?? (await findFreePort(HOST)),
-          password: options.password,
-          dir,
-          ownsDir,
-          appendonly: options.appendonly ?? true,
-          startTimeoutMs: options.startTimeoutMs ?? 15_000,
-          stopGraceMs: options.stopGraceMs ?? 5_000,
-          logger,
-        });
-        try {
+      return await launchOnFreePort(
+        options.port,
+        HOST,
+        async (port) => {
+          const server = new RedisServer({
+            executable,
+            port,
+            password: options.password,
+            dir,
+            ownsDir,
+            appendonly: options.appendonly ?? true,
+            startTimeoutMs: options.startTimeoutMs ?? 15_000,
+            stopGraceMs: options.stopGraceMs ?? 5_000,
+            logger,
+          });
           await server.launch();
           return server;
-        } catch (error) {
-          const portTaken = error instanceof RedisStartError && /Address already in use/i.test(error.logTail);
-          if (!portTaken || options.port !== undefined || attempt >= PORT_ATTEMPTS) throw error;
-          logger.warn({ port: server.port }, 'port was taken before redis-server bound it; retrying on another port');
-        }
-      }
+        },
+        (err) => err instanceof RedisStartError && /Address already in use/i.test(err.logTail),
+        (port) => logger.warn({ port }, 'port was taken before redis-server bound it; retrying on another port'),
+      );
     } catch (error) {
-      if (ownsDir) await removeTempDir(dir);
+      if (ownsDir) await removeOwnedTempDir(dir);
       throw error;
     }
   }
@@ -162,12 +151,12 @@ export class RedisServer {
 
   /** The server's pid while running, else `undefined`. */
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.process.pid;
   }
 
   /** Whether the server is running (started and not stopped or dead). */
   isRunning(): boolean {
-    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+    return this.process.isRunning();
   }
 
   /** Settings for a Redis state provider connecting to this server (database 0, no key prefix unless given). */
@@ -180,33 +169,19 @@ export class RedisServer {
    * has exited. The data dir stays, so {@link restart} brings the data back. Does nothing if already stopped.
    */
   async stop(): Promise<void> {
-    const child = this.child;
-    const exited = this.exited;
-    if (!child || !exited) return;
-    if (this.isRunning()) {
-      this.settings.logger.info({ port: this.port, pid: child.pid }, 'stopping redis-server');
-      child.kill('SIGTERM');
-      const timer = delay(this.settings.stopGraceMs, 'timeout' as const, { ref: false });
-      if ((await Promise.race([exited, timer])) === 'timeout') {
-        this.settings.logger.warn({ pid: child.pid }, 'redis-server ignored SIGTERM; killing it');
-        child.kill('SIGKILL');
-      }
-    }
-    await exited;
-    this.child = null;
-    this.exited = null;
+    await this.process.stop();
   }
 
   /** Stops the server (if running) and starts it again on the same port with the same dir (and so the same data). */
   async restart(): Promise<void> {
-    await this.stop();
+    await this.process.stop();
     await this.launch();
   }
 
   /** Stops the server and removes the dir if `start()` created it. Safe to call twice. */
   async shutdown(): Promise<void> {
-    await this.stop();
-    if (this.settings.ownsDir) await removeTempDir(this.settings.dir);
+    await this.process.stop();
+    if (this.settings.ownsDir) await removeOwnedTempDir(this.settings.dir);
   }
 
   private async writeConfig(): Promise<string> {
@@ -230,76 +205,9 @@ export class RedisServer {
     return file;
   }
 
-  private command(conf: string): [string, string[]] {
-    // The 'exit' hook cannot run if this process is SIGKILLed; a parent-death signal covers that case. setpriv
-    // exec()s redis-server, so the pid we signal is the server's own.
-    if (process.platform === 'linux' && fs.existsSync(SETPRIV)) return [SETPRIV, ['--pdeathsig', 'SIGKILL', this.settings.executable, conf]];
-    return [this.settings.executable, [conf]];
-  }
-
+  /** Writes redis.conf (again: a restart takes the same settings) and starts the server. */
   private async launch(): Promise<void> {
-    const { logger, dir } = this.settings;
-    const [file, args] = this.command(await this.writeConfig());
-    const logFd = fs.openSync(this.logFile, 'a');
-    let child: ChildProcess;
-    try {
-      child = spawn(file, args, { cwd: dir, stdio: ['ignore', logFd, logFd] });
-    } finally {
-      fs.closeSync(logFd);
-    }
-    installExitHook();
-    liveChildren.add(child);
-    child.once('exit', () => liveChildren.delete(child));
-    this.child = child;
-    this.exited = new Promise<Exit>((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-      child.once('error', (error) => resolve({ code: null, signal: null, error }));
-    });
-    logger.info({ port: this.port, pid: child.pid, dir }, 'starting redis-server');
-    try {
-      await this.waitUntilServing(this.exited);
-    } catch (error) {
-      if (this.child) {
-        this.child.kill('SIGKILL');
-        await this.exited;
-      }
-      this.child = null;
-      this.exited = null;
-      throw error;
-    }
-    logger.info({ port: this.port, pid: child.pid }, 'redis-server is serving');
+    await this.writeConfig();
+    await this.process.start();
   }
-
-  private async waitUntilServing(exited: Promise<Exit>): Promise<void> {
-    const deadline = Date.now() + this.settings.startTimeoutMs;
-    const failed = async (message: string): Promise<never> => {
-      throw new RedisStartError(message, { logFile: this.logFile, logTail: await readLogTail(this.logFile) });
-    };
-    const exitOutcome = exited.then((exit) => ({ exit }));
-    while (Date.now() < deadline) {
-      const probe = redisServing(HOST, this.port, this.settings.password).then((serving) => ({ serving }));
-      const outcome = await Promise.race([probe, exitOutcome]);
-      if ('exit' in outcome) {
-        const { code, signal, error } = outcome.exit;
-        const how = error ? `could not be started (${error.message})` : `exited with ${signal ?? `code ${code}`}`;
-        return failed(`redis-server on port ${this.port} ${how} during start-up`);
-      }
-      if (outcome.serving) return;
-      await Promise.race([delay(50), exitOutcome]);
-    }
-    return failed(`redis-server on port ${this.port} was not serving after ${this.settings.startTimeoutMs} ms`);
-  }
-}
-
-async function readLogTail(file: string, lines = 20): Promise<string> {
-  try {
-    return (await fsp.readFile(file, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-async function removeTempDir(dir: string): Promise<void> {
-  await fsp.rm(dir, { recursive: true, force: true });
-  ownedTempDirs.delete(dir);
 }
