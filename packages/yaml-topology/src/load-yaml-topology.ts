@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import path from 'node:path';
-import { CollectingDeclarer, instantiate, isWindowedBolt, prepareWindowedDeclaration, Topology, type AnyBolt, type ComponentSpec, type SpoutLike, type StreamSpec } from '@squall/api';
+import { addCheckpointWiring, CollectingDeclarer, instantiate, isStatefulBolt, isWindowedBolt, prepareWindowedDeclaration, Topology, type AnyBolt, type ComponentSpec, type SpoutLike, type StreamSpec } from '@squall/api';
 import { multilangProblemList, ShellBolt, ShellSpout, type ShellComponentOptions } from '@squall/multilang';
 import { YamlTopologyError } from './errors';
 import { loadComponentModule, pickExport } from './load-component-module';
@@ -79,8 +79,8 @@ function parse(file: YamlFile): YamlTopologyModel | undefined {
 }
 
 /** Resolves JavaScript components and reads every component's output streams (JS ones from a scratch instance). */
-async function resolveComponents(model: YamlTopologyModel, dir: string): Promise<Map<string, { factory: Factory; outputs: StreamSpec[]; conf: Record<string, unknown> }>> {
-  const out = new Map<string, { factory: Factory; outputs: StreamSpec[]; conf: Record<string, unknown> }>();
+async function resolveComponents(model: YamlTopologyModel, dir: string): Promise<Map<string, ResolvedComponent>> {
+  const out = new Map<string, ResolvedComponent>();
   for (const c of model.components) {
     if (c.shell) {
       const sh = c.shell;
@@ -92,7 +92,7 @@ async function resolveComponents(model: YamlTopologyModel, dir: string): Promise
         config: c.config,
         cwd: dir,
       };
-      out.set(c.id, { factory: c.kind === 'spout' ? () => new ShellSpout(options) : () => new ShellBolt(options), outputs: sh.outputs, conf: c.config });
+      out.set(c.id, { factory: c.kind === 'spout' ? () => new ShellSpout(options) : () => new ShellBolt(options), outputs: sh.outputs, conf: c.config, stateful: false });
       continue;
     }
     const ref = c.module!;
@@ -112,8 +112,10 @@ async function resolveComponents(model: YamlTopologyModel, dir: string): Promise
     const factory: Factory = ref.args.length > 0 ? () => new cls(...ref.args) : () => instantiate(cls);
     const declarer = new CollectingDeclarer();
     let conf: Record<string, unknown> = c.config;
+    let stateful = false;
     try {
       const scratch = factory();
+      stateful = c.kind === 'bolt' && isStatefulBolt(scratch);
       scratch.declareOutputFields?.(declarer);
       conf = { ...(scratch.getComponentConfiguration?.() ?? {}), ...c.config };
       // Windowed bolts: the late tuple stream is declared for them; a missing window length is reported here.
@@ -123,9 +125,17 @@ async function resolveComponents(model: YamlTopologyModel, dir: string): Promise
       continue;
     }
     for (const p of declarer.problems) c.view.report(where, p);
-    out.set(c.id, { factory, outputs: declarer.streams, conf });
+    out.set(c.id, { factory, outputs: declarer.streams, conf, stateful });
   }
   return out;
+}
+
+/** A component of the YAML file, resolved: how to make it, what it declares, whether it is a stateful bolt. */
+interface ResolvedComponent {
+  factory: Factory;
+  outputs: StreamSpec[];
+  conf: Record<string, unknown>;
+  stateful: boolean;
 }
 
 /** Problems of subscriptions once every component's outputs are known: undeclared streams and grouping fields. */
@@ -216,6 +226,8 @@ export async function loadYamlTopologyText(text: string, source: YamlTopologySou
     const node = s ? s.view.node : (findScalar(c.view.node, p.field) ?? c.view.node);
     return `${p.message} (${yf.where(node)})`;
   });
+  // As the builder does (and Storm's): a topology with a stateful bolt gets the checkpoint spout and streams.
+  if (model.components.some((c) => resolved.get(c.id)!.stateful)) problems.push(...addCheckpointWiring(components));
   const factories = new Map<string, Factory>(model.components.map((c) => [c.id, resolved.get(c.id)!.factory]));
   return new Topology(spec, factories, new Map(), problems);
 }
