@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import type { Logger } from '@squall/core';
-import { MAX_TAPS_PER_WORKER, type LogLevelSetting, type TappedTuple, type TapSubscription, type WorkerRuntime } from '@squall/engine';
+import { getConfig, type Logger } from '@squall/core';
+import { MAX_TAPS_PER_WORKER, tapRateCap, type LogLevelSetting, type TappedTuple, type TapSubscription, type WorkerRuntime } from '@squall/engine';
 import { credentialProblem, WorkerService, type pb, type WorkerHandlers } from '@squall/protocol';
 
 /** Tuples per TapEvents message. */
@@ -65,11 +65,13 @@ export function createTapHandlers(opts: TapServiceOptions): {
     const pct = Number(spec.samplePct ?? 0) || 100;
     if (!(pct > 0 && pct <= 100)) return fail(grpc.status.INVALID_ARGUMENT, `sample_pct must be in (0, 100], got ${spec.samplePct}`);
     if (rt.taps.tapCount >= MAX_TAPS_PER_WORKER) return fail(grpc.status.RESOURCE_EXHAUSTED, `this worker already serves ${MAX_TAPS_PER_WORKER} taps`);
+    // Never above the topology's cap, whatever the caller asked for (nimbus refuses such a request first).
+    const maxPerSec = tapRateCap(Number(spec.maxTuplesPerSec ?? 0), getConfig(rt.conf, 'topology.tap.max.tuples.per.sec'));
     let ended = false;
     let writable = true;
     let flushTimer: NodeJS.Timeout | undefined;
     const sub: TapSubscription = rt.taps.add(
-      { component: spec.component ?? '', stream: spec.stream ?? '', samplePct: pct, filters: (spec.filters ?? []).map((f) => ({ field: f.field ?? '', value: f.value ?? '' })) },
+      { component: spec.component ?? '', stream: spec.stream ?? '', samplePct: pct, filters: (spec.filters ?? []).map((f) => ({ field: f.field ?? '', value: f.value ?? '' })), maxPerSec },
       () => {
         if (!flushTimer && !ended) flushTimer = setTimeout(flush, TAP_FLUSH_MS);
       },
@@ -78,7 +80,7 @@ export function createTapHandlers(opts: TapServiceOptions): {
     function flush(): void {
       flushTimer = undefined;
       if (ended) return;
-      while (writable && sub.size > 0) send({ tuples: sub.take(TAP_BATCH).map(tappedToProto), dropped: sub.dropped, activeTaps: activeTaps() });
+      while (writable && sub.size > 0) send({ tuples: sub.take(TAP_BATCH).map(tappedToProto), dropped: sub.dropped, rateCapped: sub.rateCapped, activeTaps: activeTaps() });
     }
     /** Writes a message; when the stream is full, waits for it to drain (meanwhile the buffer fills, then drops). */
     function send(m: pb.ITapEvents): void {
@@ -90,7 +92,7 @@ export function createTapHandlers(opts: TapServiceOptions): {
         });
     }
     const status = setInterval(() => {
-      if (writable && !ended && sub.size === 0) send({ dropped: sub.dropped, activeTaps: activeTaps() });
+      if (writable && !ended && sub.size === 0) send({ dropped: sub.dropped, rateCapped: sub.rateCapped, activeTaps: activeTaps() });
     }, TAP_STATUS_MS);
     const what = `${spec.component || '*'}${spec.stream ? `:${spec.stream}` : ''}`;
     const end = (why: string): void => {
@@ -100,7 +102,10 @@ export function createTapHandlers(opts: TapServiceOptions): {
       clearInterval(status);
       if (flushTimer) clearTimeout(flushTimer);
       rt.taps.remove(sub);
-      opts.log.info({ tap: what, tapped: sub.tapped, dropped: sub.dropped, taps: rt.taps.tapCount }, `tap on ${what} ended (${why}): ${sub.tapped} tuple(s) tapped, ${sub.dropped} dropped; ${rt.taps.tapCount} tap(s) left`);
+      opts.log.info(
+        { tap: what, tapped: sub.tapped, dropped: sub.dropped, rateCapped: sub.rateCapped, taps: rt.taps.tapCount },
+        `tap on ${what} ended (${why}): ${sub.tapped} tuple(s) tapped, ${sub.dropped} dropped (buffer full), ${sub.rateCapped} rate-capped; ${rt.taps.tapCount} tap(s) left`,
+      );
     };
     const stop = (): void => {
       end('worker stopping');
@@ -110,9 +115,12 @@ export function createTapHandlers(opts: TapServiceOptions): {
     call.on('cancelled', () => end('cancelled by the caller'));
     call.on('error', () => end('stream error'));
     call.on('close', () => end('stream closed'));
-    opts.log.info({ tap: what, samplePct: pct, peer: call.getPeer(), taps: rt.taps.tapCount }, `tap on ${what} started at ${pct}%; ${rt.taps.tapCount} tap(s) active`);
+    opts.log.info(
+      { tap: what, samplePct: pct, maxTuplesPerSec: maxPerSec, peer: call.getPeer(), taps: rt.taps.tapCount },
+      `tap on ${what} started at ${pct}%, ${maxPerSec > 0 ? `at most ${maxPerSec} tuples/s` : 'no rate cap'}; ${rt.taps.tapCount} tap(s) active`,
+    );
     // The first message says the tap is in place (callers wait for it before counting on tuples).
-    send({ dropped: 0, activeTaps: activeTaps() });
+    send({ dropped: 0, rateCapped: 0, maxTuplesPerSec: maxPerSec, activeTaps: activeTaps() });
   };
 
   const applyDebugOptions: WorkerHandlers['applyDebugOptions'] = (call, callback) => {
