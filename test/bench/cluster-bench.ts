@@ -274,7 +274,9 @@ async function tapRounds(
   tapCap: number | undefined,
   log: (s: string) => void,
 ): Promise<{ rounds: TapRound[]; full: { rate: number; shown: number; dropped: number; rateCapped: number } }> {
-  const t = await BenchTopology.submit(cluster, false, undefined, tapCap === undefined ? undefined : { name: 'bench-noack', module: BENCH, conf: ['-c', `topology.tap.max.tuples.per.sec=${tapCap}`] });
+  // A name of its own: under bench-noack's, the recorder file of the earlier phase's topology looked like this one
+  // running before it did, and a loaded machine measured its first window before its first sample.
+  const t = await BenchTopology.submit(cluster, false, undefined, { name: 'bench-tap', module: BENCH, conf: tapCap === undefined ? [] : ['-c', `topology.tap.max.tuples.per.sec=${tapCap}`] });
   const out: TapRound[] = [];
   try {
     for (let i = 0; i < rounds; i++) {

@@ -148,6 +148,31 @@ test('a tap client killed with SIGKILL is cleaned up: the workers\' tap count re
   assert.ok(Date.now() - killedAt < 15000, `dropped within seconds (took ${Date.now() - killedAt} ms)`);
 });
 
+test('a tap client that stops answering without closing its connection is dropped by nimbus\'s keepalive within seconds', async (t) => {
+  // A stopped process keeps its TCP connection open (the kernel still acks), as a half-open peer does, but answers no
+  // HTTP/2 PING, as a host gone from the network does not: only keepalive can tell. The topology is idle (the finite
+  // one is done), so nimbus writes nothing that could fail either.
+  const tap = startTap([FINITE, '--json']);
+  try {
+    await tapsEverywhere(finiteWorkers, 1, 'the tap in place on every worker');
+    tap.child.kill('SIGSTOP');
+    const stoppedAt = Date.now();
+    await eventually('the stopped client\'s tap dropped', async () => {
+      for (const w of finiteWorkers) if ((await activeTaps(w)) !== 0) return undefined;
+      return true;
+    }, 60000);
+    const secs = (Date.now() - stoppedAt) / 1000;
+    t.diagnostic(`a stopped tap client was dropped after ${secs} s`);
+    // KEEPALIVE_OPTIONS: a PING every 5 s, 20 s to answer it; the workers' tap count follows nimbus's at once.
+    assert.ok(secs <= 30, `dropped after ${secs} s`);
+    assert.equal(tap.child.exitCode, null, 'the client was still there, stopped, when its tap was dropped');
+  } finally {
+    tap.child.kill('SIGCONT');
+    tap.child.kill('SIGINT');
+  }
+  await tap.exited;
+});
+
 test('a slow tap client never blocks the topology: acks continue and drops are counted', async () => {
   mkdirSync(cluster.outputDir(ENDLESS), { recursive: true });
   writeFileSync(path.join(cluster.outputDir(ENDLESS), 'start'), '');
