@@ -163,8 +163,9 @@ test('a tap client that stops answering without closing its connection is droppe
     }, 60000);
     const secs = (Date.now() - stoppedAt) / 1000;
     t.diagnostic(`a stopped tap client was dropped after ${secs} s`);
-    // KEEPALIVE_OPTIONS: a PING every 5 s, 20 s to answer it; the workers' tap count follows nimbus's at once.
-    assert.ok(secs <= 30, `dropped after ${secs} s`);
+    // KEEPALIVE_OPTIONS: a PING every 5 s, 20 s to answer it, so at most 25 s, and the workers' taps end as soon as
+    // nimbus cancels its calls; the rest is slack for a loaded machine. Without keepalive it is never dropped.
+    assert.ok(secs <= 40, `dropped after ${secs} s`);
     assert.equal(tap.child.exitCode, null, 'the client was still there, stopped, when its tap was dropped');
   } finally {
     tap.child.kill('SIGCONT');
