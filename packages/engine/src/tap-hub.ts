@@ -106,6 +106,10 @@ export class TapSubscription {
   /** Monotonic ms when {@link tokens} was last refilled. */
   private refilledMs: number;
   private readonly fraction: number;
+  /** ln(1 - fraction), for {@link nextSkip}. */
+  private readonly logMiss: number;
+  /** Matching tuples still to pass over before the next sampled one (sampling below 100%). */
+  private skip = 0;
   private readonly component: string;
   private readonly stream: string;
   private readonly filters: ReadonlyArray<{ field: string; value: string }>;
@@ -126,6 +130,8 @@ export class TapSubscription {
     this.tokens = Math.max(1, this.maxPerSec);
     this.refilledMs = this.maxPerSec === Infinity ? 0 : monotonicMs();
     this.fraction = Math.min(100, Math.max(0, selector.samplePct)) / 100;
+    this.logMiss = Math.log1p(-this.fraction);
+    if (this.fraction < 1) this.skip = this.nextSkip();
     this.component = selector.component ?? '';
     this.stream = selector.stream ?? '';
     this.filters = selector.filters ?? [];
@@ -141,7 +147,13 @@ export class TapSubscription {
     if (this.component !== '' && this.component !== component) return;
     if (this.stream !== '' && this.stream !== stream) return;
     if (this.filters.length > 0 && !this.passes(fields, values)) return;
-    if (this.fraction < 1 && Math.random() >= this.fraction) return;
+    if (this.fraction < 1) {
+      if (this.skip > 0) {
+        this.skip--;
+        return;
+      }
+      this.skip = this.nextSkip();
+    }
     if (this.tokens < 1 && !this.refill()) {
       this.rateCapped++;
       return;
@@ -169,6 +181,15 @@ export class TapSubscription {
         this.onData();
       });
     }
+  }
+
+  /**
+   * How many matching tuples to pass over before the next sampled one: a geometric draw, which makes the same choice
+   * as a coin of probability {@link fraction} per tuple, at one random number per sampled tuple rather than per tuple.
+   */
+  private nextSkip(): number {
+    if (this.fraction <= 0) return Infinity;
+    return Math.floor(Math.log(1 - Math.random()) / this.logMiss);
   }
 
   /** Adds the tokens earned since the last refill (one second's worth at most); true when one is there now. */
