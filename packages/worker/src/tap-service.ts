@@ -6,10 +6,12 @@ import { credentialProblem, WorkerService, type pb, type WorkerHandlers } from '
 /** Tuples per TapEvents message. */
 const TAP_BATCH = 256;
 /**
- * A tap's buffer is sent at most this often (ms), so a busy stream goes out in batches: at a capped 1000 tuples/s,
- * 10 messages a second to wake nimbus and the client rather than 50, on machines where they share the workers' cores.
+ * A tap's buffer is sent at most this often (ms), so a stream goes out in batches: at a capped 1000 tuples/s, 10
+ * messages a second to wake nimbus and the client rather than 50, on machines where they share the workers' cores.
  */
 const TAP_FLUSH_MS = 100;
+/** After a flush of a full batch or more (a tap allowed more than ~2,500 tuples/s), the next comes this soon (ms), so the buffer does not fill and drop. */
+const TAP_BUSY_FLUSH_MS = 20;
 /** An idle tap still reports its drop count and the worker's tap count this often (ms). */
 const TAP_STATUS_MS = 1000;
 
@@ -73,16 +75,19 @@ export function createTapHandlers(opts: TapServiceOptions): {
     let ended = false;
     let writable = true;
     let flushTimer: NodeJS.Timeout | undefined;
+    /** Tuples the last flush found buffered. */
+    let lastFlush = 0;
     const sub: TapSubscription = rt.taps.add(
       { component: spec.component ?? '', stream: spec.stream ?? '', samplePct: pct, filters: (spec.filters ?? []).map((f) => ({ field: f.field ?? '', value: f.value ?? '' })), maxPerSec },
       () => {
-        if (!flushTimer && !ended) flushTimer = setTimeout(flush, TAP_FLUSH_MS);
+        if (!flushTimer && !ended) flushTimer = setTimeout(flush, lastFlush >= TAP_BATCH ? TAP_BUSY_FLUSH_MS : TAP_FLUSH_MS);
       },
       opts.bufferSize,
     );
     function flush(): void {
       flushTimer = undefined;
       if (ended) return;
+      lastFlush = sub.size;
       while (writable && sub.size > 0) send({ tuples: sub.take(TAP_BATCH).map(tappedToProto), dropped: sub.dropped, rateCapped: sub.rateCapped, activeTaps: activeTaps() });
     }
     /** Writes a message; when the stream is full, waits for it to drain (meanwhile the buffer fills, then drops). */
