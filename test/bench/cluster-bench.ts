@@ -8,7 +8,7 @@
  * Tap phase (`--tap-rounds`, default 5; 0 skips it): acking off with and without a `squall tap --sample 1` on the
  * spout's stream in alternating windows (target >= 0.95x), then one window under a 100% tap: the topology must keep
  * running, and the tap's drops are reported. `--tap-cap N` submits that topology with topology.tap.max.tuples.per.sec=N
- * (default: unset, so the default cap of 1000 tuples/s per worker; 0 for no cap).
+ * (default: unset, so the default cap of 100 tuples/s per worker; 0 for no cap).
  * Stateful phase (`--stateful-rounds`, default 3; 0 skips it): acking on beside the stateful word count checkpointing
  * every second in memory and in a redis-server the bench starts (`--stateful-max-pending`, default 1,000,000: held acks
  * keep a checkpoint interval's trees pending, so the limit caps the rate at about that many per second).

@@ -206,7 +206,7 @@ test('a slow tap client never blocks the topology: acks continue and drops are c
 test('a rate cap limits what a tap shows (--max-rate, else the topology\'s topology.tap.max.tuples.per.sec) and counts the rest as rate-capped', async (t) => {
   mkdirSync(cluster.outputDir(CAPPED), { recursive: true });
   writeFileSync(path.join(cluster.outputDir(CAPPED), 'start'), '');
-  // Up to 100 numbers per 5 ms: far more than either cap below. The topology keeps the default cap (1000/s).
+  // Up to 100 numbers per 5 ms: far more than either cap below. The topology keeps the default cap (100/s).
   const r = cli('submit', 'test/fixtures/tap-numbers.ts', '--name', CAPPED, '-c', 'topology.workers=1', '-c', `squall.test.dir=${cluster.outputDir(CAPPED)}`, '-c', 'squall.test.numbers=0', '-c', 'squall.test.pause.every=100', '-c', 'squall.test.pause.ms=5');
   assert.equal(r.code, 0, r.stderr);
   await workersOf(CAPPED, 1);
@@ -238,15 +238,15 @@ test('a rate cap limits what a tap shows (--max-rate, else the topology\'s topol
   assert.equal(fifty.dropped, 0, 'nothing dropped for a full buffer at 50/s');
 
   const byDefault = await capped([]);
-  assert.match(byDefault.stderr, /at most 1000 tuples\/s per worker/);
-  assert.ok(byDefault.shown > 0 && byDefault.shown <= 1000 * (1 + byDefault.secs), `the default cap for ${byDefault.secs} s showed ${byDefault.shown}`);
+  assert.match(byDefault.stderr, /at most 100 tuples\/s per worker/);
+  assert.ok(byDefault.shown > 0 && byDefault.shown <= 100 * (1 + byDefault.secs), `the default cap for ${byDefault.secs} s showed ${byDefault.shown}`);
   assert.ok(byDefault.rateCapped > 0);
   t.diagnostic(`--max-rate 50: ${fifty.shown} shown, ${fifty.rateCapped} rate-capped in ${fifty.secs} s; default cap: ${byDefault.shown} shown, ${byDefault.rateCapped} rate-capped in ${byDefault.secs} s`);
 
   // Above the topology's cap: refused, saying which key allows more.
   const over = cli('tap', CAPPED, 'numbers', '--max-rate', '5000');
   assert.equal(over.code, 1);
-  assert.match(over.stderr, /at most 1000 tuples\/s per worker on topology 'tap-capped' \(its topology\.tap\.max\.tuples\.per\.sec\), asked for 5000/);
+  assert.match(over.stderr, /at most 100 tuples\/s per worker on topology 'tap-capped' \(its topology\.tap\.max\.tuples\.per\.sec\), asked for 5000/);
   const bad = cli('tap', CAPPED, '--max-rate', 'lots');
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /--max-rate must be a whole number of tuples per second > 0, got 'lots'/);

@@ -101,7 +101,7 @@ export function registerTap(program: Command): void {
     .argument('<topology>', 'topology name or id')
     .argument('[target]', 'component[:stream] to tap (default: every component, every stream)')
     .option('-s, --sample <pct>', 'percentage of the matching tuples to show, in (0, 100]', '100')
-    .option('--max-rate <n>', "at most N tuples/s from each worker, after sampling; the rest are skipped and counted as rate-capped (default and most allowed: the topology's topology.tap.max.tuples.per.sec, 1000 unless set)")
+    .option('--max-rate <n>', "at most N tuples/s from each worker, after sampling; the rest are skipped and counted as rate-capped (default and most allowed: the topology's topology.tap.max.tuples.per.sec, 100 unless set)")
     .option('-n, --limit <n>', 'stop after this many tuples')
     .option('-f, --filter <field=value>', 'only tuples whose field equals value (repeatable; all must hold)', collectConfig)
     .option('--json', 'one JSON object per line: {time, timeMs, component, task, stream, worker, values, messageId?}')
