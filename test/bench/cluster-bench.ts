@@ -7,7 +7,8 @@
  * `squall submit` returning to the first tuple acked. Runs a real ZooKeeper, nimbus and 2 supervisors.
  * Tap phase (`--tap-rounds`, default 5; 0 skips it): acking off with and without a `squall tap --sample 1` on the
  * spout's stream in alternating windows (target >= 0.95x), then one window under a 100% tap: the topology must keep
- * running, and the tap's drops are reported.
+ * running, and the tap's drops are reported. `--tap-cap N` submits that topology with topology.tap.max.tuples.per.sec=N
+ * (default: unset, so the default cap of 100 tuples/s per worker; 0 for no cap).
  * Stateful phase (`--stateful-rounds`, default 3; 0 skips it): acking on beside the stateful word count checkpointing
  * every second in memory and in a redis-server the bench starts (`--stateful-max-pending`, default 1,000,000: held acks
  * keep a checkpoint interval's trees pending, so the limit caps the rate at about that many per second).
@@ -233,7 +234,7 @@ const median = (xs: number[]): number => {
  * A `squall tap` client on the bench topology's spout stream, its output thrown away; resolves once nimbus answered
  * with the workers it taps (and a second more, for the workers' taps to be in place).
  */
-async function startTap(cluster: TestCluster, name: string, samplePct: number): Promise<{ stop: () => Promise<{ shown: number; dropped: number }> }> {
+async function startTap(cluster: TestCluster, name: string, samplePct: number): Promise<{ stop: () => Promise<{ shown: number; dropped: number; rateCapped: number }> }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'packages/cli/dist/src/bin.js'), 'tap', name, 'word:default', '--sample', String(samplePct), '--json', '--nimbus', cluster.nimbusAddress], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -247,9 +248,9 @@ async function startTap(cluster: TestCluster, name: string, samplePct: number): 
     stop: async () => {
       child.kill('SIGINT');
       await exited;
-      const m = /tap ended: (\d+) tuple\(s\) shown, (\d+) dropped/.exec(stderr);
+      const m = /tap ended: (\d+) tuple\(s\) shown, (\d+) dropped, (\d+) rate-capped/.exec(stderr);
       if (!m) throw new Error(`squall tap did not end cleanly: ${stderr}`);
-      return { shown: Number(m[1]), dropped: Number(m[2]) };
+      return { shown: Number(m[1]), dropped: Number(m[2]), rateCapped: Number(m[3]) };
     },
   };
 }
@@ -259,29 +260,38 @@ interface TapRound {
   with1pct: number;
   ratio: number;
   shown: number;
+  rateCapped: number;
 }
 
 /**
  * Acking off without a tap and with a 1% tap on the spout's stream, alternating (the tap starts a second before its
  * window); then one window with a 100% tap. Ratios are the median of the rounds'.
  */
-async function tapRounds(cluster: TestCluster, rounds: number, seconds: number, log: (s: string) => void): Promise<{ rounds: TapRound[]; full: { rate: number; shown: number; dropped: number } }> {
-  const t = await BenchTopology.submit(cluster, false);
+async function tapRounds(
+  cluster: TestCluster,
+  rounds: number,
+  seconds: number,
+  tapCap: number | undefined,
+  log: (s: string) => void,
+): Promise<{ rounds: TapRound[]; full: { rate: number; shown: number; dropped: number; rateCapped: number } }> {
+  // A name of its own: under bench-noack's, the recorder file of the earlier phase's topology looked like this one
+  // running before it did, and a loaded machine measured its first window before its first sample.
+  const t = await BenchTopology.submit(cluster, false, undefined, { name: 'bench-tap', module: BENCH, conf: tapCap === undefined ? [] : ['-c', `topology.tap.max.tuples.per.sec=${tapCap}`] });
   const out: TapRound[] = [];
   try {
     for (let i = 0; i < rounds; i++) {
       const { rate: without } = await t.window(seconds);
       const tap = await startTap(cluster, t.name, 1);
       const { rate: with1pct } = await t.window(seconds);
-      const { shown } = await tap.stop();
-      out.push({ without, with1pct, ratio: with1pct / without, shown });
-      log(`  round ${i + 1}: no tap ${Math.round(without).toLocaleString('en-US')}, 1% tap ${Math.round(with1pct).toLocaleString('en-US')} tuples/s (${(with1pct / without).toFixed(3)}x); ${shown} tuples shown`);
+      const { shown, rateCapped } = await tap.stop();
+      out.push({ without, with1pct, ratio: with1pct / without, shown, rateCapped });
+      log(`  round ${i + 1}: no tap ${Math.round(without).toLocaleString('en-US')}, 1% tap ${Math.round(with1pct).toLocaleString('en-US')} tuples/s (${(with1pct / without).toFixed(3)}x); ${shown} tuples shown, ${rateCapped} rate-capped`);
     }
     const tap = await startTap(cluster, t.name, 100);
     const { rate } = await t.window(seconds);
-    const { shown, dropped } = await tap.stop();
-    log(`  100% tap: ${Math.round(rate).toLocaleString('en-US')} tuples/s, ${shown.toLocaleString('en-US')} shown, ${dropped.toLocaleString('en-US')} dropped`);
-    return { rounds: out, full: { rate, shown, dropped } };
+    const { shown, dropped, rateCapped } = await tap.stop();
+    log(`  100% tap: ${Math.round(rate).toLocaleString('en-US')} tuples/s, ${shown.toLocaleString('en-US')} shown, ${dropped.toLocaleString('en-US')} dropped, ${rateCapped.toLocaleString('en-US')} rate-capped`);
+    return { rounds: out, full: { rate, shown, dropped, rateCapped } };
   } finally {
     await t.kill();
   }
@@ -308,6 +318,7 @@ async function main(): Promise<void> {
   const rounds = num('--rounds', 5);
   const maxPending = num('--max-pending', 2000);
   const tapRoundCount = num('--tap-rounds', 5);
+  const tapCap = args.includes('--tap-cap') ? num('--tap-cap', 0) : undefined;
   const statefulRoundCount = num('--stateful-rounds', 3);
   const statefulPending = num('--stateful-max-pending', 1_000_000);
   const log = (s: string) => !json && process.stderr.write(s + '\n');
@@ -320,7 +331,7 @@ async function main(): Promise<void> {
     log('first ack after submit...');
     const firstAckMs = await firstAckAfterSubmit(cluster);
     if (tapRoundCount > 0) log(`tap: acking off without and with a 1% tap on the spout's stream, ${tapRoundCount} alternating rounds of ${seconds} s, then a 100% tap...`);
-    const tap = tapRoundCount > 0 ? await tapRounds(cluster, tapRoundCount, seconds, log) : undefined;
+    const tap = tapRoundCount > 0 ? await tapRounds(cluster, tapRoundCount, seconds, tapCap, log) : undefined;
     let stateful: StatefulRound[] | undefined;
     if (statefulRoundCount > 0) {
       log(`stateful: acking on vs the stateful word count checkpointing every 1 s in memory and in Redis, ${statefulRoundCount} alternating rounds of ${seconds} s...`);
@@ -374,10 +385,12 @@ async function main(): Promise<void> {
       ...(tap
         ? {
             tap: {
-              rounds: tap.rounds.map((r) => ({ noTapTuplesPerSec: Math.round(r.without), tap1PctTuplesPerSec: Math.round(r.with1pct), ratio: round3(r.ratio), shown: r.shown })),
+              rounds: tap.rounds.map((r) => ({ noTapTuplesPerSec: Math.round(r.without), tap1PctTuplesPerSec: Math.round(r.with1pct), ratio: round3(r.ratio), shown: r.shown, rateCapped: r.rateCapped })),
               fullTapTuplesPerSec: Math.round(tap.full.rate),
               fullTapShown: tap.full.shown,
               fullTapDropped: tap.full.dropped,
+              fullTapRateCapped: tap.full.rateCapped,
+              tapCap: tapCap ?? 'default',
             },
           }
         : {}),
@@ -393,7 +406,7 @@ async function main(): Promise<void> {
       console.log(`  first tuple acked ${firstAckMs} ms after submit returned (target <= 3000)`);
       if (tap) {
         console.log(`  1% tap on the spout stream  ${result.ratios.tap1PctVsNoTap}x without, median per-round ratio   (target >= 0.95)`);
-        console.log(`  100% tap                    ${f(tap.full.rate)} tuples/s, ${tap.full.shown.toLocaleString('en-US')} shown, ${tap.full.dropped.toLocaleString('en-US')} dropped`);
+        console.log(`  100% tap                    ${f(tap.full.rate)} tuples/s, ${tap.full.shown.toLocaleString('en-US')} shown, ${tap.full.dropped.toLocaleString('en-US')} dropped, ${tap.full.rateCapped.toLocaleString('en-US')} rate-capped (cap: ${tapCap ?? 'default'})`);
       }
       if (stateful) {
         console.log(`  stateful, checkpoint every 1 s, memory  ${f(median(stateful.map((r) => r.memory)))} trees/s   ${result.ratios.statefulMemoryVsAckingOn}x acking on, median per-round ratio   (target >= 0.8)`);

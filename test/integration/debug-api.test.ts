@@ -101,6 +101,55 @@ test("Storm's debug routes: sampled emits become event-log lines, the JSON repor
   assert.equal(eventLines().length, settled, 'no event-log lines once debug is off');
 });
 
+test('squall debug switches Storm\'s debug sampling of a component or the whole topology on and off, like the REST routes', async () => {
+  const componentJson = () => get(`/api/v1/topology/${topologyId}/component/double`);
+  const doubleEvents = () => eventLines().filter((l) => l.component === 'double');
+  // Bad options and unknown names are told plainly.
+  const neither = cli('debug', NAME);
+  assert.equal(neither.code, 1);
+  assert.match(neither.stderr, /give exactly one of --enable and --disable/);
+  const pct = cli('debug', NAME, 'double', '--enable', '--sample', '150');
+  assert.equal(pct.code, 1);
+  assert.match(pct.stderr, /--sample must be a percentage in \(0, 100\], got '150'/);
+  const unknown = cli('debug', NAME, 'nope', '--enable');
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /topology 'debug-numbers' has no component 'nope' \(it has numbers, double\)/);
+  const noTopology = cli('debug', 'no-such-topology', '--enable');
+  assert.equal(noTopology.code, 1);
+  assert.match(noTopology.stderr, /no running topology named 'no-such-topology'/);
+  const noToken = cluster.cli(['debug', NAME, 'double', '--enable']);
+  assert.equal(noToken.code, 1);
+  assert.match(noToken.stderr, /unauthenticated/);
+  assert.equal((await componentJson()).debug, false, 'refused calls changed nothing');
+
+  // One component, --json.
+  const on = cli('debug', NAME, 'double', '--enable', '--sample', '25', '--json');
+  assert.equal(on.code, 0, on.stderr);
+  assert.deepEqual(JSON.parse(on.stdout), { topologyId, component: 'double', debug: true, samplingPct: 25 });
+  const c = await componentJson();
+  assert.deepEqual([c.debug, c.samplingPct], [true, 25]);
+  assert.equal((await get(`/api/v1/topology/${topologyId}`)).debug, false, 'only the component is debugged');
+  await eventually('event-log lines of double', () => doubleEvents().length >= 5 || undefined, 30000);
+
+  // The whole topology, human text, the default percentage.
+  const all = cli('debug', NAME, '--enable');
+  assert.equal(all.code, 0, all.stderr);
+  assert.equal(all.stdout, `${topologyId}: debug on for the whole topology: 10% of its emits go to the workers' logs as event-log lines\n`);
+  const t = await get(`/api/v1/topology/${topologyId}`);
+  assert.deepEqual([t.debug, t.samplingPct], [true, 10]);
+
+  // Off for the topology turns every component's off too (Storm's rule).
+  const off = cli('debug', NAME, '--disable');
+  assert.equal(off.code, 0, off.stderr);
+  assert.match(off.stdout, /debug off for the whole topology/);
+  assert.equal((await get(`/api/v1/topology/${topologyId}`)).debug, false);
+  assert.equal((await componentJson()).debug, false);
+  await sleep(2000);
+  const settled = eventLines().length;
+  await sleep(4000);
+  assert.equal(eventLines().length, settled, 'no event-log lines once debug is off');
+});
+
 test('squall set-log-level lowers a component\'s level in its workers and reverts after the timeout', async () => {
   assert.equal(doublingLines().length, 0, 'debug lines are not written at the configured level');
   const bad = cli('set-log-level', NAME, '-l', 'double=loud');

@@ -13,6 +13,7 @@ const TOKEN = 'tap-test-token';
 const FINITE = 'tap-finite';
 const ENDLESS = 'tap-endless';
 const PYTHON = 'tap-python';
+const CAPPED = 'tap-capped';
 /** Numbers the finite topology emits: enough for a 10% sample to be checked within 6 sigma. */
 const NUMBERS = 4000;
 let cluster: TestCluster;
@@ -79,12 +80,12 @@ let finiteWorkers: string[] = [];
 before(async () => {
   cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 3, conf: { 'nimbus.auth.token': TOKEN } });
   mkdirSync(cluster.outputDir(FINITE), { recursive: true });
-  const r = cli('submit', 'test/fixtures/tap-numbers.ts', '--name', FINITE, '-c', 'topology.workers=2', '-c', `squall.test.dir=${cluster.outputDir(FINITE)}`, '-c', `squall.test.numbers=${NUMBERS}`);
+  const r = cli('submit', 'test/fixtures/tap-numbers.ts', '--name', FINITE, '-c', 'topology.workers=2', '-c', 'topology.tap.max.tuples.per.sec=0', '-c', `squall.test.dir=${cluster.outputDir(FINITE)}`, '-c', `squall.test.numbers=${NUMBERS}`);
   assert.equal(r.code, 0, r.stderr);
   finiteWorkers = await workersOf(FINITE, 2);
 });
 after(async () => {
-  if (cluster) for (const name of [FINITE, ENDLESS, PYTHON]) cli('kill', name, '-w', '0');
+  if (cluster) for (const name of [FINITE, ENDLESS, PYTHON, CAPPED]) cli('kill', name, '-w', '0');
   await cluster?.shutdown();
 });
 
@@ -122,7 +123,8 @@ test('several taps at once: 100% shows exactly the emitted values, 10% about a t
     assert.equal(l.messageId, l.values.n, 'the spout message id of the tracked emit');
     assert.match(l.worker, /^127\.0\.0\.1:\d+$/);
   }
-  assert.match(all.stderr(), /0 dropped/);
+  assert.match(all.stderr(), / 0 dropped, 0 rate-capped/);
+  assert.match(all.stderr(), /no rate cap/);
   // 10%: binomial(4000, 0.1) has mean 400 and sd 19; 6 sd either side cannot fail by chance (p < 1e-8).
   const sampled = lines(tenth.stdout());
   assert.ok(sampled.length >= 400 - 114 && sampled.length <= 400 + 114, `10% of ${NUMBERS} sampled ${sampled.length}`);
@@ -146,10 +148,36 @@ test('a tap client killed with SIGKILL is cleaned up: the workers\' tap count re
   assert.ok(Date.now() - killedAt < 15000, `dropped within seconds (took ${Date.now() - killedAt} ms)`);
 });
 
+test('a tap client that stops answering without closing its connection is dropped by nimbus\'s keepalive within seconds', async (t) => {
+  // A stopped process keeps its TCP connection open (the kernel still acks), as a half-open peer does, but answers no
+  // HTTP/2 PING, as a host gone from the network does not: only keepalive can tell. The topology is idle (the finite
+  // one is done), so nimbus writes nothing that could fail either.
+  const tap = startTap([FINITE, '--json']);
+  try {
+    await tapsEverywhere(finiteWorkers, 1, 'the tap in place on every worker');
+    tap.child.kill('SIGSTOP');
+    const stoppedAt = Date.now();
+    await eventually('the stopped client\'s tap dropped', async () => {
+      for (const w of finiteWorkers) if ((await activeTaps(w)) !== 0) return undefined;
+      return true;
+    }, 60000);
+    const secs = (Date.now() - stoppedAt) / 1000;
+    t.diagnostic(`a stopped tap client was dropped after ${secs} s`);
+    // KEEPALIVE_OPTIONS: a PING every 5 s, 20 s to answer it, so at most 25 s, and the workers' taps end as soon as
+    // nimbus cancels its calls; the rest is slack for a loaded machine. Without keepalive it is never dropped.
+    assert.ok(secs <= 40, `dropped after ${secs} s`);
+    assert.equal(tap.child.exitCode, null, 'the client was still there, stopped, when its tap was dropped');
+  } finally {
+    tap.child.kill('SIGCONT');
+    tap.child.kill('SIGINT');
+  }
+  await tap.exited;
+});
+
 test('a slow tap client never blocks the topology: acks continue and drops are counted', async () => {
   mkdirSync(cluster.outputDir(ENDLESS), { recursive: true });
   writeFileSync(path.join(cluster.outputDir(ENDLESS), 'start'), '');
-  const r = cli('submit', 'test/fixtures/tap-numbers.ts', '--name', ENDLESS, '-c', 'topology.workers=1', '-c', `squall.test.dir=${cluster.outputDir(ENDLESS)}`, '-c', 'squall.test.numbers=0', '-c', 'squall.test.pause.every=200', '-c', 'squall.test.pause.ms=10');
+  const r = cli('submit', 'test/fixtures/tap-numbers.ts', '--name', ENDLESS, '-c', 'topology.workers=1', '-c', 'topology.tap.max.tuples.per.sec=0', '-c', `squall.test.dir=${cluster.outputDir(ENDLESS)}`, '-c', 'squall.test.numbers=0', '-c', 'squall.test.pause.every=200', '-c', 'squall.test.pause.ms=10');
   assert.equal(r.code, 0, r.stderr);
   const [worker] = await workersOf(ENDLESS, 1);
   const tap = startTap([ENDLESS, '--json']);
@@ -171,8 +199,58 @@ test('a slow tap client never blocks the topology: acks continue and drops are c
     tap.child.kill('SIGINT');
   }
   assert.equal(await tap.exited, 0, tap.stderr());
-  assert.match(tap.stderr(), /tap ended: \d+ tuple\(s\) shown, [1-9]\d* dropped/);
+  assert.match(tap.stderr(), /tap ended: \d+ tuple\(s\) shown, [1-9]\d* dropped, 0 rate-capped/);
   cli('kill', ENDLESS, '-w', '0');
+});
+
+test('a rate cap limits what a tap shows (--max-rate, else the topology\'s topology.tap.max.tuples.per.sec) and counts the rest as rate-capped', async (t) => {
+  mkdirSync(cluster.outputDir(CAPPED), { recursive: true });
+  writeFileSync(path.join(cluster.outputDir(CAPPED), 'start'), '');
+  // Up to 100 numbers per 5 ms: far more than either cap below. The topology keeps the default cap (100/s).
+  const r = cli('submit', 'test/fixtures/tap-numbers.ts', '--name', CAPPED, '-c', 'topology.workers=1', '-c', `squall.test.dir=${cluster.outputDir(CAPPED)}`, '-c', 'squall.test.numbers=0', '-c', 'squall.test.pause.every=100', '-c', 'squall.test.pause.ms=5');
+  assert.equal(r.code, 0, r.stderr);
+  await workersOf(CAPPED, 1);
+  await eventually('the capped topology emitting', () => (cluster.stats(CAPPED).components.numbers?.emitted ?? 0) > 5000 || undefined, 60000);
+
+  /** Runs a tap until it reported rate-capped tuples and a second more; its shown and rate-capped counts, and how long it ran (an upper bound of the worker's tap's life). */
+  const capped = async (args: string[]): Promise<{ shown: number; rateCapped: number; dropped: number; secs: number; stderr: string }> => {
+    const t0 = Date.now();
+    const tap = startTap([CAPPED, 'numbers', '--json', ...args]);
+    try {
+      await eventually('rate-capped tuples reported', () => /[1-9]\d* tuple\(s\) rate-capped so far/.test(tap.stderr()) || undefined, 30000);
+      await new Promise((res) => setTimeout(res, 1000));
+    } finally {
+      tap.child.kill('SIGINT');
+    }
+    assert.equal(await tap.exited, 0, tap.stderr());
+    const secs = (Date.now() - t0) / 1000;
+    const m = /tap ended: (\d+) tuple\(s\) shown, (\d+) dropped, (\d+) rate-capped/.exec(tap.stderr());
+    assert.ok(m, tap.stderr());
+    assert.equal(lines(tap.stdout()).length, Number(m[1]));
+    return { shown: Number(m[1]), dropped: Number(m[2]), rateCapped: Number(m[3]), secs, stderr: tap.stderr() };
+  };
+
+  // A token bucket of one second's worth: in t seconds at most rate * (1 + t) tuples, whatever the emit rate.
+  const fifty = await capped(['--max-rate', '50']);
+  assert.match(fifty.stderr, /at most 50 tuples\/s per worker/);
+  assert.ok(fifty.shown > 0 && fifty.shown <= 50 * (1 + fifty.secs), `--max-rate 50 for ${fifty.secs} s showed ${fifty.shown}`);
+  assert.ok(fifty.rateCapped > fifty.shown, `rate-capped ${fifty.rateCapped}, shown ${fifty.shown}`);
+  assert.equal(fifty.dropped, 0, 'nothing dropped for a full buffer at 50/s');
+
+  const byDefault = await capped([]);
+  assert.match(byDefault.stderr, /at most 100 tuples\/s per worker/);
+  assert.ok(byDefault.shown > 0 && byDefault.shown <= 100 * (1 + byDefault.secs), `the default cap for ${byDefault.secs} s showed ${byDefault.shown}`);
+  assert.ok(byDefault.rateCapped > 0);
+  t.diagnostic(`--max-rate 50: ${fifty.shown} shown, ${fifty.rateCapped} rate-capped in ${fifty.secs} s; default cap: ${byDefault.shown} shown, ${byDefault.rateCapped} rate-capped in ${byDefault.secs} s`);
+
+  // Above the topology's cap: refused, saying which key allows more.
+  const over = cli('tap', CAPPED, 'numbers', '--max-rate', '5000');
+  assert.equal(over.code, 1);
+  assert.match(over.stderr, /at most 100 tuples\/s per worker on topology 'tap-capped' \(its topology\.tap\.max\.tuples\.per\.sec\), asked for 5000/);
+  const bad = cli('tap', CAPPED, '--max-rate', 'lots');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--max-rate must be a whole number of tuples per second > 0, got 'lots'/);
+  cli('kill', CAPPED, '-w', '0');
 });
 
 test('a tap on multi-lang (Python) components shows their emits with field names', async () => {

@@ -20,7 +20,7 @@ program
  * (the first argument that is not an option being `local`) runs without.
  */
 async function registerClusterCommands(): Promise<void> {
-  const [submit, topology, stats, logs, daemons, devCluster, ui, monitor, quickstart, tap, setLogLevel] = await Promise.all([
+  const [submit, topology, stats, logs, daemons, devCluster, ui, monitor, quickstart, tap, setLogLevel, debug] = await Promise.all([
     import('./commands/submit.js'),
     import('./commands/topology-commands.js'),
     import('./commands/stats.js'),
@@ -32,6 +32,7 @@ async function registerClusterCommands(): Promise<void> {
     import('./commands/quickstart.js'),
     import('./commands/tap.js'),
     import('./commands/set-log-level.js'),
+    import('./commands/debug.js'),
   ]);
   submit.registerSubmit(program);
   topology.registerTopologyCommands(program);
@@ -44,6 +45,7 @@ async function registerClusterCommands(): Promise<void> {
   quickstart.registerQuickstart(program);
   tap.registerTap(program);
   setLogLevel.registerSetLogLevel(program);
+  debug.registerDebug(program);
 }
 
 registerLocal(program);

@@ -130,6 +130,7 @@ export const CONFIG_KEYS = {
   'nimbus.metrics.port': k('int', null, 'Squall: port of nimbus\'s Prometheus /metrics endpoint on nimbus.host; unset means off, 0 picks a free port.', 0),
   // Debugging a running topology (squall tap, debug sampling, set-log-level).
   'topology.tap.buffer.size': k('int', 2048, 'Squall: tuples one tap buffers in a worker before it drops (and counts) further ones.', 1),
+  'topology.tap.max.tuples.per.sec': k('int', 100, 'Squall: most tuples per second one tap takes in one worker (after its sampling; the rest are skipped before they are copied and counted as rate-capped), and the most `squall tap --max-rate` may ask for; 0 means no cap.', 0),
   'nimbus.tap.max.per.topology': k('int', 16, 'Squall: most taps nimbus runs at once on one topology; a further one is refused.', 1),
 } as const satisfies Record<string, ConfigKey>;
 

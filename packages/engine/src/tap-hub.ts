@@ -1,4 +1,5 @@
 import type { Fields, Values } from '@squall/api';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '@squall/core';
 
 /** What a tap selects: a component (or all), a stream (or all), a sampling percentage and field filters. */
@@ -11,6 +12,12 @@ export interface TapSelector {
   samplePct: number;
   /** Every filter must hold: the tuple's field `field`, as text (strings as they are, others as JSON), equals `value`. */
   filters?: ReadonlyArray<{ field: string; value: string }> | undefined;
+  /**
+   * Most tuples per second the tap takes (after selection and sampling), as a token bucket holding one second's
+   * worth; the rest are skipped before they are copied, and counted in {@link TapSubscription.rateCapped}. 0 or
+   * undefined: no cap.
+   */
+  maxPerSec?: number | undefined;
 }
 
 /** A tapped tuple: a copy taken at emit time (its values already serialised, so later mutation cannot change it). */
@@ -33,6 +40,17 @@ export const MAX_TAPPED_VALUES_CHARS = 16 * 1024;
 export const DEFAULT_TAP_BUFFER = 2048;
 /** Most taps one worker serves at once; a further one is refused. */
 export const MAX_TAPS_PER_WORKER = 64;
+
+/**
+ * The rate cap a tap gets, tuples per second per worker (0: none): the one it asked for (0: none asked), never above
+ * the topology's `topology.tap.max.tuples.per.sec` (`ceiling`; 0 there: no cap unless the tap asks for one).
+ */
+export function tapRateCap(requested: number, ceiling: number): number {
+  const r = requested > 0 ? requested : 0;
+  const c = ceiling > 0 ? ceiling : 0;
+  if (c === 0) return r;
+  return r === 0 ? c : Math.min(r, c);
+}
 
 /**
  * JSON of tuple values, for people: BigInts as strings, binary as `{"base64": ...}`, cycles and functions as
@@ -69,16 +87,29 @@ function filterText(v: unknown): string {
 }
 
 /**
- * One active tap: its selector, and a bounded buffer its reader empties with {@link take}. When the buffer is full,
- * further matching tuples are dropped and counted (the topology never waits for a tap).
+ * One active tap: its selector, a rate cap, and a bounded buffer its reader empties with {@link take}. A tuple over
+ * the cap is skipped before it is copied (it costs a comparison) and counted; when the buffer is full, further
+ * matching tuples are dropped and counted (the topology never waits for a tap).
  */
 export class TapSubscription {
   private buffer: TappedTuple[] = [];
   /** Tuples dropped because the buffer was full, since the tap started. */
   dropped = 0;
+  /** Tuples skipped because the tap was over its rate cap ({@link TapSelector.maxPerSec}), since the tap started. */
+  rateCapped = 0;
   /** Tuples taken into the buffer, since the tap started. */
   tapped = 0;
+  /** The cap in tuples per second; Infinity when there is none. */
+  readonly maxPerSec: number;
+  /** Token bucket of the cap: tuples the tap may still take, at most one second's worth. */
+  private tokens: number;
+  /** Monotonic ms when {@link tokens} was last refilled. */
+  private refilledMs: number;
   private readonly fraction: number;
+  /** ln(1 - fraction), for {@link nextSkip}. */
+  private readonly logMiss: number;
+  /** Matching tuples still to pass over before the next sampled one (sampling below 100%). */
+  private skip = 0;
   private readonly component: string;
   private readonly stream: string;
   private readonly filters: ReadonlyArray<{ field: string; value: string }>;
@@ -91,8 +122,16 @@ export class TapSubscription {
     private readonly capacity: number,
     /** Called (once per event-loop turn at most) when the buffer went from empty to not empty. */
     private readonly onData: () => void,
+    /** Monotonic ms, read only when the bucket is empty (the runtime's per-pass time: a field read). */
+    private readonly monotonicMs: () => number = () => performance.now(),
   ) {
+    const cap = Number(selector.maxPerSec ?? 0);
+    this.maxPerSec = cap > 0 ? cap : Infinity;
+    this.tokens = Math.max(1, this.maxPerSec);
+    this.refilledMs = this.maxPerSec === Infinity ? 0 : monotonicMs();
     this.fraction = Math.min(100, Math.max(0, selector.samplePct)) / 100;
+    this.logMiss = Math.log1p(-this.fraction);
+    if (this.fraction < 1) this.skip = this.nextSkip();
     this.component = selector.component ?? '';
     this.stream = selector.stream ?? '';
     this.filters = selector.filters ?? [];
@@ -108,7 +147,19 @@ export class TapSubscription {
     if (this.component !== '' && this.component !== component) return;
     if (this.stream !== '' && this.stream !== stream) return;
     if (this.filters.length > 0 && !this.passes(fields, values)) return;
-    if (this.fraction < 1 && Math.random() >= this.fraction) return;
+    if (this.fraction < 1) {
+      if (this.skip > 0) {
+        this.skip--;
+        return;
+      }
+      this.skip = this.nextSkip();
+    }
+    if (this.tokens < 1 && !this.refill()) {
+      this.rateCapped++;
+      return;
+    }
+    // The cap counts what it lets through: a tuple the full buffer then drops used its token too.
+    this.tokens--;
     if (this.buffer.length >= this.capacity) {
       this.dropped++;
       return;
@@ -130,6 +181,26 @@ export class TapSubscription {
         this.onData();
       });
     }
+  }
+
+  /**
+   * How many matching tuples to pass over before the next sampled one: a geometric draw, which makes the same choice
+   * as a coin of probability {@link fraction} per tuple, at one random number per sampled tuple rather than per tuple.
+   */
+  private nextSkip(): number {
+    if (this.fraction <= 0) return Infinity;
+    return Math.floor(Math.log(1 - Math.random()) / this.logMiss);
+  }
+
+  /** Adds the tokens earned since the last refill (one second's worth at most); true when one is there now. */
+  private refill(): boolean {
+    if (this.maxPerSec === Infinity) return true;
+    const now = this.monotonicMs();
+    if (now > this.refilledMs) {
+      this.tokens = Math.min(Math.max(1, this.maxPerSec), this.tokens + ((now - this.refilledMs) * this.maxPerSec) / 1000);
+      this.refilledMs = now;
+    }
+    return this.tokens >= 1;
   }
 
   private passes(fields: Fields, values: Values): boolean {
@@ -178,6 +249,8 @@ export class TapHub {
   constructor(
     private readonly log: Logger,
     private readonly wallMs: () => number = Date.now,
+    /** Monotonic ms for the taps' rate caps; read only for a tap over its cap, so a cached per-pass time serves. */
+    private readonly monotonicMs: () => number = () => performance.now(),
   ) {}
 
   /** Active taps. */
@@ -187,7 +260,7 @@ export class TapHub {
 
   /** Starts a tap; stop it with {@link remove}. */
   add(selector: TapSelector, onData: () => void, capacity = DEFAULT_TAP_BUFFER): TapSubscription {
-    const sub = new TapSubscription(selector, capacity, onData);
+    const sub = new TapSubscription(selector, capacity, onData, this.monotonicMs);
     this.subs = [...this.subs, sub];
     this.rearm();
     return sub;

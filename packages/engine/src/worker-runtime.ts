@@ -117,7 +117,8 @@ export class WorkerRuntime implements ExecutorHost {
     this.onError = opts.onError;
     this.hostName = opts.host ?? '127.0.0.1';
     this.emitTap = opts.emitTap;
-    this.taps = new TapHub(this.log, () => this.clock.wallMs());
+    // Rate caps read the time of the current pass (set at its start): a field read, not a clock call, per tuple.
+    this.taps = new TapHub(this.log, () => this.clock.wallMs(), () => this.now);
     this.taps.setListener(opts.emitTap);
     this.logLevels = new LogLevels(this.log, () => this.clock.wallMs());
     // Storm's topology.debug: every emit logged as an event-log line (a nimbus debug call can change it later).

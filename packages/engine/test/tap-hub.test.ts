@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Fields } from '@squall/api';
 import { silentLogger } from '@squall/core';
-import { LogLevels, TapHub, tapJson } from '../src';
+import { LogLevels, TapHub, tapJson, tapRateCap } from '../src';
 
 const WORD = new Fields(['word', 'count']);
 const OTHER = new Fields(['n']);
@@ -65,6 +65,62 @@ test('a full buffer drops and counts; take empties it; the reader is told once p
   hub.offer('c', 1, 's', OTHER, [10], undefined);
   await tick();
   assert.equal(told, 2);
+});
+
+test('a rate cap of N/s takes N per second of a manual clock (one second\'s worth at most) and counts the rest apart from buffer drops', () => {
+  let now = 5000;
+  let clockReads = 0;
+  const hub = new TapHub(silentLogger(), () => 1, () => (clockReads++, now));
+  const capped = hub.add({ samplePct: 100, maxPerSec: 100 }, () => undefined, 1_000_000);
+  const free = hub.add({ samplePct: 100 }, () => undefined, 1_000_000);
+  const emit = (n: number) => {
+    for (let i = 0; i < n; i++) hub.offer('c', 1, 's', OTHER, [i], undefined);
+  };
+  // A full bucket at the start: one second's worth, then nothing until time moves.
+  emit(1000);
+  assert.deepEqual([capped.tapped, capped.rateCapped, capped.dropped], [100, 900, 0]);
+  const readsWhileFull = clockReads;
+  now += 1000;
+  emit(1000);
+  assert.deepEqual([capped.tapped, capped.rateCapped], [200, 1800]);
+  now += 250;
+  emit(1000);
+  assert.deepEqual([capped.tapped, capped.rateCapped], [225, 2775]);
+  // Ten idle seconds earn one second's worth, not ten.
+  now += 10_000;
+  emit(1000);
+  assert.deepEqual([capped.tapped, capped.rateCapped], [325, 3675]);
+  // Fractions add up: 10 ms earns one tuple; 5 ms twice earns one too.
+  now += 10;
+  emit(5);
+  now += 5;
+  emit(5);
+  now += 5;
+  emit(5);
+  assert.deepEqual([capped.tapped, capped.rateCapped], [327, 3688]);
+  assert.equal(capped.size, 327);
+  // A tap without a cap takes everything, and never reads the clock.
+  assert.deepEqual([free.tapped, free.rateCapped], [4015, 0]);
+  // Once when the tap started, then once per tuple that found the bucket empty: none of the 100 a full bucket took.
+  assert.equal(readsWhileFull, 1 + 900);
+});
+
+test('a capped tuple is not copied; a full buffer still drops (and counts) what the cap lets through', () => {
+  const now = 0;
+  const hub = new TapHub(silentLogger(), () => 1, () => now);
+  const sub = hub.add({ samplePct: 100, maxPerSec: 10 }, () => undefined, 4);
+  let serialised = 0;
+  const spy = { toJSON: () => (serialised++, 'v') };
+  for (let i = 0; i < 50; i++) hub.offer('c', 1, 's', OTHER, [spy], undefined);
+  assert.deepEqual([sub.tapped, sub.dropped, sub.rateCapped, serialised], [4, 6, 40, 4]);
+});
+
+test('tapRateCap: a tap gets what it asks for, never above the topology\'s cap; 0 means none', () => {
+  assert.equal(tapRateCap(0, 1000), 1000);
+  assert.equal(tapRateCap(50, 1000), 50);
+  assert.equal(tapRateCap(5000, 1000), 1000);
+  assert.equal(tapRateCap(0, 0), 0);
+  assert.equal(tapRateCap(50, 0), 50);
 });
 
 test('sampling at 10% of 20,000 emits stays within 6 standard deviations of 2,000', () => {

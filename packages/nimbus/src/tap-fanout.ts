@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { getConfig } from '@squall/core';
+import { getConfig, type Config } from '@squall/core';
+import { tapRateCap } from '@squall/engine';
 import type { pb } from '@squall/protocol';
 import { InvalidSubmissionError, NotFoundError, toServiceError } from './errors';
 import { findTopology, type NimbusContext } from './nimbus-context';
@@ -54,6 +55,21 @@ export function checkTapSpec(spec: pb.ITapSpec, components: ReadonlyArray<{ id: 
 }
 
 /**
+ * The rate cap of a tap on a topology with configuration `conf`: what it asked for, else the topology's
+ * `topology.tap.max.tuples.per.sec` (0: none).
+ * @throws InvalidSubmissionError when it asks for more than the topology allows
+ */
+export function tapCapFor(spec: pb.ITapSpec, conf: Readonly<Config>, topologyName: string): number {
+  const requested = Number(spec.maxTuplesPerSec ?? 0);
+  const ceiling = getConfig(conf, 'topology.tap.max.tuples.per.sec');
+  if (ceiling > 0 && requested > ceiling)
+    throw new InvalidSubmissionError(
+      `a tap may take at most ${ceiling} tuples/s per worker on topology '${topologyName}' (its topology.tap.max.tuples.per.sec), asked for ${requested}: submit it with a higher one (0 for no cap) to tap faster`,
+    );
+  return tapRateCap(requested, ceiling);
+}
+
+/**
  * Nimbus.Tap: validates the request, then opens a Worker.Tap call on every worker running the component (proving the
  * topology's secret), forwards their tuples to the caller with the worker's address, and every RESYNC_MS follows
  * the assignment (workers restarted or moved get a new call). Ends every worker call as soon as the caller goes away.
@@ -68,9 +84,9 @@ export function serveTap(ctx: NimbusContext, workers: WorkerCalls, call: ClientC
     call.emit('error', Object.assign(new Error(e.details), e));
   };
 
-  const run = (topologyId: string, secret: string, spec: pb.ITapSpec): void => {
+  const run = (topologyId: string, secret: string, spec: pb.ITapSpec, maxTuplesPerSec: number): void => {
     activeTaps.set(topologyId, (activeTaps.get(topologyId) ?? 0) + 1);
-    const open = new Map<string, { stream: grpc.ClientReadableStream<pb.TapEvents>; dropped: number }>();
+    const open = new Map<string, { stream: grpc.ClientReadableStream<pb.TapEvents>; dropped: number; rateCapped: number }>();
     let droppedHere = 0;
     let writable = true;
     let lastWorkers = '';
@@ -88,12 +104,20 @@ export function serveTap(ctx: NimbusContext, workers: WorkerCalls, call: ClientC
         });
     };
     const dropped = () => droppedHere + [...open.values()].reduce((n, w) => n + w.dropped, 0) + closedDrops;
+    const rateCapped = () => [...open.values()].reduce((n, w) => n + w.rateCapped, 0) + closedCapped;
     let closedDrops = 0;
+    let closedCapped = 0;
+    /** Counts of a worker's tap that ended, kept in the totals. */
+    const closed = (w: { dropped: number; rateCapped: number }) => {
+      closedDrops += w.dropped;
+      closedCapped += w.rateCapped;
+    };
+    const counts = () => ({ dropped: dropped(), rateCapped: rateCapped() });
     const stopWorker = (address: string) => {
       const w = open.get(address);
       if (!w) return;
       open.delete(address);
-      closedDrops += w.dropped;
+      closed(w);
       w.stream.cancel();
     };
     const sync = async (): Promise<void> => {
@@ -108,35 +132,36 @@ export function serveTap(ctx: NimbusContext, workers: WorkerCalls, call: ClientC
       const notices: string[] = [];
       for (const address of wanted) {
         if (open.has(address)) continue;
-        const stream = workers.tap(address, topologyId, secret, spec);
-        const entry = { stream, dropped: 0 };
+        const stream = workers.tap(address, topologyId, secret, { ...spec, maxTuplesPerSec });
+        const entry = { stream, dropped: 0, rateCapped: 0 };
         open.set(address, entry);
         stream.on('data', (m: pb.TapEvents) => {
           entry.dropped = Number(m.dropped);
-          if (m.tuples.length > 0) write({ tuples: m.tuples, worker: address, dropped: dropped() });
+          entry.rateCapped = Number(m.rateCapped);
+          if (m.tuples.length > 0) write({ tuples: m.tuples, worker: address, ...counts() });
         });
         stream.on('error', (err: grpc.ServiceError) => {
           if (open.get(address) !== entry) return;
           open.delete(address);
-          closedDrops += entry.dropped;
-          if (err.code !== grpc.status.CANCELLED) write({ notices: [`worker ${address}: ${err.details || err.message}; trying again`], dropped: dropped() });
+          closed(entry);
+          if (err.code !== grpc.status.CANCELLED) write({ notices: [`worker ${address}: ${err.details || err.message}; trying again`], ...counts() });
         });
         stream.on('end', () => {
           if (open.get(address) === entry) {
             open.delete(address);
-            closedDrops += entry.dropped;
+            closed(entry);
           }
         });
       }
       const list = [...wanted].sort().join(',');
       if (list !== lastWorkers || notices.length > 0) {
         lastWorkers = list;
-        write({ workers: [...wanted].sort(), notices, dropped: dropped() });
+        write({ workers: [...wanted].sort(), notices, maxTuplesPerSec, ...counts() });
       }
     };
     const timer = setInterval(() => void sync().catch((err: unknown) => ctx.log.warn({ err, topology: topologyId }, `tap: could not read the assignment: ${(err as Error).message}`)), RESYNC_MS);
     // Without tuples, the caller still hears the drop count now and then.
-    const status = setInterval(() => write({ dropped: dropped() }), 1000);
+    const status = setInterval(() => write(counts()), 1000);
     const end = (why: string): void => {
       if (ended) return;
       ended = true;
@@ -147,7 +172,7 @@ export function serveTap(ctx: NimbusContext, workers: WorkerCalls, call: ClientC
       const n = (activeTaps.get(topologyId) ?? 1) - 1;
       if (n > 0) activeTaps.set(topologyId, n);
       else activeTaps.delete(topologyId);
-      ctx.log.info({ topology: topologyId, tap: component || '*', dropped: dropped() }, `tap on ${topologyId} ${component || '*'} ended: ${why}`);
+      ctx.log.info({ topology: topologyId, tap: component || '*', ...counts() }, `tap on ${topologyId} ${component || '*'} ended: ${why}`);
     };
     const shutdown = () => {
       end('nimbus stopping');
@@ -170,9 +195,10 @@ export function serveTap(ctx: NimbusContext, workers: WorkerCalls, call: ClientC
     if (!record) throw Object.assign(new Error(`this nimbus does not hold the package of ${t.id} yet: try the leader`), { code: grpc.status.UNAVAILABLE });
     const spec = req.spec ?? {};
     checkTapSpec(spec, record.spec.components, t.storm.value.name);
+    const maxTuplesPerSec = tapCapFor(spec, record.conf, t.storm.value.name);
     const max = getConfig(ctx.conf, 'nimbus.tap.max.per.topology');
     if ((activeTaps.get(t.id) ?? 0) >= max) throw Object.assign(new Error(`topology '${t.storm.value.name}' already has ${max} taps (nimbus.tap.max.per.topology)`), { code: grpc.status.RESOURCE_EXHAUSTED });
     if (call.cancelled || ended) return;
-    run(t.id, record.secret, spec);
+    run(t.id, record.secret, spec, maxTuplesPerSec);
   })().catch(fail);
 }

@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Config } from '@squall/core';
-import { createWorkerClient, tlsFilesFromConfig, unaryCall, WorkerService, type pb, type WorkerClient } from '@squall/protocol';
+import { createWorkerClient, KEEPALIVE_OPTIONS, tlsFilesFromConfig, unaryCall, WorkerService, type pb, type WorkerClient } from '@squall/protocol';
 
 /** How long nimbus waits for a worker to take debug options. */
 const WORKER_CALL_TIMEOUT_MS = 5000;
@@ -37,7 +37,8 @@ export class WorkerCalls {
   private client(address: string, topologyId: string, secret: string): WorkerClient {
     const key = `${topologyId}|${address}`;
     let c = this.clients.get(key);
-    if (!c) this.clients.set(key, (c = createWorkerClient(address, { tls: tlsFilesFromConfig(this.conf), topologyCredential: { topologyId, secret } })));
+    // Keepalive: a tap on a worker whose host is gone (no FIN) fails within seconds, and the next resync opens another.
+    if (!c) this.clients.set(key, (c = createWorkerClient(address, { tls: tlsFilesFromConfig(this.conf), topologyCredential: { topologyId, secret }, channelOptions: { ...KEEPALIVE_OPTIONS } })));
     return c;
   }
 }

@@ -12,6 +12,15 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** Chunk size for package upload and download streams: large enough to amortise per-message cost, small enough to report progress. */
 export const DEFAULT_PACKAGE_CHUNK_BYTES = 256 * 1024;
 
+/**
+ * HTTP/2 keepalive of every Squall server, and of the clients that hold long streams (nimbus's taps on workers): a
+ * PING every 5 s, and a peer that acks none for 20 s is dropped, which ends its calls (a tap is forgotten at once).
+ * TCP alone notices a peer gone without a FIN (a host off the network, a process stopped or hung) only after minutes,
+ * or never while nothing is sent. 20 s leaves room for a peer briefly starved of CPU; a PING costs a few bytes.
+ * grpc-js servers do not police client PINGs, so clients may use the same values.
+ */
+export const KEEPALIVE_OPTIONS = { 'grpc.keepalive_time_ms': 5000, 'grpc.keepalive_timeout_ms': 20000 } as const satisfies grpc.ChannelOptions;
+
 /** How a Squall gRPC client connects. */
 export interface ClientOptions {
   /**
@@ -82,13 +91,15 @@ export function resolveClientOptions(options: ClientOptions = {}, address = ''):
 }
 
 /**
- * grpc-js server options accepting messages up to `maxMessageBytes`; pass to `new grpc.Server(...)`.
+ * grpc-js server options accepting messages up to `maxMessageBytes`, with {@link KEEPALIVE_OPTIONS} (a client gone
+ * without a FIN is dropped within seconds); pass to `new grpc.Server(...)`. `extra` overrides any of them.
  * @default maxMessageBytes DEFAULT_MAX_MESSAGE_BYTES
  */
 export function serverOptions(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES, extra: grpc.ServerOptions = {}): grpc.ServerOptions {
   return {
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
+    ...KEEPALIVE_OPTIONS,
     ...extra,
   };
 }

@@ -23,10 +23,11 @@ test('a tapped tuple gets its values named by the stream fields, the batch worke
 });
 
 test('tap query: defaults, repeated filters, values with "=" in them', () => {
-  assert.deepEqual(parseTapQuery({}), { stream: '', samplePct: 100, filters: [] });
-  assert.deepEqual(parseTapQuery({ stream: 'default', sample: '2.5', filter: ['word=the', 'expr=a=b', ''] }), {
+  assert.deepEqual(parseTapQuery({}), { stream: '', samplePct: 100, maxTuplesPerSec: 0, filters: [] });
+  assert.deepEqual(parseTapQuery({ stream: 'default', sample: '2.5', maxRate: '50', filter: ['word=the', 'expr=a=b', ''] }), {
     stream: 'default',
     samplePct: 2.5,
+    maxTuplesPerSec: 50,
     filters: [
       { field: 'word', value: 'the' },
       { field: 'expr', value: 'a=b' },
@@ -34,4 +35,6 @@ test('tap query: defaults, repeated filters, values with "=" in them', () => {
   });
   assert.throws(() => parseTapQuery({ sample: '-1' }), /'sample' must be a percentage/);
   assert.throws(() => parseTapQuery({ sample: '1e2' }), /'sample' must be a percentage/);
+  assert.throws(() => parseTapQuery({ maxRate: '-5' }), /'maxRate' must be a whole number of tuples per second, got '-5'/);
+  assert.throws(() => parseTapQuery({ maxRate: '1.5' }), /'maxRate' must be a whole number/);
 });

@@ -1,12 +1,17 @@
 import * as grpc from '@grpc/grpc-js';
-import type { Logger } from '@squall/core';
-import { MAX_TAPS_PER_WORKER, type LogLevelSetting, type TappedTuple, type TapSubscription, type WorkerRuntime } from '@squall/engine';
+import { getConfig, type Logger } from '@squall/core';
+import { MAX_TAPS_PER_WORKER, tapRateCap, type LogLevelSetting, type TappedTuple, type TapSubscription, type WorkerRuntime } from '@squall/engine';
 import { credentialProblem, WorkerService, type pb, type WorkerHandlers } from '@squall/protocol';
 
 /** Tuples per TapEvents message. */
 const TAP_BATCH = 256;
-/** A tap's buffer is sent at most this often (ms), so a busy stream goes out in batches. */
-const TAP_FLUSH_MS = 20;
+/**
+ * A tap's buffer is sent at most this often (ms), so a stream goes out in batches: at a capped 1000 tuples/s, 10
+ * messages a second to wake nimbus and the client rather than 50, on machines where they share the workers' cores.
+ */
+const TAP_FLUSH_MS = 100;
+/** After a flush of a full batch or more (a tap allowed more than ~2,500 tuples/s), the next comes this soon (ms), so the buffer does not fill and drop. */
+const TAP_BUSY_FLUSH_MS = 20;
 /** An idle tap still reports its drop count and the worker's tap count this often (ms). */
 const TAP_STATUS_MS = 1000;
 
@@ -65,20 +70,25 @@ export function createTapHandlers(opts: TapServiceOptions): {
     const pct = Number(spec.samplePct ?? 0) || 100;
     if (!(pct > 0 && pct <= 100)) return fail(grpc.status.INVALID_ARGUMENT, `sample_pct must be in (0, 100], got ${spec.samplePct}`);
     if (rt.taps.tapCount >= MAX_TAPS_PER_WORKER) return fail(grpc.status.RESOURCE_EXHAUSTED, `this worker already serves ${MAX_TAPS_PER_WORKER} taps`);
+    // Never above the topology's cap, whatever the caller asked for (nimbus refuses such a request first).
+    const maxPerSec = tapRateCap(Number(spec.maxTuplesPerSec ?? 0), getConfig(rt.conf, 'topology.tap.max.tuples.per.sec'));
     let ended = false;
     let writable = true;
     let flushTimer: NodeJS.Timeout | undefined;
+    /** Tuples the last flush found buffered. */
+    let lastFlush = 0;
     const sub: TapSubscription = rt.taps.add(
-      { component: spec.component ?? '', stream: spec.stream ?? '', samplePct: pct, filters: (spec.filters ?? []).map((f) => ({ field: f.field ?? '', value: f.value ?? '' })) },
+      { component: spec.component ?? '', stream: spec.stream ?? '', samplePct: pct, filters: (spec.filters ?? []).map((f) => ({ field: f.field ?? '', value: f.value ?? '' })), maxPerSec },
       () => {
-        if (!flushTimer && !ended) flushTimer = setTimeout(flush, TAP_FLUSH_MS);
+        if (!flushTimer && !ended) flushTimer = setTimeout(flush, lastFlush >= TAP_BATCH ? TAP_BUSY_FLUSH_MS : TAP_FLUSH_MS);
       },
       opts.bufferSize,
     );
     function flush(): void {
       flushTimer = undefined;
       if (ended) return;
-      while (writable && sub.size > 0) send({ tuples: sub.take(TAP_BATCH).map(tappedToProto), dropped: sub.dropped, activeTaps: activeTaps() });
+      lastFlush = sub.size;
+      while (writable && sub.size > 0) send({ tuples: sub.take(TAP_BATCH).map(tappedToProto), dropped: sub.dropped, rateCapped: sub.rateCapped, activeTaps: activeTaps() });
     }
     /** Writes a message; when the stream is full, waits for it to drain (meanwhile the buffer fills, then drops). */
     function send(m: pb.ITapEvents): void {
@@ -90,7 +100,7 @@ export function createTapHandlers(opts: TapServiceOptions): {
         });
     }
     const status = setInterval(() => {
-      if (writable && !ended && sub.size === 0) send({ dropped: sub.dropped, activeTaps: activeTaps() });
+      if (writable && !ended && sub.size === 0) send({ dropped: sub.dropped, rateCapped: sub.rateCapped, activeTaps: activeTaps() });
     }, TAP_STATUS_MS);
     const what = `${spec.component || '*'}${spec.stream ? `:${spec.stream}` : ''}`;
     const end = (why: string): void => {
@@ -100,7 +110,10 @@ export function createTapHandlers(opts: TapServiceOptions): {
       clearInterval(status);
       if (flushTimer) clearTimeout(flushTimer);
       rt.taps.remove(sub);
-      opts.log.info({ tap: what, tapped: sub.tapped, dropped: sub.dropped, taps: rt.taps.tapCount }, `tap on ${what} ended (${why}): ${sub.tapped} tuple(s) tapped, ${sub.dropped} dropped; ${rt.taps.tapCount} tap(s) left`);
+      opts.log.info(
+        { tap: what, tapped: sub.tapped, dropped: sub.dropped, rateCapped: sub.rateCapped, taps: rt.taps.tapCount },
+        `tap on ${what} ended (${why}): ${sub.tapped} tuple(s) tapped, ${sub.dropped} dropped (buffer full), ${sub.rateCapped} rate-capped; ${rt.taps.tapCount} tap(s) left`,
+      );
     };
     const stop = (): void => {
       end('worker stopping');
@@ -110,9 +123,12 @@ export function createTapHandlers(opts: TapServiceOptions): {
     call.on('cancelled', () => end('cancelled by the caller'));
     call.on('error', () => end('stream error'));
     call.on('close', () => end('stream closed'));
-    opts.log.info({ tap: what, samplePct: pct, peer: call.getPeer(), taps: rt.taps.tapCount }, `tap on ${what} started at ${pct}%; ${rt.taps.tapCount} tap(s) active`);
+    opts.log.info(
+      { tap: what, samplePct: pct, maxTuplesPerSec: maxPerSec, peer: call.getPeer(), taps: rt.taps.tapCount },
+      `tap on ${what} started at ${pct}%, ${maxPerSec > 0 ? `at most ${maxPerSec} tuples/s` : 'no rate cap'}; ${rt.taps.tapCount} tap(s) active`,
+    );
     // The first message says the tap is in place (callers wait for it before counting on tuples).
-    send({ dropped: 0, activeTaps: activeTaps() });
+    send({ dropped: 0, rateCapped: 0, maxTuplesPerSec: maxPerSec, activeTaps: activeTaps() });
   };
 
   const applyDebugOptions: WorkerHandlers['applyDebugOptions'] = (call, callback) => {

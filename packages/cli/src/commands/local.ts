@@ -23,6 +23,7 @@ interface LocalOptions {
   typecheck: boolean;
   tap?: string[];
   tapSample: string;
+  tapMaxRate?: string;
 }
 
 /** `squall local <topology>`: runs a topology in this process until --duration or Ctrl-C. */
@@ -43,6 +44,7 @@ export function registerLocal(program: Command): void {
     .option('--log-file <file>', "component logs (pino JSON): a file, or '-' for stderr (default: logs/<name>.log)")
     .option('--tap <component[:stream]>', 'print copies of the tuples this component (stream) emits, repeatable', collectConfig)
     .option('--tap-sample <pct>', 'percentage of the tapped tuples to print', '100')
+    .option('--tap-max-rate <n>', "at most N tapped tuples/s per tap; the rest are counted as rate-capped (default and most allowed: topology.tap.max.tuples.per.sec)")
     .action((target: string, opts: LocalOptions) => runLocal(target, opts).catch((err) => fail(err)));
 }
 
@@ -72,7 +74,7 @@ async function runLocal(target: string, opts: LocalOptions): Promise<void> {
   const running = await cluster.submitTopology(name, conf, topology);
   const out = (line: string) => (opts.json ? process.stderr : process.stdout).write(line + '\n');
   // Added before the first scheduler pass (submit resolves before it runs): no emit is missed.
-  const taps = opts.tap ? startLocalTaps(running.runtime, opts.tap, Number(opts.tapSample), out) : undefined;
+  const taps = opts.tap ? startLocalTaps(running.runtime, opts.tap, Number(opts.tapSample), out, opts.tapMaxRate === undefined ? 0 : Number(opts.tapMaxRate)) : undefined;
   out(`squall: running topology '${name}' locally${duration ? ` for ${duration}s` : ''} (Ctrl-C to stop)`);
   if (logFile !== '-') out(`squall: component logs go to ${logFile}`);
 

@@ -8,6 +8,7 @@ import { connectNimbus } from '../nimbus-connection';
 
 interface TapOptions {
   sample: string;
+  maxRate?: string;
   limit?: string;
   filter?: string[];
   json?: boolean;
@@ -90,7 +91,8 @@ export function tapLineHuman(t: pb.ITappedTuple): string {
 
 /**
  * `squall tap <topology> [component[:stream]]`: live copies of the tuples a running topology emits, through nimbus
- * from the workers, until Ctrl-C or `--limit` tuples. Drops (the tap could not keep up) are reported on stderr.
+ * from the workers, until Ctrl-C or `--limit` tuples. Drops (a buffer on the way was full) and rate-capped tuples
+ * (over `--max-rate` in a worker) are reported on stderr, apart.
  */
 export function registerTap(program: Command): void {
   program
@@ -99,6 +101,7 @@ export function registerTap(program: Command): void {
     .argument('<topology>', 'topology name or id')
     .argument('[target]', 'component[:stream] to tap (default: every component, every stream)')
     .option('-s, --sample <pct>', 'percentage of the matching tuples to show, in (0, 100]', '100')
+    .option('--max-rate <n>', "at most N tuples/s from each worker, after sampling; the rest are skipped and counted as rate-capped (default and most allowed: the topology's topology.tap.max.tuples.per.sec, 100 unless set)")
     .option('-n, --limit <n>', 'stop after this many tuples')
     .option('-f, --filter <field=value>', 'only tuples whose field equals value (repeatable; all must hold)', collectConfig)
     .option('--json', 'one JSON object per line: {time, timeMs, component, task, stream, worker, values, messageId?}')
@@ -113,14 +116,20 @@ async function runTap(topology: string, target: string | undefined, opts: TapOpt
   if (!(sample > 0 && sample <= 100)) throw new SquallError('BAD_OPTION', `--sample must be a percentage in (0, 100], got '${opts.sample}'`);
   const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
   if (!(limit === Infinity || (Number.isInteger(limit) && limit > 0))) throw new SquallError('BAD_OPTION', `--limit must be a whole number > 0, got '${opts.limit}'`);
+  const maxRate = opts.maxRate === undefined ? 0 : Number(opts.maxRate);
+  if (opts.maxRate !== undefined && !(Number.isInteger(maxRate) && maxRate > 0 && maxRate <= 0xffffffff))
+    throw new SquallError('BAD_OPTION', `--max-rate must be a whole number of tuples per second > 0, got '${opts.maxRate}'`);
   const { component, stream } = parseTapTarget(target);
   const filters = parseTapFilters(opts.filter ?? []);
   const conf = loadCliConfig(opts);
   const client = await connectNimbus(conf, opts.nimbus);
-  const call = client.tap({ topology, spec: { component, stream, samplePct: sample, filters } });
+  const call = client.tap({ topology, spec: { component, stream, samplePct: sample, filters, maxTuplesPerSec: maxRate } });
   let shown = 0;
   let dropped = 0;
   let reportedDrops = 0;
+  let rateCapped = 0;
+  let reportedCapped = 0;
+  let cap = 0;
   let workers: string[] = [];
   let cancelled = false;
   const stop = () => {
@@ -136,14 +145,22 @@ async function runTap(topology: string, target: string | undefined, opts: TapOpt
       process.stderr.write(`squall: ${dropped} tuple(s) dropped so far (the tap could not keep up; try --sample or --filter)\n`);
       reportedDrops = dropped;
     }
+    if (rateCapped > reportedCapped) {
+      process.stderr.write(`squall: ${rateCapped} tuple(s) rate-capped so far (over ${cap} tuples/s in a worker; try --sample or --filter)\n`);
+      reportedCapped = rateCapped;
+    }
   }, 1000);
   try {
     await new Promise<void>((resolve, reject) => {
       call.on('data', (m: pb.TapEvents) => {
         dropped = Math.max(dropped, Number(m.dropped));
+        rateCapped = Math.max(rateCapped, Number(m.rateCapped));
+        if (m.maxTuplesPerSec > 0) cap = m.maxTuplesPerSec;
         if (m.workers.length > 0 && m.workers.join(',') !== workers.join(',')) {
           workers = m.workers;
-          process.stderr.write(`squall: tapping ${component || 'every component'}${stream ? `:${stream}` : ''} of '${topology}' on ${workers.length} worker(s): ${workers.join(', ')}\n`);
+          process.stderr.write(
+            `squall: tapping ${component || 'every component'}${stream ? `:${stream}` : ''} of '${topology}' on ${workers.length} worker(s): ${workers.join(', ')}; ${cap > 0 ? `at most ${cap} tuples/s per worker` : 'no rate cap'}\n`,
+          );
         }
         for (const n of m.notices) process.stderr.write(`squall: ${n}\n`);
         for (const t of m.tuples) {
@@ -166,5 +183,5 @@ async function runTap(topology: string, target: string | undefined, opts: TapOpt
     process.off('SIGTERM', stop);
     client.close();
   }
-  process.stderr.write(`squall: tap ended: ${shown} tuple(s) shown, ${dropped} dropped\n`);
+  process.stderr.write(`squall: tap ended: ${shown} tuple(s) shown, ${dropped} dropped, ${rateCapped} rate-capped\n`);
 }

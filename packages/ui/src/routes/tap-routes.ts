@@ -1,10 +1,13 @@
 // Live taps in the web UI, served from Nimbus.Tap as server-sent events:
-// GET /api/v1/topology/:id/component/:component/tap?stream=&sample=&filter=FIELD=VALUE (filter repeatable)
+// GET /api/v1/topology/:id/component/:component/tap?stream=&sample=&maxRate=&filter=FIELD=VALUE (filter repeatable)
+//   maxRate: at most that many tuples/s per worker (default and most allowed: topology.tap.max.tuples.per.sec)
 //   text/event-stream; events:
 //     event: tuples   data: [{time, timeMs, component, task, stream, worker, fields, values: {field: value},
 //                           messageId?}, ...]   (one nimbus batch)
-//     event: status   data: {dropped, droppedByUi, workers, notices}   (when something changed; drops cumulative:
-//                           `dropped` counts the workers', nimbus's and this UI's drops)
+//     event: status   data: {dropped, droppedByUi, rateCapped, maxTuplesPerSec, workers, notices}   (when something
+//                           changed; counts cumulative: `dropped` counts the workers', nimbus's and this UI's drops
+//                           (a full buffer), `rateCapped` the tuples the workers skipped over the tap's rate cap,
+//                           `maxTuplesPerSec` that cap per worker, 0 for none)
 //     event: end      data: {reason}    the tap ended (topology killed, nimbus stopping, UI stopping)
 //     event: error    data: {error}     the tap failed after it started
 //   Failures found before the stream starts (bad parameters, unknown topology, component, stream or field, too many
@@ -80,7 +83,7 @@ export function tapTupleJson(t: pb.ITappedTuple, worker: string): TapTupleJson {
  * (`FIELD=VALUE`, repeatable).
  * @throws HttpError 400 naming the parameter that is wrong
  */
-export function parseTapQuery(query: unknown): { stream: string; samplePct: number; filters: Array<{ field: string; value: string }> } {
+export function parseTapQuery(query: unknown): { stream: string; samplePct: number; maxTuplesPerSec: number; filters: Array<{ field: string; value: string }> } {
   const q = query as Query;
   const one = (name: string): string => {
     const v = q[name];
@@ -92,6 +95,9 @@ export function parseTapQuery(query: unknown): { stream: string; samplePct: numb
   const sample = one('sample');
   const samplePct = sample === '' ? 100 : Number(sample);
   if (!(/^\d+(\.\d+)?$/.test(sample || '100') && samplePct > 0 && samplePct <= 100)) throw new HttpError(400, `query parameter 'sample' must be a percentage in (0, 100], got '${sample.slice(0, 100)}'`);
+  const maxRate = one('maxRate');
+  const maxTuplesPerSec = maxRate === '' ? 0 : Number(maxRate);
+  if (!(/^\d{1,9}$/.test(maxRate || '0') && maxTuplesPerSec >= 0)) throw new HttpError(400, `query parameter 'maxRate' must be a whole number of tuples per second, got '${maxRate.slice(0, 100)}'`);
   const raw = q.filter === undefined ? [] : [q.filter].flat();
   if (raw.length > MAX_FILTERS) throw new HttpError(400, `at most ${MAX_FILTERS} filter parameters, got ${raw.length}`);
   const filters = raw
@@ -101,7 +107,7 @@ export function parseTapQuery(query: unknown): { stream: string; samplePct: numb
       if (i <= 0 || f.length > MAX_FILTER_CHARS) throw new HttpError(400, `query parameter 'filter' must be FIELD=VALUE (at most ${MAX_FILTER_CHARS} characters), got '${f.slice(0, 100)}'`);
       return { field: f.slice(0, i), value: f.slice(i + 1) };
     });
-  return { stream, samplePct, filters };
+  return { stream, samplePct, maxTuplesPerSec, filters };
 }
 
 /** One server-sent event. */
@@ -121,13 +127,13 @@ export const tapRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
   app.get('/topology/:id/component/:component/tap', { schema: { response: { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema } }, onRequest: requireToken(ctx) }, async (req, reply) => {
     const topology = idParam(req.params, 'id', 'topology');
     const component = idParam(req.params, 'component', 'component');
-    const { stream, samplePct, filters } = parseTapQuery(req.query);
+    const { stream, samplePct, maxTuplesPerSec, filters } = parseTapQuery(req.query);
     if (open.size + starting >= MAX_UI_TAPS) throw new HttpError(429, `this UI already serves ${MAX_UI_TAPS} taps: stop one first`);
     starting++;
     let call: grpc.ClientReadableStream<pb.TapEvents> | undefined;
     let first: pb.TapEvents | undefined;
     try {
-      const c = (call = await ctx.nimbus.tap({ topology, spec: { component, stream, samplePct, filters } }));
+      const c = (call = await ctx.nimbus.tap({ topology, spec: { component, stream, samplePct, filters, maxTuplesPerSec } }));
       // Nimbus checks the spec before it answers: its refusal becomes this request's 4xx, not a broken stream.
       first = await new Promise<pb.TapEvents | undefined>((resolve, reject) => {
         const timer = setTimeout(() => done(() => resolve(undefined)), ACCEPT_WAIT_MS);
@@ -164,19 +170,24 @@ function streamTap(res: ServerResponse, call: grpc.ClientReadableStream<pb.TapEv
   let ended = false;
   let nimbusDropped = 0;
   let droppedByUi = 0;
-  let sentDropped = -1;
+  let rateCapped = 0;
+  let maxTuplesPerSec = 0;
+  let sent = '';
   let workers: string[] = [];
   const write = (text: string): void => {
     if (!ended) res.write(text);
   };
   const status = (notices: readonly string[] = []): void => {
     const dropped = nimbusDropped + droppedByUi;
-    if (dropped === sentDropped && notices.length === 0) return;
-    sentDropped = dropped;
-    write(sse('status', { dropped, droppedByUi, workers, notices }));
+    const key = `${dropped} ${rateCapped}`;
+    if (key === sent && notices.length === 0) return;
+    sent = key;
+    write(sse('status', { dropped, droppedByUi, rateCapped, maxTuplesPerSec, workers, notices }));
   };
   const onEvents = (m: pb.TapEvents): void => {
     nimbusDropped = Math.max(nimbusDropped, Number(m.dropped ?? 0));
+    rateCapped = Math.max(rateCapped, Number(m.rateCapped ?? 0));
+    if (m.maxTuplesPerSec > 0) maxTuplesPerSec = m.maxTuplesPerSec;
     let changed = m.notices.length > 0;
     if (m.workers.length > 0 && m.workers.join(',') !== workers.join(',')) {
       workers = [...m.workers];
@@ -187,7 +198,7 @@ function streamTap(res: ServerResponse, call: grpc.ClientReadableStream<pb.TapEv
       if (res.writableLength > MAX_TAP_BUFFER_BYTES) droppedByUi += m.tuples.length;
       else write(sse('tuples', m.tuples.map((t) => tapTupleJson(t, m.worker))));
     }
-    if (changed) sentDropped = -1;
+    if (changed) sent = '';
     status(m.notices);
   };
   const keepalive = setInterval(() => write(': keepalive\n\n'), KEEPALIVE_MS);
@@ -211,5 +222,5 @@ function streamTap(res: ServerResponse, call: grpc.ClientReadableStream<pb.TapEv
   // The browser went away (tab closed, Stop pressed, navigation): nimbus forgets the tap now, not at the next write.
   res.on('close', () => end());
   if (first) onEvents(first);
-  else write(sse('status', { dropped: 0, droppedByUi: 0, workers, notices: [] }));
+  else write(sse('status', { dropped: 0, droppedByUi: 0, rateCapped: 0, maxTuplesPerSec: 0, workers, notices: [] }));
 }

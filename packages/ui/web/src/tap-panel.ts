@@ -25,6 +25,8 @@ interface TapTuple {
 interface TapStatus {
   dropped: number;
   droppedByUi: number;
+  /** Tuples the workers skipped over the tap's rate cap (topology.tap.max.tuples.per.sec); absent from older UIs. */
+  rateCapped?: number;
   workers: string[];
   notices: string[];
 }
@@ -114,7 +116,7 @@ export function tapPanel(topologyId: string, component: string): TapPanel {
   function renderState(): void {
     if (!controller) return;
     const workers = status.workers.length > 0 ? ` on ${status.workers.length} worker(s)` : '';
-    setText(state, `Tapping${workers}: ${received.toLocaleString('en-US')} tuple(s) received, ${status.dropped.toLocaleString('en-US')} dropped${paused ? `, paused (${held.length} held)` : ''}`);
+    setText(state, `Tapping${workers}: ${received.toLocaleString('en-US')} tuple(s) received, ${status.dropped.toLocaleString('en-US')} dropped${capped()}${paused ? `, paused (${held.length} held)` : ''}`);
   }
 
   function addRows(tuples: TapTuple[]): void {
@@ -248,7 +250,12 @@ export function tapPanel(topologyId: string, component: string): TapPanel {
     ctl.abort();
     start.disabled = false;
     stopBtn.disabled = true;
-    setText(state, `Not tapping (${why}): ${received.toLocaleString('en-US')} tuple(s) received, ${status.dropped.toLocaleString('en-US')} dropped`);
+    setText(state, `Not tapping (${why}): ${received.toLocaleString('en-US')} tuple(s) received, ${status.dropped.toLocaleString('en-US')} dropped${capped()}`);
+  }
+
+  /** ", N rate-capped" once the workers skipped tuples over the tap's rate cap. */
+  function capped(): string {
+    return status.rateCapped ? `, ${status.rateCapped.toLocaleString('en-US')} rate-capped` : '';
   }
 
   return {
