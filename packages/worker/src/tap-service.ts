@@ -21,7 +21,8 @@ export interface TapServiceOptions {
   secret: string;
   /** "host:port" of this worker: the audience nimbus's proofs are made for. */
   self: string;
-  runtime: () => WorkerRuntime | undefined;
+  /** The runtime whose emits are tapped and whose debug options are set. */
+  runtime: WorkerRuntime;
   log: Logger;
   /** `topology.tap.buffer.size`. */
   bufferSize: number;
@@ -59,13 +60,12 @@ export function createTapHandlers(opts: TapServiceOptions): {
     if (problem !== undefined) opts.log.warn({ peer, method }, `refused ${method} from ${peer}: ${problem}`);
     return problem;
   };
-  const activeTaps = () => opts.runtime()?.taps.tapCount ?? 0;
+  const rt = opts.runtime;
+  const activeTaps = () => rt.taps.tapCount;
 
   const tap = (call: TapCall): void => {
     const fail = (code: grpc.status, details: string): void => void call.emit('error', Object.assign(new Error(details), { code, details }));
     if (refused(WorkerService.tap.path, call.metadata, call.getPeer()) !== undefined) return fail(grpc.status.UNAUTHENTICATED, "unauthenticated: tapping a worker requires the topology's credential");
-    const rt = opts.runtime();
-    if (!rt) return fail(grpc.status.UNAVAILABLE, 'worker not ready');
     const spec = call.request.spec ?? {};
     const pct = Number(spec.samplePct ?? 0) || 100;
     if (!(pct > 0 && pct <= 100)) return fail(grpc.status.INVALID_ARGUMENT, `sample_pct must be in (0, 100], got ${spec.samplePct}`);
@@ -134,8 +134,6 @@ export function createTapHandlers(opts: TapServiceOptions): {
   const applyDebugOptions: WorkerHandlers['applyDebugOptions'] = (call, callback) => {
     if (refused(WorkerService.applyDebugOptions.path, call.metadata, call.getPeer()) !== undefined)
       return callback({ code: grpc.status.UNAUTHENTICATED, details: "unauthenticated: this call requires the topology's credential" } as grpc.ServiceError);
-    const rt = opts.runtime();
-    if (!rt) return callback({ code: grpc.status.UNAVAILABLE, details: 'worker not ready' } as grpc.ServiceError);
     let doc: WorkerDebugDocument;
     try {
       doc = JSON.parse(call.request.optionsJson || '{}') as WorkerDebugDocument;

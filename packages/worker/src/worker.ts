@@ -120,7 +120,7 @@ export class Worker {
     // message is read; each method has its own size limit, Transfer one batch).
     const transfers = createWorkerHandlers({ ...identity, runtime, converter, window: TRANSFER_WINDOW, startedMs });
     runtime.setAfterPass(transfers.retryCredit);
-    const taps = createTapHandlers({ topologyId: launch.topologyId, secret: launch.topology.secret, self, runtime: () => runtime, log, bufferSize: settings.tapBufferSize });
+    const taps = createTapHandlers({ topologyId: launch.topologyId, secret: launch.topology.secret, self, runtime, log, bufferSize: settings.tapBufferSize });
     const guarded = withDecodeFailureLog(WorkerService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), policies);
     const handlers = { ...transfers.handlers, ...taps.handlers, ping: taps.withTapCount(transfers.handlers.ping) };
     server.addService(guarded as unknown as grpc.ServiceDefinition, handlers as unknown as grpc.UntypedServiceImplementation);
