@@ -13,11 +13,13 @@ function projectSources(root) {
     const config = path.join(root, dir, 'tsconfig.json');
     if (dir && existsSync(config)) {
       // tsconfig allows comments; ours have none, and a parse error here should be loud.
-      for (const inc of JSON.parse(readFileSync(config, 'utf8')).include ?? []) globs.push(inc.includes('*') ? `${dir}/${inc}` : `${dir}/${inc}/**/*.ts`);
+      for (const inc of JSON.parse(readFileSync(config, 'utf8')).include ?? [])
+        globs.push(inc.includes('*') ? `${dir}/${inc}` : `${dir}/${inc}/**/*.ts`);
     }
     if (depth === 3) return;
     for (const e of readdirSync(path.join(root, dir), { withFileTypes: true })) {
-      if (e.isDirectory() && !['node_modules', 'dist', '.git'].includes(e.name) && !e.name.startsWith('.')) visit(dir ? `${dir}/${e.name}` : e.name, depth + 1);
+      if (e.isDirectory() && !['node_modules', 'dist', '.git'].includes(e.name) && !e.name.startsWith('.'))
+        visit(dir ? `${dir}/${e.name}` : e.name, depth + 1);
     }
   };
   visit('', 0);
@@ -27,7 +29,18 @@ function projectSources(root) {
 const SOURCES = projectSources(import.meta.dirname);
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', 'packages/*/scripts/**', 'scripts/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/generated/**',
+      'packages/*/scripts/**',
+      'scripts/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
+  },
   ...tseslint.configs.recommended.map((config) => ({ ...config, files: SOURCES })),
   {
     files: SOURCES,
@@ -35,12 +48,26 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', name: ['test', 'it', 'describe', 'suite', 'before', 'after'], package: 'node:test' }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', name: ['test', 'it', 'describe', 'suite', 'before', 'after'], package: 'node:test' },
+          ],
+        },
       ],
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@squall/*/src', '@squall/*/src/*', '../../*/src/*'], message: "import the package, not another package's src/" }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@squall/*/src', '@squall/*/src/*', '../../*/src/*'],
+              message: "import the package, not another package's src/",
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -12,11 +12,16 @@ const read = (pid, file) => {
     return [];
   }
 };
-const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).sort((a, b) => a - b);
+const pids = readdirSync('/proc')
+  .filter((d) => /^\d+$/.test(d))
+  .map(Number)
+  .sort((a, b) => a - b);
 const pid = pids.find((p) => /(^|\/)(squall|bin\.js)$/.test(read(p, 'cmdline')[1] ?? ''));
 const args = pid === undefined ? [] : read(pid, 'cmdline');
 const env = Object.fromEntries(
-  (pid === undefined ? [] : read(pid, 'environ')).filter((e) => e.includes('=')).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]),
+  (pid === undefined ? [] : read(pid, 'environ'))
+    .filter((e) => e.includes('='))
+    .map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]),
 );
 const portArg = (name) => {
   const i = args.findIndex((a) => a === name);
@@ -43,10 +48,14 @@ const probeTcp = (host, port) => {
 if (pid === undefined) {
   done(false, 'no squall process in this container');
 } else if (daemon === 'nimbus') {
-  probeTcp(confArg('nimbus.host') ?? env.SQUALL_NIMBUS_HOST ?? '127.0.0.1', confArg('nimbus.port') ?? env.SQUALL_NIMBUS_PORT ?? 6627);
+  probeTcp(
+    confArg('nimbus.host') ?? env.SQUALL_NIMBUS_HOST ?? '127.0.0.1',
+    confArg('nimbus.port') ?? env.SQUALL_NIMBUS_PORT ?? 6627,
+  );
 } else if (daemon === 'supervisor') {
   const port = confArg('supervisor.port') ?? env.SQUALL_SUPERVISOR_PORT;
-  if (!port || port === '0') done(true); // a random port cannot be probed; the process being alive is all we know
+  if (!port || port === '0')
+    done(true); // a random port cannot be probed; the process being alive is all we know
   else probeTcp(confArg('supervisor.host') ?? env.SQUALL_SUPERVISOR_HOST ?? '127.0.0.1', port);
 } else if (daemon === 'ui') {
   const host = confArg('ui.host') ?? env.SQUALL_UI_HOST ?? '127.0.0.1';

@@ -18,7 +18,11 @@ const generator = path.join(root, 'packages/protocol/scripts/generate.mjs');
 if (existsSync(generator)) run(process.execPath, [generator]);
 run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', ...process.argv.slice(2)]);
 // Examples are user-facing code: type-check them (they are run from source by `squall local`).
-run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'examples/tsconfig.json')]);
+run(process.execPath, [
+  path.join(root, 'node_modules/typescript/bin/tsc'),
+  '-p',
+  path.join(root, 'examples/tsconfig.json'),
+]);
 const postBuild = path.join(root, 'packages/protocol/scripts/post-build.mjs');
 if (existsSync(postBuild)) run(process.execPath, [postBuild]);
 // The web app (browser code, DOM types) is type-checked and bundled by its own script into packages/ui/dist/web.

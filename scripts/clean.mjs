@@ -11,7 +11,11 @@ const remove = (p) => {
   rmSync(p, { recursive: true, force: true });
   removed.push(path.relative(root, p));
 };
-for (const dir of [...readdirSync(path.join(root, 'packages')).map((p) => path.join(root, 'packages', p)), path.join(root, 'test'), path.join(root, 'examples')]) {
+for (const dir of [
+  ...readdirSync(path.join(root, 'packages')).map((p) => path.join(root, 'packages', p)),
+  path.join(root, 'test'),
+  path.join(root, 'examples'),
+]) {
   if (!existsSync(dir)) continue;
   remove(path.join(dir, 'dist'));
   for (const f of readdirSync(dir)) if (f.endsWith('.tsbuildinfo')) remove(path.join(dir, f));

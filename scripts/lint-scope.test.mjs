@@ -12,7 +12,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 test('the project sources are linted with type information', async () => {
   const eslint = new ESLint({ cwd: root });
-  for (const file of ['packages/cli/src/bin.ts', 'packages/cluster-state/test/crud.test.ts', 'packages/local/bench/local-bench.ts', 'packages/ui/web/src/main.ts', 'test/harness/test-cluster.ts', 'examples/wordcount/topology.ts']) {
+  for (const file of [
+    'packages/cli/src/bin.ts',
+    'packages/cluster-state/test/crud.test.ts',
+    'packages/local/bench/local-bench.ts',
+    'packages/ui/web/src/main.ts',
+    'test/harness/test-cluster.ts',
+    'examples/wordcount/topology.ts',
+  ]) {
     const config = await eslint.calculateConfigForFile(file);
     assert.ok(config?.languageOptions?.parserOptions?.projectService, `${file} is linted with the project service`);
     assert.equal(config.rules['@typescript-eslint/no-floating-promises']?.[0], 2, `${file} gets the type-aware rules`);
@@ -27,7 +34,11 @@ test('a .ts file outside every tsconfig is not linted, so the lint does not fail
     writeFileSync(stray, 'export const y: any = 2;\n');
     const eslint = new ESLint({ cwd: root, errorOnUnmatchedPattern: false });
     assert.deepEqual(await eslint.lintFiles([dir]), []);
-    assert.equal(await eslint.calculateConfigForFile(stray), undefined, 'a file beside a package tsconfig but outside its include');
+    assert.equal(
+      await eslint.calculateConfigForFile(stray),
+      undefined,
+      'a file beside a package tsconfig but outside its include',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(stray, { force: true });

@@ -30,7 +30,12 @@ export function fencedBlocks(markdown) {
     let k = i - 1;
     while (k >= 0 && lines[k].trim() === '') k--;
     const m = k >= 0 ? /^<!-- readme-(test|file|skip): (.+?) -->$/.exec(lines[k].trim()) : null;
-    blocks.push({ line: i + 1, lang: open[2], text: body.join('\n'), marker: m ? { kind: m[1], arg: m[2] } : undefined });
+    blocks.push({
+      line: i + 1,
+      lang: open[2],
+      text: body.join('\n'),
+      marker: m ? { kind: m[1], arg: m[2] } : undefined,
+    });
     i = j;
   }
   return blocks;
@@ -45,7 +50,22 @@ function readmes() {
 }
 
 test('the marker parser: finds unmarked, marked and indented blocks', () => {
-  const md = ['text', '```sh', 'ls', '```', '<!-- readme-skip: a sample -->', '', '```', 'out', '```', '- item', '  <!-- readme-file: a/b.py -->', '  ```python', '  x = 1', '  ```'].join('\n');
+  const md = [
+    'text',
+    '```sh',
+    'ls',
+    '```',
+    '<!-- readme-skip: a sample -->',
+    '',
+    '```',
+    'out',
+    '```',
+    '- item',
+    '  <!-- readme-file: a/b.py -->',
+    '  ```python',
+    '  x = 1',
+    '  ```',
+  ].join('\n');
   assert.deepEqual(fencedBlocks(md), [
     { line: 2, lang: 'sh', text: 'ls', marker: undefined },
     { line: 7, lang: '', text: 'out', marker: { kind: 'skip', arg: 'a sample' } },
@@ -54,21 +74,31 @@ test('the marker parser: finds unmarked, marked and indented blocks', () => {
 });
 
 test('every README code block is run by a test, is a file verbatim, or says why it is not run', () => {
-  const tests = readdirSync(path.join(root, 'test/integration')).filter((f) => f.endsWith('.test.ts')).map((f) => readFileSync(path.join(root, 'test/integration', f), 'utf8')).join('\n');
+  const tests = readdirSync(path.join(root, 'test/integration'))
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => readFileSync(path.join(root, 'test/integration', f), 'utf8'))
+    .join('\n');
   const problems = [];
   let count = 0;
   for (const readme of readmes()) {
     for (const b of fencedBlocks(readFileSync(path.join(root, readme), 'utf8'))) {
       count++;
       const where = `${readme}:${b.line}: the \`\`\`${b.lang} block`;
-      if (!b.marker) problems.push(`${where} has no <!-- readme-test|readme-file|readme-skip: ... --> marker on the line before it`);
+      if (!b.marker)
+        problems.push(`${where} has no <!-- readme-test|readme-file|readme-skip: ... --> marker on the line before it`);
       else if (b.marker.kind === 'test') {
         const name = b.marker.arg.split(' ')[0];
-        if (!tests.includes(`readmeBlock('${name}')`)) problems.push(`${where} is marked readme-test: ${name}, but no test in test/integration calls readmeBlock('${name}')`);
+        if (!tests.includes(`readmeBlock('${name}')`))
+          problems.push(
+            `${where} is marked readme-test: ${name}, but no test in test/integration calls readmeBlock('${name}')`,
+          );
       } else if (b.marker.kind === 'file') {
         const file = path.join(root, b.marker.arg);
         if (!existsSync(file)) problems.push(`${where} shows ${b.marker.arg}, which does not exist`);
-        else if (readFileSync(file, 'utf8').trimEnd() !== b.text.trimEnd()) problems.push(`${where} differs from ${b.marker.arg}: copy the file into the README (or the block into the file)`);
+        else if (readFileSync(file, 'utf8').trimEnd() !== b.text.trimEnd())
+          problems.push(
+            `${where} differs from ${b.marker.arg}: copy the file into the README (or the block into the file)`,
+          );
       } else if (b.marker.arg.trim().length < 8) problems.push(`${where}: readme-skip needs a reason`);
     }
   }

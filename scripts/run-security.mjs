@@ -10,16 +10,28 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(root, 'test', 'dist', 'security');
 const filter = process.argv[2] ?? '';
-const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js') && f.includes(filter)).sort() : [];
+const files = existsSync(dir)
+  ? readdirSync(dir)
+      .filter((f) => f.endsWith('.test.js') && f.includes(filter))
+      .sort()
+  : [];
 if (files.length === 0) {
-  console.error(`security: no test files in ${path.relative(root, dir)}${filter ? ` matching '${filter}'` : ''} (did the build run?)`);
+  console.error(
+    `security: no test files in ${path.relative(root, dir)}${filter ? ` matching '${filter}'` : ''} (did the build run?)`,
+  );
   process.exit(1);
 }
 const failed = [];
 for (const f of files) {
   console.log(`\n# security: ${f}`);
-  const res = spawnSync(process.execPath, ['--test', '--test-concurrency=1', path.join('test', 'dist', 'security', f)], { cwd: root, stdio: 'inherit', timeout: 20 * 60 * 1000, killSignal: 'SIGKILL' });
+  const res = spawnSync(
+    process.execPath,
+    ['--test', '--test-concurrency=1', path.join('test', 'dist', 'security', f)],
+    { cwd: root, stdio: 'inherit', timeout: 20 * 60 * 1000, killSignal: 'SIGKILL' },
+  );
   if (res.status !== 0) failed.push(`${f} (${res.signal ? `killed by ${res.signal}` : `exit ${res.status}`})`);
 }
-console.log(`\nsecurity: ${files.length - failed.length} of ${files.length} file(s) passed${failed.length ? `; failed: ${failed.join(', ')}` : ''}`);
+console.log(
+  `\nsecurity: ${files.length - failed.length} of ${files.length} file(s) passed${failed.length ? `; failed: ${failed.join(', ')}` : ''}`,
+);
 process.exit(failed.length ? 1 : 0);

@@ -27,7 +27,9 @@ function findTests(dir) {
 
 const unit = [
   ...readdirSync(path.join(root, 'packages')).flatMap((p) => findTests(path.join(root, 'packages', p, 'dist', 'test'))),
-  ...readdirSync(path.join(root, 'scripts')).filter((f) => f.endsWith('.test.mjs')).map((f) => path.join(root, 'scripts', f)),
+  ...readdirSync(path.join(root, 'scripts'))
+    .filter((f) => f.endsWith('.test.mjs'))
+    .map((f) => path.join(root, 'scripts', f)),
 ];
 const integration = findTests(path.join(root, 'test', 'dist', 'integration'));
 
@@ -44,13 +46,22 @@ function run(label, files, concurrency) {
   const res = spawnSync(
     process.execPath,
     ['--test', '--test-reporter=tap', `--test-concurrency=${concurrency}`, ...files.map((f) => path.relative(root, f))],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, timeout: TIER_TIMEOUT_MS, killSignal: 'SIGKILL' },
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+      maxBuffer: 512 * 1024 * 1024,
+      timeout: TIER_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+    },
   );
   const stopped = res.error || res.signal;
   process.stdout.write(res.stdout ?? '');
   failures.push(...addRun(totals, label, res.stdout ?? '', stopped ? 0 : res.status));
   if (stopped) {
-    failures.push(`${label}: runner stopped (${res.error?.message ?? res.signal}); the limit is ${TIER_TIMEOUT_MS / 60000} min`);
+    failures.push(
+      `${label}: runner stopped (${res.error?.message ?? res.signal}); the limit is ${TIER_TIMEOUT_MS / 60000} min`,
+    );
     totals.fail += 1;
   }
 }

@@ -30,14 +30,26 @@ export function summarizeTap(tap) {
         if (kv) yaml[kv[1]] = unquote(kv[2]);
       }
     }
-    failures.push({ name: m[3], type: yaml.failureType ?? 'failed', location: yaml.location ?? '', error: yaml.error ?? '' });
+    failures.push({
+      name: m[3],
+      type: yaml.failureType ?? 'failed',
+      location: yaml.location ?? '',
+      error: yaml.error ?? '',
+    });
   }
   const count = (key) => {
     const all = [...tap.matchAll(new RegExp(`^# ${key} (\\d+)$`, 'gm'))];
     return all.length > 0 ? Number(all[all.length - 1][1]) : 0;
   };
   return {
-    counts: { tests: count('tests'), pass: count('pass'), fail: count('fail'), cancelled: count('cancelled'), skipped: count('skipped'), todo: count('todo') },
+    counts: {
+      tests: count('tests'),
+      pass: count('pass'),
+      fail: count('fail'),
+      cancelled: count('cancelled'),
+      skipped: count('skipped'),
+      todo: count('todo'),
+    },
     failures,
   };
 }
@@ -60,16 +72,23 @@ export function addRun(totals, label, tap, exitStatus) {
   const { counts, failures } = summarizeTap(tap);
   totals.pass += counts.pass;
   totals.skipped += counts.skipped;
-  const lines = failures.map((f) => `${label}: ${f.type === 'cancelledByParent' ? 'cancelled' : f.type}: ${f.name}${f.location ? ` (${f.location})` : ''}${f.error ? `: ${f.error}` : ''}`);
+  const lines = failures.map(
+    (f) =>
+      `${label}: ${f.type === 'cancelledByParent' ? 'cancelled' : f.type}: ${f.name}${f.location ? ` (${f.location})` : ''}${f.error ? `: ${f.error}` : ''}`,
+  );
   // Node's own `fail` also counts each parent of a failed subtest; it is only the fallback should no failure be named.
   let failed = failures.length;
   if (failed === 0 && counts.fail + counts.cancelled > 0) {
     failed = counts.fail + counts.cancelled;
-    lines.push(`${label}: ${counts.fail} failed and ${counts.cancelled} cancelled test(s), by Node's count (see the TAP above)`);
+    lines.push(
+      `${label}: ${counts.fail} failed and ${counts.cancelled} cancelled test(s), by Node's count (see the TAP above)`,
+    );
   }
   if (exitStatus !== 0 && failed === 0) {
     failed = 1;
-    lines.push(`${label}: the test runner exited with ${exitStatus === null ? 'a signal' : `status ${exitStatus}`} and no failing test`);
+    lines.push(
+      `${label}: the test runner exited with ${exitStatus === null ? 'a signal' : `status ${exitStatus}`} and no failing test`,
+    );
   }
   totals.fail += failed;
   return lines;

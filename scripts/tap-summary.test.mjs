@@ -16,7 +16,11 @@ function tapOf(files) {
     // Without NODE_TEST_CONTEXT, which this runner sets and which would make the inner runner report in its binary
     // protocol instead of TAP.
     const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-    const res = spawnSync(process.execPath, ['--test', '--test-reporter=tap', ...Object.keys(files)], { cwd: dir, encoding: 'utf8', env });
+    const res = spawnSync(process.execPath, ['--test', '--test-reporter=tap', ...Object.keys(files)], {
+      cwd: dir,
+      encoding: 'utf8',
+      env,
+    });
     return { tap: res.stdout, status: res.status };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -39,7 +43,9 @@ test('a failing before hook: Node says 0 failed (its tests are cancelled); we co
 });
 
 test('a failing after hook of a suite counts once, as the suite, though every test passed', () => {
-  const { tap, status } = tapOf({ 'b.test.js': `${header}describe('s', () => { after(() => { throw new Error('cleanup broke'); }); test('t', () => {}); });\n` });
+  const { tap, status } = tapOf({
+    'b.test.js': `${header}describe('s', () => { after(() => { throw new Error('cleanup broke'); }); test('t', () => {}); });\n`,
+  });
   const totals = { pass: 0, fail: 0, skipped: 0 };
   const lines = addRun(totals, 'unit tests', tap, status);
   assert.deepEqual(totals, { pass: 1, fail: 1, skipped: 0 });
@@ -47,7 +53,10 @@ test('a failing after hook of a suite counts once, as the suite, though every te
 });
 
 test('a file that exits non-zero after its tests passed counts as a failure named by the file', () => {
-  const { tap, status } = tapOf({ 'c.test.js': `${header}test('t', () => {});\nsetTimeout(() => process.exit(3), 50);\n`, 'd.test.js': 'throw new Error("does not load");\n' });
+  const { tap, status } = tapOf({
+    'c.test.js': `${header}test('t', () => {});\nsetTimeout(() => process.exit(3), 50);\n`,
+    'd.test.js': 'throw new Error("does not load");\n',
+  });
   const totals = { pass: 0, fail: 0, skipped: 0 };
   const lines = addRun(totals, 'integration tests', tap, status);
   assert.equal(totals.fail, 2);
@@ -56,7 +65,9 @@ test('a file that exits non-zero after its tests passed counts as a failure name
 });
 
 test('a failing test is one failure; a failing subtest is not counted again as its parent', () => {
-  const { tap, status } = tapOf({ 'e.test.js': `${header}test('parent', async (t) => { await t.test('child', () => { throw new Error('boom'); }); });\ntest('ok', () => {});\n` });
+  const { tap, status } = tapOf({
+    'e.test.js': `${header}test('parent', async (t) => { await t.test('child', () => { throw new Error('boom'); }); });\ntest('ok', () => {});\n`,
+  });
   const totals = { pass: 0, fail: 0, skipped: 0 };
   const lines = addRun(totals, 'unit tests', tap, status);
   assert.equal(totals.fail, 1);
@@ -64,7 +75,9 @@ test('a failing test is one failure; a failing subtest is not counted again as i
 });
 
 test('passing, skipped and todo tests count no failure', () => {
-  const { tap, status } = tapOf({ 'f.test.js': `${header}test('a', () => {});\ntest('b', { skip: 'not here' }, () => {});\ntest('c', { todo: true }, () => { throw new Error('later'); });\n` });
+  const { tap, status } = tapOf({
+    'f.test.js': `${header}test('a', () => {});\ntest('b', { skip: 'not here' }, () => {});\ntest('c', { todo: true }, () => { throw new Error('later'); });\n`,
+  });
   assert.equal(status, 0);
   const totals = { pass: 0, fail: 0, skipped: 0 };
   assert.deepEqual(addRun(totals, 'unit tests', tap, status), []);

@@ -26,11 +26,31 @@ function requirements(clusterState) {
     }
   };
   return [
-    { pkg: 'zookeeper', why: 'ZooKeeper, started by cluster-state and integration tests', tiers: ['unit', 'integration'], present: () => clusterState.findZooKeeperInstall() !== null },
+    {
+      pkg: 'zookeeper',
+      why: 'ZooKeeper, started by cluster-state and integration tests',
+      tiers: ['unit', 'integration'],
+      present: () => clusterState.findZooKeeperInstall() !== null,
+    },
     { pkg: 'default-jre-headless', why: 'Java, to run ZooKeeper', tiers: ['unit', 'integration'], present: javaFound },
-    { pkg: 'redis-server', why: 'Redis, started by the state store tests', tiers: ['unit', 'integration'], present: () => onPath('redis-server') || existsSync('/usr/bin/redis-server') },
-    { pkg: 'python3', why: 'multi-lang components in Python', tiers: ['unit', 'integration'], present: () => onPath('python3') },
-    { pkg: 'chromium', why: 'the web UI browser test', tiers: ['integration'], present: () => existsSync('/usr/bin/chromium') },
+    {
+      pkg: 'redis-server',
+      why: 'Redis, started by the state store tests',
+      tiers: ['unit', 'integration'],
+      present: () => onPath('redis-server') || existsSync('/usr/bin/redis-server'),
+    },
+    {
+      pkg: 'python3',
+      why: 'multi-lang components in Python',
+      tiers: ['unit', 'integration'],
+      present: () => onPath('python3'),
+    },
+    {
+      pkg: 'chromium',
+      why: 'the web UI browser test',
+      tiers: ['integration'],
+      present: () => existsSync('/usr/bin/chromium'),
+    },
   ];
 }
 
@@ -46,7 +66,9 @@ export async function prepareSystemPackages(root, tiers) {
   const names = missing.map((r) => r.pkg);
   const list = missing.map((r) => `${r.pkg} (${r.why})`).join(', ');
   if (!clusterState.canInstallDebianPackages()) {
-    console.log(`tests need ${list}: run them as root to install these, or first run: sudo apt-get install -y ${names.join(' ')}`);
+    console.log(
+      `tests need ${list}: run them as root to install these, or first run: sudo apt-get install -y ${names.join(' ')}`,
+    );
     return false;
   }
   console.log(`# installing what the tests need: ${list}`);
@@ -57,6 +79,7 @@ export async function prepareSystemPackages(root, tiers) {
     return false;
   }
   const still = missing.filter((r) => !r.present());
-  if (still.length > 0) console.log(`tests need ${still.map((r) => r.pkg).join(', ')}: still missing after apt-get install`);
+  if (still.length > 0)
+    console.log(`tests need ${still.map((r) => r.pkg).join(', ')}: still missing after apt-get install`);
   return still.length === 0;
 }

@@ -6,7 +6,19 @@ import { Spout, type OutputFieldsDeclarer } from '@squall/api';
  * the rankings have a clear order.
  */
 export class RandomWordSpout extends Spout {
-  static readonly WORDS = ['nathan', 'nathan', 'nathan', 'nathan', 'mike', 'mike', 'mike', 'jackson', 'jackson', 'golda', 'bertels'];
+  static readonly WORDS = [
+    'nathan',
+    'nathan',
+    'nathan',
+    'nathan',
+    'mike',
+    'mike',
+    'mike',
+    'jackson',
+    'jackson',
+    'golda',
+    'bertels',
+  ];
   private next = 0;
   private lastEmitMs = 0;
   private id = 0;

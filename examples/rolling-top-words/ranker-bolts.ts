@@ -1,4 +1,11 @@
-import { BasicBolt, isTickTuple, type BasicOutputCollector, type Config, type OutputFieldsDeclarer, type Tuple } from '@squall/api';
+import {
+  BasicBolt,
+  isTickTuple,
+  type BasicOutputCollector,
+  type Config,
+  type OutputFieldsDeclarer,
+  type Tuple,
+} from '@squall/api';
 import { Rankings, type Rankable } from './rankings';
 
 /**
@@ -53,6 +60,9 @@ export class TotalRankingsBolt extends RankerBolt {
     this.rankings.pruneZeroCounts();
   }
   protected override emitted(rankings: Rankable[]): void {
-    this.context.log.info({ rankings }, `rankings: ${rankings.map((r) => `${r.obj}=${r.count}`).join(' ') || '(none yet)'}`);
+    this.context.log.info(
+      { rankings },
+      `rankings: ${rankings.map((r) => `${r.obj}=${r.count}`).join(' ') || '(none yet)'}`,
+    );
   }
 }

@@ -12,7 +12,8 @@ export class Rankings {
   private items: Rankable[] = [];
 
   constructor(readonly maxSize: number) {
-    if (!Number.isInteger(maxSize) || maxSize < 1) throw new Error(`rankings size must be an integer of at least 1, got ${maxSize}`);
+    if (!Number.isInteger(maxSize) || maxSize < 1)
+      throw new Error(`rankings size must be an integer of at least 1, got ${maxSize}`);
   }
 
   /** Puts `r` in (replacing the same object's previous count), re-sorts and drops what falls below the top. */

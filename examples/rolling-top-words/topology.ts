@@ -26,8 +26,14 @@ export function rollingTopWords(options: RollingTopWordsOptions = {}): Topology 
   const topN = options.topN ?? 5;
   const b = new TopologyBuilder();
   b.setSpout('wordGenerator', () => new RandomWordSpout(options.wordIntervalMs ?? 100), 2);
-  b.setBolt('counter', () => new RollingCountBolt().withWindow(Duration.seconds(windowSecs), Duration.seconds(emitSecs)), 4).fieldsGrouping('wordGenerator', ['word']);
-  b.setBolt('intermediateRanker', () => new IntermediateRankingsBolt(topN, emitSecs), 4).fieldsGrouping('counter', ['obj']);
+  b.setBolt(
+    'counter',
+    () => new RollingCountBolt().withWindow(Duration.seconds(windowSecs), Duration.seconds(emitSecs)),
+    4,
+  ).fieldsGrouping('wordGenerator', ['word']);
+  b.setBolt('intermediateRanker', () => new IntermediateRankingsBolt(topN, emitSecs), 4).fieldsGrouping('counter', [
+    'obj',
+  ]);
   b.setBolt('finalRanker', () => new TotalRankingsBolt(topN, emitSecs)).globalGrouping('intermediateRanker');
   return b.createTopology('rolling-top-words', { 'topology.message.timeout.secs': windowSecs + emitSecs + 30 });
 }

@@ -9,7 +9,9 @@ export class StatefulWordCountBolt extends StatefulBolt<string, number> {
 
   override initState(state: KeyValueState<string, number>): void {
     this.counts = state;
-    this.context.log.info(`state loaded: ${state.size} word(s) [${[...state].map(([w, c]) => `${w}=${c}`).join(', ')}]`);
+    this.context.log.info(
+      `state loaded: ${state.size} word(s) [${[...state].map(([w, c]) => `${w}=${c}`).join(', ')}]`,
+    );
   }
 
   override declareOutputFields(declarer: OutputFieldsDeclarer): void {

@@ -19,7 +19,8 @@ export class WordCountBolt extends BasicBolt {
     this.counts.set(word, count);
     // Same test as the seed: the total moves by 1 or 10, so it can step over a multiple of 1,000.
     this.total += inc;
-    if (this.total % 1000 === 0) this.context.log.info(`counted [${this.total.toLocaleString('en-US')}] words [pid=${process.pid}]`);
+    if (this.total % 1000 === 0)
+      this.context.log.info(`counted [${this.total.toLocaleString('en-US')}] words [pid=${process.pid}]`);
     collector.emit([word, count]);
   }
 }

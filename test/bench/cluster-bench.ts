@@ -56,7 +56,6 @@ function rateBetween(file: string, fromMs: number, toMs: number): number {
   return ((c1 - c0) * 1000) / (t1 - t0);
 }
 
-
 /** A running bench topology; `window(s)` measures its rate over the next s seconds. */
 class BenchTopology {
   private constructor(
@@ -66,15 +65,34 @@ class BenchTopology {
     private readonly file: string,
   ) {}
 
-  static async submit(cluster: TestCluster, tracked: boolean, maxPending = 2000, variant?: { name: string; module: string; conf: string[] }): Promise<BenchTopology> {
+  static async submit(
+    cluster: TestCluster,
+    tracked: boolean,
+    maxPending = 2000,
+    variant?: { name: string; module: string; conf: string[] },
+  ): Promise<BenchTopology> {
     const name = variant?.name ?? (tracked ? 'bench-acking' : 'bench-noack');
     const out = cluster.outputDir(name);
-    const childopts = process.env.SQUALL_BENCH_WORKER_CHILDOPTS ? ['-c', `worker.childopts=${process.env.SQUALL_BENCH_WORKER_CHILDOPTS}`] : [];
+    const childopts = process.env.SQUALL_BENCH_WORKER_CHILDOPTS
+      ? ['-c', `worker.childopts=${process.env.SQUALL_BENCH_WORKER_CHILDOPTS}`]
+      : [];
     // Tracked: one acker (beside the spout) and max spout pending 2000, as Storm benchmarks also set it: unbounded
     // pending keeps tens of thousands of trees in flight and their maps stop fitting in cache (the README's benchmark
     // section has the figures by pending limit).
-    const tracking = tracked ? ['-c', 'topology.acker.executors=1', '-c', `topology.max.spout.pending=${maxPending}`] : ['-c', 'topology.acker.executors=0'];
-    const conf = [...childopts, '-c', 'topology.workers=2', ...tracking, '-c', `squall.bench.tracked=${tracked}`, '-c', `squall.bench.out=${out}`, ...(variant?.conf ?? [])];
+    const tracking = tracked
+      ? ['-c', 'topology.acker.executors=1', '-c', `topology.max.spout.pending=${maxPending}`]
+      : ['-c', 'topology.acker.executors=0'];
+    const conf = [
+      ...childopts,
+      '-c',
+      'topology.workers=2',
+      ...tracking,
+      '-c',
+      `squall.bench.tracked=${tracked}`,
+      '-c',
+      `squall.bench.out=${out}`,
+      ...(variant?.conf ?? []),
+    ];
     const r = cluster.cli(['submit', variant?.module ?? BENCH, '--name', name, ...conf, '--json']);
     if (r.code !== 0) throw new Error(r.stderr);
     const id = (JSON.parse(r.stdout) as { topologyId: string }).topologyId;
@@ -107,13 +125,17 @@ class BenchTopology {
     const r = this.cluster.cli(['deactivate', this.name]);
     if (r.code !== 0) throw new Error(r.stderr);
     let prev = -1;
-    await eventually(`${this.name} to go quiet`, async () => {
-      const now = this.last();
-      const quiet = now === prev;
-      prev = now;
-      await sleep(500);
-      return quiet || undefined;
-    }, 30000);
+    await eventually(
+      `${this.name} to go quiet`,
+      async () => {
+        const now = this.last();
+        const quiet = now === prev;
+        prev = now;
+        await sleep(500);
+        return quiet || undefined;
+      },
+      30000,
+    );
   }
 
   async resume(): Promise<void> {
@@ -130,9 +152,17 @@ class BenchTopology {
 
   async kill(): Promise<void> {
     this.cluster.cli(['kill', this.name, '-w', '0']);
-    await eventually(`${this.name} gone`, () => !this.cluster.cli(['list']).stdout.includes(this.name) || undefined, 30000);
+    await eventually(
+      `${this.name} gone`,
+      () => !this.cluster.cli(['list']).stdout.includes(this.name) || undefined,
+      30000,
+    );
     // Its workers drain for a while after the kill: measuring the next run beside them would share the CPU.
-    await eventually(`${this.name}'s workers to exit`, () => this.cluster.workerPids(this.id).length === 0 || undefined, 30000);
+    await eventually(
+      `${this.name}'s workers to exit`,
+      () => this.cluster.workerPids(this.id).length === 0 || undefined,
+      30000,
+    );
   }
 }
 
@@ -151,7 +181,13 @@ interface Round {
  * the baseline with both topologies deactivated, each topology with the other deactivated), so a drift in the shared
  * machine's speed hits all three alike; ratios are the medians of the rounds'.
  */
-async function alternatingRounds(cluster: TestCluster, rounds: number, seconds: number, maxPending: number, log: (s: string) => void): Promise<{ rounds: Round[]; workers: number }> {
+async function alternatingRounds(
+  cluster: TestCluster,
+  rounds: number,
+  seconds: number,
+  maxPending: number,
+  log: (s: string) => void,
+): Promise<{ rounds: Round[]; workers: number }> {
   const off = await BenchTopology.submit(cluster, false);
   await off.pause();
   const on = await BenchTopology.submit(cluster, true, maxPending);
@@ -190,14 +226,33 @@ interface StatefulRound {
  * every second, in memory and in Redis (max spout pending `statefulPending`: held acks keep a checkpoint interval's
  * trees pending, so a limit of a few thousand would cap it at that many per second), in alternating windows.
  */
-async function statefulRounds(cluster: TestCluster, rounds: number, seconds: number, maxPending: number, statefulPending: number, redisPort: number, log: (s: string) => void): Promise<StatefulRound[]> {
+async function statefulRounds(
+  cluster: TestCluster,
+  rounds: number,
+  seconds: number,
+  maxPending: number,
+  statefulPending: number,
+  redisPort: number,
+  log: (s: string) => void,
+): Promise<StatefulRound[]> {
   const stateful = (provider: 'memory' | 'redis') =>
     BenchTopology.submit(cluster, true, statefulPending, {
       name: `bench-stateful-${provider}`,
       module: STATEFUL,
-      conf: ['-c', `topology.state.provider=${provider}`, '-c', `topology.state.provider.config={"port":${redisPort}}`, '-c', 'topology.state.checkpoint.interval.ms=1000'],
+      conf: [
+        '-c',
+        `topology.state.provider=${provider}`,
+        '-c',
+        `topology.state.provider.config={"port":${redisPort}}`,
+        '-c',
+        'topology.state.checkpoint.interval.ms=1000',
+      ],
     });
-  const acking = await BenchTopology.submit(cluster, true, maxPending, { name: 'bench-stateful-acking', module: BENCH, conf: [] });
+  const acking = await BenchTopology.submit(cluster, true, maxPending, {
+    name: 'bench-stateful-acking',
+    module: BENCH,
+    conf: [],
+  });
   await acking.pause();
   const memory = await stateful('memory');
   await memory.pause();
@@ -215,7 +270,9 @@ async function statefulRounds(cluster: TestCluster, rounds: number, seconds: num
       }
       const [a, m, r] = rates as [number, number, number];
       out.push({ acking: a, memory: m, redis: r });
-      log(`  round ${i + 1}: acking on ${f(a)}, stateful (memory) ${f(m)} (${(m / a).toFixed(3)}x), stateful (Redis) ${f(r)} (${(r / a).toFixed(3)}x) trees acked/s`);
+      log(
+        `  round ${i + 1}: acking on ${f(a)}, stateful (memory) ${f(m)} (${(m / a).toFixed(3)}x), stateful (Redis) ${f(r)} (${(r / a).toFixed(3)}x) trees acked/s`,
+      );
     }
     return out;
   } finally {
@@ -234,10 +291,28 @@ const median = (xs: number[]): number => {
  * A `squall tap` client on the bench topology's spout stream, its output thrown away; resolves once nimbus answered
  * with the workers it taps (and a second more, for the workers' taps to be in place).
  */
-async function startTap(cluster: TestCluster, name: string, samplePct: number): Promise<{ stop: () => Promise<{ shown: number; dropped: number; rateCapped: number }> }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'packages/cli/dist/src/bin.js'), 'tap', name, 'word:default', '--sample', String(samplePct), '--json', '--nimbus', cluster.nimbusAddress], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+async function startTap(
+  cluster: TestCluster,
+  name: string,
+  samplePct: number,
+): Promise<{ stop: () => Promise<{ shown: number; dropped: number; rateCapped: number }> }> {
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'packages/cli/dist/src/bin.js'),
+      'tap',
+      name,
+      'word:default',
+      '--sample',
+      String(samplePct),
+      '--json',
+      '--nimbus',
+      cluster.nimbusAddress,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stdout.resume();
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -276,7 +351,11 @@ async function tapRounds(
 ): Promise<{ rounds: TapRound[]; full: { rate: number; shown: number; dropped: number; rateCapped: number } }> {
   // A name of its own: under bench-noack's, the recorder file of the earlier phase's topology looked like this one
   // running before it did, and a loaded machine measured its first window before its first sample.
-  const t = await BenchTopology.submit(cluster, false, undefined, { name: 'bench-tap', module: BENCH, conf: tapCap === undefined ? [] : ['-c', `topology.tap.max.tuples.per.sec=${tapCap}`] });
+  const t = await BenchTopology.submit(cluster, false, undefined, {
+    name: 'bench-tap',
+    module: BENCH,
+    conf: tapCap === undefined ? [] : ['-c', `topology.tap.max.tuples.per.sec=${tapCap}`],
+  });
   const out: TapRound[] = [];
   try {
     for (let i = 0; i < rounds; i++) {
@@ -285,12 +364,16 @@ async function tapRounds(
       const { rate: with1pct } = await t.window(seconds);
       const { shown, rateCapped } = await tap.stop();
       out.push({ without, with1pct, ratio: with1pct / without, shown, rateCapped });
-      log(`  round ${i + 1}: no tap ${Math.round(without).toLocaleString('en-US')}, 1% tap ${Math.round(with1pct).toLocaleString('en-US')} tuples/s (${(with1pct / without).toFixed(3)}x); ${shown} tuples shown, ${rateCapped} rate-capped`);
+      log(
+        `  round ${i + 1}: no tap ${Math.round(without).toLocaleString('en-US')}, 1% tap ${Math.round(with1pct).toLocaleString('en-US')} tuples/s (${(with1pct / without).toFixed(3)}x); ${shown} tuples shown, ${rateCapped} rate-capped`,
+      );
     }
     const tap = await startTap(cluster, t.name, 100);
     const { rate } = await t.window(seconds);
     const { shown, dropped, rateCapped } = await tap.stop();
-    log(`  100% tap: ${Math.round(rate).toLocaleString('en-US')} tuples/s, ${shown.toLocaleString('en-US')} shown, ${dropped.toLocaleString('en-US')} dropped, ${rateCapped.toLocaleString('en-US')} rate-capped`);
+    log(
+      `  100% tap: ${Math.round(rate).toLocaleString('en-US')} tuples/s, ${shown.toLocaleString('en-US')} shown, ${dropped.toLocaleString('en-US')} dropped, ${rateCapped.toLocaleString('en-US')} rate-capped`,
+    );
     return { rounds: out, full: { rate, shown, dropped, rateCapped } };
   } finally {
     await t.kill();
@@ -299,10 +382,23 @@ async function tapRounds(
 
 async function firstAckAfterSubmit(cluster: TestCluster): Promise<number> {
   const out = cluster.outputDir('first-ack');
-  const r = cluster.cli(['submit', FINITE, '--name', 'first-ack', '-c', `squall.test.dir=${out}`, '-c', 'squall.test.words=100000']);
+  const r = cluster.cli([
+    'submit',
+    FINITE,
+    '--name',
+    'first-ack',
+    '-c',
+    `squall.test.dir=${out}`,
+    '-c',
+    'squall.test.words=100000',
+  ]);
   if (r.code !== 0) throw new Error(r.stderr);
   const t0 = Date.now();
-  await eventually('first ack', () => (existsSync(out) && readdirSync(out).some((f) => f.startsWith('acked-'))) || undefined, 30000);
+  await eventually(
+    'first ack',
+    () => (existsSync(out) && readdirSync(out).some((f) => f.startsWith('acked-'))) || undefined,
+    30000,
+  );
   const ms = Date.now() - t0;
   cluster.cli(['kill', 'first-ack', '-w', '0']);
   // Its slot is needed by the phases after it.
@@ -322,7 +418,9 @@ async function main(): Promise<void> {
   const statefulRoundCount = num('--stateful-rounds', 3);
   const statefulPending = num('--stateful-max-pending', 1_000_000);
   const log = (s: string) => !json && process.stderr.write(s + '\n');
-  log('starting a cluster (ZooKeeper, nimbus, 2 supervisors with 3 slots each: the topologies compared stay deployed)...');
+  log(
+    'starting a cluster (ZooKeeper, nimbus, 2 supervisors with 3 slots each: the topologies compared stay deployed)...',
+  );
   const cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 3 });
   try {
     log(`raw gRPC baseline, acking off and acking on, ${rounds} alternating rounds of ${seconds} s...`);
@@ -330,14 +428,27 @@ async function main(): Promise<void> {
     const acking = median(off.rounds.map((r) => r.acking));
     log('first ack after submit...');
     const firstAckMs = await firstAckAfterSubmit(cluster);
-    if (tapRoundCount > 0) log(`tap: acking off without and with a 1% tap on the spout's stream, ${tapRoundCount} alternating rounds of ${seconds} s, then a 100% tap...`);
+    if (tapRoundCount > 0)
+      log(
+        `tap: acking off without and with a 1% tap on the spout's stream, ${tapRoundCount} alternating rounds of ${seconds} s, then a 100% tap...`,
+      );
     const tap = tapRoundCount > 0 ? await tapRounds(cluster, tapRoundCount, seconds, tapCap, log) : undefined;
     let stateful: StatefulRound[] | undefined;
     if (statefulRoundCount > 0) {
-      log(`stateful: acking on vs the stateful word count checkpointing every 1 s in memory and in Redis, ${statefulRoundCount} alternating rounds of ${seconds} s...`);
+      log(
+        `stateful: acking on vs the stateful word count checkpointing every 1 s in memory and in Redis, ${statefulRoundCount} alternating rounds of ${seconds} s...`,
+      );
       const redis = await RedisServer.start({ appendonly: false });
       try {
-        stateful = await statefulRounds(cluster, statefulRoundCount, seconds, maxPending, statefulPending, redis.port, log);
+        stateful = await statefulRounds(
+          cluster,
+          statefulRoundCount,
+          seconds,
+          maxPending,
+          statefulPending,
+          redis.port,
+          log,
+        );
       } finally {
         await redis.shutdown();
       }
@@ -347,7 +458,8 @@ async function main(): Promise<void> {
     const ratio = median(off.rounds.map((r) => r.ratio));
     const round3 = (x: number) => Math.round(x * 1000) / 1000;
     const result = {
-      benchmark: 'cluster: spout (worker A) -> fields grouping over gRPC -> counting bolt (worker B), 2 supervisors on one machine',
+      benchmark:
+        'cluster: spout (worker A) -> fields grouping over gRPC -> counting bolt (worker B), 2 supervisors on one machine',
       seconds,
       rounds: off.rounds.map((r) => ({
         rawGrpcBaselineTuplesPerSec: Math.round(r.raw),
@@ -370,7 +482,10 @@ async function main(): Promise<void> {
         ackingOnVsOff: round3(median(off.rounds.map((r) => r.acking / r.squall))),
         ...(tap ? { tap1PctVsNoTap: round3(median(tap.rounds.map((r) => r.ratio))) } : {}),
         ...(stateful
-          ? { statefulMemoryVsAckingOn: round3(median(stateful.map((r) => r.memory / r.acking))), statefulRedisVsAckingOn: round3(median(stateful.map((r) => r.redis / r.acking))) }
+          ? {
+              statefulMemoryVsAckingOn: round3(median(stateful.map((r) => r.memory / r.acking))),
+              statefulRedisVsAckingOn: round3(median(stateful.map((r) => r.redis / r.acking))),
+            }
           : {}),
       },
       ...(stateful
@@ -378,14 +493,24 @@ async function main(): Promise<void> {
             stateful: {
               maxSpoutPending: statefulPending,
               checkpointIntervalMs: 1000,
-              rounds: stateful.map((r) => ({ ackingOnTreesPerSec: Math.round(r.acking), memoryTreesPerSec: Math.round(r.memory), redisTreesPerSec: Math.round(r.redis) })),
+              rounds: stateful.map((r) => ({
+                ackingOnTreesPerSec: Math.round(r.acking),
+                memoryTreesPerSec: Math.round(r.memory),
+                redisTreesPerSec: Math.round(r.redis),
+              })),
             },
           }
         : {}),
       ...(tap
         ? {
             tap: {
-              rounds: tap.rounds.map((r) => ({ noTapTuplesPerSec: Math.round(r.without), tap1PctTuplesPerSec: Math.round(r.with1pct), ratio: round3(r.ratio), shown: r.shown, rateCapped: r.rateCapped })),
+              rounds: tap.rounds.map((r) => ({
+                noTapTuplesPerSec: Math.round(r.without),
+                tap1PctTuplesPerSec: Math.round(r.with1pct),
+                ratio: round3(r.ratio),
+                shown: r.shown,
+                rateCapped: r.rateCapped,
+              })),
               fullTapTuplesPerSec: Math.round(tap.full.rate),
               fullTapShown: tap.full.shown,
               fullTapDropped: tap.full.dropped,
@@ -394,23 +519,43 @@ async function main(): Promise<void> {
             },
           }
         : {}),
-      targets: { ackingOffVsRaw: 0.8, ackingOffTuplesPerSec: 1_000_000, ackingOnTuplesPerSec: 1_000_000, ackingOnVsOff: 0.45, firstTupleAckedAfterSubmitMs: 3000, tap1PctVsNoTap: 0.95, statefulVsAckingOn: 0.8 },
+      targets: {
+        ackingOffVsRaw: 0.8,
+        ackingOffTuplesPerSec: 1_000_000,
+        ackingOnTuplesPerSec: 1_000_000,
+        ackingOnVsOff: 0.45,
+        firstTupleAckedAfterSubmitMs: 3000,
+        tap1PctVsNoTap: 0.95,
+        statefulVsAckingOn: 0.8,
+      },
     };
     if (json) process.stdout.write(JSON.stringify(result) + '\n');
     else {
       const f = (n: number) => Math.round(n).toLocaleString('en-US').padStart(12);
       console.log(result.benchmark);
       console.log(`  raw gRPC baseline     ${f(raw)} tuples/s   (median of ${rounds} rounds)`);
-      console.log(`  squall, acking off    ${f(noack)} tuples/s   ${result.ratios.ackingOffVsRaw}x raw, median per-round ratio   (targets: >= 0.8x, >= 1,000,000)`);
-      console.log(`  squall, acking on     ${f(acking)} tuples/s   ${result.ratios.ackingOnVsRaw}x raw, ${result.ratios.ackingOnVsOff}x acking off   (targets: >= 1,000,000, >= 0.45x off)`);
+      console.log(
+        `  squall, acking off    ${f(noack)} tuples/s   ${result.ratios.ackingOffVsRaw}x raw, median per-round ratio   (targets: >= 0.8x, >= 1,000,000)`,
+      );
+      console.log(
+        `  squall, acking on     ${f(acking)} tuples/s   ${result.ratios.ackingOnVsRaw}x raw, ${result.ratios.ackingOnVsOff}x acking off   (targets: >= 1,000,000, >= 0.45x off)`,
+      );
       console.log(`  first tuple acked ${firstAckMs} ms after submit returned (target <= 3000)`);
       if (tap) {
-        console.log(`  1% tap on the spout stream  ${result.ratios.tap1PctVsNoTap}x without, median per-round ratio   (target >= 0.95)`);
-        console.log(`  100% tap                    ${f(tap.full.rate)} tuples/s, ${tap.full.shown.toLocaleString('en-US')} shown, ${tap.full.dropped.toLocaleString('en-US')} dropped, ${tap.full.rateCapped.toLocaleString('en-US')} rate-capped (cap: ${tapCap ?? 'default'})`);
+        console.log(
+          `  1% tap on the spout stream  ${result.ratios.tap1PctVsNoTap}x without, median per-round ratio   (target >= 0.95)`,
+        );
+        console.log(
+          `  100% tap                    ${f(tap.full.rate)} tuples/s, ${tap.full.shown.toLocaleString('en-US')} shown, ${tap.full.dropped.toLocaleString('en-US')} dropped, ${tap.full.rateCapped.toLocaleString('en-US')} rate-capped (cap: ${tapCap ?? 'default'})`,
+        );
       }
       if (stateful) {
-        console.log(`  stateful, checkpoint every 1 s, memory  ${f(median(stateful.map((r) => r.memory)))} trees/s   ${result.ratios.statefulMemoryVsAckingOn}x acking on, median per-round ratio   (target >= 0.8)`);
-        console.log(`  stateful, checkpoint every 1 s, Redis   ${f(median(stateful.map((r) => r.redis)))} trees/s   ${result.ratios.statefulRedisVsAckingOn}x acking on   (max spout pending ${statefulPending.toLocaleString('en-US')}; acking on at ${maxPending.toLocaleString('en-US')})`);
+        console.log(
+          `  stateful, checkpoint every 1 s, memory  ${f(median(stateful.map((r) => r.memory)))} trees/s   ${result.ratios.statefulMemoryVsAckingOn}x acking on, median per-round ratio   (target >= 0.8)`,
+        );
+        console.log(
+          `  stateful, checkpoint every 1 s, Redis   ${f(median(stateful.map((r) => r.redis)))} trees/s   ${result.ratios.statefulRedisVsAckingOn}x acking on   (max spout pending ${statefulPending.toLocaleString('en-US')}; acking on at ${maxPending.toLocaleString('en-US')})`,
+        );
       }
     }
   } finally {

@@ -18,7 +18,6 @@ import { ROOT, TestCluster, eventually } from '../harness/test-cluster';
 const TOPOLOGY = path.join(ROOT, 'test/fixtures/throughput-vs-latency.ts');
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
-
 /** Trees acked per second between two instants, from the spout's `<epoch ms> <acked>` lines. */
 function ackedRate(file: string, fromMs: number, toMs: number): number {
   const points = existsSync(file)
@@ -65,20 +64,47 @@ async function main(): Promise<void> {
   const log = (s: string) => !json && process.stderr.write(s + '\n');
 
   const cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 1 });
-  const rows: Array<{ targetRate: number; achievedRate: number; workerCpu: number[]; p50Ms: number; p99Ms: number; p999Ms: number; meanMs: number; samples: number }> = [];
+  const rows: Array<{
+    targetRate: number;
+    achievedRate: number;
+    workerCpu: number[];
+    p50Ms: number;
+    p99Ms: number;
+    p999Ms: number;
+    meanMs: number;
+    samples: number;
+  }> = [];
   try {
     const control = path.join(cluster.dir, 'rate');
     const out = cluster.outputDir('tvl');
     // A trickle until both workers are up and acking, so the first rate does not start with a startup backlog.
     writeFileSync(control, '100');
-    const childopts = process.env.SQUALL_BENCH_WORKER_CHILDOPTS ? ['-c', `worker.childopts=${process.env.SQUALL_BENCH_WORKER_CHILDOPTS}`] : [];
+    const childopts = process.env.SQUALL_BENCH_WORKER_CHILDOPTS
+      ? ['-c', `worker.childopts=${process.env.SQUALL_BENCH_WORKER_CHILDOPTS}`]
+      : [];
     const r = cluster.cli([
-      'submit', TOPOLOGY, '--name', 'tvl', '--json', ...childopts,
-      '-c', 'topology.workers=2', '-c', 'topology.max.spout.pending=20000', '-c', `squall.bench.control=${control}`, '-c', `squall.bench.out=${out}`,
+      'submit',
+      TOPOLOGY,
+      '--name',
+      'tvl',
+      '--json',
+      ...childopts,
+      '-c',
+      'topology.workers=2',
+      '-c',
+      'topology.max.spout.pending=20000',
+      '-c',
+      `squall.bench.control=${control}`,
+      '-c',
+      `squall.bench.out=${out}`,
     ]);
     if (r.code !== 0) throw new Error(r.stderr);
     const id = (JSON.parse(r.stdout) as { topologyId: string }).topologyId;
-    await eventually('the first trees acked', () => ackedRate(path.join(out, 'acked.log'), 0, Date.now()) > 0 || undefined, 120000);
+    await eventually(
+      'the first trees acked',
+      () => ackedRate(path.join(out, 'acked.log'), 0, Date.now()) > 0 || undefined,
+      120000,
+    );
     await eventually('both workers running', () => cluster.workerPids(id).length === 2 || undefined, 60000);
     await sleep(2000);
     log(`rate (sentences/s) | achieved | worker CPU (cores) | complete latency p50 / p99 / p99.9 (ms) | mean`);
@@ -106,7 +132,9 @@ async function main(): Promise<void> {
         samples: h.count,
       };
       rows.push(row);
-      log(`${rate} | ${row.achievedRate} | ${workerCpu.join(' + ')} | ${row.p50Ms} / ${row.p99Ms} / ${row.p999Ms} | ${row.meanMs} (${h.count} trees)`);
+      log(
+        `${rate} | ${row.achievedRate} | ${workerCpu.join(' + ')} | ${row.p50Ms} / ${row.p99Ms} / ${row.p999Ms} | ${row.meanMs} (${h.count} trees)`,
+      );
       if (row.achievedRate < 0.9 * rate) {
         log(`${rate}/s: achieved ${row.achievedRate}/s, under 90%: the topology cannot keep up; stopping`);
         break;
@@ -116,7 +144,9 @@ async function main(): Promise<void> {
     await cluster.shutdown();
   }
   const under50 = rows.filter((r) => r.achievedRate >= 0.9 * r.targetRate && r.p99Ms < 50).at(-1);
-  log(`highest rate with p99 < 50 ms: ${under50 ? `${under50.targetRate} sentences/s (p99 ${under50.p99Ms} ms)` : 'none'}`);
+  log(
+    `highest rate with p99 < 50 ms: ${under50 ? `${under50.targetRate} sentences/s (p99 ${under50.p99Ms} ms)` : 'none'}`,
+  );
   if (json) process.stdout.write(JSON.stringify({ rows, highestRateP99Under50Ms: under50?.targetRate ?? null }) + '\n');
 }
 

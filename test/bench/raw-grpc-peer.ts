@@ -6,7 +6,16 @@
  *   node raw-grpc-peer.js send <port> <s>  → sends for s seconds from the first credit, prints tuples sent and seconds
  */
 import * as grpc from '@grpc/grpc-js';
-import { BatchEncoder, createWorkerClient, decodeBatch, ReceiveWindow, SendWindow, serverOptions, WorkerService, type pb } from '@squall/protocol';
+import {
+  BatchEncoder,
+  createWorkerClient,
+  decodeBatch,
+  ReceiveWindow,
+  SendWindow,
+  serverOptions,
+  WorkerService,
+  type pb,
+} from '@squall/protocol';
 
 const WORDS = ['dog', 'cat', 'zebra', 'elephant'];
 const BATCH = 1000;
@@ -15,24 +24,27 @@ const WINDOW = 16384;
 function serve(): void {
   let received = 0;
   const server = new grpc.Server(serverOptions());
-  server.addService(WorkerService as unknown as grpc.ServiceDefinition, {
-    transfer: (call: grpc.ServerDuplexStream<pb.TransferMessage, pb.ITransferMessage>) => {
-      const window = new ReceiveWindow({ window: WINDOW });
-      call.on('data', (m: pb.TransferMessage) => {
-        if (m.hello) return void call.write({ credit: { tupleLimit: window.initialCredit } });
-        if (!m.batch) return;
-        window.onReceived(Number(m.batch.count));
-        const tuples = decodeBatch(m.batch.payload ?? new Uint8Array(0));
-        const counts = new Map<string, number>();
-        for (const t of tuples) counts.set(t.values[0] as string, (counts.get(t.values[0] as string) ?? 0) + 1);
-        received += tuples.length;
-        const limit = window.onTaken(tuples.length);
-        if (limit !== undefined) call.write({ credit: { tupleLimit: limit } });
-      });
-      call.on('end', () => call.end());
-    },
-    ping: (_c: unknown, cb: grpc.sendUnaryData<pb.IPingResponse>) => cb(null, {}),
-  } as unknown as grpc.UntypedServiceImplementation);
+  server.addService(
+    WorkerService as unknown as grpc.ServiceDefinition,
+    {
+      transfer: (call: grpc.ServerDuplexStream<pb.TransferMessage, pb.ITransferMessage>) => {
+        const window = new ReceiveWindow({ window: WINDOW });
+        call.on('data', (m: pb.TransferMessage) => {
+          if (m.hello) return void call.write({ credit: { tupleLimit: window.initialCredit } });
+          if (!m.batch) return;
+          window.onReceived(Number(m.batch.count));
+          const tuples = decodeBatch(m.batch.payload ?? new Uint8Array(0));
+          const counts = new Map<string, number>();
+          for (const t of tuples) counts.set(t.values[0] as string, (counts.get(t.values[0] as string) ?? 0) + 1);
+          received += tuples.length;
+          const limit = window.onTaken(tuples.length);
+          if (limit !== undefined) call.write({ credit: { tupleLimit: limit } });
+        });
+        call.on('end', () => call.end());
+      },
+      ping: (_c: unknown, cb: grpc.sendUnaryData<pb.IPingResponse>) => cb(null, {}),
+    } as unknown as grpc.UntypedServiceImplementation,
+  );
   server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => {
     if (err) throw err;
     process.stdout.write(`${port}\n`);

@@ -37,18 +37,33 @@ interface RunResult {
   node?: string;
 }
 
-function parseArgs(argv: string[]): { rounds: number; seconds: number; warmup: number; json: boolean; rates: number[] } {
+function parseArgs(argv: string[]): {
+  rounds: number;
+  seconds: number;
+  warmup: number;
+  json: boolean;
+  rates: number[];
+} {
   const num = (flag: string, dflt: number, min: number): number => {
     const i = argv.indexOf(flag);
     if (i < 0) return dflt;
     const v = Number(argv[i + 1]);
-    if (!Number.isFinite(v) || v < min) throw new Error(`${flag} needs a number >= ${min}, got ${JSON.stringify(argv[i + 1])}`);
+    if (!Number.isFinite(v) || v < min)
+      throw new Error(`${flag} needs a number >= ${min}, got ${JSON.stringify(argv[i + 1])}`);
     return v;
   };
   const ri = argv.indexOf('--rates');
-  const rates = ri < 0 ? [2000, 5000] : String(argv[ri + 1] ?? '').split(',').filter((x) => x !== '').map(Number);
+  const rates =
+    ri < 0
+      ? [2000, 5000]
+      : String(argv[ri + 1] ?? '')
+          .split(',')
+          .filter((x) => x !== '')
+          .map(Number);
   if (ri >= 0 && (rates.length === 0 || rates.some((r) => !Number.isFinite(r) || r < 0))) {
-    throw new Error(`--rates needs comma-separated sentences/s (0 or none to skip: --rates 0), got ${JSON.stringify(argv[ri + 1])}`);
+    throw new Error(
+      `--rates needs comma-separated sentences/s (0 or none to skip: --rates 0), got ${JSON.stringify(argv[ri + 1])}`,
+    );
   }
   return {
     rounds: num('--rounds', 2, 1),
@@ -65,12 +80,17 @@ const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`
 function ensureToolchain(log: (s: string) => void): void {
   if (has('java') && has('mvn') && has('javac')) return;
   if (process.getuid?.() !== 0) {
-    console.error('bench:storm needs a JDK (17+) and Maven on PATH: install them (Debian: apt-get install default-jdk-headless maven) and run again');
+    console.error(
+      'bench:storm needs a JDK (17+) and Maven on PATH: install them (Debian: apt-get install default-jdk-headless maven) and run again',
+    );
     process.exit(1);
   }
   log('installing a JDK and Maven from Debian packages (apt-get install default-jdk-headless maven)');
   execFileSync('apt-get', ['update', '-q'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-q', 'default-jdk-headless', 'maven'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  execFileSync('apt-get', ['install', '-y', '-q', 'default-jdk-headless', 'maven'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }
 
 /** Builds the harness; returns the java classpath. Offline first (a warm ~/.m2), then online. */
@@ -82,7 +102,9 @@ function buildHarness(log: (s: string) => void): string {
     r = spawnSync('mvn', args, { cwd: HARNESS, encoding: 'utf8' });
   }
   if (r.status !== 0) {
-    throw new Error(`mvn failed in ${HARNESS} (exit ${r.status}):\n${(r.stdout + r.stderr).split('\n').slice(-30).join('\n')}`);
+    throw new Error(
+      `mvn failed in ${HARNESS} (exit ${r.status}):\n${(r.stdout + r.stderr).split('\n').slice(-30).join('\n')}`,
+    );
   }
   return `${path.join(HARNESS, 'target/classes')}:${readFileSync(path.join(HARNESS, 'target/classpath.txt'), 'utf8').trim()}`;
 }
@@ -124,7 +146,14 @@ const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 /** Three significant digits, so a ratio of 0.0003 does not print as 0. */
 const sig3 = (x: number): number => Number(x.toPrecision(3));
 
-function summarize(runs: RunResult[]): { tuplesPerSec: number; cpuMicrosPerTuple: number; p50Ms: number | null; p99Ms: number | null; failed: number; rounds: number[] } {
+function summarize(runs: RunResult[]): {
+  tuplesPerSec: number;
+  cpuMicrosPerTuple: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  failed: number;
+  rounds: number[];
+} {
   const lat = runs.filter((r) => r.p50Ms !== undefined);
   return {
     tuplesPerSec: Math.round(median(runs.map((r) => r.tuplesPerSec))),
@@ -147,11 +176,17 @@ async function main(): Promise<void> {
   const javaVersion = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.split('\n')[0] ?? '';
   const squallSide = path.join(ROOT, 'test/dist/bench/storm-squall-side.js');
   if (!existsSync(squallSide)) throw new Error(`${squallSide} is missing: run npm run build`);
-  const loadBefore = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const loadBefore = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   const timeoutMs = (opts.seconds + opts.warmup + 120) * 1000;
   const runs: RunResult[] = [];
   const order: string[] = [];
-  const jobs: { c: Case; rate?: number }[] = [...CASES.map((c) => ({ c })), ...opts.rates.map((rate) => ({ c: 'tvl' as const, rate }))];
+  const jobs: { c: Case; rate?: number }[] = [
+    ...CASES.map((c) => ({ c })),
+    ...opts.rates.map((rate) => ({ c: 'tvl' as const, rate })),
+  ];
   for (let round = 0; round < opts.rounds; round++) {
     for (const { c, rate } of jobs) {
       const systems: System[] = round % 2 === 0 ? ['storm', 'squall'] : ['squall', 'storm'];
@@ -164,12 +199,17 @@ async function main(): Promise<void> {
         if (rate) r.rate = rate;
         runs.push(r);
         order.push(`${sys}:${c}${rate ? `@${rate}` : ''}`);
-        log(`  round ${round + 1} ${sys.padEnd(6)} ${c === 'tvl' ? `tvl ${rate}/s` : `acking ${c === 'ack' ? 'on ' : 'off'}`} ${Math.round(r.tuplesPerSec).toLocaleString('en-US').padStart(10)} tuples/s` +
-          `  ${((r.cpuSeconds / r.tuples) * 1e6).toFixed(3)} µs CPU/tuple${r.p99Ms !== undefined ? `  p50 ${r.p50Ms!.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms` : ''}${r.failed ? `  failed ${r.failed}` : ''}`);
+        log(
+          `  round ${round + 1} ${sys.padEnd(6)} ${c === 'tvl' ? `tvl ${rate}/s` : `acking ${c === 'ack' ? 'on ' : 'off'}`} ${Math.round(r.tuplesPerSec).toLocaleString('en-US').padStart(10)} tuples/s` +
+            `  ${((r.cpuSeconds / r.tuples) * 1e6).toFixed(3)} µs CPU/tuple${r.p99Ms !== undefined ? `  p50 ${r.p50Ms!.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms` : ''}${r.failed ? `  failed ${r.failed}` : ''}`,
+        );
       }
     }
   }
-  const loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const loadAfter = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   const results = jobs.map(({ c, rate }) => {
     const storm = summarize(runs.filter((r) => r.system === 'storm' && r.case === c && r.rate === rate));
     const squall = summarize(runs.filter((r) => r.system === 'squall' && r.case === c && r.rate === rate));
@@ -190,8 +230,9 @@ async function main(): Promise<void> {
   const report = {
     benchmark:
       'Apache Storm LocalCluster vs Squall local mode, 1 worker each, Storm defaults otherwise (max spout pending unset). Word count: word spout x1 -> fields -> count x2, acking off and on. tvl R/s (ThroughputVsLatency shape): sentence spout x1 at R sentences/s with message ids -> shuffle -> split x2 -> fields -> count x2, acking on; tuples/s there are acked sentence trees',
-    parity: 'same topology shape and parallelism on both sides: 1 worker, the executor counts above, 1 acker executor when acking (0 when not); latency measured the same way in the spout (message id = emit time)',
-    note: 'Storm runs its executors on JVM threads (it may use both cores); Squall local mode runs the topology on one Node event loop (one core). CPU per tuple is each whole process\'s CPU time over the measured window divided by tuples counted (acked trees when acking, count-bolt executes when not).',
+    parity:
+      'same topology shape and parallelism on both sides: 1 worker, the executor counts above, 1 acker executor when acking (0 when not); latency measured the same way in the spout (message id = emit time)',
+    note: "Storm runs its executors on JVM threads (it may use both cores); Squall local mode runs the topology on one Node event loop (one core). CPU per tuple is each whole process's CPU time over the measured window divided by tuples counted (acked trees when acking, count-bolt executes when not).",
     stormVersion: stormRun?.stormVersion,
     java: javaVersion,
     node: process.version,
@@ -215,18 +256,33 @@ async function main(): Promise<void> {
   console.log(report.benchmark);
   console.log(report.parity);
   console.log(report.note);
-  console.log(`Apache Storm ${report.stormVersion} on ${javaVersion}; Squall on Node ${process.version}; ${report.cores} cores; load average before ${loadBefore}, after ${loadAfter}`);
-  console.log(`median of ${opts.rounds} round(s), ${opts.seconds}s measured after ${opts.warmup}s warm-up each, systems alternating`);
+  console.log(
+    `Apache Storm ${report.stormVersion} on ${javaVersion}; Squall on Node ${process.version}; ${report.cores} cores; load average before ${loadBefore}, after ${loadAfter}`,
+  );
+  console.log(
+    `median of ${opts.rounds} round(s), ${opts.seconds}s measured after ${opts.warmup}s warm-up each, systems alternating`,
+  );
   console.log('');
   console.log('case         system      tuples/s   µs CPU/tuple   p50 ms   p99 ms');
   for (const r of results) {
-    for (const [name, s] of [['storm', r.storm], ['squall', r.squall]] as const) {
-      console.log(`${r.case.padEnd(12)} ${name.padEnd(7)} ${f(s.tuplesPerSec)}   ${s.cpuMicrosPerTuple.toFixed(3).padStart(12)}  ${ms(s.p50Ms)}  ${ms(s.p99Ms)}${s.failed ? `   failed ${s.failed}` : ''}`);
+    for (const [name, s] of [
+      ['storm', r.storm],
+      ['squall', r.squall],
+    ] as const) {
+      console.log(
+        `${r.case.padEnd(12)} ${name.padEnd(7)} ${f(s.tuplesPerSec)}   ${s.cpuMicrosPerTuple.toFixed(3).padStart(12)}  ${ms(s.p50Ms)}  ${ms(s.p99Ms)}${s.failed ? `   failed ${s.failed}` : ''}`,
+      );
     }
     const q = r.ratios;
-    console.log(`${r.case.padEnd(12)} squall/storm: throughput ${q.throughputSquallVsStorm}x, CPU per tuple ${q.cpuPerTupleSquallVsStorm}x` +
-      (q.p50SquallVsStorm !== null ? `, p50 ${q.p50SquallVsStorm}x, p99 ${q.p99SquallVsStorm}x` : '') +
-      (r.case === 'acking on' ? '   (target: throughput >= 2x)' : r.targetRate ? '   (target: p99 < 1x at the same rate)' : ''));
+    console.log(
+      `${r.case.padEnd(12)} squall/storm: throughput ${q.throughputSquallVsStorm}x, CPU per tuple ${q.cpuPerTupleSquallVsStorm}x` +
+        (q.p50SquallVsStorm !== null ? `, p50 ${q.p50SquallVsStorm}x, p99 ${q.p99SquallVsStorm}x` : '') +
+        (r.case === 'acking on'
+          ? '   (target: throughput >= 2x)'
+          : r.targetRate
+            ? '   (target: p99 < 1x at the same rate)'
+            : ''),
+    );
   }
 }
 

@@ -9,7 +9,15 @@
  * in the spout's `ack` the same way on both sides. `tvl` is the ThroughputVsLatency shape: a sentence spout ×1 paced at
  * RATE sentences/s with message ids → shuffle → split ×2 → fields → count ×2, 1 acker; its tuples are acked trees. CPU is this whole process's (`process.cpuUsage()`).
  */
-import { BasicBolt, Bolt, Spout, TopologyBuilder, type BasicOutputCollector, type OutputFieldsDeclarer, type Tuple } from '@squall/api';
+import {
+  BasicBolt,
+  Bolt,
+  Spout,
+  TopologyBuilder,
+  type BasicOutputCollector,
+  type OutputFieldsDeclarer,
+  type Tuple,
+} from '@squall/api';
 import { LocalCluster } from '@squall/local';
 
 const WORDS = ['dog', 'cat', 'zebra', 'elephant'];
@@ -115,7 +123,9 @@ async function main(): Promise<void> {
     !(Number(warmupArg) >= 0) ||
     (tvl && !(Number(rateArg) > 0))
   ) {
-    throw new Error(`usage: storm-squall-side.js noack|ack SECONDS WARMUP_SECONDS, or tvl SECONDS WARMUP_SECONDS RATE (got ${process.argv.slice(2).join(' ')})`);
+    throw new Error(
+      `usage: storm-squall-side.js noack|ack SECONDS WARMUP_SECONDS, or tvl SECONDS WARMUP_SECONDS RATE (got ${process.argv.slice(2).join(' ')})`,
+    );
   }
   const tracked = mode === 'ack' || tvl;
   const seconds = Number(secondsArg);
@@ -131,7 +141,11 @@ async function main(): Promise<void> {
   }
   const setupStart = performance.now();
   const cluster = await LocalCluster.create();
-  await cluster.submitTopology(`bench-${mode}`, { 'topology.workers': 1, 'topology.acker.executors': tracked ? 1 : 0 }, b.createTopology());
+  await cluster.submitTopology(
+    `bench-${mode}`,
+    { 'topology.workers': 1, 'topology.acker.executors': tracked ? 1 : 0 },
+    b.createTopology(),
+  );
   while (executed === 0) await sleep(20);
   const startupSeconds = (performance.now() - setupStart) / 1000;
   await sleep(warmup * 1000);

@@ -73,7 +73,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         if (!(err instanceof NetnsUnavailableError)) throw err;
         faults.delete('partition');
         skipped.push(`partition: this machine refuses network namespaces (${err.message})`);
-        log(`SKIPPED the network-partition fault: this machine refuses network namespaces (${err.message}); run as root with CAP_NET_ADMIN and iproute2`);
+        log(
+          `SKIPPED the network-partition fault: this machine refuses network namespaces (${err.message}); run as root with CAP_NET_ADMIN and iproute2`,
+        );
       }
     }
     // With a namespace, every daemon on this side listens on the namespace-reachable address, and ZooKeeper (which
@@ -85,13 +87,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       forwarder = await ForwarderProcess.start(host, '127.0.0.1', zkPort);
       Object.assign(conf, { 'storm.zookeeper.servers': [host], 'storm.zookeeper.port': forwarder.port });
     }
-    say(`starting the cluster${netns ? ` (host services on ${host}, one supervisor in network namespace ${netns.name} at ${netns.nsAddress})` : ''}`);
+    say(
+      `starting the cluster${netns ? ` (host services on ${host}, one supervisor in network namespace ${netns.name} at ${netns.nsAddress})` : ''}`,
+    );
     cluster = await TestCluster.start({ nimbuses: faults.has('nimbus') ? 2 : 1, supervisors: 0, zkPort, conf });
     const c = cluster;
     const hostSupervisor = () => c.addSupervisor(2, undefined, { conf: { 'supervisor.host': host } });
     for (let i = 0; i < 3; i++) await hostSupervisor();
     let nsSupervisor: Daemon | undefined;
-    if (netns) nsSupervisor = await c.addSupervisor(2, undefined, { prefix: netns.prefix, conf: { 'supervisor.host': netns.nsAddress } });
+    if (netns)
+      nsSupervisor = await c.addSupervisor(2, undefined, {
+        prefix: netns.prefix,
+        conf: { 'supervisor.host': netns.nsAddress },
+      });
     const supervisorCount = netns ? 4 : 3;
     await c.waitForSupervisors(supervisorCount);
 
@@ -99,13 +107,29 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const rate = Math.max(1, Math.ceil(opts.tuples / opts.seconds));
     const workers = netns ? 4 : 3;
     const submitted = c.cli([
-      'submit', FIXTURE, '--name', NAME, '--json',
-      '-c', `squall.chaos.dir=${dir}`, '-c', `squall.chaos.tuples=${opts.tuples}`, '-c', `squall.chaos.rate=${rate}`,
-      '-c', `topology.workers=${workers}`, '-c', 'topology.max.spout.pending=2000', '-c', 'topology.message.timeout.secs=10',
+      'submit',
+      FIXTURE,
+      '--name',
+      NAME,
+      '--json',
+      '-c',
+      `squall.chaos.dir=${dir}`,
+      '-c',
+      `squall.chaos.tuples=${opts.tuples}`,
+      '-c',
+      `squall.chaos.rate=${rate}`,
+      '-c',
+      `topology.workers=${workers}`,
+      '-c',
+      'topology.max.spout.pending=2000',
+      '-c',
+      'topology.message.timeout.secs=10',
     ]);
     if (submitted.code !== 0) throw new Error(`submit failed: ${submitted.stderr}`);
     const id = (JSON.parse(submitted.stdout) as { topologyId: string }).topologyId;
-    say(`submitted ${id}: ${opts.tuples} tracked tuples at ${rate}/s over ${workers} workers; faults: ${[...faults].join(', ') || 'none'}`);
+    say(
+      `submitted ${id}: ${opts.tuples} tracked tuples at ${rate}/s over ${workers} workers; faults: ${[...faults].join(', ') || 'none'}`,
+    );
 
     const ackFiles = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('acked-')) : []);
     const ackBytes = () => ackFiles().reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
@@ -113,11 +137,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     // Tuples flow again: new acks, unless every id was acked already (a short run may finish before the last fault).
     const flowing = async (what: string, timeoutMs = 60000) => {
       const before = ackBytes();
-      await eventually(what, () => ackBytes() > before || ledgerIds(dir, 'acked-').ids.size >= opts.tuples || undefined, timeoutMs);
+      await eventually(
+        what,
+        () => ackBytes() > before || ledgerIds(dir, 'acked-').ids.size >= opts.tuples || undefined,
+        timeoutMs,
+      );
     };
-    const workerPid = (port: number) => listProcesses().find((p) => p.cmdline.includes(`/workers/${id}-${port}/launch.json`))?.pid;
+    const workerPid = (port: number) =>
+      listProcesses().find((p) => p.cmdline.includes(`/workers/${id}-${port}/launch.json`))?.pid;
     const placement = () => c.stats(NAME).workers;
-    const portsOf = (d: Daemon) => JSON.parse(/supervisor\.slots\.ports=(\[[^\]]*\])/.exec(d.args.join(' '))![1]!) as number[];
+    const portsOf = (d: Daemon) =>
+      JSON.parse(/supervisor\.slots\.ports=(\[[^\]]*\])/.exec(d.args.join(' '))![1]!) as number[];
     const fullyPlaced = (avoid: (w: { host: string; port: number }) => boolean) => {
       const ws = placement();
       return ws.length === workers && !ws.some(avoid) && ws.every((w) => /running/i.test(w.status)) ? ws : undefined;
@@ -125,7 +155,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 
     await eventually('tuples to flow', () => ackBytes() > 0 || undefined, 120000);
     await eventually('every worker running', () => fullyPlaced(() => false), 60000);
-    const result: ChaosResult = { tuples: opts.tuples, sent: 0, acked: 0, lost: 0, replayed: 0, failEvents: 0, sinkIds: 0, skipped, lines: [] };
+    const result: ChaosResult = {
+      tuples: opts.tuples,
+      sent: 0,
+      acked: 0,
+      lost: 0,
+      replayed: 0,
+      failEvents: 0,
+      sinkIds: 0,
+      skipped,
+      lines: [],
+    };
 
     if (faults.has('worker')) {
       const w = placement().find((x) => x.components.includes('source'))!;
@@ -135,7 +175,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       const t0 = Date.now();
       process.kill(pid, 'SIGKILL');
       say(`SIGKILLed the spout's worker (pid ${pid}, ${w.host}:${w.port})`);
-      await eventually('tuples to flow again from the restarted spout', () => ackFiles().some((f) => !before.has(f) && statSync(path.join(dir, f)).size > 0) || undefined, 120000);
+      await eventually(
+        'tuples to flow again from the restarted spout',
+        () => ackFiles().some((f) => !before.has(f) && statSync(path.join(dir, f)).size > 0) || undefined,
+        120000,
+      );
       result.workerRestartMs = Date.now() - t0;
       say(`worker restarted and tuples flowing again after ${(result.workerRestartMs / 1000).toFixed(1)} s`);
     }
@@ -167,23 +211,40 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       daemon.child.kill('SIGKILL');
       say(`SIGKILLed the leader nimbus ${leaderAddress}`);
       c.nimbusAddress = other;
-      await eventually('the standby nimbus to lead', async () => (await c.clusterInfo()).nimbuses.some((n) => n.isLeader && `${n.host}:${n.port}` === other) || undefined, 60000);
+      await eventually(
+        'the standby nimbus to lead',
+        async () =>
+          (await c.clusterInfo()).nimbuses.some((n) => n.isLeader && `${n.host}:${n.port}` === other) || undefined,
+        60000,
+      );
       result.nimbusFailoverMs = Date.now() - t0;
       result.acksDuringFailover = ackLines() - before;
-      say(`nimbus failover to ${other} after ${(result.nimbusFailoverMs / 1000).toFixed(1)} s; ${result.acksDuringFailover} acks meanwhile`);
+      say(
+        `nimbus failover to ${other} after ${(result.nimbusFailoverMs / 1000).toFixed(1)} s; ${result.acksDuringFailover} acks meanwhile`,
+      );
       c.startNimbus(index, Number(leaderAddress.split(':')[1]));
     }
 
     if (faults.has('supervisor')) {
       const spoutPort = placement().find((x) => x.components.includes('source'))?.port;
-      const candidates = c.daemons.filter((d) => d.name.startsWith('supervisor-') && d !== nsSupervisor && d.child.exitCode === null && d.child.signalCode === null);
+      const candidates = c.daemons.filter(
+        (d) =>
+          d.name.startsWith('supervisor-') &&
+          d !== nsSupervisor &&
+          d.child.exitCode === null &&
+          d.child.signalCode === null,
+      );
       const busy = candidates.filter((d) => placement().some((w) => w.host === host && portsOf(d).includes(w.port)));
       const victim = busy.find((d) => !portsOf(d).includes(spoutPort ?? -1)) ?? busy[0] ?? candidates[0]!;
       const ports = portsOf(victim);
       const t0 = Date.now();
       victim.child.kill('SIGKILL');
       say(`SIGKILLed ${victim.name} (slots ${ports.join(', ')}); its workers die with it`);
-      await eventually("the lost supervisor's work to be reassigned", () => fullyPlaced((w) => w.host === host && ports.includes(w.port)), 120000);
+      await eventually(
+        "the lost supervisor's work to be reassigned",
+        () => fullyPlaced((w) => w.host === host && ports.includes(w.port)),
+        120000,
+      );
       result.supervisorReassignMs = Date.now() - t0;
       say(`its work reassigned and running after ${(result.supervisorReassignMs / 1000).toFixed(1)} s`);
       await flowing('tuples flowing after the reassignment');
@@ -192,12 +253,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     }
 
     if (faults.has('partition') && netns && nsSupervisor) {
-      const cutSecs = Math.max(SUPERVISOR_TIMEOUT_SECS, Number(FAST_CONF['storm.zookeeper.session.timeout']) / 1000) + 15;
+      const cutSecs =
+        Math.max(SUPERVISOR_TIMEOUT_SECS, Number(FAST_CONF['storm.zookeeper.session.timeout']) / 1000) + 15;
       const nsWorkers = placement().filter((w) => w.host === netns!.nsAddress).length;
       const t0 = Date.now();
       netns.cut();
       say(`cut ${netns.name} (${nsSupervisor.name} with ${nsWorkers} worker(s)) off the network for ${cutSecs} s`);
-      await eventually("the partitioned supervisor's work to be reassigned", () => fullyPlaced((w) => w.host === netns!.nsAddress), 120000);
+      await eventually(
+        "the partitioned supervisor's work to be reassigned",
+        () => fullyPlaced((w) => w.host === netns!.nsAddress),
+        120000,
+      );
       result.partitionReassignMs = Date.now() - t0;
       say(`its work reassigned and running after ${(result.partitionReassignMs / 1000).toFixed(1)} s`);
       const left = cutSecs * 1000 - (Date.now() - t0);
@@ -206,12 +272,20 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       say('link restored');
       await c.waitForSupervisors(supervisorCount);
       const nsDir = nsSupervisor.args.find((a) => a.startsWith('storm.local.dir='))!.slice('storm.local.dir='.length);
-      await eventually('the partitioned supervisor to stop its stale workers', () => !listProcesses().some((p) => p.cmdline.includes(`${nsDir}/supervisor/workers/${id}-`)) || undefined, 60000);
+      await eventually(
+        'the partitioned supervisor to stop its stale workers',
+        () => !listProcesses().some((p) => p.cmdline.includes(`${nsDir}/supervisor/workers/${id}-`)) || undefined,
+        60000,
+      );
       say(`${nsSupervisor.name} is back and has stopped its stale workers`);
     }
 
     say('waiting for every id to be acked');
-    await eventually(`all ${opts.tuples} ids acked`, () => ledgerIds(dir, 'acked-').ids.size >= opts.tuples || undefined, (opts.seconds + 300) * 1000);
+    await eventually(
+      `all ${opts.tuples} ids acked`,
+      () => ledgerIds(dir, 'acked-').ids.size >= opts.tuples || undefined,
+      (opts.seconds + 300) * 1000,
+    );
     const emitted = ledgerIds(dir, 'emitted-');
     const acked = ledgerIds(dir, 'acked-').ids;
     const inRange = [...acked].filter((i) => i >= 0 && i < opts.tuples).length;
@@ -225,17 +299,33 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     });
     const kill = c.cli(['kill', NAME, '-w', '0']);
     if (kill.code !== 0) throw new Error(`kill failed: ${kill.stderr}`);
-    await eventually('the chaos topology\'s workers to exit', () => c.workerPids(id).length === 0 || undefined, 60000);
+    await eventually("the chaos topology's workers to exit", () => c.workerPids(id).length === 0 || undefined, 60000);
 
     const fmt = (ms: number | undefined) => (ms === undefined ? 'not measured' : `${(ms / 1000).toFixed(1)} s`);
     result.lines = [
       `${result.sent} sent, ${result.acked} acked, ${result.lost} lost, ${result.replayed} replayed`,
       `(fail events ${result.failEvents}; ids seen by the verifying sink ${result.sinkIds} of ${opts.tuples})`,
-      ...(faults.has('worker') ? [`worker restart -> tuples flowing again: ${fmt(result.workerRestartMs)} (target <= 5 s)`] : []),
-      ...(faults.has('supervisor') ? [`lost supervisor's work reassigned: ${fmt(result.supervisorReassignMs)} (target <= ${SUPERVISOR_TIMEOUT_SECS + 10} s = nimbus.supervisor.timeout.secs + 10)`] : []),
-      ...(faults.has('partition') ? [`partitioned supervisor's work reassigned: ${fmt(result.partitionReassignMs)} (target <= ${SUPERVISOR_TIMEOUT_SECS + 10} s)`] : []),
-      ...(faults.has('nimbus') ? [`nimbus failover: ${fmt(result.nimbusFailoverMs)} (target <= 15 s); topology kept running: ${result.acksDuringFailover} acks during the failover`] : []),
-      ...(faults.has('zookeeper') ? [`ZooKeeper restart: ${result.acksDuringZooKeeperOutage} acks while it was down`] : []),
+      ...(faults.has('worker')
+        ? [`worker restart -> tuples flowing again: ${fmt(result.workerRestartMs)} (target <= 5 s)`]
+        : []),
+      ...(faults.has('supervisor')
+        ? [
+            `lost supervisor's work reassigned: ${fmt(result.supervisorReassignMs)} (target <= ${SUPERVISOR_TIMEOUT_SECS + 10} s = nimbus.supervisor.timeout.secs + 10)`,
+          ]
+        : []),
+      ...(faults.has('partition')
+        ? [
+            `partitioned supervisor's work reassigned: ${fmt(result.partitionReassignMs)} (target <= ${SUPERVISOR_TIMEOUT_SECS + 10} s)`,
+          ]
+        : []),
+      ...(faults.has('nimbus')
+        ? [
+            `nimbus failover: ${fmt(result.nimbusFailoverMs)} (target <= 15 s); topology kept running: ${result.acksDuringFailover} acks during the failover`,
+          ]
+        : []),
+      ...(faults.has('zookeeper')
+        ? [`ZooKeeper restart: ${result.acksDuringZooKeeperOutage} acks while it was down`]
+        : []),
       ...skipped.map((s) => `skipped: ${s}`),
     ];
     for (const l of result.lines) log(l);

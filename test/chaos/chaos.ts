@@ -29,7 +29,12 @@ function usage(problem: string): never {
 
 async function main(): Promise<void> {
   const phaseArg = arg('phase') ?? 'all';
-  const phases: Phase[] = phaseArg === 'all' ? [...PHASES] : (PHASES as readonly string[]).includes(phaseArg) ? [phaseArg as Phase] : usage(`unknown phase: ${phaseArg}`);
+  const phases: Phase[] =
+    phaseArg === 'all'
+      ? [...PHASES]
+      : (PHASES as readonly string[]).includes(phaseArg)
+        ? [phaseArg as Phase]
+        : usage(`unknown phase: ${phaseArg}`);
   const tuples = Number(arg('tuples') ?? 200000);
   const seconds = Number(arg('seconds') ?? 240);
   const faults = (arg('faults')?.split(',') ?? [...ALL_FAULTS]) as Fault[];
@@ -39,7 +44,14 @@ async function main(): Promise<void> {
   const statefulSeconds = Number(arg('stateful-seconds') ?? 90);
   const redisDownSeconds = Number(arg('redis-down-seconds') ?? 5);
   if (unknown.length > 0) usage(`unknown fault: ${unknown.join(', ')}`);
-  for (const [name, v] of Object.entries({ tuples, seconds, words, vocabulary, 'stateful-seconds': statefulSeconds, 'redis-down-seconds': redisDownSeconds })) {
+  for (const [name, v] of Object.entries({
+    tuples,
+    seconds,
+    words,
+    vocabulary,
+    'stateful-seconds': statefulSeconds,
+    'redis-down-seconds': redisDownSeconds,
+  })) {
     if (!(v > 0) || !Number.isInteger(v)) usage(`--${name} must be a positive integer, got ${arg(name)}`);
   }
 
@@ -66,7 +78,9 @@ async function main(): Promise<void> {
       log(`chaos phase ${phase} failed: ${why}`);
       why = (err as Error)?.message ?? String(err);
     }
-    summary.push(`chaos phase ${phase}: ${passed ? 'PASSED' : `FAILED (${why})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    summary.push(
+      `chaos phase ${phase}: ${passed ? 'PASSED' : `FAILED (${why})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
   log('== chaos summary');
   for (const l of summary) log(l);

@@ -5,7 +5,8 @@ export class NetnsUnavailableError extends Error {}
 
 function ip(args: string[], what: string): void {
   const r = spawnSync('ip', args, { encoding: 'utf8' });
-  if (r.error || r.status !== 0) throw new NetnsUnavailableError(`${what} failed (ip ${args.join(' ')}): ${r.error?.message ?? r.stderr.trim()}`);
+  if (r.error || r.status !== 0)
+    throw new NetnsUnavailableError(`${what} failed (ip ${args.join(' ')}): ${r.error?.message ?? r.stderr.trim()}`);
 }
 
 /**
@@ -45,7 +46,10 @@ export class NetnsHost {
       ip(['link', 'set', host.hostLink, 'up'], 'bringing the host end up');
       ip(['addr', 'add', `${host.hostAddress}/32`, 'dev', 'lo'], 'adding the service address');
       ip(['netns', 'exec', host.name, 'ip', 'link', 'set', 'lo', 'up'], 'bringing up loopback in the namespace');
-      ip(['netns', 'exec', host.name, 'ip', 'addr', 'add', `${host.nsAddress}/30`, 'dev', host.nsLink], 'addressing the namespace end');
+      ip(
+        ['netns', 'exec', host.name, 'ip', 'addr', 'add', `${host.nsAddress}/30`, 'dev', host.nsLink],
+        'addressing the namespace end',
+      );
       host.restore();
     } catch (err) {
       host.remove();
@@ -67,7 +71,10 @@ export class NetnsHost {
   /** Brings the link back up and restores the route to the host's services (a down link loses its routes). */
   restore(): void {
     ip(['netns', 'exec', this.name, 'ip', 'link', 'set', this.nsLink, 'up'], 'bringing the link up');
-    ip(['netns', 'exec', this.name, 'ip', 'route', 'replace', `${this.hostAddress}/32`, 'via', this.gateway], 'routing to the host');
+    ip(
+      ['netns', 'exec', this.name, 'ip', 'route', 'replace', `${this.hostAddress}/32`, 'via', this.gateway],
+      'routing to the host',
+    );
   }
 
   /** Deletes the namespace, the veth pair and the service address. */

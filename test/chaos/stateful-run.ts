@@ -119,7 +119,9 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
     const submitted = c.cli(args);
     if (submitted.code !== 0) throw new Error(`submit of the stateful word count failed: ${submitted.stderr}`);
     const id = (JSON.parse(submitted.stdout) as { topologyId: string }).topologyId;
-    say(`submitted ${id}: ${opts.words} tracked words (${opts.vocabulary} distinct) at ${rate}/s over ${WORKERS} workers on 3 supervisors`);
+    say(
+      `submitted ${id}: ${opts.words} tracked words (${opts.vocabulary} distinct) at ${rate}/s over ${WORKERS} workers on 3 supervisors`,
+    );
 
     const ackFiles = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('acked-')) : []);
     const ackBytes = () => ackFiles().reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
@@ -134,25 +136,38 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
       const before = ackBytes();
       await eventually(what, () => ackBytes() > before || allAcked() || undefined, timeoutMs);
     };
-    const workerPid = (port: number) => listProcesses().find((p) => p.cmdline.includes(`/workers/${id}-${port}/launch.json`))?.pid;
-    const portsOf = (d: Daemon) => JSON.parse(/supervisor\.slots\.ports=(\[[^\]]*\])/.exec(d.args.join(' '))![1]!) as number[];
-    const localDirOf = (d: Daemon) => d.args.find((a) => a.startsWith('storm.local.dir='))!.slice('storm.local.dir='.length);
+    const workerPid = (port: number) =>
+      listProcesses().find((p) => p.cmdline.includes(`/workers/${id}-${port}/launch.json`))?.pid;
+    const portsOf = (d: Daemon) =>
+      JSON.parse(/supervisor\.slots\.ports=(\[[^\]]*\])/.exec(d.args.join(' '))![1]!) as number[];
+    const localDirOf = (d: Daemon) =>
+      d.args.find((a) => a.startsWith('storm.local.dir='))!.slice('storm.local.dir='.length);
 
-    await eventually('the first stateful words to be acked (after a committed checkpoint)', () => ackBytes() > 0 || undefined, 120000);
+    await eventually(
+      'the first stateful words to be acked (after a committed checkpoint)',
+      () => ackBytes() > 0 || undefined,
+      120000,
+    );
     await eventually(`all ${WORKERS} workers of the stateful word count running`, fullyRunning, 60000);
     const result: Partial<StatefulChaosResult> = {};
 
     // 1. A worker holding count tasks (and the word spout, if one does: its progress must survive too) is SIGKILLed.
     {
       const ws = placement();
-      const w = ws.find((x) => x.components.includes('count') && x.components.includes('words')) ?? ws.find((x) => x.components.includes('count'));
+      const w =
+        ws.find((x) => x.components.includes('count') && x.components.includes('words')) ??
+        ws.find((x) => x.components.includes('count'));
       if (!w) throw new Error(`no worker holds count tasks: ${JSON.stringify(ws)}`);
       const pid = workerPid(w.port);
       if (pid === undefined) throw new Error(`no process found for the worker ${w.host}:${w.port}`);
       const t0 = Date.now();
       process.kill(pid, 'SIGKILL');
       say(`SIGKILLed worker pid ${pid} (${w.host}:${w.port}: ${w.components.join(', ')})`);
-      await eventually(`a replacement for worker pid ${pid}, all ${WORKERS} workers running`, () => (workerPid(w.port) !== pid && fullyRunning()) || undefined, 120000);
+      await eventually(
+        `a replacement for worker pid ${pid}, all ${WORKERS} workers running`,
+        () => (workerPid(w.port) !== pid && fullyRunning()) || undefined,
+        120000,
+      );
       await flowing(`words to be acked again after the SIGKILL of worker pid ${pid}`);
       result.workerRecoveryMs = Date.now() - t0;
       say(`worker replaced and words acked again after ${(result.workerRecoveryMs / 1000).toFixed(1)} s`);
@@ -162,23 +177,39 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
     // with the same local dir (so the same supervisor id) and the same slots.
     {
       const ws = placement();
-      const live = c.daemons.filter((d) => d.name.startsWith('supervisor-') && d.child.exitCode === null && d.child.signalCode === null);
-      const load = (d: Daemon) => ws.filter((w) => portsOf(d).includes(w.port) && w.components.includes('count')).length;
+      const live = c.daemons.filter(
+        (d) => d.name.startsWith('supervisor-') && d.child.exitCode === null && d.child.signalCode === null,
+      );
+      const load = (d: Daemon) =>
+        ws.filter((w) => portsOf(d).includes(w.port) && w.components.includes('count')).length;
       const victim = [...live].sort((a, b) => load(b) - load(a))[0];
       if (!victim || load(victim) === 0) throw new Error(`no supervisor runs count tasks: ${JSON.stringify(ws)}`);
       const localDir = localDirOf(victim);
-      const itsWorkers = () => listProcesses().filter((p) => p.cmdline.includes(`${localDir}/supervisor/workers/${id}-`));
+      const itsWorkers = () =>
+        listProcesses().filter((p) => p.cmdline.includes(`${localDir}/supervisor/workers/${id}-`));
       const t0 = Date.now();
       victim.child.kill('SIGKILL');
-      say(`SIGKILLed ${victim.name} (pid ${victim.child.pid}, slots ${portsOf(victim).join(', ')}, ${load(victim)} worker(s) with count tasks)`);
-      await eventually(`the workers of the killed ${victim.name} to exit`, () => itsWorkers().length === 0 || undefined, 30000);
+      say(
+        `SIGKILLed ${victim.name} (pid ${victim.child.pid}, slots ${portsOf(victim).join(', ')}, ${load(victim)} worker(s) with count tasks)`,
+      );
+      await eventually(
+        `the workers of the killed ${victim.name} to exit`,
+        () => itsWorkers().length === 0 || undefined,
+        30000,
+      );
       await new Promise((res) => setTimeout(res, 2000));
       const restarted = c.startDaemon(victim.name, victim.args);
       say(`restarted ${victim.name} (pid ${restarted.child.pid}) with the same local dir and slots`);
-      await eventually(`all ${WORKERS} workers running again after the restart of ${victim.name}`, fullyRunning, 120000);
+      await eventually(
+        `all ${WORKERS} workers running again after the restart of ${victim.name}`,
+        fullyRunning,
+        120000,
+      );
       await flowing(`words to be acked again after the restart of ${victim.name}`);
       result.supervisorRecoveryMs = Date.now() - t0;
-      say(`all workers running and words acked again ${(result.supervisorRecoveryMs / 1000).toFixed(1)} s after the SIGKILL`);
+      say(
+        `all workers running and words acked again ${(result.supervisorRecoveryMs / 1000).toFixed(1)} s after the SIGKILL`,
+      );
     }
 
     // 3. Redis stopped (checkpoints fail and are reported, naming it), then restarted with its data.
@@ -186,10 +217,14 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
       const t0 = Date.now();
       await r.stop();
       say(`stopped redis-server (127.0.0.1:${r.port})`);
-      const named = await eventually(`a failing checkpoint reported naming 127.0.0.1:${r.port} while Redis is down`, () => {
-        const errors = c.stats(NAME).errors;
-        return errors.some((e) => e.message.includes(`127.0.0.1:${r.port}`)) ? errors : undefined;
-      }, 60000);
+      const named = await eventually(
+        `a failing checkpoint reported naming 127.0.0.1:${r.port} while Redis is down`,
+        () => {
+          const errors = c.stats(NAME).errors;
+          return errors.some((e) => e.message.includes(`127.0.0.1:${r.port}`)) ? errors : undefined;
+        },
+        60000,
+      );
       if (named.some((e) => e.message.includes(password))) throw new Error('a reported error holds the Redis password');
       const left = opts.redisDownSeconds * 1000 - (Date.now() - t0);
       if (left > 0) await new Promise((res) => setTimeout(res, left));
@@ -203,7 +238,11 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
     }
 
     say(`waiting for all ${opts.words} ids to be acked`);
-    await eventually(`all ${opts.words} stateful word ids acked`, () => allAcked() || undefined, (opts.seconds + 300) * 1000);
+    await eventually(
+      `all ${opts.words} stateful word ids acked`,
+      () => allAcked() || undefined,
+      (opts.seconds + 300) * 1000,
+    );
 
     // Every ack was held until the checkpoint that saved its effect committed: the committed state is complete now.
     const counts = await readCommitted(r, password);
@@ -250,7 +289,8 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
     if (duplicated > replayed) problems.push(`${duplicated} duplicated counts exceed the ${replayed} replayed ids`);
     if (acked !== opts.words) problems.push(`${acked} of ${opts.words} ids acked`);
     if (unexpected.length > 0) problems.push(`words never emitted were counted: ${unexpected.slice(0, 5).join(', ')}`);
-    if (counts.countNamespaces !== COUNT_PARALLELISM) problems.push(`state found for ${counts.countNamespaces} count tasks, not ${COUNT_PARALLELISM}`);
+    if (counts.countNamespaces !== COUNT_PARALLELISM)
+      problems.push(`state found for ${counts.countNamespaces} count tasks, not ${COUNT_PARALLELISM}`);
     if (counts.checkpointsCommitted === undefined) problems.push("the checkpoint spout's state was not found in Redis");
     if (errors.some((e) => e.message.includes(password))) problems.push('a reported error holds the Redis password');
     if (logs.includes(password)) problems.push('a worker log holds the Redis password');
@@ -291,7 +331,11 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
 
     const kill = c.cli(['kill', NAME, '-w', '0']);
     if (kill.code !== 0) throw new Error(`kill of the stateful word count failed: ${kill.stderr}`);
-    await eventually("the stateful word count's workers to exit", () => c.workerPids(id).length === 0 || undefined, 60000);
+    await eventually(
+      "the stateful word count's workers to exit",
+      () => c.workerPids(id).length === 0 || undefined,
+      60000,
+    );
     return full;
   } finally {
     await cluster?.shutdown();
@@ -322,7 +366,9 @@ async function readCommitted(redis: RedisServer, password: string): Promise<Comm
         const into = key.startsWith('#') ? out.ids : out.words;
         into.set(key, (into.get(key) ?? 0) + (JSON.parse(v) as number));
       }
-      const spout = (await (await provider.open(`${NAME}/$checkpointspout-${task}`)).load()).committed.get(JSON.stringify('__state'));
+      const spout = (await (await provider.open(`${NAME}/$checkpointspout-${task}`)).load()).committed.get(
+        JSON.stringify('__state'),
+      );
       if (spout !== undefined) {
         const { txid, state } = JSON.parse(spout) as { txid: number; state: string };
         out.checkpointsCommitted = state === 'COMMITTED' ? txid + 1 : txid;

@@ -55,7 +55,9 @@ export class ForwarderProcess {
   ) {}
 
   static async start(listenHost: string, targetHost: string, targetPort: number): Promise<ForwarderProcess> {
-    const child = spawn(process.execPath, [__filename, listenHost, targetHost, String(targetPort)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [__filename, listenHost, targetHost, String(targetPort)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';
       child.stdout!.on('data', (d: Buffer) => {
@@ -63,7 +65,9 @@ export class ForwarderProcess {
         const m = /listening (\d+)/.exec(out);
         if (m) resolve(Number(m[1]));
       });
-      child.once('exit', (code) => reject(new Error(`the TCP forwarder exited with code ${code} before listening on ${listenHost}`)));
+      child.once('exit', (code) =>
+        reject(new Error(`the TCP forwarder exited with code ${code} before listening on ${listenHost}`)),
+      );
     });
     return new ForwarderProcess(child, port);
   }

@@ -4,7 +4,19 @@
 // cached under test/docker/.cache (gitignored) so only the first run pays for debootstrap.
 // Run directly (`node test/docker/base-images.mjs`) or through the e2e test. Needs root (debootstrap, chroot).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,9 +35,17 @@ const SUITE = 'bookworm';
 const log = (msg) => process.stdout.write(`[base-images] ${msg}\n`);
 
 function sh(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts });
+  const r = spawnSync(cmd, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    ...opts,
+  });
   if (r.error) throw new Error(`${cmd} ${args.join(' ')}: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}:\n${(r.stderr || r.stdout || '').trim().split('\n').slice(-20).join('\n')}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${cmd} ${args.join(' ')} exited ${r.status}:\n${(r.stderr || r.stdout || '').trim().split('\n').slice(-20).join('\n')}`,
+    );
   return r.stdout;
 }
 
@@ -47,8 +67,13 @@ export function debianMirror() {
     if (file.endsWith('.sources')) {
       for (const stanza of text.split(/\n\s*\n/)) {
         const field = (name) => (stanza.match(new RegExp(`^${name}:\\s*(.+)$`, 'mi'))?.[1] ?? '').trim().split(/\s+/);
-        if (!field('Types').includes('deb') || !field('Suites').includes(SUITE) || !field('Components').includes('main')) continue;
-        if (/^Enabled:\s*no/mi.test(stanza)) continue;
+        if (
+          !field('Types').includes('deb') ||
+          !field('Suites').includes(SUITE) ||
+          !field('Components').includes('main')
+        )
+          continue;
+        if (/^Enabled:\s*no/im.test(stanza)) continue;
         const uri = field('URIs')[0];
         if (uri) return uri;
       }
@@ -77,7 +102,11 @@ function ensureTool(bin, pkg) {
 function withChrootMounts(dir, fn) {
   const mounted = [];
   try {
-    for (const [type, src, target, extra] of [['proc', 'proc', 'proc', []], ['sysfs', 'sys', 'sys', []], [null, '/dev', 'dev', ['--bind']]]) {
+    for (const [type, src, target, extra] of [
+      ['proc', 'proc', 'proc', []],
+      ['sysfs', 'sys', 'sys', []],
+      [null, '/dev', 'dev', ['--bind']],
+    ]) {
       const t = path.join(dir, target);
       mkdirSync(t, { recursive: true });
       sh('mount', type ? ['-t', type, src, t] : [...extra, src, t]);
@@ -128,7 +157,10 @@ function packageTarball(mirror, name, packages) {
     withChrootMounts(dir, () => {
       const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' };
       sh('chroot', [dir, 'apt-get', 'update'], { env, stdio: 'inherit' });
-      sh('chroot', [dir, 'apt-get', 'install', '-y', '--no-install-recommends', ...packages], { env, stdio: 'inherit' });
+      sh('chroot', [dir, 'apt-get', 'install', '-y', '--no-install-recommends', ...packages], {
+        env,
+        stdio: 'inherit',
+      });
       sh('chroot', [dir, 'apt-get', 'clean']);
     });
     rmSync(policy, { force: true });
@@ -145,7 +177,9 @@ function packageTarball(mirror, name, packages) {
 
 function dockerImport(dir, tag, changes) {
   const args = ['import', ...changes.flatMap((c) => ['--change', c]), '-', tag];
-  const tar = execFileSync('tar', ['-C', dir, '--numeric-owner', '-cf', '-', '.'], { maxBuffer: 2 * 1024 * 1024 * 1024 });
+  const tar = execFileSync('tar', ['-C', dir, '--numeric-owner', '-cf', '-', '.'], {
+    maxBuffer: 2 * 1024 * 1024 * 1024,
+  });
   sh('docker', args, { input: tar, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
@@ -160,8 +194,11 @@ function buildNodeBase(mirror) {
     mkdirSync(path.join(dir, 'usr/local/bin'), { recursive: true });
     copyFileSync(nodeBin, path.join(dir, 'usr/local/bin/node'));
     // npm ships beside node in both the official tarball layout and Debian/NodeSource's /usr/lib/node_modules.
-    const npmDir = ['/usr/local/lib/node_modules/npm', '/usr/lib/node_modules/npm', path.join(path.dirname(nodeBin), '../lib/node_modules/npm')]
-      .find((d) => existsSync(path.join(d, 'bin/npm-cli.js')));
+    const npmDir = [
+      '/usr/local/lib/node_modules/npm',
+      '/usr/lib/node_modules/npm',
+      path.join(path.dirname(nodeBin), '../lib/node_modules/npm'),
+    ].find((d) => existsSync(path.join(d, 'bin/npm-cli.js')));
     if (!npmDir) throw new Error(`npm not found beside ${nodeBin}; the build stage needs it`);
     cpSync(npmDir, path.join(dir, 'usr/local/lib/node_modules/npm'), { recursive: true, dereference: true });
     symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', path.join(dir, 'usr/local/bin/npm'));
@@ -202,7 +239,8 @@ export function ensureBaseImages({ force = false } = {}) {
   const mirrorOnce = () => (mirror ??= debianMirror());
   if (force || !imageExists(NODE_BASE_TAG)) buildNodeBase(mirrorOnce());
   else log(`${NODE_BASE_TAG} present`);
-  if (force || !imageExists(ZOOKEEPER_BASE_TAG)) buildPackageBase(mirrorOnce(), 'zookeeper', ['zookeeper'], ZOOKEEPER_BASE_TAG);
+  if (force || !imageExists(ZOOKEEPER_BASE_TAG))
+    buildPackageBase(mirrorOnce(), 'zookeeper', ['zookeeper'], ZOOKEEPER_BASE_TAG);
   else log(`${ZOOKEEPER_BASE_TAG} present`);
   if (force || !imageExists(REDIS_BASE_TAG)) buildPackageBase(mirrorOnce(), 'redis', ['redis-server'], REDIS_BASE_TAG);
   else log(`${REDIS_BASE_TAG} present`);

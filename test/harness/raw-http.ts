@@ -5,7 +5,11 @@ import { connect } from 'node:net';
  * resolves with everything the server sends back until it closes the connection, or `waitMs` after the last byte
  * written: enough for a keep-alive answer. Rejects only if the connection fails before any answer.
  */
-export function rawHttp(port: number, request: string | Buffer, { waitMs = 3000, endAfterWrite = false } = {}): Promise<string> {
+export function rawHttp(
+  port: number,
+  request: string | Buffer,
+  { waitMs = 3000, endAfterWrite = false } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];

@@ -1,5 +1,16 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findFreePort, ZooKeeperServer } from '@squall/cluster-state';
@@ -11,7 +22,11 @@ export const ROOT = path.resolve(__dirname, '../../..');
 export const SQUALL = path.join(ROOT, 'packages/cli/dist/src/bin.js');
 
 /** Polls `check` every 100 ms until it returns a value (not undefined/false) or the deadline passes. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -21,7 +36,10 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -82,7 +100,10 @@ function runAsUserFallback(): Record<string, unknown> {
   if (process.getuid?.() !== 0) return {};
   const blocked = closedToOthers([path.join(ROOT, 'packages/worker/dist/src/main.js'), process.execPath]);
   if (!blocked) return {};
-  if (!warnedRunAsUser) process.stderr.write(`test harness: ${blocked.dir} (mode 0${blocked.mode.toString(8)}) is closed to other users: test clusters run workers as root (supervisor.run.worker.as.user=false)\n`);
+  if (!warnedRunAsUser)
+    process.stderr.write(
+      `test harness: ${blocked.dir} (mode 0${blocked.mode.toString(8)}) is closed to other users: test clusters run workers as root (supervisor.run.worker.as.user=false)\n`,
+    );
   warnedRunAsUser = true;
   return { 'supervisor.run.worker.as.user': false };
 }
@@ -118,7 +139,10 @@ export class TestCluster {
     const dir = mkdtempSync(path.join(tmpdir(), 'squall-it-'));
     // Searchable by others: a root supervisor runs each topology's workers as a uid of its own (run-as-user).
     chmodSync(dir, 0o711);
-    const zk = await ZooKeeperServer.start({ dataDir: path.join(dir, 'zk'), ...(options.zkPort !== undefined ? { port: options.zkPort } : {}) });
+    const zk = await ZooKeeperServer.start({
+      dataDir: path.join(dir, 'zk'),
+      ...(options.zkPort !== undefined ? { port: options.zkPort } : {}),
+    });
     const nimbusPorts: number[] = [];
     for (let i = 0; i < (options.nimbuses ?? 1); i++) nimbusPorts.push(await findFreePort());
     const nimbusPort = nimbusPorts[0]!;
@@ -134,14 +158,29 @@ export class TestCluster {
     const cluster = new TestCluster(dir, zk, `${nimbusHost}:${nimbusPort}`, conf);
     cluster.nimbusAddresses.push(...nimbusPorts.map((p) => `${nimbusHost}:${p}`));
     try {
-      cluster.startDaemon('nimbus', ['nimbus', '-c', `nimbus.port=${nimbusPort}`, '-c', `storm.local.dir=${path.join(dir, 'nimbus')}`]);
+      cluster.startDaemon('nimbus', [
+        'nimbus',
+        '-c',
+        `nimbus.port=${nimbusPort}`,
+        '-c',
+        `storm.local.dir=${path.join(dir, 'nimbus')}`,
+      ]);
       // Standbys start once the first nimbus has taken the lead, so which one leads is known.
-      if (nimbusPorts.length > 1) await eventually('the first nimbus to lead', async () => (await cluster.clusterInfo()).nimbuses.some((n) => n.isLeader) || undefined, 60000);
+      if (nimbusPorts.length > 1)
+        await eventually(
+          'the first nimbus to lead',
+          async () => (await cluster.clusterInfo()).nimbuses.some((n) => n.isLeader) || undefined,
+          60000,
+        );
       for (let i = 1; i < nimbusPorts.length; i++) cluster.startNimbus(i, nimbusPorts[i]!);
       for (let i = 0; i < (options.supervisors ?? 3); i++) await cluster.addSupervisor(options.slotsPerSupervisor ?? 2);
       await cluster.waitForSupervisors(options.supervisors ?? 3);
       // Every nimbus registers only once bound: a standby that could not start fails here, not in a later test.
-      await eventually(`${nimbusPorts.length} nimbuses registered`, async () => (await cluster.clusterInfo()).nimbuses.length >= nimbusPorts.length || undefined, 60000);
+      await eventually(
+        `${nimbusPorts.length} nimbuses registered`,
+        async () => (await cluster.clusterInfo()).nimbuses.length >= nimbusPorts.length || undefined,
+        60000,
+      );
       if (options.ui) await cluster.startUi();
     } catch (err) {
       await cluster.shutdown();
@@ -161,7 +200,11 @@ export class TestCluster {
     const port = await findFreePort();
     const d = this.startDaemon('ui', ['ui', '-c', `ui.port=${port}`], { conf });
     this.uiUrl = `http://127.0.0.1:${port}/`;
-    await eventually('the UI to answer', async () => (await fetch(`${this.uiUrl}api/v1/cluster/summary`)).ok || undefined, 30000);
+    await eventually(
+      'the UI to answer',
+      async () => (await fetch(`${this.uiUrl}api/v1/cluster/summary`)).ok || undefined,
+      30000,
+    );
     return d;
   }
 
@@ -171,7 +214,13 @@ export class TestCluster {
 
   /** (Re)starts nimbus number `i` (0 is the first) on `port`, with its own local dir; named `nimbus` or `nimbus-<i>`. */
   startNimbus(i: number, port: number): Daemon {
-    return this.startDaemon(i === 0 ? 'nimbus' : `nimbus-${i}`, ['nimbus', '-c', `nimbus.port=${port}`, '-c', `storm.local.dir=${path.join(this.dir, i === 0 ? 'nimbus' : `nimbus-${i}`)}`]);
+    return this.startDaemon(i === 0 ? 'nimbus' : `nimbus-${i}`, [
+      'nimbus',
+      '-c',
+      `nimbus.port=${port}`,
+      '-c',
+      `storm.local.dir=${path.join(this.dir, i === 0 ? 'nimbus' : `nimbus-${i}`)}`,
+    ]);
   }
 
   /** Starts a daemon process (`squall <args>`), logging to a file in the cluster dir. */
@@ -191,12 +240,26 @@ export class TestCluster {
     const i = this.daemons.filter((d) => d.name.startsWith('supervisor')).length;
     const ports: number[] = explicitPorts ? [...explicitPorts] : [];
     for (let s = ports.length; s < slots; s++) ports.push(await findFreePort());
-    return this.startDaemon(`supervisor-${i}`, ['supervisor', '-c', `supervisor.slots.ports=[${ports.join(',')}]`, '-c', `storm.local.dir=${path.join(this.dir, `supervisor-${i}`)}`], options);
+    return this.startDaemon(
+      `supervisor-${i}`,
+      [
+        'supervisor',
+        '-c',
+        `supervisor.slots.ports=[${ports.join(',')}]`,
+        '-c',
+        `storm.local.dir=${path.join(this.dir, `supervisor-${i}`)}`,
+      ],
+      options,
+    );
   }
 
   /** `squall <args>` with only `nimbus.seeds` to find the leader (no `--nimbus`). */
   cliSeeds(args: string[], timeoutMs = 60000): { code: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [SQUALL, ...args, '-c', `nimbus.seeds=${JSON.stringify(this.conf['nimbus.seeds'])}`], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs });
+    const r = spawnSync(
+      process.execPath,
+      [SQUALL, ...args, '-c', `nimbus.seeds=${JSON.stringify(this.conf['nimbus.seeds'])}`],
+      { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs },
+    );
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
@@ -204,19 +267,29 @@ export class TestCluster {
   async clusterInfo(): Promise<pb.ClusterInfo> {
     const client = createNimbusClient(this.nimbusAddress, { tls: tlsFilesFromConfig(this.conf) });
     try {
-      return await new Promise((resolve, reject) => client.getClusterInfo({}, (err, res) => (err ? reject(err) : resolve(res!))));
+      return await new Promise((resolve, reject) =>
+        client.getClusterInfo({}, (err, res) => (err ? reject(err) : resolve(res!))),
+      );
     } finally {
       client.close();
     }
   }
 
   async waitForSupervisors(n: number): Promise<void> {
-    await eventually(`${n} supervisors registered`, async () => (await this.clusterInfo()).supervisors.length >= n || undefined, 60000);
+    await eventually(
+      `${n} supervisors registered`,
+      async () => (await this.clusterInfo()).supervisors.length >= n || undefined,
+      60000,
+    );
   }
 
   /** Runs the squall CLI against this cluster; returns exit code and output. */
   cli(args: string[], timeoutMs = 60000): { code: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [SQUALL, ...args, '--nimbus', this.nimbusAddress], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs });
+    const r = spawnSync(process.execPath, [SQUALL, ...args, '--nimbus', this.nimbusAddress], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: timeoutMs,
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
@@ -229,14 +302,20 @@ export class TestCluster {
 
   /** Pids of worker processes of this cluster, optionally of one topology (their launch files live under its dir). */
   workerPids(topologyId = ''): number[] {
-    const r = spawnSync('pgrep', ['-f', `${this.dir}/supervisor-[0-9]+/supervisor/workers/${topologyId}`], { encoding: 'utf8' });
+    const r = spawnSync('pgrep', ['-f', `${this.dir}/supervisor-[0-9]+/supervisor/workers/${topologyId}`], {
+      encoding: 'utf8',
+    });
     return r.stdout.split('\n').filter(Boolean).map(Number);
   }
 
   /** Every process of this cluster still alive (workers and shell components included). */
   leftoverPids(): number[] {
     const r = spawnSync('pgrep', ['-f', this.dir], { encoding: 'utf8' });
-    return r.stdout.split('\n').filter(Boolean).map(Number).filter((p) => p !== process.pid);
+    return r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map(Number)
+      .filter((p) => p !== process.pid);
   }
 
   /** Contents of the worker logs of a topology, one string per worker. */
@@ -270,7 +349,8 @@ export class TestCluster {
   async shutdown(): Promise<void> {
     for (const d of this.daemons) if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGTERM');
     const deadline = Date.now() + 10000;
-    while (this.daemons.some((d) => d.child.exitCode === null && d.child.signalCode === null) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (this.daemons.some((d) => d.child.exitCode === null && d.child.signalCode === null) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     for (const d of this.daemons) if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
     for (const pid of this.leftoverPids()) {
       try {
@@ -289,7 +369,10 @@ export interface StatsJson {
   topology: string;
   id: string;
   status: string;
-  components: Record<string, { emitted: number; transferred: number; executed: number; acked: number; failed: number; executors: number }>;
+  components: Record<
+    string,
+    { emitted: number; transferred: number; executed: number; acked: number; failed: number; executors: number }
+  >;
   workers: Array<{ host: string; port: number; status: string; components: string[] }>;
   errors: Array<{ component: string; message: string }>;
 }
@@ -331,7 +414,12 @@ export function listProcesses(): ProcInfo[] {
  * command line or working directory), ZooKeeper excluded.
  */
 export function clusterProcesses(dir: string): ProcInfo[] {
-  return listProcesses().filter((p) => p.pid !== process.pid && !p.cmdline.includes('QuorumPeerMain') && (p.cmdline.includes(dir) || p.cwd === dir || p.cwd.startsWith(`${dir}/`)));
+  return listProcesses().filter(
+    (p) =>
+      p.pid !== process.pid &&
+      !p.cmdline.includes('QuorumPeerMain') &&
+      (p.cmdline.includes(dir) || p.cwd === dir || p.cwd.startsWith(`${dir}/`)),
+  );
 }
 
 /** Lines of every file in `dir` whose name starts with `prefix`. */

@@ -69,7 +69,11 @@ test('finite word count with acking on 3 workers: exact counts, one task per wor
 });
 
 test('kill stops the workers and removes the topology; an unknown name is a clear error', async () => {
-  const { id } = submit('wc-kill', { 'squall.test.words': 1000000, 'squall.test.pause.every': 100, 'squall.test.pause.ms': 10 });
+  const { id } = submit('wc-kill', {
+    'squall.test.words': 1000000,
+    'squall.test.pause.every': 100,
+    'squall.test.pause.ms': 10,
+  });
   await eventually('workers running', () => cluster.workerPids(id).length > 0 || undefined);
   const dup = cluster.cli(['submit', FIXTURE, '--name', 'wc-kill']);
   assert.equal(dup.code, 1);
@@ -83,7 +87,13 @@ test('kill stops the workers and removes the topology; an unknown name is a clea
 
 test('rebalance from 2 to 3 workers loses no tracked tuple', async () => {
   const M = 6000;
-  const { out } = submit('wc-rebalance', { 'squall.test.words': M, 'topology.workers': 2, 'squall.test.pause.every': 200, 'squall.test.pause.ms': 100, 'topology.message.timeout.secs': 5 });
+  const { out } = submit('wc-rebalance', {
+    'squall.test.words': M,
+    'topology.workers': 2,
+    'squall.test.pause.every': 200,
+    'squall.test.pause.ms': 100,
+    'topology.message.timeout.secs': 5,
+  });
   await eventually('some words acked', () => uniqueAcked(out) > 500 || undefined, 60000);
   const r = cluster.cli(['rebalance', 'wc-rebalance', '-w', '1', '-n', '3']);
   assert.equal(r.code, 0, r.stderr);
@@ -95,7 +105,12 @@ test('rebalance from 2 to 3 workers loses no tracked tuple', async () => {
 
 test('ZooKeeper restarted mid-run: the topology keeps going and completes', async () => {
   const M = 4000;
-  const { out } = submit('wc-zk', { 'squall.test.words': M, 'squall.test.pause.every': 200, 'squall.test.pause.ms': 100, 'topology.message.timeout.secs': 5 });
+  const { out } = submit('wc-zk', {
+    'squall.test.words': M,
+    'squall.test.pause.every': 200,
+    'squall.test.pause.ms': 100,
+    'topology.message.timeout.secs': 5,
+  });
   await eventually('some words acked', () => uniqueAcked(out) > 400 || undefined, 60000);
   await cluster.zk.stop();
   const during = uniqueAcked(out);
@@ -110,22 +125,36 @@ test('ZooKeeper restarted mid-run: the topology keeps going and completes', asyn
 
 test('a worker killed with SIGKILL is restarted by its supervisor and the topology completes', async () => {
   const M = 4000;
-  const { id, out } = submit('wc-sigkill', { 'squall.test.words': M, 'topology.workers': 2, 'squall.test.pause.every': 200, 'squall.test.pause.ms': 100, 'topology.message.timeout.secs': 5 });
+  const { id, out } = submit('wc-sigkill', {
+    'squall.test.words': M,
+    'topology.workers': 2,
+    'squall.test.pause.every': 200,
+    'squall.test.pause.ms': 100,
+    'topology.message.timeout.secs': 5,
+  });
   await eventually('some words acked', () => uniqueAcked(out) > 400 || undefined, 60000);
   const before = cluster.workerPids(id);
   assert.equal(before.length, 2);
   process.kill(before[0]!, 'SIGKILL');
-  await eventually('a replacement worker', () => {
-    const now = cluster.workerPids(id);
-    return (now.length === 2 && !now.includes(before[0]!)) || undefined;
-  }, 30000);
+  await eventually(
+    'a replacement worker',
+    () => {
+      const now = cluster.workerPids(id);
+      return (now.length === 2 && !now.includes(before[0]!)) || undefined;
+    },
+    30000,
+  );
   await eventually('every word acked', () => uniqueAcked(out) === M || undefined, 120000);
   await kill('wc-sigkill');
 });
 
 test('corrupt, truncated and invalid submissions are refused with a clear error, and nothing running is disturbed', async () => {
   const { createNimbusClient } = await import('@squall/protocol');
-  const { id, out } = submit('wc-bystander', { 'squall.test.words': 1000000, 'squall.test.pause.every': 100, 'squall.test.pause.ms': 20 });
+  const { id, out } = submit('wc-bystander', {
+    'squall.test.words': 1000000,
+    'squall.test.pause.every': 100,
+    'squall.test.pause.ms': 20,
+  });
   await eventually('bystander running', () => uniqueAcked(out) > 50 || undefined, 60000);
   const client = createNimbusClient(cluster.nimbusAddress);
   const send = (header: Record<string, unknown>, chunks: Buffer[]) =>
@@ -135,21 +164,53 @@ test('corrupt, truncated and invalid submissions are refused with a clear error,
       for (const c of chunks) call.write({ chunk: c });
       call.end();
     });
-  const spec = JSON.stringify({ name: 'x', conf: {}, components: [{ id: 'w', kind: 'spout', parallelism: 1, numTasks: 1, inputs: [], outputs: [{ id: 'default', fields: ['a'], direct: false }], conf: {} }] });
+  const spec = JSON.stringify({
+    name: 'x',
+    conf: {},
+    components: [
+      {
+        id: 'w',
+        kind: 'spout',
+        parallelism: 1,
+        numTasks: 1,
+        inputs: [],
+        outputs: [{ id: 'default', fields: ['a'], direct: false }],
+        conf: {},
+      },
+    ],
+  });
   const bytes = Buffer.from('not really a package');
   const digest = (await import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
-  assert.match(await send({ name: 'corrupt', specJson: spec, packageDigest: 'f'.repeat(64), packageSize: bytes.length }, [bytes]), /package corrupt: sha256 is/);
-  assert.match(await send({ name: 'truncated', specJson: spec, packageDigest: digest, packageSize: bytes.length + 10 }, [bytes]), /truncated/);
-  assert.match(await send({ name: 'bad spec', specJson: '{', packageDigest: digest, packageSize: bytes.length }, [bytes]), /not valid JSON/);
-  const invalid = JSON.stringify({ name: 'x', conf: {}, components: [{ id: '__x', kind: 'bolt', parallelism: 0, numTasks: 1, inputs: [], outputs: [], conf: {} }] });
-  const msg = await send({ name: 'invalid', specJson: invalid, packageDigest: digest, packageSize: bytes.length }, [bytes]);
+  assert.match(
+    await send({ name: 'corrupt', specJson: spec, packageDigest: 'f'.repeat(64), packageSize: bytes.length }, [bytes]),
+    /package corrupt: sha256 is/,
+  );
+  assert.match(
+    await send({ name: 'truncated', specJson: spec, packageDigest: digest, packageSize: bytes.length + 10 }, [bytes]),
+    /truncated/,
+  );
+  assert.match(
+    await send({ name: 'bad spec', specJson: '{', packageDigest: digest, packageSize: bytes.length }, [bytes]),
+    /not valid JSON/,
+  );
+  const invalid = JSON.stringify({
+    name: 'x',
+    conf: {},
+    components: [{ id: '__x', kind: 'bolt', parallelism: 0, numTasks: 1, inputs: [], outputs: [], conf: {} }],
+  });
+  const msg = await send({ name: 'invalid', specJson: invalid, packageDigest: digest, packageSize: bytes.length }, [
+    bytes,
+  ]);
   assert.match(msg, /the topology has no spout/);
   assert.match(msg, /reserved for system components/);
   assert.match(msg, /parallelism must be an integer of at least 1/);
   client.close();
   const list = cluster.cli(['list', '--json']);
   const names = (JSON.parse(list.stdout) as { topologies: Array<{ name: string; status: string }> }).topologies;
-  assert.deepEqual(names.map((t) => `${t.name}:${t.status}`), ['wc-bystander:ACTIVE']);
+  assert.deepEqual(
+    names.map((t) => `${t.name}:${t.status}`),
+    ['wc-bystander:ACTIVE'],
+  );
   const before = uniqueAcked(out);
   await eventually('bystander still making progress', () => uniqueAcked(out) > before + 20 || undefined, 30000);
   assert.equal(cluster.workerPids(id).length > 0, true);
@@ -157,23 +218,43 @@ test('corrupt, truncated and invalid submissions are refused with a clear error,
 });
 
 test('the Python word count (YAML topology, multi-lang components) runs on the cluster', async () => {
-  const r = cluster.cli(['submit', 'examples/wordcount-python', '--name', 'wc-python', '-c', 'topology.workers=2', '--json']);
+  const r = cluster.cli([
+    'submit',
+    'examples/wordcount-python',
+    '--name',
+    'wc-python',
+    '-c',
+    'topology.workers=2',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const id = (JSON.parse(r.stdout) as { topologyId: string }).topologyId;
-  const stats = await eventually('Python bolts counting on two workers', () => {
-    const s = cluster.stats('wc-python');
-    return s.components.count!.executed > 2000 && s.workers.length === 2 ? s : undefined;
-  }, 90000);
+  const stats = await eventually(
+    'Python bolts counting on two workers',
+    () => {
+      const s = cluster.stats('wc-python');
+      return s.components.count!.executed > 2000 && s.workers.length === 2 ? s : undefined;
+    },
+    90000,
+  );
   assert.equal(stats.components.count!.failed, 0);
   assert.equal(stats.components.word!.failed, 0);
   assert.deepEqual(stats.errors, []);
   // The Python bolt's own log line reaches the worker log with its component and task (log files are written
   // asynchronously, so the line may land after the counters that nimbus reports).
   const counted = /"component":"count","task":\d+,"childPid":\d+,"msg":"counted \[[\d,]+\] words \[pid=\d+\]"/;
-  await eventually('the Python bolt\'s log line in a worker log', () => counted.test(cluster.workerLogs(id).join('\n')) || undefined, 30000);
+  await eventually(
+    "the Python bolt's log line in a worker log",
+    () => counted.test(cluster.workerLogs(id).join('\n')) || undefined,
+    30000,
+  );
   assert.ok(pythonChildrenOf(id), 'Python children run inside the package dir while the topology runs');
   await kill('wc-python');
-  await eventually('its workers and Python children to exit', () => cluster.workerPids(id).length === 0 && !pythonChildrenOf(id) || undefined, 30000);
+  await eventually(
+    'its workers and Python children to exit',
+    () => (cluster.workerPids(id).length === 0 && !pythonChildrenOf(id)) || undefined,
+    30000,
+  );
 });
 
 /** Whether any Python component process of this topology still runs (its working directory is in the package). */
@@ -204,12 +285,24 @@ test('a slot port taken by another process: the worker error is reported, and th
     await cluster.addSupervisor(1, [port]);
     await cluster.waitForSupervisors(4);
     // 7 workers need every slot, the blocked one included.
-    const { id } = submit('wc-port', { 'squall.test.words': 1000000, 'squall.test.pause.every': 100, 'squall.test.pause.ms': 20, 'topology.workers': 7 });
+    const { id } = submit('wc-port', {
+      'squall.test.words': 1000000,
+      'squall.test.pause.every': 100,
+      'squall.test.pause.ms': 20,
+      'topology.workers': 7,
+    });
     // The conflict can be reported before the other workers' first heartbeats (a loaded machine): wait for both.
-    const stats = await eventually('the port conflict reported, with all 7 workers listed', () => {
-      const s = cluster.stats('wc-port');
-      return s.errors.some((e) => e.message.includes(`:${port}:`) && e.message.includes('port is in use')) && s.workers.length === 7 ? s : undefined;
-    }, 90000);
+    const stats = await eventually(
+      'the port conflict reported, with all 7 workers listed',
+      () => {
+        const s = cluster.stats('wc-port');
+        return s.errors.some((e) => e.message.includes(`:${port}:`) && e.message.includes('port is in use')) &&
+          s.workers.length === 7
+          ? s
+          : undefined;
+      },
+      90000,
+    );
     assert.equal(stats.workers.length, 7);
     assert.equal(cluster.workerPids(id).length >= 6, true, 'the other workers run');
   } finally {
@@ -217,6 +310,10 @@ test('a slot port taken by another process: the worker error is reported, and th
     for (const socket of accepted) socket.destroy();
     await closed;
   }
-  await eventually('the worker on the freed port to start', () => cluster.stats('wc-port').workers.every((w) => w.status === 'RUNNING') || undefined, 90000);
+  await eventually(
+    'the worker on the freed port to start',
+    () => cluster.stats('wc-port').workers.every((w) => w.status === 'RUNNING') || undefined,
+    90000,
+  );
   await kill('wc-port');
 });

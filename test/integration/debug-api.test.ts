@@ -13,8 +13,16 @@ let topologyId = '';
 
 const cli = (...args: string[]) => cluster.cli([...args, '-c', `nimbus.auth.token=${TOKEN}`]);
 
-async function post(pathname: string, token: string | null = TOKEN, body = ''): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(new URL(pathname, cluster.uiUrl), { method: 'POST', headers: token !== null ? { authorization: `Bearer ${token}` } : {}, body });
+async function post(
+  pathname: string,
+  token: string | null = TOKEN,
+  body = '',
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(new URL(pathname, cluster.uiUrl), {
+    method: 'POST',
+    headers: token !== null ? { authorization: `Bearer ${token}` } : {},
+    body,
+  });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
@@ -50,12 +58,29 @@ before(async () => {
   mkdirSync(cluster.outputDir(NAME), { recursive: true });
   writeFileSync(path.join(cluster.outputDir(NAME), 'start'), '');
   // About 200 numbers a second, without end.
-  const r = cli('submit', 'test/fixtures/tap-numbers.ts', '--name', NAME, '-c', `squall.test.dir=${cluster.outputDir(NAME)}`, '-c', 'squall.test.numbers=0', '-c', 'squall.test.pause.every=10', '-c', 'squall.test.pause.ms=50');
+  const r = cli(
+    'submit',
+    'test/fixtures/tap-numbers.ts',
+    '--name',
+    NAME,
+    '-c',
+    `squall.test.dir=${cluster.outputDir(NAME)}`,
+    '-c',
+    'squall.test.numbers=0',
+    '-c',
+    'squall.test.pause.every=10',
+    '-c',
+    'squall.test.pause.ms=50',
+  );
   assert.equal(r.code, 0, r.stderr);
-  topologyId = await eventually('the topology running with acks', () => {
-    const s = cluster.stats(NAME);
-    return (s.components.numbers?.acked ?? 0) > 0 ? s.id : undefined;
-  }, 90000);
+  topologyId = await eventually(
+    'the topology running with acks',
+    () => {
+      const s = cluster.stats(NAME);
+      return (s.components.numbers?.acked ?? 0) > 0 ? s.id : undefined;
+    },
+    90000,
+  );
 });
 after(async () => {
   if (cluster) cli('kill', NAME, '-w', '0');
@@ -71,13 +96,24 @@ test("Storm's debug routes: sampled emits become event-log lines, the JSON repor
   assert.match(String(bad.json.errorMessage), /sampling percentage must be a number in \(0, 100\]/);
   const on = await post(`/api/v1/topology/${NAME}/component/numbers/debug/enable/50`);
   assert.equal(on.status, 200, JSON.stringify(on.json));
-  assert.deepEqual(on.json, { topologyOperation: 'debug', topologyId, component: 'numbers', debug: true, samplingPct: 50, status: 'success' });
+  assert.deepEqual(on.json, {
+    topologyOperation: 'debug',
+    topologyId,
+    component: 'numbers',
+    debug: true,
+    samplingPct: 50,
+    status: 'success',
+  });
   const component = await get(`/api/v1/topology/${topologyId}/component/numbers`);
   assert.equal(component.debug, true);
   assert.equal(component.samplingPct, 50);
   const topology = await get(`/api/v1/topology/${topologyId}`);
   assert.equal(topology.debug, false, 'only the component is debugged');
-  const lines = await eventually('event-log lines of numbers', () => (eventLines().length >= 20 ? eventLines() : undefined), 30000);
+  const lines = await eventually(
+    'event-log lines of numbers',
+    () => (eventLines().length >= 20 ? eventLines() : undefined),
+    30000,
+  );
   for (const l of lines) {
     assert.equal(l.component, 'numbers');
     assert.equal(l.topology, topologyId);
@@ -90,7 +126,11 @@ test("Storm's debug routes: sampled emits become event-log lines, the JSON repor
   const [pid] = cluster.workerPids(topologyId);
   assert.ok(pid);
   process.kill(pid, 'SIGKILL');
-  await eventually('event-log lines from the restarted worker', () => eventLines().some((l) => l.pid !== pid) || undefined, 90000);
+  await eventually(
+    'event-log lines from the restarted worker',
+    () => eventLines().some((l) => l.pid !== pid) || undefined,
+    90000,
+  );
   const off = await post(`/api/v1/topology/${topologyId}/debug/disable/0`);
   assert.equal(off.status, 200, JSON.stringify(off.json));
   assert.equal((await get(`/api/v1/topology/${topologyId}/component/numbers`)).debug, false);
@@ -101,7 +141,7 @@ test("Storm's debug routes: sampled emits become event-log lines, the JSON repor
   assert.equal(eventLines().length, settled, 'no event-log lines once debug is off');
 });
 
-test('squall debug switches Storm\'s debug sampling of a component or the whole topology on and off, like the REST routes', async () => {
+test("squall debug switches Storm's debug sampling of a component or the whole topology on and off, like the REST routes", async () => {
   const componentJson = () => get(`/api/v1/topology/${topologyId}/component/double`);
   const doubleEvents = () => eventLines().filter((l) => l.component === 'double');
   // Bad options and unknown names are told plainly.
@@ -134,7 +174,10 @@ test('squall debug switches Storm\'s debug sampling of a component or the whole 
   // The whole topology, human text, the default percentage.
   const all = cli('debug', NAME, '--enable');
   assert.equal(all.code, 0, all.stderr);
-  assert.equal(all.stdout, `${topologyId}: debug on for the whole topology: 10% of its emits go to the workers' logs as event-log lines\n`);
+  assert.equal(
+    all.stdout,
+    `${topologyId}: debug on for the whole topology: 10% of its emits go to the workers' logs as event-log lines\n`,
+  );
   const t = await get(`/api/v1/topology/${topologyId}`);
   assert.deepEqual([t.debug, t.samplingPct], [true, 10]);
 
@@ -150,7 +193,7 @@ test('squall debug switches Storm\'s debug sampling of a component or the whole 
   assert.equal(eventLines().length, settled, 'no event-log lines once debug is off');
 });
 
-test('squall set-log-level lowers a component\'s level in its workers and reverts after the timeout', async () => {
+test("squall set-log-level lowers a component's level in its workers and reverts after the timeout", async () => {
   assert.equal(doublingLines().length, 0, 'debug lines are not written at the configured level');
   const bad = cli('set-log-level', NAME, '-l', 'double=loud');
   assert.equal(bad.code, 1);
@@ -164,7 +207,11 @@ test('squall set-log-level lowers a component\'s level in its workers and revert
   const r = cli('set-log-level', NAME, '-l', 'double=debug:6');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /double set to debug for 6s/);
-  const lines = await eventually('debug lines of double', () => (doublingLines().length >= 3 ? doublingLines() : undefined), 20000);
+  const lines = await eventually(
+    'debug lines of double',
+    () => (doublingLines().length >= 3 ? doublingLines() : undefined),
+    20000,
+  );
   for (const l of lines) {
     assert.equal(l.component, 'double');
     assert.equal(l.topology, topologyId);

@@ -32,7 +32,8 @@ interface Percentiles {
 
 function assertKnown(where: string, p: Percentiles | undefined): void {
   assert.ok(p, `${where}: percentiles present`);
-  for (const k of ['p50', 'p99', 'max'] as const) assert.ok(p[k] >= SLEEP_MS, `${where}: ${k} ${p[k]} ms >= ${SLEEP_MS} ms`);
+  for (const k of ['p50', 'p99', 'max'] as const)
+    assert.ok(p[k] >= SLEEP_MS, `${where}: ${k} ${p[k]} ms >= ${SLEEP_MS} ms`);
   // Not the max: it may be the first tree, sent before the workers were connected.
   for (const k of ['p50', 'p99'] as const) assert.ok(p[k] < CEILING_MS, `${where}: ${k} ${p[k]} ms < ${CEILING_MS} ms`);
   assert.ok(p.p50 <= p.p99 && p.p99 <= p.max, `${where}: p50 <= p99 <= max (${JSON.stringify(p)})`);
@@ -64,10 +65,26 @@ function bucketQuantile(m: Map<string, number>, family: string, component: strin
 
 before(async () => {
   metricsPort = await findFreePort();
-  cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 1, ui: true, conf: { 'nimbus.metrics.port': metricsPort } });
+  cluster = await TestCluster.start({
+    supervisors: 2,
+    slotsPerSupervisor: 1,
+    ui: true,
+    conf: { 'nimbus.metrics.port': metricsPort },
+  });
   const r = cluster.cli([
-    'submit', FIXTURE, '--name', 'sleepy', '--json',
-    '-c', `squall.test.tuples=${TUPLES}`, '-c', `squall.test.sleep.ms=${SLEEP_MS}`, '-c', 'topology.workers=2', '-c', 'topology.max.spout.pending=1',
+    'submit',
+    FIXTURE,
+    '--name',
+    'sleepy',
+    '--json',
+    '-c',
+    `squall.test.tuples=${TUPLES}`,
+    '-c',
+    `squall.test.sleep.ms=${SLEEP_MS}`,
+    '-c',
+    'topology.workers=2',
+    '-c',
+    'topology.max.spout.pending=1',
   ]);
   assert.equal(r.code, 0, r.stderr);
   topologyId = (JSON.parse(r.stdout) as { topologyId: string }).topologyId;
@@ -86,7 +103,10 @@ after(async () => {
 });
 
 test('squall stats --json: p50, p99 and max of complete, process and execute latency from the workers histograms', () => {
-  const c = cluster.stats('sleepy').components as unknown as Record<string, { latencyPercentilesMs: Record<'complete' | 'process' | 'execute', Percentiles>; completeLatencyMs: number }>;
+  const c = cluster.stats('sleepy').components as unknown as Record<
+    string,
+    { latencyPercentilesMs: Record<'complete' | 'process' | 'execute', Percentiles>; completeLatencyMs: number }
+  >;
   assertKnown('stats: words complete', c.words!.latencyPercentilesMs.complete);
   assertKnown('stats: sleep process', c.sleep!.latencyPercentilesMs.process);
   assertKnown('stats: sleep execute', c.sleep!.latencyPercentilesMs.execute);
@@ -96,9 +116,12 @@ test('squall stats --json: p50, p99 and max of complete, process and execute lat
 test('REST API: the component document carries the same percentiles, all-time and in the 10-minute window', async () => {
   for (const window of [':all-time', '600']) {
     const get = async (component: string) => {
-      const res = await fetch(new URL(`/api/v1/topology/${topologyId}/component/${component}?window=${window}`, cluster.uiUrl));
+      const res = await fetch(
+        new URL(`/api/v1/topology/${topologyId}/component/${component}?window=${window}`, cluster.uiUrl),
+      );
       assert.equal(res.status, 200);
-      return ((await res.json()) as { latencyPercentilesMs: Record<'complete' | 'process' | 'execute', Percentiles> }).latencyPercentilesMs;
+      return ((await res.json()) as { latencyPercentilesMs: Record<'complete' | 'process' | 'execute', Percentiles> })
+        .latencyPercentilesMs;
     };
     assertKnown(`REST ${window}: words complete`, (await get('words')).complete);
     const sleep = await get('sleep');
@@ -117,7 +140,10 @@ test('Prometheus text on nimbus and the UI: histogram buckets put p50 and p99 at
     ] as const) {
       for (const q of [0.5, 0.99]) {
         const le = bucketQuantile(m, family, component, q);
-        assert.ok(le * 1000 >= SLEEP_MS && le * 1000 < CEILING_MS, `${url} ${family} ${component} q${q}: bucket le ${le} s`);
+        assert.ok(
+          le * 1000 >= SLEEP_MS && le * 1000 < CEILING_MS,
+          `${url} ${family} ${component} q${q}: bucket le ${le} s`,
+        );
       }
       const sum = m.get(`${family}_sum{topology="sleepy",component="${component}"}`)!;
       const count = m.get(`${family}_count{topology="sleepy",component="${component}"}`)!;

@@ -14,7 +14,11 @@ const MAX_PACKAGE = 1024 * 1024;
 let cluster: TestCluster;
 
 before(async () => {
-  cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 2, conf: { 'nimbus.package.max.bytes': MAX_PACKAGE } });
+  cluster = await TestCluster.start({
+    supervisors: 2,
+    slotsPerSupervisor: 2,
+    conf: { 'nimbus.package.max.bytes': MAX_PACKAGE },
+  });
 });
 after(async () => {
   await cluster?.shutdown();
@@ -48,7 +52,11 @@ function storedPackageFiles(): string[] {
 }
 
 /** A raw client-streamed submit: header, then `chunks`; resolves with the error nimbus answers (or null). */
-async function rawSubmit(client: NimbusClient, header: pb.ISubmitHeader, chunks: Buffer[]): Promise<grpc.ServiceError | null> {
+async function rawSubmit(
+  client: NimbusClient,
+  header: pb.ISubmitHeader,
+  chunks: Buffer[],
+): Promise<grpc.ServiceError | null> {
   return new Promise((resolve) => {
     const call = client.submitTopology((err) => resolve(err));
     call.on('error', () => {
@@ -65,9 +73,15 @@ async function rawUnary(method: string, bytes: Buffer): Promise<grpc.StatusObjec
   const client = new grpc.Client(cluster.nimbusAddress, grpc.credentials.createInsecure());
   try {
     return await new Promise<grpc.StatusObject>((resolve) => {
-      const call = client.makeUnaryRequest<Buffer, Buffer>(method, (b) => b, (b) => b, bytes, () => {
-        /* the status carries it */
-      });
+      const call = client.makeUnaryRequest<Buffer, Buffer>(
+        method,
+        (b) => b,
+        (b) => b,
+        bytes,
+        () => {
+          /* the status carries it */
+        },
+      );
       call.on('status', resolve);
     });
   } finally {
@@ -78,7 +92,10 @@ async function rawUnary(method: string, bytes: Buffer): Promise<grpc.StatusObjec
 test('config values of the wrong type are refused with the key and the expected type, on the command line, in squall.yaml and at submit', async () => {
   const cli = cluster.cli(['list', '-c', 'topology.workers=abc']);
   assert.equal(cli.code, 1);
-  assert.match(cli.stderr, /invalid configuration in command line:\s+- topology\.workers must be an integer, got "abc"/);
+  assert.match(
+    cli.stderr,
+    /invalid configuration in command line:\s+- topology\.workers must be an integer, got "abc"/,
+  );
   const file = path.join(cluster.dir, 'bad-squall.yaml');
   writeFileSync(file, 'nimbus.port: "six thousand"\ntopology.debug: maybe\n');
   const yaml = cluster.cli(['list', '--config', file]);
@@ -86,7 +103,10 @@ test('config values of the wrong type are refused with the key and the expected 
   assert.match(yaml.stderr, new RegExp(`invalid configuration in ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
   assert.match(yaml.stderr, /nimbus\.port must be an integer, got "six thousand"/);
   assert.match(yaml.stderr, /topology\.debug must be true or false, got "maybe"/);
-  const env = spawnSync(process.execPath, [SQUALL, 'list', '--nimbus', cluster.nimbusAddress], { encoding: 'utf8', env: { ...process.env, SQUALL_TOPOLOGY_MESSAGE_TIMEOUT_SECS: 'soon' } });
+  const env = spawnSync(process.execPath, [SQUALL, 'list', '--nimbus', cluster.nimbusAddress], {
+    encoding: 'utf8',
+    env: { ...process.env, SQUALL_TOPOLOGY_MESSAGE_TIMEOUT_SECS: 'soon' },
+  });
   assert.equal(env.status, 1);
   assert.match(env.stderr, /topology\.message\.timeout\.secs must be a number, got "soon"/);
   // Past the CLI's own check: a topology conf with a wrong type sent straight to nimbus.
@@ -95,7 +115,13 @@ test('config values of the wrong type are refused with the key and the expected 
     const bytes = Buffer.from('not really a package');
     const err = await rawSubmit(
       client,
-      { name: 'badconf', specJson: JSON.stringify({ components: [] }), confJson: JSON.stringify({ 'topology.workers': 'two', 'topology.max.tuple.bytes': -5 }), packageDigest: createHash('sha256').update(bytes).digest('hex'), packageSize: bytes.length },
+      {
+        name: 'badconf',
+        specJson: JSON.stringify({ components: [] }),
+        confJson: JSON.stringify({ 'topology.workers': 'two', 'topology.max.tuple.bytes': -5 }),
+        packageDigest: createHash('sha256').update(bytes).digest('hex'),
+        packageSize: bytes.length,
+      },
       [bytes],
     );
     assert.equal(err?.code, grpc.status.INVALID_ARGUMENT);
@@ -105,7 +131,11 @@ test('config values of the wrong type are refused with the key and the expected 
     client.close();
   }
   // A daemon given a wrong type refuses to start with the same clear message.
-  const sup = spawnSync(process.execPath, [SQUALL, 'supervisor', '-c', 'supervisor.slots.ports=[0, "x"]'], { encoding: 'utf8', timeout: 30000, cwd: cluster.dir });
+  const sup = spawnSync(process.execPath, [SQUALL, 'supervisor', '-c', 'supervisor.slots.ports=[0, "x"]'], {
+    encoding: 'utf8',
+    timeout: 30000,
+    cwd: cluster.dir,
+  });
   assert.equal(sup.status, 1);
   assert.match(sup.stderr, /supervisor\.slots\.ports must be a list of ports \(1-65535\)/);
   assert.doesNotMatch(sup.stderr, /\n\s+at /, 'no stack trace');
@@ -120,15 +150,32 @@ test('an oversized package is refused with a clear error, nothing is stored, and
   const before = storedPackageFiles();
   const r = cluster.cli(['submit', dir, '--name', 'too-big']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, new RegExp(`package of \\d+ bytes exceeds nimbus\\.package\\.max\\.bytes \\(${MAX_PACKAGE}\\)`));
+  assert.match(
+    r.stderr,
+    new RegExp(`package of \\d+ bytes exceeds nimbus\\.package\\.max\\.bytes \\(${MAX_PACKAGE}\\)`),
+  );
   const client = createNimbusClient(cluster.nimbusAddress);
   try {
     // A header announcing an absurd size is refused before any byte is read.
-    const huge = await rawSubmit(client, { name: 'huge', specJson: '{"components":[]}', confJson: '{}', packageDigest: '0'.repeat(64), packageSize: 2 ** 50 }, []);
+    const huge = await rawSubmit(
+      client,
+      {
+        name: 'huge',
+        specJson: '{"components":[]}',
+        confJson: '{}',
+        packageDigest: '0'.repeat(64),
+        packageSize: 2 ** 50,
+      },
+      [],
+    );
     assert.equal(huge?.code, grpc.status.INVALID_ARGUMENT);
     assert.match(huge.details, /package of 1125899906842624 bytes exceeds nimbus\.package\.max\.bytes/);
     // A header that understates the size: refused as soon as the bytes pass it.
-    const liar = await rawSubmit(client, { name: 'liar', specJson: '{"components":[]}', confJson: '{}', packageDigest: '0'.repeat(64), packageSize: 10 }, [Buffer.alloc(4096)]);
+    const liar = await rawSubmit(
+      client,
+      { name: 'liar', specJson: '{"components":[]}', confJson: '{}', packageDigest: '0'.repeat(64), packageSize: 10 },
+      [Buffer.alloc(4096)],
+    );
     assert.equal(liar?.code, grpc.status.INVALID_ARGUMENT);
     assert.match(liar.details, /package larger than the 10 bytes its header announced|invalid topology/);
     // Chunks before any header.
@@ -150,12 +197,20 @@ test('an oversized package is refused with a clear error, nothing is stored, and
 test('bytes that are not a protobuf message are refused and logged by nimbus, which keeps serving', async () => {
   const pid = nimbusPid();
   const garbage = Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x0a, 0x99]);
-  for (const method of ['/squall.v1.Nimbus/KillTopology', '/squall.v1.Nimbus/Rebalance', '/squall.v1.Nimbus/GetTopologyInfo']) {
+  for (const method of [
+    '/squall.v1.Nimbus/KillTopology',
+    '/squall.v1.Nimbus/Rebalance',
+    '/squall.v1.Nimbus/GetTopologyInfo',
+  ]) {
     const s = await rawUnary(method, garbage);
     assert.equal(s.code, grpc.status.INTERNAL, `${method}: ${s.details}`);
     assert.match(s.details, /Error deserializing request/);
   }
-  await eventually('the refusals in the nimbus log', () => /refused an undecodable 8-byte message on \/squall\.v1\.Nimbus\/KillTopology/.test(nimbusLog()) || undefined, 10000);
+  await eventually(
+    'the refusals in the nimbus log',
+    () => /refused an undecodable 8-byte message on \/squall\.v1\.Nimbus\/KillTopology/.test(nimbusLog()) || undefined,
+    10000,
+  );
   assert.equal(nimbusPid(), pid);
   await nimbusAlive();
 });
@@ -163,20 +218,41 @@ test('bytes that are not a protobuf message are refused and logged by nimbus, wh
 test('topology.max.tuple.bytes in a cluster: an oversized emit is a component error naming component, stream and size; the rest flows', async () => {
   const out = cluster.outputDir('oversized');
   const args = ['submit', OVERSIZED, '--name', 'oversized', '--json'];
-  for (const [k, v] of Object.entries({ 'topology.workers': 2, 'topology.max.tuple.bytes': 10000, 'squall.test.tuples': 200, 'squall.test.big.bytes': 50000, 'squall.test.dir': out }))
+  for (const [k, v] of Object.entries({
+    'topology.workers': 2,
+    'topology.max.tuple.bytes': 10000,
+    'squall.test.tuples': 200,
+    'squall.test.big.bytes': 50000,
+    'squall.test.dir': out,
+  }))
     args.push('-c', `${k}=${JSON.stringify(v)}`);
   const r = cluster.cli(args);
   assert.equal(r.code, 0, r.stderr);
   const id = (JSON.parse(r.stdout) as { topologyId: string }).topologyId;
   const expected = Array.from({ length: 200 }, (_, i) => i).filter((i) => i % 10 !== 9);
-  await eventually('every small tuple at the sink', () => new Set(readLines(out, 'sink-')).size === expected.length || undefined, 90000);
-  assert.deepEqual([...new Set(readLines(out, 'sink-').map(Number))].sort((a, b) => a - b), expected, 'no oversized tuple was delivered');
-  const stats = await eventually('the errors in stats', () => {
-    const s = cluster.stats('oversized');
-    return s.errors.some((e) => e.component === 'blobs') ? s : undefined;
-  }, 30000);
+  await eventually(
+    'every small tuple at the sink',
+    () => new Set(readLines(out, 'sink-')).size === expected.length || undefined,
+    90000,
+  );
+  assert.deepEqual(
+    [...new Set(readLines(out, 'sink-').map(Number))].sort((a, b) => a - b),
+    expected,
+    'no oversized tuple was delivered',
+  );
+  const stats = await eventually(
+    'the errors in stats',
+    () => {
+      const s = cluster.stats('oversized');
+      return s.errors.some((e) => e.component === 'blobs') ? s : undefined;
+    },
+    30000,
+  );
   const err = stats.errors.find((e) => e.component === 'blobs')!;
-  assert.match(err.message, /component 'blobs' emitted a tuple of about 500\d\d bytes on stream 'default', over topology\.max\.tuple\.bytes = 10000/);
+  assert.match(
+    err.message,
+    /component 'blobs' emitted a tuple of about 500\d\d bytes on stream 'default', over topology\.max\.tuple\.bytes = 10000/,
+  );
   assert.equal(stats.workers.length, 2);
   const pids = cluster.workerPids(id);
   assert.equal(pids.length, 2);
@@ -220,18 +296,26 @@ test('garbage on a multi-lang pipe in a cluster: a protocol violation is reporte
   const r = cluster.cli(['submit', dir, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const id = (JSON.parse(r.stdout) as { topologyId: string }).topologyId;
-  const stats = await eventually('the protocol violation reported', () => {
-    const s = cluster.stats('ml-garbage');
-    // The fixture also updates a metric this topology does not register: those errors are expected noise.
-    return s.errors.some((e) => e.component === 'bad' && /protocol violation/.test(e.message)) ? s : undefined;
-  }, 90000);
+  const stats = await eventually(
+    'the protocol violation reported',
+    () => {
+      const s = cluster.stats('ml-garbage');
+      // The fixture also updates a metric this topology does not register: those errors are expected noise.
+      return s.errors.some((e) => e.component === 'bad' && /protocol violation/.test(e.message)) ? s : undefined;
+    },
+    90000,
+  );
   assert.ok(existsSync(marker), 'the child misbehaved');
   const err = stats.errors.find((e) => e.component === 'bad' && /protocol violation/.test(e.message))!;
   assert.match(err.message, /protocol violation.*not valid JSON.*this is not json/s);
   const pids = cluster.workerPids(id);
   assert.equal(pids.length, 1);
   const executed = stats.components.bad!.executed;
-  await eventually('the restarted child to keep executing', () => cluster.stats('ml-garbage').components.bad!.executed > executed + 20 || undefined, 60000);
+  await eventually(
+    'the restarted child to keep executing',
+    () => cluster.stats('ml-garbage').components.bad!.executed > executed + 20 || undefined,
+    60000,
+  );
   assert.deepEqual(cluster.workerPids(id), pids, 'the same worker process throughout');
   assert.equal(cluster.cli(['kill', 'ml-garbage', '-w', '0']).code, 0);
   await eventually('its worker to exit', () => cluster.workerPids(id).length === 0 || undefined, 30000);
@@ -239,7 +323,18 @@ test('garbage on a multi-lang pipe in a cluster: a protocol violation is reporte
 
 test('after all of it, an ordinary topology still runs to completion', async () => {
   const out = cluster.outputDir('after-limits');
-  const r = cluster.cli(['submit', WORDCOUNT, '--name', 'after-limits', '-c', 'squall.test.words=500', '-c', 'topology.workers=2', '-c', `squall.test.dir=${JSON.stringify(out)}`]);
+  const r = cluster.cli([
+    'submit',
+    WORDCOUNT,
+    '--name',
+    'after-limits',
+    '-c',
+    'squall.test.words=500',
+    '-c',
+    'topology.workers=2',
+    '-c',
+    `squall.test.dir=${JSON.stringify(out)}`,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   await eventually('500 words acked', () => new Set(readLines(out, 'acked-')).size === 500 || undefined, 90000);
   assert.ok(storedPackageFiles().length > 0, 'the package store is where the earlier checks looked');

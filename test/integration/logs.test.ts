@@ -47,7 +47,15 @@ test('a component filter keeps only its workers and its JSON lines; --json gives
       const rows = r.stdout
         .split('\n')
         .filter(Boolean)
-        .map((l) => JSON.parse(l) as { worker: string; port: number; line: string; record?: { component?: string; msg?: string } });
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              worker: string;
+              port: number;
+              line: string;
+              record?: { component?: string; msg?: string };
+            },
+        );
       return rows.some((row) => COUNTED.test(row.record?.msg ?? '')) ? rows : undefined;
     },
     60000,
@@ -66,10 +74,28 @@ test('a component filter keeps only its workers and its JSON lines; --json gives
 });
 
 test('squall logs -f keeps printing new lines until Ctrl-C', async () => {
-  const child = spawn(process.execPath, [SQUALL, 'logs', NAME, 'count', '-f', '-n', '0', '-i', '0.5', '--nimbus', cluster.nimbusAddress, '-c', `nimbus.auth.token=${TOKEN}`], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      SQUALL,
+      'logs',
+      NAME,
+      'count',
+      '-f',
+      '-n',
+      '0',
+      '-i',
+      '0.5',
+      '--nimbus',
+      cluster.nimbusAddress,
+      '-c',
+      `nimbus.auth.token=${TOKEN}`,
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -77,7 +103,11 @@ test('squall logs -f keeps printing new lines until Ctrl-C', async () => {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
     // -n 0 shows nothing of the past: every counted line seen was written after the follower started.
-    await eventually('3 new counted lines from the follower', () => stdout.split('\n').filter((l) => COUNTED.test(l)).length >= 3 || undefined, 60000);
+    await eventually(
+      '3 new counted lines from the follower',
+      () => stdout.split('\n').filter((l) => COUNTED.test(l)).length >= 3 || undefined,
+      60000,
+    );
   } finally {
     child.kill('SIGINT');
   }
@@ -90,7 +120,10 @@ test('squall logs -f keeps printing new lines until Ctrl-C', async () => {
   // Each Python bolt's total only grows: no line was printed twice or out of order.
   for (const pid of new Set(totals.map((t) => t.pid))) {
     const mine = totals.filter((t) => t.pid === pid).map((t) => t.total);
-    assert.deepEqual(mine, [...mine].sort((a, b) => a - b));
+    assert.deepEqual(
+      mine,
+      [...mine].sort((a, b) => a - b),
+    );
     assert.equal(new Set(mine).size, mine.length);
   }
 });

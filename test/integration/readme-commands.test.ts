@@ -38,7 +38,12 @@ interface Result {
 function sh(line: string, timeoutMs = 120_000, interruptWhen?: (stdout: string) => boolean): Promise<Result> {
   // Without NODE_TEST_CONTEXT (set by the runner running this file), a `node --test` in the line reports as a user's would.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-  const child = spawn('bash', ['-o', 'pipefail', '-c', line], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('bash', ['-o', 'pipefail', '-c', line], {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let interrupted = false;
@@ -72,7 +77,10 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 /** The live count lines `squall local` prints every 2 s, as the spout's emitted totals. */
-const liveCounts = (stdout: string) => [...stdout.matchAll(/^\[\s*\d+s\] .*\bword: ([\d,]+) emitted \([\d,]+\/s\)/gm)].map((m) => Number(m[1]!.replace(/,/g, '')));
+const liveCounts = (stdout: string) =>
+  [...stdout.matchAll(/^\[\s*\d+s\] .*\bword: ([\d,]+) emitted \([\d,]+\/s\)/gm)].map((m) =>
+    Number(m[1]!.replace(/,/g, '')),
+  );
 
 /** What a stopped `npm start` must have printed: growing live counts, the stop line and the counters table. */
 function assertStoppedRun(line: string, r: Result): void {
@@ -90,7 +98,10 @@ test('quick start: npm ci linked the squall command, and npm start prints live c
   // `npm ci` is what set up the checkout this test runs in (running it here would pull node_modules from under the
   // other tests); what it must have done for the README's `npx squall` is link the committed bin shim.
   assert.equal(install, 'npm ci');
-  assert.equal(realpathSync(path.join(ROOT, 'node_modules/.bin/squall')), path.join(ROOT, 'packages/cli/bin/squall.js'));
+  assert.equal(
+    realpathSync(path.join(ROOT, 'node_modules/.bin/squall')),
+    path.join(ROOT, 'packages/cli/bin/squall.js'),
+  );
   // Ctrl-C once two live lines are out: SIGINT to the whole foreground process group, as a terminal sends it.
   // npm answers Ctrl-C by ending with SIGINT once its child has stopped, as in a terminal; squall itself must have
   // stopped the topology cleanly and printed its counters.
@@ -113,7 +124,8 @@ test('npx squall --help, and piped into head -1', async () => {
     const r = await sh(line);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Usage: squall \[options\] \[command\]/);
-    for (const c of ['local', 'submit', 'list', 'dev-cluster', 'monitor']) assert.match(r.stdout, new RegExp(`^  ${c}\\b`, 'm'));
+    for (const c of ['local', 'submit', 'list', 'dev-cluster', 'monitor'])
+      assert.match(r.stdout, new RegExp(`^  ${c}\\b`, 'm'));
     const head = await sh(`${command(line)} | head -1`);
     assert.deepEqual(head, { code: 0, signal: null, stdout: 'Usage: squall [options] [command]\n', stderr: '' });
   }
@@ -131,15 +143,23 @@ test('the testing snippet: compiled and run as the README says, its tests pass',
 });
 
 /** `npx squall local <module> --duration <secs> --json`: the run's final counters (its type check passed: exit 0). */
-async function runLocal(line: string, secs: number): Promise<Record<string, { emitted: number; executed: number; failed: number }>> {
+async function runLocal(
+  line: string,
+  secs: number,
+): Promise<Record<string, { emitted: number; executed: number; failed: number }>> {
   const r = await sh(`${command(line)} --duration ${secs} --json --log-file -`, 120_000);
   assert.equal(r.code, 0, `${line}\n${r.stderr}`);
-  return (JSON.parse(r.stdout) as { components: Record<string, { emitted: number; executed: number; failed: number }> }).components;
+  return (JSON.parse(r.stdout) as { components: Record<string, { emitted: number; executed: number; failed: number }> })
+    .components;
 }
 
 test("the README's builder snippets run with squall local (type-checked on the way)", async () => {
   // The README shows these files verbatim (scripts/readme-blocks.test.mjs checks the text); here they run.
-  for (const file of ['examples/snippets/wordcount/builder-topology.ts', 'examples/snippets/wordcount/topology.ts', 'examples/wordcount-python/builder-topology.ts']) {
+  for (const file of [
+    'examples/snippets/wordcount/builder-topology.ts',
+    'examples/snippets/wordcount/topology.ts',
+    'examples/wordcount-python/builder-topology.ts',
+  ]) {
     const c = await runLocal(`npx squall local ${file}`, 3);
     assert.ok(c.word!.emitted > 0, `${file}: the spout emits`);
     assert.ok(c.count!.executed > 0 && c.count!.failed === 0, `${file}: the bolt counts: ${JSON.stringify(c.count)}`);
@@ -168,10 +188,16 @@ async function stopDevCluster(): Promise<void> {
 after(stopDevCluster);
 
 /** `npx squall list --json` of the dev cluster. */
-async function list(port: number): Promise<Array<{ name: string; status: string; workers: number; executors: number; tasks: number }>> {
+async function list(
+  port: number,
+): Promise<Array<{ name: string; status: string; workers: number; executors: number; tasks: number }>> {
   const r = await sh(`npx squall list --json --nimbus 127.0.0.1:${port}`);
   assert.equal(r.code, 0, r.stderr);
-  return (JSON.parse(r.stdout) as { topologies: Array<{ name: string; status: string; workers: number; executors: number; tasks: number }> }).topologies;
+  return (
+    JSON.parse(r.stdout) as {
+      topologies: Array<{ name: string; status: string; workers: number; executors: number; tasks: number }>;
+    }
+  ).topologies;
 }
 
 test('npx squall dev-cluster, then the README cluster commands against it', async () => {
@@ -185,20 +211,29 @@ test('npx squall dev-cluster, then the README cluster commands against it', asyn
   let closed = false;
   devClosed = new Promise((resolve) => devCluster!.on('close', () => resolve()));
   void devClosed.then(() => (closed = true));
-  await eventually('dev-cluster to print its addresses', () => {
-    if (closed) throw new Error(`dev-cluster exited early:\n${out}\n${err}`);
-    return out.includes('Ctrl-C stops everything.');
-  }, 120_000).catch((e: Error) => assert.fail(closed ? `dev-cluster exited early:\n${out}\n${err}` : e.message));
+  await eventually(
+    'dev-cluster to print its addresses',
+    () => {
+      if (closed) throw new Error(`dev-cluster exited early:\n${out}\n${err}`);
+      return out.includes('Ctrl-C stops everything.');
+    },
+    120_000,
+  ).catch((e: Error) => assert.fail(closed ? `dev-cluster exited early:\n${out}\n${err}` : e.message));
   const port = Number(/^nimbus: 127\.0\.0\.1:(\d+)/m.exec(out)?.[1]);
   assert.ok(port > 0, out);
   const state = /^state: (.+)$/m.exec(out)?.[1];
   assert.ok(state && existsSync(state), out);
   // The hint is a command that works in the user's shell: squall is not on PATH here, so npx squall.
-  assert.match(out, new RegExp(`^submit with: npx squall submit examples/wordcount --nimbus 127\\.0\\.0\\.1:${port}$`, 'm'));
+  assert.match(
+    out,
+    new RegExp(`^submit with: npx squall submit examples/wordcount --nimbus 127\\.0\\.0\\.1:${port}$`, 'm'),
+  );
 
   const redisPort = Number(/^redis: 127\.0\.0\.1:(\d+) /m.exec(out)?.[1]);
   assert.ok(redisPort > 0, out);
-  const lines = readmeBlock('cluster-commands').map((l) => l.replaceAll('<port>', String(port)).replaceAll('<redis-port>', String(redisPort)));
+  const lines = readmeBlock('cluster-commands').map((l) =>
+    l.replaceAll('<port>', String(port)).replaceAll('<redis-port>', String(redisPort)),
+  );
   const step = async (prefix: string): Promise<Result> => {
     const line = lines.find((l) => l.startsWith(prefix));
     assert.ok(line, `the README shows '${prefix} ...'`);
@@ -209,7 +244,11 @@ test('npx squall dev-cluster, then the README cluster commands against it', asyn
 
   const submitted = await step('npx squall submit examples/wordcount');
   assert.match(submitted.stdout, /^submitted topology 'wordcount' as wordcount-\d+-\d+ /m);
-  await eventually('wordcount on 3 workers', async () => (await list(port)).find((t) => t.name === 'wordcount' && t.workers === 3) ?? false, 120_000);
+  await eventually(
+    'wordcount on 3 workers',
+    async () => (await list(port)).find((t) => t.name === 'wordcount' && t.workers === 3) ?? false,
+    120_000,
+  );
 
   const listed = await step('npx squall list');
   assert.match(listed.stdout, /^wordcount\s+wordcount-\d+-\d+\s+ACTIVE\s+\d+s\s+3\s+\d+\s+\d+$/m);
@@ -223,8 +262,13 @@ test('npx squall dev-cluster, then the README cluster commands against it', asyn
     async () => {
       const stats = await sh(`npx squall stats wordcount --json --nimbus 127.0.0.1:${port}`);
       assert.equal(stats.code, 0, stats.stderr);
-      const components = Object.values((JSON.parse(stats.stdout) as { components: Record<string, { executors: number; tasks: number }> }).components);
-      sums = { executors: components.reduce((n, c) => n + c.executors, 0), tasks: components.reduce((n, c) => n + c.tasks, 0) };
+      const components = Object.values(
+        (JSON.parse(stats.stdout) as { components: Record<string, { executors: number; tasks: number }> }).components,
+      );
+      sums = {
+        executors: components.reduce((n, c) => n + c.executors, 0),
+        tasks: components.reduce((n, c) => n + c.tasks, 0),
+      };
       return sums.executors === row.executors && sums.tasks === row.tasks;
     },
     30_000,
@@ -232,7 +276,10 @@ test('npx squall dev-cluster, then the README cluster commands against it', asyn
     () => true,
     () => false,
   );
-  assert.ok(agreed, `list counts ${row.executors} executors and ${row.tasks} tasks, stats ${sums.executors} and ${sums.tasks}`);
+  assert.ok(
+    agreed,
+    `list counts ${row.executors} executors and ${row.tasks} tasks, stats ${sums.executors} and ${sums.tasks}`,
+  );
 
   const piped = await sh(`npx squall list --nimbus 127.0.0.1:${port} | head -1`);
   assert.deepEqual({ code: piped.code, stderr: piped.stderr }, { code: 0, stderr: '' });
@@ -240,7 +287,8 @@ test('npx squall dev-cluster, then the README cluster commands against it', asyn
 
   // A second submit of a running name is refused by the CLI before the upload (no progress line; nimbus's own
   // refusal reads differently), and with --name before the build: a module that does not exist is not even looked at.
-  const refused = /^squall: a topology named 'wordcount' is already running \(wordcount-\d+-\d+\): kill it first \(npx squall kill wordcount\) or submit with --name <another>$/;
+  const refused =
+    /^squall: a topology named 'wordcount' is already running \(wordcount-\d+-\d+\): kill it first \(npx squall kill wordcount\) or submit with --name <another>$/;
   const again = await sh(`npx squall submit examples/wordcount --nimbus 127.0.0.1:${port}`);
   assert.equal(again.code, 1);
   assert.match(again.stderr.trim(), refused);
@@ -251,28 +299,53 @@ test('npx squall dev-cluster, then the README cluster commands against it', asyn
   const monitored = await sh(`npx squall monitor wordcount --count 1 --interval 2 --nimbus 127.0.0.1:${port}`, 60_000);
   assert.equal(monitored.code, 0, monitored.stderr);
   assert.doesNotMatch(monitored.stdout, /over the last 0\.0s/);
-  assert.match(monitored.stdout, /^word\s+spout\s+1\s+[1-9][\d,]*\s/m, `the spout's rate is not 0/s:\n${monitored.stdout}`);
+  assert.match(
+    monitored.stdout,
+    /^word\s+spout\s+1\s+[1-9][\d,]*\s/m,
+    `the spout's rate is not 0/s:\n${monitored.stdout}`,
+  );
 
   const stat = await step('npx squall stats wordcount');
   assert.match(stat.stdout, /^wordcount \(wordcount-\d+-\d+\): ACTIVE/);
 
   await step('npx squall rebalance wordcount');
-  await eventually('wordcount rebalanced onto 2 workers', async () => (await list(port)).find((t) => t.name === 'wordcount' && t.workers === 2 && t.status === 'ACTIVE') ?? false, 120_000);
+  await eventually(
+    'wordcount rebalanced onto 2 workers',
+    async () =>
+      (await list(port)).find((t) => t.name === 'wordcount' && t.workers === 2 && t.status === 'ACTIVE') ?? false,
+    120_000,
+  );
   await step('npx squall deactivate wordcount');
   assert.equal((await list(port)).find((t) => t.name === 'wordcount')?.status, 'INACTIVE');
   await step('npx squall kill wordcount');
-  await eventually('wordcount gone', async () => !(await list(port)).some((t) => t.name === 'wordcount' && t.status !== 'KILLED'), 60_000);
+  await eventually(
+    'wordcount gone',
+    async () => !(await list(port)).some((t) => t.name === 'wordcount' && t.status !== 'KILLED'),
+    60_000,
+  );
 
   // The stateful word count with its state in the dev cluster's Redis: counts committed there.
   await step('npx squall submit examples/stateful-wordcount');
   const { RedisStateProvider } = await import('@squall/state');
-  const provider = new RedisStateProvider({ host: '127.0.0.1', port: redisPort, password: undefined, database: 0, timeoutMs: 5000, keyPrefix: '' });
+  const provider = new RedisStateProvider({
+    host: '127.0.0.1',
+    port: redisPort,
+    password: undefined,
+    database: 0,
+    timeoutMs: 5000,
+    keyPrefix: '',
+  });
   try {
-    await eventually('counts committed in Redis', async () => {
-      let words = 0;
-      for (let task = 1; task <= 10; task++) words += (await (await provider.open(`stateful-wordcount/count-${task}`)).load()).committed.size;
-      return words === 4 || undefined;
-    }, 120_000);
+    await eventually(
+      'counts committed in Redis',
+      async () => {
+        let words = 0;
+        for (let task = 1; task <= 10; task++)
+          words += (await (await provider.open(`stateful-wordcount/count-${task}`)).load()).committed.size;
+        return words === 4 || undefined;
+      },
+      120_000,
+    );
   } finally {
     await provider.close();
   }
@@ -282,7 +355,7 @@ test('npx squall dev-cluster, then the README cluster commands against it', asyn
   assert.equal(existsSync(state), false, `the dev cluster's state dir ${state} is removed`);
 });
 
-test('stateful word count as the README shows: in memory, then twice in Redis, the second Redis run resuming the first one\'s counts', async () => {
+test("stateful word count as the README shows: in memory, then twice in Redis, the second Redis run resuming the first one's counts", async () => {
   const { RedisServer } = await import('@squall/state');
   const redis = await RedisServer.start();
   try {
@@ -299,7 +372,10 @@ test('stateful word count as the README shows: in memory, then twice in Redis, t
       assert.match(r.stdout, /^squall: stopped 'stateful-wordcount' after/m);
       const counts = /^count\s+bolt\s+3\s+3\s+([\d,]+)\s+[\d,]+\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)/m.exec(r.stdout);
       assert.ok(counts, r.stdout);
-      assert.ok(Number(counts[3]!.replace(/,/g, '')) > 0, `the count bolt acked inputs (after their checkpoints): ${counts[0]}`);
+      assert.ok(
+        Number(counts[3]!.replace(/,/g, '')) > 0,
+        `the count bolt acked inputs (after their checkpoints): ${counts[0]}`,
+      );
       assert.equal(counts[4], '0', 'nothing failed');
       const log = readFileSync(logFile).subarray(before).toString('utf8');
       return [...log.matchAll(/"msg":"state loaded: (\d+) word\(s\)/g)].map((m) => Number(m[1]));
@@ -308,7 +384,11 @@ test('stateful word count as the README shows: in memory, then twice in Redis, t
     assert.deepEqual(await loadedDuring(lines[1]!), [0, 0, 0], 'a fresh Redis: empty');
     const resumed = await loadedDuring(lines[2]!);
     assert.equal(resumed.length, 3);
-    assert.equal(resumed.reduce((a, b) => a + b, 0), 4, `the second Redis run found the 4 words the first committed: ${resumed.join(', ')}`);
+    assert.equal(
+      resumed.reduce((a, b) => a + b, 0),
+      4,
+      `the second Redis run found the 4 words the first committed: ${resumed.join(', ')}`,
+    );
   } finally {
     await redis.shutdown();
   }

@@ -23,15 +23,26 @@ interface Json {
 
 /** GET on the UI; `token` for the routes that need it (worker logs, a topology's configuration). */
 async function get(pathAndQuery: string, token?: string): Promise<{ status: number; body: Json; type: string }> {
-  const res = await fetch(new URL(pathAndQuery, cluster.uiUrl), token !== undefined ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const res = await fetch(
+    new URL(pathAndQuery, cluster.uiUrl),
+    token !== undefined ? { headers: { authorization: `Bearer ${token}` } } : {},
+  );
   const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type') ?? '', body: text.startsWith('{') || text.startsWith('[') ? (JSON.parse(text) as Json) : { text } };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    body: text.startsWith('{') || text.startsWith('[') ? (JSON.parse(text) as Json) : { text },
+  };
 }
 
 async function post(pathAndQuery: string, token?: string, body?: unknown): Promise<{ status: number; body: Json }> {
   const headers: Record<string, string> = {};
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(new URL(pathAndQuery, cluster.uiUrl), { method: 'POST', headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(new URL(pathAndQuery, cluster.uiUrl), {
+    method: 'POST',
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   return { status: res.status, body: (await res.json()) as Json };
 }
 
@@ -40,9 +51,28 @@ const keys = (o: unknown) => Object.keys(o as Json).sort();
 
 before(async () => {
   metricsPort = await findFreePort();
-  cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 2, ui: true, conf: { 'nimbus.auth.token': TOKEN, 'nimbus.metrics.port': metricsPort } });
+  cluster = await TestCluster.start({
+    supervisors: 2,
+    slotsPerSupervisor: 2,
+    ui: true,
+    conf: { 'nimbus.auth.token': TOKEN, 'nimbus.metrics.port': metricsPort },
+  });
   outDir = cluster.outputDir('wc-rest');
-  const r = cluster.cli(['submit', FIXTURE, '--name', 'wc-rest', '--json', '-c', `squall.test.dir=${outDir}`, '-c', `squall.test.words=${M}`, '-c', 'topology.workers=2', '-c', `nimbus.auth.token=${TOKEN}`]);
+  const r = cluster.cli([
+    'submit',
+    FIXTURE,
+    '--name',
+    'wc-rest',
+    '--json',
+    '-c',
+    `squall.test.dir=${outDir}`,
+    '-c',
+    `squall.test.words=${M}`,
+    '-c',
+    'topology.workers=2',
+    '-c',
+    `nimbus.auth.token=${TOKEN}`,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   topologyId = (JSON.parse(r.stdout) as { topologyId: string }).topologyId;
   await eventually('every word acked', () => new Set(readLines(outDir, 'acked-')).size === M || undefined, 60000);
@@ -50,7 +80,13 @@ before(async () => {
   await eventually('the final counts of every executor to reach nimbus', async () => {
     const t = await get(`/api/v1/topology/${topologyId}?window=:all-time&sys=1`);
     const executed = Object.fromEntries(asArray(t.body.bolts).map((b) => [b.boltId as string, b.executed]));
-    return (asArray(t.body.spouts)[0]?.acked === M && executed.count === M && executed.sink === M && executed.__acker === 3 * M) || undefined;
+    return (
+      (asArray(t.body.spouts)[0]?.acked === M &&
+        executed.count === M &&
+        executed.sink === M &&
+        executed.__acker === 3 * M) ||
+      undefined
+    );
   });
 });
 after(async () => {
@@ -61,7 +97,17 @@ test('cluster, nimbus, supervisor and topology summaries use Storm field names a
   const c = await get('/api/v1/cluster/summary');
   assert.equal(c.status, 200);
   assert.match(c.type, /^application\/json/);
-  for (const k of ['stormVersion', 'nimbusUptime', 'supervisors', 'slotsTotal', 'slotsUsed', 'slotsFree', 'executorsTotal', 'tasksTotal']) assert.ok(k in c.body, `cluster summary has ${k}`);
+  for (const k of [
+    'stormVersion',
+    'nimbusUptime',
+    'supervisors',
+    'slotsTotal',
+    'slotsUsed',
+    'slotsFree',
+    'executorsTotal',
+    'tasksTotal',
+  ])
+    assert.ok(k in c.body, `cluster summary has ${k}`);
   assert.equal(c.body.supervisors, 2);
   assert.equal(c.body.slotsTotal, 4);
   assert.equal(c.body.slotsUsed, 2);
@@ -77,7 +123,8 @@ test('cluster, nimbus, supervisor and topology summaries use Storm field names a
   const sups = asArray(s.body.supervisors);
   assert.equal(sups.length, 2);
   for (const sup of sups) {
-    for (const k of ['id', 'host', 'uptime', 'uptimeSeconds', 'slotsTotal', 'slotsUsed', 'slotsFree', 'version']) assert.ok(k in sup, `supervisor has ${k}`);
+    for (const k of ['id', 'host', 'uptime', 'uptimeSeconds', 'slotsTotal', 'slotsUsed', 'slotsFree', 'version'])
+      assert.ok(k in sup, `supervisor has ${k}`);
     assert.equal(sup.slotsTotal, 2);
   }
 
@@ -85,7 +132,19 @@ test('cluster, nimbus, supervisor and topology summaries use Storm field names a
   const tops = asArray(t.body.topologies);
   assert.equal(tops.length, 1);
   const top = tops[0]!;
-  assert.deepEqual(keys(top), ['encodedId', 'executorsTotal', 'id', 'name', 'owner', 'replicationCount', 'status', 'tasksTotal', 'uptime', 'uptimeSeconds', 'workersTotal']);
+  assert.deepEqual(keys(top), [
+    'encodedId',
+    'executorsTotal',
+    'id',
+    'name',
+    'owner',
+    'replicationCount',
+    'status',
+    'tasksTotal',
+    'uptime',
+    'uptimeSeconds',
+    'workersTotal',
+  ]);
   assert.equal(top.id, topologyId);
   assert.equal(top.name, 'wc-rest');
   assert.equal(top.status, 'ACTIVE');
@@ -108,10 +167,23 @@ test('topology page: every window, spouts and bolts with counts equal to what th
     const stats = asArray(b.topologyStats);
     assert.deepEqual(
       stats.map((w) => [w.window, w.windowPretty]),
-      [['600', '10m 0s'], ['10800', '3h 0m 0s'], ['86400', '1d 0h 0m 0s'], [':all-time', 'All time']],
+      [
+        ['600', '10m 0s'],
+        ['10800', '3h 0m 0s'],
+        ['86400', '1d 0h 0m 0s'],
+        [':all-time', 'All time'],
+      ],
     );
     for (const w of stats) {
-      assert.deepEqual(keys(w), ['acked', 'completeLatency', 'emitted', 'failed', 'transferred', 'window', 'windowPretty']);
+      assert.deepEqual(keys(w), [
+        'acked',
+        'completeLatency',
+        'emitted',
+        'failed',
+        'transferred',
+        'window',
+        'windowPretty',
+      ]);
       // The topology is younger than every window: each holds everything.
       assert.equal(w.acked, M, `acked in window ${String(w.window)}`);
       assert.equal(w.failed, 0);
@@ -120,7 +192,23 @@ test('topology page: every window, spouts and bolts with counts equal to what th
     const spouts = asArray(b.spouts);
     assert.equal(spouts.length, 1);
     const spout = spouts[0]!;
-    for (const k of ['spoutId', 'encodedSpoutId', 'executors', 'tasks', 'emitted', 'transferred', 'completeLatency', 'acked', 'failed', 'lastError', 'errorHost', 'errorPort', 'errorTime', 'errorLapsedSecs', 'errorWorkerLogLink'])
+    for (const k of [
+      'spoutId',
+      'encodedSpoutId',
+      'executors',
+      'tasks',
+      'emitted',
+      'transferred',
+      'completeLatency',
+      'acked',
+      'failed',
+      'lastError',
+      'errorHost',
+      'errorPort',
+      'errorTime',
+      'errorLapsedSecs',
+      'errorWorkerLogLink',
+    ])
       assert.ok(k in spout, `spout row has ${k}`);
     assert.equal(spout.spoutId, 'words');
     assert.equal(spout.emitted, M, 'no replays in a healthy run');
@@ -128,7 +216,21 @@ test('topology page: every window, spouts and bolts with counts equal to what th
     const bolts = Object.fromEntries(asArray(b.bolts).map((x) => [x.boltId as string, x]));
     assert.deepEqual(Object.keys(bolts).sort(), ['count', 'sink'], 'system components only with sys=1');
     for (const bolt of Object.values(bolts))
-      for (const k of ['boltId', 'encodedBoltId', 'executors', 'tasks', 'emitted', 'transferred', 'capacity', 'executeLatency', 'executed', 'processLatency', 'acked', 'failed', 'lastError'])
+      for (const k of [
+        'boltId',
+        'encodedBoltId',
+        'executors',
+        'tasks',
+        'emitted',
+        'transferred',
+        'capacity',
+        'executeLatency',
+        'executed',
+        'processLatency',
+        'acked',
+        'failed',
+        'lastError',
+      ])
         assert.ok(k in bolt, `bolt row has ${k}`);
     assert.equal(bolts.count!.executed, M);
     assert.equal(bolts.count!.emitted, M);
@@ -140,15 +242,38 @@ test('topology page: every window, spouts and bolts with counts equal to what th
     assert.equal(workers.length, 2);
     let tasks = 0;
     for (const w of workers) {
-      for (const k of ['topologyName', 'topologyId', 'host', 'supervisorId', 'port', 'uptime', 'uptimeSeconds', 'executorsTotal', 'componentNumTasks', 'workerLogLink']) assert.ok(k in w, `worker has ${k}`);
+      for (const k of [
+        'topologyName',
+        'topologyId',
+        'host',
+        'supervisorId',
+        'port',
+        'uptime',
+        'uptimeSeconds',
+        'executorsTotal',
+        'componentNumTasks',
+        'workerLogLink',
+      ])
+        assert.ok(k in w, `worker has ${k}`);
       for (const n of Object.values(w.componentNumTasks as Record<string, number>)) tasks += n;
     }
-    assert.equal(tasks, b.tasksTotal, 'componentNumTasks covers every task (tasksTotal counts ackers too, like executorsTotal)');
-    const edges = asArray(b.edges).map((e) => `${String(e.source)}->${String(e.target)}:${String(e.grouping)}`).sort();
+    assert.equal(
+      tasks,
+      b.tasksTotal,
+      'componentNumTasks covers every task (tasksTotal counts ackers too, like executorsTotal)',
+    );
+    const edges = asArray(b.edges)
+      .map((e) => `${String(e.source)}->${String(e.target)}:${String(e.grouping)}`)
+      .sort();
     assert.deepEqual(edges, ['count->sink:shuffle', 'words->count:fields [word]']);
     // The configuration is for holders of the token only.
     assert.deepEqual(b.configuration, {});
-    assert.equal(((await get(`/api/v1/topology/${encodeURIComponent(ref)}`, TOKEN)).body.configuration as Json)['topology.workers'], 2);
+    assert.equal(
+      ((await get(`/api/v1/topology/${encodeURIComponent(ref)}`, TOKEN)).body.configuration as Json)[
+        'topology.workers'
+      ],
+      2,
+    );
   }
   const sys = await get(`/api/v1/topology/${topologyId}?sys=1&window=600`);
   assert.equal(sys.body.window, '600');
@@ -166,25 +291,73 @@ test('component pages: per-window stats, input and output streams, executors', a
   assert.equal(c.topologyStatus, 'ACTIVE');
   assert.equal(c.window, '600');
   assert.equal(c.executors, 2);
-  assert.deepEqual(asArray(c.boltStats).map((w) => [w.window, w.executed]), [['600', M], ['10800', M], ['86400', M], [':all-time', M]]);
+  assert.deepEqual(
+    asArray(c.boltStats).map((w) => [w.window, w.executed]),
+    [
+      ['600', M],
+      ['10800', M],
+      ['86400', M],
+      [':all-time', M],
+    ],
+  );
   const inputs = asArray(c.inputStats);
   assert.equal(inputs.length, 1);
-  assert.deepEqual(keys(inputs[0]), ['acked', 'component', 'encodedComponentId', 'executeLatency', 'executed', 'failed', 'processLatency', 'stream']);
+  assert.deepEqual(keys(inputs[0]), [
+    'acked',
+    'component',
+    'encodedComponentId',
+    'executeLatency',
+    'executed',
+    'failed',
+    'processLatency',
+    'stream',
+  ]);
   assert.equal(inputs[0]!.component, 'words');
   assert.equal(inputs[0]!.stream, 'default');
   assert.equal(inputs[0]!.executed, M);
-  assert.deepEqual(asArray(c.outputStats).map((o) => [o.stream, o.emitted, o.transferred]), [['default', M, M]]);
+  assert.deepEqual(
+    asArray(c.outputStats).map((o) => [o.stream, o.emitted, o.transferred]),
+    [['default', M, M]],
+  );
   const execs = asArray(c.executorStats);
   assert.equal(execs.length, 2);
-  for (const e of execs) for (const k of ['id', 'encodedId', 'uptime', 'uptimeSeconds', 'host', 'port', 'emitted', 'transferred', 'capacity', 'executeLatency', 'executed', 'processLatency', 'acked', 'failed', 'workerLogLink']) assert.ok(k in e, `executor has ${k}`);
-  assert.equal(execs.reduce((a, e) => a + (e.executed as number), 0), M, 'executors add up to the component');
+  for (const e of execs)
+    for (const k of [
+      'id',
+      'encodedId',
+      'uptime',
+      'uptimeSeconds',
+      'host',
+      'port',
+      'emitted',
+      'transferred',
+      'capacity',
+      'executeLatency',
+      'executed',
+      'processLatency',
+      'acked',
+      'failed',
+      'workerLogLink',
+    ])
+      assert.ok(k in e, `executor has ${k}`);
+  assert.equal(
+    execs.reduce((a, e) => a + (e.executed as number), 0),
+    M,
+    'executors add up to the component',
+  );
   assert.deepEqual(c.componentErrors, []);
 
   const words = await get(`/api/v1/topology/wc-rest/component/words`);
   const w = words.body;
   assert.equal(w.componentType, 'spout');
-  assert.deepEqual(asArray(w.spoutSummary).map((x) => x.acked), [M, M, M, M]);
-  assert.deepEqual(asArray(w.outputStats).map((o) => [o.stream, o.emitted, o.acked, o.failed]), [['default', M, M, 0]]);
+  assert.deepEqual(
+    asArray(w.spoutSummary).map((x) => x.acked),
+    [M, M, M, M],
+  );
+  assert.deepEqual(
+    asArray(w.outputStats).map((o) => [o.stream, o.emitted, o.acked, o.failed]),
+    [['default', M, M, 0]],
+  );
   assert.equal(asArray(w.executorStats)[0]!.acked, M);
 });
 
@@ -195,7 +368,10 @@ test('errors: unknown topology or component 404, bad window 400, unknown endpoin
   assert.match(String(missing.body.errorMessage), /no-such-topology/);
   const comp = await get(`/api/v1/topology/${topologyId}/component/nope`);
   assert.equal(comp.status, 404);
-  assert.match(String(comp.body.errorMessage), /^topology 'wc-rest' \(.*\) has no component 'nope' \(its components: words, count, sink, __acker\)$/);
+  assert.match(
+    String(comp.body.errorMessage),
+    /^topology 'wc-rest' \(.*\) has no component 'nope' \(its components: words, count, sink, __acker\)$/,
+  );
   const bad = await get(`/api/v1/topology/${topologyId}?window=ten`);
   assert.equal(bad.status, 400);
   assert.match(String(bad.body.errorMessage), /window/);
@@ -221,7 +397,11 @@ test('actions: 401 without the token or with a wrong one; deactivate and activat
   assert.equal(on.status, 200);
   assert.equal(await status(), 'ACTIVE');
 
-  const badBody = await fetch(new URL(`/api/v1/topology/${topologyId}/rebalance/0`, cluster.uiUrl), { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{"rebalanceOptions": {"numWorkers": 0}}' });
+  const badBody = await fetch(new URL(`/api/v1/topology/${topologyId}/rebalance/0`, cluster.uiUrl), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}` },
+    body: '{"rebalanceOptions": {"numWorkers": 0}}',
+  });
   assert.equal(badBody.status, 400);
   assert.equal((await post(`/api/v1/topology/${topologyId}/kill/soon`, TOKEN)).status, 400);
   assert.equal((await post('/api/v1/topology/no-such-topology/activate', TOKEN)).status, 404);
@@ -242,11 +422,18 @@ test("log endpoint: pages of a worker's log by offset, and the tail", async () =
   const file = cluster.workerLogs(topologyId).find((text) => text.startsWith(String(first.body.data)));
   assert.ok(file, "page 1 is the start of one of the topology's worker logs");
   assert.equal(String(first.body.data) + String(second.body.data), file.slice(0, 160), 'page 2 continues page 1');
-  assert.match(String(first.body.data).split('\n')[0]!, /^\{.*"topology"/, 'worker log lines are pino JSON with the topology field');
+  assert.match(
+    String(first.body.data).split('\n')[0]!,
+    /^\{.*"topology"/,
+    'worker log lines are pino JSON with the topology field',
+  );
   const tail = await get(`${base}&start=-50`, TOKEN);
   assert.equal(tail.body.length, 50);
   assert.equal(tail.body.start, (tail.body.fileSize as number) - 50);
-  assert.ok(file.endsWith(String(tail.body.data)) || (tail.body.fileSize as number) > file.length, 'the tail is the end of the file');
+  assert.ok(
+    file.endsWith(String(tail.body.data)) || (tail.body.fileSize as number) > file.length,
+    'the tail is the end of the file',
+  );
   assert.equal((await get(`${base.replace(/port=\d+/, 'port=1')}&start=0`, TOKEN)).status, 404);
   assert.equal((await get('/api/v1/log?topologyId=x', TOKEN)).status, 400);
 });
@@ -294,13 +481,48 @@ test('/metrics on the UI and on nimbus: parseable, counters equal to the REST AP
 
 test('squall monitor --json: live rates per component from a running topology; rebalance through POST', async () => {
   const out = cluster.outputDir('wc-live');
-  const r = cluster.cli(['submit', FIXTURE, '--name', 'wc-live', '--json', '-c', `squall.test.dir=${out}`, '-c', 'squall.test.words=1000000', '-c', 'squall.test.pause.every=50', '-c', 'squall.test.pause.ms=50', '-c', 'topology.workers=2', '-c', `nimbus.auth.token=${TOKEN}`]);
+  const r = cluster.cli([
+    'submit',
+    FIXTURE,
+    '--name',
+    'wc-live',
+    '--json',
+    '-c',
+    `squall.test.dir=${out}`,
+    '-c',
+    'squall.test.words=1000000',
+    '-c',
+    'squall.test.pause.every=50',
+    '-c',
+    'squall.test.pause.ms=50',
+    '-c',
+    'topology.workers=2',
+    '-c',
+    `nimbus.auth.token=${TOKEN}`,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const liveId = (JSON.parse(r.stdout) as { topologyId: string }).topologyId;
-  await eventually('words flowing', async () => ((asArray((await get(`/api/v1/topology/${liveId}`)).body.spouts)[0]?.acked as number) > 0 || undefined), 60000);
+  await eventually(
+    'words flowing',
+    async () => (asArray((await get(`/api/v1/topology/${liveId}`)).body.spouts)[0]?.acked as number) > 0 || undefined,
+    60000,
+  );
   const mon = cluster.cli(['monitor', 'wc-live', '--json', '--interval', '1.5', '--count', '3']);
   assert.equal(mon.code, 0, mon.stderr);
-  const lines = mon.stdout.trim().split('\n').map((l) => JSON.parse(l) as { topology: string; id: string; status: string; intervalSecs: number; newHeartbeat: boolean; components: Record<string, { emitted: number; emittedPerSec: number; executedPerSec: number; kind: string }> });
+  const lines = mon.stdout
+    .trim()
+    .split('\n')
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          topology: string;
+          id: string;
+          status: string;
+          intervalSecs: number;
+          newHeartbeat: boolean;
+          components: Record<string, { emitted: number; emittedPerSec: number; executedPerSec: number; kind: string }>;
+        },
+    );
   assert.equal(lines.length, 3, 'one JSON line per interval, each with rates (the first reading is only their base)');
   assert.equal(lines[0]!.id, liveId);
   assert.equal(lines[0]!.status, 'ACTIVE');
@@ -308,17 +530,29 @@ test('squall monitor --json: live rates per component from a running topology; r
   assert.ok(lines[2]!.components.words!.emitted >= lines[1]!.components.words!.emitted, 'counters only grow');
   // A reading without a new heartbeat repeats the last rates, so a flowing topology never reads 0/s.
   const rates = lines.map((l) => l.components.words!.emittedPerSec);
-  assert.ok(rates.every((x) => x > 0), `the spout emits: ${rates.join(', ')}/s`);
-  assert.ok(lines.every((l) => l.components.count!.executedPerSec > 0), 'the bolt executes');
+  assert.ok(
+    rates.every((x) => x > 0),
+    `the spout emits: ${rates.join(', ')}/s`,
+  );
+  assert.ok(
+    lines.every((l) => l.components.count!.executedPerSec > 0),
+    'the bolt executes',
+  );
   assert.equal(lines[2]!.components.count!.kind, 'bolt');
 
-  const rebalance = await post(`/api/v1/topology/${liveId}/rebalance/0`, TOKEN, { rebalanceOptions: { numWorkers: 1 } });
+  const rebalance = await post(`/api/v1/topology/${liveId}/rebalance/0`, TOKEN, {
+    rebalanceOptions: { numWorkers: 1 },
+  });
   assert.equal(rebalance.status, 200);
   assert.equal(rebalance.body.topologyOperation, 'rebalance');
-  await eventually('one worker after the rebalance', async () => {
-    const t = (await get(`/api/v1/topology/${liveId}`)).body;
-    return (t.workersTotal === 1 && t.status === 'ACTIVE') || undefined;
-  }, 60000);
+  await eventually(
+    'one worker after the rebalance',
+    async () => {
+      const t = (await get(`/api/v1/topology/${liveId}`)).body;
+      return (t.workersTotal === 1 && t.status === 'ACTIVE') || undefined;
+    },
+    60000,
+  );
   assert.equal((await post(`/api/v1/topology/${liveId}/kill/0`, TOKEN)).status, 200);
 });
 
@@ -344,7 +578,11 @@ test('the web app is served at / with SPA fallback, and killing through POST rem
   const kill = await post(`/api/v1/topology/${topologyId}/kill/0`, TOKEN);
   assert.equal(kill.status, 200);
   assert.equal(kill.body.topologyOperation, 'kill');
-  await eventually('the topology to disappear', async () => (await get(`/api/v1/topology/${topologyId}`)).status === 404 || undefined, 30000);
+  await eventually(
+    'the topology to disappear',
+    async () => (await get(`/api/v1/topology/${topologyId}`)).status === 404 || undefined,
+    30000,
+  );
 });
 
 test('the UI follows a nimbus failover: the standby that takes over answers through the same UI', async () => {
@@ -352,7 +590,9 @@ test('the UI follows a nimbus failover: the standby that takes over answers thro
   try {
     const nimbuses = async () => {
       const res = await fetch(new URL('/api/v1/nimbus/summary', ha.uiUrl));
-      return res.ok ? ((await res.json()) as { nimbuses: Array<{ host: string; port: number; status: string }> }).nimbuses : undefined;
+      return res.ok
+        ? ((await res.json()) as { nimbuses: Array<{ host: string; port: number; status: string }> }).nimbuses
+        : undefined;
     };
     const leaderOf = async () => (await nimbuses())?.find((n) => n.status === 'Leader');
     const first = await eventually('a leader', leaderOf);

@@ -6,7 +6,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createClient as createZkClient, Exception as ZkException, type ACL } from 'node-zookeeper-client';
-import { callProof, createNimbusClient, createWorkerClient, encodeBatch, pb, TOPOLOGY_AUTH_METADATA_KEY, TOPOLOGY_ID_METADATA_KEY, type WorkerClient } from '@squall/protocol';
+import {
+  callProof,
+  createNimbusClient,
+  createWorkerClient,
+  encodeBatch,
+  pb,
+  TOPOLOGY_AUTH_METADATA_KEY,
+  TOPOLOGY_ID_METADATA_KEY,
+  type WorkerClient,
+} from '@squall/protocol';
 import { ROOT, SQUALL, TestCluster, eventually } from '../harness/test-cluster';
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/finite-wordcount.ts');
@@ -14,15 +23,29 @@ const TOKEN = 'right-token-0123456789';
 const ZK_SECRET = 'zk-digest-secret';
 
 /** A topology that keeps emitting (paced) for the whole test. */
-const ENDLESS = { 'squall.test.words': 100000000, 'squall.test.pause.every': 50, 'squall.test.pause.ms': 20, 'topology.workers': 2 };
+const ENDLESS = {
+  'squall.test.words': 100000000,
+  'squall.test.pause.every': 50,
+  'squall.test.pause.ms': 20,
+  'topology.workers': 2,
+};
 
 function confArgs(conf: Record<string, unknown>): string[] {
   return Object.entries(conf).flatMap(([k, v]) => ['-c', `${k}=${JSON.stringify(v)}`]);
 }
 
 /** `squall <args> --nimbus <leader>` with `env` added to the environment. */
-function cliEnv(cluster: TestCluster, args: string[], env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [SQUALL, ...args, '--nimbus', cluster.nimbusAddress], { cwd: ROOT, encoding: 'utf8', timeout: 60000, env: { ...process.env, ...env } });
+function cliEnv(
+  cluster: TestCluster,
+  args: string[],
+  env: Record<string, string> = {},
+): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [SQUALL, ...args, '--nimbus', cluster.nimbusAddress], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60000,
+    env: { ...process.env, ...env },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -34,7 +57,11 @@ function emitted(cluster: TestCluster, name: string): number {
 /** Waits until the spout's emitted count passes what it is now: the topology is alive and running. */
 async function stillRunning(cluster: TestCluster, name: string): Promise<void> {
   const before = emitted(cluster, name);
-  await eventually(`${name} to keep emitting past ${before}`, () => emitted(cluster, name) > before || undefined, 60000);
+  await eventually(
+    `${name} to keep emitting past ${before}`,
+    () => emitted(cluster, name) > before || undefined,
+    60000,
+  );
   const s = cluster.stats(name);
   assert.equal(s.status, 'ACTIVE');
 }
@@ -72,13 +99,23 @@ async function transferStatus(client: WorkerClient, messages: pb.ITransferMessag
 }
 
 /** Sends raw bytes (not a TransferMessage) as one message of a Transfer stream, with a proof of `secret`. */
-async function rawTransferStatus(address: string, topologyId: string, secret: string, bytes: Buffer): Promise<grpc.StatusObject> {
+async function rawTransferStatus(
+  address: string,
+  topologyId: string,
+  secret: string,
+  bytes: Buffer,
+): Promise<grpc.StatusObject> {
   const client = new grpc.Client(address, grpc.credentials.createInsecure());
   try {
     const metadata = new grpc.Metadata();
     metadata.set(TOPOLOGY_ID_METADATA_KEY, topologyId);
     metadata.set(TOPOLOGY_AUTH_METADATA_KEY, callProof(secret, '/squall.v1.Worker/Transfer', address));
-    const call = client.makeBidiStreamRequest<Buffer, Buffer>('/squall.v1.Worker/Transfer', (b) => b, (b) => b, metadata);
+    const call = client.makeBidiStreamRequest<Buffer, Buffer>(
+      '/squall.v1.Worker/Transfer',
+      (b) => b,
+      (b) => b,
+      metadata,
+    );
     const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
     call.on('error', () => {
       /* the status carries it */
@@ -103,19 +140,36 @@ describe('auth token, topology secret and ZooKeeper ACLs', () => {
   let topologyId: string;
 
   before(async () => {
-    cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 2, conf: { 'nimbus.auth.token': TOKEN, 'storm.zookeeper.auth.secret': ZK_SECRET } });
+    cluster = await TestCluster.start({
+      supervisors: 2,
+      slotsPerSupervisor: 2,
+      conf: { 'nimbus.auth.token': TOKEN, 'storm.zookeeper.auth.secret': ZK_SECRET },
+    });
   });
   after(async () => {
     await cluster?.shutdown();
   });
 
   test('submit without a token or with a wrong one is refused with one clear line; with the token it runs', () => {
-    const args = ['submit', FIXTURE, '--name', 'sec', ...confArgs({ ...ENDLESS, 'squall.test.dir': cluster.outputDir('sec') })];
-    for (const env of [{}, { SQUALL_NIMBUS_AUTH_TOKEN: 'wrong-token' }, { SQUALL_NIMBUS_AUTH_TOKEN: TOKEN.slice(0, -1) }] as Array<Record<string, string>>) {
+    const args = [
+      'submit',
+      FIXTURE,
+      '--name',
+      'sec',
+      ...confArgs({ ...ENDLESS, 'squall.test.dir': cluster.outputDir('sec') }),
+    ];
+    for (const env of [
+      {},
+      { SQUALL_NIMBUS_AUTH_TOKEN: 'wrong-token' },
+      { SQUALL_NIMBUS_AUTH_TOKEN: TOKEN.slice(0, -1) },
+    ] as Array<Record<string, string>>) {
       const r = cliEnv(cluster, args, env);
       assert.equal(r.code, 1, r.stdout);
       // The upload progress bar may precede it; the error itself is one line.
-      const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('uploading'));
+      const lines = r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('uploading'));
       assert.equal(lines.length, 1, `one line: ${r.stderr}`);
       assert.match(r.stderr, /unauthenticated: this cluster requires a valid nimbus\.auth\.token/);
     }
@@ -138,10 +192,15 @@ describe('auth token, topology secret and ZooKeeper ACLs', () => {
       for (const env of [{}, { SQUALL_NIMBUS_AUTH_TOKEN: 'not-the-token' }] as Array<Record<string, string>>) {
         const r = cliEnv(cluster, args, env);
         assert.equal(r.code, 1, `${args.join(' ')} should fail: ${r.stdout}`);
-        assert.match(r.stderr, /^.*unauthenticated: this cluster requires a valid nimbus\.auth\.token\s*$/, args.join(' '));
+        assert.match(
+          r.stderr,
+          /^.*unauthenticated: this cluster requires a valid nimbus\.auth\.token\s*$/,
+          args.join(' '),
+        );
       }
     const nimbusLog = readFileSync(cluster.daemons.find((d) => d.name === 'nimbus')!.log, 'utf8');
-    for (const what of ['submit', 'kill', 'deactivate', 'activate', 'rebalance']) assert.match(nimbusLog, new RegExp(`refused unauthenticated ${what} from`), what);
+    for (const what of ['submit', 'kill', 'deactivate', 'activate', 'rebalance'])
+      assert.match(nimbusLog, new RegExp(`refused unauthenticated ${what} from`), what);
     const s = cluster.stats('sec');
     assert.equal(s.workers.length, 2, 'rebalance to 1 worker did not happen');
     await stillRunning(cluster, 'sec');
@@ -153,11 +212,17 @@ describe('auth token, topology secret and ZooKeeper ACLs', () => {
     const bad = createNimbusClient(cluster.nimbusAddress, { authToken: 'x' });
     const none = createNimbusClient(cluster.nimbusAddress);
     try {
-      const err = await new Promise<grpc.ServiceError | null>((resolve) => bad.killTopology({ name: 'sec', waitSecs: 0 }, (e) => resolve(e)));
+      const err = await new Promise<grpc.ServiceError | null>((resolve) =>
+        bad.killTopology({ name: 'sec', waitSecs: 0 }, (e) => resolve(e)),
+      );
       assert.equal(err?.code, grpc.status.UNAUTHENTICATED);
-      const err2 = await new Promise<grpc.ServiceError | null>((resolve) => none.deactivate({ name: 'sec' }, (e) => resolve(e)));
+      const err2 = await new Promise<grpc.ServiceError | null>((resolve) =>
+        none.deactivate({ name: 'sec' }, (e) => resolve(e)),
+      );
       assert.equal(err2?.code, grpc.status.UNAUTHENTICATED);
-      const list = await new Promise<pb.ListTopologiesResponse>((resolve, reject) => none.listTopologies({}, (e, r) => (e ? reject(e) : resolve(r!))));
+      const list = await new Promise<pb.ListTopologiesResponse>((resolve, reject) =>
+        none.listTopologies({}, (e, r) => (e ? reject(e) : resolve(r!))),
+      );
       assert.ok(list.topologies.some((t) => t.name === 'sec'));
     } finally {
       bad.close();
@@ -172,7 +237,9 @@ describe('auth token, topology secret and ZooKeeper ACLs', () => {
     const hello = (from: string) => ({ hello: { topologyId, fromWorker: from, toWorker: w.address, codecVersion: 1 } });
     // The secret in Hello no longer counts: only the proof in the call's metadata does.
     const none = createWorkerClient(w.address);
-    const wrong = createWorkerClient(w.address, { topologyCredential: { topologyId, secret: `${w.secret.slice(0, -1)}x` } });
+    const wrong = createWorkerClient(w.address, {
+      topologyCredential: { topologyId, secret: `${w.secret.slice(0, -1)}x` },
+    });
     const right = createWorkerClient(w.address, { topologyCredential: { topologyId, secret: w.secret } });
     try {
       const noProof = await transferStatus(none, [{ hello: { ...hello('rogue:1').hello, secret: w.secret } }]);
@@ -185,7 +252,12 @@ describe('auth token, topology secret and ZooKeeper ACLs', () => {
         const md = new grpc.Metadata();
         md.set(TOPOLOGY_ID_METADATA_KEY, topologyId);
         md.set(TOPOLOGY_AUTH_METADATA_KEY, callProof(w.secret, '/squall.v1.Worker/Transfer', '127.0.0.1:1'));
-        const call = elsewhere.makeBidiStreamRequest<Buffer, Buffer>('/squall.v1.Worker/Transfer', (b) => b, (b) => b, md);
+        const call = elsewhere.makeBidiStreamRequest<Buffer, Buffer>(
+          '/squall.v1.Worker/Transfer',
+          (b) => b,
+          (b) => b,
+          md,
+        );
         const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
         call.on('error', () => undefined);
         call.end();
@@ -215,14 +287,38 @@ describe('auth token, topology secret and ZooKeeper ACLs', () => {
     const pidsBefore = cluster.workerPids(topologyId).sort();
     const hello = { hello: { topologyId, fromWorker: 'rogue:3', toWorker: w.address, codecVersion: 1 } };
     // Magic and version right, then one tuple whose string value declares a length of 2^35 bytes.
-    const hugeLength = Buffer.from([0x53, 1, 1, 0, 0, 0, 2, 2, 0, 1, 0x61, 0, 1, 6, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0x61]);
+    const hugeLength = Buffer.from([
+      0x53, 1, 1, 0, 0, 0, 2, 2, 0, 1, 0x61, 0, 1, 6, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0x61,
+    ]);
     const cases: Array<{ what: string; batch: pb.ITupleBatch; detail: RegExp }> = [
-      { what: 'garbage payload', batch: { seq: 1, count: 1, payload: Buffer.from('this is not a tuple batch at all') }, detail: /bad batch from rogue:3: invalid tuple batch/ },
-      { what: 'huge declared length', batch: { seq: 1, count: 1, payload: hugeLength }, detail: /bad batch from rogue:3: invalid tuple batch/ },
-      { what: 'truncated batch', batch: { seq: 1, count: 3, payload: encodeBatch([{ targetTask: 1, sourceTask: 1, stream: 'default', anchors: null, values: ['a'] }]).subarray(0, 9) }, detail: /bad batch from rogue:3/ },
+      {
+        what: 'garbage payload',
+        batch: { seq: 1, count: 1, payload: Buffer.from('this is not a tuple batch at all') },
+        detail: /bad batch from rogue:3: invalid tuple batch/,
+      },
+      {
+        what: 'huge declared length',
+        batch: { seq: 1, count: 1, payload: hugeLength },
+        detail: /bad batch from rogue:3: invalid tuple batch/,
+      },
+      {
+        what: 'truncated batch',
+        batch: {
+          seq: 1,
+          count: 3,
+          payload: encodeBatch([
+            { targetTask: 1, sourceTask: 1, stream: 'default', anchors: null, values: ['a'] },
+          ]).subarray(0, 9),
+        },
+        detail: /bad batch from rogue:3/,
+      },
       {
         what: 'absurd tuple count',
-        batch: { seq: 1, count: 4000000000, payload: encodeBatch([{ targetTask: 1, sourceTask: 1, stream: 'default', anchors: null, values: ['a'] }]) },
+        batch: {
+          seq: 1,
+          count: 4000000000,
+          payload: encodeBatch([{ targetTask: 1, sourceTask: 1, stream: 'default', anchors: null, values: ['a'] }]),
+        },
         detail: /bad batch from rogue:3: declares 4000000000 tuples but holds 1/,
       },
     ];
@@ -237,7 +333,12 @@ describe('auth token, topology secret and ZooKeeper ACLs', () => {
       client.close();
     }
     // Bytes that are not a TransferMessage at all reach grpc-js's decoder, not ours.
-    const raw = await rawTransferStatus(w.address, topologyId, w.secret, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x34]));
+    const raw = await rawTransferStatus(
+      w.address,
+      topologyId,
+      w.secret,
+      Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x34]),
+    );
     assert.notEqual(raw.code, grpc.status.OK, 'undecodable message refused');
     assert.equal(raw.code, grpc.status.INTERNAL);
     assert.match(raw.details, /Error deserializing request/);
@@ -267,18 +368,33 @@ describe('auth token, topology secret and ZooKeeper ACLs', () => {
     const anon = await connect();
     const owner = await connect(`squall:${ZK_SECRET}`);
     try {
-      const rootChildren = await new Promise<{ err: unknown; children?: string[] }>((r) => anon.getChildren('/squall', (err, children) => r({ err, children })));
+      const rootChildren = await new Promise<{ err: unknown; children?: string[] }>((r) =>
+        anon.getChildren('/squall', (err, children) => r({ err, children })),
+      );
       assert.equal(code(rootChildren.err), ZkException.NO_AUTH, `list /squall: ${String(rootChildren.err)}`);
-      const storms = await new Promise<{ err: unknown }>((r) => anon.getData(`/squall/storms/${topologyId}`, (err) => r({ err })));
+      const storms = await new Promise<{ err: unknown }>((r) =>
+        anon.getData(`/squall/storms/${topologyId}`, (err) => r({ err })),
+      );
       assert.ok([ZkException.NO_AUTH].includes(code(storms.err)!), `read a storm: ${String(storms.err)}`);
-      const created = await new Promise<{ err: unknown }>((r) => anon.create('/squall/rogue', Buffer.from('x'), (err) => r({ err })));
+      const created = await new Promise<{ err: unknown }>((r) =>
+        anon.create('/squall/rogue', Buffer.from('x'), (err) => r({ err })),
+      );
       assert.equal(code(created.err), ZkException.NO_AUTH, `create under /squall: ${String(created.err)}`);
-      const removed = await new Promise<{ err: unknown }>((r) => anon.remove(`/squall/storms/${topologyId}`, -1, (err) => r({ err })));
+      const removed = await new Promise<{ err: unknown }>((r) =>
+        anon.remove(`/squall/storms/${topologyId}`, -1, (err) => r({ err })),
+      );
       assert.ok(removed.err, 'remove a storm refused');
-      const acls = await new Promise<{ err: unknown; acls?: ACL[] }>((r) => owner.getACL('/squall', (err, a) => r({ err, acls: a })));
-      assert.ok(acls.acls?.every((a) => a.id.scheme === 'digest'), `root ACL is digest only: ${JSON.stringify(acls.acls)}`);
+      const acls = await new Promise<{ err: unknown; acls?: ACL[] }>((r) =>
+        owner.getACL('/squall', (err, a) => r({ err, acls: a })),
+      );
+      assert.ok(
+        acls.acls?.every((a) => a.id.scheme === 'digest'),
+        `root ACL is digest only: ${JSON.stringify(acls.acls)}`,
+      );
       // The positive control: the secret's holder reads the same node.
-      const mine = await new Promise<{ err: unknown; data?: Buffer }>((r) => owner.getData(`/squall/storms/${topologyId}`, (err, data) => r({ err, data })));
+      const mine = await new Promise<{ err: unknown; data?: Buffer }>((r) =>
+        owner.getData(`/squall/storms/${topologyId}`, (err, data) => r({ err, data })),
+      );
       assert.equal(mine.err, null);
       assert.match(String(mine.data), /sec/);
     } finally {
@@ -296,10 +412,51 @@ function makeCerts(dir: string): { ca: string; cert: string; key: string } {
     const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${r.stderr}`);
   };
-  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=squall-test-ca']);
-  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=squall-test-ca',
+  ]);
+  run([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    '/CN=127.0.0.1',
+  ]);
   writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf']);
+  run([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'ext.cnf',
+  ]);
   return { ca: path.join(dir, 'ca.pem'), cert: path.join(dir, 'server.pem'), key: path.join(dir, 'server.key') };
 }
 
@@ -312,7 +469,12 @@ describe('TLS', () => {
     certDir = mkdtempSync(path.join(tmpdir(), 'squall-tls-'));
     tls = makeCerts(certDir);
     // Two nimbuses, so the standby's package copy (nimbus to nimbus) goes over TLS too.
-    cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 1, nimbuses: 2, conf: { 'squall.tls.ca': tls.ca, 'squall.tls.cert': tls.cert, 'squall.tls.key': tls.key } });
+    cluster = await TestCluster.start({
+      supervisors: 2,
+      slotsPerSupervisor: 1,
+      nimbuses: 2,
+      conf: { 'squall.tls.ca': tls.ca, 'squall.tls.cert': tls.cert, 'squall.tls.key': tls.key },
+    });
   });
   after(async () => {
     await cluster?.shutdown();
@@ -322,21 +484,40 @@ describe('TLS', () => {
   test('a cluster with squall.tls.* runs a topology across workers; plaintext clients are refused', async () => {
     const caArgs = ['-c', `squall.tls.ca=${tls.ca}`];
     const out = cluster.outputDir('tls-wc');
-    const r = cluster.cli(['submit', FIXTURE, '--name', 'tls-wc', '--json', ...caArgs, ...confArgs({ 'squall.test.words': 2000, 'topology.workers': 2, 'squall.test.dir': out })]);
+    const r = cluster.cli([
+      'submit',
+      FIXTURE,
+      '--name',
+      'tls-wc',
+      '--json',
+      ...caArgs,
+      ...confArgs({ 'squall.test.words': 2000, 'topology.workers': 2, 'squall.test.dir': out }),
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const id = (JSON.parse(r.stdout) as { topologyId: string }).topologyId;
     const stats = () => {
       const s = cluster.cli(['stats', 'tls-wc', '--json', ...caArgs]);
       assert.equal(s.code, 0, s.stderr);
-      return JSON.parse(s.stdout) as { components: Record<string, { acked: number; transferred: number }>; workers: unknown[] };
+      return JSON.parse(s.stdout) as {
+        components: Record<string, { acked: number; transferred: number }>;
+        workers: unknown[];
+      };
     };
-    const done = await eventually('all 2000 words acked over TLS between 2 workers', () => {
-      const s = stats();
-      return s.components.words!.acked === 2000 ? s : undefined;
-    }, 120000);
+    const done = await eventually(
+      'all 2000 words acked over TLS between 2 workers',
+      () => {
+        const s = stats();
+        return s.components.words!.acked === 2000 ? s : undefined;
+      },
+      120000,
+    );
     assert.equal(done.workers.length, 2);
     const standbyLog = () => readFileSync(cluster.daemons.find((d) => d.name === 'nimbus-1')!.log, 'utf8');
-    await eventually('the standby to copy the package over TLS', () => standbyLog().includes(`replicated the package of ${id}`) || undefined, 60000);
+    await eventually(
+      'the standby to copy the package over TLS',
+      () => standbyLog().includes(`replicated the package of ${id}`) || undefined,
+      60000,
+    );
     // grpc-js's IP server name would make Node print DEP0123 in every CLI command and daemon log; it is muted.
     assert.doesNotMatch(r.stderr, /DeprecationWarning/);
     for (const d of cluster.daemons) assert.doesNotMatch(readFileSync(d.log, 'utf8'), /DEP0123/, d.name);

@@ -17,7 +17,11 @@ before(async () => {
   const r = cluster.cli(['submit', PYTHON_WORDCOUNT, '--name', 'py-wc', '--json', '-c', 'topology.workers=2']);
   assert.equal(r.code, 0, r.stderr);
   topologyId = (JSON.parse(r.stdout) as { topologyId: string }).topologyId;
-  await eventually('two workers with their Python children', () => workers().length === 2 && workers().every((w) => shellChildren(w.pid).length > 0) || undefined, 90000);
+  await eventually(
+    'two workers with their Python children',
+    () => (workers().length === 2 && workers().every((w) => shellChildren(w.pid).length > 0)) || undefined,
+    90000,
+  );
 });
 after(async () => {
   await cluster?.shutdown();
@@ -55,26 +59,55 @@ test('a worker killed with SIGKILL takes its Python children with it, and is res
   const children = shellChildren(victim!.pid);
   assert.ok(children.length > 0);
   process.kill(victim!.pid, 'SIGKILL');
-  await eventually('the Python children of the killed worker to die', () => children.every((c) => !alive(c)) || undefined, 10000);
-  await eventually('a replacement worker with Python children', () => {
-    const ws = workers();
-    return ws.length === 2 && !ws.some((x) => x.pid === victim!.pid) && ws.every((x) => shellChildren(x.pid).length > 0) ? ws : undefined;
-  }, 90000);
+  await eventually(
+    'the Python children of the killed worker to die',
+    () => children.every((c) => !alive(c)) || undefined,
+    10000,
+  );
+  await eventually(
+    'a replacement worker with Python children',
+    () => {
+      const ws = workers();
+      return ws.length === 2 &&
+        !ws.some((x) => x.pid === victim!.pid) &&
+        ws.every((x) => shellChildren(x.pid).length > 0)
+        ? ws
+        : undefined;
+    },
+    90000,
+  );
 });
 
 test('a Python bolt hung in user code (deaf to EOF) still dies with its SIGKILLed worker', async () => {
   const stuckDir = cluster.outputDir('stuck');
   mkdirSync(stuckDir, { recursive: true });
-  const r = cluster.cli(['submit', STUCK_PYTHON, '--name', 'stuck', '--json', '-c', `topology.environment=${JSON.stringify({ SQUALL_STUCK_DIR: stuckDir })}`]);
+  const r = cluster.cli([
+    'submit',
+    STUCK_PYTHON,
+    '--name',
+    'stuck',
+    '--json',
+    '-c',
+    `topology.environment=${JSON.stringify({ SQUALL_STUCK_DIR: stuckDir })}`,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const id = (JSON.parse(r.stdout) as { topologyId: string }).topologyId;
-  const stuckPid = await eventually('the bolt to hang in user code', () => {
-    const marker = readdirSync(stuckDir).find((f) => f.startsWith('stuck-'));
-    return marker ? Number(marker.slice('stuck-'.length)) : undefined;
-  }, 90000);
+  const stuckPid = await eventually(
+    'the bolt to hang in user code',
+    () => {
+      const marker = readdirSync(stuckDir).find((f) => f.startsWith('stuck-'));
+      return marker ? Number(marker.slice('stuck-'.length)) : undefined;
+    },
+    90000,
+  );
   assert.ok(alive(stuckPid));
   const worker = listProcesses().find((p) => p.pid === stuckPid)!.ppid;
-  assert.ok(listProcesses().find((p) => p.pid === worker)?.cmdline.includes(`/workers/${id}-`), 'the hung bolt is a child of its worker');
+  assert.ok(
+    listProcesses()
+      .find((p) => p.pid === worker)
+      ?.cmdline.includes(`/workers/${id}-`),
+    'the hung bolt is a child of its worker',
+  );
   process.kill(worker, 'SIGKILL');
   await eventually('the hung Python bolt to die with its worker', () => !alive(stuckPid) || undefined, 10000);
   assert.equal(cluster.cli(['kill', 'stuck', '-w', '0']).code, 0);
@@ -90,10 +123,17 @@ test('a worker sent SIGTERM drains and exits within supervisor.worker.shutdown.s
   const tookMs = Date.now() - sentAt;
   // The bound is the contract (plus one polling interval and process teardown), not a performance figure.
   assert.ok(tookMs <= SHUTDOWN_SLEEP_SECS * 1000 + 1500, `worker took ${tookMs} ms to exit after SIGTERM`);
-  assert.ok(children.every((c) => !alive(c)), 'its Python children exited with it');
+  assert.ok(
+    children.every((c) => !alive(c)),
+    'its Python children exited with it',
+  );
   const log = cluster.workerLogs(topologyId).join('\n');
   assert.match(log, /SIGTERM: draining and stopping/);
-  await eventually('the worker to be restarted', () => workers().length === 2 && workers().every((w) => shellChildren(w.pid).length > 0) || undefined, 60000);
+  await eventually(
+    'the worker to be restarted',
+    () => (workers().length === 2 && workers().every((w) => shellChildren(w.pid).length > 0)) || undefined,
+    60000,
+  );
 });
 
 test('a supervisor killed with SIGKILL leaves no worker and no Python process behind', async () => {
@@ -103,22 +143,38 @@ test('a supervisor killed with SIGKILL leaves no worker and no Python process be
   const children = mine.flatMap((w) => shellChildren(w.pid));
   assert.ok(children.length > 0);
   sup.child.kill('SIGKILL');
-  await eventually("supervisor-0's workers and their Python children to exit", () => [...mine.map((w) => w.pid), ...children].every((p) => !alive(p)) || undefined, 15000);
+  await eventually(
+    "supervisor-0's workers and their Python children to exit",
+    () => [...mine.map((w) => w.pid), ...children].every((p) => !alive(p)) || undefined,
+    15000,
+  );
 });
 
 test('SIGTERM stops a supervisor with its workers, and nimbus; nothing of the cluster survives', async () => {
   const sup = supervisorDaemon(1);
-  await eventually('supervisor-1 to run the workers', () => workers().some((w) => w.supervisor === 1) || undefined, 60000);
+  await eventually(
+    'supervisor-1 to run the workers',
+    () => workers().some((w) => w.supervisor === 1) || undefined,
+    60000,
+  );
   assert.ok(allShellProcesses().length > 0);
   sup.child.kill('SIGTERM');
-  const code = await new Promise<number | null>((resolve) => (sup.child.exitCode !== null ? resolve(sup.child.exitCode) : sup.child.once('exit', (c) => resolve(c))));
+  const code = await new Promise<number | null>((resolve) =>
+    sup.child.exitCode !== null ? resolve(sup.child.exitCode) : sup.child.once('exit', (c) => resolve(c)),
+  );
   assert.equal(code, 0, 'supervisor exits cleanly on SIGTERM');
   assert.deepEqual(workers(), [], 'its workers were stopped before it exited');
   await eventually('every Python process to be gone', () => allShellProcesses().length === 0 || undefined, 5000);
   const nimbus = cluster.daemons.find((d) => d.name === 'nimbus')!;
   nimbus.child.kill('SIGTERM');
-  const nimbusCode = await new Promise<number | null>((resolve) => (nimbus.child.exitCode !== null ? resolve(nimbus.child.exitCode) : nimbus.child.once('exit', (c) => resolve(c))));
+  const nimbusCode = await new Promise<number | null>((resolve) =>
+    nimbus.child.exitCode !== null ? resolve(nimbus.child.exitCode) : nimbus.child.once('exit', (c) => resolve(c)),
+  );
   assert.equal(nimbusCode, 0, 'nimbus exits cleanly on SIGTERM');
   const left = clusterProcesses(cluster.dir);
-  assert.deepEqual(left.map((p) => `${p.pid} ${p.cmdline}`), [], 'no process of the cluster is left');
+  assert.deepEqual(
+    left.map((p) => `${p.pid} ${p.cmdline}`),
+    [],
+    'no process of the cluster is left',
+  );
 });

@@ -28,7 +28,12 @@ function submit(name: string, conf: Record<string, unknown>): { id: string; out:
   const out = cluster.outputDir(name);
   const args = ['submit', FIXTURE, '--name', name, '--json', '-c', `squall.test.dir=${out}`];
   // Checkpoints every 250 ms: acks wait for them, so a test's words flow at about max pending per interval.
-  const all = { 'topology.state.provider': 'redis', 'topology.state.provider.config': providerConfig(), 'topology.state.checkpoint.interval.ms': 250, ...conf };
+  const all = {
+    'topology.state.provider': 'redis',
+    'topology.state.provider.config': providerConfig(),
+    'topology.state.checkpoint.interval.ms': 250,
+    ...conf,
+  };
   for (const [k, v] of Object.entries(all)) args.push('-c', `${k}=${JSON.stringify(v)}`);
   const r = cluster.cli(args);
   assert.equal(r.code, 0, r.stderr);
@@ -37,7 +42,14 @@ function submit(name: string, conf: Record<string, unknown>): { id: string; out:
 
 /** Every word's committed count, summed over the count tasks' namespaces `<name>/count-<task>` in Redis. */
 async function committedCounts(name: string, tasks: readonly number[]): Promise<Map<string, number>> {
-  const provider = new RedisStateProvider({ host: '127.0.0.1', port: redis.port, password: 'state-secret', database: 0, timeoutMs: 5000, keyPrefix: '' });
+  const provider = new RedisStateProvider({
+    host: '127.0.0.1',
+    port: redis.port,
+    password: 'state-secret',
+    database: 0,
+    timeoutMs: 5000,
+    keyPrefix: '',
+  });
   try {
     const sum = new Map<string, number>();
     for (const task of tasks) {
@@ -58,7 +70,11 @@ const candidateTasks = Array.from({ length: 20 }, (_, i) => i + 1);
 
 test('3 workers, state in Redis: exact counts committed, every word acked once, the checkpoint spout never fails', async () => {
   const N = 3000;
-  const { id, out } = submit('swc-exact', { 'squall.test.words': N, 'topology.workers': 3, 'topology.max.spout.pending': 500 });
+  const { id, out } = submit('swc-exact', {
+    'squall.test.words': N,
+    'topology.workers': 3,
+    'topology.max.spout.pending': 500,
+  });
   try {
     await eventually('every word acked', () => new Set(readLines(out, 'acked-')).size === N || undefined, 120000);
     assert.deepEqual(readLines(out, 'failed-'), []);
@@ -76,21 +92,41 @@ test('3 workers, state in Redis: exact counts committed, every word acked once, 
 test('a worker holding count tasks killed with SIGKILL mid-run: restarted, its tasks resume from Redis, no word is counted short', async () => {
   const N = 4000;
   const name = 'swc-kill';
-  const { id, out } = submit(name, { 'squall.test.words': N, 'topology.workers': 3, 'topology.max.spout.pending': 200, 'topology.message.timeout.secs': 5 });
+  const { id, out } = submit(name, {
+    'squall.test.words': N,
+    'topology.workers': 3,
+    'topology.max.spout.pending': 200,
+    'topology.message.timeout.secs': 5,
+  });
   try {
-    await eventually('a third of the words acked', () => new Set(readLines(out, 'acked-')).size > N / 3 || undefined, 120000);
+    await eventually(
+      'a third of the words acked',
+      () => new Set(readLines(out, 'acked-')).size > N / 3 || undefined,
+      120000,
+    );
     // A worker with count tasks and neither spout: the word spout's replay list and position live in its memory.
     const stats = cluster.stats(name);
-    const victim = stats.workers.find((w) => w.components.includes('count') && !w.components.includes('words') && !w.components.includes('$checkpointspout'));
+    const victim = stats.workers.find(
+      (w) =>
+        w.components.includes('count') && !w.components.includes('words') && !w.components.includes('$checkpointspout'),
+    );
     assert.ok(victim, `a worker with only bolts: ${JSON.stringify(stats.workers)}`);
-    const pgrep = spawnSync('pgrep', ['-f', `${cluster.dir}/supervisor-[0-9]+/supervisor/workers/${id}-${victim.port}/`], { encoding: 'utf8' });
+    const pgrep = spawnSync(
+      'pgrep',
+      ['-f', `${cluster.dir}/supervisor-[0-9]+/supervisor/workers/${id}-${victim.port}/`],
+      { encoding: 'utf8' },
+    );
     const pids = pgrep.stdout.split('\n').filter(Boolean).map(Number);
     assert.equal(pids.length, 1, `one worker process on port ${victim.port}`);
     process.kill(pids[0]!, 'SIGKILL');
-    await eventually('its replacement', () => {
-      const now = cluster.workerPids(id);
-      return (now.length === 3 && !now.includes(pids[0]!)) || undefined;
-    }, 60000);
+    await eventually(
+      'its replacement',
+      () => {
+        const now = cluster.workerPids(id);
+        return (now.length === 3 && !now.includes(pids[0]!)) || undefined;
+      },
+      60000,
+    );
     await eventually('every word acked', () => new Set(readLines(out, 'acked-')).size === N || undefined, 180000);
     const counts = await committedCounts(name, candidateTasks);
     const expected = expectedCounts(N);
@@ -101,7 +137,7 @@ test('a worker holding count tasks killed with SIGKILL mid-run: restarted, its t
     }
     assert.equal(counts.size, expected.size);
     const replayed = readLines(out, 'failed-').length;
-    assert.ok(replayed > 0, 'the killed tasks\' inputs were failed and replayed');
+    assert.ok(replayed > 0, "the killed tasks' inputs were failed and replayed");
     assert.ok(extra <= replayed, `over-count ${extra} is at most the ${replayed} replays`);
   } finally {
     cluster.cli(['kill', name, '-w', '0']);
@@ -112,22 +148,35 @@ test('a worker holding count tasks killed with SIGKILL mid-run: restarted, its t
 test('Redis stopped mid-run: checkpoints fail and are reported, naming Redis; once it is back they resume and every word ends up committed', async () => {
   const N = 3000;
   const name = 'swc-redis-down';
-  const { id, out } = submit(name, { 'squall.test.words': N, 'topology.workers': 2, 'topology.max.spout.pending': 200, 'topology.message.timeout.secs': 10 });
+  const { id, out } = submit(name, {
+    'squall.test.words': N,
+    'topology.workers': 2,
+    'topology.max.spout.pending': 200,
+    'topology.message.timeout.secs': 10,
+  });
   try {
     await eventually('some words acked', () => new Set(readLines(out, 'acked-')).size > 300 || undefined, 120000);
     await redis.stop();
     const during = new Set(readLines(out, 'acked-')).size;
-    const stats = await eventually('the failing checkpoints reported', () => {
-      const s = cluster.stats(name);
-      return s.errors.some((e) => e.message.includes(`127.0.0.1:${redis.port}`)) ? s : undefined;
-    }, 60000);
+    const stats = await eventually(
+      'the failing checkpoints reported',
+      () => {
+        const s = cluster.stats(name);
+        return s.errors.some((e) => e.message.includes(`127.0.0.1:${redis.port}`)) ? s : undefined;
+      },
+      60000,
+    );
     const err = stats.errors.find((e) => e.message.includes(`127.0.0.1:${redis.port}`))!;
     assert.doesNotMatch(err.message, /state-secret/, 'the password is not in the error');
-    assert.ok(new Set(readLines(out, 'acked-')).size - during <= 200, 'no input is acked while nothing can be committed (at most what was already committed)');
+    assert.ok(
+      new Set(readLines(out, 'acked-')).size - during <= 200,
+      'no input is acked while nothing can be committed (at most what was already committed)',
+    );
     await redis.restart();
     await eventually('every word acked', () => new Set(readLines(out, 'acked-')).size === N || undefined, 180000);
     const counts = await committedCounts(name, candidateTasks);
-    for (const [word, n] of expectedCounts(N)) assert.ok((counts.get(word) ?? 0) >= n, `${word}: committed ${counts.get(word)}, emitted ${n}`);
+    for (const [word, n] of expectedCounts(N))
+      assert.ok((counts.get(word) ?? 0) >= n, `${word}: committed ${counts.get(word)}, emitted ${n}`);
   } finally {
     cluster.cli(['kill', name, '-w', '0']);
     await eventually('its workers gone', () => cluster.workerPids(id).length === 0 || undefined, 30000);

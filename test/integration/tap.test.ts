@@ -29,10 +29,14 @@ interface TapProcess {
 }
 
 function startTap(args: string[], token = true): TapProcess {
-  const child = spawn(process.execPath, [SQUALL, 'tap', ...args, '--nimbus', cluster.nimbusAddress, ...(token ? ['-c', `nimbus.auth.token=${TOKEN}`] : [])], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [SQUALL, 'tap', ...args, '--nimbus', cluster.nimbusAddress, ...(token ? ['-c', `nimbus.auth.token=${TOKEN}`] : [])],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -43,11 +47,15 @@ function startTap(args: string[], token = true): TapProcess {
 
 /** "host:port" of every worker of a topology, once all of them heartbeat. */
 async function workersOf(name: string, n: number): Promise<string[]> {
-  return eventually(`${n} running workers of ${name}`, () => {
-    const s = cluster.stats(name);
-    const running = s.workers.filter((w) => w.status === 'RUNNING' || w.status === 'WORKER_STATUS_RUNNING');
-    return s.workers.length >= n && running.length >= n ? s.workers.map((w) => `${w.host}:${w.port}`) : undefined;
-  }, 90000);
+  return eventually(
+    `${n} running workers of ${name}`,
+    () => {
+      const s = cluster.stats(name);
+      const running = s.workers.filter((w) => w.status === 'RUNNING' || w.status === 'WORKER_STATUS_RUNNING');
+      return s.workers.length >= n && running.length >= n ? s.workers.map((w) => `${w.host}:${w.port}`) : undefined;
+    },
+    90000,
+  );
 }
 
 /** Taps a worker serves, from its Ping. */
@@ -62,17 +70,38 @@ async function activeTaps(address: string): Promise<number> {
 }
 
 async function tapsEverywhere(workers: string[], n: number, what: string): Promise<void> {
-  await eventually(what, async () => {
-    for (const w of workers) if ((await activeTaps(w)) !== n) return undefined;
-    return true;
-  }, 30000);
+  await eventually(
+    what,
+    async () => {
+      for (const w of workers) if ((await activeTaps(w)) !== n) return undefined;
+      return true;
+    },
+    30000,
+  );
 }
 
-function lines(text: string): Array<{ component: string; task: number; stream: string; worker: string; values: Record<string, unknown>; messageId?: unknown }> {
+function lines(text: string): Array<{
+  component: string;
+  task: number;
+  stream: string;
+  worker: string;
+  values: Record<string, unknown>;
+  messageId?: unknown;
+}> {
   return text
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as { component: string; task: number; stream: string; worker: string; values: Record<string, unknown>; messageId?: unknown });
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          component: string;
+          task: number;
+          stream: string;
+          worker: string;
+          values: Record<string, unknown>;
+          messageId?: unknown;
+        },
+    );
 }
 
 let finiteWorkers: string[] = [];
@@ -80,7 +109,20 @@ let finiteWorkers: string[] = [];
 before(async () => {
   cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 3, conf: { 'nimbus.auth.token': TOKEN } });
   mkdirSync(cluster.outputDir(FINITE), { recursive: true });
-  const r = cli('submit', 'test/fixtures/tap-numbers.ts', '--name', FINITE, '-c', 'topology.workers=2', '-c', 'topology.tap.max.tuples.per.sec=0', '-c', `squall.test.dir=${cluster.outputDir(FINITE)}`, '-c', `squall.test.numbers=${NUMBERS}`);
+  const r = cli(
+    'submit',
+    'test/fixtures/tap-numbers.ts',
+    '--name',
+    FINITE,
+    '-c',
+    'topology.workers=2',
+    '-c',
+    'topology.tap.max.tuples.per.sec=0',
+    '-c',
+    `squall.test.dir=${cluster.outputDir(FINITE)}`,
+    '-c',
+    `squall.test.numbers=${NUMBERS}`,
+  );
   assert.equal(r.code, 0, r.stderr);
   finiteWorkers = await workersOf(FINITE, 2);
 });
@@ -96,7 +138,9 @@ test('several taps at once: 100% shows exactly the emitted values, 10% about a t
   try {
     // Each worker running `numbers` or `double` serves its taps before the spout is let go.
     const placed = cluster.stats(FINITE).workers;
-    const expected = placed.map((w) => (w.components.includes('numbers') ? 2 : 0) + (w.components.includes('double') ? 1 : 0));
+    const expected = placed.map(
+      (w) => (w.components.includes('numbers') ? 2 : 0) + (w.components.includes('double') ? 1 : 0),
+    );
     await eventually('taps in place on the workers', async () => {
       const counts = await Promise.all(placed.map((w) => activeTaps(`${w.host}:${w.port}`)));
       return counts.every((c, i) => c === expected[i]) || undefined;
@@ -130,12 +174,15 @@ test('several taps at once: 100% shows exactly the emitted values, 10% about a t
   assert.ok(sampled.length >= 400 - 114 && sampled.length <= 400 + 114, `10% of ${NUMBERS} sampled ${sampled.length}`);
   assert.ok(sampled.every((l) => l.component === 'numbers'));
   const filtered = lines(even.stdout());
-  assert.deepEqual(filtered.map((l) => [l.component, l.values.n, l.values.doubled]), [['double', 42, 84]]);
+  assert.deepEqual(
+    filtered.map((l) => [l.component, l.values.n, l.values.doubled]),
+    [['double', 42, 84]],
+  );
   // Every tap ended: the workers forgot them.
   await tapsEverywhere(finiteWorkers, 0, 'no taps left after Ctrl-C');
 });
 
-test('a tap client killed with SIGKILL is cleaned up: the workers\' tap count returns to 0', async () => {
+test("a tap client killed with SIGKILL is cleaned up: the workers' tap count returns to 0", async () => {
   const tap = startTap([FINITE, '--json']);
   try {
     await tapsEverywhere(finiteWorkers, 1, 'the tap in place on every worker');
@@ -144,11 +191,11 @@ test('a tap client killed with SIGKILL is cleaned up: the workers\' tap count re
   }
   await tap.exited;
   const killedAt = Date.now();
-  await tapsEverywhere(finiteWorkers, 0, 'the killed client\'s tap dropped');
+  await tapsEverywhere(finiteWorkers, 0, "the killed client's tap dropped");
   assert.ok(Date.now() - killedAt < 15000, `dropped within seconds (took ${Date.now() - killedAt} ms)`);
 });
 
-test('a tap client that stops answering without closing its connection is dropped by nimbus\'s keepalive within seconds', async (t) => {
+test("a tap client that stops answering without closing its connection is dropped by nimbus's keepalive within seconds", async (t) => {
   // A stopped process keeps its TCP connection open (the kernel still acks), as a half-open peer does, but answers no
   // HTTP/2 PING, as a host gone from the network does not: only keepalive can tell. The topology is idle (the finite
   // one is done), so nimbus writes nothing that could fail either.
@@ -157,10 +204,14 @@ test('a tap client that stops answering without closing its connection is droppe
     await tapsEverywhere(finiteWorkers, 1, 'the tap in place on every worker');
     tap.child.kill('SIGSTOP');
     const stoppedAt = Date.now();
-    await eventually('the stopped client\'s tap dropped', async () => {
-      for (const w of finiteWorkers) if ((await activeTaps(w)) !== 0) return undefined;
-      return true;
-    }, 60000);
+    await eventually(
+      "the stopped client's tap dropped",
+      async () => {
+        for (const w of finiteWorkers) if ((await activeTaps(w)) !== 0) return undefined;
+        return true;
+      },
+      60000,
+    );
     const secs = (Date.now() - stoppedAt) / 1000;
     t.diagnostic(`a stopped tap client was dropped after ${secs} s`);
     // KEEPALIVE_OPTIONS: a PING every 5 s, 20 s to answer it, so at most 25 s, and the workers' taps end as soon as
@@ -177,7 +228,24 @@ test('a tap client that stops answering without closing its connection is droppe
 test('a slow tap client never blocks the topology: acks continue and drops are counted', async () => {
   mkdirSync(cluster.outputDir(ENDLESS), { recursive: true });
   writeFileSync(path.join(cluster.outputDir(ENDLESS), 'start'), '');
-  const r = cli('submit', 'test/fixtures/tap-numbers.ts', '--name', ENDLESS, '-c', 'topology.workers=1', '-c', 'topology.tap.max.tuples.per.sec=0', '-c', `squall.test.dir=${cluster.outputDir(ENDLESS)}`, '-c', 'squall.test.numbers=0', '-c', 'squall.test.pause.every=200', '-c', 'squall.test.pause.ms=10');
+  const r = cli(
+    'submit',
+    'test/fixtures/tap-numbers.ts',
+    '--name',
+    ENDLESS,
+    '-c',
+    'topology.workers=1',
+    '-c',
+    'topology.tap.max.tuples.per.sec=0',
+    '-c',
+    `squall.test.dir=${cluster.outputDir(ENDLESS)}`,
+    '-c',
+    'squall.test.numbers=0',
+    '-c',
+    'squall.test.pause.every=200',
+    '-c',
+    'squall.test.pause.ms=10',
+  );
   assert.equal(r.code, 0, r.stderr);
   const [worker] = await workersOf(ENDLESS, 1);
   const tap = startTap([ENDLESS, '--json']);
@@ -193,7 +261,11 @@ test('a slow tap client never blocks the topology: acks continue and drops are c
     const afterStop = acked();
     assert.ok(afterStop > before + 1000, `acks continue while the tap client is stopped: ${before} then ${afterStop}`);
     tap.child.kill('SIGCONT');
-    await eventually('drops reported', () => /[1-9]\d* tuple\(s\) dropped so far/.test(tap.stderr()) || undefined, 20000);
+    await eventually(
+      'drops reported',
+      () => /[1-9]\d* tuple\(s\) dropped so far/.test(tap.stderr()) || undefined,
+      20000,
+    );
   } finally {
     tap.child.kill('SIGCONT');
     tap.child.kill('SIGINT');
@@ -203,21 +275,46 @@ test('a slow tap client never blocks the topology: acks continue and drops are c
   cli('kill', ENDLESS, '-w', '0');
 });
 
-test('a rate cap limits what a tap shows (--max-rate, else the topology\'s topology.tap.max.tuples.per.sec) and counts the rest as rate-capped', async (t) => {
+test("a rate cap limits what a tap shows (--max-rate, else the topology's topology.tap.max.tuples.per.sec) and counts the rest as rate-capped", async (t) => {
   mkdirSync(cluster.outputDir(CAPPED), { recursive: true });
   writeFileSync(path.join(cluster.outputDir(CAPPED), 'start'), '');
   // Up to 100 numbers per 5 ms: far more than either cap below. The topology keeps the default cap (100/s).
-  const r = cli('submit', 'test/fixtures/tap-numbers.ts', '--name', CAPPED, '-c', 'topology.workers=1', '-c', `squall.test.dir=${cluster.outputDir(CAPPED)}`, '-c', 'squall.test.numbers=0', '-c', 'squall.test.pause.every=100', '-c', 'squall.test.pause.ms=5');
+  const r = cli(
+    'submit',
+    'test/fixtures/tap-numbers.ts',
+    '--name',
+    CAPPED,
+    '-c',
+    'topology.workers=1',
+    '-c',
+    `squall.test.dir=${cluster.outputDir(CAPPED)}`,
+    '-c',
+    'squall.test.numbers=0',
+    '-c',
+    'squall.test.pause.every=100',
+    '-c',
+    'squall.test.pause.ms=5',
+  );
   assert.equal(r.code, 0, r.stderr);
   await workersOf(CAPPED, 1);
-  await eventually('the capped topology emitting', () => (cluster.stats(CAPPED).components.numbers?.emitted ?? 0) > 5000 || undefined, 60000);
+  await eventually(
+    'the capped topology emitting',
+    () => (cluster.stats(CAPPED).components.numbers?.emitted ?? 0) > 5000 || undefined,
+    60000,
+  );
 
   /** Runs a tap until it reported rate-capped tuples and a second more; its shown and rate-capped counts, and how long it ran (an upper bound of the worker's tap's life). */
-  const capped = async (args: string[]): Promise<{ shown: number; rateCapped: number; dropped: number; secs: number; stderr: string }> => {
+  const capped = async (
+    args: string[],
+  ): Promise<{ shown: number; rateCapped: number; dropped: number; secs: number; stderr: string }> => {
     const t0 = Date.now();
     const tap = startTap([CAPPED, 'numbers', '--json', ...args]);
     try {
-      await eventually('rate-capped tuples reported', () => /[1-9]\d* tuple\(s\) rate-capped so far/.test(tap.stderr()) || undefined, 30000);
+      await eventually(
+        'rate-capped tuples reported',
+        () => /[1-9]\d* tuple\(s\) rate-capped so far/.test(tap.stderr()) || undefined,
+        30000,
+      );
       await new Promise((res) => setTimeout(res, 1000));
     } finally {
       tap.child.kill('SIGINT');
@@ -233,20 +330,31 @@ test('a rate cap limits what a tap shows (--max-rate, else the topology\'s topol
   // A token bucket of one second's worth: in t seconds at most rate * (1 + t) tuples, whatever the emit rate.
   const fifty = await capped(['--max-rate', '50']);
   assert.match(fifty.stderr, /at most 50 tuples\/s per worker/);
-  assert.ok(fifty.shown > 0 && fifty.shown <= 50 * (1 + fifty.secs), `--max-rate 50 for ${fifty.secs} s showed ${fifty.shown}`);
+  assert.ok(
+    fifty.shown > 0 && fifty.shown <= 50 * (1 + fifty.secs),
+    `--max-rate 50 for ${fifty.secs} s showed ${fifty.shown}`,
+  );
   assert.ok(fifty.rateCapped > fifty.shown, `rate-capped ${fifty.rateCapped}, shown ${fifty.shown}`);
   assert.equal(fifty.dropped, 0, 'nothing dropped for a full buffer at 50/s');
 
   const byDefault = await capped([]);
   assert.match(byDefault.stderr, /at most 100 tuples\/s per worker/);
-  assert.ok(byDefault.shown > 0 && byDefault.shown <= 100 * (1 + byDefault.secs), `the default cap for ${byDefault.secs} s showed ${byDefault.shown}`);
+  assert.ok(
+    byDefault.shown > 0 && byDefault.shown <= 100 * (1 + byDefault.secs),
+    `the default cap for ${byDefault.secs} s showed ${byDefault.shown}`,
+  );
   assert.ok(byDefault.rateCapped > 0);
-  t.diagnostic(`--max-rate 50: ${fifty.shown} shown, ${fifty.rateCapped} rate-capped in ${fifty.secs} s; default cap: ${byDefault.shown} shown, ${byDefault.rateCapped} rate-capped in ${byDefault.secs} s`);
+  t.diagnostic(
+    `--max-rate 50: ${fifty.shown} shown, ${fifty.rateCapped} rate-capped in ${fifty.secs} s; default cap: ${byDefault.shown} shown, ${byDefault.rateCapped} rate-capped in ${byDefault.secs} s`,
+  );
 
   // Above the topology's cap: refused, saying which key allows more.
   const over = cli('tap', CAPPED, 'numbers', '--max-rate', '5000');
   assert.equal(over.code, 1);
-  assert.match(over.stderr, /at most 100 tuples\/s per worker on topology 'tap-capped' \(its topology\.tap\.max\.tuples\.per\.sec\), asked for 5000/);
+  assert.match(
+    over.stderr,
+    /at most 100 tuples\/s per worker on topology 'tap-capped' \(its topology\.tap\.max\.tuples\.per\.sec\), asked for 5000/,
+  );
   const bad = cli('tap', CAPPED, '--max-rate', 'lots');
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /--max-rate must be a whole number of tuples per second > 0, got 'lots'/);

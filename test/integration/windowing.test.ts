@@ -19,7 +19,10 @@ function readmeBlock(name: string): string[] {
   assert.ok(at >= 0, `README.md has no '<!-- readme-test: ${name}' marker`);
   const m = /^-->\n```sh\n([\s\S]*?)\n```/m.exec(README.slice(README.indexOf('-->', at)));
   assert.ok(m, `the marker '${name}' is not right before a sh block`);
-  return m[1]!.split('\n').filter((l) => l.trim() !== '').map((l) => l.replace(/\s+#.*$/, ''));
+  return m[1]!
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.replace(/\s+#.*$/, ''));
 }
 
 let cluster: TestCluster | undefined;
@@ -92,7 +95,19 @@ test('2 workers: fields grouping into the windowed bolt across workers; exact wi
   cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 1 });
   const M = 3000;
   const out = cluster.outputDir('windowed');
-  const r = cluster.cli(['submit', FIXTURE, '--name', 'windowed', '--json', '-c', `squall.test.dir=${out}`, '-c', `squall.test.words=${M}`, '-c', 'topology.workers=2']);
+  const r = cluster.cli([
+    'submit',
+    FIXTURE,
+    '--name',
+    'windowed',
+    '--json',
+    '-c',
+    `squall.test.dir=${out}`,
+    '-c',
+    `squall.test.words=${M}`,
+    '-c',
+    'topology.workers=2',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   try {
     await eventually('every word acked', () => readLines(out, 'acked-').length >= M || undefined, 90000);

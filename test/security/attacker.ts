@@ -7,7 +7,12 @@ import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createClient as createZkClient, type Client as ZkClient } from 'node-zookeeper-client';
-import { callProof, CLUSTER_AUTH_METADATA_KEY, TOPOLOGY_AUTH_METADATA_KEY, TOPOLOGY_ID_METADATA_KEY } from '@squall/protocol';
+import {
+  callProof,
+  CLUSTER_AUTH_METADATA_KEY,
+  TOPOLOGY_AUTH_METADATA_KEY,
+  TOPOLOGY_ID_METADATA_KEY,
+} from '@squall/protocol';
 import { ROOT, TestCluster, eventually } from '../harness/test-cluster';
 
 /** The people's token, the daemons' secret and the ZooKeeper ACL secret of the hardened cluster. */
@@ -43,10 +48,25 @@ export interface RawResult {
  * metadata, as a bidirectional stream: on the wire that is what every gRPC call is, so it reaches unary and streaming
  * methods alike. Resolves with the status; never rejects.
  */
-export async function rawCall(address: string, method: string, messages: Buffer[], metadata = new grpc.Metadata(), timeoutMs = 20000): Promise<RawResult> {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': 64 * 1024 * 1024, 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+export async function rawCall(
+  address: string,
+  method: string,
+  messages: Buffer[],
+  metadata = new grpc.Metadata(),
+  timeoutMs = 20000,
+): Promise<RawResult> {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure(), {
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+  });
   try {
-    const call = client.makeBidiStreamRequest<Buffer, Buffer>(method, (b) => b, (b) => b, metadata, { deadline: Date.now() + timeoutMs });
+    const call = client.makeBidiStreamRequest<Buffer, Buffer>(
+      method,
+      (b) => b,
+      (b) => b,
+      metadata,
+      { deadline: Date.now() + timeoutMs },
+    );
     const responses: Buffer[] = [];
     call.on('data', (b: Buffer) => responses.push(b));
     call.on('error', () => {
@@ -104,11 +124,16 @@ export const zkCode = (err: unknown): number | undefined => (err as { getCode?: 
 
 /** Promise forms of the ZooKeeper calls the attacks use; each resolves with the error (null on success). */
 export const zk = {
-  getData: (c: ZkClient, p: string) => new Promise<{ err: unknown; data?: Buffer }>((r) => c.getData(p, (err, data) => r({ err, data }))),
-  setData: (c: ZkClient, p: string, data: Buffer) => new Promise<unknown>((r) => c.setData(p, data, -1, (err) => r(err))),
+  getData: (c: ZkClient, p: string) =>
+    new Promise<{ err: unknown; data?: Buffer }>((r) => c.getData(p, (err, data) => r({ err, data }))),
+  setData: (c: ZkClient, p: string, data: Buffer) =>
+    new Promise<unknown>((r) => c.setData(p, data, -1, (err) => r(err))),
   create: (c: ZkClient, p: string, data: Buffer) => new Promise<unknown>((r) => c.create(p, data, (err) => r(err))),
   remove: (c: ZkClient, p: string) => new Promise<unknown>((r) => c.remove(p, -1, (err) => r(err))),
-  children: (c: ZkClient, p: string) => new Promise<{ err: unknown; children?: string[] }>((r) => c.getChildren(p, (err, children) => r({ err, children }))),
+  children: (c: ZkClient, p: string) =>
+    new Promise<{ err: unknown; children?: string[] }>((r) =>
+      c.getChildren(p, (err, children) => r({ err, children })),
+    ),
 };
 
 /** One worker of `topologyId` as its supervisor launched it: address, secret, dir, supervisor's address. */
@@ -129,8 +154,19 @@ export function workerFacts(cluster: TestCluster, topologyId: string): WorkerFac
     for (const w of readdirSync(workers).filter((d) => d.startsWith(topologyId))) {
       const file = path.join(workers, w, 'launch.json');
       if (!existsSync(file)) continue;
-      const l = JSON.parse(readFileSync(file, 'utf8')) as { host: string; port: number; supervisorAddress: string; topology: { secret: string } };
-      out.push({ address: `${l.host}:${l.port}`, secret: l.topology.secret, dir: path.join(workers, w), supervisorAddress: l.supervisorAddress, port: l.port });
+      const l = JSON.parse(readFileSync(file, 'utf8')) as {
+        host: string;
+        port: number;
+        supervisorAddress: string;
+        topology: { secret: string };
+      };
+      out.push({
+        address: `${l.host}:${l.port}`,
+        secret: l.topology.secret,
+        dir: path.join(workers, w),
+        supervisorAddress: l.supervisorAddress,
+        port: l.port,
+      });
     }
   }
   return out;
@@ -138,14 +174,20 @@ export function workerFacts(cluster: TestCluster, topologyId: string): WorkerFac
 
 /** Every daemon process of the cluster is still alive. */
 export function daemonsAlive(cluster: TestCluster): string[] {
-  return cluster.daemons.filter((d) => d.child.exitCode !== null || d.child.signalCode !== null).map((d) => `${d.name} exited (${d.child.exitCode ?? d.child.signalCode})`);
+  return cluster.daemons
+    .filter((d) => d.child.exitCode !== null || d.child.signalCode !== null)
+    .map((d) => `${d.name} exited (${d.child.exitCode ?? d.child.signalCode})`);
 }
 
 /** Waits until `name` acked exactly `total` tuples and failed none (`squall stats` with the token). */
 export async function allAcked(cluster: TestCluster, name: string, total: number, timeoutMs = 180000): Promise<void> {
-  await eventually(`${name} to ack all ${total} tuples with none failed`, () => {
-    const s = cluster.stats(name).components.words;
-    if (s && s.failed > 0) throw new Error(`${name} failed ${s.failed} tuples`);
-    return s?.acked === total || undefined;
-  }, timeoutMs);
+  await eventually(
+    `${name} to ack all ${total} tuples with none failed`,
+    () => {
+      const s = cluster.stats(name).components.words;
+      if (s && s.failed > 0) throw new Error(`${name} failed ${s.failed} tuples`);
+      return s?.acked === total || undefined;
+    },
+    timeoutMs,
+  );
 }

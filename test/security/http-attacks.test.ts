@@ -25,7 +25,12 @@ let worker = { host: '', port: 0 };
 type Headers = Record<string, string>;
 const AUTH: Headers = { authorization: `Bearer ${TOKEN}` };
 
-async function call(method: string, p: string, headers: Headers = {}, body?: string): Promise<{ status: number; body: Record<string, unknown>; headers: globalThis.Headers }> {
+async function call(
+  method: string,
+  p: string,
+  headers: Headers = {},
+  body?: string,
+): Promise<{ status: number; body: Record<string, unknown>; headers: globalThis.Headers }> {
   const res = await fetch(new URL(p, cluster.uiUrl), { method, headers, ...(body !== undefined ? { body } : {}) });
   const text = await res.text();
   let parsed: Record<string, unknown> = {};
@@ -38,12 +43,13 @@ async function call(method: string, p: string, headers: Headers = {}, body?: str
 }
 
 /** Every state-changing route, with a body where it takes one. */
-const actions = () => [
-  [`/api/v1/topology/${NAME}/activate`, undefined],
-  [`/api/v1/topology/${NAME}/deactivate`, undefined],
-  [`/api/v1/topology/${NAME}/rebalance/0`, '{"rebalanceOptions": {"numWorkers": 2}}'],
-  [`/api/v1/topology/${NAME}/kill/0`, undefined],
-] as Array<[string, string | undefined]>;
+const actions = () =>
+  [
+    [`/api/v1/topology/${NAME}/activate`, undefined],
+    [`/api/v1/topology/${NAME}/deactivate`, undefined],
+    [`/api/v1/topology/${NAME}/rebalance/0`, '{"rebalanceOptions": {"numWorkers": 2}}'],
+    [`/api/v1/topology/${NAME}/kill/0`, undefined],
+  ] as Array<[string, string | undefined]>;
 
 /** The topology is untouched: ACTIVE, on its one worker, and its spout still emitting. */
 async function victimUnharmed(): Promise<void> {
@@ -52,7 +58,13 @@ async function victimUnharmed(): Promise<void> {
   assert.equal(before.body.status, 'ACTIVE');
   assert.equal(before.body.workersTotal, 1);
   const emitted = (before.body.spouts as Array<{ emitted: number }>)[0]!.emitted;
-  await eventually(`${NAME} to keep emitting past ${emitted}`, async () => ((await call('GET', `/api/v1/topology/${topologyId}`)).body.spouts as Array<{ emitted: number }>)[0]!.emitted > emitted || undefined, 30000);
+  await eventually(
+    `${NAME} to keep emitting past ${emitted}`,
+    async () =>
+      ((await call('GET', `/api/v1/topology/${topologyId}`)).body.spouts as Array<{ emitted: number }>)[0]!.emitted >
+        emitted || undefined,
+    30000,
+  );
 }
 
 function daemonsUp(): void {
@@ -61,37 +73,92 @@ function daemonsUp(): void {
 
 before(async () => {
   metricsPort = await findFreePort();
-  cluster = await TestCluster.start({ supervisors: 1, slotsPerSupervisor: 2, ui: true, conf: { 'nimbus.auth.token': TOKEN, 'nimbus.metrics.port': metricsPort } });
+  cluster = await TestCluster.start({
+    supervisors: 1,
+    slotsPerSupervisor: 2,
+    ui: true,
+    conf: { 'nimbus.auth.token': TOKEN, 'nimbus.metrics.port': metricsPort },
+  });
   uiPort = Number(new URL(cluster.uiUrl).port);
-  const conf = { 'squall.test.dir': cluster.outputDir(NAME), 'squall.test.words': 100000000, 'squall.test.pause.every': 50, 'squall.test.pause.ms': 20, 'topology.workers': 1 };
-  const r = cluster.cli(['submit', FIXTURE, '--name', NAME, '--json', '-c', `nimbus.auth.token=${TOKEN}`, ...Object.entries(conf).flatMap(([k, v]) => ['-c', `${k}=${JSON.stringify(v)}`])]);
+  const conf = {
+    'squall.test.dir': cluster.outputDir(NAME),
+    'squall.test.words': 100000000,
+    'squall.test.pause.every': 50,
+    'squall.test.pause.ms': 20,
+    'topology.workers': 1,
+  };
+  const r = cluster.cli([
+    'submit',
+    FIXTURE,
+    '--name',
+    NAME,
+    '--json',
+    '-c',
+    `nimbus.auth.token=${TOKEN}`,
+    ...Object.entries(conf).flatMap(([k, v]) => ['-c', `${k}=${JSON.stringify(v)}`]),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   topologyId = (JSON.parse(r.stdout) as { topologyId: string }).topologyId;
-  worker = await eventually('the worker to report', async () => ((await call('GET', `/api/v1/topology/${topologyId}`, AUTH)).body.workers as Array<{ host: string; port: number }>)[0], 60000);
+  worker = await eventually(
+    'the worker to report',
+    async () =>
+      (
+        (await call('GET', `/api/v1/topology/${topologyId}`, AUTH)).body.workers as Array<{
+          host: string;
+          port: number;
+        }>
+      )[0],
+    60000,
+  );
 });
 after(async () => {
   await cluster?.shutdown();
 });
 
 test('without the token, or with a wrong one, nothing changes state and no log or configuration leaks', async () => {
-  const wrong: Headers[] = [{}, { authorization: 'Bearer wrong' }, { authorization: `Bearer ${TOKEN.slice(0, -1)}` }, { authorization: `Basic ${TOKEN}` }, { authorization: TOKEN }, { authorization: `Bearer ${TOKEN}x` }, { cookie: `token=${TOKEN}` }];
+  const wrong: Headers[] = [
+    {},
+    { authorization: 'Bearer wrong' },
+    { authorization: `Bearer ${TOKEN.slice(0, -1)}` },
+    { authorization: `Basic ${TOKEN}` },
+    { authorization: TOKEN },
+    { authorization: `Bearer ${TOKEN}x` },
+    { cookie: `token=${TOKEN}` },
+  ];
   for (const headers of wrong) {
     for (const [p, body] of actions()) {
       const res = await call('POST', p, headers, body);
       assert.equal(res.status, 401, `${p} with ${JSON.stringify(headers)}`);
       assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="squall"');
     }
-    const log = await call('GET', `/api/v1/log?topologyId=${topologyId}&host=${worker.host}&port=${worker.port}`, headers);
+    const log = await call(
+      'GET',
+      `/api/v1/log?topologyId=${topologyId}&host=${worker.host}&port=${worker.port}`,
+      headers,
+    );
     assert.equal(log.status, 401, `log with ${JSON.stringify(headers)}`);
     assert.equal(log.body.data, undefined);
     const t = await call('GET', `/api/v1/topology/${topologyId}`, headers);
     assert.deepEqual(t.body.configuration, {}, 'no configuration without the token');
-    assert.ok(!JSON.stringify(t.body).includes(TOKEN), 'the token (passed with -c at submit, so in the conf) does not leak');
+    assert.ok(
+      !JSON.stringify(t.body).includes(TOKEN),
+      'the token (passed with -c at submit, so in the conf) does not leak',
+    );
   }
   // The token in the query string is not a credential either.
   assert.equal((await call('POST', `/api/v1/topology/${NAME}/kill/0?token=${TOKEN}`)).status, 401);
   // Status reads are open, as documented.
-  for (const p of ['/api/v1/cluster/summary', '/api/v1/nimbus/summary', '/api/v1/supervisor/summary', '/api/v1/topology/summary', `/api/v1/topology/${topologyId}`, `/api/v1/topology/${topologyId}/visualization`, `/api/v1/topology/${topologyId}/component/words`, '/metrics', '/'])
+  for (const p of [
+    '/api/v1/cluster/summary',
+    '/api/v1/nimbus/summary',
+    '/api/v1/supervisor/summary',
+    '/api/v1/topology/summary',
+    `/api/v1/topology/${topologyId}`,
+    `/api/v1/topology/${topologyId}/visualization`,
+    `/api/v1/topology/${topologyId}/component/words`,
+    '/metrics',
+    '/',
+  ])
     assert.equal((await call('GET', p)).status, 200, p);
   await victimUnharmed();
 });
@@ -154,7 +221,8 @@ test('malformed request lines, targets and headers get 4xx from the UI and from 
       const shown = `${port === uiPort ? 'ui' : 'nimbus'}: ${JSON.stringify(request.slice(0, 60))} → ${JSON.stringify(answer.split('\r\n')[0])}`;
       // Either refused with a 4xx, or (for a well-formed target) answered normally; never a 5xx or a dead daemon.
       assert.ok(answer === '' || (status >= 200 && status < 500), shown);
-      if (status >= 400) for (const h of SECURITY_HEADERS) assert.match(answer, new RegExp(`^${h}: `, 'mi'), `${h} missing: ${shown}`);
+      if (status >= 400)
+        for (const h of SECURITY_HEADERS) assert.match(answer, new RegExp(`^${h}: `, 'mi'), `${h} missing: ${shown}`);
     }
     daemonsUp();
   }
@@ -163,8 +231,25 @@ test('malformed request lines, targets and headers get 4xx from the UI and from 
 });
 
 test('path traversal and junk in every id: 400, never passed on', async () => {
-  const ids = ['..', '%2e%2e', '..%2F..%2Fetc%2Fpasswd', '%2F', 'a%00b', '%0d%0aX-Injected:%20yes', `${'a'.repeat(300)}`, '-rf', '.hidden', 'a%20b', '%C0%AE%C0%AE'];
-  const routes = (id: string) => [`/api/v1/topology/${id}`, `/api/v1/topology/${id}/visualization`, `/api/v1/topology/${id}/component/words`, `/api/v1/topology/${topologyId}/component/${id}`];
+  const ids = [
+    '..',
+    '%2e%2e',
+    '..%2F..%2Fetc%2Fpasswd',
+    '%2F',
+    'a%00b',
+    '%0d%0aX-Injected:%20yes',
+    `${'a'.repeat(300)}`,
+    '-rf',
+    '.hidden',
+    'a%20b',
+    '%C0%AE%C0%AE',
+  ];
+  const routes = (id: string) => [
+    `/api/v1/topology/${id}`,
+    `/api/v1/topology/${id}/visualization`,
+    `/api/v1/topology/${id}/component/words`,
+    `/api/v1/topology/${topologyId}/component/${id}`,
+  ];
   for (const id of ids) {
     for (const p of routes(id)) {
       const answer = await rawHttp(uiPort, `GET ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
@@ -172,16 +257,30 @@ test('path traversal and junk in every id: 400, never passed on', async () => {
       assert.doesNotMatch(answer, /^X-Injected/im);
     }
     for (const [p, body] of actions().map(([a, b]) => [a.replace(NAME, id), b] as const)) {
-      const answer = await rawHttp(uiPort, `POST ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: ${Buffer.byteLength(body ?? '')}\r\nConnection: close\r\n\r\n${body ?? ''}`);
+      const answer = await rawHttp(
+        uiPort,
+        `POST ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: ${Buffer.byteLength(body ?? '')}\r\nConnection: close\r\n\r\n${body ?? ''}`,
+      );
       assert.equal(rawStatus(answer), 400, `POST ${p} → ${answer.split('\r\n')[0]}`);
     }
   }
-  for (const q of [`topologyId=..%2F..%2Fetc&host=${worker.host}&port=${worker.port}`, `topologyId=${topologyId}&host=..%2F..&port=${worker.port}`, `topologyId=${topologyId}&host=${worker.host}&port=../1`, `topologyId=${topologyId}&host=${worker.host}&port=${worker.port}&start=abc`, `topologyId=${topologyId}&host=${worker.host}&port=${worker.port}&length=-1`])
+  for (const q of [
+    `topologyId=..%2F..%2Fetc&host=${worker.host}&port=${worker.port}`,
+    `topologyId=${topologyId}&host=..%2F..&port=${worker.port}`,
+    `topologyId=${topologyId}&host=${worker.host}&port=../1`,
+    `topologyId=${topologyId}&host=${worker.host}&port=${worker.port}&start=abc`,
+    `topologyId=${topologyId}&host=${worker.host}&port=${worker.port}&length=-1`,
+  ])
     assert.equal((await call('GET', `/api/v1/log?${q}`, AUTH)).status, 400, q);
   for (const w of ['7', '-1', '1e9', '600.5', '%00', 'all', '99999999999999999999999'])
     assert.equal((await call('GET', `/api/v1/topology/${topologyId}?window=${w}`)).status, 400, `window=${w}`);
   // The web app's static files: traversal is answered with the app (SPA fallback) or 404, never a file outside it.
-  for (const p of ['/..%2f..%2f..%2fetc%2fpasswd', '/%2e%2e/%2e%2e/%2e%2e/etc/passwd', '/..%5c..%5cpackage.json', '/%c0%ae%c0%ae/etc/passwd']) {
+  for (const p of [
+    '/..%2f..%2f..%2fetc%2fpasswd',
+    '/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+    '/..%5c..%5cpackage.json',
+    '/%c0%ae%c0%ae/etc/passwd',
+  ]) {
     const answer = await rawHttp(uiPort, `GET ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
     assert.doesNotMatch(answer, /root:|"name": "squall-monorepo"/, p);
   }
@@ -192,20 +291,43 @@ test('bodies: oversized, poisoned, malformed, slow and abandoned ones are refuse
   const rebalance = `/api/v1/topology/${NAME}/rebalance/0`;
   // Slow clients first, in the background: a head that never ends, a body that never comes.
   const slowHead = rawHttp(uiPort, `GET /api/v1/cluster/summary HTTP/1.1\r\nHost: 127.0.0.1\r\n`, { waitMs: 45000 });
-  const slowBody = rawHttp(uiPort, `POST ${rebalance} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\n{"reb`, { waitMs: 45000 });
+  const slowBody = rawHttp(
+    uiPort,
+    `POST ${rebalance} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\n{"reb`,
+    { waitMs: 45000 },
+  );
 
   const big = await call('POST', rebalance, AUTH, `{"rebalanceOptions": {}, "pad": "${'x'.repeat(1024 * 1024)}"}`);
   assert.equal(big.status, 413);
-  const declared = await rawHttp(uiPort, `POST ${rebalance} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 1000000000\r\n\r\n{`);
+  const declared = await rawHttp(
+    uiPort,
+    `POST ${rebalance} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 1000000000\r\n\r\n{`,
+  );
   assert.equal(rawStatus(declared), 413);
-  for (const body of ['{"rebalanceOptions": {"executors": {"__proto__": {"count": 1}}}}', '{"__proto__": {"rebalanceOptions": {"numWorkers": 2}}}', '{"rebalanceOptions": {"executors": {"constructor": 1}}}']) {
+  for (const body of [
+    '{"rebalanceOptions": {"executors": {"__proto__": {"count": 1}}}}',
+    '{"__proto__": {"rebalanceOptions": {"numWorkers": 2}}}',
+    '{"rebalanceOptions": {"executors": {"constructor": 1}}}',
+  ]) {
     const res = await call('POST', rebalance, { ...AUTH, 'content-type': 'application/json' }, body);
     assert.equal(res.status, 400, body);
     assert.match(String(res.body.errorMessage), /key '(__proto__|constructor)' is not allowed/);
   }
-  for (const body of ['not json', '[1,2]', 'null', '{"rebalanceOptions": {"numWorkers": -1}}', '{"rebalanceOptions": {"executors": [1]}}', '{"rebalanceOptions": {"executors": {"count": 1e99}}}', `{"rebalanceOptions": ${'['.repeat(60000)}`])
+  for (const body of [
+    'not json',
+    '[1,2]',
+    'null',
+    '{"rebalanceOptions": {"numWorkers": -1}}',
+    '{"rebalanceOptions": {"executors": [1]}}',
+    '{"rebalanceOptions": {"executors": {"count": 1e99}}}',
+    `{"rebalanceOptions": ${'['.repeat(60000)}`,
+  ])
     assert.equal((await call('POST', rebalance, AUTH, body)).status, 400, body.slice(0, 60));
-  const abandoned = await rawHttp(uiPort, `POST ${rebalance} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\n{`, { endAfterWrite: true, waitMs: 2000 });
+  const abandoned = await rawHttp(
+    uiPort,
+    `POST ${rebalance} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\n{`,
+    { endAfterWrite: true, waitMs: 2000 },
+  );
   assert.ok(abandoned === '' || rawStatus(abandoned) >= 400, abandoned.split('\r\n')[0]);
   // Other methods on every route: 405 or 404, not a crash.
   for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS'])
@@ -238,14 +360,26 @@ test('every answer carries the security headers; the web app page cannot be fram
 });
 
 test('DNS rebinding: requests naming a foreign host are refused on every route, reads included', async () => {
-  const routes = ['/', '/api/v1/cluster/summary', `/api/v1/topology/${topologyId}`, `/api/v1/log?topologyId=${topologyId}&host=${worker.host}&port=${worker.port}`, '/metrics'];
+  const routes = [
+    '/',
+    '/api/v1/cluster/summary',
+    `/api/v1/topology/${topologyId}`,
+    `/api/v1/log?topologyId=${topologyId}&host=${worker.host}&port=${worker.port}`,
+    '/metrics',
+  ];
   for (const host of ['evil.example', `evil.example:${uiPort}`, `127.0.0.1.nip.example:${uiPort}`]) {
     for (const p of routes) {
-      const answer = await rawHttp(uiPort, `GET ${p} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`);
+      const answer = await rawHttp(
+        uiPort,
+        `GET ${p} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`,
+      );
       assert.equal(rawStatus(answer), 403, `${host} ${p} → ${answer.split('\r\n')[0]}`);
       assert.doesNotMatch(answer, /topologyId|stormVersion|squall_/, 'nothing of the cluster in the answer');
     }
-    const kill = await rawHttp(uiPort, `POST /api/v1/topology/${NAME}/kill/0 HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://${host}\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    const kill = await rawHttp(
+      uiPort,
+      `POST /api/v1/topology/${NAME}/kill/0 HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://${host}\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    );
     assert.equal(rawStatus(kill), 403);
   }
   await victimUnharmed();

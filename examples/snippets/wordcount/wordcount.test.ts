@@ -16,5 +16,8 @@ test('on a local cluster: counters and errors while it runs', async () => {
 test('completeTopology: fixed input, until every tracked tuple completes; what each component emitted', async () => {
   const { emitted } = await completeTopology(wordcount, { mockSources: { word: [['dog'], ['cat']] } });
   // Emit order is kept per task; 'dog' and 'cat' may be counted by different tasks of 'count'.
-  assert.deepEqual(emitted.count!.default!.sort(), [['cat', 1], ['dog', 10]]);
+  assert.deepEqual(emitted.count!.default!.sort(), [
+    ['cat', 1],
+    ['dog', 10],
+  ]);
 });

@@ -15,12 +15,15 @@ export function addCheckpointWiring(components: ComponentSpec[]): string[] {
   for (const c of components) {
     if (c.kind !== 'bolt') continue;
     if (c.outputs.some((s) => s.id === CHECKPOINT_STREAM_ID)) {
-      problems.push(`component '${c.id}': stream '${CHECKPOINT_STREAM_ID}' is reserved for checkpoints of stateful bolts`);
+      problems.push(
+        `component '${c.id}': stream '${CHECKPOINT_STREAM_ID}' is reserved for checkpoints of stateful bolts`,
+      );
       continue;
     }
     c.outputs.push({ id: CHECKPOINT_STREAM_ID, fields: [...CHECKPOINT_FIELDS], direct: false });
     const sources = new Set(c.inputs.map((i) => (spouts.has(i.component) ? CHECKPOINT_SPOUT_ID : i.component)));
-    for (const source of sources) c.inputs.push({ component: source, stream: CHECKPOINT_STREAM_ID, grouping: { type: 'all' } });
+    for (const source of sources)
+      c.inputs.push({ component: source, stream: CHECKPOINT_STREAM_ID, grouping: { type: 'all' } });
   }
   components.push({
     id: CHECKPOINT_SPOUT_ID,

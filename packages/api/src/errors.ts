@@ -5,7 +5,10 @@ export class InvalidTopologyError extends SquallError {
   /** One line per problem. */
   readonly problems: readonly string[];
   constructor(problems: readonly string[], name?: string) {
-    super('INVALID_TOPOLOGY', `invalid topology${name ? ` '${name}'` : ''}: ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`);
+    super(
+      'INVALID_TOPOLOGY',
+      `invalid topology${name ? ` '${name}'` : ''}: ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`,
+    );
     this.problems = problems;
   }
 }

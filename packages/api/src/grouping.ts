@@ -24,7 +24,11 @@ export type GroupingType = GroupingSpec['type'];
  */
 export interface CustomStreamGrouping {
   /** Called once per emitting task before any tuple, with the subscribing component's task ids. */
-  prepare(context: TopologyContext, sourceStream: { component: string; stream: string }, targetTasks: readonly number[]): void;
+  prepare(
+    context: TopologyContext,
+    sourceStream: { component: string; stream: string },
+    targetTasks: readonly number[],
+  ): void;
   /** The tasks that receive a tuple with these values. An empty array drops the tuple for this subscriber. */
   chooseTasks(sourceTaskId: number, values: readonly unknown[]): readonly number[];
 }

@@ -36,13 +36,17 @@ export class StateConfigError extends Error {
 
 function redisOptions(raw: Record<string, unknown>, problems: string[]): RedisStateOptions {
   // Storm's form nests the connection under jedisPoolConfig; Squall's is flat. Both may be given, the flat one wins.
-  const pool = typeof raw.jedisPoolConfig === 'object' && raw.jedisPoolConfig !== null ? (raw.jedisPoolConfig as Record<string, unknown>) : {};
+  const pool =
+    typeof raw.jedisPoolConfig === 'object' && raw.jedisPoolConfig !== null
+      ? (raw.jedisPoolConfig as Record<string, unknown>)
+      : {};
   const pick = (name: string): unknown => (raw[name] !== undefined ? raw[name] : pool[name]);
   const where = (name: string) => `${PROVIDER_CONFIG_KEY}: '${name}'`;
   const str = (name: string, def: string | undefined): string | undefined => {
     const v = pick(name);
     if (v === undefined || v === null) return def;
-    if (typeof v !== 'string' || v === '') problems.push(`${where(name)} must be a non-empty string, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || v === '')
+      problems.push(`${where(name)} must be a non-empty string, got ${JSON.stringify(v)}`);
     return typeof v === 'string' ? v : def;
   };
   const int = (name: string, def: number, min: number, max: number): number => {
@@ -55,8 +59,24 @@ function redisOptions(raw: Record<string, unknown>, problems: string[]): RedisSt
     return v;
   };
   for (const key of Object.keys(raw))
-    if (!['host', 'port', 'password', 'database', 'timeout', 'keyPrefix', 'jedisPoolConfig', 'keyClass', 'valueClass', 'keySerializerClass', 'valueSerializerClass'].includes(key))
-      problems.push(`${PROVIDER_CONFIG_KEY}: unknown setting '${key}' (known: host, port, password, database, timeout, keyPrefix, jedisPoolConfig)`);
+    if (
+      ![
+        'host',
+        'port',
+        'password',
+        'database',
+        'timeout',
+        'keyPrefix',
+        'jedisPoolConfig',
+        'keyClass',
+        'valueClass',
+        'keySerializerClass',
+        'valueSerializerClass',
+      ].includes(key)
+    )
+      problems.push(
+        `${PROVIDER_CONFIG_KEY}: unknown setting '${key}' (known: host, port, password, database, timeout, keyPrefix, jedisPoolConfig)`,
+      );
   return {
     host: str('host', '127.0.0.1')!,
     port: int('port', 6379, 1, 65535),
@@ -86,7 +106,9 @@ function stateProviderChoiceOf(conf: Config, problems: string[]): StateProviderC
   const configured = conf[PROVIDER_KEY] ?? getConfig({}, PROVIDER_KEY);
   const name = typeof configured === 'string' ? ALIASES[configured] : undefined;
   if (!name) {
-    problems.push(`${PROVIDER_KEY}: unknown state provider ${JSON.stringify(configured)} (known: ${Object.keys(ALIASES).join(', ')})`);
+    problems.push(
+      `${PROVIDER_KEY}: unknown state provider ${JSON.stringify(configured)} (known: ${Object.keys(ALIASES).join(', ')})`,
+    );
     return { name: 'memory' };
   }
   const rawText = conf[PROVIDER_CONFIG_KEY];
@@ -101,7 +123,8 @@ function stateProviderChoiceOf(conf: Config, problems: string[]): StateProviderC
         parsed = {};
       }
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) problems.push(`${PROVIDER_CONFIG_KEY}: must be a JSON object, got ${JSON.stringify(parsed)}`);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      problems.push(`${PROVIDER_CONFIG_KEY}: must be a JSON object, got ${JSON.stringify(parsed)}`);
     else raw = parsed as Record<string, unknown>;
   }
   if (name === 'memory') return { name };

@@ -62,11 +62,13 @@ export class BoltDeclarer extends ComponentConfigurer {
   }
   /** `fieldsGrouping(component, ['word'])` or `fieldsGrouping(component, stream, ['word'])`. */
   fieldsGrouping(component: string, streamOrFields: string | FieldList, maybeFields?: FieldList): this {
-    const [stream, f] = typeof streamOrFields === 'string' ? [streamOrFields, maybeFields ?? []] : [DEFAULT_STREAM, streamOrFields];
+    const [stream, f] =
+      typeof streamOrFields === 'string' ? [streamOrFields, maybeFields ?? []] : [DEFAULT_STREAM, streamOrFields];
     return this.grouping(component, stream, { type: 'fields', fields: names(f) });
   }
   partialKeyGrouping(component: string, streamOrFields: string | FieldList, maybeFields?: FieldList): this {
-    const [stream, f] = typeof streamOrFields === 'string' ? [streamOrFields, maybeFields ?? []] : [DEFAULT_STREAM, streamOrFields];
+    const [stream, f] =
+      typeof streamOrFields === 'string' ? [streamOrFields, maybeFields ?? []] : [DEFAULT_STREAM, streamOrFields];
     return this.grouping(component, stream, { type: 'partialKey', fields: names(f) });
   }
   allGrouping(component: string, stream: string = DEFAULT_STREAM): this {
@@ -85,7 +87,11 @@ export class BoltDeclarer extends ComponentConfigurer {
     return this.grouping(component, stream, { type: 'localOrShuffle' });
   }
   /** Subscribes with a user grouping; one instance is made per emitting task. */
-  customGrouping(component: string, grouping: ComponentFactory<CustomStreamGrouping>, stream: string = DEFAULT_STREAM): this {
+  customGrouping(
+    component: string,
+    grouping: ComponentFactory<CustomStreamGrouping>,
+    stream: string = DEFAULT_STREAM,
+  ): this {
     const name = `${this.entry.id}<-${component}:${stream}`;
     this.addGrouping(name, grouping);
     return this.grouping(component, stream, { type: 'custom', name });
@@ -126,7 +132,12 @@ export class TopologyBuilder {
     return new BoltDeclarer(entry, (name, factory) => this.groupings.set(name, () => instantiate(factory)));
   }
 
-  private add(id: string, kind: 'spout' | 'bolt', factory: () => SpoutLike | AnyBolt, parallelism: number): BuilderEntry {
+  private add(
+    id: string,
+    kind: 'spout' | 'bolt',
+    factory: () => SpoutLike | AnyBolt,
+    parallelism: number,
+  ): BuilderEntry {
     if (this.entries.some((e) => e.id === id)) this.problems.push(`component id '${id}' is used more than once`);
     const entry: BuilderEntry = { id, kind, factory, parallelism, numTasks: undefined, inputs: [], conf: {} };
     this.entries.push(entry);
@@ -153,7 +164,9 @@ export class TopologyBuilder {
         scratch.declareOutputFields?.(declarer);
         componentConf = { ...(scratch.getComponentConfiguration?.() ?? {}), ...entry.conf };
         if (entry.kind === 'bolt' && isStatefulBolt(scratch)) stateful = true;
-        if (isWindowedBolt(scratch)) for (const p of prepareWindowedDeclaration(scratch, { ...conf, ...componentConf }, declarer)) problems.push(`component '${entry.id}': ${p}`);
+        if (isWindowedBolt(scratch))
+          for (const p of prepareWindowedDeclaration(scratch, { ...conf, ...componentConf }, declarer))
+            problems.push(`component '${entry.id}': ${p}`);
       } catch (err) {
         problems.push(`component '${entry.id}': could not be created: ${(err as Error)?.message ?? String(err)}`);
       }

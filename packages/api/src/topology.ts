@@ -76,6 +76,9 @@ export class Topology implements ComponentRegistry {
 export function isTopology(value: unknown): value is Topology {
   return (
     value instanceof Topology ||
-    (typeof value === 'object' && value !== null && 'spec' in value && typeof (value as Topology).createComponent === 'function')
+    (typeof value === 'object' &&
+      value !== null &&
+      'spec' in value &&
+      typeof (value as Topology).createComponent === 'function')
   );
 }

@@ -13,19 +13,28 @@ function isPositiveInt(n: unknown): boolean {
   return typeof n === 'number' && Number.isInteger(n) && n >= 1;
 }
 
-function checkComponent(c: ComponentSpec, byId: Map<string, ComponentSpec>, problems: string[], topology?: Topology): void {
+function checkComponent(
+  c: ComponentSpec,
+  byId: Map<string, ComponentSpec>,
+  problems: string[],
+  topology?: Topology,
+): void {
   const where = `component '${c.id}'`;
   if (c.id.startsWith('__')) problems.push(`${where}: ids starting with '__' are reserved for system components`);
-  else if (!ID_PATTERN.test(c.id) && !(c.id === CHECKPOINT_SPOUT_ID && c.kind === 'spout')) problems.push(`${where}: id may only contain letters, digits, '_', '-' and '.'`);
-  if (!isPositiveInt(c.parallelism)) problems.push(`${where}: parallelism must be an integer of at least 1, got ${c.parallelism}`);
-  if (!isPositiveInt(c.numTasks)) problems.push(`${where}: numTasks must be an integer of at least 1, got ${c.numTasks}`);
+  else if (!ID_PATTERN.test(c.id) && !(c.id === CHECKPOINT_SPOUT_ID && c.kind === 'spout'))
+    problems.push(`${where}: id may only contain letters, digits, '_', '-' and '.'`);
+  if (!isPositiveInt(c.parallelism))
+    problems.push(`${where}: parallelism must be an integer of at least 1, got ${c.parallelism}`);
+  if (!isPositiveInt(c.numTasks))
+    problems.push(`${where}: numTasks must be an integer of at least 1, got ${c.numTasks}`);
   else if (isPositiveInt(c.parallelism) && c.numTasks < c.parallelism)
     problems.push(`${where}: numTasks (${c.numTasks}) is below its parallelism (${c.parallelism})`);
   for (const s of c.outputs) {
     if (s.id.startsWith('__')) problems.push(`${where}: stream '${s.id}': stream ids starting with '__' are reserved`);
     const seen = new Set<string>();
     for (const f of s.fields) {
-      if (typeof f !== 'string' || f === '') problems.push(`${where}: stream '${s.id}': field names must be non-empty strings`);
+      if (typeof f !== 'string' || f === '')
+        problems.push(`${where}: stream '${s.id}': field names must be non-empty strings`);
       else if (seen.has(f)) problems.push(`${where}: stream '${s.id}': field '${f}' is declared twice`);
       seen.add(f);
     }
@@ -46,7 +55,9 @@ function checkComponent(c: ComponentSpec, byId: Map<string, ComponentSpec>, prob
     const stream = source.outputs.find((s) => s.id === input.stream);
     if (!stream) {
       const declared = source.outputs.map((s) => s.id).join(', ') || 'none';
-      problems.push(`${on}: component '${input.component}' declares no stream '${input.stream}' (declared: ${declared})`);
+      problems.push(
+        `${on}: component '${input.component}' declares no stream '${input.stream}' (declared: ${declared})`,
+      );
       continue;
     }
     const g = input.grouping;
@@ -54,10 +65,13 @@ function checkComponent(c: ComponentSpec, byId: Map<string, ComponentSpec>, prob
       if (g.fields.length === 0) problems.push(`${on}: ${g.type} grouping needs at least one field`);
       for (const f of g.fields)
         if (!stream.fields.includes(f))
-          problems.push(`${on}: ${g.type} grouping on undeclared field '${f}' (declared: ${stream.fields.join(', ') || 'none'})`);
+          problems.push(
+            `${on}: ${g.type} grouping on undeclared field '${f}' (declared: ${stream.fields.join(', ') || 'none'})`,
+          );
     }
     if (g.type === 'direct' && !stream.direct) problems.push(`${on}: direct grouping on a stream not declared direct`);
-    if (g.type !== 'direct' && stream.direct) problems.push(`${on}: stream is declared direct, so it needs direct grouping (got ${g.type})`);
+    if (g.type !== 'direct' && stream.direct)
+      problems.push(`${on}: stream is declared direct, so it needs direct grouping (got ${g.type})`);
     if (g.type === 'custom' && topology && !topology.hasCustomGrouping(g.name))
       problems.push(`${on}: custom grouping '${g.name}' has no implementation`);
   }
@@ -86,7 +100,8 @@ export function topologyProblems(topologyOrSpec: Topology | TopologySpec): strin
   // (A value of the wrong type is already named above: only what the type check cannot see is added.)
   if (byId.has(CHECKPOINT_SPOUT_ID)) {
     const typeProblems = [...problems];
-    for (const p of stateConfigProblems(spec.conf)) if (!typeProblems.some((q) => q.startsWith(`config: ${p.split(':')[0]} `))) problems.push(`config: ${p}`);
+    for (const p of stateConfigProblems(spec.conf))
+      if (!typeProblems.some((q) => q.startsWith(`config: ${p.split(':')[0]} `))) problems.push(`config: ${p}`);
   }
   return problems;
 }

@@ -38,7 +38,11 @@ function upstreamSpouts(c: ComponentSpec, byId: ReadonlyMap<string, ComponentSpe
  * sliding interval exceeds `topology.message.timeout.secs` times them out, and a count window whose length + sliding
  * interval exceeds `topology.max.spout.pending` never fills.
  */
-export function windowProblems(c: ComponentSpec, spec: TopologySpec, byId: ReadonlyMap<string, ComponentSpec>): string[] {
+export function windowProblems(
+  c: ComponentSpec,
+  spec: TopologySpec,
+  byId: ReadonlyMap<string, ComponentSpec>,
+): string[] {
   if (!isWindowedComponent(c) && c.conf?.[WINDOW_KEYS.lateTupleStream] == null) return [];
   const where = `component '${c.id}'`;
   const problems: string[] = [];
@@ -48,36 +52,60 @@ export function windowProblems(c: ComponentSpec, spec: TopologySpec, byId: Reado
   const slideCount = num(conf[WINDOW_KEYS.slideCount]);
   const slideMs = num(conf[WINDOW_KEYS.slideDurationMs]);
   if (lengthCount === undefined && lengthMs === undefined)
-    problems.push(`${where}: windowed bolt has no window length (${WINDOW_KEYS.lengthCount} or ${WINDOW_KEYS.lengthDurationMs})`);
+    problems.push(
+      `${where}: windowed bolt has no window length (${WINDOW_KEYS.lengthCount} or ${WINDOW_KEYS.lengthDurationMs})`,
+    );
   if (lengthCount !== undefined && lengthMs !== undefined)
-    problems.push(`${where}: window length is given both as a count (${lengthCount}) and a duration (${lengthMs} ms); set one`);
+    problems.push(
+      `${where}: window length is given both as a count (${lengthCount}) and a duration (${lengthMs} ms); set one`,
+    );
   if (slideCount !== undefined && slideMs !== undefined)
-    problems.push(`${where}: sliding interval is given both as a count (${slideCount}) and a duration (${slideMs} ms); set one`);
+    problems.push(
+      `${where}: sliding interval is given both as a count (${slideCount}) and a duration (${slideMs} ms); set one`,
+    );
 
   if (conf['topology.enable.message.timeouts'] !== false) {
     const timeoutSecs = num(conf['topology.message.timeout.secs']) ?? 30;
     const timeoutMs = timeoutSecs * 1000;
     const ms = lengthMs !== undefined && slideMs !== undefined ? lengthMs + slideMs : (lengthMs ?? slideMs);
-    const what = lengthMs !== undefined && slideMs !== undefined ? `window length + sliding interval (${lengthMs} ms + ${slideMs} ms = ${ms} ms)` : lengthMs !== undefined ? `window length (${lengthMs} ms)` : `sliding interval (${slideMs} ms)`;
+    const what =
+      lengthMs !== undefined && slideMs !== undefined
+        ? `window length + sliding interval (${lengthMs} ms + ${slideMs} ms = ${ms} ms)`
+        : lengthMs !== undefined
+          ? `window length (${lengthMs} ms)`
+          : `sliding interval (${slideMs} ms)`;
     if (ms !== undefined && ms > timeoutMs)
-      problems.push(`${where}: ${what} exceeds topology.message.timeout.secs (${timeoutSecs} s = ${timeoutMs} ms): tuples would time out while still in the window`);
+      problems.push(
+        `${where}: ${what} exceeds topology.message.timeout.secs (${timeoutSecs} s = ${timeoutMs} ms): tuples would time out while still in the window`,
+      );
   }
 
-  const count = lengthCount !== undefined && slideCount !== undefined ? lengthCount + slideCount : (lengthCount ?? slideCount);
+  const count =
+    lengthCount !== undefined && slideCount !== undefined ? lengthCount + slideCount : (lengthCount ?? slideCount);
   if (count !== undefined) {
-    const what = lengthCount !== undefined && slideCount !== undefined ? `count window length + sliding interval (${lengthCount} + ${slideCount} = ${count})` : lengthCount !== undefined ? `count window length (${lengthCount})` : `sliding interval (${slideCount} tuples)`;
+    const what =
+      lengthCount !== undefined && slideCount !== undefined
+        ? `count window length + sliding interval (${lengthCount} + ${slideCount} = ${count})`
+        : lengthCount !== undefined
+          ? `count window length (${lengthCount})`
+          : `sliding interval (${slideCount} tuples)`;
     const own = num(conf['topology.max.spout.pending']);
-    if (own !== undefined && count > own) problems.push(`${where}: ${what} exceeds topology.max.spout.pending (${own}): the window would never fill`);
+    if (own !== undefined && count > own)
+      problems.push(`${where}: ${what} exceeds topology.max.spout.pending (${own}): the window would never fill`);
     else
       for (const s of upstreamSpouts(c, byId)) {
         const pending = num(mergeConfig(spec.conf, s.conf)['topology.max.spout.pending']);
         if (pending !== undefined && count > pending)
-          problems.push(`${where}: ${what} exceeds topology.max.spout.pending (${pending}) of spout '${s.id}': the window would never fill`);
+          problems.push(
+            `${where}: ${what} exceeds topology.max.spout.pending (${pending}) of spout '${s.id}': the window would never fill`,
+          );
       }
   }
 
   const late = conf[WINDOW_KEYS.lateTupleStream];
   if (late != null && conf[WINDOW_KEYS.timestampField] == null && conf[WINDOW_KEYS.timestampExtractor] !== true)
-    problems.push(`${where}: late tuple stream '${String(late)}' needs event time: set a timestamp field (withTimestampField or ${WINDOW_KEYS.timestampField}) or a timestamp extractor`);
+    problems.push(
+      `${where}: late tuple stream '${String(late)}' needs event time: set a timestamp field (withTimestampField or ${WINDOW_KEYS.timestampField}) or a timestamp extractor`,
+    );
   return problems;
 }

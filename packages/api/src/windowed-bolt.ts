@@ -101,7 +101,14 @@ export function windowConfig(window: WindowOptions): Config {
   const conf: Config = {};
   const put = (which: 'length' | 'slide', v: Count | Duration) => {
     const count = v instanceof Count;
-    const key = which === 'length' ? (count ? WINDOW_KEYS.lengthCount : WINDOW_KEYS.lengthDurationMs) : count ? WINDOW_KEYS.slideCount : WINDOW_KEYS.slideDurationMs;
+    const key =
+      which === 'length'
+        ? count
+          ? WINDOW_KEYS.lengthCount
+          : WINDOW_KEYS.lengthDurationMs
+        : count
+          ? WINDOW_KEYS.slideCount
+          : WINDOW_KEYS.slideDurationMs;
     conf[key] = v.value;
   };
   put('length', window.length);
@@ -130,7 +137,10 @@ export abstract class WindowedBolt {
   private extractor: TimestampExtractor | undefined;
 
   /** Places this bolt in a declarative topology; `window` sets the window configuration. */
-  static spec<T extends WindowedBolt>(this: Ctor<T>, options: SpecOptions & { window?: WindowOptions } = {}): ComponentDeclaration {
+  static spec<T extends WindowedBolt>(
+    this: Ctor<T>,
+    options: SpecOptions & { window?: WindowOptions } = {},
+  ): ComponentDeclaration {
     const { window, ...rest } = options;
     const config = window ? { ...windowConfig(window), ...(rest.config ?? {}) } : rest.config;
     const make = (): T => new this();
@@ -217,6 +227,8 @@ export function prepareWindowedDeclaration(bolt: WindowedBolt, conf: Config, dec
   const late = conf[WINDOW_KEYS.lateTupleStream];
   if (typeof late === 'string' && late !== '') declarer.declareStream(late, [LATE_TUPLE_FIELD]);
   if (conf[WINDOW_KEYS.lengthCount] == null && conf[WINDOW_KEYS.lengthDurationMs] == null)
-    return [`windowed bolt ${bolt.constructor?.name ?? ''} has no window length: call withWindow or withTumblingWindow, or set ${WINDOW_KEYS.lengthCount} or ${WINDOW_KEYS.lengthDurationMs}`];
+    return [
+      `windowed bolt ${bolt.constructor?.name ?? ''} has no window length: call withWindow or withTumblingWindow, or set ${WINDOW_KEYS.lengthCount} or ${WINDOW_KEYS.lengthDurationMs}`,
+    ];
   return [];
 }

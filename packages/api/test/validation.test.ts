@@ -75,13 +75,17 @@ test('a topology without a spout, and bad config, are rejected', () => {
 test('a component conf with a __proto__ key is a validation problem naming the component, not a new prototype', () => {
   const b = new TopologyBuilder();
   b.setSpout('words', WordSpout);
-  b.setBolt('count', CountBolt).shuffleGrouping('words').addConfigurations(JSON.parse('{"__proto__": {"topology.debug": true}}') as Record<string, unknown>);
+  b.setBolt('count', CountBolt)
+    .shuffleGrouping('words')
+    .addConfigurations(JSON.parse('{"__proto__": {"topology.debug": true}}') as Record<string, unknown>);
   const t = b.createTopology('t');
   const count = t.spec.components.find((c) => c.id === 'count')!;
   assert.equal(Object.getPrototypeOf(count.conf), Object.prototype);
   assert.equal(count.conf['topology.debug'], undefined);
   assert.ok(
-    topologyProblems(t).some((p) => p.startsWith("component 'count': config: __proto__: key '__proto__' is not allowed")),
+    topologyProblems(t).some((p) =>
+      p.startsWith("component 'count': config: __proto__: key '__proto__' is not allowed"),
+    ),
     topologyProblems(t).join('\n'),
   );
 });
@@ -106,7 +110,11 @@ test('a constructor that throws is a validation problem, not a crash', () => {
 test('the declarative form builds the same spec as the builder', () => {
   const t = topology('wc', {
     words: WordSpout.spec({ par: 2 }),
-    count: CountBolt.spec({ inputs: { words: fields('word'), 'words:direct-out': { type: 'direct' } }, par: 3, numTasks: 6 }),
+    count: CountBolt.spec({
+      inputs: { words: fields('word'), 'words:direct-out': { type: 'direct' } },
+      par: 3,
+      numTasks: 6,
+    }),
     other: CountBolt.spec({ inputs: { count: shuffle() } }),
   });
   assert.deepEqual(topologyProblems(t), []);
@@ -131,7 +139,10 @@ test("task layout: components sorted by id, contiguous ids from 1, executors spl
   assert.deepEqual(layout.componentTasks.get('words'), [8, 9]);
   assert.deepEqual(
     layout.executors.filter((e) => e.component === 'count').map((e) => [e.startTask, e.endTask]),
-    [[3, 5], [6, 7]],
+    [
+      [3, 5],
+      [6, 7],
+    ],
   );
   assert.equal(computeLayout(t.spec, { 'topology.acker.executors': 0 }).ackers, 0);
 });

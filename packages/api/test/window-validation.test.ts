@@ -28,17 +28,35 @@ class Counter extends WindowedBolt {
   }
 }
 
-test('the with... methods set Storm\'s window keys in the component configuration', () => {
+test("the with... methods set Storm's window keys in the component configuration", () => {
   const b = new TopologyBuilder();
   b.setSpout('words', WordSpout);
-  b.setBolt('sliding', () => new Counter().withWindow(Duration.minutes(5), Duration.seconds(60))).shuffleGrouping('words');
+  b.setBolt('sliding', () => new Counter().withWindow(Duration.minutes(5), Duration.seconds(60))).shuffleGrouping(
+    'words',
+  );
   b.setBolt('tumbling', () => new Counter().withTumblingWindow(Count.of(10))).shuffleGrouping('words');
   b.setBolt('by-one', () => new Counter().withWindow(Count.of(10))).shuffleGrouping('words');
-  b.setBolt('event', () => new Counter().withWindow(Duration.seconds(10)).withTimestampField('ts').withLag(Duration.seconds(3)).withWatermarkInterval(Duration.ms(500)).withLateTupleStream('late')).shuffleGrouping('words');
+  b.setBolt('event', () =>
+    new Counter()
+      .withWindow(Duration.seconds(10))
+      .withTimestampField('ts')
+      .withLag(Duration.seconds(3))
+      .withWatermarkInterval(Duration.ms(500))
+      .withLateTupleStream('late'),
+  ).shuffleGrouping('words');
   const t = b.createTopology('w', { 'topology.message.timeout.secs': 600 });
-  assert.deepEqual(t.component('sliding')!.conf, { 'topology.bolts.window.length.duration.ms': 300000, 'topology.bolts.window.sliding.interval.duration.ms': 60000 });
-  assert.deepEqual(t.component('tumbling')!.conf, { 'topology.bolts.window.length.count': 10, 'topology.bolts.window.sliding.interval.count': 10 });
-  assert.deepEqual(t.component('by-one')!.conf, { 'topology.bolts.window.length.count': 10, 'topology.bolts.window.sliding.interval.count': 1 });
+  assert.deepEqual(t.component('sliding')!.conf, {
+    'topology.bolts.window.length.duration.ms': 300000,
+    'topology.bolts.window.sliding.interval.duration.ms': 60000,
+  });
+  assert.deepEqual(t.component('tumbling')!.conf, {
+    'topology.bolts.window.length.count': 10,
+    'topology.bolts.window.sliding.interval.count': 10,
+  });
+  assert.deepEqual(t.component('by-one')!.conf, {
+    'topology.bolts.window.length.count': 10,
+    'topology.bolts.window.sliding.interval.count': 1,
+  });
   assert.deepEqual(t.component('event')!.conf, {
     'topology.bolts.window.length.duration.ms': 10000,
     'topology.bolts.window.sliding.interval.count': 1,
@@ -58,20 +76,34 @@ test('the with... methods set Storm\'s window keys in the component configuratio
 test('the declarative form takes the window as options and gives the same configuration', () => {
   const t = topology('w', {
     words: WordSpout.spec(),
-    count: Counter.spec({ inputs: { words: fields('word') }, par: 2, window: { length: Duration.seconds(10), slide: Duration.seconds(1) } }),
+    count: Counter.spec({
+      inputs: { words: fields('word') },
+      par: 2,
+      window: { length: Duration.seconds(10), slide: Duration.seconds(1) },
+    }),
     tumble: Counter.spec({ inputs: { words: fields('word') }, window: { length: Count.of(5), tumbling: true } }),
   });
-  assert.deepEqual(t.component('count')!.conf, { 'topology.bolts.window.length.duration.ms': 10000, 'topology.bolts.window.sliding.interval.duration.ms': 1000 });
-  assert.deepEqual(t.component('tumble')!.conf, { 'topology.bolts.window.length.count': 5, 'topology.bolts.window.sliding.interval.count': 5 });
+  assert.deepEqual(t.component('count')!.conf, {
+    'topology.bolts.window.length.duration.ms': 10000,
+    'topology.bolts.window.sliding.interval.duration.ms': 1000,
+  });
+  assert.deepEqual(t.component('tumble')!.conf, {
+    'topology.bolts.window.length.count': 5,
+    'topology.bolts.window.sliding.interval.count': 5,
+  });
   assert.deepEqual(topologyProblems(t), []);
 });
 
 test('validation reports every window problem at once, each naming the component and the values', () => {
   const b = new TopologyBuilder();
   b.setSpout('words', WordSpout).setMaxSpoutPending(50);
-  b.setBolt('long', () => new Counter().withWindow(Duration.seconds(25), Duration.seconds(10))).shuffleGrouping('words');
+  b.setBolt('long', () => new Counter().withWindow(Duration.seconds(25), Duration.seconds(10))).shuffleGrouping(
+    'words',
+  );
   b.setBolt('counted', () => new Counter().withWindow(Count.of(45), Count.of(10))).shuffleGrouping('words');
-  b.setBolt('late', () => new Counter().withTumblingWindow(Duration.seconds(5)).withLateTupleStream('late-words')).shuffleGrouping('words');
+  b.setBolt('late', () =>
+    new Counter().withTumblingWindow(Duration.seconds(5)).withLateTupleStream('late-words'),
+  ).shuffleGrouping('words');
   b.setBolt('nowindow', Counter).shuffleGrouping('words');
   const t = b.createTopology('w');
   const err = (() => {
@@ -99,7 +131,12 @@ test('validation reports every window problem at once, each naming the component
 test('an extractor counts as event time for the late stream; a topology-wide max pending applies to count windows', () => {
   const b = new TopologyBuilder();
   b.setSpout('words', WordSpout);
-  b.setBolt('late', () => new Counter().withTumblingWindow(Duration.seconds(5)).withTimestampExtractor((t) => t.getNumber(1)).withLateTupleStream('late-words')).shuffleGrouping('words');
+  b.setBolt('late', () =>
+    new Counter()
+      .withTumblingWindow(Duration.seconds(5))
+      .withTimestampExtractor((t) => t.getNumber(1))
+      .withLateTupleStream('late-words'),
+  ).shuffleGrouping('words');
   b.setBolt('counted', () => new Counter().withTumblingWindow(Count.of(20))).shuffleGrouping('words');
   const t = b.createTopology('w', { 'topology.max.spout.pending': 39 });
   assert.deepEqual(topologyProblems(t), [

@@ -13,13 +13,17 @@ if (!existsSync(entry)) {
   const root = path.resolve(__dirname, '..', '..', '..');
   const build = path.join(root, 'scripts', 'build.mjs');
   if (!existsSync(build)) {
-    process.stderr.write(`squall: ${entry} is missing and this is not a source checkout to build it in: reinstall squall\n`);
+    process.stderr.write(
+      `squall: ${entry} is missing and this is not a source checkout to build it in: reinstall squall\n`,
+    );
     process.exit(1);
   }
   process.stderr.write(`squall: not built yet; building it first (npm run build in ${root})\n`);
   const res = spawnSync(process.execPath, [build], { cwd: root, stdio: ['ignore', 2, 2] });
   if (res.status !== 0 || !existsSync(entry)) {
-    process.stderr.write(`squall: the build failed (${res.error ? res.error.message : `exit code ${res.status}`}); fix what it printed above and run npm run build\n`);
+    process.stderr.write(
+      `squall: the build failed (${res.error ? res.error.message : `exit code ${res.status}`}); fix what it printed above and run npm run build\n`,
+    );
     process.exit(1);
   }
 }

@@ -20,20 +20,21 @@ program
  * (the first argument that is not an option being `local`) runs without.
  */
 async function registerClusterCommands(): Promise<void> {
-  const [submit, topology, stats, logs, daemons, devCluster, ui, monitor, quickstart, tap, setLogLevel, debug] = await Promise.all([
-    import('./commands/submit.js'),
-    import('./commands/topology-commands.js'),
-    import('./commands/stats.js'),
-    import('./commands/logs.js'),
-    import('./commands/daemons.js'),
-    import('./commands/dev-cluster.js'),
-    import('./commands/ui.js'),
-    import('./commands/monitor.js'),
-    import('./commands/quickstart.js'),
-    import('./commands/tap.js'),
-    import('./commands/set-log-level.js'),
-    import('./commands/debug.js'),
-  ]);
+  const [submit, topology, stats, logs, daemons, devCluster, ui, monitor, quickstart, tap, setLogLevel, debug] =
+    await Promise.all([
+      import('./commands/submit.js'),
+      import('./commands/topology-commands.js'),
+      import('./commands/stats.js'),
+      import('./commands/logs.js'),
+      import('./commands/daemons.js'),
+      import('./commands/dev-cluster.js'),
+      import('./commands/ui.js'),
+      import('./commands/monitor.js'),
+      import('./commands/quickstart.js'),
+      import('./commands/tap.js'),
+      import('./commands/set-log-level.js'),
+      import('./commands/debug.js'),
+    ]);
   submit.registerSubmit(program);
   topology.registerTopologyCommands(program);
   stats.registerStats(program);
@@ -50,4 +51,6 @@ async function registerClusterCommands(): Promise<void> {
 
 registerLocal(program);
 const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
-(command === 'local' ? Promise.resolve() : registerClusterCommands()).then(() => program.parseAsync(process.argv)).catch((err) => fail(err));
+(command === 'local' ? Promise.resolve() : registerClusterCommands())
+  .then(() => program.parseAsync(process.argv))
+  .catch((err) => fail(err));

@@ -1,4 +1,11 @@
-import { configFromEnv, mergeConfig, parseConfigAssignment, readConfigFile, validateConfig, type Config } from '@squall/core';
+import {
+  configFromEnv,
+  mergeConfig,
+  parseConfigAssignment,
+  readConfigFile,
+  validateConfig,
+  type Config,
+} from '@squall/core';
 
 /** Collects repeated `-c key=value` options (commander accumulator). */
 export function collectConfig(value: string, previous: string[] = []): string[] {

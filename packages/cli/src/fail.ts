@@ -15,6 +15,7 @@ export function fail(err: unknown, exitCode = 1): never {
   const message = err instanceof SquallError || err instanceof Error ? err.message : String(err);
   process.stderr.write(`squall: ${message}\n`);
   if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-  if (verbose && err instanceof Error && err.cause instanceof Error && err.cause.stack) process.stderr.write(`caused by: ${err.cause.stack}\n`);
+  if (verbose && err instanceof Error && err.cause instanceof Error && err.cause.stack)
+    process.stderr.write(`caused by: ${err.cause.stack}\n`);
   process.exit(exitCode);
 }

@@ -8,7 +8,8 @@ export function formatInt(n: number): string {
 /** Renders rows as a left-aligned text table with a header. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
 }
 
@@ -35,7 +36,21 @@ export function componentTable(components: Record<string, ComponentSummary>): st
     c.capacity.toFixed(3),
   ]);
   return table(
-    ['component', 'kind', 'executors', 'tasks', 'emitted', 'transferred', 'executed', 'acked', 'failed', 'complete ms', 'process ms', 'execute ms', 'capacity'],
+    [
+      'component',
+      'kind',
+      'executors',
+      'tasks',
+      'emitted',
+      'transferred',
+      'executed',
+      'acked',
+      'failed',
+      'complete ms',
+      'process ms',
+      'execute ms',
+      'capacity',
+    ],
     rows,
   );
 }
@@ -44,7 +59,12 @@ export function componentTable(components: Record<string, ComponentSummary>): st
  * One live line: spouts show emitted, bolts executed, each with the rate since the previous line, plus acked/failed
  * when tracking is on.
  */
-export function liveLine(uptimeSecs: number, now: Record<string, ComponentSummary>, before: Record<string, ComponentSummary>, intervalSecs: number): string {
+export function liveLine(
+  uptimeSecs: number,
+  now: Record<string, ComponentSummary>,
+  before: Record<string, ComponentSummary>,
+  intervalSecs: number,
+): string {
   const parts: string[] = [];
   for (const [id, c] of Object.entries(now)) {
     if (c.kind === 'acker') continue;

@@ -33,7 +33,8 @@ const COUNTERS = ['emitted', 'executed', 'acked', 'failed'] as const;
 type Counter = (typeof COUNTERS)[number];
 
 const moved = (a: Readings, b: Readings): boolean =>
-  Object.keys(a).length !== Object.keys(b).length || Object.entries(a).some(([id, c]) => COUNTERS.some((k) => c[k] !== b[id]?.[k]));
+  Object.keys(a).length !== Object.keys(b).length ||
+  Object.entries(a).some(([id, c]) => COUNTERS.some((k) => c[k] !== b[id]?.[k]));
 
 /**
  * Turns nimbus's all-time counters, read every interval, into per-second rates. The counters only move when a
@@ -60,13 +61,19 @@ export class MonitorRates {
     if (!moved(now, base.counters)) {
       const fresh = secs <= this.staleAfterSecs;
       const carried = fresh ? this.last : undefined;
-      if (carried) return { ...carried, components: rows(now, (id, k) => carried.components[id]?.[`${k}PerSec`] ?? 0), newHeartbeat: false };
+      if (carried)
+        return {
+          ...carried,
+          components: rows(now, (id, k) => carried.components[id]?.[`${k}PerSec`] ?? 0),
+          newHeartbeat: false,
+        };
       // No heartbeat since the base yet: wait for one rather than print zeros, up to the stale limit.
       if (fresh && !this.last) return undefined;
       return { components: rows(now, () => 0), intervalSecs: secs, newHeartbeat: false };
     }
     // A counter that went down (a nimbus failover restarts its windows) reads 0/s rather than a negative rate.
-    const delta = (id: string, k: Counter) => (secs > 0 ? Math.max(0, (now[id]![k] - (base.counters[id]?.[k] ?? 0)) / secs) : 0);
+    const delta = (id: string, k: Counter) =>
+      secs > 0 ? Math.max(0, (now[id]![k] - (base.counters[id]?.[k] ?? 0)) / secs) : 0;
     this.base = { at: atMs, counters: now };
     this.last = { components: rows(now, delta), intervalSecs: secs, newHeartbeat: true };
     return this.last;

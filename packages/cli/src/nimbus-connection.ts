@@ -1,5 +1,13 @@
 import { effectiveConfig, getConfig, nimbusSeedAddresses, tokenOf, withNimbusPort, type Config } from '@squall/core';
-import { connectLeaderNimbus, NimbusUnreachableError, rpcErrorOf, tlsFilesFromConfig, unaryCall, type NimbusClient, type RpcMethod } from '@squall/protocol';
+import {
+  connectLeaderNimbus,
+  NimbusUnreachableError,
+  rpcErrorOf,
+  tlsFilesFromConfig,
+  unaryCall,
+  type NimbusClient,
+  type RpcMethod,
+} from '@squall/protocol';
 
 /**
  * The CLI's unary call: {@link unaryCall} with a deadline, failing with an `RpcError` (a `SquallError` whose `code` is
@@ -34,9 +42,18 @@ export async function connectNimbus(confIn: Config, explicit?: string): Promise<
   const token = tokenOf(conf);
   try {
     // A token only goes to a leader among the configured seeds (or one TLS verifies): ZooKeeper names the leader.
-    return await connectLeaderNimbus(nimbusCandidates(conf, explicit), { ...(token !== undefined ? { authToken: token } : {}), tls: tlsFilesFromConfig(conf), trusted: nimbusCandidates(conf) });
+    return await connectLeaderNimbus(nimbusCandidates(conf, explicit), {
+      ...(token !== undefined ? { authToken: token } : {}),
+      tls: tlsFilesFromConfig(conf),
+      trusted: nimbusCandidates(conf),
+    });
   } catch (err) {
-    if (err instanceof NimbusUnreachableError) throw new NimbusUnreachableError(err.tried, err.detail, 'is it running? pass --nimbus host:port or set nimbus.seeds');
+    if (err instanceof NimbusUnreachableError)
+      throw new NimbusUnreachableError(
+        err.tried,
+        err.detail,
+        'is it running? pass --nimbus host:port or set nimbus.seeds',
+      );
     throw err;
   }
 }

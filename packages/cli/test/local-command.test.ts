@@ -15,13 +15,31 @@ function squall(args: string[], cwd = root) {
 
 test('squall local --json runs the word count and prints one JSON object', () => {
   const logDir = mkdtempSync(path.join(tmpdir(), 'squall-log-'));
-  const r = squall(['local', 'examples/wordcount', '--duration', '1.5', '--json', '--log-file', path.join(logDir, 'wc.log')]);
+  const r = squall([
+    'local',
+    'examples/wordcount',
+    '--duration',
+    '1.5',
+    '--json',
+    '--log-file',
+    path.join(logDir, 'wc.log'),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.topology, 'wordcount');
   assert.ok(out.uptimeSecs >= 1.5);
   const { word, count } = out.components;
-  for (const f of ['emitted', 'transferred', 'executed', 'acked', 'failed', 'completeLatencyMs', 'processLatencyMs', 'executeLatencyMs', 'capacity'])
+  for (const f of [
+    'emitted',
+    'transferred',
+    'executed',
+    'acked',
+    'failed',
+    'completeLatencyMs',
+    'processLatencyMs',
+    'executeLatencyMs',
+    'capacity',
+  ])
     assert.ok(f in count, `count has ${f}`);
   assert.ok(word.emitted > 1000, `word emitted ${word.emitted}`);
   assert.equal(word.transferred, word.emitted, 'fields grouping: one task per tuple');
@@ -34,13 +52,31 @@ test('local mode loads neither gRPC nor protobufjs (squall local, and LocalClust
   const dir = mkdtempSync(path.join(tmpdir(), 'squall-modules-'));
   // Preloaded into the child: at exit, lists the loaded modules of the packages local mode must not need.
   const probe = path.join(dir, 'probe.js');
-  writeFileSync(probe, "process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(require.cache).filter((k) => /[\\\\/](@grpc|protobufjs|prom-client)[\\\\/]/.test(k))) + '\\n'));\n");
+  writeFileSync(
+    probe,
+    "process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(require.cache).filter((k) => /[\\\\/](@grpc|protobufjs|prom-client)[\\\\/]/.test(k))) + '\\n'));\n",
+  );
   const loaded = (stderr: string): string[] => {
     const line = stderr.split('\n').find((l) => l.startsWith('LOADED '));
     assert.ok(line, `the probe reported: ${stderr}`);
     return JSON.parse(line.slice('LOADED '.length)) as string[];
   };
-  const cli = spawnSync(process.execPath, ['-r', probe, bin, 'local', 'examples/wordcount', '--duration', '1', '--json', '--log-file', path.join(dir, 'wc.log')], { cwd: root, encoding: 'utf8', timeout: 60000 });
+  const cli = spawnSync(
+    process.execPath,
+    [
+      '-r',
+      probe,
+      bin,
+      'local',
+      'examples/wordcount',
+      '--duration',
+      '1',
+      '--json',
+      '--log-file',
+      path.join(dir, 'wc.log'),
+    ],
+    { cwd: root, encoding: 'utf8', timeout: 60000 },
+  );
   assert.equal(cli.status, 0, cli.stderr);
   assert.ok(JSON.parse(cli.stdout).components.word.emitted > 0, 'the topology ran');
   assert.deepEqual(loaded(cli.stderr), [], 'squall local');
@@ -56,7 +92,11 @@ test('local mode loads neither gRPC nor protobufjs (squall local, and LocalClust
       if (!(t.stats().b.executed > 0)) throw new Error('nothing executed');
       await cluster.shutdown();
     })().catch((err) => { console.error(err); process.exitCode = 1; });`;
-  const lib = spawnSync(process.execPath, ['-r', probe, '-e', script], { cwd: path.join(root, 'packages/local'), encoding: 'utf8', timeout: 60000 });
+  const lib = spawnSync(process.execPath, ['-r', probe, '-e', script], {
+    cwd: path.join(root, 'packages/local'),
+    encoding: 'utf8',
+    timeout: 60000,
+  });
   assert.equal(lib.status, 0, lib.stderr);
   assert.deepEqual(loaded(lib.stderr), [], 'LocalCluster');
 });
@@ -128,7 +168,10 @@ test('bad -c values are refused naming the key', () => {
 test('an unreachable nimbus: one clear line naming the address', () => {
   const r = squall(['list', '--nimbus', '127.0.0.1:1']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr.trim(), /^squall: cannot reach nimbus at 127\.0\.0\.1:1: .*\(is it running\? pass --nimbus host:port or set nimbus\.seeds\)$/);
+  assert.match(
+    r.stderr.trim(),
+    /^squall: cannot reach nimbus at 127\.0\.0\.1:1: .*\(is it running\? pass --nimbus host:port or set nimbus\.seeds\)$/,
+  );
 });
 
 /** A topology module in a temp dir (no tsconfig: the defaults apply), with a type error on line 5 (esbuild alone runs it). */
@@ -158,7 +201,12 @@ test('a module with a type error: stopped with file, line and message, exit 1; -
   // Its own cache dir, so nothing cached elsewhere answers (a failed check is not cached: both runs run the compiler).
   const env = { ...process.env, SQUALL_CACHE_DIR: path.join(dir, 'cache') };
   const run = (args: string[]) => {
-    const r = spawnSync(process.execPath, [bin, 'local', 'topology.ts', '--log-file', path.join(dir, 'log'), ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60000 });
+    const r = spawnSync(process.execPath, [bin, 'local', 'topology.ts', '--log-file', path.join(dir, 'log'), ...args], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+      timeout: 60000,
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   for (const attempt of ['first', 'second']) {
@@ -179,5 +227,6 @@ test('a module with a type error: stopped with file, line and message, exit 1; -
 
 test('the examples type-check clean', async () => {
   const { typeCheckModule } = await import('@squall/packager');
-  for (const example of ['examples/wordcount/topology.ts']) assert.equal(await typeCheckModule(path.join(root, example), root), undefined, example);
+  for (const example of ['examples/wordcount/topology.ts'])
+    assert.equal(await typeCheckModule(path.join(root, example), root), undefined, example);
 });

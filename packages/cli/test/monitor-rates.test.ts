@@ -5,7 +5,20 @@ import { MonitorRates } from '../src/monitor-rates';
 
 /** A spout's all-time counters as nimbus reports them. */
 function spout(emitted: number, acked = emitted): Record<string, ComponentSummary> {
-  const c = { kind: 'spout', executors: 1, tasks: 1, emitted, transferred: emitted, executed: 0, acked, failed: 0, completeLatencyMs: 1, processLatencyMs: 0, executeLatencyMs: 0, capacity: 0 };
+  const c = {
+    kind: 'spout',
+    executors: 1,
+    tasks: 1,
+    emitted,
+    transferred: emitted,
+    executed: 0,
+    acked,
+    failed: 0,
+    completeLatencyMs: 1,
+    processLatencyMs: 0,
+    executeLatencyMs: 0,
+    capacity: 0,
+  };
   return { word: c as unknown as ComponentSummary };
 }
 
@@ -46,7 +59,11 @@ test('counters still for longer than the stale limit read 0/s', () => {
   const r = new MonitorRates(15);
   r.next(spout(0), 0);
   r.next(spout(5000), 5000);
-  assert.equal(r.next(spout(5000), 20000)!.components.word!.emittedPerSec, 1000, '15 s without news: still the last rate');
+  assert.equal(
+    r.next(spout(5000), 20000)!.components.word!.emittedPerSec,
+    1000,
+    '15 s without news: still the last rate',
+  );
   assert.equal(r.next(spout(5000), 25000)!.components.word!.emittedPerSec, 0, '20 s without news: stopped');
 });
 

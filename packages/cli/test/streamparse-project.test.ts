@@ -22,7 +22,15 @@ interface LocalJson {
 }
 
 test('squall local runs the unmodified sparse quickstart project (examples/wordcount-streamparse) and counts words', () => {
-  const r = squall(['local', 'examples/wordcount-streamparse', '--duration', '4', '--json', '--log-file', path.join(scratch, 'wc.log')]);
+  const r = squall([
+    'local',
+    'examples/wordcount-streamparse',
+    '--duration',
+    '4',
+    '--json',
+    '--log-file',
+    path.join(scratch, 'wc.log'),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /virtualenvs\/wordcount\.txt:1: 'streamparse' is provided by Squall's Python library/);
   const out = JSON.parse(r.stdout) as LocalJson;
@@ -35,7 +43,10 @@ test('squall local runs the unmodified sparse quickstart project (examples/wordc
   assert.equal(bolt!.failed, 0);
   assert.deepEqual(out.errors, []);
   // The bolt's own log line (every 1,000 words counted) reached Squall's log.
-  assert.match(readFileSync(path.join(scratch, 'wc.log'), 'utf8'), /"component":"count_bolt".*counted \[[\d,]+\] words \[pid=\d+\]/);
+  assert.match(
+    readFileSync(path.join(scratch, 'wc.log'), 'utf8'),
+    /"component":"count_bolt".*counted \[[\d,]+\] words \[pid=\d+\]/,
+  );
 });
 
 test('a project with several topologies and no --name: one line listing them, exit 1', () => {
@@ -44,13 +55,22 @@ test('a project with several topologies and no --name: one line listing them, ex
   spawnSync('cp', [path.join(project, 'topologies/wordcount.py'), path.join(project, 'topologies/other.py')]);
   const r = squall(['local', project, '--duration', '1']);
   assert.equal(r.code, 1);
-  assert.equal(r.stderr.trim(), `squall: streamparse project ${project}: ${project}/topologies defines 2 topologies: other, wordcount; pick one with --name <topology>`);
+  assert.equal(
+    r.stderr.trim(),
+    `squall: streamparse project ${project}: ${project}/topologies defines 2 topologies: other, wordcount; pick one with --name <topology>`,
+  );
 });
 
 test('squall quickstart makes a project that squall local runs; --typescript makes the TypeScript word count', () => {
   const made = squall(['quickstart', 'qsproj'], scratch);
   assert.equal(made.code, 0, made.stderr);
-  for (const f of ['config.json', 'src/spouts/words.py', 'src/bolts/wordcount.py', 'topologies/qsproj.py', 'virtualenvs/qsproj.txt'])
+  for (const f of [
+    'config.json',
+    'src/spouts/words.py',
+    'src/bolts/wordcount.py',
+    'topologies/qsproj.py',
+    'virtualenvs/qsproj.txt',
+  ])
     assert.ok(existsSync(path.join(scratch, 'qsproj', f)), f);
   const run = squall(['local', 'qsproj', '--duration', '3', '--json', '--log-file', '-'], scratch);
   assert.equal(run.code, 0, run.stderr);

@@ -29,7 +29,10 @@ export function decodeDocument<T>(path: string, data: Buffer | undefined | null)
   const { version, ...value } = parsed as { version?: unknown };
   if (typeof version !== 'number') throw new InvalidDocumentError(path, 'document has no schema version');
   if (version > SCHEMA_VERSION) {
-    throw new InvalidDocumentError(path, `schema version ${version} is newer than this Squall understands (${SCHEMA_VERSION})`);
+    throw new InvalidDocumentError(
+      path,
+      `schema version ${version} is newer than this Squall understands (${SCHEMA_VERSION})`,
+    );
   }
   return value as T;
 }

@@ -56,7 +56,9 @@ export function startConnectionWatchdog(currentClient: () => Client | null, logg
     if (!stuckHandshake && !silentConnection) return;
     logger.warn(
       { silentMs },
-      stuckHandshake ? 'ZooKeeper did not answer the handshake; reconnecting' : 'ZooKeeper connection went silent; reconnecting',
+      stuckHandshake
+        ? 'ZooKeeper did not answer the handshake; reconnecting'
+        : 'ZooKeeper connection went silent; reconnecting',
     );
     watched = undefined;
     socket.destroy();

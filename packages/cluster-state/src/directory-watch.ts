@@ -146,7 +146,10 @@ export class DirectoryWatch<T> implements Subscription {
     const mzxid = found.stat.mzxid.toString('hex');
     if (this.entries.get(segment)?.mzxid === mzxid) return false;
     try {
-      this.entries.set(segment, { versioned: { value: decodeDocument<T>(path, found.data), version: found.stat.version }, mzxid });
+      this.entries.set(segment, {
+        versioned: { value: decodeDocument<T>(path, found.data), version: found.stat.version },
+        mzxid,
+      });
     } catch (error) {
       this.ctx.logger.warn({ err: error, path }, 'ignoring unreadable node');
       return this.entries.delete(segment);

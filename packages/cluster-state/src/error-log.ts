@@ -42,7 +42,10 @@ export async function readErrors(ctx: StoreContext, topologyId: string, componen
 }
 
 /** Every component's recent errors for a topology, keyed by component id. */
-export async function readTopologyErrors(ctx: StoreContext, topologyId: string): Promise<Record<string, ComponentError[]>> {
+export async function readTopologyErrors(
+  ctx: StoreContext,
+  topologyId: string,
+): Promise<Record<string, ComponentError[]>> {
   const dir = ctx.paths.topologyErrors(topologyId);
   const components = await listNames(ctx, dir);
   const result: Record<string, ComponentError[]> = {};

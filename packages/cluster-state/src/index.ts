@@ -11,7 +11,12 @@ export type { LeaderCandidate, LeaderCandidateEvents } from './leader-election';
 export { ZkClusterState } from './zk-cluster-state';
 export { canConnect, findFreePort, fourLetterWord } from './tcp';
 export * from './zookeeper-install';
-export { SYSTEM_INSTALL_LOCK, canInstallDebianPackages, installDebianPackages, type InstallDebianPackagesOptions } from './system-packages';
+export {
+  SYSTEM_INSTALL_LOCK,
+  canInstallDebianPackages,
+  installDebianPackages,
+  type InstallDebianPackagesOptions,
+} from './system-packages';
 export { ZooKeeperServer, type ZooKeeperServerOptions } from './zookeeper-server';
 export { connectFromConfig, zookeeperConnectString } from './connect-from-config';
 export { zookeeperSettings, type ZookeeperSettings } from './zookeeper-settings';

@@ -46,7 +46,16 @@ export class ClusterPaths {
 
   /** The directories created at start-up, parents first. */
   get directories(): readonly string[] {
-    return [this.root, this.storms, this.assignments, this.supervisors, this.nimbuses, this.leaderLock, this.blobs, this.errors];
+    return [
+      this.root,
+      this.storms,
+      this.assignments,
+      this.supervisors,
+      this.nimbuses,
+      this.leaderLock,
+      this.blobs,
+      this.errors,
+    ];
   }
 
   /** Parent of the topology bases. */

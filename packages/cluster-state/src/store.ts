@@ -2,12 +2,7 @@ import { CreateMode, Exception, type ACL, type Client } from 'node-zookeeper-cli
 import type { Logger } from 'pino';
 import { decodeDocument, encodeDocument } from './codec';
 import type { ExpectedVersion, Versioned } from './documents';
-import {
-  ClusterStateError,
-  NotAuthorizedError,
-  VersionConflictError,
-  ZooKeeperError,
-} from './errors';
+import { ClusterStateError, NotAuthorizedError, VersionConflictError, ZooKeeperError } from './errors';
 import type { ClusterPaths } from './paths';
 import { decodeSegment } from './paths';
 import { create, getChildren, getData, remove, setData, zkErrorCode, zkErrorName } from './zk-ops';
@@ -68,7 +63,12 @@ export async function readDocument<T>(ctx: StoreContext, path: string): Promise<
  * version. A missing parent is created (a topology's first error, a blob's first replica). Throws
  * {@link VersionConflictError} when the precondition fails.
  */
-export async function writeDocument(ctx: StoreContext, path: string, value: object, expected: ExpectedVersion): Promise<number> {
+export async function writeDocument(
+  ctx: StoreContext,
+  path: string,
+  value: object,
+  expected: ExpectedVersion,
+): Promise<number> {
   const data = encodeDocument(value);
   return runOn(ctx, path, async (client) => {
     for (;;) {

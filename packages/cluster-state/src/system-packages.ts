@@ -29,7 +29,7 @@ const CHECK_AND_INSTALL = [
   'for p in "$@"; do dpkg-query -W -f=\'${Status}\' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done',
   '[ -z "$missing" ] && exit 0',
   'echo "squall: apt-get install -y$missing" >&2',
-  'if [ ! -e /usr/sbin/policy-rc.d ]; then printf \'#!/bin/sh\\nexit 101\\n\' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && trap \'rm -f /usr/sbin/policy-rc.d\' EXIT; fi',
+  "if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && trap 'rm -f /usr/sbin/policy-rc.d' EXIT; fi",
   'apt-get -o DPkg::Lock::Timeout=600 update -q && apt-get -o DPkg::Lock::Timeout=600 install -y -q $missing',
 ].join('\n');
 
@@ -47,11 +47,25 @@ export function canInstallDebianPackages(): boolean {
  * later ones find the packages present. Needs root and apt-get (see {@link canInstallDebianPackages}).
  * @throws SystemPackageInstallError naming the packages and apt's (or flock's) last line of output
  */
-export function installDebianPackages(packages: readonly string[], options: InstallDebianPackagesOptions = {}): Promise<void> {
+export function installDebianPackages(
+  packages: readonly string[],
+  options: InstallDebianPackagesOptions = {},
+): Promise<void> {
   if (packages.length === 0) return Promise.resolve();
   const lockPath = options.lockPath ?? SYSTEM_INSTALL_LOCK;
   const waitSecs = options.lockTimeoutSecs ?? 900;
-  const args = ['-w', String(waitSecs), '-E', String(LOCK_TIMEOUT_EXIT), lockPath, 'sh', '-c', CHECK_AND_INSTALL, 'sh', ...packages];
+  const args = [
+    '-w',
+    String(waitSecs),
+    '-E',
+    String(LOCK_TIMEOUT_EXIT),
+    lockPath,
+    'sh',
+    '-c',
+    CHECK_AND_INSTALL,
+    'sh',
+    ...packages,
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn('flock', args, {
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
@@ -66,15 +80,28 @@ export function installDebianPackages(packages: readonly string[], options: Inst
     const what = `apt-get install -y ${packages.join(' ')}`;
     child.on('error', (err) => {
       const missingFlock = (err as NodeJS.ErrnoException).code === 'ENOENT';
-      reject(new SystemPackageInstallError(missingFlock ? `${what}: flock(1) is not installed (util-linux)` : `${what}: ${err.message}`, { cause: err }));
+      reject(
+        new SystemPackageInstallError(
+          missingFlock ? `${what}: flock(1) is not installed (util-linux)` : `${what}: ${err.message}`,
+          { cause: err },
+        ),
+      );
     });
     child.on('close', (code, signal) => {
       if (code === 0) return resolve();
       if (code === LOCK_TIMEOUT_EXIT) {
-        return reject(new SystemPackageInstallError(`${what}: waited ${waitSecs}s for ${lockPath}, held by another install; retry when it is done`));
+        return reject(
+          new SystemPackageInstallError(
+            `${what}: waited ${waitSecs}s for ${lockPath}, held by another install; retry when it is done`,
+          ),
+        );
       }
       const lastLine = tail.trim().split('\n').pop() ?? '';
-      reject(new SystemPackageInstallError(`${what} failed (${signal ?? `exit code ${code}`})${lastLine ? `: ${lastLine}` : ''}`));
+      reject(
+        new SystemPackageInstallError(
+          `${what} failed (${signal ?? `exit code ${code}`})${lastLine ? `: ${lastLine}` : ''}`,
+        ),
+      );
     });
   });
 }

@@ -18,7 +18,16 @@ import { ClusterStateClosedError } from './errors';
 import { appendError, readErrors, readTopologyErrors } from './error-log';
 import { readLeader, ZkLeaderCandidate, type LeaderCandidate } from './leader-election';
 import { ClusterPaths } from './paths';
-import { ensurePath, listNames, readDocument, removeNode, removeTree, runOn, writeDocument, type StoreContext } from './store';
+import {
+  ensurePath,
+  listNames,
+  readDocument,
+  removeNode,
+  removeTree,
+  runOn,
+  writeDocument,
+  type StoreContext,
+} from './store';
 import { ZkSession, type SessionEvents } from './zk-session';
 
 const FORWARDED_EVENTS = ['disconnected', 'connected', 'expired', 'reconnected'] as const;
@@ -80,7 +89,10 @@ export class ZkClusterState extends EventEmitter<ClusterStateEvents> implements 
       await session.close();
       throw error;
     }
-    logger.info({ connectString: options.connectString, root: ctx.paths.root, sessionId: session.sessionId }, 'connected to ZooKeeper');
+    logger.info(
+      { connectString: options.connectString, root: ctx.paths.root, sessionId: session.sessionId },
+      'connected to ZooKeeper',
+    );
     return new ZkClusterState(ctx, options.maxErrorsPerComponent ?? 10);
   }
 
@@ -241,7 +253,9 @@ export class ZkClusterState extends EventEmitter<ClusterStateEvents> implements 
 
   private watch<T>(dir: string, listener: SnapshotListener<T>): Subscription {
     this.assertOpen();
-    const watch = new DirectoryWatch<T>(this.ctx, dir, listener, (closed) => this.watches.delete(closed as DirectoryWatch<unknown>));
+    const watch = new DirectoryWatch<T>(this.ctx, dir, listener, (closed) =>
+      this.watches.delete(closed as DirectoryWatch<unknown>),
+    );
     this.watches.add(watch as DirectoryWatch<unknown>);
     watch.start();
     return watch;

@@ -86,7 +86,11 @@ export async function destroyClient(client: Client, graceful: boolean): Promise<
  * `timeoutMs` (`undefined`: forever). Throws {@link ZooKeeperUnavailableError} at the deadline and
  * {@link ClusterStateClosedError} when `signal` aborts.
  */
-export async function connectWithRetry(settings: ConnectSettings, timeoutMs: number | undefined, signal: AbortSignal): Promise<Client> {
+export async function connectWithRetry(
+  settings: ConnectSettings,
+  timeoutMs: number | undefined,
+  signal: AbortSignal,
+): Promise<Client> {
   const { connectString, sessionTimeoutMs, retry, logger } = settings;
   const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
   const servers = parseServers(connectString);
@@ -94,13 +98,17 @@ export async function connectWithRetry(settings: ConnectSettings, timeoutMs: num
     if (signal.aborted) throw new ClusterStateClosedError();
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
-      throw new ZooKeeperUnavailableError(`ZooKeeper at ${connectString} was unreachable for ${timeoutMs} ms (${attempt - 1} attempts)`);
+      throw new ZooKeeperUnavailableError(
+        `ZooKeeper at ${connectString} was unreachable for ${timeoutMs} ms (${attempt - 1} attempts)`,
+      );
     }
     // A TCP probe first: a client connecting to a dead address would retry on its own, forever, in the background.
     const probes = await Promise.all(servers.map(([host, port]) => canConnect(host, port, Math.min(2000, remaining))));
     if (probes.some(Boolean)) {
       const client = newClient(settings);
-      if (await waitConnected(client, Math.min(settings.attemptTimeoutMs ?? Math.max(sessionTimeoutMs, 2000), remaining))) {
+      if (
+        await waitConnected(client, Math.min(settings.attemptTimeoutMs ?? Math.max(sessionTimeoutMs, 2000), remaining))
+      ) {
         if (attempt > 1) logger.info(`connected to ZooKeeper at ${connectString} after ${attempt} attempts`);
         return client;
       }
@@ -132,7 +140,10 @@ export async function hijackSession(settings: ConnectSettings, client: Client): 
     reconnectHeld = true;
   };
   try {
-    const twin = newClient(settings, { sessionId: client.getSessionId(), sessionPassword: client.getSessionPassword() });
+    const twin = newClient(settings, {
+      sessionId: client.getSessionId(),
+      sessionPassword: client.getSessionPassword(),
+    });
     await destroyClient(twin, await waitConnected(twin, 5000));
   } finally {
     manager.connect = connect;

@@ -22,7 +22,9 @@ export function zkErrorName(error: unknown): string {
 /** Codes after which the same operation may be sent again once the session is usable. */
 export function isConnectionError(error: unknown): boolean {
   const code = zkErrorCode(error);
-  return code === Exception.CONNECTION_LOSS || code === Exception.SESSION_EXPIRED || code === Exception.OPERATION_TIMEOUT;
+  return (
+    code === Exception.CONNECTION_LOSS || code === Exception.SESSION_EXPIRED || code === Exception.OPERATION_TIMEOUT
+  );
 }
 
 function settle<T>(resolve: (value: T) => void, reject: (error: unknown) => void, value: T, error: unknown): void {

@@ -248,5 +248,4 @@ export class ZkSession extends EventEmitter<SessionEvents> {
     logger.info({ sessionId: this.sessionId }, 'new ZooKeeper session ready');
     this.emit('reconnected', { newSession: true });
   }
-
 }

@@ -83,7 +83,11 @@ export class ZooKeeperServer {
       startTimeoutMs: settings.startTimeoutMs,
       stopGraceMs: settings.stopGraceMs,
       // `srvr` rather than `ruok`: ruok answers as soon as the socket is up, srvr only once requests are served.
-      probe: () => fourLetterWord(HOST, port, 'srvr', 1000).then((reply) => /^Mode: /m.test(reply), () => false),
+      probe: () =>
+        fourLetterWord(HOST, port, 'srvr', 1000).then(
+          (reply) => /^Mode: /m.test(reply),
+          () => false,
+        ),
       probeIntervalMs: 100,
       startError: (message, details) => new ZooKeeperStartError(message, details),
       logger: settings.logger,

@@ -21,7 +21,9 @@ export interface ZookeeperSettings {
 export function zookeeperSettings(conf: Config): ZookeeperSettings {
   const port = getConfig(conf, 'storm.zookeeper.port');
   return {
-    connectString: getConfig(conf, 'storm.zookeeper.servers').map((s) => (s.includes(':') ? s : `${s}:${port}`)).join(','),
+    connectString: getConfig(conf, 'storm.zookeeper.servers')
+      .map((s) => (s.includes(':') ? s : `${s}:${port}`))
+      .join(','),
     root: getConfig(conf, 'storm.zookeeper.root'),
     sessionTimeoutMs: getConfig(conf, 'storm.zookeeper.session.timeout'),
     connectionTimeoutMs: getConfig(conf, 'storm.zookeeper.connection.timeout'),

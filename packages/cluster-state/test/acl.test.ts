@@ -36,7 +36,14 @@ describe('digest ACLs', () => {
     const state = await connect(server, { root, auth });
     opened.push(state);
     await state.putStorm('wc-1', stormBase(), 'absent');
-    await state.registerSupervisor({ id: 's', host: 'h', ports: [1], usedPorts: [], startTimeMs: 1, softwareVersion: 'v' });
+    await state.registerSupervisor({
+      id: 's',
+      host: 'h',
+      ports: [1],
+      usedPorts: [],
+      startTimeMs: 1,
+      softwareVersion: 'v',
+    });
 
     const authed = createClient(server.connectString);
     authed.addAuthInfo('digest', Buffer.from(`squall:${auth.secret}`));
@@ -47,10 +54,13 @@ describe('digest ACLs', () => {
     });
     try {
       for (const path of [root, state.paths.storm('wc-1'), state.paths.supervisor('s')]) {
-        const acl = await new Promise<Array<{ permission: number; id: { scheme: string; id: string } }>>((resolve, reject) =>
-          authed.getACL(path, (e, acls) => (e ? reject(e) : resolve(acls as never))),
+        const acl = await new Promise<Array<{ permission: number; id: { scheme: string; id: string } }>>(
+          (resolve, reject) => authed.getACL(path, (e, acls) => (e ? reject(e) : resolve(acls as never))),
         );
-        assert.deepEqual(acl.map((a) => `${a.id.scheme}:${a.id.id}:${a.permission}`), [`digest:${digestIdentity(auth)}:31`]);
+        assert.deepEqual(
+          acl.map((a) => `${a.id.scheme}:${a.id.id}:${a.permission}`),
+          [`digest:${digestIdentity(auth)}:31`],
+        );
       }
     } finally {
       authed.close();
@@ -62,7 +72,10 @@ describe('digest ACLs', () => {
     assert.equal(await codeOf((cb) => raw.getChildren(root, cb)), Exception.NO_AUTH);
     assert.equal(await codeOf((cb) => raw.getData(state.paths.storm('wc-1'), cb)), Exception.NO_AUTH);
     assert.equal(await codeOf((cb) => raw.getData(state.paths.supervisor('s'), cb)), Exception.NO_AUTH);
-    assert.equal(await codeOf((cb) => raw.setData(state.paths.storm('wc-1'), Buffer.from('{}'), cb)), Exception.NO_AUTH);
+    assert.equal(
+      await codeOf((cb) => raw.setData(state.paths.storm('wc-1'), Buffer.from('{}'), cb)),
+      Exception.NO_AUTH,
+    );
     assert.equal(await codeOf((cb) => raw.create(`${state.paths.storms}/intruder`, cb)), Exception.NO_AUTH);
     assert.equal(await codeOf((cb) => raw.remove(state.paths.storm('wc-1'), cb)), Exception.NO_AUTH);
 

@@ -17,7 +17,11 @@ test('storm.zookeeper.connection.timeout bounds each attempt: a peer that accept
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   const port = (silent.address() as net.AddressInfo).port;
   try {
-    const zk = zookeeperSettings({ 'storm.zookeeper.servers': ['127.0.0.1'], 'storm.zookeeper.port': port, 'storm.zookeeper.connection.timeout': 200 });
+    const zk = zookeeperSettings({
+      'storm.zookeeper.servers': ['127.0.0.1'],
+      'storm.zookeeper.port': port,
+      'storm.zookeeper.connection.timeout': 200,
+    });
     assert.equal(zk.connectString, `127.0.0.1:${port}`);
     assert.equal(zk.connectionTimeoutMs, 200);
     let attempts = 0;
@@ -47,9 +51,22 @@ test('storm.zookeeper.connection.timeout bounds each attempt: a peer that accept
 
 test('zookeeperSettings: defaults from the key table, a server may carry its own port, an empty secret is no secret', () => {
   const d = zookeeperSettings({});
-  assert.deepEqual(d, { connectString: 'localhost:2181', root: '/squall', sessionTimeoutMs: 20000, connectionTimeoutMs: 15000, authSecret: undefined });
-  const s = zookeeperSettings({ 'storm.zookeeper.servers': ['a', 'b:2182'], 'storm.zookeeper.port': 2190, 'storm.zookeeper.auth.secret': '' });
+  assert.deepEqual(d, {
+    connectString: 'localhost:2181',
+    root: '/squall',
+    sessionTimeoutMs: 20000,
+    connectionTimeoutMs: 15000,
+    authSecret: undefined,
+  });
+  const s = zookeeperSettings({
+    'storm.zookeeper.servers': ['a', 'b:2182'],
+    'storm.zookeeper.port': 2190,
+    'storm.zookeeper.auth.secret': '',
+  });
   assert.equal(s.connectString, 'a:2190,b:2182');
   assert.equal(s.authSecret, undefined);
-  assert.throws(() => zookeeperSettings({ 'storm.zookeeper.connection.timeout': '15s' }), /storm\.zookeeper\.connection\.timeout must be an integer/);
+  assert.throws(
+    () => zookeeperSettings({ 'storm.zookeeper.connection.timeout': '15s' }),
+    /storm\.zookeeper\.connection\.timeout must be an integer/,
+  );
 });

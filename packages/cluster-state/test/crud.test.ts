@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { createClient } from 'node-zookeeper-client';
 import { InvalidDocumentError, VersionConflictError } from '../src';
 import { assignment, componentError, nimbus, stormBase, supervisor } from './fixtures';
-import {uniqueRoot, waitFor, zooKeeperSuite } from './helpers';
+import { uniqueRoot, waitFor, zooKeeperSuite } from './helpers';
 
 describe('cluster state: reads, compare-and-set writes, removal', () => {
   const { open, server: zk } = zooKeeperSuite();
@@ -17,11 +17,17 @@ describe('cluster state: reads, compare-and-set writes, removal', () => {
 
     assert.equal(await state.putStorm('wc-1', stormBase({ status: 'INACTIVE' }), read!.version), 1);
     await assert.rejects(state.putStorm('wc-1', stormBase({ status: 'KILLED' }), read!.version), VersionConflictError);
-    await assert.rejects(state.putStorm('wc-1', stormBase(), 'absent'), (e: unknown) => e instanceof VersionConflictError && e.expected === 'absent');
+    await assert.rejects(
+      state.putStorm('wc-1', stormBase(), 'absent'),
+      (e: unknown) => e instanceof VersionConflictError && e.expected === 'absent',
+    );
     await assert.rejects(state.putStorm('missing', stormBase(), 3), VersionConflictError);
     assert.equal((await state.getStorm('wc-1'))!.value.status, 'INACTIVE');
 
-    assert.equal(await state.putStorm('wc-1', stormBase({ status: 'REBALANCING', rebalance: { waitSecs: 5 } }), 'any'), 2);
+    assert.equal(
+      await state.putStorm('wc-1', stormBase({ status: 'REBALANCING', rebalance: { waitSecs: 5 } }), 'any'),
+      2,
+    );
     assert.equal(await state.putStorm('wc-2', stormBase(), 'any'), 0);
     assert.deepEqual(await state.listStormIds(), ['wc-1', 'wc-2']);
   });
@@ -59,7 +65,10 @@ describe('cluster state: reads, compare-and-set writes, removal', () => {
     const state = await open(uniqueRoot());
     for (let n = 1; n <= 12; n++) await state.reportError('wc-1', 'split', componentError(n));
     const errors = await state.getErrors('wc-1', 'split');
-    assert.deepEqual(errors.map((e) => e.message), Array.from({ length: 10 }, (_, i) => `boom ${i + 3}`));
+    assert.deepEqual(
+      errors.map((e) => e.message),
+      Array.from({ length: 10 }, (_, i) => `boom ${i + 3}`),
+    );
 
     const other = await open(state.paths.root);
     await Promise.all(
@@ -77,7 +86,10 @@ describe('cluster state: reads, compare-and-set writes, removal', () => {
     const state = await open(uniqueRoot());
     await state.registerNimbus(nimbus(6627));
     await state.registerNimbus(nimbus(6628));
-    assert.deepEqual((await state.listNimbuses()).map((n) => n.port), [6627, 6628]);
+    assert.deepEqual(
+      (await state.listNimbuses()).map((n) => n.port),
+      [6627, 6628],
+    );
     assert.equal(await state.unregisterNimbus('127.0.0.1:6628'), true);
     assert.equal(await state.unregisterNimbus('127.0.0.1:6628'), false);
 

@@ -19,7 +19,10 @@ export function testLogger(): Logger {
 /** A logger that also keeps every line's `msg`, to assert on what the user would read. */
 export function capturingLogger(): { logger: Logger; messages: string[] } {
   const messages: string[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void messages.push(JSON.parse(line).msg as string) });
+  const logger = pino(
+    { level: 'info' },
+    { write: (line: string) => void messages.push(JSON.parse(line).msg as string) },
+  );
   return { logger, messages };
 }
 
@@ -33,7 +36,10 @@ export function uniqueRoot(): string {
 }
 
 /** Short timeouts: tests exercise recovery paths and must not wait Storm's production defaults. */
-export function connect(server: { connectString: string }, options: Partial<ClusterStateOptions> = {}): Promise<ZkClusterState> {
+export function connect(
+  server: { connectString: string },
+  options: Partial<ClusterStateOptions> = {},
+): Promise<ZkClusterState> {
   return ZkClusterState.create({
     connectString: server.connectString,
     sessionTimeoutMs: 4000,
@@ -45,7 +51,11 @@ export function connect(server: { connectString: string }, options: Partial<Clus
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -89,7 +99,11 @@ export class SnapshotRecorder<T> {
   }
 
   /** Waits for a snapshot delivered after the `since`-th one that satisfies `predicate`. */
-  async until(predicate: (snapshot: ReadonlyMap<string, Versioned<T>>) => boolean, what: string, since = 0): Promise<ReadonlyMap<string, Versioned<T>>> {
+  async until(
+    predicate: (snapshot: ReadonlyMap<string, Versioned<T>>) => boolean,
+    what: string,
+    since = 0,
+  ): Promise<ReadonlyMap<string, Versioned<T>>> {
     return waitFor(() => this.snapshots.slice(since).find(predicate), what);
   }
 }
@@ -98,7 +112,10 @@ export class SnapshotRecorder<T> {
  * Registers suite hooks: one ZooKeeper for the suite (stopped after it), and every state opened through `open`
  * shut down after each test, even a failing one.
  */
-export function zooKeeperSuite(): { server: () => ZooKeeperServer; open: (root: string, options?: Partial<ClusterStateOptions>) => Promise<ZkClusterState> } {
+export function zooKeeperSuite(): {
+  server: () => ZooKeeperServer;
+  open: (root: string, options?: Partial<ClusterStateOptions>) => Promise<ZkClusterState>;
+} {
   let server: ZooKeeperServer | undefined;
   const opened: ZkClusterState[] = [];
   before(async () => {

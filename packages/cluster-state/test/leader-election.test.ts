@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {nextEvent, uniqueRoot, zooKeeperSuite } from './helpers';
+import { nextEvent, uniqueRoot, zooKeeperSuite } from './helpers';
 
 describe('leader election', () => {
   const { open } = zooKeeperSuite();

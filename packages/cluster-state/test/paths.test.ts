@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ClusterPaths, decodeDocument, decodeSegment, encodeDocument, encodeSegment, InvalidDocumentError, InvalidNameError } from '../src';
+import {
+  ClusterPaths,
+  decodeDocument,
+  decodeSegment,
+  encodeDocument,
+  encodeSegment,
+  InvalidDocumentError,
+  InvalidNameError,
+} from '../src';
 
 describe('ClusterPaths', () => {
   it('lays out the ZooKeeper tree under the default root', () => {

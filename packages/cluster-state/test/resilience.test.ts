@@ -9,7 +9,16 @@ import {
   type ZkClusterState,
 } from '../src';
 import { assignment, supervisor } from './fixtures';
-import { capturingLogger, connect, nextEvent, SnapshotRecorder, startZooKeeper, testLogger, uniqueRoot, waitFor } from './helpers';
+import {
+  capturingLogger,
+  connect,
+  nextEvent,
+  SnapshotRecorder,
+  startZooKeeper,
+  testLogger,
+  uniqueRoot,
+  waitFor,
+} from './helpers';
 
 describe('riding out ZooKeeper trouble', () => {
   let server: ZooKeeperServer;
@@ -77,7 +86,8 @@ describe('riding out ZooKeeper trouble', () => {
     const oldSession = daemon.sessionId;
 
     const events: string[] = [];
-    for (const event of ['disconnected', 'connected', 'expired', 'reconnected'] as const) daemon.on(event, () => events.push(event));
+    for (const event of ['disconnected', 'connected', 'expired', 'reconnected'] as const)
+      daemon.on(event, () => events.push(event));
     const deposed = nextEvent(candidate, 'deposed');
     const elected = nextEvent(candidate, 'elected');
     // Stealing the session may first look like a plain reconnection; wait for the new session.
@@ -90,7 +100,10 @@ describe('riding out ZooKeeper trouble', () => {
     // Ephemerals: the observer saw the supervisor vanish with the old session and come back with the new one.
     await supervisors.until((s) => !s.has('sup-1'), 'the registration vanishing with the old session');
     await supervisors.until((s) => s.get('sup-1')?.value.usedPorts[0] === 6700, 'the re-registration');
-    assert.deepEqual((await observer.listNimbuses()).map((n) => n.port), [6627]);
+    assert.deepEqual(
+      (await observer.listNimbuses()).map((n) => n.port),
+      [6627],
+    );
     await deposed;
     await elected;
     assert.equal(await observer.getLeader(), '127.0.0.1:6627');
@@ -130,16 +143,37 @@ describe('riding out ZooKeeper trouble', () => {
     const { logger, messages } = capturingLogger();
     const connecting = connect({ connectString: `127.0.0.1:${port}` }, { root: uniqueRoot(), logger });
     let settled = false;
-    void connecting.then(() => (settled = true), () => (settled = true));
-    await waitFor(() => messages.filter((m) => m.startsWith('waiting for ZooKeeper')).length >= 2, 'two retry log lines');
+    void connecting.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await waitFor(
+      () => messages.filter((m) => m.startsWith('waiting for ZooKeeper')).length >= 2,
+      'two retry log lines',
+    );
     assert.equal(settled, false);
-    assert.match(messages.find((m) => m.startsWith('waiting'))!, new RegExp(`^waiting for ZooKeeper at 127\\.0\\.0\\.1:${port} \\(attempt 1\\), retrying in \\d+\\.\\ds$`));
+    assert.match(
+      messages.find((m) => m.startsWith('waiting'))!,
+      new RegExp(`^waiting for ZooKeeper at 127\\.0\\.0\\.1:${port} \\(attempt 1\\), retrying in \\d+\\.\\ds$`),
+    );
 
     servers.push(await ZooKeeperServer.start({ port, logger: testLogger() }));
     const state = await connecting;
     opened.push(state);
     assert.equal(state.isConnected(), true);
-    await state.putStorm('wc', { name: 'wc', status: 'ACTIVE', owner: 'a', launchTimeSecs: 1, numWorkers: 1, componentExecutors: {}, packageDigest: 'd' }, 'absent');
+    await state.putStorm(
+      'wc',
+      {
+        name: 'wc',
+        status: 'ACTIVE',
+        owner: 'a',
+        launchTimeSecs: 1,
+        numWorkers: 1,
+        componentExecutors: {},
+        packageDigest: 'd',
+      },
+      'absent',
+    );
   });
 
   it('gives up at the start-up deadline with a clear error', async () => {

@@ -10,7 +10,9 @@ import { installDebianPackages, SystemPackageInstallError } from '../src';
 
 /** Holds `lockPath` from another process for `secs`; resolves once it holds it. */
 function holdLock(lockPath: string, secs: number): Promise<ChildProcess> {
-  const child = spawn('flock', [lockPath, 'sh', '-c', `echo held; sleep ${secs}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('flock', [lockPath, 'sh', '-c', `echo held; sleep ${secs}`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.stdout!.once('data', () => resolve(child));
@@ -43,7 +45,10 @@ describe('installDebianPackages', () => {
     holders.push(await holdLock(lockPath, 30));
     await assert.rejects(installDebianPackages(['dpkg'], { lockPath, lockTimeoutSecs: 1 }), (err: unknown) => {
       assert.ok(err instanceof SystemPackageInstallError);
-      assert.equal(err.message, `apt-get install -y dpkg: waited 1s for ${lockPath}, held by another install; retry when it is done`);
+      assert.equal(
+        err.message,
+        `apt-get install -y dpkg: waited 1s for ${lockPath}, held by another install; retry when it is done`,
+      );
       return true;
     });
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Assignment, SupervisorInfo } from '../src';
 import { assignment, supervisor } from './fixtures';
-import {SnapshotRecorder, uniqueRoot, zooKeeperSuite } from './helpers';
+import { SnapshotRecorder, uniqueRoot, zooKeeperSuite } from './helpers';
 
 describe('watches', () => {
   const { open } = zooKeeperSuite();
@@ -63,7 +63,19 @@ describe('watches', () => {
     const second = new SnapshotRecorder();
     state.watchStorms(first.listener);
     state.watchStorms(second.listener);
-    await state.putStorm('wc', { name: 'wc', status: 'ACTIVE', owner: 'a', launchTimeSecs: 1, numWorkers: 1, componentExecutors: {}, packageDigest: 'd' }, 'absent');
+    await state.putStorm(
+      'wc',
+      {
+        name: 'wc',
+        status: 'ACTIVE',
+        owner: 'a',
+        launchTimeSecs: 1,
+        numWorkers: 1,
+        componentExecutors: {},
+        packageDigest: 'd',
+      },
+      'absent',
+    );
     await first.until((s) => s.has('wc'), 'first watcher');
     await second.until((s) => s.has('wc'), 'second watcher');
   });

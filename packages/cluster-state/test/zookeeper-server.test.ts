@@ -45,13 +45,17 @@ describe('ZooKeeperServer', () => {
 
   it('restarts on the same port with its data intact', async () => {
     const before = await rawClient(server.connectString);
-    await new Promise<void>((resolve, reject) => before.create('/kept', Buffer.from('x'), (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      before.create('/kept', Buffer.from('x'), (e) => (e ? reject(e) : resolve())),
+    );
     before.close();
     const pid = server.pid;
     await server.restart();
     assert.notEqual(server.pid, pid);
     const after = await rawClient(server.connectString);
-    const data = await new Promise<Buffer>((resolve, reject) => after.getData('/kept', (e, d) => (e ? reject(e) : resolve(d))));
+    const data = await new Promise<Buffer>((resolve, reject) =>
+      after.getData('/kept', (e, d) => (e ? reject(e) : resolve(d))),
+    );
     after.close();
     assert.equal(data.toString(), 'x');
   });
@@ -154,12 +158,18 @@ describe('finding ZooKeeper', () => {
     const saved = process.env.SQUALL_ZOOKEEPER_HOME;
     delete process.env.SQUALL_ZOOKEEPER_HOME;
     try {
-      await assert.rejects(ensureZooKeeperInstalled({ debianJavaDir: '/nonexistent', autoInstall: false }), (error: unknown) => {
-        assert.ok(error instanceof ZooKeeperNotInstalledError);
-        assert.match(error.message, /^ZooKeeper is not installed: run `sudo apt-get install -y zookeeper` \(Debian\/Ubuntu\) or set SQUALL_ZOOKEEPER_HOME/);
-        assert.ok(!error.message.includes('\n'));
-        return true;
-      });
+      await assert.rejects(
+        ensureZooKeeperInstalled({ debianJavaDir: '/nonexistent', autoInstall: false }),
+        (error: unknown) => {
+          assert.ok(error instanceof ZooKeeperNotInstalledError);
+          assert.match(
+            error.message,
+            /^ZooKeeper is not installed: run `sudo apt-get install -y zookeeper` \(Debian\/Ubuntu\) or set SQUALL_ZOOKEEPER_HOME/,
+          );
+          assert.ok(!error.message.includes('\n'));
+          return true;
+        },
+      );
     } finally {
       if (saved !== undefined) process.env.SQUALL_ZOOKEEPER_HOME = saved;
     }

@@ -41,7 +41,9 @@ function valueBytes(v: unknown, depth: number, exact: boolean): number {
     case 'number':
       // A tag and at most 8 varint bytes or a float64: 9 is a bound for every number.
       if (!exact) return 9;
-      return Number.isInteger(v) && Math.abs(v) <= MAX_VARINT_INTEGER && !Object.is(v, -0) ? 1 + varintBytes(Math.abs(v) * 2) : 9;
+      return Number.isInteger(v) && Math.abs(v) <= MAX_VARINT_INTEGER && !Object.is(v, -0)
+        ? 1 + varintBytes(Math.abs(v) * 2)
+        : 9;
     case 'boolean':
     case 'undefined':
       return 1;
@@ -62,7 +64,8 @@ function valueBytes(v: unknown, depth: number, exact: boolean): number {
       }
       const keys = Object.keys(v);
       let n = 1 + varintBytes(keys.length);
-      for (const k of keys) n += stringBytes(k, exact) + valueBytes((v as Record<string, unknown>)[k], depth + 1, exact);
+      for (const k of keys)
+        n += stringBytes(k, exact) + valueBytes((v as Record<string, unknown>)[k], depth + 1, exact);
       return n;
     }
     default:

@@ -30,7 +30,8 @@ export function forbiddenKeyProblems(value: unknown, label?: string): string[] {
     }
     for (const key of Object.keys(v)) {
       const p = path ? `${path}.${key}` : key;
-      if (FORBIDDEN_CONFIG_KEYS.includes(key)) problems.push(`${where(p)}: key '${key}' is not allowed (it would change or shadow an object's prototype)`);
+      if (FORBIDDEN_CONFIG_KEYS.includes(key))
+        problems.push(`${where(p)}: key '${key}' is not allowed (it would change or shadow an object's prototype)`);
       else walk((v as Record<string, unknown>)[key], p, depth + 1);
     }
   };

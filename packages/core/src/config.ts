@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { CONFIG_KEYS, type ConfigKey, type ConfigValue, type KnownConfigKey, type SecondsConfigKey } from './config-keys';
+import {
+  CONFIG_KEYS,
+  type ConfigKey,
+  type ConfigValue,
+  type KnownConfigKey,
+  type SecondsConfigKey,
+} from './config-keys';
 import { FORBIDDEN_CONFIG_KEYS, forbiddenKeyProblems } from './config-safety';
 import { ConfigFileError, InvalidConfigError } from './errors';
 
@@ -35,7 +41,11 @@ export function mergeConfig(...layers: Array<Config | undefined>): Config {
   layers.forEach((layer, i) => {
     if (!layer) return;
     for (const key of Object.keys(layer)) {
-      if (FORBIDDEN_CONFIG_KEYS.includes(key)) throw new InvalidConfigError([`key '${key}' is not allowed (it would change or shadow an object's prototype)`], `configuration layer ${i + 1} of ${layers.length}`);
+      if (FORBIDDEN_CONFIG_KEYS.includes(key))
+        throw new InvalidConfigError(
+          [`key '${key}' is not allowed (it would change or shadow an object's prototype)`],
+          `configuration layer ${i + 1} of ${layers.length}`,
+        );
       const value = layer[key];
       if (value !== undefined) out[key] = value;
     }
@@ -70,7 +80,8 @@ export function configValueProblem(key: string, spec: ConfigKey, value: unknown)
         return `${key} must be a list of ports (1-65535), got ${show()}`;
       return undefined;
     case 'env':
-      if (typeof value !== 'object' || Array.isArray(value)) return `${key} must be a map of variable names to values, got ${show()}`;
+      if (typeof value !== 'object' || Array.isArray(value))
+        return `${key} must be a map of variable names to values, got ${show()}`;
       return undefined;
     case 'json': {
       // An object, or its JSON text (Storm's form, and what survives an environment variable).
@@ -86,7 +97,8 @@ export function configValueProblem(key: string, spec: ConfigKey, value: unknown)
       return undefined;
     }
   }
-  if (spec.min !== undefined && (value as number) < spec.min) return `${key} must be at least ${spec.min}, got ${show()}`;
+  if (spec.min !== undefined && (value as number) < spec.min)
+    return `${key} must be at least ${spec.min}, got ${show()}`;
   return undefined;
 }
 
@@ -151,7 +163,8 @@ export function readConfigFile(file: string): Config {
     throw new ConfigFileError(file, `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigFileError(file, 'must be a map of key: value');
+  if (typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ConfigFileError(file, 'must be a map of key: value');
   validateConfig(parsed as Config, file);
   return parsed as Config;
 }
@@ -188,7 +201,10 @@ export function getConfig<K extends KnownConfigKey>(conf: Readonly<Config>, key:
  * Reads a key in seconds as milliseconds (`null` stays `null` for keys unset by default): the one seconds-to-ms
  * conversion of config values.
  */
-export function configMs<K extends SecondsConfigKey>(conf: Readonly<Config>, key: K): ConfigValue<K> extends number ? number : number | null {
+export function configMs<K extends SecondsConfigKey>(
+  conf: Readonly<Config>,
+  key: K,
+): ConfigValue<K> extends number ? number : number | null {
   const secs = getConfig(conf, key) as number | null;
   return (secs === null ? null : secs * 1000) as ConfigValue<K> extends number ? number : number | null;
 }

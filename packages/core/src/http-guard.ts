@@ -44,7 +44,11 @@ export interface GuardedRequest {
 }
 
 /** A request handler; what it throws (or rejects with) becomes an error answer, never a crash. */
-export type GuardedHandler = (req: IncomingMessage, res: ServerResponse, target: GuardedRequest) => Promise<void> | void;
+export type GuardedHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: GuardedRequest,
+) => Promise<void> | void;
 
 /**
  * Headers for responses that are data, not pages: nothing may be framed, sniffed, embedded by another site or leak a
@@ -58,7 +62,13 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Content Too Large', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  413: 'Content Too Large',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+};
 
 /**
  * Parses a request target: a path (`/a/b?x=1`, the usual form) or an absolute URL (`http://host/a`, which HTTP/1.1
@@ -90,7 +100,8 @@ export function parseRequestTarget(target: string | undefined): GuardedRequest {
  */
 export async function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > maxBytes) throw new HttpRequestError(413, `request body of ${declared} bytes is over the limit of ${maxBytes} bytes`);
+  if (declared !== undefined && Number(declared) > maxBytes)
+    throw new HttpRequestError(413, `request body of ${declared} bytes is over the limit of ${maxBytes} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -116,7 +127,9 @@ export async function readRequestBody(req: IncomingMessage, maxBytes: number): P
 export function createGuardedServer(handler: GuardedHandler, options: GuardedServerOptions): Server {
   const log = options.logger;
   const headers = options.headers ?? SECURITY_HEADERS;
-  const errorBody = options.errorBody ?? ((_status: number, message: string) => ({ contentType: 'text/plain; charset=utf-8', body: `${message}\n` }));
+  const errorBody =
+    options.errorBody ??
+    ((_status: number, message: string) => ({ contentType: 'text/plain; charset=utf-8', body: `${message}\n` }));
   const requestTimeout = options.requestTimeoutMs ?? 30000;
   const server = createServer(
     {
@@ -135,14 +148,25 @@ export function createGuardedServer(handler: GuardedHandler, options: GuardedSer
       res.on('error', (err) => log.debug({ err }, `${options.name}: response failed: ${err.message}`));
       const fail = (err: unknown) => {
         const status = err instanceof HttpRequestError ? err.status : 500;
-        if (status === 500) log.error({ err, method: req.method, target: (req.url ?? '').slice(0, 200) }, `${options.name}: unexpected failure serving a request: ${(err as Error)?.message ?? String(err)}`);
+        if (status === 500)
+          log.error(
+            { err, method: req.method, target: (req.url ?? '').slice(0, 200) },
+            `${options.name}: unexpected failure serving a request: ${(err as Error)?.message ?? String(err)}`,
+          );
         if (res.headersSent || res.destroyed) return void res.destroy();
-        const message = status === 500 ? `internal error: ${(err as Error)?.message ?? String(err)}` : (err as Error).message;
+        const message =
+          status === 500 ? `internal error: ${(err as Error)?.message ?? String(err)}` : (err as Error).message;
         const out = errorBody(status, message);
         try {
           // After a malformed or oversized request the connection is not reused: an unread body may still be on it.
           const close = status === 400 || status === 408 || status === 413 || status === 431;
-          res.writeHead(status, { ...headers, 'content-type': out.contentType, 'content-length': Buffer.byteLength(out.body), 'cache-control': 'no-store', ...(close ? { connection: 'close' } : {}) });
+          res.writeHead(status, {
+            ...headers,
+            'content-type': out.contentType,
+            'content-length': Buffer.byteLength(out.body),
+            'cache-control': 'no-store',
+            ...(close ? { connection: 'close' } : {}),
+          });
           res.end(req.method === 'HEAD' ? undefined : out.body);
         } catch {
           res.destroy();
@@ -150,7 +174,8 @@ export function createGuardedServer(handler: GuardedHandler, options: GuardedSer
       };
       try {
         for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-        if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1 && !req.headers.host) throw new HttpRequestError(400, 'an HTTP/1.1 request needs a Host header');
+        if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1 && !req.headers.host)
+          throw new HttpRequestError(400, 'an HTTP/1.1 request needs a Host header');
         const target = parseRequestTarget(req.url);
         Promise.resolve(handler(req, res, target)).catch(fail);
       } catch (err) {
@@ -163,7 +188,13 @@ export function createGuardedServer(handler: GuardedHandler, options: GuardedSer
     log.debug({ code: err.code }, `${options.name}: refused a malformed request: ${err.message}`);
     if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
     const out = errorBody(status, `${REASONS[status]}: ${err.code ?? err.message}`);
-    const head = [`HTTP/1.1 ${status} ${REASONS[status]}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), `content-type: ${out.contentType}`, `content-length: ${Buffer.byteLength(out.body)}`, 'connection: close'];
+    const head = [
+      `HTTP/1.1 ${status} ${REASONS[status]}`,
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+      `content-type: ${out.contentType}`,
+      `content-length: ${Buffer.byteLength(out.body)}`,
+      'connection: close',
+    ];
     socket.end(`${head.join('\r\n')}\r\n\r\n${out.body}`);
   });
   server.on('error', (err) => {

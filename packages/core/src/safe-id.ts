@@ -9,7 +9,10 @@ const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 /** Thrown when an id read from ZooKeeper or an RPC is not safe to use as a file name or path segment. */
 export class UnsafeIdError extends SquallError {
   constructor(kind: string, id: string, where: string) {
-    super('UNSAFE_ID', `refused ${kind} ${JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}...` : id)} from ${where}: ids may hold only letters, digits, '.', '_' and '-' (not first '.', no '..', at most ${MAX_ID_CHARS} characters)`);
+    super(
+      'UNSAFE_ID',
+      `refused ${kind} ${JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}...` : id)} from ${where}: ids may hold only letters, digits, '.', '_' and '-' (not first '.', no '..', at most ${MAX_ID_CHARS} characters)`,
+    );
   }
 }
 

@@ -190,7 +190,8 @@ export class ServerProcess {
   private command(): [string, string[]] {
     // The 'exit' hook cannot run if this process is SIGKILLed; a parent-death signal covers that case. setpriv
     // exec()s the server, so the pid we signal is the server's own.
-    if (process.platform === 'linux' && fs.existsSync(SETPRIV)) return [SETPRIV, ['--pdeathsig', 'SIGKILL', this.opts.executable, ...this.opts.args]];
+    if (process.platform === 'linux' && fs.existsSync(SETPRIV))
+      return [SETPRIV, ['--pdeathsig', 'SIGKILL', this.opts.executable, ...this.opts.args]];
     return [this.opts.executable, [...this.opts.args]];
   }
 
@@ -198,7 +199,11 @@ export class ServerProcess {
     const { name, port, startTimeoutMs } = this.opts;
     const deadline = Date.now() + startTimeoutMs;
     const failed = async (message: string, exitCode: number | null): Promise<never> => {
-      throw this.opts.startError(message, { exitCode, logFile: this.opts.logFile, logTail: await readLogTail(this.opts.logFile) });
+      throw this.opts.startError(message, {
+        exitCode,
+        logFile: this.opts.logFile,
+        logTail: await readLogTail(this.opts.logFile),
+      });
     };
     const exitOutcome = exited.then((exit) => ({ exit }));
     while (Date.now() < deadline) {

@@ -13,7 +13,8 @@ function sources(dir: string, ext: RegExp): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((name) => {
     const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) return name === 'node_modules' || name === 'dist' || name === 'test' || name === 'tests' ? [] : sources(p, ext);
+    if (statSync(p).isDirectory())
+      return name === 'node_modules' || name === 'dist' || name === 'test' || name === 'tests' ? [] : sources(p, ext);
     return ext.test(name) ? [p] : [];
   });
 }

@@ -30,7 +30,7 @@ const WRONG: Record<ConfigType, unknown> = {
   json: '[1, 2]',
 };
 
-test('every default has its key\'s declared type and lies in its range', () => {
+test("every default has its key's declared type and lies in its range", () => {
   assert.ok(entries.length > 50, `the table has ${entries.length} keys`);
   for (const [key, spec] of entries) {
     if (spec.default === null) continue;
@@ -38,29 +38,50 @@ test('every default has its key\'s declared type and lies in its range', () => {
     assert.deepEqual(getConfig({}, key), spec.default, `getConfig falls back to the default of ${key}`);
   }
   // The checker is not blind: a default of another type would be reported.
-  assert.match(configValueProblem('topology.workers', CONFIG_KEYS['topology.workers'], '1') ?? '', /topology\.workers must be an integer/);
+  assert.match(
+    configValueProblem('topology.workers', CONFIG_KEYS['topology.workers'], '1') ?? '',
+    /topology\.workers must be an integer/,
+  );
 });
 
 test('a wrong-typed value of any key is refused, naming the key and the place', () => {
   for (const [key, spec] of entries) {
     assert.throws(
       () => validateConfig({ [key]: WRONG[spec.type] }, 'topology conf'),
-      (err: unknown) => err instanceof InvalidConfigError && err.problems.length === 1 && err.problems[0]!.startsWith(`${key} must be`) && err.message.includes('in topology conf'),
+      (err: unknown) =>
+        err instanceof InvalidConfigError &&
+        err.problems.length === 1 &&
+        err.problems[0]!.startsWith(`${key} must be`) &&
+        err.message.includes('in topology conf'),
       key,
     );
-    assert.throws(() => getConfig({ [key]: WRONG[spec.type] }, key), (err: unknown) => err instanceof InvalidConfigError && err.message.includes(`${key} must be`), `getConfig ${key}`);
+    assert.throws(
+      () => getConfig({ [key]: WRONG[spec.type] }, key),
+      (err: unknown) => err instanceof InvalidConfigError && err.message.includes(`${key} must be`),
+      `getConfig ${key}`,
+    );
   }
-  assert.deepEqual(configProblems({ 'topology.workers': 0, 'my.own.key': 'anything' }), ['topology.workers must be at least 1, got 0']);
+  assert.deepEqual(configProblems({ 'topology.workers': 0, 'my.own.key': 'anything' }), [
+    'topology.workers must be at least 1, got 0',
+  ]);
 });
 
 test('getConfig returns the declared type; null and absent mean the default', () => {
-  const conf = { 'topology.workers': 3, 'topology.max.spout.pending': null, 'supervisor.slots.ports': [7000], 'nimbus.port': null };
+  const conf = {
+    'topology.workers': 3,
+    'topology.max.spout.pending': null,
+    'supervisor.slots.ports': [7000],
+    'nimbus.port': null,
+  };
   const workers: number = getConfig(conf, 'topology.workers');
   const pending: number | null = getConfig(conf, 'topology.max.spout.pending');
   const ports: number[] = getConfig(conf, 'supervisor.slots.ports');
   const debug: boolean = getConfig(conf, 'topology.debug');
   const seeds: string[] = getConfig(conf, 'nimbus.seeds');
-  assert.deepEqual([workers, pending, ports, debug, seeds, getConfig(conf, 'nimbus.port')], [3, null, [7000], false, ['localhost'], 6627]);
+  assert.deepEqual(
+    [workers, pending, ports, debug, seeds, getConfig(conf, 'nimbus.port')],
+    [3, null, [7000], false, ['localhost'], 6627],
+  );
   // @ts-expect-error a key unset by default may be null, so it is not a plain number
   const notNumber: number = getConfig(conf, 'topology.max.spout.pending');
   assert.equal(notNumber, null);

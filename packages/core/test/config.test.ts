@@ -28,7 +28,13 @@ test("defaults follow Storm's", () => {
 
 test('validation lists every bad key at once', () => {
   assert.throws(
-    () => validateConfig({ 'topology.workers': 'three', 'topology.debug': 1, 'topology.message.timeout.secs': -1, 'my.own.key': {} }),
+    () =>
+      validateConfig({
+        'topology.workers': 'three',
+        'topology.debug': 1,
+        'topology.message.timeout.secs': -1,
+        'my.own.key': {},
+      }),
     (err: InvalidConfigError) => {
       assert.ok(err instanceof InvalidConfigError);
       assert.equal(err.problems.length, 3);
@@ -43,7 +49,10 @@ test('validation lists every bad key at once', () => {
 test('-c values are typed like YAML', () => {
   assert.deepEqual(parseConfigAssignment('topology.workers=3'), ['topology.workers', 3]);
   assert.deepEqual(parseConfigAssignment('topology.debug=true'), ['topology.debug', true]);
-  assert.deepEqual(parseConfigAssignment('supervisor.slots.ports=[6700, 6701]'), ['supervisor.slots.ports', [6700, 6701]]);
+  assert.deepEqual(parseConfigAssignment('supervisor.slots.ports=[6700, 6701]'), [
+    'supervisor.slots.ports',
+    [6700, 6701],
+  ]);
   assert.deepEqual(parseConfigAssignment('a.b=hello world'), ['a.b', 'hello world']);
   assert.throws(() => parseConfigAssignment('novalue'), InvalidConfigError);
 });
@@ -60,11 +69,17 @@ test('config files are read, validated, and errors name the file', () => {
   assert.deepEqual(readConfigFile(good), { 'topology.workers': 2, 'nimbus.seeds': ['a', 'b'] });
   const bad = path.join(dir, 'bad.yaml');
   writeFileSync(bad, 'topology.workers: [1\n');
-  assert.throws(() => readConfigFile(bad), (e: Error) => e instanceof ConfigFileError && e.message.startsWith(bad));
+  assert.throws(
+    () => readConfigFile(bad),
+    (e: Error) => e instanceof ConfigFileError && e.message.startsWith(bad),
+  );
   assert.throws(() => readConfigFile(path.join(dir, 'missing.yaml')), /file not found/);
   const wrong = path.join(dir, 'wrong.yaml');
   writeFileSync(wrong, 'topology.workers: many\n');
-  assert.throws(() => readConfigFile(wrong), (e: Error) => e instanceof InvalidConfigError && e.message.includes(wrong));
+  assert.throws(
+    () => readConfigFile(wrong),
+    (e: Error) => e instanceof InvalidConfigError && e.message.includes(wrong),
+  );
 });
 
 test('mergeConfig: later layers win and undefined is skipped', () => {
@@ -87,7 +102,9 @@ test('ManualClock fires timers in order when advanced', () => {
 });
 
 test('__proto__, constructor and prototype keys are refused at any depth, naming the key and where', () => {
-  const submitted = JSON.parse('{"topology.workers": 2, "__proto__": {"topology.debug": true}, "topology.environment": {"constructor": "x", "ok": [{"prototype": 1}]}}') as Record<string, unknown>;
+  const submitted = JSON.parse(
+    '{"topology.workers": 2, "__proto__": {"topology.debug": true}, "topology.environment": {"constructor": "x", "ok": [{"prototype": 1}]}}',
+  ) as Record<string, unknown>;
   assert.throws(
     () => validateConfig(submitted, 'topology conf'),
     (err: unknown) =>
@@ -99,13 +116,29 @@ test('__proto__, constructor and prototype keys are refused at any depth, naming
       err.problems.some((p) => p.startsWith("topology.environment.ok[0].prototype: key 'prototype'")),
   );
   // mergeConfig never lets a layer change the merged object's prototype.
-  assert.throws(() => mergeConfig(defaultConfig(), submitted), (err: unknown) => err instanceof InvalidConfigError && /key '__proto__' is not allowed/.test(err.message) && /configuration layer 2 of 2/.test(err.message));
+  assert.throws(
+    () => mergeConfig(defaultConfig(), submitted),
+    (err: unknown) =>
+      err instanceof InvalidConfigError &&
+      /key '__proto__' is not allowed/.test(err.message) &&
+      /configuration layer 2 of 2/.test(err.message),
+  );
   assert.equal(({} as Record<string, unknown>)['topology.debug'], undefined, 'Object.prototype untouched');
   // From -c and from a YAML file.
-  assert.throws(() => validateConfig(Object.fromEntries([parseConfigAssignment('__proto__={a: 1}')]), 'command line'), /in command line:\n {2}- __proto__: key '__proto__'/);
+  assert.throws(
+    () => validateConfig(Object.fromEntries([parseConfigAssignment('__proto__={a: 1}')]), 'command line'),
+    /in command line:\n {2}- __proto__: key '__proto__'/,
+  );
   const dir = mkdtempSync(path.join(tmpdir(), 'squall-conf-'));
   const file = path.join(dir, 'squall.yaml');
   writeFileSync(file, 'topology.workers: 2\n__proto__:\n  polluted: true\n');
-  assert.throws(() => readConfigFile(file), (err: unknown) => err instanceof InvalidConfigError && err.message.includes(file) && /__proto__/.test(err.message));
-  assert.deepEqual(forbiddenKeyProblems({ 'a.constructor.b': 1, nested: { proto: { __protox__: 1 } } }), [], 'only exact key names are refused');
+  assert.throws(
+    () => readConfigFile(file),
+    (err: unknown) => err instanceof InvalidConfigError && err.message.includes(file) && /__proto__/.test(err.message),
+  );
+  assert.deepEqual(
+    forbiddenKeyProblems({ 'a.constructor.b': 1, nested: { proto: { __protox__: 1 } } }),
+    [],
+    'only exact key names are refused',
+  );
 });

@@ -32,7 +32,9 @@ test('ports come from below the kernel ephemeral range, free to bind, claimed fo
   if (low > 11000) assert.ok(port < low && port >= 10000, `port ${port} vs ephemeral range from ${low}`);
   assert.equal(readFileSync(claimFile(port), 'utf8'), String(process.pid));
   const server = net.createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen({ host: '127.0.0.1', port, exclusive: true }, resolve));
+  await new Promise<void>((resolve, reject) =>
+    server.once('error', reject).listen({ host: '127.0.0.1', port, exclusive: true }, resolve),
+  );
   // While it is bound (and claimed), it is never handed out again.
   const more = new Set<number>();
   for (let i = 0; i < 300; i++) more.add(await findFreePort());

@@ -2,7 +2,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
-import { createGuardedServer, HttpRequestError, parseRequestTarget, readRequestBody, SECURITY_HEADERS, silentLogger } from '../src';
+import {
+  createGuardedServer,
+  HttpRequestError,
+  parseRequestTarget,
+  readRequestBody,
+  SECURITY_HEADERS,
+  silentLogger,
+} from '../src';
 
 // A guarded server on a loopback port, attacked over raw sockets: every malformed, oversized, slow or failing request
 // gets an error answer and the server keeps answering.
@@ -69,7 +76,11 @@ test('request targets: paths and absolute URLs parse; //, * and garbage are 400,
   assert.equal(parseRequestTarget('//evil.example/x').pathname, '//evil.example/x', 'a path, not a host');
   assert.equal(parseRequestTarget('http://h:1/m?q=2').pathname, '/m');
   for (const bad of ['*', 'example.com:443', '', undefined, 'http://[::1', 'javascript:alert(1)'])
-    assert.throws(() => parseRequestTarget(bad), (e: unknown) => e instanceof HttpRequestError && e.status === 400 && /malformed request target/.test(e.message), String(bad));
+    assert.throws(
+      () => parseRequestTarget(bad),
+      (e: unknown) => e instanceof HttpRequestError && e.status === 400 && /malformed request target/.test(e.message),
+      String(bad),
+    );
 });
 
 test('malformed request lines and targets get 4xx with the security headers; the server stays up', async () => {
@@ -89,13 +100,19 @@ test('malformed request lines and targets get 4xx with the security headers; the
   for (const [request, status] of answers) {
     const answer = await raw(request, { waitMs: 3000 });
     assert.equal(statusOf(answer), status, `${JSON.stringify(request)} → ${answer.split('\r\n')[0]}`);
-    if (status !== 200) for (const h of Object.keys(SECURITY_HEADERS)) assert.match(answer, new RegExp(`^${h}: `, 'mi'), `${h} on ${JSON.stringify(request)}`);
+    if (status !== 200)
+      for (const h of Object.keys(SECURITY_HEADERS))
+        assert.match(answer, new RegExp(`^${h}: `, 'mi'), `${h} on ${JSON.stringify(request)}`);
     await stillServing();
   }
 });
 
 test('handler exceptions and rejections are 500 (or their status); huge heads are 431', async () => {
-  for (const [p, status, text] of [['/throw', 500, /internal error: handler exploded/], ['/reject', 500, /handler rejected/], ['/teapot', 418, /short and stout/]] as const) {
+  for (const [p, status, text] of [
+    ['/throw', 500, /internal error: handler exploded/],
+    ['/reject', 500, /handler rejected/],
+    ['/teapot', 418, /short and stout/],
+  ] as const) {
     const res = await fetch(`http://127.0.0.1:${port}${p}`);
     assert.equal(res.status, status, p);
     assert.match(await res.text(), text);
@@ -112,19 +129,27 @@ test('bodies: a declared or streamed body over the limit is 413; a slow body or 
   const declared = await raw(`POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n`, { waitMs: 3000 });
   assert.equal(statusOf(declared), 413);
   const chunk = 'a'.repeat(600);
-  const streamed = await raw(`POST /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n${chunk}\r\n258\r\n${chunk}\r\n0\r\n\r\n`, { waitMs: 3000 });
+  const streamed = await raw(
+    `POST /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n${chunk}\r\n258\r\n${chunk}\r\n0\r\n\r\n`,
+    { waitMs: 3000 },
+  );
   assert.equal(statusOf(streamed), 413);
   const ok = await fetch(`http://127.0.0.1:${port}/body`, { method: 'POST', body: 'x'.repeat(1000) });
   assert.equal(await ok.text(), '1000');
 
   const t0 = Date.now();
-  const slowBody = await raw(`POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly a few bytes`, { waitMs: 8000 });
+  const slowBody = await raw(`POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly a few bytes`, {
+    waitMs: 8000,
+  });
   assert.equal(statusOf(slowBody), 408, slowBody);
   assert.ok(Date.now() - t0 < 6000, 'cut off within the request timeout and the check period');
   const slowHead = await raw('GET /ok HTTP/1.1\r\nHost: x\r\n', { waitMs: 8000 });
   assert.equal(statusOf(slowHead), 408, slowHead);
   // A client that sends half a body and hangs up.
-  const aborted = await raw(`POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc`, { endAfterWrite: true, waitMs: 3000 });
+  const aborted = await raw(`POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc`, {
+    endAfterWrite: true,
+    waitMs: 3000,
+  });
   assert.ok(aborted === '' || statusOf(aborted) >= 400, aborted);
   await stillServing();
 });

@@ -1,5 +1,12 @@
 import type { ExecutorSpec } from '@squall/api';
-import { ACK_ACK_STREAM, ACK_BATCH_LIMIT, ACK_FAIL_STREAM, ACK_INIT_STREAM, ACK_RESET_TIMEOUT_STREAM, type LocalTrees } from './acking';
+import {
+  ACK_ACK_STREAM,
+  ACK_BATCH_LIMIT,
+  ACK_FAIL_STREAM,
+  ACK_INIT_STREAM,
+  ACK_RESET_TIMEOUT_STREAM,
+  type LocalTrees,
+} from './acking';
 import { ExecutorBase } from './executor-base';
 import type { ExecutorHost } from './executor-host';
 import type { InputCounters, OutputCounters } from '@squall/stats';
@@ -43,7 +50,10 @@ export class AckerExecutor extends ExecutorBase {
   constructor(spec: ExecutorSpec, host: ExecutorHost) {
     super(spec, host, 'acker');
     this.notifyStreams = Object.fromEntries(
-      [ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_RESET_TIMEOUT_STREAM].map((s) => [s, host.model.systemStream(ACKER_COMPONENT, s)]),
+      [ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_RESET_TIMEOUT_STREAM].map((s) => [
+        s,
+        host.model.systemStream(ACKER_COMPONENT, s),
+      ]),
     );
     this.ackCounters = this.stats.output(ACK_ACK_STREAM);
     this.timeoutMs = this.settings.messageTimeoutMs;
@@ -196,7 +206,8 @@ export class AckerExecutor extends ExecutorBase {
     const seqs = out.get(spoutTask)!;
     if (seqs.length === 0) return;
     out.set(spoutTask, []);
-    const stream = out === this.outAck ? ACK_ACK_STREAM : out === this.outFail ? ACK_FAIL_STREAM : ACK_RESET_TIMEOUT_STREAM;
+    const stream =
+      out === this.outAck ? ACK_ACK_STREAM : out === this.outFail ? ACK_FAIL_STREAM : ACK_RESET_TIMEOUT_STREAM;
     const counters = this.stats.output(stream);
     counters.emitted += seqs.length;
     counters.transferred += seqs.length;

@@ -58,7 +58,10 @@ export class BoltExecutor extends ExecutorBase {
     super(spec, host, 'bolt');
     this.ackers = host.model.ackerTasks;
     this.ackStreams = Object.fromEntries(
-      [ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_RESET_TIMEOUT_STREAM].map((s) => [s, host.model.systemStream(this.component, s)]),
+      [ACK_ACK_STREAM, ACK_FAIL_STREAM, ACK_RESET_TIMEOUT_STREAM].map((s) => [
+        s,
+        host.model.systemStream(this.component, s),
+      ]),
     );
   }
 
@@ -85,10 +88,20 @@ export class BoltExecutor extends ExecutorBase {
       const collector = new BoltCollector(this, emitter, task);
       const basic = isBasicBolt(bolt);
       const checkpoints = host.model.components.has(CHECKPOINT_SPOUT_ID) && !(bolt instanceof StatefulBoltRunner);
-      const state: BoltTask = { task, bolt, basic, collector, forwarder: checkpoints ? new CheckpointBarrier(context) : undefined };
+      const state: BoltTask = {
+        task,
+        bolt,
+        basic,
+        collector,
+        forwarder: checkpoints ? new CheckpointBarrier(context) : undefined,
+      };
       const attach = (bolt as unknown as Record<symbol, unknown>)[ATTACH];
       if (typeof attach === 'function') attach.call(bolt, this.conf, context, collector);
-      await settle(basic ? (bolt as BasicBolt).prepare(this.conf, context) : (bolt as BoltLike).prepare?.(this.conf, context, collector));
+      await settle(
+        basic
+          ? (bolt as BasicBolt).prepare(this.conf, context)
+          : (bolt as BoltLike).prepare?.(this.conf, context, collector),
+      );
       this.taskStates.push(state);
     }
     const freq = this.settings.tickFreqSecs;
@@ -100,7 +113,8 @@ export class BoltExecutor extends ExecutorBase {
     const fields = model.streamFields('__system', '__tick')!;
     const key = model.streamKey('__system', '__tick');
     const tick = () => {
-      for (const t of this.taskStates) this.queue.push(t.task, new TupleImpl([freqSecs], fields, '__system', -1, '__tick', key, null));
+      for (const t of this.taskStates)
+        this.queue.push(t.task, new TupleImpl([freqSecs], fields, '__system', -1, '__tick', key, null));
       this.host.wake();
       this.cancelTick = this.host.clock.setTimer(freqSecs * 1000, tick);
     };
@@ -131,7 +145,8 @@ export class BoltExecutor extends ExecutorBase {
         const r = state.basic
           ? (state.bolt as BasicBolt).execute(tuple, new BasicCollector(state.collector, tuple))
           : (state.bolt as BoltLike).execute(tuple);
-        if (r !== undefined && typeof (r as Promise<void>).then === 'function') this.awaitExecute(state, tuple, r as Promise<void>);
+        if (r !== undefined && typeof (r as Promise<void>).then === 'function')
+          this.awaitExecute(state, tuple, r as Promise<void>);
         else if (state.basic) state.collector.ack(tuple);
       } catch (err) {
         this.failed(state, tuple, err);
@@ -258,7 +273,8 @@ export class BoltCollector implements OutputCollector {
     const roots = this.settleAcked(t);
     if (roots === null) return;
     const acks = (this.acks ??= this.newBatcher());
-    for (let i = 0; i < roots.length; i += 4) acks.add(roots[i]!, roots[i + 1]!, roots[i + 2]! ^ t.ackHi, roots[i + 3]! ^ t.ackLo);
+    for (let i = 0; i < roots.length; i += 4)
+      acks.add(roots[i]!, roots[i + 1]!, roots[i + 2]! ^ t.ackHi, roots[i + 3]! ^ t.ackLo);
     // Outside a drain (an asynchronous ack) there is no end of batch to wait for.
     if (!this.executor.batching) acks.flush();
   }
@@ -278,7 +294,8 @@ export class BoltCollector implements OutputCollector {
     const t = tuple as TupleImpl;
     const roots = this.settleAcked(t);
     if (roots === null) return;
-    for (let i = 0; i < roots.length; i += 4) held.push(roots[i]!, roots[i + 1]!, roots[i + 2]! ^ t.ackHi, roots[i + 3]! ^ t.ackLo);
+    for (let i = 0; i < roots.length; i += 4)
+      held.push(roots[i]!, roots[i + 1]!, roots[i + 2]! ^ t.ackHi, roots[i + 3]! ^ t.ackLo);
   }
 
   /** Marks an input acked and counts it; returns its roots when there are ackers to tell, else null. */
@@ -311,7 +328,9 @@ export class BoltCollector implements OutputCollector {
     const host = this.executor.hostRef;
     const { fields, key } = this.executor.ackStreams[ACK_ACK_STREAM]!;
     const component = this.executor.component;
-    return new AckBatcher(this.executor.ackers, (acker, quads) => host.deliver(acker, new TupleImpl(quads, fields, component, this.task, ACK_ACK_STREAM, key, null)));
+    return new AckBatcher(this.executor.ackers, (acker, quads) =>
+      host.deliver(acker, new TupleImpl(quads, fields, component, this.task, ACK_ACK_STREAM, key, null)),
+    );
   }
 
   fail(tuple: Tuple): void {
@@ -341,7 +360,10 @@ export class BoltCollector implements OutputCollector {
     const { fields, key } = this.executor.ackStreams[stream]!;
     for (let i = 0; i < roots.length; i += 4) {
       const acker = ackerFor(ackers, roots[i]!, roots[i + 1]!);
-      host.deliver(acker, new TupleImpl([roots[i]!, roots[i + 1]!, 0, 0], fields, this.executor.component, this.task, stream, key, null));
+      host.deliver(
+        acker,
+        new TupleImpl([roots[i]!, roots[i + 1]!, 0, 0], fields, this.executor.component, this.task, stream, key, null),
+      );
     }
   }
 
@@ -359,7 +381,9 @@ class BasicCollector implements BasicOutputCollector {
   emit(a: string | Values, b?: Values): readonly number[] {
     const e = this.collector.emitter;
     const anchors = [this.current];
-    return b === undefined ? e.emitBolt(e.route(undefined), anchors, a as Values) : e.emitBolt(e.route(a as string), anchors, b);
+    return b === undefined
+      ? e.emitBolt(e.route(undefined), anchors, a as Values)
+      : e.emitBolt(e.route(a as string), anchors, b);
   }
   emitDirect(taskId: number, a: string | Values, b?: Values): void {
     const e = this.collector.emitter;

@@ -42,15 +42,24 @@ export class TaskEmitter {
   }
 
   private check(route: StreamRoute, values: Values, directTask: number): void {
-    if (!Array.isArray(values)) throw new EmitError(`component '${this.component}' emitted ${typeof values} on stream '${route.stream}': values must be an array`);
+    if (!Array.isArray(values))
+      throw new EmitError(
+        `component '${this.component}' emitted ${typeof values} on stream '${route.stream}': values must be an array`,
+      );
     if (values.length !== route.fields.size)
       throw new EmitError(
         `component '${this.component}' emitted ${values.length} value(s) on stream '${route.stream}', which declares ${route.fields.size} field(s) (${route.fields.names.join(', ')})`,
       );
-    if (directTask >= 0 && !route.direct) throw new EmitError(`component '${this.component}' used emitDirect on stream '${route.stream}', which is not declared direct`);
-    if (directTask < 0 && route.direct) throw new EmitError(`component '${this.component}' used emit on direct stream '${route.stream}': use emitDirect`);
+    if (directTask >= 0 && !route.direct)
+      throw new EmitError(
+        `component '${this.component}' used emitDirect on stream '${route.stream}', which is not declared direct`,
+      );
+    if (directTask < 0 && route.direct)
+      throw new EmitError(`component '${this.component}' used emit on direct stream '${route.stream}': use emitDirect`);
     if (directTask >= 0 && !route.directTargets.has(directTask))
-      throw new EmitError(`component '${this.component}' emitted directly to task ${directTask}, which does not subscribe to stream '${route.stream}' with direct grouping`);
+      throw new EmitError(
+        `component '${this.component}' emitted directly to task ${directTask}, which does not subscribe to stream '${route.stream}' with direct grouping`,
+      );
     // A cheap upper bound first; the exact size only for tuples near the limit.
     if (valuesBytes(values) + headerBytes(route.stream) > this.maxTupleBytes) {
       const size = valuesBytes(values, true) + headerBytes(route.stream);
@@ -96,13 +105,22 @@ export class TaskEmitter {
     const host = this.host;
     for (let i = 0; i < tasks.length; i++) {
       const task = tasks[i]!;
-      if (host.isLocal(task)) host.deliver(task, new TupleImpl(values, route.fields, this.component, this.task, route.stream, route.key, null));
+      if (host.isLocal(task))
+        host.deliver(
+          task,
+          new TupleImpl(values, route.fields, this.component, this.task, route.stream, route.key, null),
+        );
       else host.sendRemote(task, this.task, route.stream, values);
     }
   }
 
   /** Emits an untracked tuple, or a bolt tuple anchored to `anchors`. */
-  emitBolt(route: StreamRoute, anchors: readonly TupleImpl[] | null, values: Values, directTask = -1): readonly number[] {
+  emitBolt(
+    route: StreamRoute,
+    anchors: readonly TupleImpl[] | null,
+    values: Values,
+    directTask = -1,
+  ): readonly number[] {
     this.check(route, values, directTask);
     this.announce(route, values);
     const tasks = this.choose(route, values, directTask);
@@ -126,7 +144,10 @@ export class TaskEmitter {
         a.ackLo ^= lo;
         for (let i = 0; i < roots.length; i += 4) xorInto(ids, roots[i]!, roots[i + 1]!, hi, lo);
       }
-      host.deliver(tasks[k]!, new TupleImpl(values, route.fields, this.component, this.task, route.stream, route.key, ids));
+      host.deliver(
+        tasks[k]!,
+        new TupleImpl(values, route.fields, this.component, this.task, route.stream, route.key, ids),
+      );
     }
     return tasks;
   }
@@ -136,7 +157,14 @@ export class TaskEmitter {
    * edge id. The XOR of those edge ids is left in `xor` (hi, lo), for the acker's init message. `messageId` is only
    * shown to taps.
    */
-  emitSpout(route: StreamRoute, values: Values, seq: number, directTask: number, xor: { hi: number; lo: number }, messageId?: unknown): readonly number[] {
+  emitSpout(
+    route: StreamRoute,
+    values: Values,
+    seq: number,
+    directTask: number,
+    xor: { hi: number; lo: number },
+    messageId?: unknown,
+  ): readonly number[] {
     this.check(route, values, directTask);
     this.announce(route, values, messageId);
     const tasks = this.choose(route, values, directTask);
@@ -153,7 +181,15 @@ export class TaskEmitter {
       const lo = randomHalf();
       xh ^= hi;
       xl ^= lo;
-      host.deliver(tasks[i]!, new TupleImpl(values, route.fields, this.component, this.task, route.stream, route.key, [this.task, seq, hi, lo]));
+      host.deliver(
+        tasks[i]!,
+        new TupleImpl(values, route.fields, this.component, this.task, route.stream, route.key, [
+          this.task,
+          seq,
+          hi,
+          lo,
+        ]),
+      );
     }
     xor.hi = xh;
     xor.lo = xl;

@@ -45,7 +45,9 @@ export interface EngineSettings {
  * `topology.enable.message.timeouts` is false.
  */
 export function messageTimeoutMs(conf: Config): number {
-  return getConfig(conf, 'topology.enable.message.timeouts') ? configMs(conf, 'topology.message.timeout.secs') : Infinity;
+  return getConfig(conf, 'topology.enable.message.timeouts')
+    ? configMs(conf, 'topology.message.timeout.secs')
+    : Infinity;
 }
 
 /**

@@ -48,7 +48,10 @@ export class ErrorLog {
  * next interval starts, `onSuppressed` hears how many of the last one were held back.
  */
 export class ErrorThrottle {
-  private readonly byTask = new Map<number, { component: string; windowStart: number; count: number; suppressed: number }>();
+  private readonly byTask = new Map<
+    number,
+    { component: string; windowStart: number; count: number; suppressed: number }
+  >();
 
   constructor(
     private readonly intervalMs: number,

@@ -3,7 +3,10 @@ import { SquallError } from '@squall/core';
 /** Thrown when a fields-grouped value cannot be hashed deterministically (functions, symbols, cyclic objects). */
 export class UnhashableValueError extends SquallError {
   constructor(what: string) {
-    super('UNHASHABLE_VALUE', `cannot hash a ${what} for fields grouping: use strings, numbers, booleans, bigints, buffers or plain data`);
+    super(
+      'UNHASHABLE_VALUE',
+      `cannot hash a ${what} for fields grouping: use strings, numbers, booleans, bigints, buffers or plain data`,
+    );
   }
 }
 

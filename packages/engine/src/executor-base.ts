@@ -46,7 +46,16 @@ export abstract class ExecutorBase {
   protected makeContext(task: number): TaskContext {
     const log = this.host.log.child({ component: this.component, task });
     this.host.logLevels.register(this.component, log);
-    return new TaskContext(this.host.model, this.component, task, this.conf, this.host.workerPort, this.host.resourcesDir, log, (d) => this.host.onQueuePressure(d));
+    return new TaskContext(
+      this.host.model,
+      this.component,
+      task,
+      this.conf,
+      this.host.workerPort,
+      this.host.resourcesDir,
+      log,
+      (d) => this.host.onQueuePressure(d),
+    );
   }
 
   protected makeEmitter(task: number, context: TaskContext): TaskEmitter {

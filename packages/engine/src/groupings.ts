@@ -32,7 +32,10 @@ class ShuffleChooser implements TaskChooser {
 class FieldsChooser implements TaskChooser {
   private readonly one: Array<readonly number[]>;
   private readonly buckets: Buckets;
-  constructor(tasks: readonly number[], private readonly indices: readonly number[]) {
+  constructor(
+    tasks: readonly number[],
+    private readonly indices: readonly number[],
+  ) {
     this.one = singletons(tasks);
     this.buckets = new Buckets(tasks.length);
   }
@@ -49,7 +52,10 @@ class PartialKeyChooser implements TaskChooser {
   private readonly one: Array<readonly number[]>;
   private readonly load: Float64Array;
   private readonly buckets: Buckets;
-  constructor(tasks: readonly number[], private readonly indices: readonly number[]) {
+  constructor(
+    tasks: readonly number[],
+    private readonly indices: readonly number[],
+  ) {
     this.one = singletons(tasks);
     this.load = new Float64Array(tasks.length);
     this.buckets = new Buckets(tasks.length);
@@ -102,9 +108,15 @@ export function createChooser(input: ChooserInput): TaskChooser | undefined {
     case 'none':
       return new ShuffleChooser(tasks);
     case 'fields':
-      return new FieldsChooser(tasks, g.fields.map((f) => input.streamFields.fieldIndex(f)));
+      return new FieldsChooser(
+        tasks,
+        g.fields.map((f) => input.streamFields.fieldIndex(f)),
+      );
     case 'partialKey':
-      return new PartialKeyChooser(tasks, g.fields.map((f) => input.streamFields.fieldIndex(f)));
+      return new PartialKeyChooser(
+        tasks,
+        g.fields.map((f) => input.streamFields.fieldIndex(f)),
+      );
     case 'all':
       return new FixedChooser(tasks);
     case 'global':

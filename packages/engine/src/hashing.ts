@@ -45,7 +45,10 @@ export function hashValue(v: unknown, depth = 0): number {
       if (v instanceof Date) return hashString(v.toISOString(), 0x6a09e667);
       const keys = Object.keys(v).sort();
       let h = 7;
-      for (const k of keys) h = (Math.imul(h, 31) + (hashString(k, FNV_OFFSET) ^ hashValue((v as Record<string, unknown>)[k], depth + 1))) | 0;
+      for (const k of keys)
+        h =
+          (Math.imul(h, 31) + (hashString(k, FNV_OFFSET) ^ hashValue((v as Record<string, unknown>)[k], depth + 1))) |
+          0;
       return h;
     }
     default:

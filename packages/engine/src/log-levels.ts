@@ -75,7 +75,10 @@ export class LogLevels {
     const next = Math.min(...Object.values(this.settings).map((s) => s.expiresAtMs ?? Infinity));
     if (next === Infinity) return;
     // Timers hold at most 2^31-1 ms; a later expiry is rescheduled when this one fires.
-    this.timer = setTimeout(() => this.apply(this.settings), Math.min(2 ** 31 - 1, Math.max(0, next - this.wallMs()) + 5));
+    this.timer = setTimeout(
+      () => this.apply(this.settings),
+      Math.min(2 ** 31 - 1, Math.max(0, next - this.wallMs()) + 5),
+    );
     this.timer.unref?.();
   }
 

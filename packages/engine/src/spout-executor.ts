@@ -1,5 +1,23 @@
-import { ASYNC_SPOUT, ATTACH, CHECKPOINT_SPOUT_ID, EmitError, type AsyncSpoutHooks, type ExecutorSpec, type Fields, type SpoutLike, type SpoutOutputCollector, type Values } from '@squall/api';
-import { ACK_ACK_STREAM, ACK_INIT_STREAM, ACK_RESET_TIMEOUT_STREAM, AckBatcher, ackerIndex, type LocalTrees } from './acking';
+import {
+  ASYNC_SPOUT,
+  ATTACH,
+  CHECKPOINT_SPOUT_ID,
+  EmitError,
+  type AsyncSpoutHooks,
+  type ExecutorSpec,
+  type Fields,
+  type SpoutLike,
+  type SpoutOutputCollector,
+  type Values,
+} from '@squall/api';
+import {
+  ACK_ACK_STREAM,
+  ACK_INIT_STREAM,
+  ACK_RESET_TIMEOUT_STREAM,
+  AckBatcher,
+  ackerIndex,
+  type LocalTrees,
+} from './acking';
 import { ExecutorBase, settle } from './executor-base';
 import type { ExecutorHost, FoldedInitCounter } from './executor-host';
 import type { TaskEmitter } from './emitter';
@@ -104,17 +122,34 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
       const host = this.host;
       const spout =
         this.component === CHECKPOINT_SPOUT_ID
-          ? new CheckpointSpout(host.model.spec.name, () => host.stateProvider(), host.clock, this.settings.checkpointIntervalMs)
+          ? new CheckpointSpout(
+              host.model.spec.name,
+              () => host.stateProvider(),
+              host.clock,
+              this.settings.checkpointIntervalMs,
+            )
           : (host.registry.createComponent(this.component) as SpoutLike);
       const context = this.makeContext(task);
       const emitter = this.makeEmitter(task, context);
       const init = this.initStream;
       const inits = new AckBatcher(this.ackers, (acker, quads) =>
-        this.host.deliver(acker, new TupleImpl(quads, init.fields, this.component, task, ACK_INIT_STREAM, init.key, null)),
+        this.host.deliver(
+          acker,
+          new TupleImpl(quads, init.fields, this.component, task, ACK_INIT_STREAM, init.key, null),
+        ),
       );
       const hooks = (spout as unknown as Record<symbol, AsyncSpoutHooks | undefined>)[ASYNC_SPOUT];
       if (hooks !== undefined) hooks.wake = () => this.host.wake();
-      const state: SpoutTask = { task, spout, emitter, pending: new PendingTrees<Pending>(), immediateAcks: [], nextSeq: 0, inits, async: hooks };
+      const state: SpoutTask = {
+        task,
+        spout,
+        emitter,
+        pending: new PendingTrees<Pending>(),
+        immediateAcks: [],
+        nextSeq: 0,
+        inits,
+        async: hooks,
+      };
       const collector = new SpoutCollector(this, state);
       const attach = (spout as unknown as Record<symbol, unknown>)[ATTACH];
       if (typeof attach === 'function') attach.call(spout, this.conf, context, collector);
@@ -150,7 +185,13 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
   }
 
   /** @internal Records a tracked emit. */
-  track(state: SpoutTask, route: StreamRoute, values: Values, messageId: unknown, directTask: number): readonly number[] {
+  track(
+    state: SpoutTask,
+    route: StreamRoute,
+    values: Values,
+    messageId: unknown,
+    directTask: number,
+  ): readonly number[] {
     const ackers = this.ackers;
     if (ackers.length === 0) {
       const tasks = state.emitter.emitSpout(route, values, -1, directTask, this.xor, messageId);
@@ -401,7 +442,8 @@ class SpoutCollector implements SpoutOutputCollector {
   emitDirect(taskId: number, a: string | Values, b?: Values | unknown, c?: unknown): void {
     if (typeof taskId !== 'number') throw new EmitError('emitDirect needs a task id as its first argument');
     const e = this.state.emitter;
-    const [route, values, messageId] = typeof a === 'string' ? [e.route(a), b as Values, c] : [e.route(undefined), a, b];
+    const [route, values, messageId] =
+      typeof a === 'string' ? [e.route(a), b as Values, c] : [e.route(undefined), a, b];
     if (messageId === undefined || messageId === null) e.emitSpout(route, values, -1, taskId, NO_XOR);
     else this.executor.track(this.state, route, values, messageId, taskId);
   }

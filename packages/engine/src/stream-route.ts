@@ -48,7 +48,18 @@ export function buildRoutes(args: {
       if (chooser) choosers.push(chooser);
       else for (const t of targetTasks) directTargets.add(t);
     }
-    routes.set(s.id, new StreamRoute(s.id, fields, s.direct, model.streamKey(component, s.id), args.counters(s.id), choosers, directTargets));
+    routes.set(
+      s.id,
+      new StreamRoute(
+        s.id,
+        fields,
+        s.direct,
+        model.streamKey(component, s.id),
+        args.counters(s.id),
+        choosers,
+        directTargets,
+      ),
+    );
   }
   return routes;
 }

@@ -65,11 +65,13 @@ export function tapJson(value: unknown): string {
         if (typeof v === 'bigint') return v.toString();
         if (typeof v === 'function' || typeof v === 'symbol') return `[${typeof v}]`;
         if (v === undefined) return null;
-        if (v instanceof Uint8Array) return { base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
+        if (v instanceof Uint8Array)
+          return { base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
         if (v !== null && typeof v === 'object') {
           // Buffer#toJSON runs before this replacer sees it: {type: 'Buffer', data: [...]}.
           const b = v as { type?: unknown; data?: unknown };
-          if (b.type === 'Buffer' && Array.isArray(b.data)) return { base64: Buffer.from(b.data as number[]).toString('base64') };
+          if (b.type === 'Buffer' && Array.isArray(b.data))
+            return { base64: Buffer.from(b.data as number[]).toString('base64') };
           if (seen.has(v)) return '[cycle]';
           seen.add(v);
         }
@@ -78,7 +80,9 @@ export function tapJson(value: unknown): string {
   } catch (err) {
     text = JSON.stringify(`[not serialisable: ${(err as Error).message}]`);
   }
-  return text.length > MAX_TAPPED_VALUES_CHARS ? JSON.stringify(`[${text.length} characters, cut] ${text.slice(0, MAX_TAPPED_VALUES_CHARS)}`) : text;
+  return text.length > MAX_TAPPED_VALUES_CHARS
+    ? JSON.stringify(`[${text.length} characters, cut] ${text.slice(0, MAX_TAPPED_VALUES_CHARS)}`)
+    : text;
 }
 
 /** A value as a filter compares it: strings as they are, anything else as its JSON. */
@@ -143,7 +147,15 @@ export class TapSubscription {
   }
 
   /** @internal Offers one emit; see {@link TapHub.offer}. */
-  offer(component: string, task: number, stream: string, fields: Fields, values: Values, messageId: unknown, wallMs: () => number): void {
+  offer(
+    component: string,
+    task: number,
+    stream: string,
+    fields: Fields,
+    values: Values,
+    messageId: unknown,
+    wallMs: () => number,
+  ): void {
     if (this.component !== '' && this.component !== component) return;
     if (this.stream !== '' && this.stream !== stream) return;
     if (this.filters.length > 0 && !this.passes(fields, values)) return;
@@ -197,7 +209,10 @@ export class TapSubscription {
     if (this.maxPerSec === Infinity) return true;
     const now = this.monotonicMs();
     if (now > this.refilledMs) {
-      this.tokens = Math.min(Math.max(1, this.maxPerSec), this.tokens + ((now - this.refilledMs) * this.maxPerSec) / 1000);
+      this.tokens = Math.min(
+        Math.max(1, this.maxPerSec),
+        this.tokens + ((now - this.refilledMs) * this.maxPerSec) / 1000,
+      );
       this.refilledMs = now;
     }
     return this.tokens >= 1;
@@ -306,12 +321,23 @@ export class TapHub {
       const d = this.debugOf(component);
       if (d !== undefined && (d.samplingPct >= 100 || Math.random() * 100 < d.samplingPct)) {
         this.log.info(
-          { component, task, stream, fields: fields.names, values: JSON.parse(tapJson(values)) as unknown, ...(messageId !== undefined && messageId !== null ? { messageId: JSON.parse(tapJson(messageId)) as unknown } : {}), eventLog: true },
+          {
+            component,
+            task,
+            stream,
+            fields: fields.names,
+            values: JSON.parse(tapJson(values)) as unknown,
+            ...(messageId !== undefined && messageId !== null
+              ? { messageId: JSON.parse(tapJson(messageId)) as unknown }
+              : {}),
+            eventLog: true,
+          },
           `event log: ${component}[${task}] emitted on ${stream}`,
         );
       }
     }
     // The clock is read only for tuples a tap takes: a 1% tap does not pay for it on the other 99%.
-    for (let i = 0; i < subs.length; i++) subs[i]!.offer(component, task, stream, fields, values, messageId, this.wallMs);
+    for (let i = 0; i < subs.length; i++)
+      subs[i]!.offer(component, task, stream, fields, values, messageId, this.wallMs);
   }
 }

@@ -30,7 +30,10 @@ export class TupleImpl implements Tuple {
   }
   getValueByField(name: string): unknown {
     const i = this.fields.fieldIndex(name);
-    if (i < 0) throw new Error(`tuple from '${this.sourceComponent}' stream '${this.sourceStreamId}' has no field '${name}' (fields: ${this.fields.names.join(', ')})`);
+    if (i < 0)
+      throw new Error(
+        `tuple from '${this.sourceComponent}' stream '${this.sourceStreamId}' has no field '${name}' (fields: ${this.fields.names.join(', ')})`,
+      );
     return this.values[i];
   }
   getString(i: number): string {
@@ -57,6 +60,9 @@ export class TupleImpl implements Tuple {
 }
 
 function expect(v: unknown, type: string, at: number | string): unknown {
-  if (typeof v !== type) throw new TypeError(`tuple value ${typeof at === 'number' ? `#${at}` : `'${at}'`} is ${v === null ? 'null' : typeof v}, not a ${type}`);
+  if (typeof v !== type)
+    throw new TypeError(
+      `tuple value ${typeof at === 'number' ? `#${at}` : `'${at}'`} is ${v === null ? 'null' : typeof v}, not a ${type}`,
+    );
   return v;
 }

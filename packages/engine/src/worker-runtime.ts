@@ -1,5 +1,11 @@
 import { effectiveConfig, silentLogger, systemClock, type Clock, type Config, type Logger } from '@squall/core';
-import { ACKER_COMPONENT, type ComponentRegistry, type ExecutorSpec, type TaskLayout, type TopologySpec } from '@squall/api';
+import {
+  ACKER_COMPONENT,
+  type ComponentRegistry,
+  type ExecutorSpec,
+  type TaskLayout,
+  type TopologySpec,
+} from '@squall/api';
 import type { LocalTrees } from './acking';
 import { AckerExecutor } from './acker-executor';
 import { BoltExecutor } from './bolt-executor';
@@ -98,11 +104,14 @@ export class WorkerRuntime implements ExecutorHost {
   private constructor(opts: WorkerRuntimeOptions) {
     this.conf = effectiveConfig(opts.conf ?? opts.spec.conf);
     this.settings = engineSettings(this.conf);
-    this.errorThrottle = new ErrorThrottle(this.settings.errorThrottleMs, this.settings.maxErrorsPerInterval, (component, task, suppressed) =>
-      this.log.warn(
-        { component, task },
-        `${suppressed} more error(s) of task ${task} in the last ${this.settings.errorThrottleMs / 1000}s were logged but not reported (topology.max.error.report.per.interval = ${this.settings.maxErrorsPerInterval})`,
-      ),
+    this.errorThrottle = new ErrorThrottle(
+      this.settings.errorThrottleMs,
+      this.settings.maxErrorsPerInterval,
+      (component, task, suppressed) =>
+        this.log.warn(
+          { component, task },
+          `${suppressed} more error(s) of task ${task} in the last ${this.settings.errorThrottleMs / 1000}s were logged but not reported (topology.max.error.report.per.interval = ${this.settings.maxErrorsPerInterval})`,
+        ),
     );
     this.model = new TopologyModel(opts.topologyId, opts.spec, opts.layout);
     this.registry = opts.registry;
@@ -118,7 +127,11 @@ export class WorkerRuntime implements ExecutorHost {
     this.hostName = opts.host ?? '127.0.0.1';
     this.emitTap = opts.emitTap;
     // Rate caps read the time of the current pass (set at its start): a field read, not a clock call, per tuple.
-    this.taps = new TapHub(this.log, () => this.clock.wallMs(), () => this.now);
+    this.taps = new TapHub(
+      this.log,
+      () => this.clock.wallMs(),
+      () => this.now,
+    );
     this.taps.setListener(opts.emitTap);
     this.logLevels = new LogLevels(this.log, () => this.clock.wallMs());
     // Storm's topology.debug: every emit logged as an event-log line (a nimbus debug call can change it later).
@@ -126,7 +139,10 @@ export class WorkerRuntime implements ExecutorHost {
     this.now = this.clock.monotonicMs();
     const executorSpecs = opts.executors ?? opts.layout.executors;
     // At least the bolts' share: one bolt draining BOLT_BUDGET_FACTOR slices acks that many tuples per pass.
-    this.ackerBudgetFactor = Math.max(BOLT_BUDGET_FACTOR, 2 * executorSpecs.filter((e) => e.component !== ACKER_COMPONENT).length);
+    this.ackerBudgetFactor = Math.max(
+      BOLT_BUDGET_FACTOR,
+      2 * executorSpecs.filter((e) => e.component !== ACKER_COMPONENT).length,
+    );
     for (const spec of executorSpecs) {
       const kind = spec.component === ACKER_COMPONENT ? 'acker' : this.model.components.get(spec.component)?.kind;
       let ex: ExecutorBase;
@@ -287,10 +303,11 @@ export class WorkerRuntime implements ExecutorHost {
     this.scheduled = false;
     let wakeAt = Infinity;
     for (const s of this.spouts) if (s.isActive && s.waitUntil > this.now) wakeAt = Math.min(wakeAt, s.waitUntil);
-    if (wakeAt !== Infinity) this.sleepTimer = this.clock.setTimer(Math.max(0, wakeAt - this.now), () => {
-      this.sleepTimer = undefined;
-      this.wake();
-    });
+    if (wakeAt !== Infinity)
+      this.sleepTimer = this.clock.setTimer(Math.max(0, wakeAt - this.now), () => {
+        this.sleepTimer = undefined;
+        this.wake();
+      });
   };
 
   reportError(component: string, task: number, error: unknown): void {
@@ -353,7 +370,12 @@ export class WorkerRuntime implements ExecutorHost {
     this.stopped = true;
     this.deactivate();
     const deadline = this.clock.monotonicMs() + drainMs;
-    while (drainMs > 0 && this.running && (this.queuedTuples > 0 || this.pendingTrees > 0 || this.unsettledInputs > 0) && this.clock.monotonicMs() < deadline) {
+    while (
+      drainMs > 0 &&
+      this.running &&
+      (this.queuedTuples > 0 || this.pendingTrees > 0 || this.unsettledInputs > 0) &&
+      this.clock.monotonicMs() < deadline
+    ) {
       this.wake();
       await new Promise((r) => setTimeout(r, 5));
     }

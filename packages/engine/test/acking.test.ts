@@ -43,7 +43,7 @@ test('PendingTrees keeps trees by sequence number through completion out of orde
   const t = new PendingTrees<P>();
   const live = new Map<number, P>();
   let seed = 12345;
-  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   // A few stragglers stay pending while 200k more come and go: they leave the ring for the overflow map.
   const inflight: number[] = [];
   for (let seq = 0; seq < 200_000; seq++) {
@@ -73,7 +73,10 @@ test('PendingTrees keeps trees by sequence number through completion out of orde
   const n = t.expire(150_000, 50_000, (seq) => expired.push(seq));
   const want = [...live.keys()].filter((k) => 150_000 - k >= 50_000).sort((a, b) => a - b);
   assert.equal(n, want.length);
-  assert.deepEqual([...expired].sort((a, b) => a - b), want);
+  assert.deepEqual(
+    [...expired].sort((a, b) => a - b),
+    want,
+  );
   assert.equal(t.size, live.size - want.length);
 });
 

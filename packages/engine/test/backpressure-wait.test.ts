@@ -40,11 +40,24 @@ const turns = async (n: number) => {
 /** A worker running only the spout (the bolt is remote), on a manual clock. */
 async function spoutWorker(sleepMs: number) {
   const topo = topology('t', { word: Endless.spec(), count: Sink.spec({ inputs: { word: fields('word') } }) });
-  const conf = effectiveConfig({ 'topology.acker.executors': 0, 'topology.workers': 2, 'topology.backpressure.wait.progressive.level3.sleep.millis': sleepMs });
+  const conf = effectiveConfig({
+    'topology.acker.executors': 0,
+    'topology.workers': 2,
+    'topology.backpressure.wait.progressive.level3.sleep.millis': sleepMs,
+  });
   const layout = computeLayout(topo.spec, conf);
   const transport = new CreditTransport();
   const clock = new ManualClock(1000);
-  const runtime = await WorkerRuntime.create({ topologyId: 't', spec: topo.spec, registry: topo, layout, conf, transport, clock, executors: layout.executors.filter((e) => e.component === 'word') });
+  const runtime = await WorkerRuntime.create({
+    topologyId: 't',
+    spec: topo.spec,
+    registry: topo,
+    layout,
+    conf,
+    transport,
+    clock,
+    executors: layout.executors.filter((e) => e.component === 'word'),
+  });
   runtime.start(true);
   await turns(5);
   assert.ok(transport.sent > 0, 'the spout emits');

@@ -22,8 +22,18 @@ test("checkpoint state transitions are Storm's CheckPointState table", () => {
     assert.deepEqual(s.nextState(recovering).toJSON(), { txid: nextTxid, state: nextPhase }, where);
     assert.equal(s.nextAction(recovering), action, where);
   }
-  assert.deepEqual(CheckpointState.fromJSON({ txid: 3, state: 'COMMITTING' })?.toJSON(), { txid: 3, state: 'COMMITTING' });
-  for (const bad of [null, 3, { txid: -2, state: 'COMMITTED' }, { txid: 1, state: 'DONE' }, { txid: 1.5, state: 'COMMITTED' }]) assert.equal(CheckpointState.fromJSON(bad), undefined);
+  assert.deepEqual(CheckpointState.fromJSON({ txid: 3, state: 'COMMITTING' })?.toJSON(), {
+    txid: 3,
+    state: 'COMMITTING',
+  });
+  for (const bad of [
+    null,
+    3,
+    { txid: -2, state: 'COMMITTED' },
+    { txid: 1, state: 'DONE' },
+    { txid: 1.5, state: 'COMMITTED' },
+  ])
+    assert.equal(CheckpointState.fromJSON(bad), undefined);
 });
 
 /** Drives a CheckpointSpout by hand: what it emits, acks and fails, on a manual clock. */
@@ -43,7 +53,11 @@ async function harness(namespaceTopology: string, intervalMs = 1000) {
       throw err;
     },
   } as unknown as SpoutOutputCollector;
-  const context = { thisComponentId: '$checkpointspout', thisTaskId: 1, log: silentLogger() } as unknown as TopologyContext;
+  const context = {
+    thisComponentId: '$checkpointspout',
+    thisTaskId: 1,
+    log: silentLogger(),
+  } as unknown as TopologyContext;
   let wakes = 0;
   (spout as unknown as Record<symbol, AsyncSpoutHooks>)[ASYNC_SPOUT]!.wake = () => wakes++;
   await spout.open({}, context, collector);

@@ -5,7 +5,10 @@ import { engineSettings, messageTimeoutMs } from '../src';
 test('the message timeout: topology.message.timeout.secs in ms, Infinity when timeouts are off', () => {
   assert.equal(messageTimeoutMs({}), 30_000);
   assert.equal(messageTimeoutMs({ 'topology.message.timeout.secs': 2.5 }), 2500);
-  assert.equal(messageTimeoutMs({ 'topology.message.timeout.secs': 2.5, 'topology.enable.message.timeouts': false }), Infinity);
+  assert.equal(
+    messageTimeoutMs({ 'topology.message.timeout.secs': 2.5, 'topology.enable.message.timeouts': false }),
+    Infinity,
+  );
 });
 
 test('engineSettings: defaults from the key table; unset limits are Infinity or null', () => {
@@ -26,5 +29,8 @@ test('engineSettings: defaults from the key table; unset limits are Infinity or 
   });
   assert.equal(engineSettings({ 'topology.error.throttle.interval.secs': 0.5 }).errorThrottleMs, 500);
   assert.equal(engineSettings({ 'topology.max.spout.pending': 7 }).maxSpoutPending, 7);
-  assert.throws(() => engineSettings({ 'topology.max.spout.pending': '7' }), /topology\.max\.spout\.pending must be an integer, got "7"/);
+  assert.throws(
+    () => engineSettings({ 'topology.max.spout.pending': '7' }),
+    /topology\.max\.spout\.pending must be an integer, got "7"/,
+  );
 });

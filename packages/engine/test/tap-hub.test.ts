@@ -30,7 +30,16 @@ test('each tap sees only its component, stream and filters; values are copied at
   const hub = new TapHub(silentLogger(), () => 1234);
   const all = hub.add({ samplePct: 100 }, () => undefined);
   const count = hub.add({ component: 'count', stream: 'default', samplePct: 100 }, () => undefined);
-  const the = hub.add({ filters: [{ field: 'word', value: 'the' }, { field: 'count', value: '2' }], samplePct: 100 }, () => undefined);
+  const the = hub.add(
+    {
+      filters: [
+        { field: 'word', value: 'the' },
+        { field: 'count', value: '2' },
+      ],
+      samplePct: 100,
+    },
+    () => undefined,
+  );
   const values: unknown[] = ['the', 2];
   hub.offer('count', 3, 'default', WORD, values, undefined);
   values[1] = 99; // mutated after the emit: the tap keeps what was emitted
@@ -45,9 +54,15 @@ test('each tap sees only its component, stream and filters; values are copied at
       ['split', 1, 'default', '[7]', '"m-7"', 1234],
     ],
   );
-  assert.deepEqual(count.take(10).map((t) => t.valuesJson), ['["the",2]']);
+  assert.deepEqual(
+    count.take(10).map((t) => t.valuesJson),
+    ['["the",2]'],
+  );
   // A stream without the filter's field never matches.
-  assert.deepEqual(the.take(10).map((t) => [t.stream, t.valuesJson, t.fields]), [['default', '["the",2]', ['word', 'count']]]);
+  assert.deepEqual(
+    the.take(10).map((t) => [t.stream, t.valuesJson, t.fields]),
+    [['default', '["the",2]', ['word', 'count']]],
+  );
 });
 
 test('a full buffer drops and counts; take empties it; the reader is told once per turn', async () => {
@@ -60,17 +75,27 @@ test('a full buffer drops and counts; take empties it; the reader is told once p
   assert.equal(sub.size, 3);
   assert.equal(sub.dropped, 7);
   assert.equal(sub.tapped, 3);
-  assert.deepEqual(sub.take(2).map((t) => t.valuesJson), ['[0]', '[1]']);
-  assert.deepEqual(sub.take(5).map((t) => t.valuesJson), ['[2]']);
+  assert.deepEqual(
+    sub.take(2).map((t) => t.valuesJson),
+    ['[0]', '[1]'],
+  );
+  assert.deepEqual(
+    sub.take(5).map((t) => t.valuesJson),
+    ['[2]'],
+  );
   hub.offer('c', 1, 's', OTHER, [10], undefined);
   await tick();
   assert.equal(told, 2);
 });
 
-test('a rate cap of N/s takes N per second of a manual clock (one second\'s worth at most) and counts the rest apart from buffer drops', () => {
+test("a rate cap of N/s takes N per second of a manual clock (one second's worth at most) and counts the rest apart from buffer drops", () => {
   let now = 5000;
   let clockReads = 0;
-  const hub = new TapHub(silentLogger(), () => 1, () => (clockReads++, now));
+  const hub = new TapHub(
+    silentLogger(),
+    () => 1,
+    () => (clockReads++, now),
+  );
   const capped = hub.add({ samplePct: 100, maxPerSec: 100 }, () => undefined, 1_000_000);
   const free = hub.add({ samplePct: 100 }, () => undefined, 1_000_000);
   const emit = (n: number) => {
@@ -107,7 +132,11 @@ test('a rate cap of N/s takes N per second of a manual clock (one second\'s wort
 
 test('a capped tuple is not copied; a full buffer still drops (and counts) what the cap lets through', () => {
   const now = 0;
-  const hub = new TapHub(silentLogger(), () => 1, () => now);
+  const hub = new TapHub(
+    silentLogger(),
+    () => 1,
+    () => now,
+  );
   const sub = hub.add({ samplePct: 100, maxPerSec: 10 }, () => undefined, 4);
   let serialised = 0;
   const spy = { toJSON: () => (serialised++, 'v') };
@@ -115,7 +144,7 @@ test('a capped tuple is not copied; a full buffer still drops (and counts) what 
   assert.deepEqual([sub.tapped, sub.dropped, sub.rateCapped, serialised], [4, 6, 40, 4]);
 });
 
-test('tapRateCap: a tap gets what it asks for, never above the topology\'s cap; 0 means none', () => {
+test("tapRateCap: a tap gets what it asks for, never above the topology's cap; 0 means none", () => {
   assert.equal(tapRateCap(0, 1000), 1000);
   assert.equal(tapRateCap(50, 1000), 50);
   assert.equal(tapRateCap(5000, 1000), 1000);
@@ -139,7 +168,17 @@ test('debug sampling logs event-log lines for the debugged component only', () =
   hub.setDebug('count', { enabled: true, samplingPct: 100 });
   hub.offer('count', 2, 'default', WORD, ['a', 1], 5);
   hub.offer('split', 1, 'default', OTHER, [1], undefined);
-  assert.deepEqual(lines, [{ component: 'count', task: 2, stream: 'default', fields: ['word', 'count'], values: ['a', 1], messageId: 5, eventLog: true }]);
+  assert.deepEqual(lines, [
+    {
+      component: 'count',
+      task: 2,
+      stream: 'default',
+      fields: ['word', 'count'],
+      values: ['a', 1],
+      messageId: 5,
+      eventLog: true,
+    },
+  ]);
 });
 
 test('tapJson never throws: BigInts, binary, cycles and huge values', () => {

@@ -58,7 +58,10 @@ function baseline(seconds: number): number {
  * One Squall side: tuples/s over the window, and tuples per second of this process's CPU time (user + system) over it,
  * which a busy shared machine disturbs much less than wall-clock throughput.
  */
-async function squall(tracked: boolean, seconds: number): Promise<{ tps: number; tuplesPerCpuSec: number; completeLatencyMs: number; failed: number }> {
+async function squall(
+  tracked: boolean,
+  seconds: number,
+): Promise<{ tps: number; tuplesPerCpuSec: number; completeLatencyMs: number; failed: number }> {
   const b = new TopologyBuilder();
   b.setSpout('word', () => new BenchSpout(tracked));
   b.setBolt('count', CountBolt, 2).fieldsGrouping('word', ['word']);
@@ -77,7 +80,12 @@ async function squall(tracked: boolean, seconds: number): Promise<{ tps: number;
   const cpuSec = (cpu.user + cpu.system) / 1e6;
   await cluster.shutdown();
   const measured = tracked ? last.word!.acked - first.word!.acked : last.count!.executed - first.count!.executed;
-  return { tps: measured / elapsed, tuplesPerCpuSec: measured / cpuSec, completeLatencyMs: last.word!.completeLatencyMs, failed: last.word!.failed };
+  return {
+    tps: measured / elapsed,
+    tuplesPerCpuSec: measured / cpuSec,
+    completeLatencyMs: last.word!.completeLatencyMs,
+    failed: last.word!.failed,
+  };
 }
 
 const median = (xs: number[]): number => {
@@ -113,7 +121,13 @@ async function main(): Promise<void> {
     const base = baseline(seconds);
     const noack = await squall(false, seconds);
     const acking = await squall(true, seconds);
-    out.push({ baseline: base, ackingOff: noack.tps, ackingOn: acking.tps, completeLatencyMs: acking.completeLatencyMs, failed: acking.failed });
+    out.push({
+      baseline: base,
+      ackingOff: noack.tps,
+      ackingOn: acking.tps,
+      completeLatencyMs: acking.completeLatencyMs,
+      failed: acking.failed,
+    });
     if (!json)
       process.stderr.write(
         `  round ${i + 1}: baseline ${Math.round(base).toLocaleString('en-US')}, acking off ${Math.round(noack.tps).toLocaleString('en-US')}, on ${Math.round(acking.tps).toLocaleString('en-US')} tuples/s (on/off ${(acking.tps / noack.tps).toFixed(3)})\n`,
@@ -127,7 +141,12 @@ async function main(): Promise<void> {
   const result = {
     benchmark: 'local mode: spout -> fields grouping -> counting bolt (2 tasks), one process',
     seconds,
-    rounds: out.map((r) => ({ baselineTuplesPerSec: Math.round(r.baseline), ackingOffTuplesPerSec: Math.round(r.ackingOff), ackingOnTuplesPerSec: Math.round(r.ackingOn), ackingOnVsOff: round3(r.ackingOn / r.ackingOff) })),
+    rounds: out.map((r) => ({
+      baselineTuplesPerSec: Math.round(r.baseline),
+      ackingOffTuplesPerSec: Math.round(r.ackingOff),
+      ackingOnTuplesPerSec: Math.round(r.ackingOn),
+      ackingOnVsOff: round3(r.ackingOn / r.ackingOff),
+    })),
     node: process.version,
     baselineTuplesPerSec: Math.round(base),
     ackingOffTuplesPerSec: Math.round(noack),
@@ -158,12 +177,22 @@ async function main(): Promise<void> {
   console.log(result.benchmark);
   console.log(`measured ${seconds}s each after 1s warm-up, ${rounds} alternating rounds (medians), ${process.version}`);
   console.log(`  baseline (plain loop)      ${f(base)} tuples/s`);
-  console.log(`  squall, acking off         ${f(noack)} tuples/s   ${result.ratios.ackingOffVsBaseline}x baseline   (target >= 2,000,000)`);
-  console.log(`  squall, acking on          ${f(acking)} tuples/s   ${result.ratios.ackingOnVsBaseline}x baseline   (target >= 2,000,000)`);
+  console.log(
+    `  squall, acking off         ${f(noack)} tuples/s   ${result.ratios.ackingOffVsBaseline}x baseline   (target >= 2,000,000)`,
+  );
+  console.log(
+    `  squall, acking on          ${f(acking)} tuples/s   ${result.ratios.ackingOnVsBaseline}x baseline   (target >= 2,000,000)`,
+  );
   console.log(`  acking on / off            ${result.ratios.ackingOnVsOff}`);
-  console.log(`  acking on: mean complete latency ${result.ackingOnCompleteLatencyMs} ms, failed ${result.ackingOnFailed}`);
-  console.log(`  stateful count, checkpoint every 1 s (memory store), acking on ${f(stateful.tps)} tuples/s   ${result.ratios.statefulVsAckingOn}x acking on (target >= 0.8)   (${stateful.checkpoints} checkpoints, mean complete latency ${Math.round(stateful.completeLatencyMs)} ms, failed ${stateful.failed})`);
-  console.log(`  windowed count, sliding 10 s / 1 s, acking off, window full (11 s warm-up) ${f(windowed.tps)} tuples/s   ${result.ratios.windowedVsAckingOff}x acking off   (${windowed.firings} firings, peak heap ${windowed.peakHeapMb} MB)`);
+  console.log(
+    `  acking on: mean complete latency ${result.ackingOnCompleteLatencyMs} ms, failed ${result.ackingOnFailed}`,
+  );
+  console.log(
+    `  stateful count, checkpoint every 1 s (memory store), acking on ${f(stateful.tps)} tuples/s   ${result.ratios.statefulVsAckingOn}x acking on (target >= 0.8)   (${stateful.checkpoints} checkpoints, mean complete latency ${Math.round(stateful.completeLatencyMs)} ms, failed ${stateful.failed})`,
+  );
+  console.log(
+    `  windowed count, sliding 10 s / 1 s, acking off, window full (11 s warm-up) ${f(windowed.tps)} tuples/s   ${result.ratios.windowedVsAckingOff}x acking off   (${windowed.firings} firings, peak heap ${windowed.peakHeapMb} MB)`,
+  );
 }
 
 main().catch((err) => {

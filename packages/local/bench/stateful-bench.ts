@@ -35,7 +35,11 @@ export async function statefulCount(spout: () => Spout, seconds: number, conf: C
   b.setSpout('word', spout);
   b.setBolt('count', StatefulCountBolt, 2).fieldsGrouping('word', ['word']);
   const cluster = await LocalCluster.create();
-  const t = await cluster.submitTopology('bench-stateful', { 'topology.state.checkpoint.interval.ms': 1000, ...conf }, b.createTopology());
+  const t = await cluster.submitTopology(
+    'bench-stateful',
+    { 'topology.state.checkpoint.interval.ms': 1000, ...conf },
+    b.createTopology(),
+  );
   await new Promise((r) => setTimeout(r, 2000));
   const first = t.stats();
   const t0 = performance.now();

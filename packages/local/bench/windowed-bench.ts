@@ -39,11 +39,15 @@ export async function windowedCount(spout: () => Spout, seconds: number): Promis
   const bolts: WindowedCountBolt[] = [];
   const b = new TopologyBuilder();
   b.setSpout('word', spout);
-  b.setBolt('count', () => {
-    const bolt = new WindowedCountBolt().withWindow(Duration.seconds(10), Duration.seconds(1));
-    bolts.push(bolt);
-    return bolt;
-  }, 2).fieldsGrouping('word', ['word']);
+  b.setBolt(
+    'count',
+    () => {
+      const bolt = new WindowedCountBolt().withWindow(Duration.seconds(10), Duration.seconds(1));
+      bolts.push(bolt);
+      return bolt;
+    },
+    2,
+  ).fieldsGrouping('word', ['word']);
   const cluster = await LocalCluster.create();
   const t = await cluster.submitTopology('bench-windowed', { 'topology.acker.executors': 0 }, b.createTopology());
   let peak = 0;

@@ -1,5 +1,12 @@
 import type { Config } from '@squall/core';
-import { CHECKPOINT_SPOUT_ID, CHECKPOINT_STREAM_ID, Topology, type SpoutLike, type SpoutOutputCollector, type Values } from '@squall/api';
+import {
+  CHECKPOINT_SPOUT_ID,
+  CHECKPOINT_STREAM_ID,
+  Topology,
+  type SpoutLike,
+  type SpoutOutputCollector,
+  type Values,
+} from '@squall/api';
 import { CompletionTimeoutError } from './errors';
 import { LocalCluster, type LocalClusterOptions } from './local-cluster';
 
@@ -57,7 +64,10 @@ class FixedTupleSpout implements SpoutLike {
  * returns everything each component emitted.
  * @throws CompletionTimeoutError when that does not happen within `timeoutMs`
  */
-export async function completeTopology(topology: Topology, options: CompleteTopologyOptions = {}): Promise<CompleteTopologyResult> {
+export async function completeTopology(
+  topology: Topology,
+  options: CompleteTopologyOptions = {},
+): Promise<CompleteTopologyResult> {
   const emitted: CapturedTuples = {};
   let lastEmit = Date.now();
   const mocks = new Map<string, FixedTupleSpout[]>();
@@ -74,17 +84,26 @@ export async function completeTopology(topology: Topology, options: CompleteTopo
             if (!values) return topology.createComponent(c.id);
             const list = mocks.get(c.id) ?? [];
             const index = list.length;
-            const spout = new FixedTupleSpout(values, () => index, () => c.numTasks);
+            const spout = new FixedTupleSpout(
+              values,
+              () => index,
+              () => c.numTasks,
+            );
             list.push(spout);
             mocks.set(c.id, list);
             return spout;
           },
         ]),
       ),
-      new Map(topology.spec.components.flatMap((c) => c.inputs).filter((i) => i.grouping.type === 'custom').map((i) => {
-        const name = (i.grouping as { name: string }).name;
-        return [name, () => topology.createCustomGrouping(name)] as const;
-      })),
+      new Map(
+        topology.spec.components
+          .flatMap((c) => c.inputs)
+          .filter((i) => i.grouping.type === 'custom')
+          .map((i) => {
+            const name = (i.grouping as { name: string }).name;
+            return [name, () => topology.createCustomGrouping(name)] as const;
+          }),
+      ),
       topology.buildProblems,
     );
   }
@@ -101,13 +120,18 @@ export async function completeTopology(topology: Topology, options: CompleteTopo
   });
   try {
     const mockedDone = () => [...mocks.values()].every((list) => list.every((s) => s.exhausted));
-    const unmocked = topology.spec.components.some((c) => c.kind === 'spout' && c.id !== CHECKPOINT_SPOUT_ID && !options.mockSources?.[c.id]);
+    const unmocked = topology.spec.components.some(
+      (c) => c.kind === 'spout' && c.id !== CHECKPOINT_SPOUT_ID && !options.mockSources?.[c.id],
+    );
     for (;;) {
       const rt = running.runtime;
       const idle = rt.queuedTuples === 0 && rt.pendingTrees === 0;
       if (idle && mockedDone() && (!unmocked || Date.now() - lastEmit >= quietMs)) break;
       if (Date.now() > deadline)
-        throw new CompletionTimeoutError(timeoutMs, `${rt.pendingTrees} tuple trees pending, ${rt.queuedTuples} tuples queued`);
+        throw new CompletionTimeoutError(
+          timeoutMs,
+          `${rt.pendingTrees} tuple trees pending, ${rt.queuedTuples} tuples queued`,
+        );
       await new Promise((r) => setTimeout(r, 5));
     }
     return { emitted, stats: running.stats(), errors: running.errors() };

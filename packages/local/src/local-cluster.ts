@@ -1,4 +1,12 @@
-import { effectiveConfig, silentLogger, systemClock, validateConfig, type Clock, type Config, type Logger } from '@squall/core';
+import {
+  effectiveConfig,
+  silentLogger,
+  systemClock,
+  validateConfig,
+  type Clock,
+  type Config,
+  type Logger,
+} from '@squall/core';
 import { computeLayout, validateTopology, type Topology } from '@squall/api';
 import { WorkerRuntime, type ComponentError } from '@squall/engine';
 import { summarizeComponents, type ComponentSummary, type ExecutorStatsSnapshot } from '@squall/stats';
@@ -68,7 +76,12 @@ export class LocalCluster {
    * Validates and starts a topology; resolves once every task is opened/prepared and spouts are active.
    * @throws InvalidTopologyError listing every problem; TopologyExistsError for a name already running
    */
-  async submitTopology(name: string, conf: Config, topology: Topology, extra: { emitTap?: (c: string, s: string, v: readonly unknown[]) => void } = {}): Promise<LocalTopology> {
+  async submitTopology(
+    name: string,
+    conf: Config,
+    topology: Topology,
+    extra: { emitTap?: (c: string, s: string, v: readonly unknown[]) => void } = {},
+  ): Promise<LocalTopology> {
     if (this.topologies.has(name)) throw new TopologyExistsError(name);
     const t = topology.with({ name, conf: { ...conf, 'topology.name': name } });
     validateTopology(t);

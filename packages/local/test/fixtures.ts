@@ -35,7 +35,11 @@ export class ListSpout extends Spout {
   constructor(
     private readonly items: Values[],
     private readonly ledger: SpoutLedger,
-    private readonly options: { tracked?: boolean; fields?: string[]; direct?: (i: number, tasks: readonly number[]) => number } = {},
+    private readonly options: {
+      tracked?: boolean;
+      fields?: string[];
+      direct?: (i: number, tasks: readonly number[]) => number;
+    } = {},
   ) {
     super();
   }
@@ -81,7 +85,12 @@ export class RecordingBolt extends BasicBolt {
     if (this.outFields.length > 0) d.declare(this.outFields);
   }
   override execute(tuple: Tuple, collector: BasicOutputCollector): void {
-    this.log.push({ task: this.context.thisTaskId, values: [...tuple.values], source: tuple.sourceComponent, stream: tuple.sourceStreamId });
+    this.log.push({
+      task: this.context.thisTaskId,
+      values: [...tuple.values],
+      source: tuple.sourceComponent,
+      stream: tuple.sourceStreamId,
+    });
     if (this.outFields.length > 0) collector.emit([...tuple.values]);
   }
 }

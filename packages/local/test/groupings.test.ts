@@ -45,7 +45,10 @@ test('shuffle grouping spreads evenly (round robin from one spout task)', async 
     b.setBolt('sink', () => new RecordingBolt(log), 4).shuffleGrouping('src');
   });
   assert.equal(log.length, 1000);
-  assert.deepEqual([...byTask(log).values()].map((l) => l.length), [250, 250, 250, 250]);
+  assert.deepEqual(
+    [...byTask(log).values()].map((l) => l.length),
+    [250, 250, 250, 250],
+  );
 });
 
 test('all grouping delivers every tuple to every task', async () => {
@@ -75,13 +78,17 @@ test('global grouping delivers everything to the lowest task id', async () => {
 test('direct grouping delivers to the named task only', async () => {
   const chosen = new Map<number, number>();
   const { log } = await run((b, log, ledger) => {
-    b.setSpout('src', () => new ListSpout(numbered(90), ledger, {
-      direct: (i, tasks) => {
-        const t = tasks[i % tasks.length]!;
-        chosen.set(i, t);
-        return t;
-      },
-    }));
+    b.setSpout(
+      'src',
+      () =>
+        new ListSpout(numbered(90), ledger, {
+          direct: (i, tasks) => {
+            const t = tasks[i % tasks.length]!;
+            chosen.set(i, t);
+            return t;
+          },
+        }),
+    );
     b.setBolt('sink', () => new RecordingBolt(log), 3).directGrouping('src');
   });
   assert.equal(log.length, 90);

@@ -39,7 +39,10 @@ test('topology.max.tuple.bytes: an oversized emit throws a clear EmitError into 
     await waitFor(() => got.length === 2 && thrown.length === 1, 'two small tuples delivered and one emit refused');
     const err = thrown[0];
     assert.ok(err instanceof EmitError, `an EmitError, got ${String(err)}`);
-    assert.match(err.message, /component 'big' emitted a tuple of about \d+ bytes on stream 'blobs', over topology\.max\.tuple\.bytes = 1000/);
+    assert.match(
+      err.message,
+      /component 'big' emitted a tuple of about \d+ bytes on stream 'blobs', over topology\.max\.tuple\.bytes = 1000/,
+    );
     const size = Number(/about (\d+) bytes/.exec(err.message)![1]);
     assert.ok(size >= 5000 && size < 5100, `size ${size} close to the 5000-byte value`);
     assert.deepEqual(got.map((r) => r.values[1]).sort(), [0, 2]);

@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Bolt, FailedException, TopologyBuilder, isTickTuple, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple } from '@squall/api';
+import {
+  Bolt,
+  FailedException,
+  TopologyBuilder,
+  isTickTuple,
+  type OutputCollector,
+  type OutputFieldsDeclarer,
+  type TopologyContext,
+  type Tuple,
+} from '@squall/api';
 import type { Config } from '@squall/core';
 import { LocalCluster, completeTopology } from '../src';
 import { ListSpout, RecordingBolt, SpoutLedger, SplitBolt, numbered, waitFor, type Received } from './fixtures';
@@ -167,7 +176,11 @@ test('a bolt that throws fails the input, reports the error with component and t
   assert.ok(boom.length > 0 && boom.length <= 10, 'errors kept (last 10)');
   assert.equal(boom[0]!.component, 'thrower');
   assert.equal(boom[0]!.task, 3, 'tasks: __acker 1, src 2, thrower 3');
-  assert.equal(result.errors.some((e) => e.message.includes('quiet failure')), false, 'FailedException is not reported');
+  assert.equal(
+    result.errors.some((e) => e.message.includes('quiet failure')),
+    false,
+    'FailedException is not reported',
+  );
 });
 
 test('backpressure: a slow bolt pauses the spout, queues stay bounded, nothing is dropped', async () => {
@@ -186,7 +199,11 @@ test('backpressure: a slow bolt pauses the spout, queues stay bounded, nothing i
   b.setBolt('slow', SlowBolt).shuffleGrouping('src');
   const cluster = await LocalCluster.create();
   try {
-    const running = await cluster.submitTopology('bp', { 'topology.executor.receive.buffer.size': 100 }, b.createTopology());
+    const running = await cluster.submitTopology(
+      'bp',
+      { 'topology.executor.receive.buffer.size': 100 },
+      b.createTopology(),
+    );
     await waitFor(() => log.length === 20000, 'all 20,000 tuples executed', 30000);
     assert.equal(ledger.emitted, 20000);
     assert.ok(running.runtime.queueHighWater <= 100 + 512, `queue high water ${running.runtime.queueHighWater}`);
@@ -249,7 +266,8 @@ test('a kill with a wait lets untracked inputs a bolt still holds (async execute
     private readonly holding: Tuple[] = [];
     override execute(t: Tuple): void {
       this.holding.push(t);
-      if (this.holding.length === 1) setTimeout(() => this.holding.splice(0).forEach((h) => this.collector.ack(h)), 300);
+      if (this.holding.length === 1)
+        setTimeout(() => this.holding.splice(0).forEach((h) => this.collector.ack(h)), 300);
     }
     unsettledInputs(): number {
       return this.holding.length;
@@ -270,10 +288,14 @@ test('a kill with a wait lets untracked inputs a bolt still holds (async execute
     const cluster = await LocalCluster.create();
     try {
       const running = await cluster.submitTopology('drain', {}, b.createTopology());
-      await waitFor(() => running.stats().later!.executed === 20 && running.stats().async!.executed === 20, 'every item to be executed');
+      await waitFor(
+        () => running.stats().later!.executed === 20 && running.stats().async!.executed === 20,
+        'every item to be executed',
+      );
       await cluster.killTopology('drain', wait);
       const s = running.stats();
-      if (wait === 0) assert.ok(s.later!.acked < 20 || s.async!.acked < 20, 'without a wait the stop does not wait for them');
+      if (wait === 0)
+        assert.ok(s.later!.acked < 20 || s.async!.acked < 20, 'without a wait the stop does not wait for them');
       else {
         assert.equal(s.later!.acked, 20, 'the bolt acked what it held before the stop went on');
         assert.equal(s.async!.acked, 20, 'every async execute settled before the stop went on');
@@ -297,7 +319,10 @@ test('an untracked tuple delivered to two bolts is acked and counted by each', a
   const cluster = await LocalCluster.create();
   try {
     const running = await cluster.submitTopology('fanout', {}, b.createTopology());
-    await waitFor(() => running.stats().first!.acked === 50 && running.stats().second!.acked === 100, 'every receiver to ack every tuple');
+    await waitFor(
+      () => running.stats().first!.acked === 50 && running.stats().second!.acked === 100,
+      'every receiver to ack every tuple',
+    );
     assert.equal(running.stats().first!.executed, 50);
     assert.equal(running.stats().second!.executed, 100);
   } finally {

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CHECKPOINT_SPOUT_ID, StatefulBolt, TopologyBuilder, type KeyValueState, type OutputFieldsDeclarer, type Tuple } from '@squall/api';
+import {
+  CHECKPOINT_SPOUT_ID,
+  StatefulBolt,
+  TopologyBuilder,
+  type KeyValueState,
+  type OutputFieldsDeclarer,
+  type Tuple,
+} from '@squall/api';
 import { MemoryStateProvider } from '@squall/state';
 import { LocalCluster } from '../src';
 import { ListSpout, SpoutLedger, SplitBolt, waitFor } from './fixtures';
@@ -43,7 +50,8 @@ async function committed(name: string, component: string, tasks: readonly number
   const sum = new Map<string, number>();
   for (const task of tasks) {
     const loaded = await (await provider.open(`${name}/${component}-${task}`)).load();
-    for (const [k, v] of loaded.committed) sum.set(JSON.parse(k) as string, (sum.get(JSON.parse(k) as string) ?? 0) + (JSON.parse(v) as number));
+    for (const [k, v] of loaded.committed)
+      sum.set(JSON.parse(k) as string, (sum.get(JSON.parse(k) as string) ?? 0) + (JSON.parse(v) as number));
   }
   return sum;
 }
@@ -66,15 +74,27 @@ function wordCount(name: string, n: number, ledger: SpoutLedger, bolt: () => Cou
 test('the builder wires checkpoints as Storm does: the checkpoint spout, $checkpoint out of every bolt, all-grouped from each source', () => {
   const t = wordCount('wiring', 1, new SpoutLedger(), () => new CountBolt());
   const byId = new Map(t.spec.components.map((c) => [c.id, c]));
-  assert.deepEqual(byId.get(CHECKPOINT_SPOUT_ID)!.outputs, [{ id: '$checkpoint', fields: ['txid', 'action'], direct: false }]);
+  assert.deepEqual(byId.get(CHECKPOINT_SPOUT_ID)!.outputs, [
+    { id: '$checkpoint', fields: ['txid', 'action'], direct: false },
+  ]);
   assert.equal(byId.get(CHECKPOINT_SPOUT_ID)!.numTasks, 1);
-  assert.deepEqual(byId.get('split')!.inputs.filter((i) => i.stream === '$checkpoint'), [{ component: CHECKPOINT_SPOUT_ID, stream: '$checkpoint', grouping: { type: 'all' } }]);
-  assert.deepEqual(byId.get('count')!.inputs.filter((i) => i.stream === '$checkpoint'), [{ component: 'split', stream: '$checkpoint', grouping: { type: 'all' } }]);
+  assert.deepEqual(
+    byId.get('split')!.inputs.filter((i) => i.stream === '$checkpoint'),
+    [{ component: CHECKPOINT_SPOUT_ID, stream: '$checkpoint', grouping: { type: 'all' } }],
+  );
+  assert.deepEqual(
+    byId.get('count')!.inputs.filter((i) => i.stream === '$checkpoint'),
+    [{ component: 'split', stream: '$checkpoint', grouping: { type: 'all' } }],
+  );
   assert.ok(byId.get('split')!.outputs.some((s) => s.id === '$checkpoint'));
   const plain = new TopologyBuilder();
   plain.setSpout('s', () => new ListSpout([], new SpoutLedger()));
   plain.setBolt('b', SplitBolt).shuffleGrouping('s');
-  assert.equal(plain.createTopology('plain').spec.components.some((c) => c.id === CHECKPOINT_SPOUT_ID), false, 'no checkpoints without a stateful bolt');
+  assert.equal(
+    plain.createTopology('plain').spec.components.some((c) => c.id === CHECKPOINT_SPOUT_ID),
+    false,
+    'no checkpoints without a stateful bolt',
+  );
 });
 
 test('stateful word count: the committed state holds exactly every word once every tuple is acked, and each ack comes after the commit that saved it', async () => {
@@ -118,9 +138,12 @@ test('acks are held until the checkpoint commits: a spout ack never arrives befo
         (async () => {
           const all = new Set<string>();
           for (const task of tasks)
-            for (const k of (await (await provider.open(`held/count-${task}`)).load()).committed.keys()) all.add(JSON.parse(k) as string);
+            for (const k of (await (await provider.open(`held/count-${task}`)).load()).committed.keys())
+              all.add(JSON.parse(k) as string);
           const missing = words.filter((w) => !all.has(w));
-          return missing.length > 0 ? `sentence ${String(id)} acked before ${missing.join(',')} was committed` : undefined;
+          return missing.length > 0
+            ? `sentence ${String(id)} acked before ${missing.join(',')} was committed`
+            : undefined;
         })(),
       );
     }
@@ -148,14 +171,18 @@ test('a checkpoint that fails in PREPARE rolls every task back and fails the inp
   const tasks: number[] = [];
   const cluster = await LocalCluster.create();
   try {
-    const topo = wordCount('rollback', n, ledger, () =>
-      new CountBolt(tasks, (txid, bolt) => {
-        // The first prepare of a task that has counted something fails, once.
-        if (thrown === 0 && bolt.counts.size > 0) {
-          thrown++;
-          throw new Error(`prePrepare failing on purpose at txid ${txid}`);
-        }
-      }),
+    const topo = wordCount(
+      'rollback',
+      n,
+      ledger,
+      () =>
+        new CountBolt(tasks, (txid, bolt) => {
+          // The first prepare of a task that has counted something fails, once.
+          if (thrown === 0 && bolt.counts.size > 0) {
+            thrown++;
+            throw new Error(`prePrepare failing on purpose at txid ${txid}`);
+          }
+        }),
     );
     const running = await cluster.submitTopology('rollback', { 'topology.state.checkpoint.interval.ms': 100 }, topo);
     await waitFor(() => ledger.acked.size === n, `all ${n} sentences acked`, 60000);
@@ -171,7 +198,10 @@ test('a checkpoint that fails in PREPARE rolls every task back and fails the inp
     }
     assert.equal(counts.size, expectedCounts(n).size);
     assert.ok(extra <= 3 * ledger.failCount, `${extra} extra counts for ${ledger.failCount} replayed sentences`);
-    assert.ok(running.errors().some((e) => e.component === 'count' && /prePrepare failing on purpose/.test(e.message)), JSON.stringify(running.errors()));
+    assert.ok(
+      running.errors().some((e) => e.component === 'count' && /prePrepare failing on purpose/.test(e.message)),
+      JSON.stringify(running.errors()),
+    );
     assert.ok(running.stats()[CHECKPOINT_SPOUT_ID]!.failed >= 1, 'the checkpoint tuple failed');
   } finally {
     await cluster.shutdown();
@@ -183,7 +213,11 @@ test('state survives a restart of the topology (same name): initState gets the c
   const tasks: number[] = [];
   try {
     const first = new SpoutLedger();
-    await cluster.submitTopology('again', { 'topology.state.checkpoint.interval.ms': 100 }, wordCount('again', 100, first, () => new CountBolt()));
+    await cluster.submitTopology(
+      'again',
+      { 'topology.state.checkpoint.interval.ms': 100 },
+      wordCount('again', 100, first, () => new CountBolt()),
+    );
     await waitFor(() => first.acked.size === 100, 'the first run acked', 30000);
     await cluster.killTopology('again');
     const second = new SpoutLedger();
@@ -202,7 +236,11 @@ test('state survives a restart of the topology (same name): initState gets the c
       }),
     );
     await waitFor(() => second.acked.size === 100, 'the second run acked', 30000);
-    assert.equal(seen.reduce((a, b) => a + b, 0), expectedCounts(100).size, 'every word was in some task state at initState');
+    assert.equal(
+      seen.reduce((a, b) => a + b, 0),
+      expectedCounts(100).size,
+      'every word was in some task state at initState',
+    );
     const twice = new Map([...expectedCounts(100)].map(([k, v]) => [k, 2 * v]));
     assert.deepEqual(await committed('again', 'count', tasks), twice);
   } finally {

@@ -1,4 +1,13 @@
-import { Spout, TopologyBuilder, WindowedBolt, type AnyBolt, type OutputFieldsDeclarer, type Tuple, type TupleWindow, type Values } from '@squall/api';
+import {
+  Spout,
+  TopologyBuilder,
+  WindowedBolt,
+  type AnyBolt,
+  type OutputFieldsDeclarer,
+  type Tuple,
+  type TupleWindow,
+  type Values,
+} from '@squall/api';
 import { ManualClock, type Config } from '@squall/core';
 import { LocalCluster, type LocalTopology } from '../src';
 
@@ -48,7 +57,14 @@ export class RecordingWindowBolt extends WindowedBolt {
   }
   override execute(w: TupleWindow): void {
     const first = (ts: Tuple[]) => ts.map((t) => t.getValue(0));
-    this.firings.push({ at: this.clock.wallMs(), all: first(w.get()), new: first(w.getNew()), expired: first(w.getExpired()), start: w.getStartTimestamp(), end: w.getEndTimestamp() });
+    this.firings.push({
+      at: this.clock.wallMs(),
+      all: first(w.get()),
+      new: first(w.getNew()),
+      expired: first(w.getExpired()),
+      start: w.getStartTimestamp(),
+      end: w.getEndTimestamp(),
+    });
     this.collector.emit([w.get().length]);
   }
   override declareOutputFields(d: OutputFieldsDeclarer): void {
@@ -74,7 +90,10 @@ export class WindowRig {
     this.clock = new ManualClock(startMs);
   }
 
-  async start(configure: (bolt: RecordingWindowBolt) => RecordingWindowBolt, options: { fields?: string[]; conf?: Config; downstream?: () => AnyBolt } = {}): Promise<void> {
+  async start(
+    configure: (bolt: RecordingWindowBolt) => RecordingWindowBolt,
+    options: { fields?: string[]; conf?: Config; downstream?: () => AnyBolt } = {},
+  ): Promise<void> {
     const fields = options.fields ?? ['id'];
     const b = new TopologyBuilder();
     b.setSpout('feed', () => new FeedSpout(this.feedQueue, fields, this.ledger, this.clock));

@@ -13,12 +13,22 @@ test('count window sliding by 2, length 3: fires every second tuple with the las
     await rig.feed([1]);
     assert.equal(rig.firings.length, 0);
     await rig.feed([2]);
-    assert.deepEqual(rig.firings.map((f) => [f.all, f.new, f.expired]), [[[1, 2], [1, 2], []]]);
+    assert.deepEqual(
+      rig.firings.map((f) => [f.all, f.new, f.expired]),
+      [[[1, 2], [1, 2], []]],
+    );
     await rig.feed([3], [4]);
     assert.deepEqual(rig.firings[1], { at: 0, all: [2, 3, 4], new: [3, 4], expired: [1], start: undefined, end: 0 });
     assert.deepEqual(rig.ledger.acked, [1]);
     await rig.feed([5], [6], [7]);
-    assert.deepEqual(rig.firings.map((f) => f.all), [[1, 2], [2, 3, 4], [4, 5, 6]]);
+    assert.deepEqual(
+      rig.firings.map((f) => f.all),
+      [
+        [1, 2],
+        [2, 3, 4],
+        [4, 5, 6],
+      ],
+    );
     assert.deepEqual(rig.firings[2]!.expired, [2, 3]);
     assert.deepEqual(rig.ledger.acked, [1, 2, 3]);
     assert.deepEqual(rig.ledger.failed, []);
@@ -33,10 +43,17 @@ test('tumbling count window of 3: disjoint windows, the previous window expires 
   await rig.start((b) => b.withTumblingWindow(Count.of(3)));
   try {
     await rig.feed([1], [2], [3], [4], [5], [6], [7]);
-    assert.deepEqual(rig.firings.map((f) => [f.all, f.new, f.expired]), [
-      [[1, 2, 3], [1, 2, 3], []],
-      [[4, 5, 6], [4, 5, 6], [1, 2, 3]],
-    ]);
+    assert.deepEqual(
+      rig.firings.map((f) => [f.all, f.new, f.expired]),
+      [
+        [[1, 2, 3], [1, 2, 3], []],
+        [
+          [4, 5, 6],
+          [4, 5, 6],
+          [1, 2, 3],
+        ],
+      ],
+    );
     assert.deepEqual(rig.ledger.acked, [1, 2, 3]);
   } finally {
     await rig.stop();
@@ -48,7 +65,10 @@ test('no slide given: a count window slides by one tuple', async () => {
   await rig.start((b) => b.withWindow(Count.of(2)));
   try {
     await rig.feed([1], [2], [3]);
-    assert.deepEqual(rig.firings.map((f) => f.all), [[1], [1, 2], [2, 3]]);
+    assert.deepEqual(
+      rig.firings.map((f) => f.all),
+      [[1], [1, 2], [2, 3]],
+    );
     assert.deepEqual(rig.ledger.acked, [1]);
   } finally {
     await rig.stop();
@@ -76,7 +96,15 @@ test('sliding duration window 10 s / 5 s: fires on the clock, also after input s
       { at: 20000, all: ['d'], new: [], expired: ['c'], start: 9999, end: 19999 },
     ]);
     // The window at 25 s is empty (d left it), so execute is not called; d is acked then.
-    assert.deepEqual([...rig.ledger.ackedAt], [['a', 15000], ['b', 15000], ['c', 20000], ['d', 25000]]);
+    assert.deepEqual(
+      [...rig.ledger.ackedAt],
+      [
+        ['a', 15000],
+        ['b', 15000],
+        ['c', 20000],
+        ['d', 25000],
+      ],
+    );
   } finally {
     await rig.stop();
   }
@@ -142,19 +170,36 @@ test('count window sliding by duration: the last 2 tuples every 5 s, again when 
 test('event time: watermark = latest timestamp - lag every interval; windows end on multiples of the slide; late tuples go to the late stream and are acked', async () => {
   const rig = new WindowRig();
   await rig.start(
-    (b) => b.withWindow(Duration.seconds(10), Duration.seconds(5)).withTimestampField('ts').withLag(Duration.seconds(2)).withWatermarkInterval(Duration.seconds(1)).withLateTupleStream('late'),
+    (b) =>
+      b
+        .withWindow(Duration.seconds(10), Duration.seconds(5))
+        .withTimestampField('ts')
+        .withLag(Duration.seconds(2))
+        .withWatermarkInterval(Duration.seconds(1))
+        .withLateTupleStream('late'),
     { fields: ['id', 'ts'] },
   );
   try {
     await rig.feed(['a', 1000], ['b', 3000], ['c', 6000], ['d', 9000]);
     assert.equal(rig.firings.length, 0, 'nothing fires before the first watermark');
     await rig.advanceTo(1000); // watermark 9000 - 2000 = 7000: the window ending at 5000 fires
-    assert.deepEqual(rig.firings, [{ at: 1000, all: ['a', 'b'], new: ['a', 'b'], expired: [], start: -5000, end: 5000 }]);
+    assert.deepEqual(rig.firings, [
+      { at: 1000, all: ['a', 'b'], new: ['a', 'b'], expired: [], start: -5000, end: 5000 },
+    ]);
     await rig.feed(['e', 6500], ['f', 7000], ['g', 14000]);
-    assert.deepEqual(rig.emitted.late, [[{ component: 'feed', stream: 'default', task: 2, fields: ['id', 'ts'], values: ['e', 6500], timestamp: 6500 }]]);
+    assert.deepEqual(rig.emitted.late, [
+      [{ component: 'feed', stream: 'default', task: 2, fields: ['id', 'ts'], values: ['e', 6500], timestamp: 6500 }],
+    ]);
     assert.deepEqual(rig.ledger.acked, ['e'], 'the late tuple is acked at once');
     await rig.advanceTo(2000); // watermark 12000: the window ending at 10000
-    assert.deepEqual(rig.firings[1], { at: 2000, all: ['a', 'b', 'c', 'd', 'f'], new: ['c', 'd', 'f'], expired: [], start: 0, end: 10000 });
+    assert.deepEqual(rig.firings[1], {
+      at: 2000,
+      all: ['a', 'b', 'c', 'd', 'f'],
+      new: ['c', 'd', 'f'],
+      expired: [],
+      start: 0,
+      end: 10000,
+    });
     await rig.advanceTo(3000); // no new timestamps: the watermark does not move, nothing fires
     assert.equal(rig.firings.length, 2);
     await rig.feed(['h', 30000]);
@@ -179,7 +224,9 @@ test('event time without a late stream: a late tuple is logged and acked, nothin
     await rig.feed(['late', 7999], ['b', 9000], ['c', 12000]);
     assert.deepEqual(rig.ledger.acked, ['late']);
     await rig.advanceTo(2000); // watermark 12000: the window (5000, 10000]
-    assert.deepEqual(rig.firings, [{ at: 2000, all: ['a', 'b'], new: ['a', 'b'], expired: [], start: 5000, end: 10000 }]);
+    assert.deepEqual(rig.firings, [
+      { at: 2000, all: ['a', 'b'], new: ['a', 'b'], expired: [], start: 5000, end: 10000 },
+    ]);
     assert.equal(rig.emitted.late, undefined);
   } finally {
     await rig.stop();
@@ -192,10 +239,13 @@ test('event-time count window: fires every 2 tuples the watermark has passed, wi
   try {
     await rig.feed(['a', 1000], ['b', 2000], ['c', 3000], ['d', 4000], ['e', 5000]);
     await rig.advanceTo(1000); // watermark 5000: every 2nd tuple up to it
-    assert.deepEqual(rig.firings.map((f) => [f.all, f.end]), [
-      [['a', 'b'], 2000],
-      [['b', 'c', 'd'], 4000],
-    ]);
+    assert.deepEqual(
+      rig.firings.map((f) => [f.all, f.end]),
+      [
+        [['a', 'b'], 2000],
+        [['b', 'c', 'd'], 4000],
+      ],
+    );
     assert.deepEqual(rig.ledger.acked, ['a']);
   } finally {
     await rig.stop();

@@ -17,7 +17,14 @@ import path from 'node:path';
 import { Spout, TopologyBuilder, fields, type OutputFieldsDeclarer } from '@squall/api';
 import { LocalCluster, type LocalTopology } from '@squall/local';
 import { ShellBolt } from '../src';
-import { SpoutThroughSquall, directSpout, msgpackPython, spoutChildren, type SpoutChild, type SpoutSample } from './spout-rounds';
+import {
+  SpoutThroughSquall,
+  directSpout,
+  msgpackPython,
+  spoutChildren,
+  type SpoutChild,
+  type SpoutSample,
+} from './spout-rounds';
 
 const PYTHON_DIR = path.resolve(__dirname, '../../python');
 const EXAMPLE_DIR = path.resolve(__dirname, '../../../../examples/wordcount-python');
@@ -45,8 +52,14 @@ interface Sample {
 }
 
 function direct(serializer: Serializer, n: number, python: string): Sample {
-  const r = spawnSync(python, ['tests/throughput.py', '-n', String(n), '-s', serializer, '--repeat', '1', '--max-pending', String(MAX_PENDING)], { cwd: PYTHON_DIR, encoding: 'utf8' });
-  const m = r.stdout.match(new RegExp(`^${serializer}\\s+(?:median\\s+)?([\\d,]+) tuples/s.*child CPU ([\\d.]+) us/tuple`, 'm'));
+  const r = spawnSync(
+    python,
+    ['tests/throughput.py', '-n', String(n), '-s', serializer, '--repeat', '1', '--max-pending', String(MAX_PENDING)],
+    { cwd: PYTHON_DIR, encoding: 'utf8' },
+  );
+  const m = r.stdout.match(
+    new RegExp(`^${serializer}\\s+(?:median\\s+)?([\\d,]+) tuples/s.*child CPU ([\\d.]+) us/tuple`, 'm'),
+  );
   if (!m) throw new Error(`throughput.py failed: ${r.stderr || r.stdout}`);
   return { tuplesPerSec: Number(m[1]!.replace(/,/g, '')), childCpuUsPerTuple: Number(m[2]) };
 }
@@ -76,7 +89,11 @@ class ThroughSquall {
     b.setBolt(
       'count',
       () => {
-        const bolt = new ShellBolt({ command: [python, '-m', 'squall.run', '-s', serializer, 'bolts.wordcount.WordCountBolt'], outputs: ['word', 'count'], serializer });
+        const bolt = new ShellBolt({
+          command: [python, '-m', 'squall.run', '-s', serializer, 'bolts.wordcount.WordCountBolt'],
+          outputs: ['word', 'count'],
+          serializer,
+        });
         bolts.push(bolt);
         return bolt;
       },
@@ -84,11 +101,16 @@ class ThroughSquall {
     ).grouping('word', 'default', fields('word'));
     const cluster = await LocalCluster.create({ resourcesDir: EXAMPLE_DIR });
     const name = `ml-${serializer}`;
-    const topology = await cluster.submitTopology(name, { 'topology.acker.executors': 0, 'topology.shellbolt.max.pending': MAX_PENDING }, b.createTopology());
+    const topology = await cluster.submitTopology(
+      name,
+      { 'topology.acker.executors': 0, 'topology.shellbolt.max.pending': MAX_PENDING },
+      b.createTopology(),
+    );
     const q = new ThroughSquall(cluster, topology, name, () => bolts.find((x) => x.childPid !== undefined)!);
     const start = Date.now();
     while (q.acked() === 0 && Date.now() - start < 20000) await sleep(50);
-    if (q.acked() === 0) throw new Error(`no tuple acked by the ${serializer} child in 20 s: ${JSON.stringify(topology.errors())}`);
+    if (q.acked() === 0)
+      throw new Error(`no tuple acked by the ${serializer} child in 20 s: ${JSON.stringify(topology.errors())}`);
     await sleep(1000); // warm-up
     await q.pause();
     return q;
@@ -147,7 +169,12 @@ interface SerializerResult {
   rounds: Array<{ direct: Sample; squall: Sample; ratio: number }>;
 }
 
-async function benchSerializer(serializer: Serializer, rounds: number, seconds: number, python = 'python3'): Promise<SerializerResult> {
+async function benchSerializer(
+  serializer: Serializer,
+  rounds: number,
+  seconds: number,
+  python = 'python3',
+): Promise<SerializerResult> {
   const squall = await ThroughSquall.start(serializer, python);
   const out: SerializerResult['rounds'] = [];
   try {
@@ -218,7 +245,8 @@ function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(name);
   if (i < 0) return fallback;
   const v = Number(args[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number, got ${JSON.stringify(args[i + 1])}`);
+  if (!Number.isFinite(v) || v <= 0)
+    throw new Error(`${name} needs a positive number, got ${JSON.stringify(args[i + 1])}`);
   return v;
 }
 
@@ -230,12 +258,14 @@ async function main(): Promise<void> {
   const log = (s: string) => !json && process.stderr.write(s + '\n');
   // `--part bolts|spouts`: only one half.
   const part = args.includes('--part') ? args[args.indexOf('--part') + 1] : undefined;
-  if (part !== undefined && part !== 'bolts' && part !== 'spouts') throw new Error(`--part needs 'bolts' or 'spouts', got ${JSON.stringify(part)}`);
+  if (part !== undefined && part !== 'bolts' && part !== 'spouts')
+    throw new Error(`--part needs 'bolts' or 'spouts', got ${JSON.stringify(part)}`);
   const results: Partial<Record<Serializer | 'msgpack-c', SerializerResult>> = {};
   // msgpack twice: the library's pure-Python code (python3 without the msgpack package), and the package's C
   // extension (a virtualenv with it from PyPI), when installable.
   const cPython = msgpackPython();
-  if (!cPython.python) log(`  msgpack C extension not installable (${cPython.reason}): msgpack measured in pure Python only`);
+  if (!cPython.python)
+    log(`  msgpack C extension not installable (${cPython.reason}): msgpack measured in pure Python only`);
   if (part !== 'spouts') {
     for (const s of ['json', 'msgpack'] as const) results[s] = await benchSerializer(s, rounds, seconds);
     if (cPython.python) results['msgpack-c'] = await benchSerializer('msgpack', rounds, seconds, cPython.python);
@@ -262,8 +292,12 @@ async function main(): Promise<void> {
   if (spouts.length > 0) {
     console.log(out.spoutBenchmark);
     for (const r of spouts) {
-      console.log(`  ${r.label.padEnd(36)} direct ${fmt(r.directTuplesPerSec)} tuples/s   through squall ${fmt(r.squallTuplesPerSec)} tuples/s   ratio ${r.ratio}   (target >= 0.8)`);
-      console.log(`  ${''.padEnd(36)} child CPU per tuple: direct ${r.directChildCpuUsPerTuple} us, through squall ${r.squallChildCpuUsPerTuple} us; per-round ratios ${r.rounds.map((x) => x.ratio).join(', ')}`);
+      console.log(
+        `  ${r.label.padEnd(36)} direct ${fmt(r.directTuplesPerSec)} tuples/s   through squall ${fmt(r.squallTuplesPerSec)} tuples/s   ratio ${r.ratio}   (target >= 0.8)`,
+      );
+      console.log(
+        `  ${''.padEnd(36)} child CPU per tuple: direct ${r.directChildCpuUsPerTuple} us, through squall ${r.squallChildCpuUsPerTuple} us; per-round ratios ${r.rounds.map((x) => x.ratio).join(', ')}`,
+      );
     }
   }
   if (part === 'spouts') return;
@@ -272,7 +306,9 @@ async function main(): Promise<void> {
     console.log(
       `  ${s.padEnd(8)} direct ${fmt(r.directTuplesPerSec)} tuples/s   through squall ${fmt(r.squallTuplesPerSec)} tuples/s   ratio ${r.ratio}${s === 'json' ? '   (target >= 0.8)' : ''}`,
     );
-    console.log(`  ${''.padEnd(8)} child CPU per tuple: direct ${r.directChildCpuUsPerTuple} us, through squall ${r.squallChildCpuUsPerTuple} us; per-round ratios ${r.rounds.map((x) => x.ratio).join(', ')}`);
+    console.log(
+      `  ${''.padEnd(8)} child CPU per tuple: direct ${r.directChildCpuUsPerTuple} us, through squall ${r.squallChildCpuUsPerTuple} us; per-round ratios ${r.rounds.map((x) => x.ratio).join(', ')}`,
+    );
   }
 }
 

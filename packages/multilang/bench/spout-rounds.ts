@@ -42,8 +42,12 @@ function pythonWith(pkg: string, dirName: string): { python?: string; reason?: s
   spawnSync('rm', ['-rf', venv]);
   const made = spawnSync('python3', ['-m', 'venv', venv], { encoding: 'utf8' });
   if (made.status !== 0) return { reason: `python3 -m venv failed: ${made.stderr.trim()}` };
-  const pip = spawnSync(python, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', pkg], { encoding: 'utf8', timeout: 300000 });
-  if (pip.status !== 0) return { reason: `pip cannot install ${pkg} from PyPI (${pip.stderr.trim().split('\n').pop()})` };
+  const pip = spawnSync(python, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', pkg], {
+    encoding: 'utf8',
+    timeout: 300000,
+  });
+  if (pip.status !== 0)
+    return { reason: `pip cannot install ${pkg} from PyPI (${pip.stderr.trim().split('\n').pop()})` };
   writeFileSync(marker, '');
   return { python };
 }
@@ -73,10 +77,22 @@ export function spoutChildren(log: (s: string) => void, cPython?: string): Spout
   const real = realPystormPython();
   let pystorm: SpoutChild;
   if (real.python) {
-    pystorm = { label: 'pystorm 3 (PyPI), json', command: [real.python, '-m', 'streamparse.run', 'spouts.words.WordSpout'], cwd: STREAMPARSE_SRC, serializer: 'json', pythonPath: [] };
+    pystorm = {
+      label: 'pystorm 3 (PyPI), json',
+      command: [real.python, '-m', 'streamparse.run', 'spouts.words.WordSpout'],
+      cwd: STREAMPARSE_SRC,
+      serializer: 'json',
+      pythonPath: [],
+    };
   } else {
     log(`  real pystorm not installable (${real.reason}): measuring Squall's pystorm stand-in instead`);
-    pystorm = { label: "pystorm stand-in (Squall's), json", command: ['python3', '-m', 'streamparse.run', 'spouts.words.WordSpout'], cwd: STREAMPARSE_SRC, serializer: 'json', pythonPath: [COMPAT_DIR, PYTHON_DIR] };
+    pystorm = {
+      label: "pystorm stand-in (Squall's), json",
+      command: ['python3', '-m', 'streamparse.run', 'spouts.words.WordSpout'],
+      cwd: STREAMPARSE_SRC,
+      serializer: 'json',
+      pythonPath: [COMPAT_DIR, PYTHON_DIR],
+    };
   }
   return [squall('json'), squall('msgpack'), ...(cPython ? [squall('msgpack', cPython)] : []), pystorm];
 }
@@ -96,7 +112,11 @@ function cpuSeconds(pid: number): number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function env(child: SpoutChild): NodeJS.ProcessEnv {
-  return childEnvironment(process.env, [child.pythonPath.length > 0 ? { PYTHONPATH: child.pythonPath.join(path.delimiter) } : undefined], undefined);
+  return childEnvironment(
+    process.env,
+    [child.pythonPath.length > 0 ? { PYTHONPATH: child.pythonPath.join(path.delimiter) } : undefined],
+    undefined,
+  );
 }
 
 /**
@@ -104,7 +124,11 @@ function env(child: SpoutChild): NodeJS.ProcessEnv {
  */
 export async function directSpout(child: SpoutChild, seconds: number): Promise<SpoutSample> {
   const pidDir = mkdtempSync(path.join(tmpdir(), 'squall-spout-bench-'));
-  const proc = spawn(child.command[0]!, child.command.slice(1), { cwd: child.cwd, env: env(child), stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(child.command[0]!, child.command.slice(1), {
+    cwd: child.cwd,
+    env: env(child),
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const codec: WireCodec = child.serializer === 'json' ? new JsonCodec() : new MsgpackCodec();
   const write = (m: Record<string, unknown>) => proc.stdin.write(codec.encode(m));
   let emits = 0;
@@ -128,7 +152,14 @@ export async function directSpout(child: SpoutChild, seconds: number): Promise<S
     }
   });
   try {
-    const context = { taskid: 1, componentid: 'word', 'task->component': { '1': 'word', '2': 'count' }, 'stream->target->grouping': {}, 'source->stream->fields': {}, 'stream->outputfields': { default: ['word'] } };
+    const context = {
+      taskid: 1,
+      componentid: 'word',
+      'task->component': { '1': 'word', '2': 'count' },
+      'stream->target->grouping': {},
+      'source->stream->fields': {},
+      'stream->outputfields': { default: ['word'] },
+    };
     await new Promise<void>((resolve) => {
       onPid = resolve;
       write({ conf: {}, pidDir, context });
@@ -175,11 +206,20 @@ export class SpoutThroughSquall {
     private readonly spout: () => ShellSpout,
   ) {}
 
-  static async start(child: SpoutChild, index: number, conf: Record<string, unknown> = {}): Promise<SpoutThroughSquall> {
+  static async start(
+    child: SpoutChild,
+    index: number,
+    conf: Record<string, unknown> = {},
+  ): Promise<SpoutThroughSquall> {
     const spouts: ShellSpout[] = [];
     const b = new TopologyBuilder();
     b.setSpout('word', () => {
-      const s = new ShellSpout({ command: child.command, outputs: ['word'], serializer: child.serializer, env: child.pythonPath.length > 0 ? { PYTHONPATH: child.pythonPath.join(path.delimiter) } : {} });
+      const s = new ShellSpout({
+        command: child.command,
+        outputs: ['word'],
+        serializer: child.serializer,
+        env: child.pythonPath.length > 0 ? { PYTHONPATH: child.pythonPath.join(path.delimiter) } : {},
+      });
       spouts.push(s);
       return s;
     });
@@ -190,7 +230,8 @@ export class SpoutThroughSquall {
     const q = new SpoutThroughSquall(cluster, topology, name, () => spouts.find((s) => s.childPid !== undefined)!);
     const start = Date.now();
     while (q.executed() === 0 && Date.now() - start < 20000) await sleep(50);
-    if (q.executed() === 0) throw new Error(`no tuple from the ${child.label} spout in 20 s: ${JSON.stringify(topology.errors())}`);
+    if (q.executed() === 0)
+      throw new Error(`no tuple from the ${child.label} spout in 20 s: ${JSON.stringify(topology.errors())}`);
     await sleep(1000); // warm-up
     await q.pause();
     return q;

@@ -22,14 +22,21 @@ export interface EmitCommand {
  */
 export function parseEmit(msg: Record<string, unknown>): EmitCommand {
   const values = msg.tuple;
-  if (!Array.isArray(values)) throw new ProtocolViolationError(`an emit without a "tuple" list: ${JSON.stringify(msg, bigintSafe).slice(0, 200)}`);
+  if (!Array.isArray(values))
+    throw new ProtocolViolationError(
+      `an emit without a "tuple" list: ${JSON.stringify(msg, bigintSafe).slice(0, 200)}`,
+    );
   const stream = msg.stream ?? DEFAULT_STREAM;
-  if (typeof stream !== 'string') throw new ProtocolViolationError(`an emit whose "stream" is not a string: ${JSON.stringify(stream, bigintSafe)}`);
+  if (typeof stream !== 'string')
+    throw new ProtocolViolationError(`an emit whose "stream" is not a string: ${JSON.stringify(stream, bigintSafe)}`);
   const task = typeof msg.task === 'bigint' ? Number(msg.task) : msg.task;
   if (task !== undefined && task !== null && (typeof task !== 'number' || !Number.isInteger(task)))
     throw new ProtocolViolationError(`an emit whose "task" is not an integer: ${JSON.stringify(task)}`);
   const rawAnchors = msg.anchors ?? [];
-  if (!Array.isArray(rawAnchors)) throw new ProtocolViolationError(`an emit whose "anchors" is not a list: ${JSON.stringify(rawAnchors, bigintSafe)}`);
+  if (!Array.isArray(rawAnchors))
+    throw new ProtocolViolationError(
+      `an emit whose "anchors" is not a list: ${JSON.stringify(rawAnchors, bigintSafe)}`,
+    );
   return {
     values,
     stream,

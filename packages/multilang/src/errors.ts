@@ -17,8 +17,14 @@ export class ProtocolViolationError extends SquallError {
  * that never answers the handshake. The host kills and restarts it.
  */
 export class SubprocessTimeoutError extends SquallError {
-  constructor(readonly timeoutSecs: number, what: string) {
-    super('MULTILANG_TIMEOUT', `subprocess heartbeat timeout: nothing read from the child for more than ${timeoutSecs}s ${what}`);
+  constructor(
+    readonly timeoutSecs: number,
+    what: string,
+  ) {
+    super(
+      'MULTILANG_TIMEOUT',
+      `subprocess heartbeat timeout: nothing read from the child for more than ${timeoutSecs}s ${what}`,
+    );
   }
 }
 
@@ -38,7 +44,9 @@ export class SubprocessExitedError extends SquallError {
 /** Thrown when a child process cannot be started at all (command not found, not executable, bad working directory). */
 export class SubprocessStartError extends SquallError {
   constructor(command: readonly string[], cause: unknown) {
-    super('MULTILANG_START', `cannot start ${JSON.stringify(command)}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    super('MULTILANG_START', `cannot start ${JSON.stringify(command)}: ${(cause as Error)?.message ?? String(cause)}`, {
+      cause,
+    });
   }
 }
 
@@ -55,7 +63,10 @@ export class ShellComponentError extends SquallError {
 /** Thrown (reported, not raised) when a child updates a metric name the host has no {@link ShellMetric} for. */
 export class UnknownMetricError extends SquallError {
   constructor(readonly metric: string) {
-    super('MULTILANG_UNKNOWN_METRIC', `the child updated metric '${metric}', which is not registered for this component`);
+    super(
+      'MULTILANG_UNKNOWN_METRIC',
+      `the child updated metric '${metric}', which is not registered for this component`,
+    );
   }
 }
 

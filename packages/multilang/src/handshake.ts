@@ -52,7 +52,8 @@ export function handshakeGrouping(g: GroupingSpec): HandshakeGrouping {
 export function buildHandshakeContext(context: TopologyContext): HandshakeContext {
   const me = context.thisComponentId;
   const taskToComponent: Record<string, string> = {};
-  for (const [task, component] of [...context.taskToComponent].sort((a, b) => a[0] - b[0])) taskToComponent[String(task)] = component;
+  for (const [task, component] of [...context.taskToComponent].sort((a, b) => a[0] - b[0]))
+    taskToComponent[String(task)] = component;
   const streams = [...context.getThisStreams()];
   const outputFields: Record<string, string[]> = {};
   for (const s of streams) outputFields[s] = [...(context.getComponentOutputFields(me, s)?.names ?? [])];

@@ -29,7 +29,13 @@ export function multilangProblemList(spec: TopologySpec): MultilangProblem[] {
     for (const s of c.outputs)
       for (const f of s.fields) {
         const p = pythonFieldNameProblem(f);
-        if (p) out.push({ component: c.id, stream: s.id, field: f, message: `component '${c.id}': stream '${s.id}': field '${f}' ${p} (${PYTHON_FIELD_RULE})` });
+        if (p)
+          out.push({
+            component: c.id,
+            stream: s.id,
+            field: f,
+            message: `component '${c.id}': stream '${s.id}': field '${f}' ${p} (${PYTHON_FIELD_RULE})`,
+          });
       }
     for (const input of c.inputs) {
       const stream = byId.get(input.component)?.outputs.find((s) => s.id === input.stream);

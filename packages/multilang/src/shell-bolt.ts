@@ -1,5 +1,12 @@
 import type { Config } from '@squall/core';
-import { Bolt, EmitError, type OutputCollector, type OutputFieldsDeclarer, type TopologyContext, type Tuple } from '@squall/api';
+import {
+  Bolt,
+  EmitError,
+  type OutputCollector,
+  type OutputFieldsDeclarer,
+  type TopologyContext,
+  type Tuple,
+} from '@squall/api';
 import { declareShellOutputs } from './declare-outputs';
 import { parseEmit } from './emit-command';
 import { ProtocolViolationError, SubprocessTimeoutError } from './errors';
@@ -137,7 +144,10 @@ export class ShellBolt extends Bolt {
   private settle(command: 'ack' | 'fail', id: unknown): void {
     const key = typeof id === 'string' ? id : undefined;
     const tuple = key === undefined ? undefined : this.pending.get(key);
-    if (tuple === undefined) throw new ProtocolViolationError(`${command} of ${JSON.stringify(id)}, which is not a pending input (unknown, or already acked or failed)`);
+    if (tuple === undefined)
+      throw new ProtocolViolationError(
+        `${command} of ${JSON.stringify(id)}, which is not a pending input (unknown, or already acked or failed)`,
+      );
     this.pending.delete(key!);
     if (command === 'ack') this.collector.ack(tuple);
     else this.collector.fail(tuple);
@@ -149,7 +159,10 @@ export class ShellBolt extends Bolt {
     const anchors: Tuple[] = [];
     for (const a of e.anchors) {
       const t = this.pending.get(a);
-      if (t === undefined) throw new ProtocolViolationError(`an emit anchored to ${JSON.stringify(a)}, which is not a pending input (unknown, or already acked or failed)`);
+      if (t === undefined)
+        throw new ProtocolViolationError(
+          `an emit anchored to ${JSON.stringify(a)}, which is not a pending input (unknown, or already acked or failed)`,
+        );
       anchors.push(t);
     }
     try {

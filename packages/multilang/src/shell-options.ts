@@ -79,19 +79,24 @@ export interface ResolvedShellOptions {
  */
 export function compileOutputs(outputs: OutputsDeclaration | undefined): StreamSpec[] {
   if (outputs === undefined) return [];
-  if (!Array.isArray(outputs)) throw new ShellOptionsError('outputs must be a list of field names or of {stream, fields, direct}');
-  if (outputs.every((o) => typeof o === 'string')) return outputs.length === 0 ? [] : [{ id: DEFAULT_STREAM, fields: [...(outputs as string[])], direct: false }];
+  if (!Array.isArray(outputs))
+    throw new ShellOptionsError('outputs must be a list of field names or of {stream, fields, direct}');
+  if (outputs.every((o) => typeof o === 'string'))
+    return outputs.length === 0 ? [] : [{ id: DEFAULT_STREAM, fields: [...(outputs as string[])], direct: false }];
   return (outputs as readonly unknown[]).map((o) => {
     const d = o as StreamDeclaration;
     if (typeof d !== 'object' || d === null || !Array.isArray(d.fields))
-      throw new ShellOptionsError(`outputs: ${JSON.stringify(o)} is not a field name or a {stream, fields, direct} declaration`);
+      throw new ShellOptionsError(
+        `outputs: ${JSON.stringify(o)} is not a field name or a {stream, fields, direct} declaration`,
+      );
     return { id: d.stream ?? DEFAULT_STREAM, fields: [...d.fields], direct: d.direct === true };
   });
 }
 
 function positive(name: string, v: number | undefined, def: number): number {
   if (v === undefined) return def;
-  if (typeof v !== 'number' || !(v >= 0)) throw new ShellOptionsError(`${name} must be a number of milliseconds >= 0, got ${String(v)}`);
+  if (typeof v !== 'number' || !(v >= 0))
+    throw new ShellOptionsError(`${name} must be a number of milliseconds >= 0, got ${String(v)}`);
   return v;
 }
 
@@ -101,10 +106,16 @@ function positive(name: string, v: number | undefined, def: number): number {
  */
 export function resolveShellOptions(options: ShellComponentOptions): ResolvedShellOptions {
   const command = options?.command;
-  if (!Array.isArray(command) || command.length === 0 || command.some((a) => typeof a !== 'string') || command[0] === '')
+  if (
+    !Array.isArray(command) ||
+    command.length === 0 ||
+    command.some((a) => typeof a !== 'string') ||
+    command[0] === ''
+  )
     throw new ShellOptionsError(`command must be a non-empty list of strings (argv), got ${JSON.stringify(command)}`);
   const serializer = options.serializer ?? 'json';
-  if (serializer !== 'json' && serializer !== 'msgpack') throw new ShellOptionsError(`serializer must be 'json' or 'msgpack', got ${JSON.stringify(serializer)}`);
+  if (serializer !== 'json' && serializer !== 'msgpack')
+    throw new ShellOptionsError(`serializer must be 'json' or 'msgpack', got ${JSON.stringify(serializer)}`);
   const restartInitialMs = positive('restartInitialMs', options.restartInitialMs, 1000);
   return {
     command: [...command],

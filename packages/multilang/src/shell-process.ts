@@ -55,7 +55,12 @@ export class ShellProcess {
     private readonly events: ShellProcessEvents,
   ) {
     const [program, args] = withParentDeathSignal(options);
-    this.child = spawn(program, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    this.child = spawn(program, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
     const pid = this.child.pid;
     if (pid !== undefined) addLiveChild(pid);
     this.exited = new Promise<void>((resolve) => {
@@ -225,7 +230,12 @@ function withParentDeathSignal(options: ShellProcessOptions): [string, string[]]
 }
 
 function resolveExecutable(program: string, cwd: string, searchPath: string): string | undefined {
-  const candidates = program.includes('/') ? [path.resolve(cwd, program)] : searchPath.split(path.delimiter).filter(Boolean).map((d) => path.join(path.resolve(cwd, d), program));
+  const candidates = program.includes('/')
+    ? [path.resolve(cwd, program)]
+    : searchPath
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((d) => path.join(path.resolve(cwd, d), program));
   for (const c of candidates) {
     try {
       accessSync(c, fsConstants.X_OK);

@@ -147,18 +147,27 @@ export class ShellRunner {
     this.codec = codec;
     this.state = 'starting';
     this.startedMs = this.lastReadMs = this.options.clock.monotonicMs();
-    const env = childEnvironment(process.env, [this.environment ?? undefined, this.options.env], this.options.pythonLibrary ? PYTHON_LIBRARY_DIR : undefined);
+    const env = childEnvironment(
+      process.env,
+      [this.environment ?? undefined, this.options.env],
+      this.options.pythonLibrary ? PYTHON_LIBRARY_DIR : undefined,
+    );
     const cwd = this.options.cwd ?? this.context.resourcesDir;
-    const proc = new ShellProcess({ command: this.options.command, cwd, env, codec }, {
-      onMessages: (messages) => this.onMessages(gen, messages),
-      onStderr: (line) => this.log.info({ childPid: proc.pid, stream: 'stderr' }, line),
-      onFailure: (reason) => {
-        if (gen === this.generation) this.die(reason);
+    const proc = new ShellProcess(
+      { command: this.options.command, cwd, env, codec },
+      {
+        onMessages: (messages) => this.onMessages(gen, messages),
+        onStderr: (line) => this.log.info({ childPid: proc.pid, stream: 'stderr' }, line),
+        onFailure: (reason) => {
+          if (gen === this.generation) this.die(reason);
+        },
       },
-    });
+    );
     this.proc = proc;
     this.log.debug({ command: this.options.command, cwd, childPid: proc.pid }, 'started multi-lang child');
-    proc.write(codec.encode({ conf: this.conf, pidDir: this.pidDirPath, context: buildHandshakeContext(this.context) }));
+    proc.write(
+      codec.encode({ conf: this.conf, pidDir: this.pidDirPath, context: buildHandshakeContext(this.context) }),
+    );
   }
 
   private onMessages(gen: number, messages: DecodedMessage[]): void {
@@ -181,19 +190,26 @@ export class ShellRunner {
     const msg = body as Record<string, unknown>;
     const command = msg.command;
     if (command === 'log') return this.childLog(msg);
-    if (command === 'error') return this.hooks.reportError(new ShellComponentError(typeof msg.msg === 'string' ? msg.msg : JSON.stringify(msg.msg)));
+    if (command === 'error')
+      return this.hooks.reportError(
+        new ShellComponentError(typeof msg.msg === 'string' ? msg.msg : JSON.stringify(msg.msg)),
+      );
     if (command === 'metrics') return this.metric(msg);
     if (this.state === 'starting') {
       if (command === undefined && 'pid' in msg) return this.handshakeDone(msg.pid);
-      throw new ProtocolViolationError(`expected the handshake answer {"pid": N}, got ${JSON.stringify(msg).slice(0, 200)}`);
+      throw new ProtocolViolationError(
+        `expected the handshake answer {"pid": N}, got ${JSON.stringify(msg).slice(0, 200)}`,
+      );
     }
-    if (typeof command !== 'string') throw new ProtocolViolationError(`a message without a command: ${JSON.stringify(msg).slice(0, 200)}`);
+    if (typeof command !== 'string')
+      throw new ProtocolViolationError(`a message without a command: ${JSON.stringify(msg).slice(0, 200)}`);
     this.hooks.onCommand(msg, m);
   }
 
   private handshakeDone(pid: unknown): void {
     const n = typeof pid === 'bigint' ? Number(pid) : pid;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) throw new ProtocolViolationError(`the handshake answer has no valid pid: ${String(pid)}`);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0)
+      throw new ProtocolViolationError(`the handshake answer has no valid pid: ${String(pid)}`);
     this.reportedPid = n;
     this.state = 'ready';
     this.readyMs = this.options.clock.monotonicMs();
@@ -202,7 +218,8 @@ export class ShellRunner {
   }
 
   private childLog(msg: Record<string, unknown>): void {
-    const level = typeof msg.level === 'number' && msg.level >= 0 && msg.level <= 4 ? LOG_METHODS[Math.floor(msg.level)]! : 'info';
+    const level =
+      typeof msg.level === 'number' && msg.level >= 0 && msg.level <= 4 ? LOG_METHODS[Math.floor(msg.level)]! : 'info';
     const text = typeof msg.msg === 'string' ? msg.msg : JSON.stringify(msg.msg);
     this.log[level]({ childPid: this.reportedPid ?? this.proc?.pid }, text);
   }
@@ -229,10 +246,14 @@ export class ShellRunner {
   die(reason: Error): void {
     if (this.state !== 'starting' && this.state !== 'ready') return;
     const now = this.options.clock.monotonicMs();
-    if (this.state === 'ready' && now - this.readyMs >= this.options.restartMaxMs) this.backoffMs = this.options.restartInitialMs;
+    if (this.state === 'ready' && now - this.readyMs >= this.options.restartMaxMs)
+      this.backoffMs = this.options.restartInitialMs;
     this.state = 'dead';
     const proc = this.proc!;
-    this.log.warn({ childPid: this.reportedPid ?? proc.pid, err: reason, restartInMs: this.backoffMs }, `multi-lang child died, restarting it: ${reason.message}`);
+    this.log.warn(
+      { childPid: this.reportedPid ?? proc.pid, err: reason, restartInMs: this.backoffMs },
+      `multi-lang child died, restarting it: ${reason.message}`,
+    );
     this.hooks.reportError(reason);
     try {
       this.hooks.onDeath(reason);

@@ -26,7 +26,8 @@ export function shellSettings(conf: Config): ShellSettings {
     spoutMaxPending: getConfig(conf, 'topology.shellspout.max.pending'),
     maxSpoutPending: getConfig(conf, 'topology.max.spout.pending'),
     receiveBufferSize: getConfig(conf, 'topology.executor.receive.buffer.size'),
-    heartbeatTimeoutMs: configMs(conf, 'topology.subprocess.timeout.secs') ?? configMs(conf, 'supervisor.worker.timeout.secs'),
+    heartbeatTimeoutMs:
+      configMs(conf, 'topology.subprocess.timeout.secs') ?? configMs(conf, 'supervisor.worker.timeout.secs'),
     environment: getConfig(conf, 'topology.environment'),
   };
 }

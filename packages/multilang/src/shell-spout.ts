@@ -1,5 +1,13 @@
 import type { Config } from '@squall/core';
-import { ASYNC_SPOUT, EmitError, Spout, type AsyncSpoutHooks, type OutputFieldsDeclarer, type SpoutOutputCollector, type TopologyContext } from '@squall/api';
+import {
+  ASYNC_SPOUT,
+  EmitError,
+  Spout,
+  type AsyncSpoutHooks,
+  type OutputFieldsDeclarer,
+  type SpoutOutputCollector,
+  type TopologyContext,
+} from '@squall/api';
 import { declareShellOutputs } from './declare-outputs';
 import { parseEmit, type EmitCommand } from './emit-command';
 import { ProtocolViolationError, SubprocessTimeoutError } from './errors';
@@ -118,7 +126,12 @@ export class ShellSpout extends Spout {
       onCommand: (msg, decoded) => this.onCommand(msg, decoded.rawId),
       onTick: (silentMs, timeoutMs) => {
         if (this.inflight.length > 0 && silentMs > timeoutMs)
-          this.runner!.die(new SubprocessTimeoutError(timeoutMs / 1000, `while waiting for the sync after '${this.inflight[0]!.kind}'`));
+          this.runner!.die(
+            new SubprocessTimeoutError(
+              timeoutMs / 1000,
+              `while waiting for the sync after '${this.inflight[0]!.kind}'`,
+            ),
+          );
       },
       onDeath: () => this.onDeath(),
       reportError: (err) => this.collector.reportError(err),
@@ -183,7 +196,8 @@ export class ShellSpout extends Spout {
     if (!this.runner?.ready) return;
     while (this.inflight.length < this.window && this.queue.length > 0) this.send(this.queue.shift()!);
     if (readAhead && this.active)
-      while (this.inflight.length < this.window && this.emitsSinceCall + this.nextsInFlight < this.readAheadLimit) this.send({ kind: 'next' });
+      while (this.inflight.length < this.window && this.emitsSinceCall + this.nextsInFlight < this.readAheadLimit)
+        this.send({ kind: 'next' });
     if (this.inflight.length === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
@@ -205,7 +219,8 @@ export class ShellSpout extends Spout {
     const gen = this.runner!.currentGeneration;
     this.queue = this.queue.filter((c) => (c.kind !== 'ack' && c.kind !== 'fail') || c.id.generation === gen);
     // A restarted child must be activated again before its first next (Storm restarts the worker, which does that).
-    if (this.runner!.starts > 1 && this.active && this.queue[0]?.kind !== 'activate') this.queue.unshift({ kind: 'activate' });
+    if (this.runner!.starts > 1 && this.active && this.queue[0]?.kind !== 'activate')
+      this.queue.unshift({ kind: 'activate' });
     this.pump();
   }
 
@@ -224,7 +239,8 @@ export class ShellSpout extends Spout {
       this[ASYNC_SPOUT].wake();
       return;
     }
-    if (msg.command !== 'emit') throw new ProtocolViolationError(`unknown command ${JSON.stringify(msg.command)} from a spout`);
+    if (msg.command !== 'emit')
+      throw new ProtocolViolationError(`unknown command ${JSON.stringify(msg.command)} from a spout`);
     const e = parseEmit(msg);
     if (e.id !== undefined && e.id !== null) e.id = new ShellMessageId(this.runner!.currentGeneration, e.id, rawId);
     const answering = this.inflight[0]?.kind;

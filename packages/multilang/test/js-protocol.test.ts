@@ -4,10 +4,27 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TopologyBuilder } from '@squall/api';
 import { LocalCluster } from '@squall/local';
-import { CountShellMetric, LastValueShellMetric, liveChildPids, ShellBolt, ShellSpout, toShellSpec, type ShellComponentOptions } from '../src';
+import {
+  CountShellMetric,
+  LastValueShellMetric,
+  liveChildPids,
+  ShellBolt,
+  ShellSpout,
+  toShellSpec,
+  type ShellComponentOptions,
+} from '../src';
 import { alive, Ledger, memoryLogger, ReplaySpout, SinkBolt, STORM_STYLE, tempDir, waitFor } from './helpers';
 
-const RAW_IDS = ['1', '9007199254740993', '18446744073709551615', '-7', '2.50', '"text-id"', '{"k":[1,2]}', '12345678901234567890123'];
+const RAW_IDS = [
+  '1',
+  '9007199254740993',
+  '18446744073709551615',
+  '-7',
+  '2.50',
+  '"text-id"',
+  '{"k":[1,2]}',
+  '12345678901234567890123',
+];
 
 type Received = Array<{ component: string; stream: string; values: unknown[] }>;
 
@@ -29,20 +46,34 @@ test('spout (storm.js style): handshake context, logs anywhere, task ids first, 
     spouts.push(s);
     return s;
   }).setShell(toShellSpec(options));
-  b.setBolt('sink', () => new SinkBolt(received), 2).shuffleGrouping('src').allGrouping('src', 'acked');
+  b.setBolt('sink', () => new SinkBolt(received), 2)
+    .shuffleGrouping('src')
+    .allGrouping('src', 'acked');
   const cluster = await LocalCluster.create({ logger });
   try {
-    const running = await cluster.submitTopology('spout-conformance', { 'topology.acker.executors': 2 }, b.createTopology('x'));
+    const running = await cluster.submitTopology(
+      'spout-conformance',
+      { 'topology.acker.executors': 2 },
+      b.createTopology('x'),
+    );
     const acked = () => received.filter((r) => r.stream === 'acked' && r.values[0] === 'ack').length;
     await waitFor(() => acked() >= RAW_IDS.length * 2, 15000, 'every id acked (seen by both sink tasks)');
 
     // Every id came back byte for byte, as a number when it was one, including beyond 2^53 and 2^64.
-    const echoed = received.filter((r) => r.stream === 'acked' && r.values[0] === 'ack').map((r) => r.values[1] as string);
+    const echoed = received
+      .filter((r) => r.stream === 'acked' && r.values[0] === 'ack')
+      .map((r) => r.values[1] as string);
     assert.deepEqual([...new Set(echoed)].sort(), [...RAW_IDS].sort());
     // activate was the first command, with id "".
     const firstCommand = received.find((r) => r.stream === 'acked');
     assert.deepEqual(firstCommand?.values, ['activate', '""']);
-    assert.deepEqual(received.filter((r) => r.stream === 'default').map((r) => r.values[0]).sort((a, c) => Number(a) - Number(c)), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(
+      received
+        .filter((r) => r.stream === 'default')
+        .map((r) => r.values[0])
+        .sort((a, c) => Number(a) - Number(c)),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    );
 
     // The spout is exhausted: each next is answered by a bare sync, and must make the engine back off, not spin.
     const before = nexts.value();
@@ -80,7 +111,9 @@ test('spout (storm.js style): handshake context, logs anywhere, task ids first, 
 
     // Logs sent before the handshake answer and before the first command were accepted, at their levels, with
     // component and task.
-    const childLogs = lines.filter((l) => l.component === 'src' && l.childPid !== undefined && typeof l.msg === 'string');
+    const childLogs = lines.filter(
+      (l) => l.component === 'src' && l.childPid !== undefined && typeof l.msg === 'string',
+    );
     const find = (text: string) => childLogs.find((l) => (l.msg as string).includes(text));
     assert.equal(find('before the handshake')?.level, 20);
     assert.equal(find('before the pid answer')?.level, 30);
@@ -117,27 +150,52 @@ test('bolt (storm.js style): task ids, anchors, heartbeats keep an idle child al
     config: { 'topology.tick.tuple.freq.secs': 0.4, 'topology.shellbolt.max.pending': 3 },
   };
   const b = new TopologyBuilder();
-  b.setSpout('src', () => new ReplaySpout(Array.from({ length: 30 }, (_, i) => `v${i}`), ledger));
-  b.setBolt('shell', () => {
-    const s = new ShellBolt(options);
-    bolts.push(s);
-    return s;
-  }, 2)
+  b.setSpout(
+    'src',
+    () =>
+      new ReplaySpout(
+        Array.from({ length: 30 }, (_, i) => `v${i}`),
+        ledger,
+      ),
+  );
+  b.setBolt(
+    'shell',
+    () => {
+      const s = new ShellBolt(options);
+      bolts.push(s);
+      return s;
+    },
+    2,
+  )
     .shuffleGrouping('src')
     .setShell(toShellSpec(options));
-  b.setBolt('sink', () => new SinkBolt(received)).shuffleGrouping('shell').shuffleGrouping('shell', 'ticks');
+  b.setBolt('sink', () => new SinkBolt(received))
+    .shuffleGrouping('shell')
+    .shuffleGrouping('shell', 'ticks');
   const cluster = await LocalCluster.create();
   try {
-    const running = await cluster.submitTopology('bolt-conformance', { 'topology.subprocess.timeout.secs': 1 }, b.createTopology('x'));
+    const running = await cluster.submitTopology(
+      'bolt-conformance',
+      { 'topology.subprocess.timeout.secs': 1 },
+      b.createTopology('x'),
+    );
     await waitFor(() => ledger.acked.size === 30, 15000, 'every input acked');
     // Idle now, except for ticks: a second of heartbeats must not get a healthy child killed.
     await new Promise((r) => setTimeout(r, 2300));
     assert.deepEqual(running.errors(), []);
-    assert.deepEqual(bolts.filter((x) => x.childStarts > 0).map((x) => x.childStarts), [1, 1], 'no restarts');
+    assert.deepEqual(
+      bolts.filter((x) => x.childStarts > 0).map((x) => x.childStarts),
+      [1, 1],
+      'no restarts',
+    );
     assert.ok(heartbeats.value() >= 4, `heartbeats answered: ${heartbeats.value()}`);
     const values = received.filter((r) => r.stream === 'default').map((r) => r.values[0]);
     assert.deepEqual(new Set(values), new Set(Array.from({ length: 30 }, (_, i) => `v${i}`)));
-    assert.equal(new Set(received.filter((r) => r.stream === 'default').map((r) => r.values[1])).size, 2, 'two children');
+    assert.equal(
+      new Set(received.filter((r) => r.stream === 'default').map((r) => r.values[1])).size,
+      2,
+      'two children',
+    );
     const ticks = received.filter((r) => r.stream === 'ticks');
     assert.ok(ticks.length >= 4, `ticks: ${ticks.length}`);
     for (const t of ticks) assert.deepEqual(t.values, [0.4, -1]);
@@ -173,7 +231,9 @@ async function runSpout(
     spouts.push(s);
     return s;
   });
-  b.setBolt('sink', () => new SinkBolt(received)).shuffleGrouping('src').shuffleGrouping('src', 'acked');
+  b.setBolt('sink', () => new SinkBolt(received))
+    .shuffleGrouping('src')
+    .shuffleGrouping('src', 'acked');
   const cluster = await LocalCluster.create();
   try {
     const running = await cluster.submitTopology('spout', conf, b.createTopology('x'));
@@ -200,7 +260,10 @@ test('a spout that stops answering is timed out while waiting for its sync, rest
       { FIXTURE_MODE: 'hang', FIXTURE_MARKER: path.join(tmp.dir, 'hung') },
       (rec) => activations(rec) === 2 && rec.filter((x) => x.stream === 'default').length >= 3 + RAW_IDS.length,
     );
-    assert.ok(r.errors.some((e) => /heartbeat timeout.*while waiting for the sync after 'next'/.test(e.message)), JSON.stringify(r.errors.map((e) => e.message)));
+    assert.ok(
+      r.errors.some((e) => /heartbeat timeout.*while waiting for the sync after 'next'/.test(e.message)),
+      JSON.stringify(r.errors.map((e) => e.message)),
+    );
     assert.equal(r.spout.childStarts, 2);
   } finally {
     tmp.remove();
@@ -208,7 +271,12 @@ test('a spout that stops answering is timed out while waiting for its sync, rest
 });
 
 test('a child updating a metric that is not registered: reported once per name, however often it updates it', async () => {
-  const r = await runSpout({ 'topology.acker.executors': 0 }, {}, (rec) => rec.filter((x) => x.stream === 'default').length >= RAW_IDS.length, {});
+  const r = await runSpout(
+    { 'topology.acker.executors': 0 },
+    {},
+    (rec) => rec.filter((x) => x.stream === 'default').length >= RAW_IDS.length,
+    {},
+  );
   const unknown = r.errors.filter((e) => /metric 'nexts', which is not registered/.test(e.message));
   assert.equal(unknown.length, 1, `every next updated it; reported ${unknown.length} time(s)`);
 });

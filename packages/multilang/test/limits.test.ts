@@ -36,5 +36,8 @@ test('a msgpack message declaring a huge length is refused once it passes 64 MiB
 });
 
 test('bytes that are not UTF-8 JSON between end lines are a protocol violation naming the text', () => {
-  assert.throws(() => new JsonCodec().feed(Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0x01]), Buffer.from('\nend\n')])), ProtocolViolationError);
+  assert.throws(
+    () => new JsonCodec().feed(Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0x01]), Buffer.from('\nend\n')])),
+    ProtocolViolationError,
+  );
 });

@@ -28,15 +28,26 @@ function expectedCounts(): string[] {
 test('msgpack mode end to end: the Python word count with -s msgpack gives the same exact counts', async () => {
   const b = new TopologyBuilder();
   b.setSpout('word', () => new ReplaySpout([], new Ledger(), 'word'));
-  setShellBolt(b, 'count', {
-    command: ['python3', '-m', 'squall.run', '-s', 'msgpack', 'bolts.wordcount.WordCountBolt'],
-    serializer: 'msgpack',
-    outputs: ['word', 'count'],
-    cwd: WORDCOUNT_PYTHON,
-  }, 2).fieldsGrouping('word', ['word']);
-  const result = await completeTopology(b.createTopology('wc-msgpack'), { mockSources: { word: INPUT.map((w) => [w]) }, timeoutMs: 20000 });
+  setShellBolt(
+    b,
+    'count',
+    {
+      command: ['python3', '-m', 'squall.run', '-s', 'msgpack', 'bolts.wordcount.WordCountBolt'],
+      serializer: 'msgpack',
+      outputs: ['word', 'count'],
+      cwd: WORDCOUNT_PYTHON,
+    },
+    2,
+  ).fieldsGrouping('word', ['word']);
+  const result = await completeTopology(b.createTopology('wc-msgpack'), {
+    mockSources: { word: INPUT.map((w) => [w]) },
+    timeoutMs: 20000,
+  });
   assert.deepEqual(result.errors, []);
-  assert.deepEqual(result.emitted.count!.default!.map(([w, n]) => `${String(w)}:${String(n)}`).sort(), expectedCounts());
+  assert.deepEqual(
+    result.emitted.count!.default!.map(([w, n]) => `${String(w)}:${String(n)}`).sort(),
+    expectedCounts(),
+  );
 });
 
 test('Python spout message ids (beyond 2^53, 64-bit, negative, string, float) come back exactly, in JSON and msgpack', async () => {
@@ -49,16 +60,40 @@ test('Python spout message ids (beyond 2^53, 64-bit, negative, string, float) co
       outputs: [{ fields: ['n'] }, { stream: 'acked', fields: ['kind', 'id', 'same'] }],
       cwd: PY_FIXTURES,
     });
-  b.setBolt('sink', () => new SinkBolt(received)).shuffleGrouping('json').shuffleGrouping('msgpack').shuffleGrouping('json', 'acked').shuffleGrouping('msgpack', 'acked');
+  b.setBolt('sink', () => new SinkBolt(received))
+    .shuffleGrouping('json')
+    .shuffleGrouping('msgpack')
+    .shuffleGrouping('json', 'acked')
+    .shuffleGrouping('msgpack', 'acked');
   const cluster = await LocalCluster.create();
   try {
     const running = await cluster.submitTopology('ids', {}, b.createTopology('ids'));
     const acks = (c: string) => received.filter((r) => r.component === c && r.stream === 'acked');
-    await waitFor(() => acks('json').length === 8 && acks('msgpack').length === 8, 15000, 'all ids acked by both spouts');
-    const expected = ['1', '9007199254740993', '18446744073709551615', '9223372036854775815', '-5', '-1099511627776', "'str-id'", '1.5'].sort();
+    await waitFor(
+      () => acks('json').length === 8 && acks('msgpack').length === 8,
+      15000,
+      'all ids acked by both spouts',
+    );
+    const expected = [
+      '1',
+      '9007199254740993',
+      '18446744073709551615',
+      '9223372036854775815',
+      '-5',
+      '-1099511627776',
+      "'str-id'",
+      '1.5',
+    ].sort();
     for (const c of ['json', 'msgpack']) {
-      assert.deepEqual(acks(c).map((r) => r.values[1]).sort(), expected, c);
-      for (const r of acks(c)) assert.deepEqual([r.values[0], r.values[2]], ['ack', true], `${c}: ${String(r.values[1])}`);
+      assert.deepEqual(
+        acks(c)
+          .map((r) => r.values[1])
+          .sort(),
+        expected,
+        c,
+      );
+      for (const r of acks(c))
+        assert.deepEqual([r.values[0], r.values[2]], ['ack', true], `${c}: ${String(r.values[1])}`);
     }
     assert.deepEqual(running.errors(), []);
   } finally {
@@ -81,17 +116,27 @@ for (const window of [8, 1])
         cwd: PY_FIXTURES,
         env: { SEQUENCE_N: String(N), SEQUENCE_NEXTS: `${nextsFile}-${serializer}` },
       });
-    b.setBolt('sink', () => new SinkBolt(received)).shuffleGrouping('json').shuffleGrouping('msgpack');
+    b.setBolt('sink', () => new SinkBolt(received))
+      .shuffleGrouping('json')
+      .shuffleGrouping('msgpack');
     const cluster = await LocalCluster.create();
     try {
-      const running = await cluster.submitTopology('seq', { 'topology.acker.executors': 0, 'topology.shellspout.max.pending': window }, b.createTopology('seq'));
+      const running = await cluster.submitTopology(
+        'seq',
+        { 'topology.acker.executors': 0, 'topology.shellspout.max.pending': window },
+        b.createTopology('seq'),
+      );
       const values = (c: string) => received.filter((r) => r.component === c).map((r) => r.values[0] as number);
       await waitFor(() => values('json').length >= N / 3, 15000, 'a third of the values');
       // Deactivated with nexts in flight: their answers are emitted, nothing is lost or repeated.
       cluster.deactivate('seq');
       await new Promise((r) => setTimeout(r, 300));
       cluster.activate('seq');
-      await waitFor(() => values('json').length === N && values('msgpack').length === N, 20000, 'every value from both spouts');
+      await waitFor(
+        () => values('json').length === N && values('msgpack').length === N,
+        20000,
+        'every value from both spouts',
+      );
       const expected = Array.from({ length: N }, (_, i) => i + 1);
       assert.deepEqual(values('json'), expected);
       assert.deepEqual(values('msgpack'), expected);
@@ -129,8 +174,14 @@ test('Python bolt exception (pystorm semantics): error reported, input failed an
     const running = await cluster.submitTopology('explode', {}, b.createTopology('explode'));
     await waitFor(() => ledger.acked.size === items.length, 15000, 'every item acked');
     const messages = running.errors().map((e) => e.message);
-    assert.ok(messages.some((m) => /ValueError: boom on 7/.test(m)), JSON.stringify(messages));
-    assert.ok(messages.some((m) => /exited \(code 1\)/.test(m)), JSON.stringify(messages));
+    assert.ok(
+      messages.some((m) => /ValueError: boom on 7/.test(m)),
+      JSON.stringify(messages),
+    );
+    assert.ok(
+      messages.some((m) => /exited \(code 1\)/.test(m)),
+      JSON.stringify(messages),
+    );
     assert.ok(ledger.fails >= 1);
     assert.deepEqual(new Set(received.map((r) => r.values[0])), new Set(items));
   } finally {

@@ -41,9 +41,15 @@ async function runMisbehaving(modes: string[], conf: Record<string, unknown> = {
   }
   const cluster = await LocalCluster.create();
   try {
-    const running = await cluster.submitTopology('recovery', { 'topology.max.spout.pending': 20, ...conf }, b.createTopology('x'));
+    const running = await cluster.submitTopology(
+      'recovery',
+      { 'topology.max.spout.pending': 20, ...conf },
+      b.createTopology('x'),
+    );
     await waitFor(() => ledger.acked.size === items.length, 25000, `all ${items.length} items acked`);
-    const pids = new Map(modes.map((m) => [m, [...new Set(received.filter((r) => r.component === m).map((r) => r.values[1] as number))]]));
+    const pids = new Map(
+      modes.map((m) => [m, [...new Set(received.filter((r) => r.component === m).map((r) => r.values[1] as number))]]),
+    );
     const result = { ledger, received, errors: running.errors(), pids, bolts, items };
     await cluster.shutdown();
     return result;
@@ -60,7 +66,14 @@ function opened(bolts: ShellBolt[]): ShellBolt[] {
 test('crash recovery: a child that exits mid-run has its pending inputs failed and replayed, and is restarted', async () => {
   const r = await runMisbehaving(['crash']);
   assert.ok(r.ledger.fails >= 1, 'the in-flight inputs were failed so the spout replayed them');
-  assert.ok(r.errors.some((e) => e.component === 'crash' && /exited \(code 3\); its last stderr: .*fixture: crashing on purpose$/.test(e.message)), JSON.stringify(r.errors.map((e) => e.message)));
+  assert.ok(
+    r.errors.some(
+      (e) =>
+        e.component === 'crash' &&
+        /exited \(code 3\); its last stderr: .*fixture: crashing on purpose$/.test(e.message),
+    ),
+    JSON.stringify(r.errors.map((e) => e.message)),
+  );
   assert.equal(opened(r.bolts.get('crash')!)[0]!.childStarts, 2);
   const pids = r.pids.get('crash')!;
   assert.equal(pids.length, 2, 'tuples were processed by the first child and by its replacement');
@@ -72,7 +85,10 @@ test('crash recovery: a child that exits mid-run has its pending inputs failed a
 test('hang recovery: a child that stops answering heartbeats is timed out, killed and restarted', async () => {
   const started = Date.now();
   const r = await runMisbehaving(['hang'], { 'topology.subprocess.timeout.secs': 1 });
-  assert.ok(r.errors.some((e) => e.component === 'hang' && /heartbeat timeout/.test(e.message)), JSON.stringify(r.errors.map((e) => e.message)));
+  assert.ok(
+    r.errors.some((e) => e.component === 'hang' && /heartbeat timeout/.test(e.message)),
+    JSON.stringify(r.errors.map((e) => e.message)),
+  );
   const pids = r.pids.get('hang')!;
   assert.equal(pids.length, 2);
   assert.equal(alive(pids[0]!), false, 'the hung child was killed');
@@ -92,7 +108,10 @@ test('garbage recovery: non-JSON output, an unknown command, an ack of an unknow
   };
   for (const mode of modes) {
     const errors = r.errors.filter((e) => e.component === mode);
-    assert.ok(errors.some((e) => /protocol violation/.test(e.message) && expected[mode]!.test(e.message)), `${mode}: ${JSON.stringify(errors.map((e) => e.message))}`);
+    assert.ok(
+      errors.some((e) => /protocol violation/.test(e.message) && expected[mode]!.test(e.message)),
+      `${mode}: ${JSON.stringify(errors.map((e) => e.message))}`,
+    );
     assert.equal(opened(r.bolts.get(mode)!)[0]!.childStarts, 2, `${mode} restarted once`);
     assert.equal(r.pids.get(mode)!.length, 2);
   }
@@ -102,7 +121,10 @@ test('garbage recovery: non-JSON output, an unknown command, an ack of an unknow
 test('an unterminated message (no end line, then silence) is timed out, the child killed and restarted', async () => {
   const r = await runMisbehaving(['garbage-unterminated'], { 'topology.subprocess.timeout.secs': 1 });
   const errors = r.errors.filter((e) => e.component === 'garbage-unterminated');
-  assert.ok(errors.some((e) => /heartbeat timeout/.test(e.message)), JSON.stringify(errors.map((e) => e.message)));
+  assert.ok(
+    errors.some((e) => /heartbeat timeout/.test(e.message)),
+    JSON.stringify(errors.map((e) => e.message)),
+  );
   const pids = r.pids.get('garbage-unterminated')!;
   assert.equal(pids.length, 2, 'a replacement child processed the rest');
   assert.equal(alive(pids[0]!), false, 'the stuck child was killed');
@@ -116,12 +138,23 @@ test('a command that cannot be started is reported and retried with backoff, and
   const ledger = new Ledger();
   const b = new TopologyBuilder();
   b.setSpout('src', () => new ReplaySpout([1, 2, 3], ledger));
-  b.setBolt('missing', () => new ShellBolt({ command: [path.join(tmp.dir, 'no-such-program')], restartInitialMs: 200 })).shuffleGrouping('src');
+  b.setBolt(
+    'missing',
+    () => new ShellBolt({ command: [path.join(tmp.dir, 'no-such-program')], restartInitialMs: 200 }),
+  ).shuffleGrouping('src');
   b.setBolt('sink', () => new SinkBolt(received)).shuffleGrouping('src');
   const cluster = await LocalCluster.create();
   try {
-    const running = await cluster.submitTopology('missing', { 'topology.message.timeout.secs': 30 }, b.createTopology('x'));
-    await waitFor(() => running.errors().filter((e) => e.component === 'missing').length >= 2, 5000, 'two start failures');
+    const running = await cluster.submitTopology(
+      'missing',
+      { 'topology.message.timeout.secs': 30 },
+      b.createTopology('x'),
+    );
+    await waitFor(
+      () => running.errors().filter((e) => e.component === 'missing').length >= 2,
+      5000,
+      'two start failures',
+    );
     assert.match(running.errors()[0]!.message, /cannot start .*no-such-program.*ENOENT/);
     await waitFor(() => received.length === 3, 5000, 'the other bolt kept working');
     assert.equal(existsSync(tmp.dir), true);

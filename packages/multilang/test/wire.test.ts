@@ -3,21 +3,40 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { encode } from '@msgpack/msgpack';
 import { TopologyBuilder } from '@squall/api';
-import { handshakeGrouping, JsonCodec, MsgpackCodec, ProtocolViolationError, pythonFieldNameProblem, ShellBolt, multilangProblems, setShellBolt, ShellOptionsError, ShellSpout, validateMultilangTopology } from '../src';
+import {
+  handshakeGrouping,
+  JsonCodec,
+  MsgpackCodec,
+  ProtocolViolationError,
+  pythonFieldNameProblem,
+  ShellBolt,
+  multilangProblems,
+  setShellBolt,
+  ShellOptionsError,
+  ShellSpout,
+  validateMultilangTopology,
+} from '../src';
 import { childEnvironment } from '../src/child-env';
 import { stringifyJson, topLevelMemberText } from '../src/wire/raw-json';
 import { msgpackObjectEnd } from '../src/wire/msgpack-scan';
 
 test('JSON framing: messages split anywhere, CRLF tolerated, lone end lines skipped, raw emit ids kept', () => {
   const codec = new JsonCodec();
-  const text = 'end\n{"command":"log","msg":"a\\nb"}\nend\n{"command":"emit","tuple":[1],"id":12345678901234567890}\r\nend\r\n[1,\n2]\nend\n';
+  const text =
+    'end\n{"command":"log","msg":"a\\nb"}\nend\n{"command":"emit","tuple":[1],"id":12345678901234567890}\r\nend\r\n[1,\n2]\nend\n';
   const out = [];
   for (let i = 0; i < text.length; i += 7) out.push(...codec.feed(Buffer.from(text.slice(i, i + 7))));
-  assert.deepEqual(out.map((m) => m.body), [{ command: 'log', msg: 'a\nb' }, { command: 'emit', tuple: [1], id: 12345678901234567890 }, [1, 2]]);
+  assert.deepEqual(
+    out.map((m) => m.body),
+    [{ command: 'log', msg: 'a\nb' }, { command: 'emit', tuple: [1], id: 12345678901234567890 }, [1, 2]],
+  );
   assert.equal(out[1]!.rawId, '12345678901234567890');
   // A multi-byte character cut between chunks.
   const euro = Buffer.from('{"command":"log","msg":"€"}\nend\n');
-  assert.deepEqual([...codec.feed(euro.subarray(0, 25)), ...codec.feed(euro.subarray(25))].map((m) => m.body), [{ command: 'log', msg: '€' }]);
+  assert.deepEqual(
+    [...codec.feed(euro.subarray(0, 25)), ...codec.feed(euro.subarray(25))].map((m) => m.body),
+    [{ command: 'log', msg: '€' }],
+  );
   assert.throws(() => new JsonCodec().feed(Buffer.from('not json\nend\n')), ProtocolViolationError);
 });
 
@@ -31,17 +50,30 @@ test('JSON acks: the compact form and every other spelling decode alike', () => 
     { command: 'ack', id: '1' },
     { command: 'ack', id: '2' },
   ]);
-  assert.deepEqual(decode('\uFEFF \nend\n{"command":"ack","id":"3"}\nend\n'), [{ command: 'ack', id: '3' }], 'blank messages are skipped');
+  assert.deepEqual(
+    decode('\uFEFF \nend\n{"command":"ack","id":"3"}\nend\n'),
+    [{ command: 'ack', id: '3' }],
+    'blank messages are skipped',
+  );
 });
 
 test('JSON encoding never writes \\r, echoes ids byte for byte and writes bigints exactly', () => {
   const codec = new JsonCodec();
-  assert.equal(codec.encodeSpoutCommand('ack', { json: '9007199254740993', value: 9007199254740992 }), '{"command":"ack","id":9007199254740993}\nend\n');
+  assert.equal(
+    codec.encodeSpoutCommand('ack', { json: '9007199254740993', value: 9007199254740992 }),
+    '{"command":"ack","id":9007199254740993}\nend\n',
+  );
   assert.equal(codec.encodeTaskIds([3, 4]), '[3,4]\nend\n');
   const tuple = codec.encodeTuple('7', 'src', 'default', 3, ['a\r\nb', 18446744073709551615n, -5n]);
-  assert.equal(tuple, '{"id":"7","comp":"src","stream":"default","task":3,"tuple":["a\\r\\nb",18446744073709551615,-5]}\nend\n');
+  assert.equal(
+    tuple,
+    '{"id":"7","comp":"src","stream":"default","task":3,"tuple":["a\\r\\nb",18446744073709551615,-5]}\nend\n',
+  );
   assert.ok(!tuple.includes('\r'));
-  assert.equal(codec.encodeTuple('1', null, '__heartbeat', -1, []), '{"id":"1","comp":null,"stream":"__heartbeat","task":-1,"tuple":[]}\nend\n');
+  assert.equal(
+    codec.encodeTuple('1', null, '__heartbeat', -1, []),
+    '{"id":"1","comp":null,"stream":"__heartbeat","task":-1,"tuple":[]}\nend\n',
+  );
   assert.equal(stringifyJson({ a: [1n, '\u0000bigint'] }), '{"a":[1,"\\u0000bigint"]}');
 });
 
@@ -72,7 +104,10 @@ test('msgpack: object boundaries found across chunks; 64-bit ids stay bigints, t
   // Numbers above 32 bits are written as integers, never floats; echoed ids keep their exact 64-bit value.
   const round = new MsgpackCodec();
   const written = round.encodeTuple('1', 's', 'default', 2, [2 ** 40, -(2 ** 40), 1.5]);
-  assert.deepEqual(round.feed(Buffer.from(round.encodeSpoutCommand('ack', { value: 2n ** 64n - 1n })))[0]!.body, { command: 'ack', id: 2n ** 64n - 1n });
+  assert.deepEqual(round.feed(Buffer.from(round.encodeSpoutCommand('ack', { value: 2n ** 64n - 1n })))[0]!.body, {
+    command: 'ack',
+    id: 2n ** 64n - 1n,
+  });
   assert.ok(Buffer.from(written).includes(0xcf) && Buffer.from(written).includes(0xd3));
 });
 
@@ -85,7 +120,14 @@ test('handshake groupings use Storm names: global is FIELDS with no fields, part
 });
 
 test('child environment: PATH appended, not replaced; PYTHONPATH entries in front of the inherited ones; the Python library (and its bin/) last', () => {
-  const env = childEnvironment({ PATH: '/usr/bin', HOME: '/h', PYTHONPATH: '/inherited' }, [{ PATH: '/opt/a', X: 1 }, { PATH: '/opt/b', PYTHONPATH: '/mine' }], '/lib/python');
+  const env = childEnvironment(
+    { PATH: '/usr/bin', HOME: '/h', PYTHONPATH: '/inherited' },
+    [
+      { PATH: '/opt/a', X: 1 },
+      { PATH: '/opt/b', PYTHONPATH: '/mine' },
+    ],
+    '/lib/python',
+  );
   assert.equal(env.PATH, ['/usr/bin', '/opt/a', '/opt/b', '/lib/python/bin'].join(path.delimiter));
   assert.equal(env.PYTHONPATH, ['/mine', '/inherited', '/lib/python'].join(path.delimiter));
   assert.equal(env.X, '1');
@@ -93,7 +135,8 @@ test('child environment: PATH appended, not replaced; PYTHONPATH entries in fron
 });
 
 test('Python field names: identifiers only, no keywords, no leading underscore', () => {
-  for (const ok of ['word', 'count2', 'naïve', 'match', 'Word_Count']) assert.equal(pythonFieldNameProblem(ok), undefined, ok);
+  for (const ok of ['word', 'count2', 'naïve', 'match', 'Word_Count'])
+    assert.equal(pythonFieldNameProblem(ok), undefined, ok);
   assert.match(pythonFieldNameProblem('class')!, /keyword/);
   assert.match(pythonFieldNameProblem('_x')!, /starts with '_'/);
   assert.match(pythonFieldNameProblem('my-field')!, /not a valid Python identifier/);
@@ -103,10 +146,18 @@ test('Python field names: identifiers only, no keywords, no leading underscore',
 test('the builder reports bad field names of shell components with the other validation problems', () => {
   const b = new TopologyBuilder();
   b.setSpout('src', () => new ShellSpout({ command: ['python3', 'x.py'], outputs: ['class'] }));
-  setShellBolt(b, 'py', { command: ['python3', 'y.py'], outputs: [{ stream: 'out', fields: ['ok'] }] }).shuffleGrouping('src');
+  setShellBolt(b, 'py', { command: ['python3', 'y.py'], outputs: [{ stream: 'out', fields: ['ok'] }] }).shuffleGrouping(
+    'src',
+  );
   const t = b.createTopology('names');
-  assert.ok(t.buildProblems.some((p) => /component 'src': stream 'default': field 'class' is a Python keyword/.test(p)), t.buildProblems.join('\n'));
-  assert.deepEqual(multilangProblems(t).map((p) => p.replace(/ \(.*/, '')), ["component 'py': input from 'src' stream 'default': field 'class' is a Python keyword"]);
+  assert.ok(
+    t.buildProblems.some((p) => /component 'src': stream 'default': field 'class' is a Python keyword/.test(p)),
+    t.buildProblems.join('\n'),
+  );
+  assert.deepEqual(
+    multilangProblems(t).map((p) => p.replace(/ \(.*/, '')),
+    ["component 'py': input from 'src' stream 'default': field 'class' is a Python keyword"],
+  );
   assert.throws(() => validateMultilangTopology(t), /2 problem\(s\)/);
   assert.throws(() => new ShellBolt({ command: [] }), ShellOptionsError);
   assert.throws(() => new ShellBolt({ command: ['x'], serializer: 'xml' as 'json' }), ShellOptionsError);

@@ -16,8 +16,14 @@ export function workersOf(a: Assignment | undefined): ScheduledWorker[] {
 }
 
 /** The assignment document of scheduled workers; start times kept for executors that did not move. */
-export function toAssignment(workers: readonly ScheduledWorker[], previous: Assignment | undefined, nowSecs: number): Assignment {
-  const executors = workers.flatMap((w) => w.executors.map((e) => ({ ...e, supervisorId: w.supervisorId, port: w.port })));
+export function toAssignment(
+  workers: readonly ScheduledWorker[],
+  previous: Assignment | undefined,
+  nowSecs: number,
+): Assignment {
+  const executors = workers.flatMap((w) =>
+    w.executors.map((e) => ({ ...e, supervisorId: w.supervisorId, port: w.port })),
+  );
   const startTimes: Record<string, number> = {};
   for (const e of executors) {
     const key = `${e.startTask}-${e.endTask}`;
@@ -25,5 +31,9 @@ export function toAssignment(workers: readonly ScheduledWorker[], previous: Assi
     const same = before && before.supervisorId === e.supervisorId && before.port === e.port;
     startTimes[key] = same ? (previous!.startTimes[key] ?? nowSecs) : nowSecs;
   }
-  return { executors, workers: workers.map((w) => ({ supervisorId: w.supervisorId, host: w.host, port: w.port })), startTimes };
+  return {
+    executors,
+    workers: workers.map((w) => ({ supervisorId: w.supervisorId, host: w.host, port: w.port })),
+    startTimes,
+  };
 }

@@ -13,9 +13,13 @@ const ROOT = 'ROOT';
 const MAX_LEVEL_TIMEOUT_SECS = 7 * 24 * 3600;
 
 /** The debug options a topology's workers are given (WorkerDebugOptions.options_json), from its base. */
-export function debugDocument(base: StormBase, nowMs = Date.now()): { debug: NonNullable<StormBase['componentDebug']>; logLevels: NonNullable<StormBase['logLevels']> } {
+export function debugDocument(
+  base: StormBase,
+  nowMs = Date.now(),
+): { debug: NonNullable<StormBase['componentDebug']>; logLevels: NonNullable<StormBase['logLevels']> } {
   const logLevels: NonNullable<StormBase['logLevels']> = {};
-  for (const [k, v] of Object.entries(base.logLevels ?? {})) if (!v.expiresAtMs || v.expiresAtMs > nowMs) logLevels[k] = v;
+  for (const [k, v] of Object.entries(base.logLevels ?? {}))
+    if (!v.expiresAtMs || v.expiresAtMs > nowMs) logLevels[k] = v;
   return { debug: base.componentDebug ?? {}, logLevels };
 }
 
@@ -26,7 +30,11 @@ export function debugOf(base: StormBase, component = ''): { enabled: boolean; sa
 }
 
 /** Applies `change` to a running topology's base, retrying on a concurrent write. */
-async function updateBase(ctx: NimbusContext, name: string, change: (base: StormBase, componentIds: string[]) => StormBase): Promise<string> {
+async function updateBase(
+  ctx: NimbusContext,
+  name: string,
+  change: (base: StormBase, componentIds: string[]) => StormBase,
+): Promise<string> {
   for (let attempt = 0; ; attempt++) {
     const t = await findTopology(ctx, name);
     if (!t) throw new NotFoundError(name);
@@ -45,12 +53,20 @@ async function updateBase(ctx: NimbusContext, name: string, change: (base: Storm
  * topology's base and pushed to its workers.
  * @throws InvalidSubmissionError for an unknown component or a percentage outside (0, 100]
  */
-export async function setDebug(ctx: NimbusContext, workers: WorkerCalls, req: pb.ISetDebugRequest): Promise<pb.ISetDebugResponse> {
+export async function setDebug(
+  ctx: NimbusContext,
+  workers: WorkerCalls,
+  req: pb.ISetDebugRequest,
+): Promise<pb.ISetDebugResponse> {
   const component = req.component ?? '';
   const pct = Number(req.samplingPct ?? 0);
-  if (req.enable && !(pct > 0 && pct <= 100)) throw new InvalidSubmissionError(`the sampling percentage must be in (0, 100], got ${req.samplingPct}`);
+  if (req.enable && !(pct > 0 && pct <= 100))
+    throw new InvalidSubmissionError(`the sampling percentage must be in (0, 100], got ${req.samplingPct}`);
   const id = await updateBase(ctx, req.topology ?? '', (base, ids) => {
-    if (component && !ids.includes(component)) throw new InvalidSubmissionError(`topology '${base.name}' has no component '${component}' (it has ${ids.join(', ') || 'none'})`);
+    if (component && !ids.includes(component))
+      throw new InvalidSubmissionError(
+        `topology '${base.name}' has no component '${component}' (it has ${ids.join(', ') || 'none'})`,
+      );
     const debug = { ...(base.componentDebug ?? {}) };
     if (req.enable) debug[component] = { enabled: true, samplingPct: pct };
     else if (component === '') {
@@ -59,7 +75,10 @@ export async function setDebug(ctx: NimbusContext, workers: WorkerCalls, req: pb
     } else delete debug[component];
     return { ...base, componentDebug: debug };
   });
-  ctx.log.info({ topology: id, debugComponent: component || '*', enable: Boolean(req.enable), samplingPct: pct }, `debug ${req.enable ? `on at ${pct}%` : 'off'} for ${id} ${component || '(whole topology)'}`);
+  ctx.log.info(
+    { topology: id, debugComponent: component || '*', enable: Boolean(req.enable), samplingPct: pct },
+    `debug ${req.enable ? `on at ${pct}%` : 'off'} for ${id} ${component || '(whole topology)'}`,
+  );
   await pushDebugOptions(ctx, workers, id);
   return { topologyId: id };
 }
@@ -69,11 +88,18 @@ export async function setDebug(ctx: NimbusContext, workers: WorkerCalls, req: pb
  * timeout after which it reverts; `reset` removes settings. Stored in the topology's base and pushed to its workers.
  * @throws InvalidSubmissionError for an unknown logger or level
  */
-export async function setLogLevel(ctx: NimbusContext, workers: WorkerCalls, req: pb.ISetLogLevelRequest): Promise<pb.ISetLogLevelResponse> {
+export async function setLogLevel(
+  ctx: NimbusContext,
+  workers: WorkerCalls,
+  req: pb.ISetLogLevelRequest,
+): Promise<pb.ISetLogLevelResponse> {
   const now = Date.now();
   const id = await updateBase(ctx, req.topology ?? '', (base, ids) => {
     const known = (logger: string) => {
-      if (logger !== ROOT && !ids.includes(logger)) throw new InvalidSubmissionError(`topology '${base.name}' has no logger '${logger}': name a component (${ids.join(', ') || 'none'}) or ROOT`);
+      if (logger !== ROOT && !ids.includes(logger))
+        throw new InvalidSubmissionError(
+          `topology '${base.name}' has no logger '${logger}': name a component (${ids.join(', ') || 'none'}) or ROOT`,
+        );
     };
     const levels = { ...debugDocument(base, now).logLevels };
     for (const r of req.reset ?? []) {
@@ -84,9 +110,13 @@ export async function setLogLevel(ctx: NimbusContext, workers: WorkerCalls, req:
       const logger = s.logger ?? '';
       known(logger);
       const level = (s.level ?? '').toLowerCase();
-      if (!PINO_LEVELS.includes(level)) throw new InvalidSubmissionError(`'${s.level}' is not a log level (one of ${PINO_LEVELS.join(', ')})`);
+      if (!PINO_LEVELS.includes(level))
+        throw new InvalidSubmissionError(`'${s.level}' is not a log level (one of ${PINO_LEVELS.join(', ')})`);
       const timeout = Number(s.timeoutSecs ?? 0);
-      if (timeout > MAX_LEVEL_TIMEOUT_SECS) throw new InvalidSubmissionError(`a log level timeout is at most ${MAX_LEVEL_TIMEOUT_SECS} seconds, got ${timeout}`);
+      if (timeout > MAX_LEVEL_TIMEOUT_SECS)
+        throw new InvalidSubmissionError(
+          `a log level timeout is at most ${MAX_LEVEL_TIMEOUT_SECS} seconds, got ${timeout}`,
+        );
       levels[logger] = timeout > 0 ? { level, expiresAtMs: now + timeout * 1000 } : { level };
     }
     return { ...base, logLevels: levels };
@@ -112,7 +142,10 @@ export async function pushDebugOptions(ctx: NimbusContext, workers: WorkerCalls,
       try {
         await workers.applyDebugOptions(address, topologyId, record.secret, doc);
       } catch (err) {
-        ctx.log.debug({ topology: topologyId, worker: address, err }, `could not give debug options to worker ${address}`);
+        ctx.log.debug(
+          { topology: topologyId, worker: address, err },
+          `could not give debug options to worker ${address}`,
+        );
       }
     }),
   );

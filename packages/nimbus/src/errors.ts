@@ -15,7 +15,11 @@ export class NimbusError extends SquallError {
 /** Thrown when a mutating call lacks the cluster's auth token. */
 export class UnauthenticatedError extends NimbusError {
   constructor() {
-    super('UNAUTHENTICATED', 'unauthenticated: this cluster requires a valid nimbus.auth.token', grpc.status.UNAUTHENTICATED);
+    super(
+      'UNAUTHENTICATED',
+      'unauthenticated: this cluster requires a valid nimbus.auth.token',
+      grpc.status.UNAUTHENTICATED,
+    );
   }
 }
 
@@ -30,14 +34,22 @@ export class NotFoundError extends NimbusError {
 export class ComponentNotFoundError extends NimbusError {
   constructor(topology: string, topologyId: string, component: string, known: readonly string[]) {
     const ref = topology === topologyId ? `'${topology}'` : `'${topology}' (${topologyId})`;
-    super('NOT_FOUND', `topology ${ref} has no component '${component}' (its components: ${known.join(', ') || 'none'})`, grpc.status.NOT_FOUND);
+    super(
+      'NOT_FOUND',
+      `topology ${ref} has no component '${component}' (its components: ${known.join(', ') || 'none'})`,
+      grpc.status.NOT_FOUND,
+    );
   }
 }
 
 /** Thrown when a topology with the same name is already running. */
 export class AlreadyExistsError extends NimbusError {
   constructor(name: string) {
-    super('ALREADY_EXISTS', `a topology named '${name}' is already running (kill it first or choose another --name)`, grpc.status.ALREADY_EXISTS);
+    super(
+      'ALREADY_EXISTS',
+      `a topology named '${name}' is already running (kill it first or choose another --name)`,
+      grpc.status.ALREADY_EXISTS,
+    );
   }
 }
 
@@ -51,7 +63,11 @@ export class InvalidSubmissionError extends NimbusError {
 /** Thrown when this nimbus is not the leader, or the call cannot be served in the current state. */
 export class NotLeaderError extends NimbusError {
   constructor(leader: string | null) {
-    super('NOT_LEADER', `this nimbus is not the leader${leader ? ` (the leader is ${leader})` : ' (no leader elected yet)'}`, grpc.status.FAILED_PRECONDITION);
+    super(
+      'NOT_LEADER',
+      `this nimbus is not the leader${leader ? ` (the leader is ${leader})` : ' (no leader elected yet)'}`,
+      grpc.status.FAILED_PRECONDITION,
+    );
   }
 }
 

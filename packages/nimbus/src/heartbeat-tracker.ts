@@ -93,7 +93,12 @@ export class HeartbeatTracker {
    * Slots assigned to `topologyId` whose worker has not been running for longer than `timeoutMs` (counted from when it
    * was assigned or last seen running).
    */
-  deadSlots(topologyId: string, workers: ReadonlyArray<{ supervisorId: string; port: number }>, now: number, timeoutMs: number): Set<string> {
+  deadSlots(
+    topologyId: string,
+    workers: ReadonlyArray<{ supervisorId: string; port: number }>,
+    now: number,
+    timeoutMs: number,
+  ): Set<string> {
     const dead = new Set<string>();
     for (const w of workers) {
       const key = `${topologyId}@${slotKey(w.supervisorId, w.port)}`;
@@ -109,12 +114,16 @@ export class HeartbeatTracker {
     // A slot the topology left forgets when it stopped running there: assigned there again later (a worker that is
     // slow to start moved back and forth), it gets a full timeout again instead of being dead at once.
     const assigned = new Set(workers.map((w) => `${topologyId}@${slotKey(w.supervisorId, w.port)}`));
-    for (const key of this.notRunningSince.keys()) if (key.startsWith(`${topologyId}@`) && !assigned.has(key)) this.notRunningSince.delete(key);
+    for (const key of this.notRunningSince.keys())
+      if (key.startsWith(`${topologyId}@`) && !assigned.has(key)) this.notRunningSince.delete(key);
     return dead;
   }
 
   /** Latest statistics of every executor of `topologyId` on the given slots. */
-  executorStats(topologyId: string, workers: ReadonlyArray<{ supervisorId: string; port: number }>): ExecutorStatsSnapshot[] {
+  executorStats(
+    topologyId: string,
+    workers: ReadonlyArray<{ supervisorId: string; port: number }>,
+  ): ExecutorStatsSnapshot[] {
     return workers.flatMap((w) => this.slot(topologyId, w.supervisorId, w.port)?.executors ?? []);
   }
 }

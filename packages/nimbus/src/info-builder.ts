@@ -90,7 +90,10 @@ export async function topologyInfo(ctx: NimbusContext, idOrName: string, windowS
         uptimeSecs: h?.uptimeSecs ?? 0,
         executors: execs.map((e) => ({ taskStart: e.startTask, taskEnd: e.endTask })),
         components: [...new Set(execs.map((e) => e.component))],
-        componentNumTasks: execs.reduce<Record<string, number>>((m, e) => ({ ...m, [e.component]: (m[e.component] ?? 0) + e.endTask - e.startTask + 1 }), {}),
+        componentNumTasks: execs.reduce<Record<string, number>>(
+          (m, e) => ({ ...m, [e.component]: (m[e.component] ?? 0) + e.endTask - e.startTask + 1 }),
+          {},
+        ),
       };
     }),
     components,
@@ -100,26 +103,39 @@ export async function topologyInfo(ctx: NimbusContext, idOrName: string, windowS
     confJson: JSON.stringify(record?.conf ?? {}),
     specJson: record ? JSON.stringify(record.spec) : '',
     windowSecs,
-    topologyStats: STATS_WINDOWS_SECS.map((w) => ({ windowSecs: w, stats: topologyStatsProto(w === windowSecs ? snapshots : ctx.windows.window(t.id, w).map((x) => x.stats)) })),
+    topologyStats: STATS_WINDOWS_SECS.map((w) => ({
+      windowSecs: w,
+      stats: topologyStatsProto(w === windowSecs ? snapshots : ctx.windows.window(t.id, w).map((x) => x.stats)),
+    })),
   };
 }
 
 /** Per-executor detail of one component over a window, with the component's totals for every window. */
-export async function componentInfo(ctx: NimbusContext, idOrName: string, component: string, windowSecs = 0): Promise<pb.IComponentInfo> {
+export async function componentInfo(
+  ctx: NimbusContext,
+  idOrName: string,
+  component: string,
+  windowSecs = 0,
+): Promise<pb.IComponentInfo> {
   const t = await findTopology(ctx, idOrName, true);
   if (!t) throw new NotFoundError(idOrName);
   const a = (await ctx.cluster.getAssignment(t.id))?.value;
   const record = ctx.packages.record(t.id);
   const spec = record?.spec.components.find((c) => c.id === component);
   if (!spec && component !== '__acker')
-    throw new ComponentNotFoundError(t.storm.value.name, t.id, component, [...(record?.spec.components.map((c) => c.id) ?? []), ...((a?.executors ?? []).some((e) => e.component === '__acker') ? ['__acker'] : [])]);
+    throw new ComponentNotFoundError(t.storm.value.name, t.id, component, [
+      ...(record?.spec.components.map((c) => c.id) ?? []),
+      ...((a?.executors ?? []).some((e) => e.component === '__acker') ? ['__acker'] : []),
+    ]);
   const executors = (a?.executors ?? []).filter((e) => e.component === component);
   const windowed = ctx.windows.window(t.id, windowSecs).filter((w) => w.stats.component === component);
   const execSummaries: pb.IExecutorSummary[] = [];
   for (const e of executors) {
     const w = a!.workers.find((x) => x.supervisorId === e.supervisorId && x.port === e.port);
     const live = ctx.heartbeats.slot(t.id, e.supervisorId, e.port)?.executors.find((s) => s.startTask === e.startTask);
-    const inWindow = windowed.find((x) => x.supervisorId === e.supervisorId && x.port === e.port && x.stats.startTask === e.startTask);
+    const inWindow = windowed.find(
+      (x) => x.supervisorId === e.supervisorId && x.port === e.port && x.stats.startTask === e.startTask,
+    );
     const stats = inWindow ? componentStatsProto(component, [inWindow.stats]) : undefined;
     execSummaries.push({
       executor: { taskStart: e.startTask, taskEnd: e.endTask },
@@ -129,14 +145,22 @@ export async function componentInfo(ctx: NimbusContext, idOrName: string, compon
       ...(stats ? { stats } : {}),
     });
   }
-  const total = componentStatsProto(component, windowed.map((w) => w.stats));
+  const total = componentStatsProto(
+    component,
+    windowed.map((w) => w.stats),
+  );
   const errors = (await ctx.cluster.getErrors(t.id, component)).map((e) => errorInfo(component, e)).reverse();
   return {
     ...debugFields(t.storm.value, component),
     topologyId: t.id,
     topologyName: t.storm.value.name,
     component,
-    type: spec?.kind === 'spout' ? pb.ComponentType.COMPONENT_TYPE_SPOUT : spec ? pb.ComponentType.COMPONENT_TYPE_BOLT : pb.ComponentType.COMPONENT_TYPE_SYSTEM,
+    type:
+      spec?.kind === 'spout'
+        ? pb.ComponentType.COMPONENT_TYPE_SPOUT
+        : spec
+          ? pb.ComponentType.COMPONENT_TYPE_BOLT
+          : pb.ComponentType.COMPONENT_TYPE_SYSTEM,
     numExecutors: executors.length,
     numTasks: spec?.numTasks ?? executors.reduce((n, e) => n + e.endTask - e.startTask + 1, 0),
     ...(total ? { stats: total } : {}),
@@ -144,7 +168,10 @@ export async function componentInfo(ctx: NimbusContext, idOrName: string, compon
     errors,
     windowSecs,
     windowStats: STATS_WINDOWS_SECS.map((win) => {
-      const stats = componentStatsProto(component, win === windowSecs ? windowed.map((x) => x.stats) : ctx.windows.window(t.id, win).map((x) => x.stats));
+      const stats = componentStatsProto(
+        component,
+        win === windowSecs ? windowed.map((x) => x.stats) : ctx.windows.window(t.id, win).map((x) => x.stats),
+      );
       return { windowSecs: win, ...(stats ? { stats } : {}) };
     }),
   };

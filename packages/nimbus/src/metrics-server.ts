@@ -65,6 +65,8 @@ async function metricsText(ctx: NimbusContext, metrics: MetricsExposition): Prom
     if (info) infos.push(info);
   }
   return metrics.text(cluster, infos, (registry) =>
-    addGauge(registry, 'squall_nimbus_is_leader', '1 when this nimbus is the leader, else 0.', [{ labels: { nimbus: ctx.address }, value: ctx.leader.isLeader() ? 1 : 0 }]),
+    addGauge(registry, 'squall_nimbus_is_leader', '1 when this nimbus is the leader, else 0.', [
+      { labels: { nimbus: ctx.address }, value: ctx.leader.isLeader() ? 1 : 0 },
+    ]),
   );
 }

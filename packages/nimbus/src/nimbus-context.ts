@@ -28,13 +28,18 @@ export interface NimbusContext {
 }
 
 /** The running (not killed) topology named `nameOrId` (or with that id), with its id. */
-export async function findTopology(ctx: NimbusContext, nameOrId: string, includeKilled = false): Promise<{ id: string; storm: Versioned<StormBase> } | undefined> {
+export async function findTopology(
+  ctx: NimbusContext,
+  nameOrId: string,
+  includeKilled = false,
+): Promise<{ id: string; storm: Versioned<StormBase> } | undefined> {
   if (!isSafeId(nameOrId)) return undefined;
   const direct = await ctx.cluster.getStorm(nameOrId).catch(() => null);
   if (direct && (includeKilled || direct.value.status !== 'KILLED')) return { id: nameOrId, storm: direct };
   for (const id of await ctx.cluster.listStormIds()) {
     const s = await ctx.cluster.getStorm(id);
-    if (s && isSafeId(id) && s.value.name === nameOrId && (includeKilled || s.value.status !== 'KILLED')) return { id, storm: s };
+    if (s && isSafeId(id) && s.value.name === nameOrId && (includeKilled || s.value.status !== 'KILLED'))
+      return { id, storm: s };
   }
   return undefined;
 }

@@ -31,7 +31,12 @@ export class NimbusLeadership extends EventEmitter<LeaderCandidateEvents> implem
   }
 
   /** Joins the election; resolves once the first outcome is known (a package check may still be running). */
-  static async create(cluster: ClusterState, address: string, replicator: PackageReplicator, log: Logger): Promise<NimbusLeadership> {
+  static async create(
+    cluster: ClusterState,
+    address: string,
+    replicator: PackageReplicator,
+    log: Logger,
+  ): Promise<NimbusLeadership> {
     const l = new NimbusLeadership(cluster, address, replicator, log);
     await l.join();
     return l;
@@ -77,7 +82,10 @@ export class NimbusLeadership extends EventEmitter<LeaderCandidateEvents> implem
       try {
         missing = await this.replicator.ensureAll();
       } catch (err) {
-        this.log.warn({ err }, `could not check packages before taking leadership: ${(err as Error).message}; taking it anyway`);
+        this.log.warn(
+          { err },
+          `could not check packages before taking leadership: ${(err as Error).message}; taking it anyway`,
+        );
         missing = [];
       }
       if (this.withdrawn || inner !== this.inner || !inner.isLeader()) return;
@@ -85,7 +93,10 @@ export class NimbusLeadership extends EventEmitter<LeaderCandidateEvents> implem
       if (elsewhere.length > 0 && this.yields < MAX_YIELDS) {
         this.yields++;
         const list = elsewhere.map((m) => `${m.topologyId} (held by ${m.holders.join(', ')})`).join('; ');
-        this.log.warn({ missing: elsewhere }, `first in line for leadership but missing packages that other nimbuses hold: ${list}; re-entering the election behind them`);
+        this.log.warn(
+          { missing: elsewhere },
+          `first in line for leadership but missing packages that other nimbuses hold: ${list}; re-entering the election behind them`,
+        );
         await inner.withdraw();
         await this.join();
         return;
@@ -97,7 +108,13 @@ export class NimbusLeadership extends EventEmitter<LeaderCandidateEvents> implem
             : `the package of ${m.topologyId} (sha256 ${m.digest}) is lost: no live nimbus holds a copy; its workers keep running where they are, but it cannot be rescheduled; kill and resubmit it`;
         this.log.error({ topology: m.topologyId }, message);
         await this.cluster
-          .reportError(m.topologyId, '__nimbus', { timeSecs: Math.floor(Date.now() / 1000), message, host: this.address, port: 0, task: -1 })
+          .reportError(m.topologyId, '__nimbus', {
+            timeSecs: Math.floor(Date.now() / 1000),
+            message,
+            host: this.address,
+            port: 0,
+            task: -1,
+          })
           .catch((err: unknown) => this.log.warn({ err }, 'could not record the missing-package error'));
       }
       this.yields = 0;

@@ -1,13 +1,34 @@
 import type * as grpc from '@grpc/grpc-js';
 import { isSafeId } from '@squall/core';
-import { bearerToken, credentialProblem, DEFAULT_PACKAGE_CHUNK_BYTES, NimbusService, pb, signDocument, tokenMatches, type NimbusHandlers } from '@squall/protocol';
+import {
+  bearerToken,
+  credentialProblem,
+  DEFAULT_PACKAGE_CHUNK_BYTES,
+  NimbusService,
+  pb,
+  signDocument,
+  tokenMatches,
+  type NimbusHandlers,
+} from '@squall/protocol';
 import { InvalidSubmissionError, NotFoundError, NotLeaderError, toServiceError, UnauthenticatedError } from './errors';
 import { clusterInfo, componentInfo, listTopologies, topologyInfo } from './info-builder';
 import { clusterSecretOf, findTopology, tokenOf, type NimbusContext } from './nimbus-context';
-import { MAX_HEARTBEAT_ERRORS, MAX_HEARTBEAT_EXECUTORS, MAX_HEARTBEAT_WORKERS, MAX_TRACKED_SUPERVISORS } from './nimbus-policies';
+import {
+  MAX_HEARTBEAT_ERRORS,
+  MAX_HEARTBEAT_EXECUTORS,
+  MAX_HEARTBEAT_WORKERS,
+  MAX_TRACKED_SUPERVISORS,
+} from './nimbus-policies';
 import { createDebugHandlers } from './debug-service';
 import { topologyLogs } from './topology-logs';
-import { checkSubmission, killTopology, rebalanceTopology, setActive, storeSubmission, type SubmitRequest } from './topology-actions';
+import {
+  checkSubmission,
+  killTopology,
+  rebalanceTopology,
+  setActive,
+  storeSubmission,
+  type SubmitRequest,
+} from './topology-actions';
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
 
@@ -67,7 +88,14 @@ export function createNimbusHandlers(ctx: NimbusContext): NimbusHandlers {
       if (failed) return;
       if (m.header) {
         const h = m.header;
-        header = { name: h.name ?? '', specJson: h.specJson ?? '', confJson: h.confJson ?? '', digest: h.packageDigest ?? '', size: Number(h.packageSize ?? 0), owner: 'squall' };
+        header = {
+          name: h.name ?? '',
+          specJson: h.specJson ?? '',
+          confJson: h.confJson ?? '',
+          digest: h.packageDigest ?? '',
+          size: Number(h.packageSize ?? 0),
+          owner: 'squall',
+        };
         // Check before the bytes arrive, so an invalid topology fails fast instead of after a long upload.
         checked = guard(call.metadata, 'submit', call.getPeer()).then(() => checkSubmission(ctx, header!));
         checked.catch(fail);
@@ -76,7 +104,8 @@ export function createNimbusHandlers(ctx: NimbusContext): NimbusHandlers {
       if (!header) return fail(new InvalidSubmissionError('the first message of a submit must be its header'));
       const chunk = m.chunk ?? new Uint8Array(0);
       received += chunk.length;
-      if (received > header.size) return fail(new InvalidSubmissionError(`package larger than the ${header.size} bytes its header announced`));
+      if (received > header.size)
+        return fail(new InvalidSubmissionError(`package larger than the ${header.size} bytes its header announced`));
       chunks.push(Buffer.from(chunk));
     });
     call.on('end', () => {
@@ -97,23 +126,42 @@ export function createNimbusHandlers(ctx: NimbusContext): NimbusHandlers {
       const t = await findTopology(ctx, target, true);
       const record = t ? ctx.packages.record(t.id) : undefined;
       if (!t || !record) throw new NotFoundError(target.slice(0, 200));
-      const topologyJson = JSON.stringify({ topologyId: t.id, spec: record.spec, conf: record.conf, secret: record.secret });
-      const signature = clusterSecret !== undefined ? signDocument(clusterSecret, 'package-header', t.id, record.digest, { size: record.size, topologyJson }) : '';
+      const topologyJson = JSON.stringify({
+        topologyId: t.id,
+        spec: record.spec,
+        conf: record.conf,
+        secret: record.secret,
+      });
+      const signature =
+        clusterSecret !== undefined
+          ? signDocument(clusterSecret, 'package-header', t.id, record.digest, { size: record.size, topologyJson })
+          : '';
       ctx.log.info({ topology: t.id, peer: call.getPeer() }, `sending the package of ${t.id} to ${call.getPeer()}`);
       call.write({ header: { digest: record.digest, size: record.size, topologyJson, signature } });
-      for await (const chunk of ctx.packages.open(t.id, DEFAULT_PACKAGE_CHUNK_BYTES)) call.write({ chunk: chunk as Buffer });
+      for await (const chunk of ctx.packages.open(t.id, DEFAULT_PACKAGE_CHUNK_BYTES))
+        call.write({ chunk: chunk as Buffer });
       call.end();
       // 'error' (not destroy, which would skip the stream's final status and leave the caller waiting) ends the call
       // with the error's status.
-    })().catch((err: unknown) => call.emit('error', Object.assign(new Error((err as Error).message), toServiceError(err))));
+    })().catch((err: unknown) =>
+      call.emit('error', Object.assign(new Error((err as Error).message), toServiceError(err))),
+    );
   };
 
-  const supervisorHeartbeat: Unary<pb.SupervisorHeartbeatRequest, pb.ISupervisorHeartbeatResponse> = (call, callback) => {
+  const supervisorHeartbeat: Unary<pb.SupervisorHeartbeatRequest, pb.ISupervisorHeartbeatResponse> = (
+    call,
+    callback,
+  ) => {
     const req = call.request;
     const problem = heartbeatProblem(req);
     if (problem) {
-      ctx.log.warn({ peer: call.getPeer(), supervisor: String(req.supervisorId).slice(0, 100) }, `refused a supervisor heartbeat from ${call.getPeer()}: ${problem}`);
-      return callback(toServiceError(new InvalidSubmissionError(`invalid supervisor heartbeat: ${problem}`)) as grpc.ServiceError);
+      ctx.log.warn(
+        { peer: call.getPeer(), supervisor: String(req.supervisorId).slice(0, 100) },
+        `refused a supervisor heartbeat from ${call.getPeer()}: ${problem}`,
+      );
+      return callback(
+        toServiceError(new InvalidSubmissionError(`invalid supervisor heartbeat: ${problem}`)) as grpc.ServiceError,
+      );
     }
     const errors = ctx.heartbeats.record(req, Date.now());
     for (const w of req.workers ?? []) {
@@ -127,8 +175,14 @@ export function createNimbusHandlers(ctx: NimbusContext): NimbusHandlers {
     for (const { topologyId, error } of errors) {
       const record = ctx.packages.record(topologyId);
       const component = error.component ?? '?';
-      if (!record || !(SYSTEM_ERROR_COMPONENTS.has(component) || record.spec.components.some((c) => c.id === component))) {
-        ctx.log.warn({ topology: topologyId, peer: call.getPeer() }, `dropped an error of unknown component ${JSON.stringify(component.slice(0, 100))} of ${topologyId} from ${req.supervisorId}`);
+      if (
+        !record ||
+        !(SYSTEM_ERROR_COMPONENTS.has(component) || record.spec.components.some((c) => c.id === component))
+      ) {
+        ctx.log.warn(
+          { topology: topologyId, peer: call.getPeer() },
+          `dropped an error of unknown component ${JSON.stringify(component.slice(0, 100))} of ${topologyId} from ${req.supervisorId}`,
+        );
         continue;
       }
       const n = (perTopology.get(topologyId) ?? 0) + 1;
@@ -145,7 +199,11 @@ export function createNimbusHandlers(ctx: NimbusContext): NimbusHandlers {
         .catch((err: unknown) => ctx.log.warn({ err, topology: topologyId }, 'could not store a component error'));
     }
     for (const [topologyId, n] of perTopology)
-      if (n > MAX_HEARTBEAT_ERRORS) ctx.log.warn({ topology: topologyId }, `stored ${MAX_HEARTBEAT_ERRORS} of ${n} errors of ${topologyId} from one heartbeat of ${req.supervisorId}`);
+      if (n > MAX_HEARTBEAT_ERRORS)
+        ctx.log.warn(
+          { topology: topologyId },
+          `stored ${MAX_HEARTBEAT_ERRORS} of ${n} errors of ${topologyId} from one heartbeat of ${req.supervisorId}`,
+        );
   };
 
   /** Why a heartbeat is refused: ids that are not safe, or more entries than any real supervisor sends. */
@@ -153,12 +211,15 @@ export function createNimbusHandlers(ctx: NimbusContext): NimbusHandlers {
     if (!isSafeId(req.supervisorId)) return 'supervisor id is not a safe id';
     const workers = req.workers ?? [];
     if (workers.length > MAX_HEARTBEAT_WORKERS) return `${workers.length} workers (at most ${MAX_HEARTBEAT_WORKERS})`;
-    if ((req.ports ?? []).length > MAX_HEARTBEAT_WORKERS) return `${(req.ports ?? []).length} ports (at most ${MAX_HEARTBEAT_WORKERS})`;
+    if ((req.ports ?? []).length > MAX_HEARTBEAT_WORKERS)
+      return `${(req.ports ?? []).length} ports (at most ${MAX_HEARTBEAT_WORKERS})`;
     for (const w of workers) {
       if (!isSafeId(w.topologyId)) return `worker on port ${w.port} names a topology id that is not a safe id`;
-      if ((w.executors ?? []).length > MAX_HEARTBEAT_EXECUTORS) return `worker on port ${w.port} reports ${(w.executors ?? []).length} executors (at most ${MAX_HEARTBEAT_EXECUTORS})`;
+      if ((w.executors ?? []).length > MAX_HEARTBEAT_EXECUTORS)
+        return `worker on port ${w.port} reports ${(w.executors ?? []).length} executors (at most ${MAX_HEARTBEAT_EXECUTORS})`;
     }
-    if (!ctx.heartbeats.supervisors.has(req.supervisorId) && ctx.heartbeats.supervisors.size >= MAX_TRACKED_SUPERVISORS) return `already tracking ${MAX_TRACKED_SUPERVISORS} supervisors`;
+    if (!ctx.heartbeats.supervisors.has(req.supervisorId) && ctx.heartbeats.supervisors.size >= MAX_TRACKED_SUPERVISORS)
+      return `already tracking ${MAX_TRACKED_SUPERVISORS} supervisors`;
     return undefined;
   }
 
@@ -179,11 +240,20 @@ export function createNimbusHandlers(ctx: NimbusContext): NimbusHandlers {
       return {};
     }),
     rebalance: unary('rebalance', true, async (r: pb.RebalanceRequest) => {
-      await rebalanceTopology(ctx, r.name ?? '', r.waitSecs ?? undefined, r.numWorkers ?? undefined, Object.fromEntries(Object.entries(r.componentExecutors ?? {}).map(([k, v]) => [k, Number(v)])));
+      await rebalanceTopology(
+        ctx,
+        r.name ?? '',
+        r.waitSecs ?? undefined,
+        r.numWorkers ?? undefined,
+        Object.fromEntries(Object.entries(r.componentExecutors ?? {}).map(([k, v]) => [k, Number(v)])),
+      );
       return {};
     }),
     listTopologies: unary('list', false, async () => ({ topologies: await listTopologies(ctx) })),
-    getTopologyInfo: (call: grpc.ServerUnaryCall<pb.GetTopologyInfoRequest, pb.ITopologyInfo>, callback: grpc.sendUnaryData<pb.ITopologyInfo>) => {
+    getTopologyInfo: (
+      call: grpc.ServerUnaryCall<pb.GetTopologyInfoRequest, pb.ITopologyInfo>,
+      callback: grpc.sendUnaryData<pb.ITopologyInfo>,
+    ) => {
       const privileged = mayReadConf(call.metadata, NimbusService.getTopologyInfo.path);
       unary('info', false, async (r: pb.GetTopologyInfoRequest) => {
         const info = await topologyInfo(ctx, r.idOrName ?? '', r.windowSecs ?? 0);
@@ -192,7 +262,9 @@ export function createNimbusHandlers(ctx: NimbusContext): NimbusHandlers {
       })(call, callback);
     },
     getClusterInfo: unary('cluster', false, () => clusterInfo(ctx)),
-    getComponentInfo: unary('component', false, (r: pb.GetComponentInfoRequest) => componentInfo(ctx, r.topology ?? '', r.component ?? '', r.windowSecs ?? 0)),
+    getComponentInfo: unary('component', false, (r: pb.GetComponentInfoRequest) =>
+      componentInfo(ctx, r.topology ?? '', r.component ?? '', r.windowSecs ?? 0),
+    ),
     downloadPackage,
     supervisorHeartbeat,
     // Guarded like a mutating call: logs can hold tuple data, and only the leader hears the supervisors' heartbeats.

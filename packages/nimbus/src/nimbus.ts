@@ -2,7 +2,16 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { effectiveConfig, SQUALL_VERSION, validateConfig, type Config, type Logger } from '@squall/core';
 import { connectFromConfig, type ClusterState, type LeaderCandidate, type Subscription } from '@squall/cluster-state';
-import { authInterceptor, DEFAULT_MAX_MESSAGE_BYTES, largestMessage, NimbusService, serverCredentials, serverOptions, tlsFilesFromConfig, withDecodeFailureLog } from '@squall/protocol';
+import {
+  authInterceptor,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  largestMessage,
+  NimbusService,
+  serverCredentials,
+  serverOptions,
+  tlsFilesFromConfig,
+  withDecodeFailureLog,
+} from '@squall/protocol';
 import { HeartbeatTracker } from './heartbeat-tracker';
 import { createNimbusHandlers } from './nimbus-service';
 import type { NimbusContext } from './nimbus-context';
@@ -18,7 +27,6 @@ import { NIMBUS_POLICIES } from './nimbus-policies';
 import { clusterSecretOf, tokenOf } from './nimbus-context';
 import { SupervisorCalls } from './supervisor-calls';
 import { closeDebugHandlers } from './debug-service';
-
 
 /** Options of {@link Nimbus.create}. */
 export interface NimbusOptions {
@@ -76,13 +84,19 @@ export class Nimbus {
             token: tokenOf(conf),
             clusterSecret: clusterSecretOf(conf),
             audiences: () => (audience.address ? [audience.address] : []),
-            onRefused: (r) => log.warn({ peer: r.peer, call: r.name, reason: r.reason }, `refused unauthenticated ${r.name} from ${r.peer}: ${r.reason}`),
+            onRefused: (r) =>
+              log.warn(
+                { peer: r.peer, call: r.name, reason: r.reason },
+                `refused unauthenticated ${r.name} from ${r.peer}: ${r.reason}`,
+              ),
           }),
         ],
       }),
     );
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${settings.port}`, serverCredentials(tlsFilesFromConfig(conf)), (err, p) => (err ? reject(err) : resolve(p))),
+      server.bindAsync(`${host}:${settings.port}`, serverCredentials(tlsFilesFromConfig(conf)), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
     );
     const address = `${host}:${port}`;
     audience.address = address;
@@ -123,8 +137,16 @@ export class Nimbus {
   private async start(host: string): Promise<void> {
     const { ctx, server } = this;
     const { log, address, leader } = ctx;
-    const guarded = withDecodeFailureLog(NimbusService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), NIMBUS_POLICIES);
-    server.addService(guarded as unknown as grpc.ServiceDefinition, createNimbusHandlers(ctx) as unknown as grpc.UntypedServiceImplementation);
+    const guarded = withDecodeFailureLog(
+      NimbusService,
+      (method, bytes, err) =>
+        log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`),
+      NIMBUS_POLICIES,
+    );
+    server.addService(
+      guarded as unknown as grpc.ServiceDefinition,
+      createNimbusHandlers(ctx) as unknown as grpc.UntypedServiceImplementation,
+    );
     this.startLoops();
     const metricsPort = this.ctx.settings.metricsPort;
     if (metricsPort !== null) this.metrics = await MetricsServer.create(ctx, host, metricsPort);
@@ -134,7 +156,10 @@ export class Nimbus {
       void this.reconcileSoon();
     });
     leader.on('deposed', (reason: string) => log.warn(`nimbus ${address} lost leadership: ${reason}`));
-    log.info({ address, leader: leader.isLeader() }, `nimbus listening on ${address}${leader.isLeader() ? ' (leader)' : ' (standby)'}`);
+    log.info(
+      { address, leader: leader.isLeader() },
+      `nimbus listening on ${address}${leader.isLeader() ? ' (leader)' : ' (standby)'}`,
+    );
   }
 
   private startLoops(): void {
@@ -146,7 +171,8 @@ export class Nimbus {
         // Wake up exactly when the next kill or rebalance wait ends.
         const next = Math.min(...[...storms.values()].map((s) => s.value.transitionAtMs ?? Infinity));
         if (this.transitionTimer) clearTimeout(this.transitionTimer);
-        if (next !== Infinity) this.transitionTimer = setTimeout(() => void this.reconcileSoon(), Math.max(0, next - Date.now()) + 10);
+        if (next !== Infinity)
+          this.transitionTimer = setTimeout(() => void this.reconcileSoon(), Math.max(0, next - Date.now()) + 10);
       }),
     );
   }

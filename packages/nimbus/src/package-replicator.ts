@@ -118,7 +118,9 @@ export class PackageReplicator {
       if (!this.holds(id, digest)) {
         const leader = await cluster.getLeader();
         const replicas = (await cluster.getBlobReplicas(id)).filter((r) => r.digest === digest).map((r) => r.nimbusId);
-        const sources = [...new Set([...(leader && replicas.includes(leader) ? [leader] : []), ...replicas])].filter((a) => a !== address);
+        const sources = [...new Set([...(leader && replicas.includes(leader) ? [leader] : []), ...replicas])].filter(
+          (a) => a !== address,
+        );
         if (sources.length === 0) {
           log.debug({ topology: id }, `no live nimbus advertises the package of ${id} yet`);
           continue;
@@ -128,11 +130,17 @@ export class PackageReplicator {
           try {
             const started = Date.now();
             const size = await this.copyFrom(source, id, digest);
-            log.info({ topology: id, from: source, bytes: size, ms: Date.now() - started }, `replicated the package of ${id} from ${source}`);
+            log.info(
+              { topology: id, from: source, bytes: size, ms: Date.now() - started },
+              `replicated the package of ${id} from ${source}`,
+            );
             copied = true;
             break;
           } catch (err) {
-            log.warn({ topology: id, from: source, err }, `could not copy the package of ${id} from ${source}: ${(err as Error).message}`);
+            log.warn(
+              { topology: id, from: source, err },
+              `could not copy the package of ${id} from ${source}: ${(err as Error).message}`,
+            );
           }
         }
         if (!copied) continue;
@@ -154,30 +162,60 @@ export class PackageReplicator {
 
   /** Downloads a package from `source`, verifies size and sha256 against `digest`, and stores it; returns its size. */
   private async copyFrom(source: string, id: string, digest: string): Promise<number> {
-    const client: NimbusClient = createNimbusClient(source, { clusterSecret: this.clusterSecret, tls: tlsFilesFromConfig(this.opts.conf) });
+    const client: NimbusClient = createNimbusClient(source, {
+      clusterSecret: this.clusterSecret,
+      tls: tlsFilesFromConfig(this.opts.conf),
+    });
     try {
       const chunks: Buffer[] = [];
       let header: { digest: string; size: number; topologyJson: string; signature: string } | undefined;
       await new Promise<void>((resolve, reject) => {
         const call = client.downloadPackage({ topologyId: id }, { deadline: Date.now() + 120_000 });
-        call.on('data', (m: { header?: { digest?: string | null; size?: number | null; topologyJson?: string | null; signature?: string | null } | null; chunk?: Uint8Array | null }) => {
-          if (m.header) header = { digest: m.header.digest ?? '', size: Number(m.header.size ?? 0), topologyJson: m.header.topologyJson ?? '', signature: m.header.signature ?? '' };
-          else if (m.chunk) chunks.push(Buffer.from(m.chunk));
-        });
+        call.on(
+          'data',
+          (m: {
+            header?: {
+              digest?: string | null;
+              size?: number | null;
+              topologyJson?: string | null;
+              signature?: string | null;
+            } | null;
+            chunk?: Uint8Array | null;
+          }) => {
+            if (m.header)
+              header = {
+                digest: m.header.digest ?? '',
+                size: Number(m.header.size ?? 0),
+                topologyJson: m.header.topologyJson ?? '',
+                signature: m.header.signature ?? '',
+              };
+            else if (m.chunk) chunks.push(Buffer.from(m.chunk));
+          },
+        );
         call.on('end', () => resolve());
         call.on('error', reject);
       });
       if (!header) throw new Error('no header received');
       if (header.digest !== digest) throw new Error(`it holds digest ${header.digest}, the topology wants ${digest}`);
-      if (this.clusterSecret !== undefined && !documentSignatureMatches(this.clusterSecret, header.signature, 'package-header', id, digest, { size: header.size, topologyJson: header.topologyJson }))
+      if (
+        this.clusterSecret !== undefined &&
+        !documentSignatureMatches(this.clusterSecret, header.signature, 'package-header', id, digest, {
+          size: header.size,
+          topologyJson: header.topologyJson,
+        })
+      )
         throw new Error('its package header is not signed with squall.cluster.secret');
       const bytes = Buffer.concat(chunks);
       if (bytes.length !== header.size) throw new Error(`truncated: ${bytes.length} of ${header.size} bytes`);
       const actual = createHash('sha256').update(bytes).digest('hex');
       if (actual !== digest) throw new Error(`corrupt: sha256 ${actual}, expected ${digest}`);
       const t = JSON.parse(header.topologyJson) as Pick<TopologyRecord, 'topologyId' | 'spec' | 'conf' | 'secret'>;
-      if (t.topologyId !== id || typeof t.secret !== 'string') throw new Error('its topology record does not describe this topology');
-      this.opts.packages.saveReplica({ topologyId: id, spec: t.spec, conf: t.conf, secret: t.secret, digest, size: bytes.length }, bytes);
+      if (t.topologyId !== id || typeof t.secret !== 'string')
+        throw new Error('its topology record does not describe this topology');
+      this.opts.packages.saveReplica(
+        { topologyId: id, spec: t.spec, conf: t.conf, secret: t.secret, digest, size: bytes.length },
+        bytes,
+      );
       return bytes.length;
     } finally {
       client.close();

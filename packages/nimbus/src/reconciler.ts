@@ -21,17 +21,23 @@ export async function reconcile(ctx: NimbusContext): Promise<void> {
   const supervisors = [];
   for (const id of supervisorIds) {
     const s = await ctx.cluster.getSupervisor(id);
-    if (s && ctx.heartbeats.supervisorAlive(id, now, supervisorTimeout)) supervisors.push({ id, host: s.value.host, ports: s.value.ports });
+    if (s && ctx.heartbeats.supervisorAlive(id, now, supervisorTimeout))
+      supervisors.push({ id, host: s.value.host, ports: s.value.ports });
   }
   for (const id of ctx.heartbeats.supervisors.keys()) if (!supervisorIds.includes(id)) ctx.heartbeats.forget(id);
 
   const occupied = new Set<string>();
-  const ids = (await ctx.cluster.listStormIds()).filter((id) => {
-    if (isSafeId(id)) return true;
-    const shown = JSON.stringify(String(id).slice(0, 100));
-    ctx.log.error({ topology: shown }, `ignoring topology ${shown} in ZooKeeper: not a safe id (someone else wrote it)`);
-    return false;
-  }).sort();
+  const ids = (await ctx.cluster.listStormIds())
+    .filter((id) => {
+      if (isSafeId(id)) return true;
+      const shown = JSON.stringify(String(id).slice(0, 100));
+      ctx.log.error(
+        { topology: shown },
+        `ignoring topology ${shown} in ZooKeeper: not a safe id (someone else wrote it)`,
+      );
+      return false;
+    })
+    .sort();
   const assignments = new Map<string, Assignment>();
   for (const id of ids) {
     const a = await ctx.cluster.getAssignment(id);
@@ -64,15 +70,29 @@ export async function reconcile(ctx: NimbusContext): Promise<void> {
       }
       const executors: ExecutorSpec[] = computeLayout(record.spec, record.conf, target.componentExecutors).executors;
       const dead = current ? ctx.heartbeats.deadSlots(id, current.workers, now, taskTimeout) : new Set<string>();
-      const result = scheduleEven({ executors, numWorkers: target.numWorkers, supervisors, occupied, previous: workersOf(previous), deadSlots: dead });
+      const result = scheduleEven({
+        executors,
+        numWorkers: target.numWorkers,
+        supervisors,
+        occupied,
+        previous: workersOf(previous),
+        deadSlots: dead,
+      });
       if (!result.ok) {
         ctx.log.warn({ topology: id }, `cannot schedule ${id}: ${result.reason}`);
         for (const w of current?.workers ?? []) occupied.add(`${w.supervisorId}:${w.port}`);
         continue;
       }
       // The digest nimbus signs is the one of the package it stores, never one read back from ZooKeeper.
-      if (record.digest !== base.packageDigest) ctx.log.error({ topology: id }, `the base of ${id} in ZooKeeper names package ${base.packageDigest}, but this nimbus stored ${record.digest}: assigning the stored one`);
-      const next: Assignment = { ...toAssignment(result.workers, current, Math.floor(now / 1000)), packageDigest: record.digest };
+      if (record.digest !== base.packageDigest)
+        ctx.log.error(
+          { topology: id },
+          `the base of ${id} in ZooKeeper names package ${base.packageDigest}, but this nimbus stored ${record.digest}: assigning the stored one`,
+        );
+      const next: Assignment = {
+        ...toAssignment(result.workers, current, Math.floor(now / 1000)),
+        packageDigest: record.digest,
+      };
       const secret = clusterSecretOf(ctx.conf);
       if (secret !== undefined) next.signature = signAssignment(secret, id, next);
       for (const w of next.workers) occupied.add(`${w.supervisorId}:${w.port}`);
@@ -80,10 +100,17 @@ export async function reconcile(ctx: NimbusContext): Promise<void> {
       const untrusted = current && secret !== undefined ? assignmentSignatureProblem(secret, id, current) : undefined;
       if (untrusted) ctx.log.warn({ topology: id }, `rewriting the assignment of ${id}: ${untrusted}`);
       if (!current || !assignmentsEqual(current, next) || current.packageDigest !== record.digest || untrusted) {
-        if (dead.size > 0) ctx.log.warn({ topology: id, dead: [...dead] }, `reassigning ${id}: workers down longer than ${taskTimeout / 1000}s on ${[...dead].join(', ')}`);
+        if (dead.size > 0)
+          ctx.log.warn(
+            { topology: id, dead: [...dead] },
+            `reassigning ${id}: workers down longer than ${taskTimeout / 1000}s on ${[...dead].join(', ')}`,
+          );
         await ctx.cluster.putAssignment(id, next, current ? 'any' : 'any');
         current = next;
-        ctx.log.info({ topology: id, workers: next.workers.map((w) => `${w.host}:${w.port}`) }, `assigned ${id} to ${next.workers.length} worker(s)`);
+        ctx.log.info(
+          { topology: id, workers: next.workers.map((w) => `${w.host}:${w.port}`) },
+          `assigned ${id} to ${next.workers.length} worker(s)`,
+        );
       }
       if (target !== base) {
         await ctx.cluster.putStorm(id, target, storm.version);

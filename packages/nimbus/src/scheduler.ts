@@ -43,7 +43,9 @@ const execKey = (e: ExecutorSpec): string => `${e.component}[${e.startTask}-${e.
 export function scheduleEven(input: ScheduleInput): ScheduleResult {
   const dead = input.deadSlots ?? new Set<string>();
   const live = new Map<string, SlotInfo>();
-  for (const s of input.supervisors) for (const port of s.ports) live.set(slotKey({ supervisorId: s.id, port }), { supervisorId: s.id, host: s.host, port });
+  for (const s of input.supervisors)
+    for (const port of s.ports)
+      live.set(slotKey({ supervisorId: s.id, port }), { supervisorId: s.id, host: s.host, port });
   const usable = (k: string) => live.has(k) && !dead.has(k) && !input.occupied.has(k);
 
   const wanted = new Set(input.executors.map(execKey));
@@ -58,7 +60,8 @@ export function scheduleEven(input: ScheduleInput): ScheduleResult {
     [...wanted].every((k) => previousExecs.has(k));
   if (keep) {
     const survivors = previous.filter((w) => usable(slotKey(w)));
-    if (survivors.length === previous.length) return { ok: true, workers: previous.map((w) => ({ ...w, executors: [...w.executors] })), changed: false };
+    if (survivors.length === previous.length)
+      return { ok: true, workers: previous.map((w) => ({ ...w, executors: [...w.executors] })), changed: false };
     return repair(previous, survivors);
   }
   return fresh();
@@ -66,10 +69,14 @@ export function scheduleEven(input: ScheduleInput): ScheduleResult {
   function freeSlots(exclude: ReadonlySet<string>): SlotInfo[] {
     // Round-robin over supervisors, emptiest first, so workers spread across hosts.
     const bySup = new Map<string, SlotInfo[]>();
-    for (const [k, s] of live) if (usable(k) && !exclude.has(k)) bySup.set(s.supervisorId, [...(bySup.get(s.supervisorId) ?? []), s]);
-    const queues = [...bySup.values()].map((l) => l.sort((a, b) => a.port - b.port)).sort((a, b) => b.length - a.length || (a[0]!.supervisorId < b[0]!.supervisorId ? -1 : 1));
+    for (const [k, s] of live)
+      if (usable(k) && !exclude.has(k)) bySup.set(s.supervisorId, [...(bySup.get(s.supervisorId) ?? []), s]);
+    const queues = [...bySup.values()]
+      .map((l) => l.sort((a, b) => a.port - b.port))
+      .sort((a, b) => b.length - a.length || (a[0]!.supervisorId < b[0]!.supervisorId ? -1 : 1));
     const out: SlotInfo[] = [];
-    for (let round = 0; queues.some((q) => q.length > round); round++) for (const q of queues) if (q[round]) out.push(q[round]!);
+    for (let round = 0; queues.some((q) => q.length > round); round++)
+      for (const q of queues) if (q[round]) out.push(q[round]!);
     return out;
   }
 
@@ -77,7 +84,9 @@ export function scheduleEven(input: ScheduleInput): ScheduleResult {
     const slots = freeSlots(new Set()).slice(0, input.numWorkers);
     if (slots.length === 0) return { ok: false, reason: noSlotsReason() };
     const workers: ScheduledWorker[] = slots.map((s) => ({ ...s, executors: [] }));
-    const sorted = [...input.executors].sort((a, b) => (a.component < b.component ? -1 : a.component > b.component ? 1 : a.startTask - b.startTask));
+    const sorted = [...input.executors].sort((a, b) =>
+      a.component < b.component ? -1 : a.component > b.component ? 1 : a.startTask - b.startTask,
+    );
     sorted.forEach((e, i) => workers[i % workers.length]!.executors.push(e));
     return { ok: true, workers, changed: true };
   }

@@ -1,6 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { clusterSecretOf, type Config } from '@squall/core';
-import { createSupervisorClient, pb, SupervisorService, tlsFilesFromConfig, unaryCall, type SupervisorClient } from '@squall/protocol';
+import {
+  createSupervisorClient,
+  pb,
+  SupervisorService,
+  tlsFilesFromConfig,
+  unaryCall,
+  type SupervisorClient,
+} from '@squall/protocol';
 
 /** How long nimbus waits for a supervisor's answer before reporting it unreachable. */
 const SUPERVISOR_CALL_TIMEOUT_MS = 10000;
@@ -29,7 +36,14 @@ export class SupervisorCalls {
 
   private client(address: string): SupervisorClient {
     let c = this.clients.get(address);
-    if (!c) this.clients.set(address, (c = createSupervisorClient(address, { tls: tlsFilesFromConfig(this.conf), clusterSecret: clusterSecretOf(this.conf) })));
+    if (!c)
+      this.clients.set(
+        address,
+        (c = createSupervisorClient(address, {
+          tls: tlsFilesFromConfig(this.conf),
+          clusterSecret: clusterSecretOf(this.conf),
+        })),
+      );
     return c;
   }
 

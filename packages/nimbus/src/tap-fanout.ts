@@ -29,27 +29,41 @@ export function endAllTaps(ctx: NimbusContext): void {
  * Checks a tap's spec against the topology's declared components, streams and fields.
  * @throws InvalidSubmissionError naming what is unknown, and what there is
  */
-export function checkTapSpec(spec: pb.ITapSpec, components: ReadonlyArray<{ id: string; outputs: ReadonlyArray<{ id: string; fields: readonly string[] }> }>, topologyName: string): void {
+export function checkTapSpec(
+  spec: pb.ITapSpec,
+  components: ReadonlyArray<{ id: string; outputs: ReadonlyArray<{ id: string; fields: readonly string[] }> }>,
+  topologyName: string,
+): void {
   const component = spec.component ?? '';
   const stream = spec.stream ?? '';
   const filters = spec.filters ?? [];
   const pct = Number(spec.samplePct ?? 0);
-  if (!(pct >= 0 && pct <= 100)) throw new InvalidSubmissionError(`the sampling percentage must be in (0, 100], got ${spec.samplePct}`);
-  if (filters.length > MAX_FILTERS) throw new InvalidSubmissionError(`at most ${MAX_FILTERS} filters per tap, got ${filters.length}`);
+  if (!(pct >= 0 && pct <= 100))
+    throw new InvalidSubmissionError(`the sampling percentage must be in (0, 100], got ${spec.samplePct}`);
+  if (filters.length > MAX_FILTERS)
+    throw new InvalidSubmissionError(`at most ${MAX_FILTERS} filters per tap, got ${filters.length}`);
   for (const s of [component, stream, ...filters.flatMap((f) => [f.field ?? '', f.value ?? ''])])
-    if (s.length > MAX_NAME_CHARS) throw new InvalidSubmissionError(`a tap names something ${s.length} characters long (at most ${MAX_NAME_CHARS})`);
+    if (s.length > MAX_NAME_CHARS)
+      throw new InvalidSubmissionError(`a tap names something ${s.length} characters long (at most ${MAX_NAME_CHARS})`);
   const chosen = component ? components.filter((c) => c.id === component) : components;
-  if (component && chosen.length === 0) throw new InvalidSubmissionError(`topology '${topologyName}' has no component '${component}' (it has ${components.map((c) => c.id).join(', ') || 'none'})`);
+  if (component && chosen.length === 0)
+    throw new InvalidSubmissionError(
+      `topology '${topologyName}' has no component '${component}' (it has ${components.map((c) => c.id).join(', ') || 'none'})`,
+    );
   const streams = chosen.flatMap((c) => c.outputs.filter((o) => !stream || o.id === stream));
   if (stream && streams.length === 0) {
     const declared = [...new Set(chosen.flatMap((c) => c.outputs.map((o) => o.id)))];
-    throw new InvalidSubmissionError(`${component ? `component '${component}'` : `no component of '${topologyName}'`} declares no stream '${stream}' (declared: ${declared.join(', ') || 'none'})`);
+    throw new InvalidSubmissionError(
+      `${component ? `component '${component}'` : `no component of '${topologyName}'`} declares no stream '${stream}' (declared: ${declared.join(', ') || 'none'})`,
+    );
   }
   for (const f of filters) {
     if (!f.field) throw new InvalidSubmissionError('a tap filter needs a field name (FIELD=VALUE)');
     if (!streams.some((s) => s.fields.includes(f.field!))) {
       const fields = [...new Set(streams.flatMap((s) => s.fields))];
-      throw new InvalidSubmissionError(`no tapped stream has a field '${f.field}' (fields: ${fields.join(', ') || 'none'})`);
+      throw new InvalidSubmissionError(
+        `no tapped stream has a field '${f.field}' (fields: ${fields.join(', ') || 'none'})`,
+      );
     }
   }
 }
@@ -86,7 +100,10 @@ export function serveTap(ctx: NimbusContext, workers: WorkerCalls, call: ClientC
 
   const run = (topologyId: string, secret: string, spec: pb.ITapSpec, maxTuplesPerSec: number): void => {
     activeTaps.set(topologyId, (activeTaps.get(topologyId) ?? 0) + 1);
-    const open = new Map<string, { stream: grpc.ClientReadableStream<pb.TapEvents>; dropped: number; rateCapped: number }>();
+    const open = new Map<
+      string,
+      { stream: grpc.ClientReadableStream<pb.TapEvents>; dropped: number; rateCapped: number }
+    >();
     let droppedHere = 0;
     let writable = true;
     let lastWorkers = '';
@@ -125,7 +142,13 @@ export function serveTap(ctx: NimbusContext, workers: WorkerCalls, call: ClientC
       if (ended) return;
       const wanted = new Set(
         (a?.workers ?? [])
-          .filter((w) => !component || a!.executors.some((e) => e.supervisorId === w.supervisorId && e.port === w.port && e.component === component))
+          .filter(
+            (w) =>
+              !component ||
+              a!.executors.some(
+                (e) => e.supervisorId === w.supervisorId && e.port === w.port && e.component === component,
+              ),
+          )
           .map((w) => `${w.host}:${w.port}`),
       );
       for (const address of [...open.keys()]) if (!wanted.has(address)) stopWorker(address);
@@ -144,7 +167,8 @@ export function serveTap(ctx: NimbusContext, workers: WorkerCalls, call: ClientC
           if (open.get(address) !== entry) return;
           open.delete(address);
           closed(entry);
-          if (err.code !== grpc.status.CANCELLED) write({ notices: [`worker ${address}: ${err.details || err.message}; trying again`], ...counts() });
+          if (err.code !== grpc.status.CANCELLED)
+            write({ notices: [`worker ${address}: ${err.details || err.message}; trying again`], ...counts() });
         });
         stream.on('end', () => {
           if (open.get(address) === entry) {
@@ -159,7 +183,13 @@ export function serveTap(ctx: NimbusContext, workers: WorkerCalls, call: ClientC
         write({ workers: [...wanted].sort(), notices, maxTuplesPerSec, ...counts() });
       }
     };
-    const timer = setInterval(() => void sync().catch((err: unknown) => ctx.log.warn({ err, topology: topologyId }, `tap: could not read the assignment: ${(err as Error).message}`)), RESYNC_MS);
+    const timer = setInterval(
+      () =>
+        void sync().catch((err: unknown) =>
+          ctx.log.warn({ err, topology: topologyId }, `tap: could not read the assignment: ${(err as Error).message}`),
+        ),
+      RESYNC_MS,
+    );
     // Without tuples, the caller still hears the drop count now and then.
     const status = setInterval(() => write(counts()), 1000);
     const end = (why: string): void => {
@@ -172,7 +202,10 @@ export function serveTap(ctx: NimbusContext, workers: WorkerCalls, call: ClientC
       const n = (activeTaps.get(topologyId) ?? 1) - 1;
       if (n > 0) activeTaps.set(topologyId, n);
       else activeTaps.delete(topologyId);
-      ctx.log.info({ topology: topologyId, tap: component || '*', ...counts() }, `tap on ${topologyId} ${component || '*'} ended: ${why}`);
+      ctx.log.info(
+        { topology: topologyId, tap: component || '*', ...counts() },
+        `tap on ${topologyId} ${component || '*'} ended: ${why}`,
+      );
     };
     const shutdown = () => {
       end('nimbus stopping');
@@ -182,8 +215,13 @@ export function serveTap(ctx: NimbusContext, workers: WorkerCalls, call: ClientC
     call.on('cancelled', () => end('the caller went away'));
     call.on('close', () => end('stream closed'));
     call.on('error', () => end('stream error'));
-    ctx.log.info({ topology: topologyId, tap: component || '*', peer: call.getPeer() }, `tap on ${topologyId} ${component || '*'} started for ${call.getPeer()}`);
-    void sync().catch((err: unknown) => ctx.log.warn({ err, topology: topologyId }, `tap: could not read the assignment: ${(err as Error).message}`));
+    ctx.log.info(
+      { topology: topologyId, tap: component || '*', peer: call.getPeer() },
+      `tap on ${topologyId} ${component || '*'} started for ${call.getPeer()}`,
+    );
+    void sync().catch((err: unknown) =>
+      ctx.log.warn({ err, topology: topologyId }, `tap: could not read the assignment: ${(err as Error).message}`),
+    );
   };
 
   (async () => {
@@ -192,12 +230,19 @@ export function serveTap(ctx: NimbusContext, workers: WorkerCalls, call: ClientC
     const t = await findTopology(ctx, name);
     if (!t) throw new NotFoundError(name);
     const record = ctx.packages.record(t.id);
-    if (!record) throw Object.assign(new Error(`this nimbus does not hold the package of ${t.id} yet: try the leader`), { code: grpc.status.UNAVAILABLE });
+    if (!record)
+      throw Object.assign(new Error(`this nimbus does not hold the package of ${t.id} yet: try the leader`), {
+        code: grpc.status.UNAVAILABLE,
+      });
     const spec = req.spec ?? {};
     checkTapSpec(spec, record.spec.components, t.storm.value.name);
     const maxTuplesPerSec = tapCapFor(spec, record.conf, t.storm.value.name);
     const max = getConfig(ctx.conf, 'nimbus.tap.max.per.topology');
-    if ((activeTaps.get(t.id) ?? 0) >= max) throw Object.assign(new Error(`topology '${t.storm.value.name}' already has ${max} taps (nimbus.tap.max.per.topology)`), { code: grpc.status.RESOURCE_EXHAUSTED });
+    if ((activeTaps.get(t.id) ?? 0) >= max)
+      throw Object.assign(
+        new Error(`topology '${t.storm.value.name}' already has ${max} taps (nimbus.tap.max.per.topology)`),
+        { code: grpc.status.RESOURCE_EXHAUSTED },
+      );
     if (call.cancelled || ended) return;
     run(t.id, record.secret, spec, maxTuplesPerSec);
   })().catch(fail);

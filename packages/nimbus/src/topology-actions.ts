@@ -37,12 +37,18 @@ const DEBUG_FLAG = /^--(inspect|debug)(-brk|-port|-wait|-publish-uid)?(=|$)/;
 export function workerOptionProblems(submitted: Readonly<Record<string, unknown>>): string[] {
   const problems: string[] = [];
   if (submitted['worker.childopts'] !== undefined)
-    problems.push("worker.childopts is the operator's (set in the supervisors' config); a topology sets topology.worker.childopts, appended after it");
+    problems.push(
+      "worker.childopts is the operator's (set in the supervisors' config); a topology sets topology.worker.childopts, appended after it",
+    );
   const flags = (v: unknown) => (typeof v === 'string' ? v.split(/\s+/).filter(Boolean) : []);
-  for (const f of flags(submitted['topology.worker.childopts'])) if (DEBUG_FLAG.test(f)) problems.push(`topology.worker.childopts: ${f} would open a debugger port on the workers; refused`);
+  for (const f of flags(submitted['topology.worker.childopts']))
+    if (DEBUG_FLAG.test(f))
+      problems.push(`topology.worker.childopts: ${f} would open a debugger port on the workers; refused`);
   const env = submitted['topology.environment'];
   if (env !== null && typeof env === 'object')
-    for (const f of flags((env as Record<string, unknown>)['NODE_OPTIONS'])) if (DEBUG_FLAG.test(f)) problems.push(`topology.environment NODE_OPTIONS: ${f} would open a debugger port on the workers; refused`);
+    for (const f of flags((env as Record<string, unknown>)['NODE_OPTIONS']))
+      if (DEBUG_FLAG.test(f))
+        problems.push(`topology.environment NODE_OPTIONS: ${f} would open a debugger port on the workers; refused`);
   return problems;
 }
 
@@ -50,17 +56,28 @@ export function workerOptionProblems(submitted: Readonly<Record<string, unknown>
  * Checks a submission before any byte is stored: name, spec, conf (every problem listed), size limit, and that no
  * running topology has the name. Returns the spec and effective conf nimbus will run.
  */
-export async function checkSubmission(ctx: NimbusContext, req: SubmitRequest): Promise<{ spec: TopologySpec; conf: Config }> {
+export async function checkSubmission(
+  ctx: NimbusContext,
+  req: SubmitRequest,
+): Promise<{ spec: TopologySpec; conf: Config }> {
   const maxBytes = ctx.settings.packageMaxBytes;
-  if (req.size > maxBytes) throw new InvalidSubmissionError(`package of ${req.size} bytes exceeds nimbus.package.max.bytes (${maxBytes})`);
-  if (!/^[0-9a-f]{64}$/.test(req.digest)) throw new InvalidSubmissionError('package digest must be a lower-case hex sha256');
+  if (req.size > maxBytes)
+    throw new InvalidSubmissionError(`package of ${req.size} bytes exceeds nimbus.package.max.bytes (${maxBytes})`);
+  if (!/^[0-9a-f]{64}$/.test(req.digest))
+    throw new InvalidSubmissionError('package digest must be a lower-case hex sha256');
   const spec = parseJson<TopologySpec>(req.specJson, 'topology spec');
   const submitted = req.confJson ? parseJson<Config>(req.confJson, 'topology conf') : {};
-  if (typeof spec !== 'object' || spec === null || !Array.isArray(spec.components)) throw new InvalidSubmissionError('topology spec has no components list');
-  if (typeof submitted !== 'object' || submitted === null || Array.isArray(submitted)) throw new InvalidSubmissionError('topology conf must be a JSON object');
+  if (typeof spec !== 'object' || spec === null || !Array.isArray(spec.components))
+    throw new InvalidSubmissionError('topology spec has no components list');
+  if (typeof submitted !== 'object' || submitted === null || Array.isArray(submitted))
+    throw new InvalidSubmissionError('topology conf must be a JSON object');
   const fromSpec: Config = typeof spec.conf === 'object' && spec.conf !== null ? { ...spec.conf } : {};
   for (const key of DAEMON_SECRET_KEYS) {
-    if (key in submitted || key in fromSpec) ctx.log.warn({ topology: req.name }, `dropped ${key} from the conf of ${req.name}: daemon secrets never go to workers`);
+    if (key in submitted || key in fromSpec)
+      ctx.log.warn(
+        { topology: req.name },
+        `dropped ${key} from the conf of ${req.name}: daemon secrets never go to workers`,
+      );
     delete (submitted as Record<string, unknown>)[key];
     delete (fromSpec as Record<string, unknown>)[key];
   }
@@ -68,21 +85,35 @@ export async function checkSubmission(ctx: NimbusContext, req: SubmitRequest): P
   const named: TopologySpec = { ...spec, name: req.name, conf };
   const problems = [...topologyProblems(named), ...workerOptionProblems({ ...fromSpec, ...submitted })];
   // The id (`<name>-<counter>-<secs>`) becomes a directory name: what the name pattern allows must also be a safe id.
-  if (/^[A-Za-z0-9._-]+$/.test(req.name) && !isSafeId(`${req.name}-1-1`)) problems.push(`topology name '${req.name}' may not start with '.' or contain '..'`);
-  if (req.name.length > MAX_ID_CHARS - 30) problems.push(`topology name is ${req.name.length} characters long (at most ${MAX_ID_CHARS - 30})`);
+  if (/^[A-Za-z0-9._-]+$/.test(req.name) && !isSafeId(`${req.name}-1-1`))
+    problems.push(`topology name '${req.name}' may not start with '.' or contain '..'`);
+  if (req.name.length > MAX_ID_CHARS - 30)
+    problems.push(`topology name is ${req.name.length} characters long (at most ${MAX_ID_CHARS - 30})`);
   problems.push(...configProblems(conf).map((p) => `config: ${p}`));
   // Counted only for an otherwise valid topology (its numbers are then known to be whole and positive).
   if (problems.length === 0) problems.push(...sizeProblems(ctx.conf, named, conf));
-  if (problems.length > 0) throw new InvalidSubmissionError(`invalid topology '${req.name}': ${problems.length} problem(s):\n  - ${[...new Set(problems)].join('\n  - ')}`);
+  if (problems.length > 0)
+    throw new InvalidSubmissionError(
+      `invalid topology '${req.name}': ${problems.length} problem(s):\n  - ${[...new Set(problems)].join('\n  - ')}`,
+    );
   if (await findTopology(ctx, req.name)) throw new AlreadyExistsError(req.name);
   return { spec: capParallelism(named, conf), conf };
 }
 
 /** Stores a checked package, records the topology as ACTIVE and schedules it. Returns the topology id. */
-export async function storeSubmission(ctx: NimbusContext, req: SubmitRequest, checked: { spec: TopologySpec; conf: Config }, bytes: Buffer): Promise<string> {
-  if (bytes.length !== req.size) throw new InvalidSubmissionError(`package truncated or oversized: received ${bytes.length} bytes, header said ${req.size}`);
+export async function storeSubmission(
+  ctx: NimbusContext,
+  req: SubmitRequest,
+  checked: { spec: TopologySpec; conf: Config },
+  bytes: Buffer,
+): Promise<string> {
+  if (bytes.length !== req.size)
+    throw new InvalidSubmissionError(
+      `package truncated or oversized: received ${bytes.length} bytes, header said ${req.size}`,
+    );
   const digest = createHash('sha256').update(bytes).digest('hex');
-  if (digest !== req.digest) throw new InvalidSubmissionError(`package corrupt: sha256 is ${digest}, header said ${req.digest}`);
+  if (digest !== req.digest)
+    throw new InvalidSubmissionError(`package corrupt: sha256 is ${digest}, header said ${req.digest}`);
   const epochSecs = Math.floor(Date.now() / 1000);
   const existing = await ctx.cluster.listStormIds();
   let counter = existing.length + 1;
@@ -129,7 +160,11 @@ function waitSecsOf(ctx: NimbusContext, id: string, waitSecs: number | undefined
 export async function killTopology(ctx: NimbusContext, name: string, waitSecs?: number): Promise<void> {
   const { id, storm } = await running(ctx, name);
   const wait = waitSecsOf(ctx, id, waitSecs);
-  await ctx.cluster.putStorm(id, { ...storm.value, status: 'KILLED', killWaitSecs: wait, transitionAtMs: Date.now() + wait * 1000 }, storm.version);
+  await ctx.cluster.putStorm(
+    id,
+    { ...storm.value, status: 'KILLED', killWaitSecs: wait, transitionAtMs: Date.now() + wait * 1000 },
+    storm.version,
+  );
   ctx.log.info({ topology: id }, `killing ${id} in ${wait}s`);
   await ctx.reconcileSoon();
 }
@@ -137,7 +172,8 @@ export async function killTopology(ctx: NimbusContext, name: string, waitSecs?: 
 /** Sets ACTIVE or INACTIVE. */
 export async function setActive(ctx: NimbusContext, name: string, active: boolean): Promise<void> {
   const { id, storm } = await running(ctx, name);
-  if (storm.value.status === 'REBALANCING') throw new StateError(`topology '${name}' is rebalancing; try again when it is done`);
+  if (storm.value.status === 'REBALANCING')
+    throw new StateError(`topology '${name}' is rebalancing; try again when it is done`);
   const status = active ? 'ACTIVE' : 'INACTIVE';
   if (storm.value.status === status) return;
   await ctx.cluster.putStorm(id, { ...storm.value, status }, storm.version);
@@ -145,7 +181,13 @@ export async function setActive(ctx: NimbusContext, name: string, active: boolea
 }
 
 /** Starts a rebalance: deactivated for `waitSecs`, then rescheduled with the new worker and executor counts. */
-export async function rebalanceTopology(ctx: NimbusContext, name: string, waitSecs: number | undefined, numWorkers: number | undefined, executors: Record<string, number>): Promise<void> {
+export async function rebalanceTopology(
+  ctx: NimbusContext,
+  name: string,
+  waitSecs: number | undefined,
+  numWorkers: number | undefined,
+  executors: Record<string, number>,
+): Promise<void> {
   const { id, storm } = await running(ctx, name);
   if (storm.value.status === 'REBALANCING') throw new StateError(`topology '${name}' is already rebalancing`);
   const record = ctx.packages.record(id);
@@ -155,15 +197,33 @@ export async function rebalanceTopology(ctx: NimbusContext, name: string, waitSe
   for (const [component, n] of Object.entries(executors)) {
     const c = record?.spec.components.find((x) => x.id === component);
     if (!c) problems.push(`no component '${component}' in topology '${name}'`);
-    else if (!(n >= 1) || n > Math.min(c.numTasks, cap)) problems.push(`component '${component}' must have 1 to ${Math.min(c.numTasks, cap)} executors (its task count), got ${n}`);
+    else if (!(n >= 1) || n > Math.min(c.numTasks, cap))
+      problems.push(
+        `component '${component}' must have 1 to ${Math.min(c.numTasks, cap)} executors (its task count), got ${n}`,
+      );
   }
   if (record && problems.length === 0) {
     const conf = numWorkers !== undefined ? { ...record.conf, 'topology.workers': numWorkers } : record.conf;
     problems.push(...sizeProblems(ctx.conf, record.spec, conf, executors));
   }
-  if (problems.length > 0) throw new InvalidSubmissionError(`invalid rebalance of '${name}':\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0)
+    throw new InvalidSubmissionError(`invalid rebalance of '${name}':\n  - ${problems.join('\n  - ')}`);
   const wait = waitSecsOf(ctx, id, waitSecs);
-  const rebalance = { waitSecs: wait, ...(numWorkers !== undefined ? { numWorkers } : {}), ...(Object.keys(executors).length > 0 ? { componentExecutors: executors } : {}) };
-  await ctx.cluster.putStorm(id, { ...storm.value, status: 'REBALANCING', previousStatus: storm.value.status, rebalance, transitionAtMs: Date.now() + wait * 1000 }, storm.version);
+  const rebalance = {
+    waitSecs: wait,
+    ...(numWorkers !== undefined ? { numWorkers } : {}),
+    ...(Object.keys(executors).length > 0 ? { componentExecutors: executors } : {}),
+  };
+  await ctx.cluster.putStorm(
+    id,
+    {
+      ...storm.value,
+      status: 'REBALANCING',
+      previousStatus: storm.value.status,
+      rebalance,
+      transitionAtMs: Date.now() + wait * 1000,
+    },
+    storm.version,
+  );
   ctx.log.info({ topology: id }, `rebalancing ${id} in ${wait}s`);
 }

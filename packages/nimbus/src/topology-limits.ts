@@ -9,7 +9,8 @@ import { InvalidSubmissionError } from './errors';
  */
 export function refuseForbiddenKeys(value: unknown, what: string): void {
   const problems = forbiddenKeyProblems(value, what);
-  if (problems.length > 0) throw new InvalidSubmissionError(`invalid ${what}: ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0)
+    throw new InvalidSubmissionError(`invalid ${what}: ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`);
 }
 
 /** `topology.max.task.parallelism` (unset: no cap). */
@@ -22,7 +23,14 @@ export const taskCap: (conf: Config) => number = maxTaskParallelism;
 export function capParallelism(spec: TopologySpec, conf: Config): TopologySpec {
   const cap = taskCap(conf);
   if (cap === Infinity) return spec;
-  return { ...spec, components: spec.components.map((c) => ({ ...c, numTasks: Math.min(c.numTasks, cap), parallelism: Math.min(c.parallelism, cap) })) };
+  return {
+    ...spec,
+    components: spec.components.map((c) => ({
+      ...c,
+      numTasks: Math.min(c.numTasks, cap),
+      parallelism: Math.min(c.parallelism, cap),
+    })),
+  };
 }
 
 /**
@@ -31,7 +39,12 @@ export function capParallelism(spec: TopologySpec, conf: Config): TopologySpec {
  * building the task layout: a topology asking for ten million tasks is refused in microseconds. Ackers count.
  * @param executors executors per component replacing the spec's parallelism (a rebalance)
  */
-export function sizeProblems(nimbusConf: Config, spec: TopologySpec, conf: Config, executors: Record<string, number> = {}): string[] {
+export function sizeProblems(
+  nimbusConf: Config,
+  spec: TopologySpec,
+  conf: Config,
+  executors: Record<string, number> = {},
+): string[] {
   const cap = taskCap(conf);
   const ackers = ackerCount(conf);
   let tasks = ackers;
@@ -54,9 +67,13 @@ export function sizeProblems(nimbusConf: Config, spec: TopologySpec, conf: Confi
   const problems: string[] = [];
   const maxTasks = getConfig(nimbusConf, 'nimbus.max.topology.tasks');
   if (tasks > maxTasks)
-    problems.push(`the topology has ${tasks} tasks (largest: ${largest('tasks')}), over this cluster's nimbus.max.topology.tasks = ${maxTasks}; lower numTasks or set topology.max.task.parallelism`);
+    problems.push(
+      `the topology has ${tasks} tasks (largest: ${largest('tasks')}), over this cluster's nimbus.max.topology.tasks = ${maxTasks}; lower numTasks or set topology.max.task.parallelism`,
+    );
   const maxExecutors = getConfig(nimbusConf, 'nimbus.executors.perTopology');
   if (maxExecutors !== null && execs > maxExecutors)
-    problems.push(`the topology has ${execs} executors (largest: ${largest('executors')}), over this cluster's nimbus.executors.perTopology = ${maxExecutors}; lower the parallelism hints`);
+    problems.push(
+      `the topology has ${execs} executors (largest: ${largest('executors')}), over this cluster's nimbus.executors.perTopology = ${maxExecutors}; lower the parallelism hints`,
+    );
   return problems;
 }

@@ -30,12 +30,16 @@ export function cutLines(data: Uint8Array, offset: number, skipFirst: boolean, f
   if (skipFirst) {
     const nl = buf.indexOf(0x0a);
     // Inside one line longer than the read: show its end rather than nothing.
-    if (nl < 0) return full ? { lines: [buf.subarray(1).toString('utf8')], offset: offset + 1, nextOffset: offset + buf.length } : { lines: [], offset, nextOffset: offset };
+    if (nl < 0)
+      return full
+        ? { lines: [buf.subarray(1).toString('utf8')], offset: offset + 1, nextOffset: offset + buf.length }
+        : { lines: [], offset, nextOffset: offset };
     start = nl + 1;
   }
   const last = buf.lastIndexOf(0x0a);
   if (last < start) {
-    if (full && buf.length > start) return { lines: [buf.subarray(start).toString('utf8')], offset: offset + start, nextOffset: offset + buf.length };
+    if (full && buf.length > start)
+      return { lines: [buf.subarray(start).toString('utf8')], offset: offset + start, nextOffset: offset + buf.length };
     return { lines: [], offset: offset + start, nextOffset: offset + start };
   }
   const lines = buf
@@ -66,7 +70,11 @@ export function lineOfComponent(line: string, component: string): boolean {
  * @throws NotFoundError when no topology has that name or id
  * @throws InvalidSubmissionError when the topology has no such component
  */
-export async function topologyLogs(ctx: NimbusContext, supervisors: SupervisorCalls, req: pb.IGetTopologyLogsRequest): Promise<pb.IGetTopologyLogsResponse> {
+export async function topologyLogs(
+  ctx: NimbusContext,
+  supervisors: SupervisorCalls,
+  req: pb.IGetTopologyLogsRequest,
+): Promise<pb.IGetTopologyLogsResponse> {
   const name = req.topology ?? '';
   const t = (await findTopology(ctx, name)) ?? (await findTopology(ctx, name, true));
   if (!t) throw new NotFoundError(name);
@@ -74,12 +82,21 @@ export async function topologyLogs(ctx: NimbusContext, supervisors: SupervisorCa
   const component = req.component ?? '';
   const known = (ctx.packages.record(t.id)?.spec.components ?? []).map((c) => c.id);
   if (component && !known.includes(component) && component !== '__acker') {
-    throw new InvalidSubmissionError(`topology '${t.storm.value.name}' has no component '${component}' (it has ${known.join(', ') || 'none'})`);
+    throw new InvalidSubmissionError(
+      `topology '${t.storm.value.name}' has no component '${component}' (it has ${known.join(', ') || 'none'})`,
+    );
   }
   const maxBytes = Math.min(Number(req.maxBytesPerWorker) || DEFAULT_LOG_BYTES_PER_WORKER, MAX_LOG_BYTES_PER_WORKER);
   const start = req.start !== null && req.start !== undefined ? Number(req.start) : DEFAULT_LOG_START;
   const workers = (a?.workers ?? [])
-    .map((w) => ({ ...w, components: [...new Set(a!.executors.filter((e) => e.supervisorId === w.supervisorId && e.port === w.port).map((e) => e.component))] }))
+    .map((w) => ({
+      ...w,
+      components: [
+        ...new Set(
+          a!.executors.filter((e) => e.supervisorId === w.supervisorId && e.port === w.port).map((e) => e.component),
+        ),
+      ],
+    }))
     .filter((w) => !component || w.components.includes(component));
 
   const read = async (w: (typeof workers)[number]): Promise<pb.IWorkerLogLines> => {
@@ -88,13 +105,19 @@ export async function topologyLogs(ctx: NimbusContext, supervisors: SupervisorCa
     const base = { supervisorId: w.supervisorId, host: w.host, port: w.port, components: w.components };
     const unread = { ...base, lines: [], offset: Math.max(0, from), nextOffset: Math.max(0, from), fileSize: 0 };
     const sup = ctx.heartbeats.supervisors.get(w.supervisorId);
-    if (!sup?.servicePort) return { ...unread, error: `supervisor ${w.supervisorId} has not told nimbus where its service listens yet` };
+    if (!sup?.servicePort)
+      return { ...unread, error: `supervisor ${w.supervisorId} has not told nimbus where its service listens yet` };
     const address = `${sup.host}:${sup.servicePort}`;
     // A tail read starts one byte early, so cutLines can tell whether the first line is whole.
     const tail = from < 0;
     const length = tail ? maxBytes + 1 : maxBytes;
     try {
-      const res = await supervisors.readWorkerLog(address, { topologyId: t.id, port: w.port, offset: tail ? from - 1 : from, length });
+      const res = await supervisors.readWorkerLog(address, {
+        topologyId: t.id,
+        port: w.port,
+        offset: tail ? from - 1 : from,
+        length,
+      });
       const offset = Number(res.offset);
       const cut = cutLines(res.data, offset, tail && offset > 0, res.data.length >= length);
       return {

@@ -1,6 +1,14 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Config } from '@squall/core';
-import { createWorkerClient, KEEPALIVE_OPTIONS, tlsFilesFromConfig, unaryCall, WorkerService, type pb, type WorkerClient } from '@squall/protocol';
+import {
+  createWorkerClient,
+  KEEPALIVE_OPTIONS,
+  tlsFilesFromConfig,
+  unaryCall,
+  WorkerService,
+  type pb,
+  type WorkerClient,
+} from '@squall/protocol';
 
 /** How long nimbus waits for a worker to take debug options. */
 const WORKER_CALL_TIMEOUT_MS = 5000;
@@ -21,8 +29,18 @@ export class WorkerCalls {
   }
 
   /** Pushes a topology's debug options to one worker. Rejects with the gRPC error. */
-  applyDebugOptions(address: string, topologyId: string, secret: string, optionsJson: string): Promise<pb.WorkerDebugOptionsAck> {
-    return unaryCall(this.client(address, topologyId, secret), WorkerService.applyDebugOptions, { topologyId, optionsJson }, { deadline: Date.now() + WORKER_CALL_TIMEOUT_MS });
+  applyDebugOptions(
+    address: string,
+    topologyId: string,
+    secret: string,
+    optionsJson: string,
+  ): Promise<pb.WorkerDebugOptionsAck> {
+    return unaryCall(
+      this.client(address, topologyId, secret),
+      WorkerService.applyDebugOptions,
+      { topologyId, optionsJson },
+      { deadline: Date.now() + WORKER_CALL_TIMEOUT_MS },
+    );
   }
 
   /** Closes the clients of workers no longer in `live` ("topologyId|host:port" keys), or every client. */
@@ -38,7 +56,15 @@ export class WorkerCalls {
     const key = `${topologyId}|${address}`;
     let c = this.clients.get(key);
     // Keepalive: a tap on a worker whose host is gone (no FIN) fails within seconds, and the next resync opens another.
-    if (!c) this.clients.set(key, (c = createWorkerClient(address, { tls: tlsFilesFromConfig(this.conf), topologyCredential: { topologyId, secret }, channelOptions: { ...KEEPALIVE_OPTIONS } })));
+    if (!c)
+      this.clients.set(
+        key,
+        (c = createWorkerClient(address, {
+          tls: tlsFilesFromConfig(this.conf),
+          topologyCredential: { topologyId, secret },
+          channelOptions: { ...KEEPALIVE_OPTIONS },
+        })),
+      );
     return c;
   }
 }

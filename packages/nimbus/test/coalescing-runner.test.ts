@@ -20,7 +20,10 @@ test('run() during a run asks for exactly one more run; failures are reported, n
   await tick();
   assert.equal(runs, 1);
   const again = [runner.run(), runner.run(), runner.run()];
-  assert.ok(again.every((p) => p === first), 'calls during a run share its promise');
+  assert.ok(
+    again.every((p) => p === first),
+    'calls during a run share its promise',
+  );
   release!();
   await first;
   assert.equal(runs, 2, 'three calls during the first run gave one more run');

@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TopologySpec } from '@squall/api';
 import { silentLogger } from '@squall/core';
-import { findFreePort, ZkClusterState, ZooKeeperServer, type ClusterState, type StormBase } from '@squall/cluster-state';
+import {
+  findFreePort,
+  ZkClusterState,
+  ZooKeeperServer,
+  type ClusterState,
+  type StormBase,
+} from '@squall/cluster-state';
 import { NimbusLeadership } from '../src/nimbus-leadership';
 import { PackageReplicator } from '../src/package-replicator';
 import { PackageStore } from '../src/package-store';
@@ -28,26 +34,55 @@ after(async () => {
 });
 
 async function connect(root: string): Promise<ClusterState> {
-  const c = await ZkClusterState.create({ connectString: zk.connectString, root, sessionTimeoutMs: 4000, retry: { initialDelayMs: 100, maxDelayMs: 500 } });
+  const c = await ZkClusterState.create({
+    connectString: zk.connectString,
+    root,
+    sessionTimeoutMs: 4000,
+    retry: { initialDelayMs: 100, maxDelayMs: 500 },
+  });
   open.push(c);
   return c;
 }
 
 /** A nimbus's store and replicator (no gRPC server: nobody can download from it). */
-function nimbusParts(cluster: ClusterState, address: string): { packages: PackageStore; replicator: PackageReplicator } {
+function nimbusParts(
+  cluster: ClusterState,
+  address: string,
+): { packages: PackageStore; replicator: PackageReplicator } {
   const packages = new PackageStore(path.join(dir, randomUUID()));
   const replicator = new PackageReplicator({ conf: {}, log: silentLogger(), cluster, packages, address });
   return { packages, replicator };
 }
 
 /** A live topology in ZooKeeper whose package `holder` (if any) stores and advertises as `holderAddress`. */
-async function liveTopology(cluster: ClusterState, id: string, holder?: { packages: PackageStore; address: string }): Promise<string> {
+async function liveTopology(
+  cluster: ClusterState,
+  id: string,
+  holder?: { packages: PackageStore; address: string },
+): Promise<string> {
   const bytes = Buffer.from(`package of ${id}`);
   const digest = createHash('sha256').update(bytes).digest('hex');
-  const base: StormBase = { name: id, status: 'ACTIVE', owner: 'test', launchTimeSecs: 1, numWorkers: 1, componentExecutors: {}, packageDigest: digest };
+  const base: StormBase = {
+    name: id,
+    status: 'ACTIVE',
+    owner: 'test',
+    launchTimeSecs: 1,
+    numWorkers: 1,
+    componentExecutors: {},
+    packageDigest: digest,
+  };
   await cluster.putStorm(id, base, 'absent');
   if (holder) {
-    holder.packages.save({ topologyId: id, spec: { name: id, components: [] } as unknown as TopologySpec, conf: {}, digest, size: bytes.length }, bytes);
+    holder.packages.save(
+      {
+        topologyId: id,
+        spec: { name: id, components: [] } as unknown as TopologySpec,
+        conf: {},
+        digest,
+        size: bytes.length,
+      },
+      bytes,
+    );
     await cluster.advertiseBlob(id, { nimbusId: holder.address, digest, sizeBytes: bytes.length });
   }
   return digest;
@@ -77,7 +112,10 @@ test('first in line without a package that another nimbus holds: steps back, and
   await waitFor('A (holding the package) to lead', () => leaderA.isLeader());
   assert.equal(leaderB.isLeader(), false, 'B, missing the package, did not take the lead');
   assert.equal(await cb.getLeader(), unreachable);
-  assert.deepEqual((await b.replicator.missing()).map((m) => [m.topologyId, m.holders]), [['topo-1-1', [unreachable]]]);
+  assert.deepEqual(
+    (await b.replicator.missing()).map((m) => [m.topologyId, m.holders]),
+    [['topo-1-1', [unreachable]]],
+  );
   await leaderA.withdraw();
   await leaderB.withdraw();
 });
@@ -91,6 +129,9 @@ test('no live nimbus holds a package: the candidate leads anyway and reports the
   await waitFor('the lone nimbus to lead', () => leader.isLeader());
   const errors = await cluster.getErrors('gone-1-1', '__nimbus');
   assert.equal(errors.length, 1);
-  assert.match(errors[0]!.message, new RegExp(`the package of gone-1-1 \\(sha256 ${digest}\\) is lost: no live nimbus holds a copy`));
+  assert.match(
+    errors[0]!.message,
+    new RegExp(`the package of gone-1-1 \\(sha256 ${digest}\\) is lost: no live nimbus holds a copy`),
+  );
   await leader.withdraw();
 });

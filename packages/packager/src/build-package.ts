@@ -43,7 +43,11 @@ export interface TopologyPackage {
  * `resources/` directory, or for a YAML topology its whole directory), as a tar.gz with its sha256.
  * @throws TopologyLoadError when the module cannot be loaded or bundled, or (with `typeCheck`) does not type-check
  */
-export async function buildPackage(target: string, cwd = process.cwd(), options: LoadOptions = {}): Promise<TopologyPackage> {
+export async function buildPackage(
+  target: string,
+  cwd = process.cwd(),
+  options: LoadOptions = {},
+): Promise<TopologyPackage> {
   const loaded = await loadTopology(target, cwd, options);
   const staging = mkdtempSync(path.join(tmpdir(), 'squall-package-'));
   try {
@@ -69,7 +73,11 @@ export async function buildPackage(target: string, cwd = process.cwd(), options:
         writeFileSync(path.join(staging, PACKAGE_ENTRY), out.outputFiles[0]!.contents);
       } catch (err) {
         const errors = (err as { errors?: Message[] }).errors ?? [];
-        throw new TopologyLoadError(target, `cannot be bundled: ${errors.map((m) => m.text).join('; ') || String(err)}`, { cause: err });
+        throw new TopologyLoadError(
+          target,
+          `cannot be bundled: ${errors.map((m) => m.text).join('; ') || String(err)}`,
+          { cause: err },
+        );
       }
       files.push(PACKAGE_ENTRY);
     }
@@ -88,7 +96,9 @@ export async function buildPackage(target: string, cwd = process.cwd(), options:
     }
     writeFileSync(path.join(staging, 'spec.json'), JSON.stringify(loaded.topology.spec, null, 2));
     // Where a worker finds the topology: the bundle, or (YAML) the entry file inside resources/.
-    let manifest: PackageManifest = { entry: isScript ? PACKAGE_ENTRY : `${PACKAGE_RESOURCES}/${path.basename(loaded.file)}` };
+    let manifest: PackageManifest = {
+      entry: isScript ? PACKAGE_ENTRY : `${PACKAGE_RESOURCES}/${path.basename(loaded.file)}`,
+    };
     if (project) {
       for (const [name, text] of Object.entries(project.generated)) {
         mkdirSync(path.dirname(path.join(staging, PACKAGE_RESOURCES, name)), { recursive: true });

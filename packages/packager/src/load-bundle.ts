@@ -14,11 +14,14 @@ import { PACKAGE_ENTRY, PACKAGE_MANIFEST, type PackageManifest } from './build-p
  */
 export async function loadPackagedTopology(packageDir: string, loaders: TopologyLoaders = {}): Promise<Topology> {
   const manifestFile = path.join(packageDir, PACKAGE_MANIFEST);
-  const manifest: PackageManifest = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as PackageManifest) : { entry: PACKAGE_ENTRY };
+  const manifest: PackageManifest = existsSync(manifestFile)
+    ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as PackageManifest)
+    : { entry: PACKAGE_ENTRY };
   if (manifest.entry !== PACKAGE_ENTRY) {
     const entry = path.join(packageDir, manifest.entry);
     const loader = fileLoaderFor(loaders, entry);
-    if (!loader) throw new TopologyLoadError(entry, `no loader for ${path.extname(entry)} topologies was given to this worker`);
+    if (!loader)
+      throw new TopologyLoadError(entry, `no loader for ${path.extname(entry)} topologies was given to this worker`);
     return loader(entry);
   }
   const file = path.join(packageDir, PACKAGE_ENTRY);
@@ -27,7 +30,9 @@ export async function loadPackagedTopology(packageDir: string, loaders: Topology
   try {
     exports = evaluateModule(readFileSync(file, 'utf8'), file);
   } catch (err) {
-    throw new TopologyLoadError(file, `failed while loading: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    throw new TopologyLoadError(file, `failed while loading: ${(err as Error)?.message ?? String(err)}`, {
+      cause: err,
+    });
   }
   const topology = await pickTopology(exports);
   if (!topology) throw new TopologyLoadError(file, 'does not export a topology');

@@ -90,7 +90,9 @@ export function fileLoaderFor(loaders: TopologyLoaders | undefined, file: string
 const NON_MODULE_EXTENSIONS = new Set(['.yaml', '.yml']);
 
 function formatMessage(m: Message): string {
-  const loc = m.location ? `${path.relative(process.cwd(), m.location.file) || m.location.file}:${m.location.line}:${m.location.column + 1}: ` : '';
+  const loc = m.location
+    ? `${path.relative(process.cwd(), m.location.file) || m.location.file}:${m.location.line}:${m.location.column + 1}: `
+    : '';
   return `${loc}${m.text}`;
 }
 
@@ -101,9 +103,14 @@ function formatMessage(m: Message): string {
  * @throws TopologyLoadError naming the file and the problem (missing, compile error with location, throws on load,
  * exports no topology)
  */
-export async function loadTopology(target: string, cwd = process.cwd(), options: LoadOptions = {}): Promise<LoadedTopology> {
+export async function loadTopology(
+  target: string,
+  cwd = process.cwd(),
+  options: LoadOptions = {},
+): Promise<LoadedTopology> {
   const abs = path.resolve(cwd, target);
-  const projectLoader = existsSync(abs) && statSync(abs).isDirectory() ? options.loaders?.projects?.find((l) => l.detects(abs)) : undefined;
+  const projectLoader =
+    existsSync(abs) && statSync(abs).isDirectory() ? options.loaders?.projects?.find((l) => l.detects(abs)) : undefined;
   if (projectLoader) {
     const project = await projectLoader.load(abs, options);
     return { topology: project.topology, file: project.file, dir: project.resourcesDir, project };
@@ -113,7 +120,8 @@ export async function loadTopology(target: string, cwd = process.cwd(), options:
   const custom = fileLoaderFor(options.loaders, file);
   if (custom) return { topology: await custom(file), file, dir };
   const shown = path.relative(cwd, file) || file;
-  if (NON_MODULE_EXTENSIONS.has(path.extname(file))) throw new TopologyLoadError(shown, `no loader for ${path.extname(file)} topologies was given to this process`);
+  if (NON_MODULE_EXTENSIONS.has(path.extname(file)))
+    throw new TopologyLoadError(shown, `no loader for ${path.extname(file)} topologies was given to this process`);
   // Started first so the check (seconds when nothing is cached) overlaps the compile and the topology's start.
   const typeErrors = options.typeCheck && isTypeScript(file) ? typeCheckModule(file, cwd) : undefined;
   let code: string;
@@ -128,11 +136,16 @@ export async function loadTopology(target: string, cwd = process.cwd(), options:
   try {
     exports = evaluateModule(code, file);
   } catch (err) {
-    throw new TopologyLoadError(shown, `failed while loading: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    throw new TopologyLoadError(shown, `failed while loading: ${(err as Error)?.message ?? String(err)}`, {
+      cause: err,
+    });
   }
   const topology = await pickTopology(exports);
   if (!topology)
-    throw new TopologyLoadError(shown, 'does not export a topology (export default a Topology from topology() or TopologyBuilder.createTopology())');
+    throw new TopologyLoadError(
+      shown,
+      'does not export a topology (export default a Topology from topology() or TopologyBuilder.createTopology())',
+    );
   return { topology, file, dir, ...(typeErrors ? { typeErrors } : {}) };
 }
 

@@ -17,7 +17,10 @@ export function resolveTopologyEntry(target: string, cwd = process.cwd()): strin
       const f = path.join(abs, name);
       if (existsSync(f)) return f;
     }
-    throw new TopologyLoadError(target, `is a directory without a topology file (looked for ${ENTRY_CANDIDATES.join(', ')})`);
+    throw new TopologyLoadError(
+      target,
+      `is a directory without a topology file (looked for ${ENTRY_CANDIDATES.join(', ')})`,
+    );
   }
   return abs;
 }

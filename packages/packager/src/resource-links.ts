@@ -17,7 +17,13 @@ export function escapingLinks(root: string, skip: (rel: string) => boolean): str
       if (entry.isSymbolicLink()) {
         const target = readlinkSync(full);
         const resolved = path.relative(root, path.resolve(path.dirname(full), target));
-        if (path.isAbsolute(target) || resolved === '..' || resolved.startsWith(`..${path.sep}`) || path.isAbsolute(resolved)) bad.push(`${rel} -> ${target}`);
+        if (
+          path.isAbsolute(target) ||
+          resolved === '..' ||
+          resolved.startsWith(`..${path.sep}`) ||
+          path.isAbsolute(resolved)
+        )
+          bad.push(`${rel} -> ${target}`);
       } else if (entry.isDirectory() && !lstatSync(full).isSymbolicLink()) walk(full);
     }
   };

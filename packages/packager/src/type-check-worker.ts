@@ -16,7 +16,9 @@ interface Job {
 
 /** Where the incremental `.tsbuildinfo` files live: `$SQUALL_CACHE_DIR`, `$XDG_CACHE_HOME/squall`, or `~/.cache/squall`. */
 function cacheDir(): string {
-  const base = process.env.SQUALL_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'squall');
+  const base =
+    process.env.SQUALL_CACHE_DIR ||
+    path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'squall');
   return path.join(base, 'typecheck');
 }
 
@@ -62,7 +64,10 @@ function format(d: TS.Diagnostic, cwd: string): string {
 
 function check(job: Job): string[] {
   const dir = cacheDir();
-  const key = createHash('sha256').update(`${job.file}\0${job.cwd}\0${job.runtime ?? ''}`).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(`${job.file}\0${job.cwd}\0${job.runtime ?? ''}`)
+    .digest('hex')
+    .slice(0, 16);
   const stampFile = path.join(dir, `${key}.json`);
   if (stillClean(stampFile)) return [];
   // A require, not an import: a check answered from the stamps must not pay for loading the compiler.
@@ -92,13 +97,19 @@ function runCompiler({ file, cwd, runtime }: Job, tsBuildInfoFile: string): { pr
   const read: string[] = config ? [config] : [];
   let options: TS.CompilerOptions = defaults;
   if (config) {
-    const parsed = ts.getParsedCommandLineOfConfigFile(config, {}, {
-      ...ts.sys,
-      onUnRecoverableConfigFileDiagnostic: (d) => problems.push(d),
-    });
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+      config,
+      {},
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: (d) => problems.push(d),
+      },
+    );
     if (parsed) {
       options = parsed.options;
-      read.push(...((parsed.options.configFile as { extendedSourceFiles?: string[] } | undefined)?.extendedSourceFiles ?? []));
+      read.push(
+        ...((parsed.options.configFile as { extendedSourceFiles?: string[] } | undefined)?.extendedSourceFiles ?? []),
+      );
       // A config's `files: []` / include errors are about its own file list, not this module's: only options matter.
       problems.push(...parsed.errors.filter((d) => d.code !== 18002 && d.code !== 18003));
     }
@@ -120,9 +131,14 @@ function runCompiler({ file, cwd, runtime }: Job, tsBuildInfoFile: string): { pr
   };
   const host = ts.createIncrementalCompilerHost(final);
   // A module outside any project with @types (a temp dir, say) gets this installation's, as it gets its `@squall/*`.
-  if (runtime && !rest.typeRoots) final.typeRoots = [...(ts.getEffectiveTypeRoots(final, host) ?? []), path.join(runtime, '@types')];
+  if (runtime && !rest.typeRoots)
+    final.typeRoots = [...(ts.getEffectiveTypeRoots(final, host) ?? []), path.join(runtime, '@types')];
   const program = ts.createIncrementalProgram({ rootNames: [file], options: final, host });
-  problems.push(...program.getOptionsDiagnostics(), ...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics());
+  problems.push(
+    ...program.getOptionsDiagnostics(),
+    ...program.getSyntacticDiagnostics(),
+    ...program.getSemanticDiagnostics(),
+  );
   program.emit();
   read.push(...program.getSourceFiles().map((f) => f.fileName));
   return { problems: ts.sortAndDeduplicateDiagnostics(problems).map((d) => format(d, cwd)), read };

@@ -24,14 +24,34 @@ export function typeCheckModule(file: string, cwd = process.cwd()): Promise<Topo
       if (!settled) resolve(err);
       settled = true;
     };
-    const worker = new Worker(path.join(__dirname, 'type-check-worker.js'), { workerData: { file, cwd, runtime: runtimeModulesDir() } });
+    const worker = new Worker(path.join(__dirname, 'type-check-worker.js'), {
+      workerData: { file, cwd, runtime: runtimeModulesDir() },
+    });
     worker.on('message', (m: { problems?: string[]; failure?: string }) => {
-      if (m.failure !== undefined) done(new TopologyLoadError(shown, `cannot be type-checked (--no-typecheck skips it): ${m.failure}`));
+      if (m.failure !== undefined)
+        done(new TopologyLoadError(shown, `cannot be type-checked (--no-typecheck skips it): ${m.failure}`));
       else if (m.problems && m.problems.length > 0)
-        done(new TopologyLoadError(shown, `does not type-check (--no-typecheck skips it):\n${m.problems.map((p) => `  ${p}`).join('\n')}`));
+        done(
+          new TopologyLoadError(
+            shown,
+            `does not type-check (--no-typecheck skips it):\n${m.problems.map((p) => `  ${p}`).join('\n')}`,
+          ),
+        );
       else done(undefined);
     });
-    worker.on('error', (err) => done(new TopologyLoadError(shown, `cannot be type-checked (--no-typecheck skips it): ${err.message}`, { cause: err })));
-    worker.on('exit', (code) => done(code === 0 ? undefined : new TopologyLoadError(shown, `cannot be type-checked: the checker exited with code ${code}`)));
+    worker.on('error', (err) =>
+      done(
+        new TopologyLoadError(shown, `cannot be type-checked (--no-typecheck skips it): ${err.message}`, {
+          cause: err,
+        }),
+      ),
+    );
+    worker.on('exit', (code) =>
+      done(
+        code === 0
+          ? undefined
+          : new TopologyLoadError(shown, `cannot be type-checked: the checker exited with code ${code}`),
+      ),
+    );
   });
 }

@@ -83,7 +83,10 @@ test('a package whose entry is not the bundle needs a file loader for its extens
       assert.match(err.message, /resources\/topology\.yaml: no loader for \.yaml topologies was given to this worker/);
       return true;
     });
-    await assert.rejects(loadPackagedTopology(pkgDir, { files: { '.yml': async () => module.topology } }), /no loader for \.yaml/);
+    await assert.rejects(
+      loadPackagedTopology(pkgDir, { files: { '.yml': async () => module.topology } }),
+      /no loader for \.yaml/,
+    );
     const asked: string[] = [];
     const loaded = await loadPackagedTopology(pkgDir, {
       files: {
@@ -106,7 +109,11 @@ test('loadTopology: a YAML file without a loader is a clear error, not a module 
     writeFileSync(path.join(dir, 'topology.yml'), 'name: t\n');
     await assert.rejects(loadTopology(dir), (err: unknown) => {
       assert.ok(err instanceof TopologyLoadError);
-      assert.equal(err.message.endsWith('topology.yml: no loader for .yml topologies was given to this process'), true, err.message);
+      assert.equal(
+        err.message.endsWith('topology.yml: no loader for .yml topologies was given to this process'),
+        true,
+        err.message,
+      );
       return true;
     });
   } finally {
@@ -124,7 +131,13 @@ test('a project loader is consulted for a directory only when passed; otherwise 
       detects: (d) => existsSync(path.join(d, 'project.marker')),
       load: async (d, options): Promise<LoadedProject> => {
         seen.push(`${d}:${options.name}`);
-        return { topology: module.topology, file: path.join(d, 'project.marker'), resourcesDir: path.join(d, 'resources'), generated: { 'gen.txt': 'x' }, entry: 'gen.txt' };
+        return {
+          topology: module.topology,
+          file: path.join(d, 'project.marker'),
+          resourcesDir: path.join(d, 'resources'),
+          generated: { 'gen.txt': 'x' },
+          entry: 'gen.txt',
+        };
       },
     };
     const viaLoader = await loadTopology(dir, dir, { name: 'n', loaders: { projects: [loader] } });

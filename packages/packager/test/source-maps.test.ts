@@ -11,8 +11,21 @@ import { buildPackage, loadPackagedTopology } from '../src';
 
 /** A topology module whose factory calls into another file that throws on its line 4. */
 function writeThrowingTopology(dir: string): void {
-  writeFileSync(path.join(dir, 'helper.ts'), ['// a helper', 'export function makeIt(n: number): never {', '  const why: string = `no topology ${n}`;', '  throw new Error(why);', '}', ''].join('\n'));
-  writeFileSync(path.join(dir, 'topology.ts'), ["import { makeIt } from './helper';", 'export default () => makeIt(42);', ''].join('\n'));
+  writeFileSync(
+    path.join(dir, 'helper.ts'),
+    [
+      '// a helper',
+      'export function makeIt(n: number): never {',
+      '  const why: string = `no topology ${n}`;',
+      '  throw new Error(why);',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    path.join(dir, 'topology.ts'),
+    ["import { makeIt } from './helper';", 'export default () => makeIt(42);', ''].join('\n'),
+  );
 }
 
 async function stackOf(run: () => Promise<unknown>): Promise<string> {
@@ -68,7 +81,9 @@ test('a packaged topology, loaded as a worker loads it: the stack names helper.t
     writeFileSync(path.join(dir, 'p.tgz'), pkg.bytes);
     await extract({ file: path.join(dir, 'p.tgz'), cwd: packageDir });
     process.env.SQUALL_SM_TEST = 'worker';
-    const stack = await stackOf(() => loadPackagedTopology(packageDir)).finally(() => delete process.env.SQUALL_SM_TEST);
+    const stack = await stackOf(() => loadPackagedTopology(packageDir)).finally(
+      () => delete process.env.SQUALL_SM_TEST,
+    );
     assert.match(stack, /no topology 42/);
     assert.ok(stack.includes(`${path.join(packageDir, 'helper.ts')}:4:`), stack);
   } finally {

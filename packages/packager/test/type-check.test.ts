@@ -16,7 +16,16 @@ function module(line3: string): { dir: string; file: string } {
   process.env.SQUALL_CACHE_DIR = path.join(dir, 'cache');
   const spout = JSON.stringify(path.join(root, 'examples/wordcount/word-spout'));
   const file = path.join(dir, 'topology.ts');
-  writeFileSync(file, [`import { topology } from '@squall/api';`, `import { WordSpout } from ${spout};`, line3, `export default topology('t', { word: WordSpout.spec({ par: n }) });`, ''].join('\n'));
+  writeFileSync(
+    file,
+    [
+      `import { topology } from '@squall/api';`,
+      `import { WordSpout } from ${spout};`,
+      line3,
+      `export default topology('t', { word: WordSpout.spec({ par: n }) });`,
+      '',
+    ].join('\n'),
+  );
   return { dir, file };
 }
 
@@ -24,7 +33,10 @@ test('buildPackage with typeCheck refuses a module with a type error, naming fil
   const { dir, file } = module(`const n: number = undefined;`);
   await assert.rejects(buildPackage(file, dir, { typeCheck: true }), (err: unknown) => {
     assert.ok(err instanceof TopologyLoadError);
-    assert.equal(err.message, "topology.ts: does not type-check (--no-typecheck skips it):\n  topology.ts:3:7: Type 'undefined' is not assignable to type 'number'.");
+    assert.equal(
+      err.message,
+      "topology.ts: does not type-check (--no-typecheck skips it):\n  topology.ts:3:7: Type 'undefined' is not assignable to type 'number'.",
+    );
     return true;
   });
   // Without the check the same module is packaged (esbuild strips types; the spec gets par: undefined → the default).
@@ -41,7 +53,10 @@ test('a module that type-checks, and the seed example: no problems, then answere
   // An edit is seen: the stamps of the files read no longer match.
   writeFileSync(file, `import { helper } from './helper';\nconst n: string = helper;\nexport default n;\n`);
   const err = await typeCheckModule(file, dir);
-  assert.match(err?.message ?? '', /^topology\.ts: does not type-check .*\n  topology\.ts:1:24: Cannot find module '\.\/helper' or its corresponding type declarations\.$/);
+  assert.match(
+    err?.message ?? '',
+    /^topology\.ts: does not type-check .*\n  topology\.ts:1:24: Cannot find module '\.\/helper' or its corresponding type declarations\.$/,
+  );
   // ...and so is a file that was missing (a failed check is not cached).
   writeFileSync(path.join(dir, 'helper.ts'), `export const helper = 'ok';\n`);
   assert.equal(await typeCheckModule(file, dir), undefined);

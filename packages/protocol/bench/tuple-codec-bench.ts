@@ -22,7 +22,7 @@ function run(): { encodeMs: number; decodeMs: number; bytes: number } {
   return { encodeMs, decodeMs, bytes: batches.reduce((n, b) => n + b.length, 0) };
 }
 
-const fmt = (ms: number): string => `${ms.toFixed(0)} ms (${((total / ms) * 1000 / 1e6).toFixed(2)} M tuples/s)`;
+const fmt = (ms: number): string => `${ms.toFixed(0)} ms (${(((total / ms) * 1000) / 1e6).toFixed(2)} M tuples/s)`;
 // The first run includes JIT warm-up, as a freshly started worker would; the second is the steady state.
 for (const label of ['cold', 'warm']) {
   const { encodeMs, decodeMs, bytes } = run();

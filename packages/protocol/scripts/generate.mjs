@@ -28,7 +28,9 @@ if (upToDate) {
 } else {
   const started = Date.now();
   generate();
-  console.log(`protocol: generated ${outputs.join(', ')} from ${protoFiles.length} proto files in ${Date.now() - started} ms`);
+  console.log(
+    `protocol: generated ${outputs.join(', ')} from ${protoFiles.length} proto files in ${Date.now() - started} ms`,
+  );
 }
 mirrorGenerated();
 
@@ -42,12 +44,31 @@ function generate() {
     const pbts = path.join(path.dirname(pbjs), 'pbts');
     const js = path.join(scratch, 'squall.js');
     const dts = path.join(scratch, 'squall.d.ts');
-    execFileSync(process.execPath, [
-      pbjs, '-t', 'static-module', '-w', 'commonjs', '-r', 'squall',
-      '--dependency', '../protobuf-runtime.js',
-      '--force-number', '--alt-comment', '--no-service', '--no-delimited', '--no-typeurl',
-      '-p', '.', '-o', js, ...protoFiles,
-    ], { cwd: protoDir, stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [
+        pbjs,
+        '-t',
+        'static-module',
+        '-w',
+        'commonjs',
+        '-r',
+        'squall',
+        '--dependency',
+        '../protobuf-runtime.js',
+        '--force-number',
+        '--alt-comment',
+        '--no-service',
+        '--no-delimited',
+        '--no-typeurl',
+        '-p',
+        '.',
+        '-o',
+        js,
+        ...protoFiles,
+      ],
+      { cwd: protoDir, stdio: 'inherit' },
+    );
     execFileSync(process.execPath, [pbts, '-o', dts, js], { stdio: 'inherit' });
     prependHeader(js);
     prependHeader(dts);
@@ -112,7 +133,14 @@ function servicesSource() {
   for (const service of services) {
     const name = service.name;
     const fullName = service.fullName.replace(/^\./, '');
-    lines.push('', ...doc(service.comment, `Definition of the \`${fullName}\` gRPC service, for \`server.addService(${name}Service, handlers)\` and typed calls.`, ''));
+    lines.push(
+      '',
+      ...doc(
+        service.comment,
+        `Definition of the \`${fullName}\` gRPC service, for \`server.addService(${name}Service, handlers)\` and typed calls.`,
+        '',
+      ),
+    );
     lines.push(`export const ${name}Service = {`);
     for (const method of service.methodsArray) {
       const fallback = `${method.name}: ${method.requestStream ? 'stream ' : ''}${method.requestType} → ${method.responseStream ? 'stream ' : ''}${method.responseType}.`;

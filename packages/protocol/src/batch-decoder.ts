@@ -38,9 +38,11 @@ class BatchReader {
   }
 
   readBatch(): WireTuple[] {
-    if (this.end < TUPLE_BATCH_HEADER_BYTES) this.fail(0, `${this.end} bytes is shorter than the ${TUPLE_BATCH_HEADER_BYTES}-byte header`);
+    if (this.end < TUPLE_BATCH_HEADER_BYTES)
+      this.fail(0, `${this.end} bytes is shorter than the ${TUPLE_BATCH_HEADER_BYTES}-byte header`);
     if (this.buf[0] !== TUPLE_BATCH_MAGIC) this.fail(0, `bad magic byte 0x${(this.buf[0] as number).toString(16)}`);
-    if (this.buf[1] !== TUPLE_CODEC_VERSION) this.fail(1, `unsupported codec version ${this.buf[1]} (this side reads ${TUPLE_CODEC_VERSION})`);
+    if (this.buf[1] !== TUPLE_CODEC_VERSION)
+      this.fail(1, `unsupported codec version ${this.buf[1]} (this side reads ${TUPLE_CODEC_VERSION})`);
     const count = this.buf.readUInt32LE(2);
     this.pos = TUPLE_BATCH_HEADER_BYTES;
     this.checkCount(2, count, MIN_TUPLE_BYTES, 'tuples');
@@ -158,7 +160,8 @@ class BatchReader {
       const key = this.readString();
       const value = this.readValue(depth + 1);
       // Plain assignment of "__proto__" would replace the prototype instead of adding a key.
-      if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__')
+        Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
       else object[key] = value;
     }
     return object;
@@ -194,7 +197,8 @@ class BatchReader {
   private readLength(what: string): number {
     const at = this.pos;
     const length = this.readVarint();
-    if (length > this.end - this.pos) this.fail(at, `${what} length ${length} exceeds the ${this.end - this.pos} bytes left`);
+    if (length > this.end - this.pos)
+      this.fail(at, `${what} length ${length} exceeds the ${this.end - this.pos} bytes left`);
     return length;
   }
 
@@ -232,7 +236,8 @@ class BatchReader {
   }
 
   private need(bytes: number, what: string): void {
-    if (this.end - this.pos < bytes) this.fail(this.pos, `truncated ${what}: needs ${bytes} bytes, ${this.end - this.pos} left`);
+    if (this.end - this.pos < bytes)
+      this.fail(this.pos, `truncated ${what}: needs ${bytes} bytes, ${this.end - this.pos} left`);
   }
 
   // Refuses a count that the remaining bytes cannot hold, before an array of that size is allocated.

@@ -95,7 +95,8 @@ export class BatchEncoder {
       for (let i = 0; i < values.length; i++) this.writeValue(values[i], 0, i);
     } catch (error) {
       this.rollback(start, streamsBefore);
-      if (error instanceof Unsupported) throw new UnsupportedValueError(String(tuple.stream), error.path, error.problem);
+      if (error instanceof Unsupported)
+        throw new UnsupportedValueError(String(tuple.stream), error.path, error.problem);
       if (error instanceof TooLarge) throw new TupleTooLargeError(tuple.stream, error.size, this.maxTupleBytes, true);
       throw error;
     }
@@ -209,7 +210,12 @@ export class BatchEncoder {
       this.writeValueUnchecked(value, depth);
     } catch (error) {
       if (error instanceof Unsupported) {
-        const step = typeof key === 'number' ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+        const step =
+          typeof key === 'number'
+            ? `[${key}]`
+            : /^[A-Za-z_$][\w$]*$/.test(key)
+              ? `.${key}`
+              : `[${JSON.stringify(key)}]`;
         throw new Unsupported(depth === 0 ? `values${step}${error.path}` : `${step}${error.path}`, error.problem);
       }
       throw error;
@@ -277,14 +283,20 @@ export class BatchEncoder {
   }
 
   private checkDepth(depth: number): void {
-    if (depth >= MAX_VALUE_DEPTH) throw new Unsupported('', `nests deeper than ${MAX_VALUE_DEPTH} levels (is it cyclic?)`);
+    if (depth >= MAX_VALUE_DEPTH)
+      throw new Unsupported('', `nests deeper than ${MAX_VALUE_DEPTH} levels (is it cyclic?)`);
   }
 
   private writeNumber(value: number): void {
     if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
       this.writeTag(ValueTag.Int);
       this.writeVarint32(((value << 1) ^ (value >> 31)) >>> 0);
-    } else if (Math.floor(value) === value && value >= -MAX_VARINT_INTEGER && value <= MAX_VARINT_INTEGER && value !== 0) {
+    } else if (
+      Math.floor(value) === value &&
+      value >= -MAX_VARINT_INTEGER &&
+      value <= MAX_VARINT_INTEGER &&
+      value !== 0
+    ) {
       this.writeTag(ValueTag.Int);
       this.writeVarint(value < 0 ? -2 * value - 1 : 2 * value);
     } else {

@@ -33,16 +33,24 @@ export function callProof(secret: string, method: string, audience: string, nowM
 }
 
 /** Why a presented proof was refused, or `undefined` when it is valid for `method` and one of `audiences`. */
-export function checkCallProof(secret: string, presented: string | undefined, method: string, audiences: readonly string[], nowMs = Date.now()): string | undefined {
+export function checkCallProof(
+  secret: string,
+  presented: string | undefined,
+  method: string,
+  audiences: readonly string[],
+  nowMs = Date.now(),
+): string | undefined {
   if (presented === undefined || presented === '') return 'no credential';
   const m = /^v1\.(\d{1,16})\.([0-9a-f]{64})$/.exec(presented);
   if (!m) return 'malformed credential';
   const ts = Number(m[1]);
-  if (Math.abs(nowMs - ts) > PROOF_MAX_SKEW_MS) return `credential time ${new Date(ts).toISOString()} is more than ${PROOF_MAX_SKEW_MS / 1000}s from this daemon's clock`;
+  if (Math.abs(nowMs - ts) > PROOF_MAX_SKEW_MS)
+    return `credential time ${new Date(ts).toISOString()} is more than ${PROOF_MAX_SKEW_MS / 1000}s from this daemon's clock`;
   const given = Buffer.from(m[2]!, 'hex');
   let ok = false;
   // Every audience is tried (no early exit), so timing does not tell which one matched.
-  for (const audience of audiences) ok = timingSafeEqual(mac(secret, 'squall-call-v1', method, audience, String(ts)), given) || ok;
+  for (const audience of audiences)
+    ok = timingSafeEqual(mac(secret, 'squall-call-v1', method, audience, String(ts)), given) || ok;
   return ok ? undefined : 'wrong credential';
 }
 
@@ -75,7 +83,9 @@ export function proofInterceptor(secret: string, audience: string, topology?: st
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -86,14 +96,30 @@ export function canonicalJson(value: unknown): string {
  * document, made by nimbus with the cluster credential and checked by supervisors, so a document read from
  * ZooKeeper (or a package header from whoever answered as nimbus) is trusted only if a holder of the credential wrote it.
  */
-export function signDocument(secret: string, kind: string, topologyId: string, digest: string, document: unknown): string {
+export function signDocument(
+  secret: string,
+  kind: string,
+  topologyId: string,
+  digest: string,
+  document: unknown,
+): string {
   return mac(secret, `squall-${kind}-v1`, topologyId, digest, canonicalJson(document)).toString('hex');
 }
 
 /** Whether `signature` is {@link signDocument}'s for these inputs, compared in constant time. */
-export function documentSignatureMatches(secret: string, signature: unknown, kind: string, topologyId: string, digest: string, document: unknown): boolean {
+export function documentSignatureMatches(
+  secret: string,
+  signature: unknown,
+  kind: string,
+  topologyId: string,
+  digest: string,
+  document: unknown,
+): boolean {
   if (typeof signature !== 'string' || !/^[0-9a-f]{64}$/.test(signature)) return false;
-  return timingSafeEqual(Buffer.from(signDocument(secret, kind, topologyId, digest, document), 'hex'), Buffer.from(signature, 'hex'));
+  return timingSafeEqual(
+    Buffer.from(signDocument(secret, kind, topologyId, digest, document), 'hex'),
+    Buffer.from(signature, 'hex'),
+  );
 }
 
 /** The parts of an assignment document its signature covers: all of it but the signature. */
@@ -106,15 +132,26 @@ interface SignableAssignment {
  * The signature nimbus writes into an assignment (`signature`), over the topology id, the package digest the
  * assignment names and the rest of the document.
  */
-export function signAssignment<A extends SignableAssignment>(secret: string, topologyId: string, assignment: A): string {
+export function signAssignment<A extends SignableAssignment>(
+  secret: string,
+  topologyId: string,
+  assignment: A,
+): string {
   const { signature: _ignored, ...content } = assignment;
   return signDocument(secret, 'assignment', topologyId, assignment.packageDigest ?? '', content);
 }
 
 /** Why an assignment read from ZooKeeper is not trusted under `secret`, or undefined when its signature matches. */
-export function assignmentSignatureProblem<A extends SignableAssignment>(secret: string, topologyId: string, assignment: A): string | undefined {
-  if (typeof assignment.packageDigest !== 'string' || !/^[0-9a-f]{64}$/.test(assignment.packageDigest)) return 'it names no package digest';
+export function assignmentSignatureProblem<A extends SignableAssignment>(
+  secret: string,
+  topologyId: string,
+  assignment: A,
+): string | undefined {
+  if (typeof assignment.packageDigest !== 'string' || !/^[0-9a-f]{64}$/.test(assignment.packageDigest))
+    return 'it names no package digest';
   if (assignment.signature === undefined) return 'it is not signed';
   const { signature, ...content } = assignment;
-  return documentSignatureMatches(secret, signature, 'assignment', topologyId, assignment.packageDigest, content) ? undefined : 'its signature does not match (not written by a holder of squall.cluster.secret)';
+  return documentSignatureMatches(secret, signature, 'assignment', topologyId, assignment.packageDigest, content)
+    ? undefined
+    : 'its signature does not match (not written by a holder of squall.cluster.secret)';
 }

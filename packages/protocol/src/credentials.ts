@@ -40,8 +40,10 @@ export function tlsFilesFromConfig(conf: Readonly<Record<string, unknown>>): Tls
   const cert = read('cert');
   const key = read('key');
   if (ca === undefined && cert === undefined && key === undefined) return undefined;
-  if ((cert === undefined) !== (key === undefined)) throw new TlsConfigError(`${KEYS.cert} and ${KEYS.key} must be set together`);
-  if (ca === undefined) throw new TlsConfigError(`${KEYS.ca} must be set when TLS is on (clients verify servers against it)`);
+  if ((cert === undefined) !== (key === undefined))
+    throw new TlsConfigError(`${KEYS.cert} and ${KEYS.key} must be set together`);
+  if (ca === undefined)
+    throw new TlsConfigError(`${KEYS.ca} must be set when TLS is on (clients verify servers against it)`);
   return { ca, ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
 }
 
@@ -61,8 +63,13 @@ function readPem(file: string, what: keyof typeof KEYS): Buffer {
  */
 export function serverCredentials(tls: TlsFiles | undefined): grpc.ServerCredentials {
   if (!tls) return grpc.ServerCredentials.createInsecure();
-  if (tls.cert === undefined || tls.key === undefined) throw new TlsConfigError(`TLS is on (${KEYS.ca} is set) but a daemon needs ${KEYS.cert} and ${KEYS.key} too`);
-  return grpc.ServerCredentials.createSsl(readPem(tls.ca, 'ca'), [{ cert_chain: readPem(tls.cert, 'cert'), private_key: readPem(tls.key, 'key') }], false);
+  if (tls.cert === undefined || tls.key === undefined)
+    throw new TlsConfigError(`TLS is on (${KEYS.ca} is set) but a daemon needs ${KEYS.cert} and ${KEYS.key} too`);
+  return grpc.ServerCredentials.createSsl(
+    readPem(tls.ca, 'ca'),
+    [{ cert_chain: readPem(tls.cert, 'cert'), private_key: readPem(tls.key, 'key') }],
+    false,
+  );
 }
 
 /**
@@ -89,7 +96,11 @@ function muteIpServernameWarning(): void {
   muted = true;
   const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
   process.emitWarning = ((...args: unknown[]) => {
-    if (args[2] === 'DEP0123' || (typeof args[1] === 'object' && (args[1] as { code?: string } | null)?.code === 'DEP0123')) return;
+    if (
+      args[2] === 'DEP0123' ||
+      (typeof args[1] === 'object' && (args[1] as { code?: string } | null)?.code === 'DEP0123')
+    )
+      return;
     emit(...args);
   }) as typeof process.emitWarning;
 }

@@ -19,7 +19,11 @@ export class MessageTooLargeError extends Error {
  * (a 4 MiB run of empty entries becomes millions of objects). Register the result with `server.addService` in place
  * of the generated definition.
  */
-export function withDecodeFailureLog<S extends RpcServiceDefinition>(definition: S, onFailure: DecodeFailureListener, maxBytes: Readonly<Record<string, { maxBytes: number }>> = {}): S {
+export function withDecodeFailureLog<S extends RpcServiceDefinition>(
+  definition: S,
+  onFailure: DecodeFailureListener,
+  maxBytes: Readonly<Record<string, { maxBytes: number }>> = {},
+): S {
   const out: Record<string, S[keyof S]> = {};
   for (const [name, method] of Object.entries(definition) as Array<[string, S[keyof S]]>) {
     const decode = method.requestDeserialize;
@@ -28,7 +32,8 @@ export function withDecodeFailureLog<S extends RpcServiceDefinition>(definition:
       ...method,
       requestDeserialize: (bytes: Buffer) => {
         try {
-          if (limit !== undefined && bytes.length > limit) throw new MessageTooLargeError(method.path, bytes.length, limit);
+          if (limit !== undefined && bytes.length > limit)
+            throw new MessageTooLargeError(method.path, bytes.length, limit);
           return decode(bytes) as unknown;
         } catch (err) {
           onFailure(method.path, bytes.length, err as Error);

@@ -83,7 +83,10 @@ export class NimbusUnreachableError extends ProtocolError {
   readonly detail: string;
   /** @param hint what the user can check, in parentheses after the message (each program names its own settings) */
   constructor(tried: string[], detail: string, hint?: string) {
-    super('NIMBUS_UNREACHABLE', `cannot reach nimbus at ${tried.join(', ') || '(no address)'}: ${detail}${hint ? ` (${hint})` : ''}`);
+    super(
+      'NIMBUS_UNREACHABLE',
+      `cannot reach nimbus at ${tried.join(', ') || '(no address)'}: ${detail}${hint ? ` (${hint})` : ''}`,
+    );
     this.tried = tried;
     this.detail = detail;
   }

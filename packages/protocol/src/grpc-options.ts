@@ -19,7 +19,10 @@ export const DEFAULT_PACKAGE_CHUNK_BYTES = 256 * 1024;
  * or never while nothing is sent. 20 s leaves room for a peer briefly starved of CPU; a PING costs a few bytes.
  * grpc-js servers do not police client PINGs, so clients may use the same values.
  */
-export const KEEPALIVE_OPTIONS = { 'grpc.keepalive_time_ms': 5000, 'grpc.keepalive_timeout_ms': 20000 } as const satisfies grpc.ChannelOptions;
+export const KEEPALIVE_OPTIONS = {
+  'grpc.keepalive_time_ms': 5000,
+  'grpc.keepalive_timeout_ms': 20000,
+} as const satisfies grpc.ChannelOptions;
 
 /** How a Squall gRPC client connects. */
 export interface ClientOptions {
@@ -95,7 +98,10 @@ export function resolveClientOptions(options: ClientOptions = {}, address = ''):
  * without a FIN is dropped within seconds); pass to `new grpc.Server(...)`. `extra` overrides any of them.
  * @default maxMessageBytes DEFAULT_MAX_MESSAGE_BYTES
  */
-export function serverOptions(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES, extra: grpc.ServerOptions = {}): grpc.ServerOptions {
+export function serverOptions(
+  maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
+  extra: grpc.ServerOptions = {},
+): grpc.ServerOptions {
   return {
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,

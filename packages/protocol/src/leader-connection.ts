@@ -34,18 +34,30 @@ export interface LeaderConnectionOptions extends ClientOptions {
  * @throws NimbusUnreachableError naming every address tried and the last failure
  * @throws UntrustedLeaderError when the leader is not trusted (see `trusted`)
  */
-export async function connectLeaderNimbus(candidates: readonly string[], options: LeaderConnectionOptions = {}): Promise<NimbusClient> {
-  const clientOptions = { ...(options.authToken !== undefined ? { authToken: options.authToken } : {}), tls: options.tls };
+export async function connectLeaderNimbus(
+  candidates: readonly string[],
+  options: LeaderConnectionOptions = {},
+): Promise<NimbusClient> {
+  const clientOptions = {
+    ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
+    tls: options.tls,
+  };
   let lastError = 'no address to try';
   for (const address of candidates) {
     const client = createNimbusClient(address, clientOptions);
     try {
-      const leader = await unaryCall(client, NimbusService.getLeader, {}, { deadline: Date.now() + (options.timeoutMs ?? 5000) });
+      const leader = await unaryCall(
+        client,
+        NimbusService.getLeader,
+        {},
+        { deadline: Date.now() + (options.timeoutMs ?? 5000) },
+      );
       const leaderAddress = `${leader.host}:${leader.port}`;
       if (leaderAddress === address) return client;
       client.close();
       const trusted = new Set([...candidates, ...(options.trusted ?? [])]);
-      if (options.authToken !== undefined && options.tls === undefined && !trusted.has(leaderAddress)) throw new UntrustedLeaderError(address, leaderAddress);
+      if (options.authToken !== undefined && options.tls === undefined && !trusted.has(leaderAddress))
+        throw new UntrustedLeaderError(address, leaderAddress);
       return createNimbusClient(leaderAddress, clientOptions);
     } catch (err) {
       client.close();

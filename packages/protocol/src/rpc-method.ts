@@ -14,7 +14,14 @@ export interface MessageCodec<I, M extends I> {
  * Type parameters: `ReqI`/`Req` the request's plain interface and decoded class, `ResI`/`Res` the same for the
  * response, `ClientStreams`/`ServerStreams` the literal streaming flags.
  */
-export interface RpcMethod<ReqI, Req extends ReqI, ResI, Res extends ResI, ClientStreams extends boolean, ServerStreams extends boolean> {
+export interface RpcMethod<
+  ReqI,
+  Req extends ReqI,
+  ResI,
+  Res extends ResI,
+  ClientStreams extends boolean,
+  ServerStreams extends boolean,
+> {
   /** `/squall.v1.Service/Method`. */
   readonly path: string;
   /** The method's name in `proto/`. */

@@ -1,6 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { bearerToken, tokenMatches } from './auth-metadata';
-import { checkCallProof, CLUSTER_AUTH_METADATA_KEY, metadataString, TOPOLOGY_AUTH_METADATA_KEY, TOPOLOGY_ID_METADATA_KEY } from './cluster-auth';
+import {
+  checkCallProof,
+  CLUSTER_AUTH_METADATA_KEY,
+  metadataString,
+  TOPOLOGY_AUTH_METADATA_KEY,
+  TOPOLOGY_ID_METADATA_KEY,
+} from './cluster-auth';
 import type { RpcServiceDefinition } from './rpc-method';
 
 /**
@@ -32,7 +38,13 @@ export interface AuthInterceptorOptions {
   /** The secret of a topology this server serves, for `topology` methods; unknown ids are refused. */
   topologySecret?: (topologyId: string) => string | undefined;
   /** Told about every refused call (log it: the peer and the reason). */
-  onRefused: (refusal: { method: string; name: string; peer: string; credential: CallCredential; reason: string }) => void;
+  onRefused: (refusal: {
+    method: string;
+    name: string;
+    peer: string;
+    credential: CallCredential;
+    reason: string;
+  }) => void;
 }
 
 const REFUSAL_DETAILS: Record<Exclude<CallCredential, 'open'>, string> = {
@@ -42,20 +54,35 @@ const REFUSAL_DETAILS: Record<Exclude<CallCredential, 'open'>, string> = {
 };
 
 /** Why `metadata` does not satisfy `credential` for `method`, or undefined when it does. */
-export function credentialProblem(options: Omit<AuthInterceptorOptions, 'policies' | 'onRefused'>, credential: CallCredential, method: string, metadata: grpc.Metadata): string | undefined {
+export function credentialProblem(
+  options: Omit<AuthInterceptorOptions, 'policies' | 'onRefused'>,
+  credential: CallCredential,
+  method: string,
+  metadata: grpc.Metadata,
+): string | undefined {
   switch (credential) {
     case 'open':
       return undefined;
     case 'token':
       if (options.token === undefined) return undefined;
-      return tokenMatches(options.token, bearerToken(metadata)) ? undefined : bearerToken(metadata) === undefined ? 'no token' : 'wrong token';
+      return tokenMatches(options.token, bearerToken(metadata))
+        ? undefined
+        : bearerToken(metadata) === undefined
+          ? 'no token'
+          : 'wrong token';
     case 'cluster':
       if (options.clusterSecret === undefined) return undefined;
-      return checkCallProof(options.clusterSecret, metadataString(metadata, CLUSTER_AUTH_METADATA_KEY), method, options.audiences());
+      return checkCallProof(
+        options.clusterSecret,
+        metadataString(metadata, CLUSTER_AUTH_METADATA_KEY),
+        method,
+        options.audiences(),
+      );
     case 'topology': {
       const id = metadataString(metadata, TOPOLOGY_ID_METADATA_KEY);
       const secret = id !== undefined ? options.topologySecret?.(id) : undefined;
-      if (secret === undefined) return id === undefined ? 'no topology named' : `no topology ${JSON.stringify(id.slice(0, 100))} here`;
+      if (secret === undefined)
+        return id === undefined ? 'no topology named' : `no topology ${JSON.stringify(id.slice(0, 100))} here`;
       return checkCallProof(secret, metadataString(metadata, TOPOLOGY_AUTH_METADATA_KEY), method, options.audiences());
     }
   }
@@ -72,11 +99,23 @@ export function authInterceptor(options: AuthInterceptorOptions): grpc.ServerInt
         next({
           onReceiveMetadata(metadata, pass) {
             const policy = options.policies[descriptor.path];
-            const reason = policy ? credentialProblem(options, policy.credential, descriptor.path, metadata) : 'unknown method';
+            const reason = policy
+              ? credentialProblem(options, policy.credential, descriptor.path, metadata)
+              : 'unknown method';
             if (reason === undefined) return pass(metadata);
             const credential = policy?.credential ?? 'cluster';
-            options.onRefused({ method: descriptor.path, name: policy?.name ?? descriptor.path, peer: call.getPeer(), credential, reason });
-            call.sendStatus({ code: grpc.status.UNAUTHENTICATED, details: credential === 'open' ? reason : REFUSAL_DETAILS[credential], metadata: new grpc.Metadata() });
+            options.onRefused({
+              method: descriptor.path,
+              name: policy?.name ?? descriptor.path,
+              peer: call.getPeer(),
+              credential,
+              reason,
+            });
+            call.sendStatus({
+              code: grpc.status.UNAUTHENTICATED,
+              details: credential === 'open' ? reason : REFUSAL_DETAILS[credential],
+              metadata: new grpc.Metadata(),
+            });
           },
         });
       },
@@ -92,7 +131,10 @@ export function largestMessage(policies: Readonly<Record<string, MethodPolicy>>)
  * Policies for every method of `definition`: `byName` gives them by the method's client name (`killTopology`).
  * @throws Error when a method of the service has no policy (a new RPC must choose its credential and size)
  */
-export function servicePolicies(definition: RpcServiceDefinition, byName: Readonly<Record<string, MethodPolicy>>): Record<string, MethodPolicy> {
+export function servicePolicies(
+  definition: RpcServiceDefinition,
+  byName: Readonly<Record<string, MethodPolicy>>,
+): Record<string, MethodPolicy> {
   const out: Record<string, MethodPolicy> = {};
   for (const [name, method] of Object.entries(definition)) {
     const p = byName[name];

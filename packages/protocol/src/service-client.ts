@@ -10,7 +10,12 @@ export interface UnaryClientMethod<ReqI, Res> {
   (request: ReqI, callback: ResponseCallback<Res>): grpc.ClientUnaryCall;
   (request: ReqI, metadata: grpc.Metadata, callback: ResponseCallback<Res>): grpc.ClientUnaryCall;
   (request: ReqI, options: Partial<grpc.CallOptions>, callback: ResponseCallback<Res>): grpc.ClientUnaryCall;
-  (request: ReqI, metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, callback: ResponseCallback<Res>): grpc.ClientUnaryCall;
+  (
+    request: ReqI,
+    metadata: grpc.Metadata,
+    options: Partial<grpc.CallOptions>,
+    callback: ResponseCallback<Res>,
+  ): grpc.ClientUnaryCall;
 }
 
 /** A client-streaming method: write requests to the returned stream, `end()` it, get the response in `callback`. */
@@ -18,7 +23,11 @@ export interface ClientStreamingClientMethod<ReqI, Res> {
   (callback: ResponseCallback<Res>): grpc.ClientWritableStream<ReqI>;
   (metadata: grpc.Metadata, callback: ResponseCallback<Res>): grpc.ClientWritableStream<ReqI>;
   (options: Partial<grpc.CallOptions>, callback: ResponseCallback<Res>): grpc.ClientWritableStream<ReqI>;
-  (metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, callback: ResponseCallback<Res>): grpc.ClientWritableStream<ReqI>;
+  (
+    metadata: grpc.Metadata,
+    options: Partial<grpc.CallOptions>,
+    callback: ResponseCallback<Res>,
+  ): grpc.ClientWritableStream<ReqI>;
 }
 
 /** A server-streaming method: read decoded responses from the returned stream. */
@@ -37,12 +46,18 @@ export interface BidiStreamingClientMethod<ReqI, Res> {
 export type ClientMethod<M> =
   M extends RpcMethod<infer ReqI, infer _Req, infer _ResI, infer Res, infer CS, infer SS>
     ? CS extends true
-      ? SS extends true ? BidiStreamingClientMethod<ReqI, Res> : ClientStreamingClientMethod<ReqI, Res>
-      : SS extends true ? ServerStreamingClientMethod<ReqI, Res> : UnaryClientMethod<ReqI, Res>
+      ? SS extends true
+        ? BidiStreamingClientMethod<ReqI, Res>
+        : ClientStreamingClientMethod<ReqI, Res>
+      : SS extends true
+        ? ServerStreamingClientMethod<ReqI, Res>
+        : UnaryClientMethod<ReqI, Res>
     : never;
 
 /** A grpc-js client for service definition `S`: every method typed, plus `close()`, `waitForReady()` and so on. */
-export type ServiceClient<S extends RpcServiceDefinition> = grpc.Client & { readonly [K in keyof S]: ClientMethod<S[K]> };
+export type ServiceClient<S extends RpcServiceDefinition> = grpc.Client & {
+  readonly [K in keyof S]: ClientMethod<S[K]>;
+};
 
 /**
  * A client constructor for `definition` (grpc-js's `makeGenericClientConstructor`). Make it once per service: each
@@ -64,7 +79,11 @@ export function makeServiceClientConstructor<S extends RpcServiceDefinition>(
  * client with `close()` when done, or its channel keeps the process alive.
  */
 export function createServiceClient<S extends RpcServiceDefinition>(
-  Constructor: new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => ServiceClient<S>,
+  Constructor: new (
+    address: string,
+    credentials: grpc.ChannelCredentials,
+    options?: grpc.ClientOptions,
+  ) => ServiceClient<S>,
   address: string,
   options?: ClientOptions,
 ): ServiceClient<S> {

@@ -5,8 +5,12 @@ import type { RpcMethod, RpcServiceDefinition } from './rpc-method';
 export type ServerHandler<M> =
   M extends RpcMethod<infer _ReqI, infer Req, infer ResI, infer _Res, infer CS, infer SS>
     ? CS extends true
-      ? SS extends true ? grpc.handleBidiStreamingCall<Req, ResI> : grpc.handleClientStreamingCall<Req, ResI>
-      : SS extends true ? grpc.handleServerStreamingCall<Req, ResI> : grpc.handleUnaryCall<Req, ResI>
+      ? SS extends true
+        ? grpc.handleBidiStreamingCall<Req, ResI>
+        : grpc.handleClientStreamingCall<Req, ResI>
+      : SS extends true
+        ? grpc.handleServerStreamingCall<Req, ResI>
+        : grpc.handleUnaryCall<Req, ResI>
     : never;
 
 /**

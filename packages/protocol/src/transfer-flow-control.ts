@@ -84,7 +84,9 @@ export class ReceiveWindow {
   /** Records an arriving batch. Throws FlowControlError when the producer had no credit for it. */
   onReceived(count: number): void {
     if (this.received >= this.granted) {
-      throw new FlowControlError(`producer sent ${count} tuples with no credit (received ${this.received}, granted ${this.granted})`);
+      throw new FlowControlError(
+        `producer sent ${count} tuples with no credit (received ${this.received}, granted ${this.granted})`,
+      );
     }
     this.received += count;
   }

@@ -29,11 +29,19 @@ export function unaryCall<ReqI, Res>(
 ): Promise<Res> {
   const { metadata = new grpc.Metadata(), signal, ...callOptions } = options;
   return new Promise<Res>((resolve, reject) => {
-    const call = client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request, metadata, callOptions, (error, response) => {
-      signal?.removeEventListener('abort', cancel);
-      if (error) reject(error);
-      else resolve(response as Res);
-    });
+    const call = client.makeUnaryRequest(
+      method.path,
+      method.requestSerialize,
+      method.responseDeserialize,
+      request,
+      metadata,
+      callOptions,
+      (error, response) => {
+        signal?.removeEventListener('abort', cancel);
+        if (error) reject(error);
+        else resolve(response as Res);
+      },
+    );
     const cancel = (): void => call.cancel();
     if (signal?.aborted) cancel();
     else signal?.addEventListener('abort', cancel, { once: true });

@@ -27,16 +27,21 @@ import {
 const TOKEN = 'nimbus-token';
 const SECRET = 'topology-secret';
 const WINDOW = 10;
-const packageBytes = Buffer.from(Array.from({ length: 3 * DEFAULT_PACKAGE_CHUNK_BYTES + 123 }, (_, i) => (i * 31) % 256));
+const packageBytes = Buffer.from(
+  Array.from({ length: 3 * DEFAULT_PACKAGE_CHUNK_BYTES + 123 }, (_, i) => (i * 31) % 256),
+);
 const packageDigest = createHash('sha256').update(packageBytes).digest('hex');
 
 const status = (code: grpc.status, details: string): Partial<grpc.StatusObject> => ({ code, details });
 const authorized = (call: { metadata: grpc.Metadata }): boolean => tokenMatches(TOKEN, bearerToken(call.metadata));
-const notHere: grpc.handleUnaryCall<unknown, never> = (_call, callback) => callback(status(grpc.status.UNIMPLEMENTED, 'not in this test'));
+const notHere: grpc.handleUnaryCall<unknown, never> = (_call, callback) =>
+  callback(status(grpc.status.UNIMPLEMENTED, 'not in this test'));
 
 const nimbus: NimbusHandlers = {
   getLeader: (call, callback) =>
-    authorized(call) ? callback(null, { host: '127.0.0.1', port: 6627 }) : callback(status(grpc.status.UNAUTHENTICATED, 'bad token')),
+    authorized(call)
+      ? callback(null, { host: '127.0.0.1', port: 6627 })
+      : callback(status(grpc.status.UNAUTHENTICATED, 'bad token')),
   submitTopology: (call, callback) => {
     let header: pb.ISubmitHeader | undefined;
     const hash = createHash('sha256');
@@ -142,7 +147,9 @@ describe('gRPC services over a real in-process server', { timeout: 30_000 }, () 
     server.addService(NimbusService, nimbus);
     server.addService(WorkerService, worker);
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) =>
+        error ? reject(error) : resolve(p),
+      ),
     );
     address = `127.0.0.1:${port}`;
     nimbusClient = createNimbusClient(address, { authToken: TOKEN });
@@ -156,7 +163,10 @@ describe('gRPC services over a real in-process server', { timeout: 30_000 }, () 
   });
 
   it('makes unary calls with the client token, and refuses calls without it', async () => {
-    assert.deepEqual(await unaryCall(nimbusClient, NimbusService.getLeader, {}), pb.GetLeaderResponse.create({ host: '127.0.0.1', port: 6627 }));
+    assert.deepEqual(
+      await unaryCall(nimbusClient, NimbusService.getLeader, {}),
+      pb.GetLeaderResponse.create({ host: '127.0.0.1', port: 6627 }),
+    );
     const anonymous = createNimbusClient(address);
     try {
       await assert.rejects(unaryCall(anonymous, NimbusService.getLeader, {}), { code: grpc.status.UNAUTHENTICATED });
@@ -170,9 +180,14 @@ describe('gRPC services over a real in-process server', { timeout: 30_000 }, () 
   it('uploads a package with the client-streamed SubmitTopology', async () => {
     const submit = (bytes: Buffer): Promise<pb.SubmitTopologyResponse> =>
       new Promise((resolve, reject) => {
-        const call = nimbusClient.submitTopology((error, response) => (error ? reject(error) : resolve(response as pb.SubmitTopologyResponse)));
-        call.write({ header: { name: 'words', specJson: '{}', confJson: '{}', packageDigest, packageSize: packageBytes.length } });
-        for (let at = 0; at < bytes.length; at += DEFAULT_PACKAGE_CHUNK_BYTES) call.write({ chunk: bytes.subarray(at, at + DEFAULT_PACKAGE_CHUNK_BYTES) });
+        const call = nimbusClient.submitTopology((error, response) =>
+          error ? reject(error) : resolve(response as pb.SubmitTopologyResponse),
+        );
+        call.write({
+          header: { name: 'words', specJson: '{}', confJson: '{}', packageDigest, packageSize: packageBytes.length },
+        });
+        for (let at = 0; at < bytes.length; at += DEFAULT_PACKAGE_CHUNK_BYTES)
+          call.write({ chunk: bytes.subarray(at, at + DEFAULT_PACKAGE_CHUNK_BYTES) });
         call.end();
       });
     assert.equal((await submit(packageBytes)).topologyId, 'words-1-1700000000');
@@ -181,7 +196,8 @@ describe('gRPC services over a real in-process server', { timeout: 30_000 }, () 
 
   it('downloads a package with the server-streamed DownloadPackage', async () => {
     const messages: pb.DownloadPackageResponse[] = [];
-    for await (const message of nimbusClient.downloadPackage({ digest: packageDigest })) messages.push(message as pb.DownloadPackageResponse);
+    for await (const message of nimbusClient.downloadPackage({ digest: packageDigest }))
+      messages.push(message as pb.DownloadPackageResponse);
     assert.equal(messages[0]?.kind, 'header');
     assert.equal(messages[0]?.header?.size, packageBytes.length);
     assert.ok(Buffer.concat(messages.slice(1).map((m) => m.chunk as Uint8Array)).equals(packageBytes));
@@ -196,11 +212,14 @@ describe('gRPC services over a real in-process server', { timeout: 30_000 }, () 
     let seq = 0;
     const done = new Promise<void>((resolve, reject) => {
       call.on('error', reject);
-      call.on('status', (s: grpc.StatusObject) => (s.code === grpc.status.OK ? resolve() : reject(new Error(s.details))));
+      call.on('status', (s: grpc.StatusObject) =>
+        s.code === grpc.status.OK ? resolve() : reject(new Error(s.details)),
+      );
     });
     const pump = (): void => {
       while (window.canSend && next < total) {
-        for (let i = 0; i < 4 && next < total; i++) encoder.add({ targetTask: 1, sourceTask: 2, stream: 'default', anchors: null, values: [next++] });
+        for (let i = 0; i < 4 && next < total; i++)
+          encoder.add({ targetTask: 1, sourceTask: 2, stream: 'default', anchors: null, values: [next++] });
         const count = encoder.count;
         window.onSent(count);
         call.write({ batch: { seq: ++seq, count, payload: encoder.finish() } });
@@ -210,10 +229,25 @@ describe('gRPC services over a real in-process server', { timeout: 30_000 }, () 
     call.on('data', (message: pb.TransferMessage) => {
       if (message.kind === 'credit' && window.onCredit(message.credit?.tupleLimit ?? 0)) pump();
     });
-    call.write({ hello: { topologyId: 'words-1-1700000000', secret: SECRET, fromWorker: '127.0.0.1:6701', toWorker: address, codecVersion: TUPLE_CODEC_VERSION } });
+    call.write({
+      hello: {
+        topologyId: 'words-1-1700000000',
+        secret: SECRET,
+        fromWorker: '127.0.0.1:6701',
+        toWorker: address,
+        codecVersion: TUPLE_CODEC_VERSION,
+      },
+    });
     await done;
-    assert.deepEqual(received, Array.from({ length: total }, (_, i) => i), 'every tuple arrives, in order');
-    assert.ok(maxBuffered <= WINDOW + 3, `the consumer never held more than its window plus one batch (held ${maxBuffered})`);
+    assert.deepEqual(
+      received,
+      Array.from({ length: total }, (_, i) => i),
+      'every tuple arrives, in order',
+    );
+    assert.ok(
+      maxBuffered <= WINDOW + 3,
+      `the consumer never held more than its window plus one batch (held ${maxBuffered})`,
+    );
   });
 
   it('ends a Transfer stream whose Hello has the wrong secret', async () => {

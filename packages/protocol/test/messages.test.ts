@@ -4,7 +4,13 @@ import { pb } from '../src/index';
 
 it('generated messages round-trip, with 64-bit fields as numbers', () => {
   const info: pb.ITopologyInfo = {
-    summary: { id: 'words-1-1700000000', name: 'words', status: pb.TopologyStatus.TOPOLOGY_STATUS_ACTIVE, uptimeSecs: 2 ** 40, launchTimeMs: 1_700_000_000_123 },
+    summary: {
+      id: 'words-1-1700000000',
+      name: 'words',
+      status: pb.TopologyStatus.TOPOLOGY_STATUS_ACTIVE,
+      uptimeSecs: 2 ** 40,
+      launchTimeMs: 1_700_000_000_123,
+    },
     workers: [{ host: 'h1', port: 6700, executors: [{ taskStart: 1, taskEnd: 2 }], components: ['split'] }],
     components: [
       {
@@ -32,14 +38,20 @@ it('generated messages round-trip, with 64-bit fields as numbers', () => {
 it('distinguishes unset proto3 optional fields, maps and oneofs', () => {
   const unset = pb.RebalanceRequest.decode(pb.RebalanceRequest.encode({ name: 't' }).finish());
   assert.equal(unset.waitSecs ?? null, null);
-  const zero = pb.RebalanceRequest.decode(pb.RebalanceRequest.encode({ name: 't', waitSecs: 0, componentExecutors: { split: 4 } }).finish());
+  const zero = pb.RebalanceRequest.decode(
+    pb.RebalanceRequest.encode({ name: 't', waitSecs: 0, componentExecutors: { split: 4 } }).finish(),
+  );
   assert.equal(zero.waitSecs, 0);
   assert.deepEqual({ ...zero.componentExecutors }, { split: 4 });
 
-  const hello = pb.TransferMessage.decode(pb.TransferMessage.encode({ hello: { topologyId: 't', secret: 's' } }).finish());
+  const hello = pb.TransferMessage.decode(
+    pb.TransferMessage.encode({ hello: { topologyId: 't', secret: 's' } }).finish(),
+  );
   assert.equal(hello.kind, 'hello');
   assert.equal(hello.hello?.secret, 's');
-  const chunk = pb.SubmitTopologyRequest.decode(pb.SubmitTopologyRequest.encode({ chunk: Buffer.from('abc') }).finish());
+  const chunk = pb.SubmitTopologyRequest.decode(
+    pb.SubmitTopologyRequest.encode({ chunk: Buffer.from('abc') }).finish(),
+  );
   assert.equal(chunk.kind, 'chunk');
   assert.equal(Buffer.from(chunk.chunk as Uint8Array).toString(), 'abc');
 });

@@ -17,17 +17,32 @@ function prng(seed: number): () => number {
 function randomValue(random: () => number, depth: number): unknown {
   const pick = Math.floor(random() * (depth > 3 ? 9 : 12));
   switch (pick) {
-    case 0: return null;
-    case 1: return undefined;
-    case 2: return random() < 0.5;
-    case 3: return Math.floor((random() - 0.5) * 2 ** (random() * 60));
-    case 4: return (random() - 0.5) * 1e6;
-    case 5: return String.fromCodePoint(...Array.from({ length: Math.floor(random() * 8) }, () => Math.floor(random() * 0x2ffff)));
-    case 6: return BigInt(Math.floor(random() * 1e9)) ** BigInt(1 + Math.floor(random() * 4)) * (random() < 0.5 ? -1n : 1n);
-    case 7: return Buffer.from(Array.from({ length: Math.floor(random() * 6) }, () => Math.floor(random() * 256)));
-    case 8: return new Date(Math.floor(random() * 2e12));
-    case 9: return Array.from({ length: Math.floor(random() * 4) }, () => randomValue(random, depth + 1));
-    default: return Object.fromEntries(Array.from({ length: Math.floor(random() * 4) }, (_, i) => [`k${i}`, randomValue(random, depth + 1)]));
+    case 0:
+      return null;
+    case 1:
+      return undefined;
+    case 2:
+      return random() < 0.5;
+    case 3:
+      return Math.floor((random() - 0.5) * 2 ** (random() * 60));
+    case 4:
+      return (random() - 0.5) * 1e6;
+    case 5:
+      return String.fromCodePoint(
+        ...Array.from({ length: Math.floor(random() * 8) }, () => Math.floor(random() * 0x2ffff)),
+      );
+    case 6:
+      return BigInt(Math.floor(random() * 1e9)) ** BigInt(1 + Math.floor(random() * 4)) * (random() < 0.5 ? -1n : 1n);
+    case 7:
+      return Buffer.from(Array.from({ length: Math.floor(random() * 6) }, () => Math.floor(random() * 256)));
+    case 8:
+      return new Date(Math.floor(random() * 2e12));
+    case 9:
+      return Array.from({ length: Math.floor(random() * 4) }, () => randomValue(random, depth + 1));
+    default:
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(random() * 4) }, (_, i) => [`k${i}`, randomValue(random, depth + 1)]),
+      );
   }
 }
 
@@ -36,7 +51,8 @@ function randomBatch(random: () => number): Buffer {
     targetTask: Math.floor(random() * 100),
     sourceTask: Math.floor(random() * 100) - 1,
     stream: ['default', '__ack_ack', 'words'][Math.floor(random() * 3)] as string,
-    anchors: random() < 0.5 ? null : Array.from({ length: 4 * Math.floor(random() * 3) }, () => (random() * 2 ** 32) | 0),
+    anchors:
+      random() < 0.5 ? null : Array.from({ length: 4 * Math.floor(random() * 3) }, () => (random() * 2 ** 32) | 0),
     values: Array.from({ length: Math.floor(random() * 4) }, () => randomValue(random, 0)),
   }));
   return encodeBatch(tuples);
@@ -48,12 +64,20 @@ function mutate(random: () => number, valid: Buffer): Buffer {
     case 0: // truncate
       return bytes.subarray(0, Math.floor(random() * bytes.length));
     case 1: // flip a few bytes
-      for (let i = 0; i < 1 + random() * 4; i++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      for (let i = 0; i < 1 + random() * 4; i++)
+        bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
       return bytes;
     case 2: // insert garbage
-      return Buffer.concat([bytes.subarray(0, 6 + Math.floor(random() * (bytes.length - 6))), Buffer.from([Math.floor(random() * 256), 0xff, 0x7f]), bytes.subarray(6)]);
+      return Buffer.concat([
+        bytes.subarray(0, 6 + Math.floor(random() * (bytes.length - 6))),
+        Buffer.from([Math.floor(random() * 256), 0xff, 0x7f]),
+        bytes.subarray(6),
+      ]);
     default: // random bytes behind a valid header
-      return Buffer.concat([bytes.subarray(0, 6), Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)))]);
+      return Buffer.concat([
+        bytes.subarray(0, 6),
+        Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256))),
+      ]);
   }
 }
 
@@ -63,8 +87,12 @@ it('decodeBatch returns or throws WireFormatError on 20,000 mutated and random i
   let refused = 0;
   for (let i = 0; i < 20_000; i++) {
     const valid = randomBatch(random);
-    if (i % 10 === 0) assert.deepEqual(encodeBatch(decodeBatch(valid)), valid, 'valid batches re-encode to the same bytes');
-    const input = i % 5 === 4 ? Buffer.from(Array.from({ length: Math.floor(random() * 40) }, () => Math.floor(random() * 256))) : mutate(random, valid);
+    if (i % 10 === 0)
+      assert.deepEqual(encodeBatch(decodeBatch(valid)), valid, 'valid batches re-encode to the same bytes');
+    const input =
+      i % 5 === 4
+        ? Buffer.from(Array.from({ length: Math.floor(random() * 40) }, () => Math.floor(random() * 256)))
+        : mutate(random, valid);
     try {
       const tuples = decodeBatch(input);
       assert.ok(Array.isArray(tuples));

@@ -25,18 +25,60 @@ const roundTripValue = (value: unknown): unknown => (roundTrip([tuple([value])])
 
 describe('tuple codec round trip', () => {
   it('keeps every scalar type', () => {
-    const values = [null, undefined, true, false, 0, 1, -1, 123, -64, 2 ** 31, -(2 ** 31) - 1, 1.5, -2.25, 'word', 10n, -10n, 0n];
+    const values = [
+      null,
+      undefined,
+      true,
+      false,
+      0,
+      1,
+      -1,
+      123,
+      -64,
+      2 ** 31,
+      -(2 ** 31) - 1,
+      1.5,
+      -2.25,
+      'word',
+      10n,
+      -10n,
+      0n,
+    ];
     assert.deepEqual(roundTrip([tuple(values)])[0]?.values, values);
   });
 
   it('keeps -0, NaN, infinities and integers beyond the varint range', () => {
-    for (const n of [-0, NaN, Infinity, -Infinity, 2 ** 52 - 1, -(2 ** 52 - 1), 2 ** 52, 2 ** 53, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, Number.MAX_VALUE, Number.MIN_VALUE, 1e300]) {
+    for (const n of [
+      -0,
+      NaN,
+      Infinity,
+      -Infinity,
+      2 ** 52 - 1,
+      -(2 ** 52 - 1),
+      2 ** 52,
+      2 ** 53,
+      Number.MAX_SAFE_INTEGER,
+      Number.MIN_SAFE_INTEGER,
+      Number.MAX_VALUE,
+      Number.MIN_VALUE,
+      1e300,
+    ]) {
       assert.ok(Object.is(roundTripValue(n), n), `number ${n}`);
     }
   });
 
   it('keeps strings: empty, unicode, astral, long, and lone surrogates as U+FFFD', () => {
-    const strings = ['', 'a', 'héllo', '日本語', '😀 emoji', 'x'.repeat(127), 'y'.repeat(128), 'é'.repeat(100_000), '\0\u0001'];
+    const strings = [
+      '',
+      'a',
+      'héllo',
+      '日本語',
+      '😀 emoji',
+      'x'.repeat(127),
+      'y'.repeat(128),
+      'é'.repeat(100_000),
+      '\0\u0001',
+    ];
     assert.deepEqual(roundTrip([tuple(strings)])[0]?.values, strings);
     assert.equal(roundTripValue('a\ud800b'), 'a\ufffdb');
   });
@@ -60,7 +102,11 @@ describe('tuple codec round trip', () => {
   });
 
   it('keeps nested arrays and objects, key order, undefined members and __proto__ keys', () => {
-    const value = { b: [1, [2, [3, {}]], []], a: { '': 'empty key', 'with space': undefined }, list: [undefined, null] };
+    const value = {
+      b: [1, [2, [3, {}]], []],
+      a: { '': 'empty key', 'with space': undefined },
+      list: [undefined, null],
+    };
     const decoded = roundTripValue(value) as Record<string, unknown>;
     assert.deepEqual(decoded, value);
     assert.deepEqual(Object.keys(decoded), ['b', 'a', 'list']);
@@ -91,7 +137,9 @@ describe('tuple codec round trip', () => {
   });
 
   it('round-trips big batches and empty batches', () => {
-    const tuples = Array.from({ length: 20_000 }, (_, i) => tuple([`w${i % 100}`, i, i / 7], { stream: `s${i % 3}`, targetTask: i % 50 }));
+    const tuples = Array.from({ length: 20_000 }, (_, i) =>
+      tuple([`w${i % 100}`, i, i / 7], { stream: `s${i % 3}`, targetTask: i % 50 }),
+    );
     assert.deepEqual(roundTrip(tuples), tuples);
     assert.deepEqual(roundTrip([]), []);
   });
@@ -123,12 +171,16 @@ describe('tuple codec refusals', () => {
     const size = encoder.size;
     assert.throws(
       () => encoder.add(tuple(['x'.repeat(200)], { stream: 'big-stream' })),
-      (e: unknown) => e instanceof TupleTooLargeError && e.stream === 'big-stream' && e.size > 100 && /big-stream/.test(e.message),
+      (e: unknown) =>
+        e instanceof TupleTooLargeError && e.stream === 'big-stream' && e.size > 100 && /big-stream/.test(e.message),
     );
     assert.throws(() => encoder.add(tuple([Buffer.alloc(10_000_000)], { stream: 'huge' })), TupleTooLargeError);
     assert.equal(encoder.size, size);
     encoder.add(tuple(['after'], { stream: 'big-stream' }));
-    assert.deepEqual(decodeBatch(encoder.finish()).map((t) => t.values[0]), ['small', 'after']);
+    assert.deepEqual(
+      decodeBatch(encoder.finish()).map((t) => t.values[0]),
+      ['small', 'after'],
+    );
   });
 
   it('throws UnsupportedValueError with the path of the bad value and forgets streams the tuple introduced', () => {
@@ -142,7 +194,10 @@ describe('tuple codec refusals', () => {
     ];
     const encoder = new BatchEncoder();
     for (const [value, message] of cases) {
-      assert.throws(() => encoder.add(tuple([value], { stream: 'new' })), (e: unknown) => e instanceof UnsupportedValueError && message.test(e.message));
+      assert.throws(
+        () => encoder.add(tuple([value], { stream: 'new' })),
+        (e: unknown) => e instanceof UnsupportedValueError && message.test(e.message),
+      );
     }
     assert.equal(encoder.count, 0);
     encoder.add(tuple(['ok'], { stream: 'other' }));
@@ -172,7 +227,10 @@ describe('decodeBatch on bad input', () => {
 
   it('names the offset and the problem', () => {
     const check = (bytes: Uint8Array, pattern: RegExp): void => {
-      assert.throws(() => decodeBatch(bytes), (e: unknown) => e instanceof WireFormatError && pattern.test(e.message) && e.offset >= 0);
+      assert.throws(
+        () => decodeBatch(bytes),
+        (e: unknown) => e instanceof WireFormatError && pattern.test(e.message) && e.offset >= 0,
+      );
     };
     check(new Uint8Array(), /shorter than/);
     check(Buffer.from([0, 1, 0, 0, 0, 0]), /bad magic/);
@@ -182,7 +240,10 @@ describe('decodeBatch on bad input', () => {
     check(Buffer.concat([valid, Buffer.from([0])]), /1 bytes after the last of 1 tuples/);
     check(Buffer.from([0x53, 1, 1, 0, 0, 0, 2, 2, 5, 0, 0]), /stream reference 5/);
     check(Buffer.from([0x53, 1, 1, 0, 0, 0, 2, 2, 0, 0x7f, 0x61, 0, 0]), /string length 127 exceeds/);
-    check(Buffer.from([0x53, 1, 1, 0, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0, 0, 0, 0]), /varint longer than 8 bytes/);
+    check(
+      Buffer.from([0x53, 1, 1, 0, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0, 0, 0, 0]),
+      /varint longer than 8 bytes/,
+    );
     check(Buffer.from([0x53, 1, 1, 0, 0, 0, 2, 2, 0, 0, 0, 1, 99]), /unknown value tag 99/);
   });
 

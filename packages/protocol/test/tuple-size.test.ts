@@ -35,18 +35,24 @@ function randomValue(depth: number, rnd: () => number): unknown {
 
 test('encodedValuesBytes(exact) equals the encoder on random values; the fast bound is never below it', () => {
   let seed = 42;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = 0; i < 2000; i++) {
     const values = Array.from({ length: Math.floor(rnd() * 6) }, () => randomValue(0, rnd));
     const actual = encodedValues(values);
-    assert.equal(encodedValuesBytes(values, true), actual, `exact size of ${JSON.stringify(values, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
+    assert.equal(
+      encodedValuesBytes(values, true),
+      actual,
+      `exact size of ${JSON.stringify(values, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`,
+    );
     assert.ok(encodedValuesBytes(values) >= actual, 'upper bound');
   }
 });
 
 test('tupleHeaderBytes bounds the bytes before the values, anchored or not', () => {
   for (const stream of ['default', 'a', 'ströme-✓'.repeat(20)]) {
-    const full = encodeBatch([{ targetTask: -2147483648, sourceTask: 2147483647, stream, anchors: [2147483647, -1, -1, -1], values: [] }]).length;
+    const full = encodeBatch([
+      { targetTask: -2147483648, sourceTask: 2147483647, stream, anchors: [2147483647, -1, -1, -1], values: [] },
+    ]).length;
     assert.ok(tupleHeaderBytes(stream) + 1 >= full - TUPLE_BATCH_HEADER_BYTES, stream);
   }
 });

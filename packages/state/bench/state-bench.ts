@@ -21,7 +21,8 @@ const SIZES = [100, 10_000, 100_000];
 
 function changes(n: number, round: number): Map<string, string | null> {
   const m = new Map<string, string | null>();
-  for (let i = 0; i < n; i++) m.set(JSON.stringify(`word-${i}`), i % 10 === 9 ? null : JSON.stringify({ count: i + round, at: 'x'.repeat(16) }));
+  for (let i = 0; i < n; i++)
+    m.set(JSON.stringify(`word-${i}`), i % 10 === 9 ? null : JSON.stringify({ count: i + round, at: 'x'.repeat(16) }));
   return m;
 }
 
@@ -35,7 +36,12 @@ async function main(): Promise<void> {
   const results: Record<string, unknown>[] = [];
   try {
     for (const n of SIZES) {
-      const times = { baseline: [] as number[], redis: [] as number[], commitOnly: [] as number[], memory: [] as number[] };
+      const times = {
+        baseline: [] as number[],
+        redis: [] as number[],
+        commitOnly: [] as number[],
+        memory: [] as number[],
+      };
       const ratios: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const c = changes(n, round);

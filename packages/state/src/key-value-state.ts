@@ -12,14 +12,18 @@ function checkValue(key: unknown, value: unknown): void {
   const t = typeof value;
   if (t === 'string' || t === 'boolean' || value === null) return;
   if (t === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError(`state value of key ${JSON.stringify(key)} is ${String(value)}, which JSON cannot hold`);
+    if (!Number.isFinite(value))
+      throw new TypeError(`state value of key ${JSON.stringify(key)} is ${String(value)}, which JSON cannot hold`);
     return;
   }
-  if (t !== 'object') throw new TypeError(`state value of key ${JSON.stringify(key)} cannot be stored as JSON (got ${t})`);
+  if (t !== 'object')
+    throw new TypeError(`state value of key ${JSON.stringify(key)} cannot be stored as JSON (got ${t})`);
   try {
     JSON.stringify(value);
   } catch (err) {
-    throw new TypeError(`state value of key ${JSON.stringify(key)} cannot be stored as JSON: ${(err as Error).message}`);
+    throw new TypeError(
+      `state value of key ${JSON.stringify(key)} cannot be stored as JSON: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -78,7 +82,8 @@ export class CheckpointedKeyValueState<K = string, V = unknown> implements KeyVa
       return e;
     }
     const t = typeof key;
-    const text = t === 'bigint' || t === 'function' || t === 'symbol' || key === undefined ? undefined : JSON.stringify(key);
+    const text =
+      t === 'bigint' || t === 'function' || t === 'symbol' || key === undefined ? undefined : JSON.stringify(key);
     if (text === undefined) throw new TypeError(`state key of type ${t} cannot be stored as JSON`);
     return text;
   }

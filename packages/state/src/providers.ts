@@ -7,7 +7,10 @@ import { RedisStateProvider, type RedisStateProviderOptions } from './redis-back
  * The provider a topology's configuration asks for (see `stateProviderChoice` in @squall/api): the in-memory one, or
  * a Redis one with its own connection. The caller closes it.
  */
-export function createStateProvider(choice: StateProviderChoice, options: RedisStateProviderOptions = {}): StateProvider {
+export function createStateProvider(
+  choice: StateProviderChoice,
+  options: RedisStateProviderOptions = {},
+): StateProvider {
   switch (choice.name) {
     case 'memory':
       return new MemoryStateProvider();

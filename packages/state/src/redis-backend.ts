@@ -13,7 +13,11 @@ export interface RedisStateProviderOptions {
 
 /** The scripts defined on the client with `defineCommand` (run by EVALSHA, falling back to EVAL). */
 interface StateScripts {
-  squallStateLoadBuffer(committed: string, prepare: string, txid: string): Promise<[Buffer[], Buffer | null, Buffer | null, Buffer[]]>;
+  squallStateLoadBuffer(
+    committed: string,
+    prepare: string,
+    txid: string,
+  ): Promise<[Buffer[], Buffer | null, Buffer | null, Buffer[]]>;
   squallStateCommit(committed: string, prepare: string, txid: string, commitTxid: string): Promise<number>;
 }
 
@@ -102,7 +106,10 @@ export class RedisStateProvider implements StateProvider {
 
   /** The backend of `namespace`; throws a {@link RedisStateError} for a namespace that could share keys with another. */
   async open(namespace: string): Promise<StateBackend> {
-    if (this.closed) throw new RedisStateError(`Redis state store at ${this.address}: provider is closed (namespace ${JSON.stringify(namespace)})`);
+    if (this.closed)
+      throw new RedisStateError(
+        `Redis state store at ${this.address}: provider is closed (namespace ${JSON.stringify(namespace)})`,
+      );
     if (namespace === '' || LONE_SURROGATE.test(namespace) || RESERVED_SUFFIXES.some((s) => namespace.endsWith(s)))
       throw new RedisStateError(
         `Redis state store at ${this.address}: invalid namespace ${JSON.stringify(namespace)} (must be non-empty, valid Unicode, and not end in ${RESERVED_SUFFIXES.join(' or ')})`,
@@ -152,7 +159,9 @@ export class RedisStateProvider implements StateProvider {
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`not connected within ${timeoutMs} ms${this.lastError ? ` (last error: ${this.lastError})` : ''}`));
+        reject(
+          new Error(`not connected within ${timeoutMs} ms${this.lastError ? ` (last error: ${this.lastError})` : ''}`),
+        );
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);
@@ -194,7 +203,8 @@ class RedisBackend implements StateBackend {
       this.client.squallStateLoadBuffer(this.committedKey, this.prepareKey, this.txidKey),
     );
     const committed = new Map<string, string>();
-    for (let i = 0; i < committedFlat.length; i += 2) committed.set(committedFlat[i].toString('utf8'), committedFlat[i + 1].toString('utf8'));
+    for (let i = 0; i < committedFlat.length; i += 2)
+      committed.set(committedFlat[i].toString('utf8'), committedFlat[i + 1].toString('utf8'));
     let prepared: LoadedState['prepared'];
     if (prepareTxid !== null) {
       const changes = new Map<string, string | null>();
@@ -212,18 +222,24 @@ class RedisBackend implements StateBackend {
     const fields: (string | Buffer)[] = [];
     for (const [k, v] of changes) {
       if (LONE_SURROGATE.test(k) || (v !== null && LONE_SURROGATE.test(v)))
-        throw this.error('prepare', `key ${JSON.stringify(k)} or its value is not valid Unicode (a lone surrogate) and cannot be stored as UTF-8`);
+        throw this.error(
+          'prepare',
+          `key ${JSON.stringify(k)} or its value is not valid Unicode (a lone surrogate) and cannot be stored as UTF-8`,
+        );
       fields.push(k, v === null ? TOMBSTONE : v);
     }
     const multi = this.client.multi().del(this.prepareKey);
-    for (let i = 0; i < fields.length; i += 2 * HSET_CHUNK) multi.hset(this.prepareKey, ...fields.slice(i, i + 2 * HSET_CHUNK));
+    for (let i = 0; i < fields.length; i += 2 * HSET_CHUNK)
+      multi.hset(this.prepareKey, ...fields.slice(i, i + 2 * HSET_CHUNK));
     multi.hset(this.txidKey, 'prepare', String(txid));
     await this.exec('prepare', multi);
   }
 
   async commit(txid: number): Promise<void> {
     this.checkTxid('commit', txid);
-    await this.call('commit', () => this.client.squallStateCommit(this.committedKey, this.prepareKey, this.txidKey, String(txid)));
+    await this.call('commit', () =>
+      this.client.squallStateCommit(this.committedKey, this.prepareKey, this.txidKey, String(txid)),
+    );
   }
 
   async rollback(): Promise<void> {
@@ -246,20 +262,29 @@ class RedisBackend implements StateBackend {
   }
 
   private checkTxid(what: string, txid: number): void {
-    if (!Number.isSafeInteger(txid) || txid < 0) throw this.error(what, `txid must be a non-negative safe integer, got ${String(txid)}`);
+    if (!Number.isSafeInteger(txid) || txid < 0)
+      throw this.error(what, `txid must be a non-negative safe integer, got ${String(txid)}`);
   }
 
   private txid(field: string, raw: Buffer): number {
     const n = Number(raw.toString('utf8'));
-    if (!Number.isSafeInteger(n)) throw this.error('load', `field '${field}' of hash ${this.txidKey} is not a txid: ${JSON.stringify(raw.toString('utf8').slice(0, 40))}`);
+    if (!Number.isSafeInteger(n))
+      throw this.error(
+        'load',
+        `field '${field}' of hash ${this.txidKey} is not a txid: ${JSON.stringify(raw.toString('utf8').slice(0, 40))}`,
+      );
     return n;
   }
 
   private error(what: string, problem: string, cause?: unknown): RedisStateError {
-    const safeCause = cause instanceof Error ? Object.assign(new Error(cause.message), { name: cause.name }) : undefined;
-    return new RedisStateError(`Redis state store at ${this.connection.address}, namespace ${JSON.stringify(this.namespace)}: ${what} failed: ${problem}`, {
-      cause: safeCause,
-    });
+    const safeCause =
+      cause instanceof Error ? Object.assign(new Error(cause.message), { name: cause.name }) : undefined;
+    return new RedisStateError(
+      `Redis state store at ${this.connection.address}, namespace ${JSON.stringify(this.namespace)}: ${what} failed: ${problem}`,
+      {
+        cause: safeCause,
+      },
+    );
   }
 }
 
@@ -268,7 +293,8 @@ function describe(err: Error, timeoutMs: number): string {
   const m = err.message;
   if (/NOAUTH/.test(m)) return `${m} (Redis wants a password: set 'password' in topology.state.provider.config)`;
   if (/WRONGPASS|invalid password/i.test(m)) return `${m} (the password in topology.state.provider.config was refused)`;
-  if (/Command timed out/.test(m)) return `no reply within ${timeoutMs} ms (the 'timeout' of topology.state.provider.config); is Redis running and reachable?`;
+  if (/Command timed out/.test(m))
+    return `no reply within ${timeoutMs} ms (the 'timeout' of topology.state.provider.config); is Redis running and reachable?`;
   if (/not connected within/.test(m)) return `Redis unreachable: ${m}`;
   if (/Stream isn't writeable/.test(m)) return 'the connection was lost';
   return m;

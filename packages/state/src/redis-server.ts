@@ -2,7 +2,14 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { RedisStateOptions } from '@squall/api';
-import { launchOnFreePort, makeOwnedTempDir, removeOwnedTempDir, ServerProcess, silentLogger, type Logger } from '@squall/core';
+import {
+  launchOnFreePort,
+  makeOwnedTempDir,
+  removeOwnedTempDir,
+  ServerProcess,
+  silentLogger,
+  type Logger,
+} from '@squall/core';
 import { RedisNotInstalledError, RedisStartError } from './errors';
 import { redisServing } from './loopback';
 
@@ -33,20 +40,28 @@ export function findRedisServer(explicit?: string): string {
   const given = explicit ?? process.env.SQUALL_REDIS_SERVER;
   if (given !== undefined && given !== '') {
     if (fs.existsSync(given)) return given;
-    throw new RedisNotInstalledError(`redis-server not found at ${given}: install it with \`apt-get install -y redis-server\` or give its path`);
+    throw new RedisNotInstalledError(
+      `redis-server not found at ${given}: install it with \`apt-get install -y redis-server\` or give its path`,
+    );
   }
   for (const dir of [...(process.env.PATH ?? '').split(path.delimiter), '/usr/bin']) {
     const candidate = dir && path.join(dir, 'redis-server');
     if (candidate && fs.existsSync(candidate)) return candidate;
   }
-  throw new RedisNotInstalledError('redis-server not found on PATH or at /usr/bin/redis-server: install it with `apt-get install -y redis-server`');
+  throw new RedisNotInstalledError(
+    'redis-server not found on PATH or at /usr/bin/redis-server: install it with `apt-get install -y redis-server`',
+  );
 }
 
 /** A redis.conf value, quoted so spaces, quotes and any byte survive (Redis's config parser reads \xHH escapes). */
 function confValue(text: string): string {
   const bytes = Buffer.from(text, 'utf8');
   let out = '"';
-  for (const b of bytes) out += (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  for (const b of bytes)
+    out +=
+      (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)
+        ? String.fromCharCode(b)
+        : `\\x${b.toString(16).padStart(2, '0')}`;
   return `${out}"`;
 }
 
@@ -85,7 +100,8 @@ export class RedisServer {
       stopGraceMs: settings.stopGraceMs,
       probe: () => redisServing(HOST, settings.port, settings.password),
       probeIntervalMs: 50,
-      startError: (message, details) => new RedisStartError(message, { logFile: details.logFile, logTail: details.logTail }),
+      startError: (message, details) =>
+        new RedisStartError(message, { logFile: details.logFile, logTail: details.logTail }),
       logger: settings.logger,
     });
   }
@@ -161,7 +177,15 @@ export class RedisServer {
 
   /** Settings for a Redis state provider connecting to this server (database 0, no key prefix unless given). */
   stateOptions(overrides: Partial<RedisStateOptions> = {}): RedisStateOptions {
-    return { host: HOST, port: this.port, password: this.password, database: 0, timeoutMs: 2000, keyPrefix: '', ...overrides };
+    return {
+      host: HOST,
+      port: this.port,
+      password: this.password,
+      database: 0,
+      timeoutMs: 2000,
+      keyPrefix: '',
+      ...overrides,
+    };
   }
 
   /**

@@ -27,7 +27,14 @@ function sorted<V>(m: Map<string, V>): [string, V][] {
   return [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function assertState(actual: LoadedState, expected: { committed: Record<string, string>; committedTxid: number | undefined; prepared?: { txid: number; changes: [string, string | null][] } }): void {
+function assertState(
+  actual: LoadedState,
+  expected: {
+    committed: Record<string, string>;
+    committedTxid: number | undefined;
+    prepared?: { txid: number; changes: [string, string | null][] };
+  },
+): void {
   assert.deepEqual(sorted(actual.committed), sorted(new Map(Object.entries(expected.committed))));
   assert.equal(actual.committedTxid, expected.committedTxid);
   if (expected.prepared === undefined) assert.equal(actual.prepared, undefined);
@@ -62,20 +69,45 @@ export function backendContract(storeName: string, newProvider: () => StateProvi
     it('prepare then commit is what a fresh open loads', async () => {
       const ns = uniqueNamespace('commit');
       const b = await fresh(ns);
-      await b.prepare(1, new Map([['"a"', '1'], ['"b"', '{"x":2}']]));
+      await b.prepare(
+        1,
+        new Map([
+          ['"a"', '1'],
+          ['"b"', '{"x":2}'],
+        ]),
+      );
       await b.commit(1);
       assertState(await (await fresh(ns)).load(), { committed: { '"a"': '1', '"b"': '{"x":2}' }, committedTxid: 1 });
-      await b.prepare(2, new Map([['"a"', '10'], ['"c"', '3']]));
+      await b.prepare(
+        2,
+        new Map([
+          ['"a"', '10'],
+          ['"c"', '3'],
+        ]),
+      );
       await b.commit(2);
-      assertState(await (await fresh(ns)).load(), { committed: { '"a"': '10', '"b"': '{"x":2}', '"c"': '3' }, committedTxid: 2 });
+      assertState(await (await fresh(ns)).load(), {
+        committed: { '"a"': '10', '"b"': '{"x":2}', '"c"': '3' },
+        committedTxid: 2,
+      });
     });
 
     it('a second prepare before a commit replaces the first', async () => {
       const ns = uniqueNamespace('reprepare');
       const b = await fresh(ns);
-      await b.prepare(1, new Map([['"a"', '1'], ['"b"', '2']]));
+      await b.prepare(
+        1,
+        new Map([
+          ['"a"', '1'],
+          ['"b"', '2'],
+        ]),
+      );
       await b.prepare(2, new Map([['"c"', '3']]));
-      assertState(await (await fresh(ns)).load(), { committed: {}, committedTxid: undefined, prepared: { txid: 2, changes: [['"c"', '3']] } });
+      assertState(await (await fresh(ns)).load(), {
+        committed: {},
+        committedTxid: undefined,
+        prepared: { txid: 2, changes: [['"c"', '3']] },
+      });
       await b.commit(2);
       assertState(await (await fresh(ns)).load(), { committed: { '"c"': '3' }, committedTxid: 2 });
     });
@@ -85,8 +117,20 @@ export function backendContract(storeName: string, newProvider: () => StateProvi
       const b = await fresh(ns);
       await b.prepare(1, new Map([['"a"', '1']]));
       await b.commit(1);
-      await b.prepare(2, new Map([['"a"', '2'], ['"b"', '2']]));
-      await b.prepare(2, new Map([['"a"', null], ['"b"', '2']]));
+      await b.prepare(
+        2,
+        new Map([
+          ['"a"', '2'],
+          ['"b"', '2'],
+        ]),
+      );
+      await b.prepare(
+        2,
+        new Map([
+          ['"a"', null],
+          ['"b"', '2'],
+        ]),
+      );
       await b.rollback();
       assertState(await (await fresh(ns)).load(), { committed: { '"a"': '1' }, committedTxid: 1 });
       // The rolled-back changes are gone for good: committing their txid now applies nothing.
@@ -97,9 +141,25 @@ export function backendContract(storeName: string, newProvider: () => StateProvi
     it('load returns a prepared, uncommitted txid with its changes, and not once the commit txid reaches it', async () => {
       const ns = uniqueNamespace('pending');
       const b = await fresh(ns);
-      await b.prepare(1, new Map([['"a"', '1'], ['"gone"', null]]));
+      await b.prepare(
+        1,
+        new Map([
+          ['"a"', '1'],
+          ['"gone"', null],
+        ]),
+      );
       // As after a crash between prepare and commit: another process opens the namespace.
-      assertState(await (await fresh(ns)).load(), { committed: {}, committedTxid: undefined, prepared: { txid: 1, changes: [['"a"', '1'], ['"gone"', null]] } });
+      assertState(await (await fresh(ns)).load(), {
+        committed: {},
+        committedTxid: undefined,
+        prepared: {
+          txid: 1,
+          changes: [
+            ['"a"', '1'],
+            ['"gone"', null],
+          ],
+        },
+      });
       await b.commit(1);
       assertState(await (await fresh(ns)).load(), { committed: { '"a"': '1' }, committedTxid: 1 });
       // A prepare at or below the committed txid is stale: load does not offer it.
@@ -117,11 +177,23 @@ export function backendContract(storeName: string, newProvider: () => StateProvi
       await b.prepare(3, new Map([['"a"', '1']]));
       await b.commit(3);
       await b.commit(3);
-      await b.prepare(4, new Map([['"a"', '2'], ['"b"', '2']]));
+      await b.prepare(
+        4,
+        new Map([
+          ['"a"', '2'],
+          ['"b"', '2'],
+        ]),
+      );
       await b.commit(3);
       await b.commit(2);
       await (await fresh(ns)).commit(3);
-      const pending = { txid: 4, changes: [['"a"', '2'], ['"b"', '2']] as [string, string | null][] };
+      const pending = {
+        txid: 4,
+        changes: [
+          ['"a"', '2'],
+          ['"b"', '2'],
+        ] as [string, string | null][],
+      };
       assertState(await (await fresh(ns)).load(), { committed: { '"a"': '1' }, committedTxid: 3, prepared: pending });
       await b.commit(4);
       await b.commit(4);
@@ -131,17 +203,44 @@ export function backendContract(storeName: string, newProvider: () => StateProvi
     it('a null change deletes its key at commit (a tombstone while prepared)', async () => {
       const ns = uniqueNamespace('delete');
       const b = await fresh(ns);
-      await b.prepare(1, new Map([['"a"', '1'], ['"b"', '2'], ['"c"', '3']]));
+      await b.prepare(
+        1,
+        new Map([
+          ['"a"', '1'],
+          ['"b"', '2'],
+          ['"c"', '3'],
+        ]),
+      );
       await b.commit(1);
-      await b.prepare(2, new Map([['"a"', null], ['"c"', '33'], ['"never"', null]]));
+      await b.prepare(
+        2,
+        new Map([
+          ['"a"', null],
+          ['"c"', '33'],
+          ['"never"', null],
+        ]),
+      );
       assertState(await (await fresh(ns)).load(), {
         committed: { '"a"': '1', '"b"': '2', '"c"': '3' },
         committedTxid: 1,
-        prepared: { txid: 2, changes: [['"a"', null], ['"c"', '33'], ['"never"', null]] },
+        prepared: {
+          txid: 2,
+          changes: [
+            ['"a"', null],
+            ['"c"', '33'],
+            ['"never"', null],
+          ],
+        },
       });
       await b.commit(2);
       assertState(await (await fresh(ns)).load(), { committed: { '"b"': '2', '"c"': '33' }, committedTxid: 2 });
-      await b.prepare(3, new Map([['"b"', null], ['"c"', null]]));
+      await b.prepare(
+        3,
+        new Map([
+          ['"b"', null],
+          ['"c"', null],
+        ]),
+      );
       await b.commit(3);
       assertState(await (await fresh(ns)).load(), { committed: {}, committedTxid: 3 });
     });
@@ -157,17 +256,30 @@ export function backendContract(storeName: string, newProvider: () => StateProvi
       for (const [i, ns] of names.entries()) {
         const loaded = await (await fresh(ns)).load();
         if (i % 2 === 0) assertState(loaded, { committed: { '"who"': JSON.stringify(ns) }, committedTxid: i + 1 });
-        else assertState(loaded, { committed: {}, committedTxid: undefined, prepared: { txid: i + 1, changes: [['"who"', JSON.stringify(ns)]] } });
+        else
+          assertState(loaded, {
+            committed: {},
+            committedTxid: undefined,
+            prepared: { txid: i + 1, changes: [['"who"', JSON.stringify(ns)]] },
+          });
       }
       await (await fresh(base)).rollback();
-      assertState(await (await fresh(`${base}/1`)).load(), { committed: {}, committedTxid: undefined, prepared: { txid: 2, changes: [['"who"', JSON.stringify(`${base}/1`)]] } });
+      assertState(await (await fresh(`${base}/1`)).load(), {
+        committed: {},
+        committedTxid: undefined,
+        prepared: { txid: 2, changes: [['"who"', JSON.stringify(`${base}/1`)]] },
+      });
     });
 
     it('keys and values with unicode, quotes, NULs and tombstone-looking text round-trip, prepared and committed', async () => {
       const ns = uniqueNamespace('awkward');
       const b = await fresh(ns);
       await b.prepare(1, new Map(AWKWARD));
-      assertState(await (await fresh(ns)).load(), { committed: {}, committedTxid: undefined, prepared: { txid: 1, changes: [...AWKWARD] } });
+      assertState(await (await fresh(ns)).load(), {
+        committed: {},
+        committedTxid: undefined,
+        prepared: { txid: 1, changes: [...AWKWARD] },
+      });
       await b.commit(1);
       assertState(await (await fresh(ns)).load(), { committed: Object.fromEntries(AWKWARD), committedTxid: 1 });
     });
@@ -178,7 +290,11 @@ export function backendContract(storeName: string, newProvider: () => StateProvi
       await b.prepare(9, new Map([['"a"', '9']]));
       await b.commit(9);
       await b.prepare(10, new Map([['"a"', '10']]));
-      assertState(await (await fresh(ns)).load(), { committed: { '"a"': '9' }, committedTxid: 9, prepared: { txid: 10, changes: [['"a"', '10']] } });
+      assertState(await (await fresh(ns)).load(), {
+        committed: { '"a"': '9' },
+        committedTxid: 9,
+        prepared: { txid: 10, changes: [['"a"', '10']] },
+      });
       await b.commit(10);
       const big = Number.MAX_SAFE_INTEGER - 1;
       await b.prepare(big, new Map([['"a"', 'big']]));

@@ -22,16 +22,31 @@ describe('Redis state store', { timeout: 120_000 }, () => {
 
   backendContract('redis', () => new RedisStateProvider(server.stateOptions()));
   // The same again with a key prefix and another database, as a cluster sharing one Redis would configure it.
-  backendContract('redis with keyPrefix and database 5', () => new RedisStateProvider(server.stateOptions({ keyPrefix: 'squall:', database: 5 })));
+  backendContract(
+    'redis with keyPrefix and database 5',
+    () => new RedisStateProvider(server.stateOptions({ keyPrefix: 'squall:', database: 5 })),
+  );
 
   it("keeps Storm's key layout: committed hash, $prepare hash with 0xFF tombstones, $txid hash", async () => {
     const ns = uniqueNamespace('layout');
     const provider = new RedisStateProvider(server.stateOptions({ keyPrefix: 'pfx:' }));
     try {
       const b = await provider.open(ns);
-      await b.prepare(6, new Map([['"a"', '1'], ['"b"', '2']]));
+      await b.prepare(
+        6,
+        new Map([
+          ['"a"', '1'],
+          ['"b"', '2'],
+        ]),
+      );
       await b.commit(6);
-      await b.prepare(7, new Map([['"a"', null], ['"c"', '"ÿ"']]));
+      await b.prepare(
+        7,
+        new Map([
+          ['"a"', null],
+          ['"c"', '"ÿ"'],
+        ]),
+      );
       const key = `pfx:${ns}`;
       assert.deepEqual(await raw.hgetall(key), { '"a"': '1', '"b"': '2' });
       assert.deepEqual(await raw.hgetall(`${key}$txid`), { commit: '6', prepare: '7' });
@@ -74,10 +89,19 @@ describe('Redis state store', { timeout: 120_000 }, () => {
     const provider = new RedisStateProvider(server.stateOptions());
     try {
       for (const ns of ['', 'a$prepare', 'a$txid', 'bad\uD800'])
-        await assert.rejects(provider.open(ns), (err: Error) => err instanceof RedisStateError && err.message.includes('invalid namespace') && err.message.includes(`127.0.0.1:${server.port}`));
+        await assert.rejects(
+          provider.open(ns),
+          (err: Error) =>
+            err instanceof RedisStateError &&
+            err.message.includes('invalid namespace') &&
+            err.message.includes(`127.0.0.1:${server.port}`),
+        );
       const ns = uniqueNamespace('surrogate');
       const b = await provider.open(ns);
-      await assert.rejects(b.prepare(1, new Map([['"k"', '"\uDC00"']])), /namespace .*prepare failed: key "\\"k\\"" or its value is not valid Unicode/);
+      await assert.rejects(
+        b.prepare(1, new Map([['"k"', '"\uDC00"']])),
+        /namespace .*prepare failed: key "\\"k\\"" or its value is not valid Unicode/,
+      );
       await assert.rejects(b.prepare(-1, new Map()), /txid must be a non-negative safe integer, got -1/);
       await assert.rejects(b.commit(1.5), /txid must be a non-negative safe integer, got 1.5/);
       assert.equal(await raw.exists(`${ns}$txid`), 0, 'a refused prepare writes nothing');
@@ -93,17 +117,30 @@ describe('Redis state store', { timeout: 120_000 }, () => {
     await b.load();
     await provider.close();
     await provider.close();
-    await assert.rejects(b.load(), (err: Error) => err instanceof RedisStateError && err.message.includes(`127.0.0.1:${server.port}`) && err.message.includes(JSON.stringify(ns)));
+    await assert.rejects(
+      b.load(),
+      (err: Error) =>
+        err instanceof RedisStateError &&
+        err.message.includes(`127.0.0.1:${server.port}`) &&
+        err.message.includes(JSON.stringify(ns)),
+    );
     await assert.rejects(provider.open(ns), /provider is closed/);
   });
 
   it('createStateProvider makes the provider a topology config asks for', async () => {
-    const memory = createStateProvider(stateProviderChoice({ 'topology.state.provider': 'org.apache.storm.state.InMemoryKeyValueStateProvider' }));
+    const memory = createStateProvider(
+      stateProviderChoice({ 'topology.state.provider': 'org.apache.storm.state.InMemoryKeyValueStateProvider' }),
+    );
     assert.ok(memory instanceof MemoryStateProvider);
     assert.equal(memory.name, 'memory');
     const conf = {
       'topology.state.provider': 'redis',
-      'topology.state.provider.config': JSON.stringify({ host: '127.0.0.1', port: server.port, keyPrefix: 'cfg:', timeout: 1500 }),
+      'topology.state.provider.config': JSON.stringify({
+        host: '127.0.0.1',
+        port: server.port,
+        keyPrefix: 'cfg:',
+        timeout: 1500,
+      }),
     };
     const redis = createStateProvider(stateProviderChoice(conf));
     try {

@@ -13,13 +13,23 @@ const PASSWORD = 'pässword with "quotes" and spaces';
 /** The error and every way it could be printed or logged, to check that none holds the password. */
 function everyRendering(err: unknown): string {
   const e = err as Error & { cause?: unknown };
-  return [e.message, e.stack, inspect(e, { depth: 10, showHidden: true }), JSON.stringify(e), JSON.stringify(e.cause), inspect(e.cause, { depth: 10, showHidden: true })].join('\n');
+  return [
+    e.message,
+    e.stack,
+    inspect(e, { depth: 10, showHidden: true }),
+    JSON.stringify(e),
+    JSON.stringify(e.cause),
+    inspect(e.cause, { depth: 10, showHidden: true }),
+  ].join('\n');
 }
 
 describe('Redis state store failures', { timeout: 120_000 }, () => {
   let server: RedisServer;
   const providers: RedisStateProvider[] = [];
-  const provider = (overrides: Parameters<RedisServer['stateOptions']>[0] = {}, logger?: Logger): RedisStateProvider => {
+  const provider = (
+    overrides: Parameters<RedisServer['stateOptions']>[0] = {},
+    logger?: Logger,
+  ): RedisStateProvider => {
     const p = new RedisStateProvider(server.stateOptions(overrides), { logger });
     providers.push(p);
     return p;
@@ -58,7 +68,10 @@ describe('Redis state store failures', { timeout: 120_000 }, () => {
       (err: unknown) => err,
     );
     assert.ok(noPasswordError instanceof RedisStateError);
-    assert.match(noPasswordError.message, new RegExp(`Redis state store at ${address} db 0, namespace "${ns}": load failed: NOAUTH .*set 'password'`));
+    assert.match(
+      noPasswordError.message,
+      new RegExp(`Redis state store at ${address} db 0, namespace "${ns}": load failed: NOAUTH .*set 'password'`),
+    );
 
     const wrong = await provider({ password: 'not-the-password', timeoutMs: 1000 }, logger).open(ns);
     const wrongError = await wrong.prepare(1, new Map([['"a"', '1']])).then(
@@ -66,10 +79,18 @@ describe('Redis state store failures', { timeout: 120_000 }, () => {
       (err: unknown) => err,
     );
     assert.ok(wrongError instanceof RedisStateError);
-    assert.match(wrongError.message, new RegExp(`Redis state store at ${address} db 0, namespace "${ns}": prepare failed: WRONGPASS .*password .* was refused`));
+    assert.match(
+      wrongError.message,
+      new RegExp(
+        `Redis state store at ${address} db 0, namespace "${ns}": prepare failed: WRONGPASS .*password .* was refused`,
+      ),
+    );
     assert.ok(!everyRendering(wrongError).includes('not-the-password'), 'the refused password is not in the error');
     assert.ok(!lines.join('').includes('not-the-password'), 'the refused password is not logged');
-    assert.ok(lines.some((l) => l.includes('Redis state store unreachable')), `a warning was logged: ${lines.join('')}`);
+    assert.ok(
+      lines.some((l) => l.includes('Redis state store unreachable')),
+      `a warning was logged: ${lines.join('')}`,
+    );
 
     const right = await provider({}, logger).open(ns);
     await right.prepare(1, new Map([['"a"', '1']]));
@@ -83,9 +104,21 @@ describe('Redis state store failures', { timeout: 120_000 }, () => {
     const ns = uniqueNamespace('restart');
     const p = provider({ timeoutMs: 500 }, logger);
     const b = await p.open(ns);
-    await b.prepare(1, new Map([['"a"', '"kept"'], ['"b"', '"kept"']]));
+    await b.prepare(
+      1,
+      new Map([
+        ['"a"', '"kept"'],
+        ['"b"', '"kept"'],
+      ]),
+    );
     await b.commit(1);
-    await b.prepare(2, new Map([['"b"', null], ['"c"', '"pending"']]));
+    await b.prepare(
+      2,
+      new Map([
+        ['"b"', null],
+        ['"c"', '"pending"'],
+      ]),
+    );
     await server.stop();
 
     const calls: [string, (s: StateBackend) => Promise<unknown>][] = [
@@ -97,7 +130,10 @@ describe('Redis state store failures', { timeout: 120_000 }, () => {
     for (const [what, call] of calls) {
       await assert.rejects(call(b), (err: Error) => {
         assert.ok(err instanceof RedisStateError, `${what}: ${inspect(err)}`);
-        assert.match(err.message, new RegExp(`^Redis state store at 127\\.0\\.0\\.1:${server.port} db 0, namespace "${ns}": ${what} failed: `));
+        assert.match(
+          err.message,
+          new RegExp(`^Redis state store at 127\\.0\\.0\\.1:${server.port} db 0, namespace "${ns}": ${what} failed: `),
+        );
         assert.ok(!everyRendering(err).includes(PASSWORD));
         return true;
       });
@@ -118,7 +154,10 @@ describe('Redis state store failures', { timeout: 120_000 }, () => {
         return false;
       }
     });
-    assert.ok(lines.some((l) => l.includes('Redis state store reachable again')), lines.join(''));
+    assert.ok(
+      lines.some((l) => l.includes('Redis state store reachable again')),
+      lines.join(''),
+    );
     const loaded = await (await provider().open(ns)).load();
     assert.equal(loaded.committedTxid, 1);
     assert.deepEqual([...loaded.committed].sort(), [
@@ -140,9 +179,21 @@ describe('Redis state store failures', { timeout: 120_000 }, () => {
   it('committed and prepared state survive a clean restart (append-only file)', async () => {
     const ns = uniqueNamespace('aof');
     const b = await provider().open(ns);
-    await b.prepare(1, new Map([['"a"', '1'], ['"b"', '2']]));
+    await b.prepare(
+      1,
+      new Map([
+        ['"a"', '1'],
+        ['"b"', '2'],
+      ]),
+    );
     await b.commit(1);
-    await b.prepare(2, new Map([['"a"', null], ['"c"', '3']]));
+    await b.prepare(
+      2,
+      new Map([
+        ['"a"', null],
+        ['"c"', '3'],
+      ]),
+    );
     await server.restart();
     const loaded = await (await provider().open(ns)).load();
     assert.equal(loaded.committedTxid, 1);
@@ -159,10 +210,20 @@ describe('Redis state store failures', { timeout: 120_000 }, () => {
 
   it('nothing listening at the address: calls reject naming it, and close() still returns', async () => {
     const port = await findFreePort();
-    const p = new RedisStateProvider({ host: '127.0.0.1', port, password: PASSWORD, database: 0, timeoutMs: 300, keyPrefix: '' });
+    const p = new RedisStateProvider({
+      host: '127.0.0.1',
+      port,
+      password: PASSWORD,
+      database: 0,
+      timeoutMs: 300,
+      keyPrefix: '',
+    });
     try {
       const b = await p.open('ns');
-      await assert.rejects(b.load(), new RegExp(`^RedisStateError: Redis state store at 127\\.0\\.0\\.1:${port} db 0, namespace "ns": load failed`));
+      await assert.rejects(
+        b.load(),
+        new RegExp(`^RedisStateError: Redis state store at 127\\.0\\.0\\.1:${port} db 0, namespace "ns": load failed`),
+      );
       await assert.rejects(b.commit(1), /commit failed/);
     } finally {
       await p.close();
@@ -172,7 +233,14 @@ describe('Redis state store failures', { timeout: 120_000 }, () => {
   it('close() rejects the calls still waiting for a connection at once', { timeout: 20_000 }, async () => {
     const port = await findFreePort();
     // A timeout far beyond the test's own: only close() can end the wait in time.
-    const p = new RedisStateProvider({ host: '127.0.0.1', port, password: undefined, database: 0, timeoutMs: 600_000, keyPrefix: '' });
+    const p = new RedisStateProvider({
+      host: '127.0.0.1',
+      port,
+      password: undefined,
+      database: 0,
+      timeoutMs: 600_000,
+      keyPrefix: '',
+    });
     const b = await p.open('ns');
     const waiting = b.load();
     await new Promise((r) => setTimeout(r, 100));
@@ -185,7 +253,10 @@ describe('RedisServer', { timeout: 60_000 }, () => {
   it('names the package to install when redis-server is missing', async () => {
     await assert.rejects(RedisServer.start({ redisServerPath: '/nonexistent/redis-server' }), (err: Error) => {
       assert.ok(err instanceof RedisNotInstalledError);
-      assert.match(err.message, /redis-server not found at \/nonexistent\/redis-server: install it with `apt-get install -y redis-server`/);
+      assert.match(
+        err.message,
+        /redis-server not found at \/nonexistent\/redis-server: install it with `apt-get install -y redis-server`/,
+      );
       assert.ok(!err.message.includes('\n'));
       return true;
     });

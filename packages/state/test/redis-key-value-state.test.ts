@@ -34,11 +34,14 @@ describe('CheckpointedKeyValueState over Redis', { timeout: 60_000 }, () => {
     assert.equal(state.get('word'), 3);
     assert.equal(state.get('missing', 0), 0);
     assert.equal(state.size, 3);
-    assert.deepEqual([...state].sort(), [
-      ['word', 3],
-      [7, { nested: ['a', 'ü', null] }],
-      [{ k: 'object key' }, 'v'],
-    ].sort());
+    assert.deepEqual(
+      [...state].sort(),
+      [
+        ['word', 3],
+        [7, { nested: ['a', 'ü', null] }],
+        [{ k: 'object key' }, 'v'],
+      ].sort(),
+    );
     await state.prepareCommit(1);
     assert.equal(state.pendingChanges, 0);
     await state.commit(1);
@@ -54,10 +57,13 @@ describe('CheckpointedKeyValueState over Redis', { timeout: 60_000 }, () => {
     await again.prepareCommit(2);
     await again.commit(2);
     const third = await reopen<string | number, unknown>(ns);
-    assert.deepEqual([...third].sort(), [
-      [7, 'seven'],
-      [{ k: 'object key' }, 'v'],
-    ].sort());
+    assert.deepEqual(
+      [...third].sort(),
+      [
+        [7, 'seven'],
+        [{ k: 'object key' }, 'v'],
+      ].sort(),
+    );
   });
 
   it('rollback brings back the committed view, in this process and in the store', async () => {
@@ -128,7 +134,7 @@ describe('CheckpointedKeyValueState over Redis', { timeout: 60_000 }, () => {
     ]);
   });
 
-  it('a second prepareCommit before commit keeps the first one\'s changes (they are one checkpoint to the store)', async () => {
+  it("a second prepareCommit before commit keeps the first one's changes (they are one checkpoint to the store)", async () => {
     const ns = uniqueNamespace('kv-reprepare');
     const state = await reopen<string, number>(ns);
     state.put('a', 1);

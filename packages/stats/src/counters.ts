@@ -86,7 +86,11 @@ export class ExecutorStats {
         processCount: c.processCount,
       })),
       completions: map(this.completions, (c) => ({ acked: c.acked, failed: c.failed, completeMs: c.completeMs })),
-      histograms: { execute: this.execute.snapshot(), process: this.process.snapshot(), complete: this.complete.snapshot() },
+      histograms: {
+        execute: this.execute.snapshot(),
+        process: this.process.snapshot(),
+        complete: this.complete.snapshot(),
+      },
     };
   }
 }
@@ -102,7 +106,10 @@ export interface ExecutorStatsSnapshot {
   /** Output stream → counts. */
   outputs: Record<string, { emitted: number; transferred: number }>;
   /** Input `component:stream` → counts and latency sums (bolts). */
-  inputs: Record<string, { executed: number; acked: number; failed: number; executeMs: number; processMs: number; processCount: number }>;
+  inputs: Record<
+    string,
+    { executed: number; acked: number; failed: number; executeMs: number; processMs: number; processCount: number }
+  >;
   /** Output stream → tuple trees completed or failed (spouts). */
   completions: Record<string, { acked: number; failed: number; completeMs: number }>;
   histograms: { execute: HistogramSnapshot; process: HistogramSnapshot; complete: HistogramSnapshot };

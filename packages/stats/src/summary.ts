@@ -84,7 +84,11 @@ export function summarizeComponents(
       const wall = s.uptimeMs - (p?.uptimeMs ?? 0);
       if (wall > 0) capacity = Math.max(capacity, (s.busyMs - (p?.busyMs ?? 0)) / wall);
     }
-    const pct = (h: HistogramSnapshot) => ({ p50: round(quantileMs(h, 0.5)), p99: round(quantileMs(h, 0.99)), max: round(h.maxMs) });
+    const pct = (h: HistogramSnapshot) => ({
+      p50: round(quantileMs(h, 0.5)),
+      p99: round(quantileMs(h, 0.99)),
+      max: round(h.maxMs),
+    });
     out[component] = {
       kind,
       executors: list.length,
@@ -98,7 +102,11 @@ export function summarizeComponents(
       processLatencyMs: processCount > 0 ? round(sum(inputs, (i) => i.processMs) / processCount) : 0,
       executeLatencyMs: executed > 0 ? round(sum(inputs, (i) => i.executeMs) / executed) : 0,
       capacity: round(Math.min(1, capacity)),
-      latencyPercentilesMs: { complete: pct(hist('complete')), process: pct(hist('process')), execute: pct(hist('execute')) },
+      latencyPercentilesMs: {
+        complete: pct(hist('complete')),
+        process: pct(hist('process')),
+        execute: pct(hist('execute')),
+      },
       streams,
     };
   }

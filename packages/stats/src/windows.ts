@@ -66,7 +66,9 @@ export class StatsWindows {
     this.clock = options.clock ?? systemClock;
     const longest = (options.longestWindowSecs ?? 86400) * 1000;
     const per = options.samplesPerWindow ?? 30;
-    const windows = [...new Set([...STATS_WINDOWS_SECS.filter((w) => w > 0).map((w) => w * 1000), longest])].filter((w) => w <= longest).sort((a, b) => a - b);
+    const windows = [...new Set([...STATS_WINDOWS_SECS.filter((w) => w > 0).map((w) => w * 1000), longest])]
+      .filter((w) => w <= longest)
+      .sort((a, b) => a - b);
     // A sample may serve as a window's start while it is up to a little more than the window old.
     this.tiers = windows.map((w) => ({ maxAgeMs: w + (2 * w) / per, spacingMs: w / per }));
   }
@@ -97,7 +99,8 @@ export class StatsWindows {
   window(topologyId: string, windowSecs: number): WindowedExecutor[] {
     const nowMs = this.clock.wallMs();
     const out: WindowedExecutor[] = [];
-    const push = (series: Series, stats: ExecutorStatsSnapshot) => out.push({ supervisorId: series.supervisorId, port: series.port, stats });
+    const push = (series: Series, stats: ExecutorStatsSnapshot) =>
+      out.push({ supervisorId: series.supervisorId, port: series.port, stats });
     const cutoff = nowMs - windowSecs * 1000;
     for (const series of this.series.values()) {
       if (series.topologyId !== topologyId) continue;
@@ -166,7 +169,14 @@ function compact(s: ExecutorStatsSnapshot): ExecutorStatsSnapshot {
     const counts = trimmedCounts(h.counts);
     return counts.length === h.counts.length ? h : { ...h, counts };
   };
-  return { ...s, histograms: { execute: trim(s.histograms.execute), process: trim(s.histograms.process), complete: trim(s.histograms.complete) } };
+  return {
+    ...s,
+    histograms: {
+      execute: trim(s.histograms.execute),
+      process: trim(s.histograms.process),
+      complete: trim(s.histograms.complete),
+    },
+  };
 }
 
 /** What one executor counted in a window, on one slot. */
@@ -189,7 +199,11 @@ function isReset(prev: ExecutorStatsSnapshot, next: ExecutorStatsSnapshot): bool
 type Combine = (a: number, b: number) => number;
 type HistogramMax = (a: HistogramSnapshot, b: HistogramSnapshot, counts: number[]) => number;
 
-function combineRecords<T extends Record<string, number>>(a: Record<string, T>, b: Record<string, T>, f: Combine): Record<string, T> {
+function combineRecords<T extends Record<string, number>>(
+  a: Record<string, T>,
+  b: Record<string, T>,
+  f: Combine,
+): Record<string, T> {
   const out: Record<string, T> = {};
   for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
     const x = a[key];
@@ -203,14 +217,29 @@ function combineRecords<T extends Record<string, number>>(a: Record<string, T>, 
 }
 
 /** `f` applied bucket by bucket (never below 0), the max chosen by `max`. */
-export function combineHistograms(a: HistogramSnapshot, b: HistogramSnapshot, f: Combine, max: HistogramMax): HistogramSnapshot {
+export function combineHistograms(
+  a: HistogramSnapshot,
+  b: HistogramSnapshot,
+  f: Combine,
+  max: HistogramMax,
+): HistogramSnapshot {
   const len = Math.max(a.counts.length, b.counts.length);
   const counts: number[] = [];
   for (let i = 0; i < len; i++) counts.push(Math.max(0, f(a.counts[i] ?? 0, b.counts[i] ?? 0)));
-  return { counts, count: Math.max(0, f(a.count, b.count)), sumMs: Math.max(0, f(a.sumMs, b.sumMs)), maxMs: max(a, b, counts) };
+  return {
+    counts,
+    count: Math.max(0, f(a.count, b.count)),
+    sumMs: Math.max(0, f(a.sumMs, b.sumMs)),
+    maxMs: max(a, b, counts),
+  };
 }
 
-function combine(a: ExecutorStatsSnapshot, b: ExecutorStatsSnapshot, f: Combine, max: HistogramMax): ExecutorStatsSnapshot {
+function combine(
+  a: ExecutorStatsSnapshot,
+  b: ExecutorStatsSnapshot,
+  f: Combine,
+  max: HistogramMax,
+): ExecutorStatsSnapshot {
   return {
     component: a.component,
     startTask: a.startTask,
@@ -231,15 +260,25 @@ function combine(a: ExecutorStatsSnapshot, b: ExecutorStatsSnapshot, f: Combine,
 
 /** `a + b`, counter by counter (an incarnation's totals added to earlier ones). */
 export function addSnapshots(a: ExecutorStatsSnapshot, b: ExecutorStatsSnapshot): ExecutorStatsSnapshot {
-  return combine(a, b, (x, y) => x + y, (x, y) => Math.max(x.maxMs, y.maxMs));
+  return combine(
+    a,
+    b,
+    (x, y) => x + y,
+    (x, y) => Math.max(x.maxMs, y.maxMs),
+  );
 }
 
 /** `newer - older`: what was counted between two cumulative snapshots of the same series. */
 export function subtractSnapshots(newer: ExecutorStatsSnapshot, older: ExecutorStatsSnapshot): ExecutorStatsSnapshot {
   // The max of a window is not derivable from cumulative maxima: take the upper bound of its highest non-empty
   // bucket, capped by the all-time max.
-  return combine(newer, older, (x, y) => x - y, (h, _older, counts) => {
-    for (let i = counts.length - 1; i >= 0; i--) if (counts[i]! > 0) return Math.min(h.maxMs, bucketUpperMs(i));
-    return 0;
-  });
+  return combine(
+    newer,
+    older,
+    (x, y) => x - y,
+    (h, _older, counts) => {
+      for (let i = counts.length - 1; i >= 0; i--) if (counts[i]! > 0) return Math.min(h.maxMs, bucketUpperMs(i));
+      return 0;
+    },
+  );
 }

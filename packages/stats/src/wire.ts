@@ -20,7 +20,11 @@ function histFromProto(h: pb.ILatencySummary | null | undefined): HistogramSnaps
   return { counts, count: Number(h?.count ?? 0), sumMs: h?.sumMs ?? 0, maxMs: h?.maxMs ?? 0 };
 }
 
-const TYPE = { spout: pb.ComponentType.COMPONENT_TYPE_SPOUT, bolt: pb.ComponentType.COMPONENT_TYPE_BOLT, acker: pb.ComponentType.COMPONENT_TYPE_SYSTEM } as const;
+const TYPE = {
+  spout: pb.ComponentType.COMPONENT_TYPE_SPOUT,
+  bolt: pb.ComponentType.COMPONENT_TYPE_BOLT,
+  acker: pb.ComponentType.COMPONENT_TYPE_SYSTEM,
+} as const;
 
 /** An executor's snapshot as a protobuf ExecutorStats. */
 export function executorStatsToProto(s: ExecutorStatsSnapshot): pb.IExecutorStats {
@@ -71,7 +75,8 @@ export function executorStatsToProto(s: ExecutorStatsSnapshot): pb.IExecutorStat
 export function executorStatsFromProto(p: pb.IExecutorStats): ExecutorStatsSnapshot {
   const stats = p.stats ?? {};
   const component = stats.component ?? '';
-  const kind = component === ACKER_COMPONENT ? 'acker' : stats.type === pb.ComponentType.COMPONENT_TYPE_SPOUT ? 'spout' : 'bolt';
+  const kind =
+    component === ACKER_COMPONENT ? 'acker' : stats.type === pb.ComponentType.COMPONENT_TYPE_SPOUT ? 'spout' : 'bolt';
   const snap: ExecutorStatsSnapshot = {
     component,
     startTask: p.executor?.taskStart ?? 0,
@@ -82,13 +87,22 @@ export function executorStatsFromProto(p: pb.IExecutorStats): ExecutorStatsSnaps
     outputs: {},
     inputs: {},
     completions: {},
-    histograms: { complete: histFromProto(stats.completeLatency), process: histFromProto(stats.processLatency), execute: histFromProto(stats.executeLatency) },
+    histograms: {
+      complete: histFromProto(stats.completeLatency),
+      process: histFromProto(stats.processLatency),
+      execute: histFromProto(stats.executeLatency),
+    },
   };
   for (const o of stats.outputs ?? []) {
     const stream = o.stream ?? '';
-    if (Number(o.emitted ?? 0) > 0 || Number(o.transferred ?? 0) > 0) snap.outputs[stream] = { emitted: Number(o.emitted ?? 0), transferred: Number(o.transferred ?? 0) };
+    if (Number(o.emitted ?? 0) > 0 || Number(o.transferred ?? 0) > 0)
+      snap.outputs[stream] = { emitted: Number(o.emitted ?? 0), transferred: Number(o.transferred ?? 0) };
     if (Number(o.acked ?? 0) > 0 || Number(o.failed ?? 0) > 0)
-      snap.completions[stream] = { acked: Number(o.acked ?? 0), failed: Number(o.failed ?? 0), completeMs: o.completeLatency?.sumMs ?? 0 };
+      snap.completions[stream] = {
+        acked: Number(o.acked ?? 0),
+        failed: Number(o.failed ?? 0),
+        completeMs: o.completeLatency?.sumMs ?? 0,
+      };
   }
   for (const i of stats.inputs ?? []) {
     snap.inputs[`${i.component ?? ''}:${i.stream ?? ''}`] = {
@@ -105,7 +119,11 @@ export function executorStatsFromProto(p: pb.IExecutorStats): ExecutorStatsSnaps
 
 /** A component summary as protobuf ComponentStats (totals only; per-stream detail comes from executors). */
 export function componentSummaryToProto(component: string, c: ComponentSummary): pb.IComponentStats {
-  const lat = (mean: number, count: number, p: { max: number }): pb.ILatencySummary => ({ count, sumMs: mean * count, maxMs: p.max });
+  const lat = (mean: number, count: number, p: { max: number }): pb.ILatencySummary => ({
+    count,
+    sumMs: mean * count,
+    maxMs: p.max,
+  });
   return {
     component,
     type: TYPE[c.kind],
@@ -118,15 +136,25 @@ export function componentSummaryToProto(component: string, c: ComponentSummary):
     processLatency: lat(c.processLatencyMs, c.executed, c.latencyPercentilesMs.process),
     executeLatency: lat(c.executeLatencyMs, c.executed, c.latencyPercentilesMs.execute),
     capacity: c.capacity,
-    outputs: Object.entries(c.streams).map(([stream, s]) => ({ stream, emitted: s.emitted, transferred: s.transferred })),
+    outputs: Object.entries(c.streams).map(([stream, s]) => ({
+      stream,
+      emitted: s.emitted,
+      transferred: s.transferred,
+    })),
   };
 }
 
 /** A component summary from protobuf ComponentStats (inverse of {@link componentSummaryToProto}). */
 export function componentSummaryFromProto(p: pb.IComponentStats, executors: number, tasks: number): ComponentSummary {
-  const mean = (l: pb.ILatencySummary | null | undefined) => (Number(l?.count ?? 0) > 0 ? (l!.sumMs ?? 0) / Number(l!.count) : 0);
+  const mean = (l: pb.ILatencySummary | null | undefined) =>
+    Number(l?.count ?? 0) > 0 ? (l!.sumMs ?? 0) / Number(l!.count) : 0;
   const pct = (l: pb.ILatencySummary | null | undefined) => latencyPercentiles(l);
-  const kind = p.type === pb.ComponentType.COMPONENT_TYPE_SPOUT ? 'spout' : p.type === pb.ComponentType.COMPONENT_TYPE_SYSTEM ? 'acker' : 'bolt';
+  const kind =
+    p.type === pb.ComponentType.COMPONENT_TYPE_SPOUT
+      ? 'spout'
+      : p.type === pb.ComponentType.COMPONENT_TYPE_SYSTEM
+        ? 'acker'
+        : 'bolt';
   return {
     kind,
     executors,
@@ -140,8 +168,17 @@ export function componentSummaryFromProto(p: pb.IComponentStats, executors: numb
     processLatencyMs: mean(p.processLatency),
     executeLatencyMs: mean(p.executeLatency),
     capacity: p.capacity ?? 0,
-    latencyPercentilesMs: { complete: pct(p.completeLatency), process: pct(p.processLatency), execute: pct(p.executeLatency) },
-    streams: Object.fromEntries((p.outputs ?? []).map((o) => [o.stream ?? '', { emitted: Number(o.emitted ?? 0), transferred: Number(o.transferred ?? 0) }])),
+    latencyPercentilesMs: {
+      complete: pct(p.completeLatency),
+      process: pct(p.processLatency),
+      execute: pct(p.executeLatency),
+    },
+    streams: Object.fromEntries(
+      (p.outputs ?? []).map((o) => [
+        o.stream ?? '',
+        { emitted: Number(o.emitted ?? 0), transferred: Number(o.transferred ?? 0) },
+      ]),
+    ),
   };
 }
 
@@ -164,7 +201,10 @@ function latency(mean: number, count: number, h: HistogramSnapshot): pb.ILatency
  * A component's statistics over some executor snapshots (one window): the totals of `squall stats`, per-stream
  * outputs (with spout completions) and inputs, and latency histograms. Undefined when empty.
  */
-export function componentStatsProto(component: string, snapshots: readonly ExecutorStatsSnapshot[]): pb.IComponentStats | undefined {
+export function componentStatsProto(
+  component: string,
+  snapshots: readonly ExecutorStatsSnapshot[],
+): pb.IComponentStats | undefined {
   const mine = snapshots.filter((s) => s.component === component);
   const summary = summarizeComponents(mine)[component];
   if (!summary || mine.length === 0) return undefined;
@@ -203,13 +243,25 @@ export function topologyStatsProto(snapshots: readonly ExecutorStatsSnapshot[]):
     failed += c.failed;
     completeMs += c.completeLatencyMs * c.acked;
   }
-  for (const s of user) if (s.kind === 'spout') complete = combineHistograms(complete, s.histograms.complete, (x, y) => x + y, (a, b) => Math.max(a.maxMs, b.maxMs));
+  for (const s of user)
+    if (s.kind === 'spout')
+      complete = combineHistograms(
+        complete,
+        s.histograms.complete,
+        (x, y) => x + y,
+        (a, b) => Math.max(a.maxMs, b.maxMs),
+      );
   return {
     emitted,
     transferred,
     acked,
     failed,
-    completeLatency: { count: acked, sumMs: completeMs, maxMs: complete.maxMs, buckets: trimmedCounts(complete.counts) },
+    completeLatency: {
+      count: acked,
+      sumMs: completeMs,
+      maxMs: complete.maxMs,
+      buckets: trimmedCounts(complete.counts),
+    },
   };
 }
 

@@ -23,8 +23,16 @@ const topologies: pb.ITopologyInfo[] = [
   {
     summary: { id: 'wc-1-1', name: 'wc' },
     components: [
-      { component: 'words', type: pb.ComponentType.COMPONENT_TYPE_SPOUT, stats: { emitted: 7, acked: 6, failed: 1, completeLatency: summary([3, 3, 3, 3, 3, 3]) } },
-      { component: 'count', type: pb.ComponentType.COMPONENT_TYPE_BOLT, stats: { executed: 7, executeLatency: summary([0.0015, 0.0015, 0.0015, 0.0015, 0.0015, 0.0015, 0.0015]) } },
+      {
+        component: 'words',
+        type: pb.ComponentType.COMPONENT_TYPE_SPOUT,
+        stats: { emitted: 7, acked: 6, failed: 1, completeLatency: summary([3, 3, 3, 3, 3, 3]) },
+      },
+      {
+        component: 'count',
+        type: pb.ComponentType.COMPONENT_TYPE_BOLT,
+        stats: { executed: 7, executeLatency: summary([0.0015, 0.0015, 0.0015, 0.0015, 0.0015, 0.0015, 0.0015]) },
+      },
     ],
   },
 ];
@@ -61,18 +69,37 @@ test('cluster metrics through prom-client: names, labels escaped, counters, hist
   assert.match(text, /^squall_slots_used 1$/m);
   assert.match(text, /^squall_topology_active\{topology="wc"\} 1$/m);
   assert.match(text, /^squall_topology_status\{topology="wc",status="ACTIVE"\} 1$/m);
-  assert.ok(text.includes('squall_topology_status{topology="we\\"ird\\\\name\\n",status="INACTIVE"} 1'), 'label value escaped');
+  assert.ok(
+    text.includes('squall_topology_status{topology="we\\"ird\\\\name\\n",status="INACTIVE"} 1'),
+    'label value escaped',
+  );
   assert.match(text, /^# TYPE squall_component_acked_total counter$/m);
   assert.match(text, /^squall_component_acked_total\{topology="wc",component="words"\} 6$/m);
   assert.match(text, /^squall_component_executed_total\{topology="wc",component="count"\} 7$/m);
   assert.match(text, /^# TYPE squall_component_complete_latency_seconds histogram$/m);
   assert.match(text, /^squall_component_complete_latency_seconds_count\{topology="wc",component="words"\} 6$/m);
-  assert.match(text, /^squall_component_complete_latency_seconds_bucket\{topology="wc",component="words",le="0.002048"\} 0$/m);
-  assert.match(text, /^squall_component_complete_latency_seconds_bucket\{topology="wc",component="words",le="0.004096"\} 6$/m);
+  assert.match(
+    text,
+    /^squall_component_complete_latency_seconds_bucket\{topology="wc",component="words",le="0.002048"\} 0$/m,
+  );
+  assert.match(
+    text,
+    /^squall_component_complete_latency_seconds_bucket\{topology="wc",component="words",le="0.004096"\} 6$/m,
+  );
   assert.match(text, /^squall_component_complete_latency_seconds_sum\{topology="wc",component="words"\} 0.018$/m);
-  assert.match(text, /^squall_component_execute_latency_seconds_bucket\{topology="wc",component="count",le="0.000002"\} 7$/m);
-  assert.match(text, /^squall_component_execute_latency_seconds_bucket\{topology="wc",component="count",le="\+Inf"\} 7$/m);
-  assert.doesNotMatch(text, /complete_latency_seconds_count\{topology="wc",component="count"\}/, 'complete latency is a spout metric');
+  assert.match(
+    text,
+    /^squall_component_execute_latency_seconds_bucket\{topology="wc",component="count",le="0.000002"\} 7$/m,
+  );
+  assert.match(
+    text,
+    /^squall_component_execute_latency_seconds_bucket\{topology="wc",component="count",le="\+Inf"\} 7$/m,
+  );
+  assert.doesNotMatch(
+    text,
+    /complete_latency_seconds_count\{topology="wc",component="count"\}/,
+    'complete latency is a spout metric',
+  );
   const families = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]);
   assert.equal(new Set(families).size, families.length, 'each family once');
   assert.ok(text.endsWith('\n'));
@@ -81,7 +108,9 @@ test('cluster metrics through prom-client: names, labels escaped, counters, hist
 test('exposition: the scrape metrics, extra daemon metrics and the default process metrics, twice in a row', async () => {
   const exposition = new MetricsExposition();
   for (let i = 0; i < 2; i++) {
-    const text = await exposition.text(cluster, topologies, (r) => addGauge(r, 'squall_nimbus_is_leader', 'leader', [{ labels: { nimbus: 'n:1' }, value: 1 }]));
+    const text = await exposition.text(cluster, topologies, (r) =>
+      addGauge(r, 'squall_nimbus_is_leader', 'leader', [{ labels: { nimbus: 'n:1' }, value: 1 }]),
+    );
     assert.match(text, /^squall_nimbus_is_leader\{nimbus="n:1"\} 1$/m);
     assert.match(text, /^squall_nimbuses 1$/m);
     assert.match(text, /^# TYPE process_cpu_seconds_total counter$/m);

@@ -29,10 +29,22 @@ function spout(emitted: number, uptimeMs: number, busyMs = 0, startTask = 1): Ex
   };
 }
 
-const emitted = (list: ReturnType<StatsWindows['window']>) => list.reduce((n, w) => n + (w.stats.outputs.default?.emitted ?? 0), 0);
+const emitted = (list: ReturnType<StatsWindows['window']>) =>
+  list.reduce((n, w) => n + (w.stats.outputs.default?.emitted ?? 0), 0);
 
 /** Heartbeats every `everyMs` for `durationMs` of an executor emitting `rate` tuples per second since `startMs`. */
-function run(windows: StatsWindows, clock: ManualClock, opts: { durationMs: number; everyMs: number; rate: number; startMs: number; slot?: [string, number]; baseUptimeMs?: number }) {
+function run(
+  windows: StatsWindows,
+  clock: ManualClock,
+  opts: {
+    durationMs: number;
+    everyMs: number;
+    rate: number;
+    startMs: number;
+    slot?: [string, number];
+    baseUptimeMs?: number;
+  },
+) {
   const [sup, port] = opts.slot ?? ['s1', 6700];
   const end = clock.wallMs() + opts.durationMs;
   while (clock.wallMs() < end) {
@@ -48,7 +60,10 @@ test('windows hold exact counts; the start is rounded to a kept sample by at mos
   run(windows, clock, { durationMs: 5 * HOUR, everyMs: 5 * SEC, rate: 10, startMs: 1_000_000 });
   const total = 5 * 3600 * 10;
   assert.equal(emitted(windows.window('t1', 0)), total, 'all time is the cumulative count');
-  for (const [secs, slack] of [[600, 25], [10800, 6 * 60 + 5]] as const) {
+  for (const [secs, slack] of [
+    [600, 25],
+    [10800, 6 * 60 + 5],
+  ] as const) {
     const got = emitted(windows.window('t1', secs));
     // 10 tuples per second: the window covers its length plus at most one sample spacing and one heartbeat.
     assert.ok(got >= secs * 10 && got <= (secs + slack) * 10, `window ${secs}s: ${got}`);
@@ -70,7 +85,10 @@ test('a worker restart (counters back to zero) loses nothing and never goes nega
   run(windows, clock, { durationMs: 5 * MIN, everyMs: SEC, rate: 100, startMs: restartAt });
   assert.equal(emitted(windows.window('t1', 0)), before + 5 * 60 * 100, 'all time adds both incarnations');
   const tenMin = emitted(windows.window('t1', 600));
-  assert.ok(tenMin >= 10 * 60 * 100 && tenMin <= 10 * 60 * 100 + 25 * 100, `10 min window spans the restart: ${tenMin}`);
+  assert.ok(
+    tenMin >= 10 * 60 * 100 && tenMin <= 10 * 60 * 100 + 25 * 100,
+    `10 min window spans the restart: ${tenMin}`,
+  );
 });
 
 test('an executor moved to another slot keeps the counts of its old slot', () => {
@@ -90,7 +108,11 @@ test('an executor first heard of mid-life (nimbus restarted) counts from the fir
   // It has run for an hour already: 36,000 tuples before nimbus heard of it.
   run(windows, clock, { durationMs: 2 * MIN, everyMs: SEC, rate: 10, startMs: 10 * HOUR - HOUR });
   const first = 36000 + 10;
-  assert.equal(emitted(windows.window('t1', 600)), 36000 + 1200 - first, 'only what was counted since nimbus heard of it');
+  assert.equal(
+    emitted(windows.window('t1', 600)),
+    36000 + 1200 - first,
+    'only what was counted since nimbus heard of it',
+  );
   assert.equal(emitted(windows.window('t1', 0)), 36000 + 1200, 'all time is still everything the executor counted');
 });
 
@@ -122,10 +144,16 @@ test('proto views: totals, per-stream completions and latency buckets in the one
   assert.equal(c.emitted, 150);
   assert.equal(c.acked, 150);
   assert.equal(c.capacity, 0.5, 'the busiest executor');
-  assert.deepEqual(c.outputs?.map((o) => [o.stream, o.emitted, o.acked]), [['default', 150, 150]]);
+  assert.deepEqual(
+    c.outputs?.map((o) => [o.stream, o.emitted, o.acked]),
+    [['default', 150, 150]],
+  );
   const buckets = c.completeLatency!.buckets!.map(Number);
   assert.equal(buckets.length, 41, 'trailing empty buckets left out');
-  assert.equal(buckets.reduce((a, b) => a + b, 0), 150);
+  assert.equal(
+    buckets.reduce((a, b) => a + b, 0),
+    150,
+  );
   assert.equal(buckets[40], 150);
   assert.equal(componentStatsProto('nope', snaps), undefined);
   const t = topologyStatsProto(snaps);

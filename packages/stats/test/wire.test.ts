@@ -19,7 +19,9 @@ test('an executor snapshot survives the protobuf round trip, histograms included
 });
 
 test("a peer's oversized bucket list is cut to the layout's length", () => {
-  const back = executorStatsFromProto({ stats: { component: 'x', executeLatency: { count: 1, buckets: new Array<number>(100000).fill(1) } } });
+  const back = executorStatsFromProto({
+    stats: { component: 'x', executeLatency: { count: 1, buckets: new Array<number>(100000).fill(1) } },
+  });
   assert.equal(back.histograms.execute.counts.length, HISTOGRAM_BUCKETS);
 });
 

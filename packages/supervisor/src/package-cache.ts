@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { extract, list } from 'tar';
 import { assertSafeId, isSafeId, type Logger } from '@squall/core';
@@ -59,7 +68,11 @@ export class PackageCache {
 
   private target(topologyId: string, digest: string): string {
     assertSafeId('topology id', topologyId, 'an assignment');
-    if (!/^[0-9a-f]{64}$/.test(digest)) throw new PackageVerificationError(topologyId, `package digest ${JSON.stringify(digest.slice(0, 80))} is not a sha256`);
+    if (!/^[0-9a-f]{64}$/.test(digest))
+      throw new PackageVerificationError(
+        topologyId,
+        `package digest ${JSON.stringify(digest.slice(0, 80))} is not a sha256`,
+      );
     return path.join(this.dir, `${topologyId}-${digest.slice(0, 12)}`);
   }
 
@@ -74,7 +87,10 @@ export class PackageCache {
     if (!meta) {
       const descriptorFile = `${dir}${DESCRIPTOR_SUFFIX}`;
       if (!existsSync(descriptorFile) || !existsSync(dir)) return undefined;
-      meta = { topology: JSON.parse(readFileSync(descriptorFile, 'utf8')) as TopologyDescriptor, manifest: readManifest(dir) };
+      meta = {
+        topology: JSON.parse(readFileSync(descriptorFile, 'utf8')) as TopologyDescriptor,
+        manifest: readManifest(dir),
+      };
       this.metadata.set(dir, meta);
     }
     return { dir, digest, ...meta };
@@ -101,24 +117,60 @@ export class PackageCache {
     await new Promise<void>((resolve, reject) => {
       // A deadline, so a stalled or impostor nimbus cannot hold the download (and the slot) forever.
       const call = client.downloadPackage({ topologyId }, { deadline: Date.now() + 10 * 60_000 });
-      call.on('data', (m: { header?: { digest?: string | null; size?: number | null; topologyJson?: string | null; signature?: string | null } | null; chunk?: Uint8Array | null }) => {
-        if (m.header) header = { digest: m.header.digest ?? '', size: Number(m.header.size ?? 0), topologyJson: m.header.topologyJson ?? '', signature: m.header.signature ?? '' };
-        else if (m.chunk) chunks.push(Buffer.from(m.chunk));
-      });
+      call.on(
+        'data',
+        (m: {
+          header?: {
+            digest?: string | null;
+            size?: number | null;
+            topologyJson?: string | null;
+            signature?: string | null;
+          } | null;
+          chunk?: Uint8Array | null;
+        }) => {
+          if (m.header)
+            header = {
+              digest: m.header.digest ?? '',
+              size: Number(m.header.size ?? 0),
+              topologyJson: m.header.topologyJson ?? '',
+              signature: m.header.signature ?? '',
+            };
+          else if (m.chunk) chunks.push(Buffer.from(m.chunk));
+        },
+      );
       call.on('end', () => resolve());
       call.on('error', reject);
     });
     const bytes = Buffer.concat(chunks);
     if (!header) throw new PackageVerificationError(topologyId, 'nimbus sent no header');
-    if (header.digest !== digest) throw new PackageVerificationError(topologyId, `nimbus holds digest ${header.digest}, assignment wants ${digest}`);
+    if (header.digest !== digest)
+      throw new PackageVerificationError(
+        topologyId,
+        `nimbus holds digest ${header.digest}, assignment wants ${digest}`,
+      );
     const secret = this.options.clusterSecret;
-    if (secret !== undefined && !documentSignatureMatches(secret, header.signature, 'package-header', topologyId, digest, { size: header.size, topologyJson: header.topologyJson }))
-      throw new PackageVerificationError(topologyId, 'its header is not signed with squall.cluster.secret (the answering nimbus does not hold it)');
-    if (bytes.length !== header.size) throw new PackageVerificationError(topologyId, `truncated: ${bytes.length} of ${header.size} bytes`);
+    if (
+      secret !== undefined &&
+      !documentSignatureMatches(secret, header.signature, 'package-header', topologyId, digest, {
+        size: header.size,
+        topologyJson: header.topologyJson,
+      })
+    )
+      throw new PackageVerificationError(
+        topologyId,
+        'its header is not signed with squall.cluster.secret (the answering nimbus does not hold it)',
+      );
+    if (bytes.length !== header.size)
+      throw new PackageVerificationError(topologyId, `truncated: ${bytes.length} of ${header.size} bytes`);
     const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== digest) throw new PackageVerificationError(topologyId, `corrupt: sha256 ${actual}, expected ${digest}`);
+    if (actual !== digest)
+      throw new PackageVerificationError(topologyId, `corrupt: sha256 ${actual}, expected ${digest}`);
     const descriptor = JSON.parse(header.topologyJson) as TopologyDescriptor;
-    if (descriptor.topologyId !== topologyId) throw new PackageVerificationError(topologyId, `its header describes ${String(descriptor.topologyId).slice(0, 100)}`);
+    if (descriptor.topologyId !== topologyId)
+      throw new PackageVerificationError(
+        topologyId,
+        `its header describes ${String(descriptor.topologyId).slice(0, 100)}`,
+      );
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true, mode: 0o700 });
@@ -136,7 +188,10 @@ export class PackageCache {
     renameSync(tmp, dir);
     writeFileSync(`${dir}${DESCRIPTOR_SUFFIX}`, header.topologyJson, { mode: 0o600 });
     this.metadata.set(dir, { topology: descriptor, manifest: readManifest(dir) });
-    this.log.info({ topology: topologyId, bytes: bytes.length, ms: Date.now() - started }, `downloaded and verified package of ${topologyId}`);
+    this.log.info(
+      { topology: topologyId, bytes: bytes.length, ms: Date.now() - started },
+      `downloaded and verified package of ${topologyId}`,
+    );
     return this.get(topologyId, digest)!;
   }
 
@@ -151,12 +206,16 @@ export class PackageCache {
         if (entry.type === 'SymbolicLink' || entry.type === 'Link') {
           const link = entry.linkpath ?? '';
           const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(entry.path), link));
-          if (path.posix.isAbsolute(link) || resolved === '..' || resolved.startsWith('../')) problems.push(`${entry.path} links to ${link}, outside the package`);
+          if (path.posix.isAbsolute(link) || resolved === '..' || resolved.startsWith('../'))
+            problems.push(`${entry.path} links to ${link}, outside the package`);
         }
       },
     });
     if (total > this.options.maxExtractedBytes)
-      throw new PackageVerificationError(topologyId, `its files add up to ${total} bytes once extracted, over supervisor.package.max.bytes (${this.options.maxExtractedBytes})`);
+      throw new PackageVerificationError(
+        topologyId,
+        `its files add up to ${total} bytes once extracted, over supervisor.package.max.bytes (${this.options.maxExtractedBytes})`,
+      );
     if (problems.length > 0) throw new PackageVerificationError(topologyId, problems.slice(0, 5).join('; '));
   }
 
@@ -169,11 +228,14 @@ export class PackageCache {
     const wanted = new Set<string>();
     for (const key of [...keep, ...this.inflight.keys()]) {
       const [id, digest] = key.split('@');
-      if (id !== undefined && digest !== undefined && isSafeId(id) && /^[0-9a-f]{64}$/.test(digest)) wanted.add(path.basename(this.target(id, digest)));
+      if (id !== undefined && digest !== undefined && isSafeId(id) && /^[0-9a-f]{64}$/.test(digest))
+        wanted.add(path.basename(this.target(id, digest)));
     }
     const removed: string[] = [];
     for (const name of readdirSync(this.dir)) {
-      const base = name.endsWith(DESCRIPTOR_SUFFIX) ? name.slice(0, -DESCRIPTOR_SUFFIX.length) : name.replace(/\.tmp-\d+$/, '');
+      const base = name.endsWith(DESCRIPTOR_SUFFIX)
+        ? name.slice(0, -DESCRIPTOR_SUFFIX.length)
+        : name.replace(/\.tmp-\d+$/, '');
       if (wanted.has(base) || (name !== base && /\.tmp-\d+$/.test(name) && this.inflight.size > 0)) continue;
       rmSync(path.join(this.dir, name), { recursive: true, force: true });
       this.metadata.delete(path.join(this.dir, base));

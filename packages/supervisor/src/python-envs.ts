@@ -1,5 +1,15 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '@squall/core';
 import type { CachedPackage } from './package-cache';
@@ -106,21 +116,35 @@ export class PythonEnvironments {
     // pip gets the slower way: a virtualenv with pip, which installs into itself.
     const wheels = path.join(pkg.dir, m.wheels);
     const requirements = path.join(pkg.dir, m.requirements);
-    const pipArgs = ['install', '--disable-pip-version-check', '--no-index', '--find-links', wheels, '-r', requirements];
+    const pipArgs = [
+      'install',
+      '--disable-pip-version-check',
+      '--no-index',
+      '--find-links',
+      wheels,
+      '-r',
+      requirements,
+    ];
     const python = user ? this.pythonForUsers() : this.python;
     let created = await run([python, '-m', 'venv', '--without-pip', venv], pkg.dir);
-    if (created.code !== 0) throw new Error(`cannot create the Python virtualenv of ${topologyId} with ${python}: ${created.output.trim()}`);
+    if (created.code !== 0)
+      throw new Error(`cannot create the Python virtualenv of ${topologyId} with ${python}: ${created.output.trim()}`);
     let installed = await run([python, '-m', 'pip', '--python', path.join(venv, 'bin', 'python'), ...pipArgs], pkg.dir);
     if (installed.code !== 0 && /no such option: --python/.test(installed.output)) {
       rmSync(venv, { recursive: true, force: true });
       created = await run([python, '-m', 'venv', venv], pkg.dir);
-      if (created.code !== 0) throw new Error(`cannot create the Python virtualenv of ${topologyId} with ${python}: ${created.output.trim()}`);
+      if (created.code !== 0)
+        throw new Error(
+          `cannot create the Python virtualenv of ${topologyId} with ${python}: ${created.output.trim()}`,
+        );
       installed = await run([path.join(venv, 'bin', 'python'), '-m', 'pip', ...pipArgs], pkg.dir);
     }
     if (installed.code !== 0) {
       rmSync(venv, { recursive: true, force: true });
       const errors = installed.output.split('\n').filter((l) => l.startsWith('ERROR:'));
-      throw new Error(`installing the Python requirements of ${topologyId} failed: ${(errors.length > 0 ? errors : [installed.output.trim()]).join(' | ')}`);
+      throw new Error(
+        `installing the Python requirements of ${topologyId} failed: ${(errors.length > 0 ? errors : [installed.output.trim()]).join(' | ')}`,
+      );
     }
     writeFileSync(path.join(venv, READY_MARKER), '');
     if (user) {
@@ -129,7 +153,10 @@ export class PythonEnvironments {
       chownSync(path.dirname(venv), 0, user.gid);
       chmodSync(path.dirname(venv), 0o750);
     }
-    this.log.info({ topology: topologyId, venv, ms: Date.now() - started }, `installed the Python requirements of ${topologyId} into ${venv}`);
+    this.log.info(
+      { topology: topologyId, venv, ms: Date.now() - started },
+      `installed the Python requirements of ${topologyId} into ${venv}`,
+    );
   }
 
   private chosenForUsers: string | undefined;
@@ -143,7 +170,8 @@ export class PythonEnvironments {
   private pythonForUsers(): string {
     if (this.chosenForUsers) return this.chosenForUsers;
     const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
-    const find = (name: string) => (name.includes('/') ? [name] : dirs.map((d) => path.join(d, name))).filter((c) => existsSync(c));
+    const find = (name: string) =>
+      (name.includes('/') ? [name] : dirs.map((d) => path.join(d, name))).filter((c) => existsSync(c));
     const reachable = (c: string) => {
       try {
         return unreachableForOthers([realpathSync(c)]) === undefined && (statSync(realpathSync(c)).mode & 0o001) !== 0;
@@ -153,8 +181,15 @@ export class PythonEnvironments {
     };
     const configured = find(this.python)[0];
     const chosen = configured && reachable(configured) ? configured : [...find('python3')].find(reachable);
-    if (!chosen) throw new Error(`no Python reachable by the topologies' users: ${this.python} is not (a directory on its way is closed to others); set SQUALL_PYTHON to one that is`);
-    if (chosen !== configured) this.log.warn({ python: chosen, configured: configured ?? this.python }, `virtualenvs are made with ${chosen}: ${configured ?? this.python} is not reachable by the topologies' users`);
+    if (!chosen)
+      throw new Error(
+        `no Python reachable by the topologies' users: ${this.python} is not (a directory on its way is closed to others); set SQUALL_PYTHON to one that is`,
+      );
+    if (chosen !== configured)
+      this.log.warn(
+        { python: chosen, configured: configured ?? this.python },
+        `virtualenvs are made with ${chosen}: ${configured ?? this.python} is not reachable by the topologies' users`,
+      );
     this.chosenForUsers = chosen;
     return chosen;
   }

@@ -22,7 +22,15 @@ export type SlotState =
   | WaitingState
   | { kind: 'STARTING'; assignment: SlotAssignment; pid: number; since: number; restarts: number }
   | { kind: 'RUNNING'; assignment: SlotAssignment; pid: number; since: number; restarts: number }
-  | { kind: 'KILLING'; assignment: SlotAssignment; pid: number; since: number; forced: boolean; reason: string; restarts: number }
+  | {
+      kind: 'KILLING';
+      assignment: SlotAssignment;
+      pid: number;
+      since: number;
+      forced: boolean;
+      reason: string;
+      restarts: number;
+    }
   | { kind: 'BACKOFF'; assignment: SlotAssignment; until: number; restarts: number };
 
 /**
@@ -94,7 +102,13 @@ export interface SlotStep {
 
 /** Whether two assignments are the same worker (topology, executors and package). */
 export function sameAssignment(a: SlotAssignment | null, b: SlotAssignment | null): boolean {
-  return a !== null && b !== null && a.topologyId === b.topologyId && a.executorsKey === b.executorsKey && a.packageDigest === b.packageDigest;
+  return (
+    a !== null &&
+    b !== null &&
+    a.topologyId === b.topologyId &&
+    a.executorsKey === b.executorsKey &&
+    a.packageDigest === b.packageDigest
+  );
 }
 const same = sameAssignment;
 
@@ -115,41 +129,98 @@ export function downloadRetryMs(failures: number): number {
 function fromEmpty(o: SlotObservation, previous?: { assignment: SlotAssignment; restarts: number }): SlotStep {
   if (!o.desired) return { state: { kind: 'EMPTY' }, actions: [] };
   const restarts = previous && same(previous.assignment, o.desired) ? previous.restarts : 0;
-  const waiting: WaitingState = { kind: 'WAITING_FOR_PACKAGE', assignment: o.desired, since: o.now, restarts, downloading: !o.packageReady, downloadFailures: 0, retryAt: 0 };
+  const waiting: WaitingState = {
+    kind: 'WAITING_FOR_PACKAGE',
+    assignment: o.desired,
+    since: o.now,
+    restarts,
+    downloading: !o.packageReady,
+    downloadFailures: 0,
+    retryAt: 0,
+  };
   return { state: waiting, actions: [{ kind: o.packageReady ? 'start' : 'download', assignment: o.desired }] };
 }
 
 function waiting(state: WaitingState, o: SlotObservation): SlotStep {
   if (!same(state.assignment, o.desired)) return fromEmpty(o);
-  if (o.spawnedPid !== undefined) return { state: { kind: 'STARTING', assignment: state.assignment, pid: o.spawnedPid, since: o.now, restarts: state.restarts }, actions: [] };
-  if (o.packageReady) return { state: { ...state, downloading: false, downloadFailures: 0 }, actions: [{ kind: 'start', assignment: state.assignment }] };
+  if (o.spawnedPid !== undefined)
+    return {
+      state: {
+        kind: 'STARTING',
+        assignment: state.assignment,
+        pid: o.spawnedPid,
+        since: o.now,
+        restarts: state.restarts,
+      },
+      actions: [],
+    };
+  if (o.packageReady)
+    return {
+      state: { ...state, downloading: false, downloadFailures: 0 },
+      actions: [{ kind: 'start', assignment: state.assignment }],
+    };
   if (o.downloaded?.error !== undefined) {
     const downloadFailures = state.downloadFailures + 1;
     const delay = downloadRetryMs(downloadFailures);
     return {
       state: { ...state, downloading: false, downloadFailures, retryAt: o.now + delay },
-      actions: [{ kind: 'report', level: 'error', message: `package download of ${state.assignment.topologyId} failed: ${o.downloaded.error}; retrying in ${delay} ms`, logOnly: true }],
+      actions: [
+        {
+          kind: 'report',
+          level: 'error',
+          message: `package download of ${state.assignment.topologyId} failed: ${o.downloaded.error}; retrying in ${delay} ms`,
+          logOnly: true,
+        },
+      ],
     };
   }
   // A download that ended without making the package ready (it was removed meanwhile) is issued again.
   const downloading = state.downloading && o.downloaded === undefined;
-  if (!downloading && o.now >= state.retryAt) return { state: { ...state, downloading: true }, actions: [{ kind: 'download', assignment: state.assignment }] };
+  if (!downloading && o.now >= state.retryAt)
+    return { state: { ...state, downloading: true }, actions: [{ kind: 'download', assignment: state.assignment }] };
   return { state: downloading === state.downloading ? state : { ...state, downloading }, actions: [] };
 }
 
-function kill(s: { assignment: SlotAssignment; pid: number; restarts: number }, o: SlotObservation, reason: string, level: 'info' | 'warn' | 'error'): SlotStep {
+function kill(
+  s: { assignment: SlotAssignment; pid: number; restarts: number },
+  o: SlotObservation,
+  reason: string,
+  level: 'info' | 'warn' | 'error',
+): SlotStep {
   return {
-    state: { kind: 'KILLING', assignment: s.assignment, pid: s.pid, since: o.now, forced: false, reason, restarts: s.restarts },
-    actions: [{ kind: 'report', level, message: reason }, { kind: 'signal', pid: s.pid, signal: 'SIGTERM' }],
+    state: {
+      kind: 'KILLING',
+      assignment: s.assignment,
+      pid: s.pid,
+      since: o.now,
+      forced: false,
+      reason,
+      restarts: s.restarts,
+    },
+    actions: [
+      { kind: 'report', level, message: reason },
+      { kind: 'signal', pid: s.pid, signal: 'SIGTERM' },
+    ],
   };
 }
 
-function died(s: { assignment: SlotAssignment; restarts: number }, o: SlotObservation, what: string, t: SlotTimeouts): SlotStep {
+function died(
+  s: { assignment: SlotAssignment; restarts: number },
+  o: SlotObservation,
+  what: string,
+  t: SlotTimeouts,
+): SlotStep {
   const restarts = s.restarts + 1;
   const delay = backoffMs(restarts, t);
   return {
     state: { kind: 'BACKOFF', assignment: s.assignment, until: o.now + delay, restarts },
-    actions: [{ kind: 'report', level: 'error', message: `${what}${o.exitDescription ? ` (${o.exitDescription})` : ''}; restarting in ${Math.round(delay)} ms` }],
+    actions: [
+      {
+        kind: 'report',
+        level: 'error',
+        message: `${what}${o.exitDescription ? ` (${o.exitDescription})` : ''}; restarting in ${Math.round(delay)} ms`,
+      },
+    ],
   };
 }
 
@@ -161,20 +232,42 @@ export function stepSlot(state: SlotState, o: SlotObservation, timeouts: SlotTim
     case 'WAITING_FOR_PACKAGE':
       return waiting(state, o);
     case 'STARTING': {
-      if (!o.processAlive) return died(state, o, `worker for ${state.assignment.topologyId} exited while starting`, timeouts);
-      if (!same(state.assignment, o.desired)) return kill(state, o, `assignment of ${state.assignment.topologyId} changed`, 'info');
+      if (!o.processAlive)
+        return died(state, o, `worker for ${state.assignment.topologyId} exited while starting`, timeouts);
+      if (!same(state.assignment, o.desired))
+        return kill(state, o, `assignment of ${state.assignment.topologyId} changed`, 'info');
       if (o.lastHeartbeat !== undefined && o.lastHeartbeat >= state.since)
-        return { state: { kind: 'RUNNING', assignment: state.assignment, pid: state.pid, since: o.now, restarts: state.restarts }, actions: [] };
+        return {
+          state: {
+            kind: 'RUNNING',
+            assignment: state.assignment,
+            pid: state.pid,
+            since: o.now,
+            restarts: state.restarts,
+          },
+          actions: [],
+        };
       if (o.now - state.since > timeouts.startMs)
-        return kill(state, o, `worker for ${state.assignment.topologyId} sent no heartbeat within ${timeouts.startMs / 1000}s of starting`, 'error');
+        return kill(
+          state,
+          o,
+          `worker for ${state.assignment.topologyId} sent no heartbeat within ${timeouts.startMs / 1000}s of starting`,
+          'error',
+        );
       return { state, actions: [] };
     }
     case 'RUNNING': {
       if (!o.processAlive) return died(state, o, `worker for ${state.assignment.topologyId} died`, timeouts);
-      if (!same(state.assignment, o.desired)) return kill(state, o, `assignment of ${state.assignment.topologyId} changed`, 'info');
+      if (!same(state.assignment, o.desired))
+        return kill(state, o, `assignment of ${state.assignment.topologyId} changed`, 'info');
       const last = o.lastHeartbeat ?? state.since;
       if (o.now - last > timeouts.heartbeatMs)
-        return kill(state, o, `worker for ${state.assignment.topologyId} sent no heartbeat for ${timeouts.heartbeatMs / 1000}s`, 'error');
+        return kill(
+          state,
+          o,
+          `worker for ${state.assignment.topologyId} sent no heartbeat for ${timeouts.heartbeatMs / 1000}s`,
+          'error',
+        );
       // A worker that stays up a minute has recovered: later crashes start the backoff afresh.
       if (state.restarts > 0 && o.now - state.since > 60000) return { state: { ...state, restarts: 0 }, actions: [] };
       return { state, actions: [] };

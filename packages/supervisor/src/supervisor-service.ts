@@ -1,7 +1,13 @@
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@squall/core';
-import { servicePolicies, SupervisorService, type MethodPolicy, type pb, type SupervisorHandlers } from '@squall/protocol';
+import {
+  servicePolicies,
+  SupervisorService,
+  type MethodPolicy,
+  type pb,
+  type SupervisorHandlers,
+} from '@squall/protocol';
 
 /** What the service needs from the supervisor. */
 export interface SupervisorServiceHost {
@@ -37,15 +43,31 @@ export function createSupervisorHandlers(host: SupervisorServiceHost): Superviso
     cb({ code, details: message, name: 'Error', message, metadata: new grpc.Metadata() });
   };
   return {
-    workerHeartbeat: (call: grpc.ServerUnaryCall<pb.WorkerHeartbeatRequest, pb.IWorkerHeartbeatResponse>, cb: grpc.sendUnaryData<pb.IWorkerHeartbeatResponse>) => {
+    workerHeartbeat: (
+      call: grpc.ServerUnaryCall<pb.WorkerHeartbeatRequest, pb.IWorkerHeartbeatResponse>,
+      cb: grpc.sendUnaryData<pb.IWorkerHeartbeatResponse>,
+    ) => {
       // The proof was for the topology in the metadata: a worker speaks only for its own topology.
       if (host.authenticatedTopology(call.metadata) !== call.request.topologyId)
-        return refuse(cb as grpc.sendUnaryData<never>, call.getPeer(), grpc.status.PERMISSION_DENIED, `worker heartbeat for ${String(call.request.topologyId).slice(0, 100)} carries another topology's credential`);
+        return refuse(
+          cb as grpc.sendUnaryData<never>,
+          call.getPeer(),
+          grpc.status.PERMISSION_DENIED,
+          `worker heartbeat for ${String(call.request.topologyId).slice(0, 100)} carries another topology's credential`,
+        );
       if ((call.request.executors ?? []).length > MAX_WORKER_EXECUTORS)
-        return refuse(cb as grpc.sendUnaryData<never>, call.getPeer(), grpc.status.INVALID_ARGUMENT, `worker heartbeat with ${call.request.executors.length} executors (at most ${MAX_WORKER_EXECUTORS})`);
+        return refuse(
+          cb as grpc.sendUnaryData<never>,
+          call.getPeer(),
+          grpc.status.INVALID_ARGUMENT,
+          `worker heartbeat with ${call.request.executors.length} executors (at most ${MAX_WORKER_EXECUTORS})`,
+        );
       cb(null, host.onWorkerHeartbeat(call.request));
     },
-    getWorkerLog: (call: grpc.ServerUnaryCall<pb.GetWorkerLogRequest, pb.IGetWorkerLogResponse>, cb: grpc.sendUnaryData<pb.IGetWorkerLogResponse>) => {
+    getWorkerLog: (
+      call: grpc.ServerUnaryCall<pb.GetWorkerLogRequest, pb.IGetWorkerLogResponse>,
+      cb: grpc.sendUnaryData<pb.IGetWorkerLogResponse>,
+    ) => {
       const file = host.logFile(call.request.topologyId, call.request.port);
       if (!file || !existsSync(file)) return cb(null, { data: new Uint8Array(0), offset: 0, fileSize: 0 });
       let fd: number;
@@ -53,14 +75,25 @@ export function createSupervisorHandlers(host: SupervisorServiceHost): Superviso
         // The log sits in a dir its worker's user owns: a link put in its place is refused, not followed as root.
         fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
       } catch (err) {
-        return refuse(cb as grpc.sendUnaryData<never>, call.getPeer(), grpc.status.FAILED_PRECONDITION, `cannot read the worker log: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+        return refuse(
+          cb as grpc.sendUnaryData<never>,
+          call.getPeer(),
+          grpc.status.FAILED_PRECONDITION,
+          `cannot read the worker log: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+        );
       }
       let buf: Buffer;
       let offset: number;
       let size: number;
       try {
         const st = fstatSync(fd);
-        if (!st.isFile()) return refuse(cb as grpc.sendUnaryData<never>, call.getPeer(), grpc.status.FAILED_PRECONDITION, 'the worker log is not a regular file');
+        if (!st.isFile())
+          return refuse(
+            cb as grpc.sendUnaryData<never>,
+            call.getPeer(),
+            grpc.status.FAILED_PRECONDITION,
+            'the worker log is not a regular file',
+          );
         size = st.size;
         const want = Math.min(Number(call.request.length) || 64 * 1024, MAX_LOG_READ);
         const offsetReq = Number(call.request.offset);

@@ -2,8 +2,24 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { clusterSecretOf, effectiveConfig, getConfig, isSafeId, SQUALL_VERSION, validateConfig, type Config, type Logger } from '@squall/core';
-import { connectFromConfig, type Assignment, type ClusterState, type StormBase, type Subscription, type Versioned } from '@squall/cluster-state';
+import {
+  clusterSecretOf,
+  effectiveConfig,
+  getConfig,
+  isSafeId,
+  SQUALL_VERSION,
+  validateConfig,
+  type Config,
+  type Logger,
+} from '@squall/core';
+import {
+  connectFromConfig,
+  type Assignment,
+  type ClusterState,
+  type StormBase,
+  type Subscription,
+  type Versioned,
+} from '@squall/cluster-state';
 import {
   assignmentSignatureProblem,
   authInterceptor,
@@ -24,11 +40,26 @@ import { EXIT_PORT_IN_USE, type WorkerLaunch } from '@squall/launch-contract';
 import { WORKER_MAIN } from './worker-main';
 import { PackageCache } from './package-cache';
 import { PythonEnvironments } from './python-envs';
-import { sameAssignment, slotPid, stepSlot, type SlotAction, type SlotAssignment, type SlotState, type SlotTimeouts } from './slot-state';
+import {
+  sameAssignment,
+  slotPid,
+  stepSlot,
+  type SlotAction,
+  type SlotAssignment,
+  type SlotState,
+  type SlotTimeouts,
+} from './slot-state';
 import { supervisorSettings } from './supervisor-settings';
 import { createSupervisorHandlers, MAX_SLOT_ERRORS, SUPERVISOR_POLICIES } from './supervisor-service';
 import { describeExit, spawnWorker, type WorkerProcess } from './worker-process';
-import { grantTree, parseUidRange, runsWorkersAsUsers, unreachableForOthers, warnSharedUser, WorkerUsers } from './worker-user';
+import {
+  grantTree,
+  parseUidRange,
+  runsWorkersAsUsers,
+  unreachableForOthers,
+  warnSharedUser,
+  WorkerUsers,
+} from './worker-user';
 
 /** Options of {@link Supervisor.create}. */
 export interface SupervisorOptions {
@@ -96,7 +127,12 @@ export class Supervisor {
     private readonly users: WorkerUsers | undefined,
   ) {
     this.tls = tlsFilesFromConfig(conf);
-    this.pythonEnvs = new PythonEnvironments(path.join(path.dirname(cache.dir), 'python-envs'), log, undefined, users ? (t) => users.userOf(t) : undefined);
+    this.pythonEnvs = new PythonEnvironments(
+      path.join(path.dirname(cache.dir), 'python-envs'),
+      log,
+      undefined,
+      users ? (t) => users.userOf(t) : undefined,
+    );
     this.clusterSecret = clusterSecretOf(conf);
     const settings = supervisorSettings(conf);
     this.workerChildopts = settings.workerChildopts;
@@ -135,7 +171,9 @@ export class Supervisor {
     }
     const idFile = path.join(localDir, 'id');
     // A stable id across restarts on the same local dir, so nimbus sees the same supervisor come back.
-    const id = existsSync(idFile) ? readFileSync(idFile, 'utf8').trim() : `supervisor-${randomBytes(4).toString('hex')}`;
+    const id = existsSync(idFile)
+      ? readFileSync(idFile, 'utf8').trim()
+      : `supervisor-${randomBytes(4).toString('hex')}`;
     writeFileSync(idFile, id, { mode: 0o600 });
     chmodSync(idFile, 0o600);
     const host = settings.host;
@@ -151,16 +189,25 @@ export class Supervisor {
             clusterSecret: clusterSecretOf(conf),
             audiences: () => (sup ? [sup.address] : []),
             topologySecret: (id) => sup?.topologySecret(id),
-            onRefused: (r) => log.warn({ peer: r.peer, call: r.name, reason: r.reason }, `refused unauthenticated ${r.name} from ${r.peer}: ${r.reason}`),
+            onRefused: (r) =>
+              log.warn(
+                { peer: r.peer, call: r.name, reason: r.reason },
+                `refused unauthenticated ${r.name} from ${r.peer}: ${r.reason}`,
+              ),
           }),
         ],
       }),
     );
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${settings.port}`, serverCredentials(tlsFilesFromConfig(conf)), (err, p) => (err ? reject(err) : resolve(p))),
+      server.bindAsync(`${host}:${settings.port}`, serverCredentials(tlsFilesFromConfig(conf)), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
     );
     const cluster = await connectFromConfig(conf, log);
-    const cache = new PackageCache(path.join(localDir, 'packages'), log, { maxExtractedBytes: settings.packageMaxBytes, clusterSecret: clusterSecretOf(conf) });
+    const cache = new PackageCache(path.join(localDir, 'packages'), log, {
+      maxExtractedBytes: settings.packageMaxBytes,
+      clusterSecret: clusterSecretOf(conf),
+    });
     const workersDir = path.join(localDir, 'workers');
     const users = runAsUser ? new WorkerUsers(path.join(localDir, 'worker-uids.json'), uidRange) : undefined;
     if (users) {
@@ -181,7 +228,12 @@ export class Supervisor {
   /** Serves the Supervisor API with handlers over this supervisor, registers in ZooKeeper, watches and steps. */
   private async start(heartbeatMs: number, monitorMs: number): Promise<void> {
     const log = this.log;
-    const guarded = withDecodeFailureLog(SupervisorService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), SUPERVISOR_POLICIES);
+    const guarded = withDecodeFailureLog(
+      SupervisorService,
+      (method, bytes, err) =>
+        log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`),
+      SUPERVISOR_POLICIES,
+    );
     this.server.addService(
       guarded as unknown as grpc.ServiceDefinition,
       createSupervisorHandlers({
@@ -214,7 +266,14 @@ export class Supervisor {
   }
 
   private async register(): Promise<void> {
-    await this.cluster.registerSupervisor({ id: this.id, host: this.host, ports: [...this.slots.keys()], usedPorts: this.usedPorts(), startTimeMs: this.startedMs, softwareVersion: SQUALL_VERSION });
+    await this.cluster.registerSupervisor({
+      id: this.id,
+      host: this.host,
+      ports: [...this.slots.keys()],
+      usedPorts: this.usedPorts(),
+      startTimeMs: this.startedMs,
+      softwareVersion: SQUALL_VERSION,
+    });
   }
 
   /**
@@ -230,7 +289,10 @@ export class Supervisor {
       if (!a) continue;
       const execs = a.value.executors.filter((e) => e.supervisorId === this.id && e.port === port);
       if (execs.length === 0) continue;
-      const executorsKey = execs.map((e) => `${e.component}[${e.startTask}-${e.endTask}]`).sort().join(',');
+      const executorsKey = execs
+        .map((e) => `${e.component}[${e.startTask}-${e.endTask}]`)
+        .sort()
+        .join(',');
       const packageDigest = this.clusterSecret !== undefined ? a.value.packageDigest! : storm.value.packageDigest;
       return { slot: { topologyId, executorsKey, packageDigest }, assignment: a };
     }
@@ -242,7 +304,8 @@ export class Supervisor {
     const key = `${topologyId}@${a.version}`;
     let problem: string | undefined;
     if (!isSafeId(topologyId)) problem = 'its topology id is not a safe id';
-    else if (this.clusterSecret !== undefined) problem = assignmentSignatureProblem(this.clusterSecret, topologyId, a.value);
+    else if (this.clusterSecret !== undefined)
+      problem = assignmentSignatureProblem(this.clusterSecret, topologyId, a.value);
     if (problem === undefined) {
       this.lastTrusted.set(topologyId, a);
       return true;
@@ -251,7 +314,10 @@ export class Supervisor {
       if (this.refusedAssignments.size > 10_000) this.refusedAssignments.clear();
       this.refusedAssignments.add(key);
       const shown = JSON.stringify(topologyId.slice(0, 100));
-      this.log.error({ topology: shown, version: a.version }, `refused the assignment of ${shown} (version ${a.version}) in ZooKeeper: ${problem}`);
+      this.log.error(
+        { topology: shown, version: a.version },
+        `refused the assignment of ${shown} (version ${a.version}) in ZooKeeper: ${problem}`,
+      );
     }
     return false;
   }
@@ -272,12 +338,14 @@ export class Supervisor {
     if (this.stopping) return;
     const keep = new Set<string>();
     for (const slot of this.slots.values()) {
-      if ('assignment' in slot.state) keep.add(`${slot.state.assignment.topologyId}@${slot.state.assignment.packageDigest}`);
+      if ('assignment' in slot.state)
+        keep.add(`${slot.state.assignment.topologyId}@${slot.state.assignment.packageDigest}`);
       const want = this.desired(slot.port);
       if (want) keep.add(`${want.slot.topologyId}@${want.slot.packageDigest}`);
     }
     try {
-      for (const name of this.cache.prune(keep)) this.log.info({ package: name }, `removed cached package ${name}: no slot runs it`);
+      for (const name of this.cache.prune(keep))
+        this.log.info({ package: name }, `removed cached package ${name}: no slot runs it`);
     } catch (err) {
       this.log.warn({ err }, `pruning cached packages failed: ${(err as Error).message}`);
     }
@@ -290,7 +358,10 @@ export class Supervisor {
     try {
       for (const slot of this.slots.values()) this.stepOne(slot);
       if (this.assignmentsRead) {
-        const keep = new Set([...this.assignments.keys(), ...[...this.slots.values()].flatMap((s) => ('assignment' in s.state ? [s.state.assignment.topologyId] : []))]);
+        const keep = new Set([
+          ...this.assignments.keys(),
+          ...[...this.slots.values()].flatMap((s) => ('assignment' in s.state ? [s.state.assignment.topologyId] : [])),
+        ]);
         this.pythonEnvs.prune(keep);
         this.users?.release(keep);
       }
@@ -323,13 +394,16 @@ export class Supervisor {
           ...(slot.lastHeartbeat !== undefined ? { lastHeartbeat: slot.lastHeartbeat } : {}),
           ...(spawnedPid !== undefined ? { spawnedPid } : {}),
           // The outcome of a download for another assignment than the one wanted now says nothing about it.
-          ...(downloaded && sameAssignment(downloaded.assignment, desired) ? { downloaded: downloaded.error !== undefined ? { error: downloaded.error } : {} } : {}),
+          ...(downloaded && sameAssignment(downloaded.assignment, desired)
+            ? { downloaded: downloaded.error !== undefined ? { error: downloaded.error } : {} }
+            : {}),
         },
         this.timeouts,
       );
       const before = slot.state.kind;
       slot.state = result.state;
-      if (before !== slot.state.kind) this.log.debug({ port: slot.port, from: before, to: slot.state.kind }, 'slot state');
+      if (before !== slot.state.kind)
+        this.log.debug({ port: slot.port, from: before, to: slot.state.kind }, 'slot state');
       for (const action of result.actions) this.perform(slot, action, want?.assignment);
       if (slot.state.kind === 'EMPTY' && slot.proc?.exit) slot.proc = undefined;
       if (slot.spawnedPid === undefined) break;
@@ -341,10 +415,13 @@ export class Supervisor {
   private scheduleDownloadRetry(slot: Slot): void {
     const s = slot.state;
     if (s.kind !== 'WAITING_FOR_PACKAGE' || s.downloading || s.retryAt <= Date.now() || slot.retryTimer) return;
-    slot.retryTimer = setTimeout(() => {
-      slot.retryTimer = undefined;
-      this.step();
-    }, s.retryAt - Date.now() + 5);
+    slot.retryTimer = setTimeout(
+      () => {
+        slot.retryTimer = undefined;
+        this.step();
+      },
+      s.retryAt - Date.now() + 5,
+    );
   }
 
   private exitReason(p: WorkerProcess): string {
@@ -382,16 +459,32 @@ export class Supervisor {
           if (user && statSync(pkg.dir).gid !== user.gid) grantTree(pkg.dir, user.gid);
         } catch (err) {
           // The slot's start timeout restarts it; the reason is in the log and the topology's errors.
-          this.perform(slot, { kind: 'report', level: 'error', message: `cannot start a worker of ${launch.topologyId} as its own user: ${(err as Error).message}` }, assignment);
+          this.perform(
+            slot,
+            {
+              kind: 'report',
+              level: 'error',
+              message: `cannot start a worker of ${launch.topologyId} as its own user: ${(err as Error).message}`,
+            },
+            assignment,
+          );
           return;
         }
-        slot.proc = spawnWorker(path.join(this.workDir, `${action.assignment.topologyId}-${slot.port}`), launch, () => this.step(), {
-          operatorChildopts: this.workerChildopts,
-          log: this.log,
-          extraEnv: this.pythonEnvs.environment(pkg),
-          user,
-        });
-        this.log.info({ topology: launch.topologyId, port: slot.port, pid: slot.proc.pid }, `started worker for ${launch.topologyId} on port ${slot.port} (pid ${slot.proc.pid})`);
+        slot.proc = spawnWorker(
+          path.join(this.workDir, `${action.assignment.topologyId}-${slot.port}`),
+          launch,
+          () => this.step(),
+          {
+            operatorChildopts: this.workerChildopts,
+            log: this.log,
+            extraEnv: this.pythonEnvs.environment(pkg),
+            user,
+          },
+        );
+        this.log.info(
+          { topology: launch.topologyId, port: slot.port, pid: slot.proc.pid },
+          `started worker for ${launch.topologyId} on port ${slot.port} (pid ${slot.proc.pid})`,
+        );
         slot.spawnedPid = slot.proc.pid;
         void this.register().catch(() => undefined);
         return;
@@ -407,7 +500,14 @@ export class Supervisor {
         const topologyId = 'assignment' in slot.state ? slot.state.assignment.topologyId : '';
         this.log[action.level]({ port: slot.port, topology: topologyId }, action.message);
         if (action.level === 'error' && topologyId && !action.logOnly)
-          slot.errors.push({ component: '__worker', error: `${this.host}:${slot.port}: ${action.message}`, timeMs: Date.now(), host: this.host, port: slot.port, task: -1 });
+          slot.errors.push({
+            component: '__worker',
+            error: `${this.host}:${slot.port}: ${action.message}`,
+            timeMs: Date.now(),
+            host: this.host,
+            port: slot.port,
+            task: -1,
+          });
         return;
       }
     }
@@ -436,7 +536,10 @@ export class Supervisor {
       this.nimbus?.client.close();
       // The cluster credential travels as a proof bound to this address: a leader address forged in ZooKeeper gets
       // nothing it could use elsewhere, and the packages it might serve are checked against nimbus's signature.
-      this.nimbus = { address: leader, client: createNimbusClient(leader, { tls: this.tls, clusterSecret: this.clusterSecret }) };
+      this.nimbus = {
+        address: leader,
+        client: createNimbusClient(leader, { tls: this.tls, clusterSecret: this.clusterSecret }),
+      };
     }
     return this.nimbus.client;
   }
@@ -502,7 +605,12 @@ export class Supervisor {
       servicePort: Number(this.address.slice(this.address.lastIndexOf(':') + 1)),
     };
     void this.nimbusClient()
-      .then((client) => new Promise<void>((resolve, reject) => client.supervisorHeartbeat(request, (err) => (err ? reject(err) : resolve()))))
+      .then(
+        (client) =>
+          new Promise<void>((resolve, reject) =>
+            client.supervisorHeartbeat(request, (err) => (err ? reject(err) : resolve())),
+          ),
+      )
       .catch((err: unknown) => {
         // Keep the errors for the next attempt.
         for (const w of workers) {
@@ -525,10 +633,13 @@ export class Supervisor {
     for (const t of this.timers) clearInterval(t);
     for (const slot of this.slots.values()) clearTimeout(slot.retryTimer);
     for (const s of this.subscriptions) s.close();
-    const procs = [...this.slots.values()].map((s) => s.proc).filter((p): p is WorkerProcess => p !== undefined && p.exit === undefined);
+    const procs = [...this.slots.values()]
+      .map((s) => s.proc)
+      .filter((p): p is WorkerProcess => p !== undefined && p.exit === undefined);
     for (const p of procs) p.child.kill('SIGTERM');
     const deadline = Date.now() + this.timeouts.shutdownMs;
-    while (procs.some((p) => p.exit === undefined) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (procs.some((p) => p.exit === undefined) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     for (const p of procs) if (p.exit === undefined) p.child.kill('SIGKILL');
     await this.cluster.unregisterSupervisor(this.id).catch(() => undefined);
     this.nimbus?.client.close();

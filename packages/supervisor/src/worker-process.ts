@@ -43,7 +43,8 @@ export function isDaemonSecretVar(name: string): boolean {
 export function workerEnvironment(base: NodeJS.ProcessEnv, topologyEnv: unknown): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(base)) if (!isDaemonSecretVar(k)) env[k] = v;
-  if (topologyEnv !== null && typeof topologyEnv === 'object') for (const [k, v] of Object.entries(topologyEnv as Record<string, unknown>)) env[k] = String(v);
+  if (topologyEnv !== null && typeof topologyEnv === 'object')
+    for (const [k, v] of Object.entries(topologyEnv as Record<string, unknown>)) env[k] = String(v);
   return env;
 }
 
@@ -55,11 +56,19 @@ const DEBUG_FLAG = /^--(inspect|debug)(-brk|-port|-wait|-publish-uid)?(=|$)/;
  * topology's `topology.worker.childopts` without debugger flags (nimbus refuses them at submit; a topology submitted
  * before that rule is held to it here). The topology's own `worker.childopts` is ignored.
  */
-export function workerChildopts(operator: string, topologyConf: Readonly<Record<string, unknown>>, log?: Logger, topologyId = ''): string[] {
+export function workerChildopts(
+  operator: string,
+  topologyConf: Readonly<Record<string, unknown>>,
+  log?: Logger,
+  topologyId = '',
+): string[] {
   const split = (v: unknown) => (typeof v === 'string' ? v.split(/\s+/).filter(Boolean) : []);
   const fromTopology = split(getConfig(topologyConf, 'topology.worker.childopts')).filter((f) => {
     if (!DEBUG_FLAG.test(f)) return true;
-    log?.warn({ topology: topologyId }, `ignored ${f} in topology.worker.childopts of ${topologyId}: debugger ports are the operator's to open`);
+    log?.warn(
+      { topology: topologyId },
+      `ignored ${f} in topology.worker.childopts of ${topologyId}: debugger ports are the operator's to open`,
+    );
     return false;
   });
   return [...split(operator), ...fromTopology];
@@ -71,7 +80,12 @@ export function workerChildopts(operator: string, topologyConf: Readonly<Record<
  * viewer), in an environment without the daemon's secrets, as the topology's own user when `options.user` is set, and
  * records how it exits. Files are written without following links: the dir belongs to the worker's user.
  */
-export function spawnWorker(workDir: string, launch: WorkerLaunch, onExit: () => void, options: SpawnWorkerOptions = {}): WorkerProcess {
+export function spawnWorker(
+  workDir: string,
+  launch: WorkerLaunch,
+  onExit: () => void,
+  options: SpawnWorkerOptions = {},
+): WorkerProcess {
   const user = options.user;
   mkdirSync(workDir, { recursive: true, mode: 0o700 });
   if (!lstatSync(workDir).isDirectory()) throw new Error(`${workDir} is not a directory`);
@@ -97,7 +111,12 @@ export function spawnWorker(workDir: string, launch: WorkerLaunch, onExit: () =>
   const base = { ...process.env, ...(user ? { HOME: workDir } : {}), ...(options.extraEnv ?? {}) };
   const env = workerEnvironment(base, getConfig(launch.topology.conf, 'topology.environment'));
   // A larger young generation suits the engine's many short-lived tuples.
-  const childopts = workerChildopts(options.operatorChildopts ?? '', launch.topology.conf, options.log, launch.topologyId);
+  const childopts = workerChildopts(
+    options.operatorChildopts ?? '',
+    launch.topology.conf,
+    options.log,
+    launch.topologyId,
+  );
   const child = spawn(process.execPath, ['--max-semi-space-size=32', ...childopts, WORKER_MAIN, launchFile], {
     stdio: ['ignore', fd, fd],
     env,

@@ -1,4 +1,20 @@
-import { chmodSync, chownSync, closeSync, constants, existsSync, fchownSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  constants,
+  existsSync,
+  fchownSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '@squall/core';
@@ -25,7 +41,10 @@ const MAX_UID = 0xfffffffe;
  */
 export function parseUidRange(value: unknown): UidRange {
   const m = typeof value === 'string' ? /^\s*(\d{1,10})\s*-\s*(\d{1,10})\s*$/.exec(value) : null;
-  if (!m) throw new Error(`supervisor.worker.uid.range: expected "first-last" (e.g. "2000000000-2000065535"), got ${JSON.stringify(value)}`);
+  if (!m)
+    throw new Error(
+      `supervisor.worker.uid.range: expected "first-last" (e.g. "2000000000-2000065535"), got ${JSON.stringify(value)}`,
+    );
   const first = Number(m[1]);
   const last = Number(m[2]);
   if (first < 1) throw new Error(`supervisor.worker.uid.range: ${value} includes uid 0 (root)`);
@@ -77,7 +96,8 @@ export class WorkerUsers {
       try {
         const r = JSON.parse(readFileSync(file, 'utf8')) as Partial<UidRecord>;
         const topologies = Object.create(null) as Record<string, number>;
-        for (const [id, uid] of Object.entries(r.topologies ?? {})) if (Number.isInteger(uid) && uid >= range.first && uid <= range.last) topologies[id] = uid;
+        for (const [id, uid] of Object.entries(r.topologies ?? {}))
+          if (Number.isInteger(uid) && uid >= range.first && uid <= range.last) topologies[id] = uid;
         this.record = { topologies };
       } catch {
         // A damaged record: start again (running workers keep their uids until they restart).
@@ -105,7 +125,9 @@ export class WorkerUsers {
       this.save();
       return { uid, gid: uid };
     }
-    throw new Error(`supervisor.worker.uid.range ${this.range.first}-${this.range.last}: no free uid for ${topologyId} (${taken.size} topologies hold one)`);
+    throw new Error(
+      `supervisor.worker.uid.range ${this.range.first}-${this.range.last}: no free uid for ${topologyId} (${taken.size} topologies hold one)`,
+    );
   }
 
   /** Forgets the uids of topologies not in `keep`; returns the ids forgotten. */
@@ -132,7 +154,10 @@ export class WorkerUsers {
  */
 export function runsWorkersAsUsers(setting: unknown, isRoot = process.getuid?.() === 0): boolean {
   if (setting === null || setting === undefined) return isRoot;
-  if (setting === true && !isRoot) throw new Error('supervisor.run.worker.as.user is true, but only a supervisor running as root can start workers as other users');
+  if (setting === true && !isRoot)
+    throw new Error(
+      'supervisor.run.worker.as.user is true, but only a supervisor running as root can start workers as other users',
+    );
   return setting === true;
 }
 
@@ -140,7 +165,9 @@ export function runsWorkersAsUsers(setting: unknown, isRoot = process.getuid?.()
  * The first directory on the way to each of `paths` (the path itself included when it is a directory) that other
  * users cannot search (no `o+x`), so a worker under its own uid could not reach it; undefined when all are reachable.
  */
-export function unreachableForOthers(paths: readonly string[]): { dir: string; mode: number; wanted: string } | undefined {
+export function unreachableForOthers(
+  paths: readonly string[],
+): { dir: string; mode: number; wanted: string } | undefined {
   for (const wanted of paths) {
     let dir = path.resolve(wanted);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) dir = path.dirname(dir);
@@ -205,7 +232,8 @@ export function openPrivateAppend(file: string, user: WorkerUser | undefined): n
 /** Logs, once per supervisor start, that its topologies share its OS user (it is not root, so it cannot separate them). */
 export function warnSharedUser(log: Logger, enabled: boolean): void {
   if (enabled) return;
-  const who = process.getuid?.() === 0 ? 'root (supervisor.run.worker.as.user is false)' : `uid ${process.getuid?.() ?? '?'}`;
+  const who =
+    process.getuid?.() === 0 ? 'root (supervisor.run.worker.as.user is false)' : `uid ${process.getuid?.() ?? '?'}`;
   log.warn(
     { runAsUser: false },
     `workers of every topology run as this supervisor's user, ${who}: a topology's code can read the other topologies' secrets and this supervisor's files. Run the supervisor as root (supervisor.run.worker.as.user) to give each topology its own uid.`,

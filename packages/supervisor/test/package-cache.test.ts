@@ -14,7 +14,10 @@ function place(cache: PackageCache, topologyId: string, digest: string, manifest
   const dir = path.join(cache.dir, `${topologyId}-${digest.slice(0, 12)}`);
   mkdirSync(path.join(dir, 'resources'), { recursive: true });
   if (manifest) writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
-  writeFileSync(`${dir}.topology.json`, JSON.stringify({ topologyId, spec: { name: topologyId }, conf: {}, secret: 's3cret' }));
+  writeFileSync(
+    `${dir}.topology.json`,
+    JSON.stringify({ topologyId, spec: { name: topologyId }, conf: {}, secret: 's3cret' }),
+  );
   return dir;
 }
 
@@ -59,8 +62,14 @@ test('prune removes every package (and descriptor) not kept, forgets it in memor
     assert.ok(cache.get('wc-1-1', DIGEST_B), 'the old version was read into memory');
     mkdirSync(path.join(cache.dir, `wc-1-1-${DIGEST_B.slice(0, 12)}.tmp-12345`));
     const removed = cache.prune(new Set([`wc-1-1@${DIGEST_A}`]));
-    assert.deepEqual(removed.sort(), [path.basename(killed), path.basename(old), `${path.basename(old)}.tmp-12345`].sort());
-    assert.deepEqual(readdirSync(cache.dir).sort(), [path.basename(kept), `${path.basename(kept)}.topology.json`].sort());
+    assert.deepEqual(
+      removed.sort(),
+      [path.basename(killed), path.basename(old), `${path.basename(old)}.tmp-12345`].sort(),
+    );
+    assert.deepEqual(
+      readdirSync(cache.dir).sort(),
+      [path.basename(kept), `${path.basename(kept)}.topology.json`].sort(),
+    );
     assert.equal(cache.get('wc-1-1', DIGEST_B), undefined, 'a pruned package is gone from memory too');
     assert.ok(cache.get('wc-1-1', DIGEST_A));
     assert.ok(existsSync(kept));

@@ -1,10 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { slotRestarts, stepSlot, type SlotAssignment, type SlotObservation, type SlotState, type SlotTimeouts, type WaitingState } from '../src/slot-state';
+import {
+  slotRestarts,
+  stepSlot,
+  type SlotAssignment,
+  type SlotObservation,
+  type SlotState,
+  type SlotTimeouts,
+  type WaitingState,
+} from '../src/slot-state';
 
 const T: SlotTimeouts = { startMs: 10000, heartbeatMs: 5000, shutdownMs: 3000 };
 const A: SlotAssignment = { topologyId: 'wc-1-1', executorsKey: 'count[2-2]', packageDigest: 'abc' };
-const obs = (o: Partial<SlotObservation>): SlotObservation => ({ now: 0, desired: A, packageReady: false, processAlive: false, ...o });
+const obs = (o: Partial<SlotObservation>): SlotObservation => ({
+  now: 0,
+  desired: A,
+  packageReady: false,
+  processAlive: false,
+  ...o,
+});
 
 function run(state: SlotState, o: Partial<SlotObservation>) {
   return stepSlot(state, obs(o), T);
@@ -29,9 +43,17 @@ test('a failed download is observed by the next step: reported, retried after a 
   s = run(s.state, { now: 50, downloaded: { error: 'no nimbus leader registered in ZooKeeper' } });
   const failed = s.state as WaitingState;
   assert.equal(failed.kind, 'WAITING_FOR_PACKAGE', 'the slot stays WAITING_FOR_PACKAGE');
-  assert.deepEqual({ downloading: failed.downloading, downloadFailures: failed.downloadFailures, retryAt: failed.retryAt }, { downloading: false, downloadFailures: 1, retryAt: 1050 });
+  assert.deepEqual(
+    { downloading: failed.downloading, downloadFailures: failed.downloadFailures, retryAt: failed.retryAt },
+    { downloading: false, downloadFailures: 1, retryAt: 1050 },
+  );
   assert.deepEqual(s.actions, [
-    { kind: 'report', level: 'error', message: 'package download of wc-1-1 failed: no nimbus leader registered in ZooKeeper; retrying in 1000 ms', logOnly: true },
+    {
+      kind: 'report',
+      level: 'error',
+      message: 'package download of wc-1-1 failed: no nimbus leader registered in ZooKeeper; retrying in 1000 ms',
+      logOnly: true,
+    },
   ]);
   assert.deepEqual(run(s.state, { now: 1000 }).actions, [], 'not retried before its time');
   s = run(s.state, { now: 1050 });
@@ -62,9 +84,17 @@ test('a new assignment while waiting starts over for it', () => {
 
 test('a worker that dies is restarted after a growing backoff; the state alone counts the restarts', () => {
   const running: SlotState = { kind: 'RUNNING', assignment: A, pid: 7, since: 0, restarts: 0 };
-  let s = run(running, { now: 1000, packageReady: true, processAlive: false, exitDescription: 'signal SIGKILL', lastHeartbeat: 900 });
+  let s = run(running, {
+    now: 1000,
+    packageReady: true,
+    processAlive: false,
+    exitDescription: 'signal SIGKILL',
+    lastHeartbeat: 900,
+  });
   assert.equal(s.state.kind, 'BACKOFF');
-  assert.ok(s.actions.some((a) => a.kind === 'report' && a.level === 'error' && /died \(signal SIGKILL\)/.test(a.message)));
+  assert.ok(
+    s.actions.some((a) => a.kind === 'report' && a.level === 'error' && /died \(signal SIGKILL\)/.test(a.message)),
+  );
   assert.equal(slotRestarts(s.state), 1);
   assert.equal((s.state as { until: number }).until, 2000, 'first restart after 1 s');
   assert.deepEqual(run(s.state, { now: 1500, packageReady: true }).actions, []);
@@ -76,7 +106,10 @@ test('a worker that dies is restarted after a growing backoff; the state alone c
   s = run(s.state, { now: 2100, processAlive: false });
   assert.equal(slotRestarts(s.state), 2);
   assert.equal((s.state as { until: number }).until, 2100 + 2000, 'second restart in a row waits 2 s');
-  const again = run({ kind: 'STARTING', assignment: A, pid: 8, since: 2000, restarts: 3 }, { now: 2100, processAlive: false });
+  const again = run(
+    { kind: 'STARTING', assignment: A, pid: 8, since: 2000, restarts: 3 },
+    { now: 2100, processAlive: false },
+  );
   assert.equal((again.state as { until: number }).until, 2100 + 8000, 'fourth restart in a row waits 8 s');
 });
 
@@ -90,7 +123,10 @@ test('a worker up for a minute resets the restart count; a new assignment starts
 });
 
 test('a worker that stops heartbeating is killed: SIGTERM, then SIGKILL after the shutdown sleep', () => {
-  let s = run({ kind: 'RUNNING', assignment: A, pid: 7, since: 0, restarts: 2 }, { now: 6000, processAlive: true, lastHeartbeat: 500, packageReady: true });
+  let s = run(
+    { kind: 'RUNNING', assignment: A, pid: 7, since: 0, restarts: 2 },
+    { now: 6000, processAlive: true, lastHeartbeat: 500, packageReady: true },
+  );
   assert.equal(s.state.kind, 'KILLING');
   assert.ok(s.actions.some((a) => a.kind === 'signal' && a.signal === 'SIGTERM' && a.pid === 7));
   s = run(s.state, { now: 8000, processAlive: true, packageReady: true });
@@ -103,11 +139,17 @@ test('a worker that stops heartbeating is killed: SIGTERM, then SIGKILL after th
 });
 
 test('an assignment that goes away or changes kills the worker', () => {
-  let s = run({ kind: 'RUNNING', assignment: A, pid: 7, since: 0, restarts: 0 }, { now: 100, processAlive: true, lastHeartbeat: 90, desired: null });
+  let s = run(
+    { kind: 'RUNNING', assignment: A, pid: 7, since: 0, restarts: 0 },
+    { now: 100, processAlive: true, lastHeartbeat: 90, desired: null },
+  );
   assert.equal(s.state.kind, 'KILLING');
   s = run(s.state, { now: 200, processAlive: false, desired: null });
   assert.deepEqual(s.state, { kind: 'EMPTY' });
-  const moved = run({ kind: 'RUNNING', assignment: A, pid: 7, since: 0, restarts: 0 }, { now: 100, processAlive: true, lastHeartbeat: 90, desired: { ...A, executorsKey: 'count[2-3]' } });
+  const moved = run(
+    { kind: 'RUNNING', assignment: A, pid: 7, since: 0, restarts: 0 },
+    { now: 100, processAlive: true, lastHeartbeat: 90, desired: { ...A, executorsKey: 'count[2-3]' } },
+  );
   assert.equal(moved.state.kind, 'KILLING');
 });
 

@@ -17,5 +17,8 @@ test('supervisorSettings: defaults from the key table, seconds as ms, a wrong ty
     packageMaxBytes: 1024 * 1024 * 1024,
   });
   assert.equal(supervisorSettings({ 'supervisor.monitor.frequency.secs': 2.5 }).monitorMs, 2500);
-  assert.throws(() => supervisorSettings({ 'supervisor.monitor.frequency.secs': '3' }), /supervisor\.monitor\.frequency\.secs must be a number, got "3"/);
+  assert.throws(
+    () => supervisorSettings({ 'supervisor.monitor.frequency.secs': '3' }),
+    /supervisor\.monitor\.frequency\.secs must be a number, got "3"/,
+  );
 });

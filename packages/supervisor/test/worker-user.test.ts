@@ -1,9 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { accountIds, grantTree, openPrivateAppend, parseUidRange, runsWorkersAsUsers, unreachableForOthers, WorkerUsers, writePrivateFile } from '../src';
+import {
+  accountIds,
+  grantTree,
+  openPrivateAppend,
+  parseUidRange,
+  runsWorkersAsUsers,
+  unreachableForOthers,
+  WorkerUsers,
+  writePrivateFile,
+} from '../src';
 
 const scratch = () => mkdtempSync(path.join(tmpdir(), 'squall-uid-'));
 
@@ -40,7 +60,8 @@ test('each topology gets its own uid, kept across restarts (recorded 0600), skip
     const one = new WorkerUsers(path.join(dir, 'one.json'), big, new Set());
     const two = new WorkerUsers(path.join(dir, 'two.json'), big, new Set());
     for (let i = 0; i < 20; i++) one.userOf(`other-${i}-1`);
-    for (const id of ['wc-1-1700000000', 'rolling-2-1700000001', '__proto__']) assert.equal(one.userOf(id).uid, two.userOf(id).uid, id);
+    for (const id of ['wc-1-1700000000', 'rolling-2-1700000001', '__proto__'])
+      assert.equal(one.userOf(id).uid, two.userOf(id).uid, id);
     // A record from another range (the operator changed it) is not trusted.
     const moved = new WorkerUsers(file, { first: 500, last: 600 }, new Set());
     const u = moved.userOf('b-1-1').uid;
@@ -59,7 +80,10 @@ test('the accounts of /etc/passwd and /etc/group are reserved', () => {
   try {
     writeFileSync(path.join(dir, 'passwd'), 'root:x:0:0::/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n');
     writeFileSync(path.join(dir, 'group'), 'odd:x:2000000001:\n\n');
-    assert.deepEqual([...accountIds([path.join(dir, 'passwd'), path.join(dir, 'group'), path.join(dir, 'missing')])].sort(), [0, 65534, 2000000001].sort());
+    assert.deepEqual(
+      [...accountIds([path.join(dir, 'passwd'), path.join(dir, 'group'), path.join(dir, 'missing')])].sort(),
+      [0, 65534, 2000000001].sort(),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -80,7 +104,11 @@ test('a directory others cannot search on the way to a path is named', () => {
     mkdirSync(inner, { recursive: true });
     writeFileSync(path.join(inner, 'main.js'), '');
     chmodSync(dir, 0o700);
-    assert.deepEqual(unreachableForOthers([path.join(inner, 'main.js')]), { dir, mode: 0o700, wanted: path.join(inner, 'main.js') });
+    assert.deepEqual(unreachableForOthers([path.join(inner, 'main.js')]), {
+      dir,
+      mode: 0o700,
+      wanted: path.join(inner, 'main.js'),
+    });
     chmodSync(dir, 0o711);
     chmodSync(path.join(dir, 'a'), 0o750);
     assert.equal(unreachableForOthers([inner])?.dir, path.join(dir, 'a'));
@@ -116,23 +144,27 @@ test("files written into a worker's dir never follow a link the worker left ther
   }
 });
 
-test("a package is given to its topology's group read-only: dirs 0750, files 0640 or 0750, links untouched", { skip: process.getuid?.() !== 0 ? 'chown needs root' : false }, () => {
-  const dir = scratch();
-  try {
-    const pkg = path.join(dir, 'pkg');
-    mkdirSync(path.join(pkg, 'resources'), { recursive: true });
-    writeFileSync(path.join(pkg, 'topology.js'), '', { mode: 0o600 });
-    writeFileSync(path.join(pkg, 'resources', 'run.sh'), '', { mode: 0o700 });
-    const outside = path.join(dir, 'outside');
-    writeFileSync(outside, '', { mode: 0o600 });
-    symlinkSync(outside, path.join(pkg, 'resources', 'link'));
-    grantTree(pkg, 2000000123);
-    const st = (p: string) => ({ gid: statSync(p).gid, uid: statSync(p).uid, mode: statSync(p).mode & 0o777 });
-    assert.deepEqual(st(pkg), { gid: 2000000123, uid: 0, mode: 0o750 });
-    assert.deepEqual(st(path.join(pkg, 'topology.js')), { gid: 2000000123, uid: 0, mode: 0o640 });
-    assert.deepEqual(st(path.join(pkg, 'resources', 'run.sh')), { gid: 2000000123, uid: 0, mode: 0o750 });
-    assert.deepEqual(st(outside), { gid: 0, uid: 0, mode: 0o600 }, 'the link was not followed');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  "a package is given to its topology's group read-only: dirs 0750, files 0640 or 0750, links untouched",
+  { skip: process.getuid?.() !== 0 ? 'chown needs root' : false },
+  () => {
+    const dir = scratch();
+    try {
+      const pkg = path.join(dir, 'pkg');
+      mkdirSync(path.join(pkg, 'resources'), { recursive: true });
+      writeFileSync(path.join(pkg, 'topology.js'), '', { mode: 0o600 });
+      writeFileSync(path.join(pkg, 'resources', 'run.sh'), '', { mode: 0o700 });
+      const outside = path.join(dir, 'outside');
+      writeFileSync(outside, '', { mode: 0o600 });
+      symlinkSync(outside, path.join(pkg, 'resources', 'link'));
+      grantTree(pkg, 2000000123);
+      const st = (p: string) => ({ gid: statSync(p).gid, uid: statSync(p).uid, mode: statSync(p).mode & 0o777 });
+      assert.deepEqual(st(pkg), { gid: 2000000123, uid: 0, mode: 0o750 });
+      assert.deepEqual(st(path.join(pkg, 'topology.js')), { gid: 2000000123, uid: 0, mode: 0o640 });
+      assert.deepEqual(st(path.join(pkg, 'resources', 'run.sh')), { gid: 2000000123, uid: 0, mode: 0o750 });
+      assert.deepEqual(st(outside), { gid: 0, uid: 0, mode: 0o600 }, 'the link was not followed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

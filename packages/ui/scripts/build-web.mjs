@@ -42,7 +42,9 @@ const result = await build({
 }).catch(() => process.exit(1));
 const assets = Object.keys(result.metafile.outputs).filter((f) => /\.(js|css)$/.test(f));
 const named = (ext) => path.basename(assets.find((f) => f.endsWith(ext)));
-const html = readFileSync(path.join(web, 'index.html'), 'utf8').replace('href="app.css"', `href="${named('.css')}"`).replace('src="app.js"', `src="${named('.js')}"`);
+const html = readFileSync(path.join(web, 'index.html'), 'utf8')
+  .replace('href="app.css"', `href="${named('.css')}"`)
+  .replace('src="app.js"', `src="${named('.js')}"`);
 writeFileSync(path.join(out, 'index.html'), html);
 
 const sizes = assets.map((f) => `${path.basename(f)} ${(statSync(f).size / 1024).toFixed(1)} KiB`);

@@ -1,5 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
-import { connectLeaderNimbus, NimbusService, NimbusUnreachableError, RpcError, rpcErrorOf, unaryCall, type NimbusClient, type pb, type RpcMethod, type TlsFiles } from '@squall/protocol';
+import {
+  connectLeaderNimbus,
+  NimbusService,
+  NimbusUnreachableError,
+  RpcError,
+  rpcErrorOf,
+  unaryCall,
+  type NimbusClient,
+  type pb,
+  type RpcMethod,
+  type TlsFiles,
+} from '@squall/protocol';
 import { HttpError } from './errors';
 
 /** Options of {@link NimbusGateway}. */
@@ -57,14 +68,17 @@ export class NimbusGateway {
     request: ReqI,
   ): Promise<Res> {
     for (let attempt = 0; ; attempt++) {
-      if (this.client && Date.now() - this.checkedAt > LEADER_RECHECK_MS) await (this.checking ??= this.recheckLeader().finally(() => (this.checking = undefined)));
+      if (this.client && Date.now() - this.checkedAt > LEADER_RECHECK_MS)
+        await (this.checking ??= this.recheckLeader().finally(() => (this.checking = undefined)));
       const client = await this.leader();
       try {
         return await unaryCall(client, method, request, { deadline: Date.now() + (this.options.timeoutMs ?? 10000) });
       } catch (err) {
         const e = rpcErrorOf(err);
         if (!(e instanceof RpcError)) throw e;
-        const stale = e.status === grpc.status.UNAVAILABLE || (e.status === grpc.status.FAILED_PRECONDITION && /leader/i.test(e.details));
+        const stale =
+          e.status === grpc.status.UNAVAILABLE ||
+          (e.status === grpc.status.FAILED_PRECONDITION && /leader/i.test(e.details));
         if (stale) this.forget(client);
         if (stale && attempt === 0) continue;
         throw toHttpError(e, method.path);
@@ -78,7 +92,8 @@ export class NimbusGateway {
    * @throws HttpError 502 when no leader can be reached
    */
   async tap(request: pb.ITapTopologyRequest): Promise<grpc.ClientReadableStream<pb.TapEvents>> {
-    if (this.client && Date.now() - this.checkedAt > LEADER_RECHECK_MS) await (this.checking ??= this.recheckLeader().finally(() => (this.checking = undefined)));
+    if (this.client && Date.now() - this.checkedAt > LEADER_RECHECK_MS)
+      await (this.checking ??= this.recheckLeader().finally(() => (this.checking = undefined)));
     const client = await this.leader();
     return client.tap(request);
   }
@@ -94,7 +109,11 @@ export class NimbusGateway {
   private leader(): Promise<NimbusClient> {
     if (this.closed) return Promise.reject(new HttpError(502, 'the UI is shutting down'));
     if (!this.client) {
-      const options = { ...(this.options.authToken !== undefined ? { authToken: this.options.authToken } : {}), tls: this.options.tls, timeoutMs: Math.min(5000, this.options.timeoutMs ?? 10000) };
+      const options = {
+        ...(this.options.authToken !== undefined ? { authToken: this.options.authToken } : {}),
+        tls: this.options.tls,
+        timeoutMs: Math.min(5000, this.options.timeoutMs ?? 10000),
+      };
       const pending: Promise<NimbusClient> = connectLeaderNimbus(this.options.candidates, options).then(
         (client) => {
           if (this.client === pending && !this.closed) this.resolved = client;
@@ -104,7 +123,9 @@ export class NimbusGateway {
         },
         (err: unknown) => {
           if (this.client === pending) this.client = undefined;
-          throw err instanceof NimbusUnreachableError ? new HttpError(502, `${err.message} (check the UI's nimbus.seeds)`) : err;
+          throw err instanceof NimbusUnreachableError
+            ? new HttpError(502, `${err.message} (check the UI's nimbus.seeds)`)
+            : err;
         },
       );
       this.client = pending;
@@ -145,7 +166,11 @@ export class NimbusGateway {
 export function toHttpError(err: unknown, path: string): HttpError {
   const e = rpcErrorOf(err);
   if (!(e instanceof RpcError)) return new HttpError(500, e instanceof Error ? e.message : String(e));
-  if (e.status === grpc.status.UNAUTHENTICATED) return new HttpError(502, `nimbus refused the UI's credentials on ${path}: set the UI's nimbus.auth.token to nimbus's`);
+  if (e.status === grpc.status.UNAUTHENTICATED)
+    return new HttpError(
+      502,
+      `nimbus refused the UI's credentials on ${path}: set the UI's nimbus.auth.token to nimbus's`,
+    );
   const status = STATUS_TO_HTTP[e.status];
   if (status === 502) return new HttpError(502, `nimbus did not answer ${path}: ${e.details}`);
   return new HttpError(status ?? 500, e.details);

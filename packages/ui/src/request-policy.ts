@@ -19,7 +19,10 @@ function header(req: PolicyRequest, name: string): string | undefined {
  */
 export function crossOriginProblem(req: PolicyRequest): string | undefined {
   const site = header(req, 'sec-fetch-site');
-  if (site !== undefined) return site === 'same-origin' || site === 'none' ? undefined : `refused a ${req.method} from another site (Sec-Fetch-Site: ${site.slice(0, 50)})`;
+  if (site !== undefined)
+    return site === 'same-origin' || site === 'none'
+      ? undefined
+      : `refused a ${req.method} from another site (Sec-Fetch-Site: ${site.slice(0, 50)})`;
   const origin = header(req, 'origin');
   if (origin === undefined) return undefined;
   const host = header(req, 'host') ?? '';
@@ -35,7 +38,11 @@ export function crossOriginProblem(req: PolicyRequest): string | undefined {
   return `refused a ${req.method} from origin ${origin.slice(0, 200)}: only pages served by this UI (${host.slice(0, 200)}) may change anything`;
 }
 
-const isLoopbackName = (hostname: string): boolean => hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+const isLoopbackName = (hostname: string): boolean =>
+  hostname === 'localhost' ||
+  hostname === '[::1]' ||
+  hostname === '::1' ||
+  /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 
 /**
  * The check of the Host header against DNS rebinding: a page on `evil.example` whose name is made to resolve to
@@ -46,7 +53,10 @@ const isLoopbackName = (hostname: string): boolean => hostname === 'localhost' |
  * @param allowed `ui.allowed.hosts` (host names, without port; case does not matter)
  * @returns a function giving why a request must be refused, or undefined when it may go on
  */
-export function hostCheck(boundTo: string, allowed: readonly string[] | null): (req: PolicyRequest) => string | undefined {
+export function hostCheck(
+  boundTo: string,
+  allowed: readonly string[] | null,
+): (req: PolicyRequest) => string | undefined {
   const names = new Set((allowed ?? []).map((n) => n.toLowerCase()));
   const restricted = allowed !== null || isLoopbackName(boundTo.toLowerCase());
   return (req) => {
@@ -60,7 +70,11 @@ export function hostCheck(boundTo: string, allowed: readonly string[] | null): (
     } catch {
       /* refused below */
     }
-    if (hostname !== '' && (isLoopbackName(hostname) || names.has(hostname) || names.has(hostname.replace(/^\[|\]$/g, '')))) return undefined;
+    if (
+      hostname !== '' &&
+      (isLoopbackName(hostname) || names.has(hostname) || names.has(hostname.replace(/^\[|\]$/g, '')))
+    )
+      return undefined;
     return `refused a request for host '${host.slice(0, 200)}': this UI answers to ${['localhost', '127.0.0.1', '[::1]', ...names].join(', ')} (add the name to ui.allowed.hosts)`;
   };
 }

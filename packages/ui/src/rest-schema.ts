@@ -7,7 +7,8 @@ import { Type, type Static, type TObject, type TProperties } from '@sinclair/typ
 // Storm's documents (STORM-UI-REST-API.md in apache/storm); the serializer writes fields in schema order.
 
 /** An object schema that refuses fields it does not list (so a test's schema check catches any drift). */
-const Strict = <T extends TProperties>(properties: T, description?: string): TObject<T> => Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) });
+const Strict = <T extends TProperties>(properties: T, description?: string): TObject<T> =>
+  Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) });
 
 const Num = Type.Number();
 const Str = Type.String();
@@ -35,17 +36,36 @@ export const ClusterSummarySchema = Strict({
 export type ClusterSummary = Static<typeof ClusterSummarySchema>;
 
 /** One entry of `GET /api/v1/nimbus/summary`. */
-export const NimbusSummarySchema = Strict({ host: Str, port: Num, status: Str, version: Str, nimbusUpTime: Str, nimbusUpTimeSeconds: Num });
+export const NimbusSummarySchema = Strict({
+  host: Str,
+  port: Num,
+  status: Str,
+  version: Str,
+  nimbusUpTime: Str,
+  nimbusUpTimeSeconds: Num,
+});
 export type NimbusSummary = Static<typeof NimbusSummarySchema>;
 /** `GET /api/v1/nimbus/summary`. */
 export const NimbusSummaryListSchema = Strict({ nimbuses: Type.Array(NimbusSummarySchema) });
 export type NimbusSummaryList = Static<typeof NimbusSummaryListSchema>;
 
 /** One entry of `GET /api/v1/supervisor/summary`. */
-export const SupervisorSummarySchema = Strict({ id: Str, host: Str, uptime: Str, uptimeSeconds: Num, slotsTotal: Num, slotsUsed: Num, slotsFree: Num, version: Str });
+export const SupervisorSummarySchema = Strict({
+  id: Str,
+  host: Str,
+  uptime: Str,
+  uptimeSeconds: Num,
+  slotsTotal: Num,
+  slotsUsed: Num,
+  slotsFree: Num,
+  version: Str,
+});
 export type SupervisorSummary = Static<typeof SupervisorSummarySchema>;
 /** `GET /api/v1/supervisor/summary`. */
-export const SupervisorSummaryListSchema = Strict({ supervisors: Type.Array(SupervisorSummarySchema), schedulerDisplayResource: Type.Boolean() });
+export const SupervisorSummaryListSchema = Strict({
+  supervisors: Type.Array(SupervisorSummarySchema),
+  schedulerDisplayResource: Type.Boolean(),
+});
 export type SupervisorSummaryList = Static<typeof SupervisorSummaryListSchema>;
 
 const topologySummaryFields = {
@@ -68,15 +88,36 @@ export type TopologySummary = Static<typeof TopologySummarySchema>;
 export const TopologySummaryListSchema = Strict({ topologies: Type.Array(TopologySummarySchema) });
 export type TopologySummaryList = Static<typeof TopologySummaryListSchema>;
 
-const windowRowFields = { windowPretty: Str, window: Str, emitted: Num, transferred: Num, completeLatency: Fixed3, acked: Num, failed: Num };
+const windowRowFields = {
+  windowPretty: Str,
+  window: Str,
+  emitted: Num,
+  transferred: Num,
+  completeLatency: Fixed3,
+  acked: Num,
+  failed: Num,
+};
 /** Storm's per-window row: `topologyStats` and `spoutSummary` entries. */
 export const WindowStatsSchema = Strict(windowRowFields);
 export type WindowStats = Static<typeof WindowStatsSchema>;
 /** `boltStats` entries: the window row plus Storm's bolt fields. */
-export const BoltWindowStatsSchema = Strict({ ...windowRowFields, executed: Num, executeLatency: Fixed3, processLatency: Fixed3, capacity: Fixed3 });
+export const BoltWindowStatsSchema = Strict({
+  ...windowRowFields,
+  executed: Num,
+  executeLatency: Fixed3,
+  processLatency: Fixed3,
+  capacity: Fixed3,
+});
 export type BoltWindowStats = Static<typeof BoltWindowStatsSchema>;
 
-const lastErrorFields = { lastError: Str, errorHost: Str, errorPort: NumOrNull, errorWorkerLogLink: Str, errorTime: NumOrNull, errorLapsedSecs: NumOrNull };
+const lastErrorFields = {
+  lastError: Str,
+  errorHost: Str,
+  errorPort: NumOrNull,
+  errorWorkerLogLink: Str,
+  errorTime: NumOrNull,
+  errorLapsedSecs: NumOrNull,
+};
 /** The last error Storm attaches to each spout and bolt row (empty strings and nulls when there is none). */
 export const LastErrorSchema = Strict(lastErrorFields);
 export type LastError = Static<typeof LastErrorSchema>;
@@ -185,11 +226,27 @@ export const TopologyPageSchema = Strict({
 export type TopologyPage = Static<typeof TopologyPageSchema>;
 
 /** An `outputStats` entry; spouts add completeLatency, acked and failed. */
-export const OutputStatSchema = Strict({ stream: Str, emitted: Num, transferred: Num, completeLatency: Type.Optional(Fixed3), acked: Type.Optional(Num), failed: Type.Optional(Num) });
+export const OutputStatSchema = Strict({
+  stream: Str,
+  emitted: Num,
+  transferred: Num,
+  completeLatency: Type.Optional(Fixed3),
+  acked: Type.Optional(Num),
+  failed: Type.Optional(Num),
+});
 export type OutputStat = Static<typeof OutputStatSchema>;
 
 /** An `inputStats` entry (bolts). */
-export const InputStatSchema = Strict({ component: Str, encodedComponentId: Str, stream: Str, executeLatency: Fixed3, processLatency: Fixed3, executed: Num, acked: Num, failed: Num });
+export const InputStatSchema = Strict({
+  component: Str,
+  encodedComponentId: Str,
+  stream: Str,
+  executeLatency: Fixed3,
+  processLatency: Fixed3,
+  executed: Num,
+  acked: Num,
+  failed: Num,
+});
 export type InputStat = Static<typeof InputStatSchema>;
 
 /** An `executorStats` entry; spouts add completeLatency, bolts capacity, executeLatency, executed and processLatency. */
@@ -243,7 +300,14 @@ export const ComponentPageSchema = Strict({
 export type ComponentPage = Static<typeof ComponentPageSchema>;
 
 /** The answer of Storm's debug routes (`.../debug/:action/:spct`). */
-export const DebugResultSchema = Strict({ topologyOperation: Str, topologyId: Str, component: Type.Optional(Str), debug: Type.Boolean(), samplingPct: Num, status: Str });
+export const DebugResultSchema = Strict({
+  topologyOperation: Str,
+  topologyId: Str,
+  component: Type.Optional(Str),
+  debug: Type.Boolean(),
+  samplingPct: Num,
+  status: Str,
+});
 export type DebugResult = Static<typeof DebugResultSchema>;
 
 /** The answer of Storm's `POST /api/v1/topology/:id/logconfig`: each logger's new level, null where it was reset. */
@@ -260,7 +324,15 @@ export const ActionResultSchema = Strict({ topologyOperation: Str, topologyId: S
 export type ActionResult = Static<typeof ActionResultSchema>;
 
 /** `GET /api/v1/log`: a page of a worker's log; `start` is the byte offset of `data`, `fileSize` the size now. */
-export const LogPageSchema = Strict({ topologyId: Str, host: Str, port: Num, data: Str, start: Num, length: Num, fileSize: Num });
+export const LogPageSchema = Strict({
+  topologyId: Str,
+  host: Str,
+  port: Num,
+  data: Str,
+  start: Num,
+  length: Num,
+  fileSize: Num,
+});
 export type LogPage = Static<typeof LogPageSchema>;
 
 /**

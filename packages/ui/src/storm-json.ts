@@ -3,7 +3,20 @@ import { pb } from '@squall/protocol';
 import { STATS_WINDOWS_SECS } from '@squall/stats';
 import { latencyPercentiles, topologyStatusName } from '@squall/stats/wire';
 import { HttpError } from './errors';
-import type { BoltRow, BoltWindowStats, ClusterSummary, ComponentPage, ErrorEntry, LastError, NimbusSummaryList, SpoutRow, SupervisorSummaryList, TopologyPage, TopologySummary, WindowStats } from './rest-schema';
+import type {
+  BoltRow,
+  BoltWindowStats,
+  ClusterSummary,
+  ComponentPage,
+  ErrorEntry,
+  LastError,
+  NimbusSummaryList,
+  SpoutRow,
+  SupervisorSummaryList,
+  TopologyPage,
+  TopologySummary,
+  WindowStats,
+} from './rest-schema';
 
 // Conversions from nimbus's RPC messages to Storm UI's JSON documents, with Storm's field names and value formats:
 // counts are numbers, latencies and capacity are strings with 3 decimals ("0.048"), uptimes come as "1d 2h 3m 4s"
@@ -26,7 +39,10 @@ export function windowKey(secs: number): string {
 export function parseWindow(value: string | null): number {
   if (value === null || value === '' || value === ':all-time' || value === 'all-time') return 0;
   if (/^\d{1,6}$/.test(value) && WINDOWS.includes(Number(value))) return Number(value);
-  throw new HttpError(400, `window must be one of 600, 10800, 86400 (seconds) or :all-time, got '${value.slice(0, 100)}'`);
+  throw new HttpError(
+    400,
+    `window must be one of 600, 10800, 86400 (seconds) or :all-time, got '${value.slice(0, 100)}'`,
+  );
 }
 
 /** Storm's "1d 2h 3m 4s" (leading zero units left out; "0s" for zero). */
@@ -56,7 +72,8 @@ export function fixed3(x: number): string {
   return (Number.isFinite(x) ? x : 0).toFixed(3);
 }
 
-const mean = (l: pb.ILatencySummary | null | undefined): number => (Number(l?.count ?? 0) > 0 ? (l?.sumMs ?? 0) / Number(l!.count) : 0);
+const mean = (l: pb.ILatencySummary | null | undefined): number =>
+  Number(l?.count ?? 0) > 0 ? (l?.sumMs ?? 0) / Number(l!.count) : 0;
 const n = (x: number | null | undefined): number => Number(x ?? 0);
 
 /** Status enum → Storm's name (ACTIVE, INACTIVE, REBALANCING, KILLED). */
@@ -170,7 +187,15 @@ function boltWindowRow(w: pb.IWindowedStats): BoltWindowStats {
 }
 
 function lastErrorFields(e: pb.IErrorInfo | null | undefined, topologyId: string, nowMs: number): LastError {
-  if (!e) return { lastError: '', errorHost: '', errorPort: null, errorWorkerLogLink: '', errorTime: null, errorLapsedSecs: null };
+  if (!e)
+    return {
+      lastError: '',
+      errorHost: '',
+      errorPort: null,
+      errorWorkerLogLink: '',
+      errorTime: null,
+      errorLapsedSecs: null,
+    };
   const t = n(e.timeMs);
   return {
     lastError: e.error ?? '',
@@ -234,7 +259,11 @@ function boltRow(c: pb.IComponentSummary, topologyId: string, nowMs: number): Bo
 }
 
 interface SpecLike {
-  components?: Array<{ id: string; kind: string; inputs?: Array<{ component: string; stream: string; grouping?: { type?: string; fields?: string[] } }> }>;
+  components?: Array<{
+    id: string;
+    kind: string;
+    inputs?: Array<{ component: string; stream: string; grouping?: { type?: string; fields?: string[] } }>;
+  }>;
 }
 
 function parseJson<T>(text: string | null | undefined, fallback: T): T {
@@ -270,7 +299,9 @@ export function topologyJson(info: pb.ITopologyInfo, sys: boolean, nowMs = Date.
       target: c.id,
       stream: i.stream,
       grouping: groupingName(i.grouping),
-      executed: n((stats.get(c.id)?.inputs ?? []).find((x) => x.component === i.component && x.stream === i.stream)?.executed),
+      executed: n(
+        (stats.get(c.id)?.inputs ?? []).find((x) => x.component === i.component && x.stream === i.stream)?.executed,
+      ),
     })),
   );
   const visualization = Object.fromEntries(
@@ -283,7 +314,12 @@ export function topologyJson(info: pb.ITopologyInfo, sys: boolean, nowMs = Date.
           ':capacity': s.capacity ?? 0,
           ':latency': c.kind === 'spout' ? mean(s.completeLatency) : mean(s.processLatency),
           ':transferred': n(s.transferred),
-          ':inputs': (c.inputs ?? []).map((i) => ({ ':component': i.component, ':stream': i.stream, ':sani-stream': i.stream.replace(/[^A-Za-z0-9_-]/g, '_'), ':grouping': groupingName(i.grouping) })),
+          ':inputs': (c.inputs ?? []).map((i) => ({
+            ':component': i.component,
+            ':stream': i.stream,
+            ':sani-stream': i.stream.replace(/[^A-Za-z0-9_-]/g, '_'),
+            ':grouping': groupingName(i.grouping),
+          })),
         },
       ];
     }),
@@ -298,9 +334,14 @@ export function topologyJson(info: pb.ITopologyInfo, sys: boolean, nowMs = Date.
     debug: info.debug === true || getConfig(conf, 'topology.debug'),
     samplingPct: info.debug ? (info.samplingPct ?? 0) : getConfig(conf, 'topology.debug') ? 100 : 0,
     topologyStats: (info.topologyStats ?? []).map(windowRow),
-    spouts: components.filter((c) => c.type === pb.ComponentType.COMPONENT_TYPE_SPOUT).map((c) => spoutRow(c, id, nowMs)),
+    spouts: components
+      .filter((c) => c.type === pb.ComponentType.COMPONENT_TYPE_SPOUT)
+      .map((c) => spoutRow(c, id, nowMs)),
     bolts: components
-      .filter((c) => c.type === pb.ComponentType.COMPONENT_TYPE_BOLT || (sys && c.type === pb.ComponentType.COMPONENT_TYPE_SYSTEM))
+      .filter(
+        (c) =>
+          c.type === pb.ComponentType.COMPONENT_TYPE_BOLT || (sys && c.type === pb.ComponentType.COMPONENT_TYPE_SYSTEM),
+      )
       .map((c) => boltRow(c, id, nowMs)),
     workers: (info.workers ?? []).map((w) => {
       const componentNumTasks: Record<string, number> = { ...(w.componentNumTasks ?? {}) };
@@ -333,7 +374,14 @@ export function componentJson(c: pb.IComponentInfo, topologyStatus: string, nowM
   const s = c.stats ?? {};
   const outputStats = (s.outputs ?? []).map((o) =>
     isSpout
-      ? { stream: o.stream ?? '', emitted: n(o.emitted), transferred: n(o.transferred), completeLatency: fixed3(mean(o.completeLatency)), acked: n(o.acked), failed: n(o.failed) }
+      ? {
+          stream: o.stream ?? '',
+          emitted: n(o.emitted),
+          transferred: n(o.transferred),
+          completeLatency: fixed3(mean(o.completeLatency)),
+          acked: n(o.acked),
+          failed: n(o.failed),
+        }
       : { stream: o.stream ?? '', emitted: n(o.emitted), transferred: n(o.transferred) },
   );
   const inputStats = (s.inputs ?? []).map((i) => ({
@@ -364,7 +412,13 @@ export function componentJson(c: pb.IComponentInfo, topologyStatus: string, nowM
     };
     return isSpout
       ? { ...base, completeLatency: fixed3(mean(es.completeLatency)) }
-      : { ...base, capacity: fixed3(es.capacity ?? 0), executeLatency: fixed3(mean(es.executeLatency)), executed: n(es.executed), processLatency: fixed3(mean(es.processLatency)) };
+      : {
+          ...base,
+          capacity: fixed3(es.capacity ?? 0),
+          executeLatency: fixed3(mean(es.executeLatency)),
+          executed: n(es.executed),
+          processLatency: fixed3(mean(es.processLatency)),
+        };
   });
   const windows = c.windowStats ?? [];
   return {
@@ -385,7 +439,11 @@ export function componentJson(c: pb.IComponentInfo, topologyStatus: string, nowM
     outputStats,
     ...(isSpout ? {} : { inputStats }),
     executorStats,
-    latencyPercentilesMs: { complete: latencyPercentiles(s.completeLatency), process: latencyPercentiles(s.processLatency), execute: latencyPercentiles(s.executeLatency) },
+    latencyPercentilesMs: {
+      complete: latencyPercentiles(s.completeLatency),
+      process: latencyPercentiles(s.processLatency),
+      execute: latencyPercentiles(s.executeLatency),
+    },
     componentErrors: (c.errors ?? []).map((e) => errorJson(e, topologyId, nowMs)),
   };
 }

@@ -53,10 +53,15 @@ function httpErrorOf(err: unknown, req: FastifyRequest, log: Logger): HttpError 
   if (err instanceof HttpError) return err;
   if (err instanceof HttpRequestError) return new HttpError(err.status, err.message);
   const fe = err as Partial<FastifyError>;
-  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new HttpError(413, `request body over the limit of ${MAX_BODY_BYTES} bytes`);
-  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) return new HttpError(fe.statusCode, fe.message ?? 'bad request');
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return new HttpError(413, `request body over the limit of ${MAX_BODY_BYTES} bytes`);
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
+    return new HttpError(fe.statusCode, fe.message ?? 'bad request');
   const message = (err as Error)?.message ?? String(err);
-  log.error({ err, method: req.method, target: req.url.slice(0, 200) }, `ui: unexpected failure serving a request: ${message}`);
+  log.error(
+    { err, method: req.method, target: req.url.slice(0, 200) },
+    `ui: unexpected failure serving a request: ${message}`,
+  );
   return new HttpError(500, `internal error: ${message}`);
 }
 
@@ -68,7 +73,11 @@ function sendError(reply: FastifyReply, e: HttpError): FastifyReply {
   return reply.type('application/json; charset=utf-8').send(errorBody(e));
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+};
 
 /**
  * The UI's HTTP application: Fastify with @fastify/helmet (security headers on every answer), @fastify/static (the web
@@ -81,7 +90,12 @@ export async function buildUiApp(options: UiAppOptions): Promise<{ app: FastifyI
   const { log } = options;
   const app = Fastify({
     logger: false,
-    http: { maxHeaderSize: MAX_HEAD_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requireHostHeader: false, connectionsCheckingInterval: 1000 },
+    http: {
+      maxHeaderSize: MAX_HEAD_BYTES,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requireHostHeader: false,
+      connectionsCheckingInterval: 1000,
+    },
     requestTimeout: REQUEST_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_MS,
     bodyLimit: MAX_BODY_BYTES,
@@ -102,15 +116,33 @@ export async function buildUiApp(options: UiAppOptions): Promise<{ app: FastifyI
     frameworkErrors(err, req, reply) {
       reply.headers(UI_SECURITY_HEADERS);
       log.debug({ code: err.code, target: req.url.slice(0, 200) }, `ui: refused a request: ${err.message}`);
-      void sendError(reply, new HttpError(400, err.code === 'FST_ERR_BAD_URL' ? `malformed escape in the path '${req.url.slice(0, 200)}'` : `path too long: ${err.message.slice(0, 200)}`));
+      void sendError(
+        reply,
+        new HttpError(
+          400,
+          err.code === 'FST_ERR_BAD_URL'
+            ? `malformed escape in the path '${req.url.slice(0, 200)}'`
+            : `path too long: ${err.message.slice(0, 200)}`,
+        ),
+      );
     },
     // Malformed request lines and headers, heads over the limit, clients too slow: answered here, the socket closed.
     clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex) {
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
       log.debug({ code: err.code }, `ui: refused a malformed request: ${err.message}`);
       if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-      const body = JSON.stringify({ error: REASONS[status], errorMessage: `${REASONS[status]}: ${err.code ?? err.message}` });
-      const head = [`HTTP/1.1 ${status} ${REASONS[status]}`, ...Object.entries(UI_SECURITY_HEADERS).map(([k, v]) => `${k}: ${v}`), 'content-type: application/json; charset=utf-8', `content-length: ${Buffer.byteLength(body)}`, 'cache-control: no-store', 'connection: close'];
+      const body = JSON.stringify({
+        error: REASONS[status],
+        errorMessage: `${REASONS[status]}: ${err.code ?? err.message}`,
+      });
+      const head = [
+        `HTTP/1.1 ${status} ${REASONS[status]}`,
+        ...Object.entries(UI_SECURITY_HEADERS).map(([k, v]) => `${k}: ${v}`),
+        'content-type: application/json; charset=utf-8',
+        `content-length: ${Buffer.byteLength(body)}`,
+        'cache-control: no-store',
+        'connection: close',
+      ];
       socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
     },
   });
@@ -128,23 +160,40 @@ export async function buildUiApp(options: UiAppOptions): Promise<{ app: FastifyI
   app.addHook('onRequest', async (req) => {
     const bad = (req.raw as MarkedRequest)[BAD_TARGET];
     if (bad !== undefined) throw new HttpRequestError(400, bad);
-    if (req.raw.httpVersionMajor === 1 && req.raw.httpVersionMinor >= 1 && !req.headers.host) throw new HttpRequestError(400, 'an HTTP/1.1 request needs a Host header');
+    if (req.raw.httpVersionMajor === 1 && req.raw.httpVersionMinor >= 1 && !req.headers.host)
+      throw new HttpRequestError(400, 'an HTTP/1.1 request needs a Host header');
     const wrongHost = options.hostProblem(req);
     if (wrongHost) {
       log.warn({ method: req.method, path: req.url.slice(0, 200), host: req.headers.host }, wrongHost);
       throw new HttpError(403, wrongHost);
     }
     // State changes on a route that exists: only from this UI's own pages (or from no page: curl, scripts).
-    if (req.method !== 'GET' && req.method !== 'HEAD' && req.routeOptions.url !== undefined && req.routeOptions.config.methodNotAllowed !== true) {
+    if (
+      req.method !== 'GET' &&
+      req.method !== 'HEAD' &&
+      req.routeOptions.url !== undefined &&
+      req.routeOptions.config.methodNotAllowed !== true
+    ) {
       const problem = crossOriginProblem(req);
       if (problem) {
-        log.warn({ method: req.method, path: req.url.slice(0, 200), origin: req.headers.origin, site: req.headers['sec-fetch-site'] }, problem);
+        log.warn(
+          {
+            method: req.method,
+            path: req.url.slice(0, 200),
+            origin: req.headers.origin,
+            site: req.headers['sec-fetch-site'],
+          },
+          problem,
+        );
         throw new HttpError(403, problem);
       }
     }
   });
   app.addHook('onResponse', async (req, reply) => {
-    log.debug({ method: req.method, path: req.url.slice(0, 200), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    log.debug(
+      { method: req.method, path: req.url.slice(0, 200), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
   });
 
   // Bodies are read as text whatever their type (at most bodyLimit); each route parses its own, naming what is wrong.

@@ -1,6 +1,14 @@
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { clusterSecretOf, effectiveConfig, silentLogger, tokenOf, validateConfig, type Config, type Logger } from '@squall/core';
+import {
+  clusterSecretOf,
+  effectiveConfig,
+  silentLogger,
+  tokenOf,
+  validateConfig,
+  type Config,
+  type Logger,
+} from '@squall/core';
 import { tlsFilesFromConfig, tokenMatches, type SupervisorClient } from '@squall/protocol';
 import { HttpError } from './errors';
 import { NimbusGateway } from './nimbus-gateway';
@@ -61,16 +69,28 @@ export class UiServer {
     const candidates = settings.nimbusCandidates;
     const tls = tlsFilesFromConfig(conf);
     const hostProblem = hostCheck(settings.host, settings.allowedHosts);
-    const nimbus = new NimbusGateway({ candidates, ...(token !== undefined ? { authToken: token } : {}), ...(tls ? { tls } : {}), timeoutMs: settings.nimbusTimeoutMs });
+    const nimbus = new NimbusGateway({
+      candidates,
+      ...(token !== undefined ? { authToken: token } : {}),
+      ...(tls ? { tls } : {}),
+      timeoutMs: settings.nimbusTimeoutMs,
+    });
     const supervisors = new Map<string, SupervisorClient>();
     const authorize = (req: FastifyRequest) => {
       if (token === undefined) return;
       const header = req.headers.authorization;
       const match = typeof header === 'string' ? /^Bearer[ ]+(\S.*)$/i.exec(header.trim()) : null;
-      if (!tokenMatches(token, match?.[1])) throw new HttpError(401, 'this action needs the header Authorization: Bearer <nimbus.auth.token>');
+      if (!tokenMatches(token, match?.[1]))
+        throw new HttpError(401, 'this action needs the header Authorization: Bearer <nimbus.auth.token>');
     };
     const clusterSecret = clusterSecretOf(conf);
-    const routes = { nimbus, authorize, supervisors, ...(tls ? { tls } : {}), ...(clusterSecret !== undefined ? { clusterSecret } : {}) };
+    const routes = {
+      nimbus,
+      authorize,
+      supervisors,
+      ...(tls ? { tls } : {}),
+      ...(clusterSecret !== undefined ? { clusterSecret } : {}),
+    };
     const webRoot = path.resolve(options.webRoot ?? path.join(__dirname, '..', 'web'));
     const host = settings.host;
     let app: FastifyInstance | undefined;
@@ -86,7 +106,10 @@ export class UiServer {
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : 0;
     const ui = new UiServer(app, nimbus, log, port, host, supervisors);
-    log.info({ url: ui.url, nimbus: candidates, webApp: webAvailable }, `ui listening on ${ui.url}${webAvailable ? '' : ' (web app not built: REST API and /metrics only)'}`);
+    log.info(
+      { url: ui.url, nimbus: candidates, webApp: webAvailable },
+      `ui listening on ${ui.url}${webAvailable ? '' : ' (web app not built: REST API and /metrics only)'}`,
+    );
     return ui;
   }
 

@@ -35,7 +35,8 @@ export async function registerWebApp(app: FastifyInstance, root: string): Promis
   // RFC 9239: JavaScript is text/javascript (the file server's type table says application/javascript).
   app.addHook('onSend', async (_req, reply, payload) => {
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('application/javascript')) reply.header('content-type', 'text/javascript; charset=utf-8');
+    if (typeof type === 'string' && type.startsWith('application/javascript'))
+      reply.header('content-type', 'text/javascript; charset=utf-8');
     return payload;
   });
   app.setNotFoundHandler(async (req, reply) => {
@@ -43,9 +44,16 @@ export async function registerWebApp(app: FastifyInstance, root: string): Promis
     const pathname = q < 0 ? req.url : req.url.slice(0, q);
     const shown = pathname.slice(0, 200);
     if (pathname.startsWith('/api/')) throw new HttpError(404, `no such endpoint: ${shown}`);
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${req.method} is not allowed on ${shown}`);
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      throw new HttpError(405, `${req.method} is not allowed on ${shown}`);
     if (available && path.posix.extname(pathname) === '') return reply.sendFile('index.html');
-    if (!available && pathname === '/') return reply.header('cache-control', 'no-store').type('text/plain; charset=utf-8').send('Squall UI: the web app is not built (npm run build); the REST API is under /api/v1 and metrics at /metrics.\n');
+    if (!available && pathname === '/')
+      return reply
+        .header('cache-control', 'no-store')
+        .type('text/plain; charset=utf-8')
+        .send(
+          'Squall UI: the web app is not built (npm run build); the REST API is under /api/v1 and metrics at /metrics.\n',
+        );
     throw new HttpError(404, `not found: ${shown}`);
   });
   return available;

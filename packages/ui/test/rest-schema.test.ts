@@ -5,8 +5,23 @@ import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import Fastify from 'fastify';
 import { pb } from '@squall/protocol';
-import { ClusterSummarySchema, ComponentPageSchema, NimbusSummaryListSchema, SupervisorSummaryListSchema, TopologyPageSchema, TopologySummaryListSchema, VisualizationSchema } from '../src/rest-schema';
-import { clusterSummaryJson, componentJson, nimbusSummaryJson, supervisorSummaryJson, topologyJson, topologySummaryJson } from '../src/storm-json';
+import {
+  ClusterSummarySchema,
+  ComponentPageSchema,
+  NimbusSummaryListSchema,
+  SupervisorSummaryListSchema,
+  TopologyPageSchema,
+  TopologySummaryListSchema,
+  VisualizationSchema,
+} from '../src/rest-schema';
+import {
+  clusterSummaryJson,
+  componentJson,
+  nimbusSummaryJson,
+  supervisorSummaryJson,
+  topologyJson,
+  topologySummaryJson,
+} from '../src/storm-json';
 
 // The REST contract: what storm-json.ts builds must match rest-schema.ts exactly (the schemas refuse unlisted fields),
 // and Fastify's serializer, which writes answers from those schemas, must write the same JSON as JSON.stringify (no
@@ -15,23 +30,77 @@ import { clusterSummaryJson, componentJson, nimbusSummaryJson, supervisorSummary
 const lat = (count: number, sumMs: number): pb.ILatencySummary => ({ count, sumMs });
 
 const cluster: pb.IClusterInfo = {
-  nimbuses: [{ host: 'n1', port: 6627, isLeader: true, version: '0.1.0', uptimeSecs: 3700 }, { host: 'n2', port: 6627, isLeader: false, version: '0.1.0', uptimeSecs: 10 }],
+  nimbuses: [
+    { host: 'n1', port: 6627, isLeader: true, version: '0.1.0', uptimeSecs: 3700 },
+    { host: 'n2', port: 6627, isLeader: false, version: '0.1.0', uptimeSecs: 10 },
+  ],
   supervisors: [{ id: 's1', host: 'h1', uptimeSecs: 61, slotsTotal: 4, slotsUsed: 1, version: '0.1.0' }],
-  topologies: [{ id: 'wc-1-100', name: 'wc', status: pb.TopologyStatus.TOPOLOGY_STATUS_ACTIVE, uptimeSecs: 125, numWorkers: 1, numExecutors: 4, numTasks: 3, owner: 'me' }],
+  topologies: [
+    {
+      id: 'wc-1-100',
+      name: 'wc',
+      status: pb.TopologyStatus.TOPOLOGY_STATUS_ACTIVE,
+      uptimeSecs: 125,
+      numWorkers: 1,
+      numExecutors: 4,
+      numTasks: 3,
+      owner: 'me',
+    },
+  ],
 };
 
 const info: pb.ITopologyInfo = {
   summary: cluster.topologies![0]!,
   windowSecs: 600,
-  workers: [{ supervisorId: 's1', host: 'h1', port: 6700, status: pb.WorkerStatus.WORKER_STATUS_RUNNING, uptimeSecs: 60, executors: [{ taskStart: 1, taskEnd: 1 }], components: ['words'], componentNumTasks: { words: 1, count: 2 } }],
-  components: [
-    { component: 'words', type: pb.ComponentType.COMPONENT_TYPE_SPOUT, numExecutors: 1, numTasks: 1, stats: { emitted: 10, transferred: 10, acked: 9, failed: 1, completeLatency: lat(9, 18) } },
-    { component: 'count', type: pb.ComponentType.COMPONENT_TYPE_BOLT, numExecutors: 2, numTasks: 2, stats: { executed: 10, capacity: 0.25, inputs: [{ component: 'words', stream: 'default', executed: 10 }] }, lastError: { component: 'count', error: 'boom', timeMs: 1_000_000, host: 'h1', port: 6700, task: 2 } },
+  workers: [
+    {
+      supervisorId: 's1',
+      host: 'h1',
+      port: 6700,
+      status: pb.WorkerStatus.WORKER_STATUS_RUNNING,
+      uptimeSecs: 60,
+      executors: [{ taskStart: 1, taskEnd: 1 }],
+      components: ['words'],
+      componentNumTasks: { words: 1, count: 2 },
+    },
   ],
-  topologyStats: [600, 0].map((w) => ({ windowSecs: w, stats: { emitted: 20, acked: 9, completeLatency: lat(9, 18) } })),
+  components: [
+    {
+      component: 'words',
+      type: pb.ComponentType.COMPONENT_TYPE_SPOUT,
+      numExecutors: 1,
+      numTasks: 1,
+      stats: { emitted: 10, transferred: 10, acked: 9, failed: 1, completeLatency: lat(9, 18) },
+    },
+    {
+      component: 'count',
+      type: pb.ComponentType.COMPONENT_TYPE_BOLT,
+      numExecutors: 2,
+      numTasks: 2,
+      stats: { executed: 10, capacity: 0.25, inputs: [{ component: 'words', stream: 'default', executed: 10 }] },
+      lastError: { component: 'count', error: 'boom', timeMs: 1_000_000, host: 'h1', port: 6700, task: 2 },
+    },
+  ],
+  topologyStats: [600, 0].map((w) => ({
+    windowSecs: w,
+    stats: { emitted: 20, acked: 9, completeLatency: lat(9, 18) },
+  })),
   errors: [{ component: 'count', error: 'boom', timeMs: 1_000_000, host: 'h1', port: 6700, task: 2 }],
-  confJson: JSON.stringify({ 'topology.message.timeout.secs': 45, 'topology.debug': true, nested: { a: [1, 'x', null] } }),
-  specJson: JSON.stringify({ components: [{ id: 'words', kind: 'spout', inputs: [] }, { id: 'count', kind: 'bolt', inputs: [{ component: 'words', stream: 'default', grouping: { type: 'FIELDS', fields: ['word'] } }] }] }),
+  confJson: JSON.stringify({
+    'topology.message.timeout.secs': 45,
+    'topology.debug': true,
+    nested: { a: [1, 'x', null] },
+  }),
+  specJson: JSON.stringify({
+    components: [
+      { id: 'words', kind: 'spout', inputs: [] },
+      {
+        id: 'count',
+        kind: 'bolt',
+        inputs: [{ component: 'words', stream: 'default', grouping: { type: 'FIELDS', fields: ['word'] } }],
+      },
+    ],
+  }),
 };
 
 const component = (type: pb.ComponentType): pb.IComponentInfo => ({
@@ -42,9 +111,23 @@ const component = (type: pb.ComponentType): pb.IComponentInfo => ({
   numExecutors: 1,
   numTasks: 2,
   windowSecs: 0,
-  stats: { outputs: [{ stream: 'default', emitted: 5, transferred: 5, acked: 4, completeLatency: lat(4, 2) }], inputs: [{ component: 'words', stream: 'default', executed: 5, acked: 5, executeLatency: lat(5, 5) }] },
-  executors: [{ executor: { taskStart: 2, taskEnd: 3 }, host: 'h1', port: 6700, uptimeSecs: 30, stats: { executed: 5, capacity: 0.1 } }],
-  windowStats: [{ windowSecs: 600, stats: { executed: 5 } }, { windowSecs: 0, stats: { executed: 7 } }],
+  stats: {
+    outputs: [{ stream: 'default', emitted: 5, transferred: 5, acked: 4, completeLatency: lat(4, 2) }],
+    inputs: [{ component: 'words', stream: 'default', executed: 5, acked: 5, executeLatency: lat(5, 5) }],
+  },
+  executors: [
+    {
+      executor: { taskStart: 2, taskEnd: 3 },
+      host: 'h1',
+      port: 6700,
+      uptimeSecs: 30,
+      stats: { executed: 5, capacity: 0.1 },
+    },
+  ],
+  windowStats: [
+    { windowSecs: 600, stats: { executed: 5 } },
+    { windowSecs: 0, stats: { executed: 7 } },
+  ],
   errors: [{ component: 'count', error: 'boom', timeMs: 2000, host: 'h1', port: 6700, task: 2 }],
 });
 
@@ -54,7 +137,11 @@ const documents: Array<[string, TSchema, unknown]> = [
   ['supervisor summary', SupervisorSummaryListSchema, supervisorSummaryJson(cluster)],
   ['topology summary', TopologySummaryListSchema, { topologies: cluster.topologies!.map(topologySummaryJson) }],
   ['topology', TopologyPageSchema, topologyJson(info, true, 1_065_000)],
-  ['topology, configuration hidden', TopologyPageSchema, { ...topologyJson(info, false, 1_065_000), configuration: {}, configurationHidden: 'send the token' }],
+  [
+    'topology, configuration hidden',
+    TopologyPageSchema,
+    { ...topologyJson(info, false, 1_065_000), configuration: {}, configurationHidden: 'send the token' },
+  ],
   ['topology without spec or stats', TopologyPageSchema, topologyJson({ summary: { id: 'x' } }, false)],
   ['visualization', VisualizationSchema, topologyJson(info, false).visualization],
   ['bolt', ComponentPageSchema, componentJson(component(pb.ComponentType.COMPONENT_TYPE_BOLT), 'ACTIVE', 12_000)],
@@ -70,7 +157,9 @@ test('every REST document matches its schema exactly', () => {
 
 test("Fastify's schema serializer writes the same JSON as JSON.stringify for every document", async () => {
   const app = Fastify();
-  documents.forEach(([, schema, doc], i) => app.get(`/${i}`, { schema: { response: { 200: schema } } }, async () => doc));
+  documents.forEach(([, schema, doc], i) =>
+    app.get(`/${i}`, { schema: { response: { 200: schema } } }, async () => doc),
+  );
   try {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -23,7 +23,10 @@ before(async () => {
   writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>Squall</title>');
   writeFileSync(path.join(web, 'app-3DDWGEZR.js'), 'console.log(1)');
   writeFileSync(path.join(web, 'assets', 'style.css'), 'body{}');
-  ui = await UiServer.create({ conf: { 'ui.port': 0, 'nimbus.seeds': ['127.0.0.1:1'], 'nimbus.auth.token': 's3cret', 'ui.nimbus.timeout.secs': 5 }, webRoot: web });
+  ui = await UiServer.create({
+    conf: { 'ui.port': 0, 'nimbus.seeds': ['127.0.0.1:1'], 'nimbus.auth.token': 's3cret', 'ui.nimbus.timeout.secs': 5 },
+    webRoot: web,
+  });
 });
 after(async () => {
   await ui?.shutdown();
@@ -47,14 +50,29 @@ test('actions need the bearer token: 401 before nimbus is asked; with it the req
   const none = await fetch(url('/api/v1/topology/wc/activate'), { method: 'POST' });
   assert.equal(none.status, 401);
   assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="squall"');
-  assert.deepEqual(await none.json(), { error: 'Unauthorized', errorMessage: 'this action needs the header Authorization: Bearer <nimbus.auth.token>' });
-  const wrong = await fetch(url('/api/v1/topology/wc/kill/0'), { method: 'POST', headers: { authorization: 'Bearer s3cre' } });
+  assert.deepEqual(await none.json(), {
+    error: 'Unauthorized',
+    errorMessage: 'this action needs the header Authorization: Bearer <nimbus.auth.token>',
+  });
+  const wrong = await fetch(url('/api/v1/topology/wc/kill/0'), {
+    method: 'POST',
+    headers: { authorization: 'Bearer s3cre' },
+  });
   assert.equal(wrong.status, 401);
-  const basic = await fetch(url('/api/v1/topology/wc/deactivate'), { method: 'POST', headers: { authorization: 'Basic s3cret' } });
+  const basic = await fetch(url('/api/v1/topology/wc/deactivate'), {
+    method: 'POST',
+    headers: { authorization: 'Basic s3cret' },
+  });
   assert.equal(basic.status, 401);
-  const right = await fetch(url('/api/v1/topology/wc/activate'), { method: 'POST', headers: { authorization: 'bearer s3cret' } });
+  const right = await fetch(url('/api/v1/topology/wc/activate'), {
+    method: 'POST',
+    headers: { authorization: 'bearer s3cret' },
+  });
   assert.equal(right.status, 502);
-  const badWait = await fetch(url('/api/v1/topology/wc/kill/later'), { method: 'POST', headers: { authorization: 'Bearer s3cret' } });
+  const badWait = await fetch(url('/api/v1/topology/wc/kill/later'), {
+    method: 'POST',
+    headers: { authorization: 'Bearer s3cret' },
+  });
   assert.equal(badWait.status, 400);
 });
 
@@ -62,7 +80,9 @@ test('routing errors: unknown API path 404, wrong method 405, bad log parameters
   assert.equal((await fetch(url('/api/v1/nope'))).status, 404);
   assert.equal((await fetch(url('/api/v1/topology/summary'), { method: 'POST' })).status, 405);
   assert.equal((await fetch(url('/api/v1/topology/wc/activate'))).status, 405);
-  const log = await fetch(url('/api/v1/log?topologyId=t&host=h&port=abc'), { headers: { authorization: 'Bearer s3cret' } });
+  const log = await fetch(url('/api/v1/log?topologyId=t&host=h&port=abc'), {
+    headers: { authorization: 'Bearer s3cret' },
+  });
   assert.equal(log.status, 400);
   assert.match(((await log.json()) as { errorMessage: string }).errorMessage, /port/);
 });
@@ -86,7 +106,10 @@ test('static web app: content types, caching, SPA fallback, no escape from the w
   for (const p of ['/..%2f..%2f..%2fetc%2fpasswd', '/%2e%2e/%2e%2e/etc/hostname', '/..%2f..%2fpackage.json']) {
     const res = await fetch(url(p));
     const body = await res.text();
-    assert.ok(res.status === 404 || body === '<!doctype html><title>Squall</title>', `${p}: ${res.status} ${body.slice(0, 40)}`);
+    assert.ok(
+      res.status === 404 || body === '<!doctype html><title>Squall</title>',
+      `${p}: ${res.status} ${body.slice(0, 40)}`,
+    );
   }
   const head = await fetch(url('/'), { method: 'HEAD' });
   assert.equal(head.status, 200);
@@ -114,7 +137,13 @@ function raw(port: number, request: string): Promise<string> {
 }
 
 test('every answer carries the security headers: app, API, errors, refused requests', async () => {
-  for (const [p, init] of [['/', {}], ['/app-3DDWGEZR.js', {}], ['/api/v1/cluster/summary', {}], ['/api/v1/nope', {}], ['/api/v1/topology/wc/activate', { method: 'POST' }]] as Array<[string, RequestInit]>) {
+  for (const [p, init] of [
+    ['/', {}],
+    ['/app-3DDWGEZR.js', {}],
+    ['/api/v1/cluster/summary', {}],
+    ['/api/v1/nope', {}],
+    ['/api/v1/topology/wc/activate', { method: 'POST' }],
+  ] as Array<[string, RequestInit]>) {
     const res = await fetch(url(p), init);
     const csp = res.headers.get('content-security-policy') ?? '';
     assert.match(csp, /default-src 'self'/, p);
@@ -128,7 +157,14 @@ test('every answer carries the security headers: app, API, errors, refused reque
 });
 
 test('answers written before routing (raw 400s) carry the same security headers as helmet puts on every other one', async () => {
-  const normalize = (name: string, v: string) => (name === 'content-security-policy' ? v.split(';').map((d) => d.trim()).filter(Boolean).join('; ') : v);
+  const normalize = (name: string, v: string) =>
+    name === 'content-security-policy'
+      ? v
+          .split(';')
+          .map((d) => d.trim())
+          .filter(Boolean)
+          .join('; ')
+      : v;
   const res = await fetch(url('/api/v1/nope'));
   await res.arrayBuffer();
   const rawAnswer = await raw(ui.port, 'GET * HTTP/1.1\r\nHost: localhost\r\n\r\n');
@@ -140,23 +176,40 @@ test('answers written before routing (raw 400s) carry the same security headers 
   }
 });
 
-test('a handler that throws gets a 500 with Storm\'s error document, is logged, and the UI keeps serving', async () => {
+test("a handler that throws gets a 500 with Storm's error document, is logged, and the UI keeps serving", async () => {
   const lines: Array<Record<string, unknown>> = [];
-  const log = createLogger({ component: 'ui', level: 'debug', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
+  const log = createLogger({
+    component: 'ui',
+    level: 'debug',
+    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  });
   const nimbus = new NimbusGateway({ candidates: ['127.0.0.1:1'], timeoutMs: 1000 });
   // A credential check with a bug: it throws a plain TypeError on every action.
   const authorize = () => {
     throw new TypeError('boom in a handler');
   };
-  const { app } = await buildUiApp({ log, routes: { nimbus, authorize, supervisors: new Map() }, hostProblem: () => undefined, webRoot: web });
+  const { app } = await buildUiApp({
+    log,
+    routes: { nimbus, authorize, supervisors: new Map() },
+    hostProblem: () => undefined,
+    webRoot: web,
+  });
   try {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     const res = await fetch(`${base}/api/v1/topology/wc/activate`, { method: 'POST' });
     assert.equal(res.status, 500);
-    assert.deepEqual(await res.json(), { error: 'Internal Server Error', errorMessage: 'internal error: boom in a handler' });
+    assert.deepEqual(await res.json(), {
+      error: 'Internal Server Error',
+      errorMessage: 'internal error: boom in a handler',
+    });
     assert.equal(res.headers.get('x-frame-options'), 'DENY');
-    assert.ok(lines.some((l) => l.level === 50 && /unexpected failure serving a request: boom in a handler/.test(String(l.msg))), 'logged as an error');
+    assert.ok(
+      lines.some(
+        (l) => l.level === 50 && /unexpected failure serving a request: boom in a handler/.test(String(l.msg)),
+      ),
+      'logged as an error',
+    );
     assert.equal((await fetch(`${base}/`)).status, 200);
   } finally {
     await app.close();
@@ -178,12 +231,22 @@ test('cross-origin POSTs are refused with 403 before the token is even checked; 
     for (const auth of [{}, { authorization: 'Bearer s3cret' }] as Array<Record<string, string>>) {
       const res = await fetch(url('/api/v1/topology/wc/kill/0'), { method: 'POST', headers: { ...h, ...auth } });
       assert.equal(res.status, 403, JSON.stringify(h));
-      assert.match(((await res.json()) as { errorMessage: string }).errorMessage, /^refused a POST from (origin|another site)/);
+      assert.match(
+        ((await res.json()) as { errorMessage: string }).errorMessage,
+        /^refused a POST from (origin|another site)/,
+      );
     }
   }
   // Same origin (what the web app's fetch sends), with the token: past the origin rule and the token, to nimbus (502).
-  for (const h of [{ origin: `http://${host}` }, { 'sec-fetch-site': 'same-origin', origin: `http://${host}` }, {}] as Array<Record<string, string>>) {
-    const res = await fetch(url('/api/v1/topology/wc/activate'), { method: 'POST', headers: { ...h, authorization: 'Bearer s3cret' } });
+  for (const h of [
+    { origin: `http://${host}` },
+    { 'sec-fetch-site': 'same-origin', origin: `http://${host}` },
+    {},
+  ] as Array<Record<string, string>>) {
+    const res = await fetch(url('/api/v1/topology/wc/activate'), {
+      method: 'POST',
+      headers: { ...h, authorization: 'Bearer s3cret' },
+    });
     assert.equal(res.status, 502, JSON.stringify(h));
   }
 });
@@ -191,8 +254,13 @@ test('cross-origin POSTs are refused with 403 before the token is even checked; 
 test('with a token set, worker logs need it; reads of status stay open', async () => {
   const log = await fetch(url('/api/v1/log?topologyId=wc-1-2&host=127.0.0.1&port=6700'));
   assert.equal(log.status, 401);
-  assert.match(((await log.json()) as { errorMessage: string }).errorMessage, /^reading a worker log needs the header Authorization: Bearer/);
-  const withToken = await fetch(url('/api/v1/log?topologyId=wc-1-2&host=127.0.0.1&port=6700'), { headers: { authorization: 'Bearer s3cret' } });
+  assert.match(
+    ((await log.json()) as { errorMessage: string }).errorMessage,
+    /^reading a worker log needs the header Authorization: Bearer/,
+  );
+  const withToken = await fetch(url('/api/v1/log?topologyId=wc-1-2&host=127.0.0.1&port=6700'), {
+    headers: { authorization: 'Bearer s3cret' },
+  });
   assert.equal(withToken.status, 502, 'past the token: nimbus is asked');
   assert.equal((await fetch(url('/api/v1/topology/summary'))).status, 502, 'status reads are open: nimbus is asked');
 });
@@ -229,19 +297,41 @@ test('with a token set, a tap needs it (tapped values are user data); its parame
 test('ids, windows and bodies are checked before nimbus is asked', async () => {
   const auth = { authorization: 'Bearer s3cret' };
   // (fetch resolves '..' and '%2E%2E' segments itself; the raw-socket test below sends one.)
-  for (const p of ['/api/v1/topology/..%2F..%2Fetc', '/api/v1/topology/a%00b', `/api/v1/topology/${'a'.repeat(300)}`, '/api/v1/topology/wc/component/..%2Fx', '/api/v1/topology/%E0%A4%A']) {
+  for (const p of [
+    '/api/v1/topology/..%2F..%2Fetc',
+    '/api/v1/topology/a%00b',
+    `/api/v1/topology/${'a'.repeat(300)}`,
+    '/api/v1/topology/wc/component/..%2Fx',
+    '/api/v1/topology/%E0%A4%A',
+  ]) {
     const res = await fetch(url(p));
     assert.equal(res.status, 400, p);
   }
-  const logTraversal = await fetch(url('/api/v1/log?topologyId=..%2F..%2Fetc&host=127.0.0.1&port=6700'), { headers: auth });
+  const logTraversal = await fetch(url('/api/v1/log?topologyId=..%2F..%2Fetc&host=127.0.0.1&port=6700'), {
+    headers: auth,
+  });
   assert.equal(logTraversal.status, 400);
   const badWindow = await fetch(url('/api/v1/topology/wc?window=7'));
   assert.equal(badWindow.status, 400);
-  assert.equal(((await badWindow.json()) as { errorMessage: string }).errorMessage, "window must be one of 600, 10800, 86400 (seconds) or :all-time, got '7'");
-  const proto = await fetch(url('/api/v1/topology/wc/rebalance/0'), { method: 'POST', headers: auth, body: '{"rebalanceOptions": {"executors": {"__proto__": {"x": 1}}}}' });
+  assert.equal(
+    ((await badWindow.json()) as { errorMessage: string }).errorMessage,
+    "window must be one of 600, 10800, 86400 (seconds) or :all-time, got '7'",
+  );
+  const proto = await fetch(url('/api/v1/topology/wc/rebalance/0'), {
+    method: 'POST',
+    headers: auth,
+    body: '{"rebalanceOptions": {"executors": {"__proto__": {"x": 1}}}}',
+  });
   assert.equal(proto.status, 400);
-  assert.match(((await proto.json()) as { errorMessage: string }).errorMessage, /rebalanceOptions\.executors\.__proto__: key '__proto__' is not allowed/);
-  const big = await fetch(url('/api/v1/topology/wc/rebalance/0'), { method: 'POST', headers: auth, body: `{"pad": "${'x'.repeat(100 * 1024)}"}` });
+  assert.match(
+    ((await proto.json()) as { errorMessage: string }).errorMessage,
+    /rebalanceOptions\.executors\.__proto__: key '__proto__' is not allowed/,
+  );
+  const big = await fetch(url('/api/v1/topology/wc/rebalance/0'), {
+    method: 'POST',
+    headers: auth,
+    body: `{"pad": "${'x'.repeat(100 * 1024)}"}`,
+  });
   assert.equal(big.status, 413);
 });
 
@@ -256,19 +346,33 @@ test('malformed requests over a raw socket get 4xx and the UI keeps serving', as
     [`GET / HTTP/1.1\r\nHost: localhost\r\nCookie: ${'c'.repeat(40000)}\r\n\r\n`, 431],
   ] as const) {
     const answer = await raw(ui.port, request);
-    assert.equal(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]), status, `${request.slice(0, 40)} → ${answer.split('\r\n')[0]}`);
+    assert.equal(
+      Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]),
+      status,
+      `${request.slice(0, 40)} → ${answer.split('\r\n')[0]}`,
+    );
     assert.match(answer, /^x-frame-options: DENY/im);
   }
   assert.equal((await fetch(url('/'))).status, 200);
 });
 
 test('without a token, cross-origin POSTs are still refused and same-origin ones reach nimbus', async () => {
-  const open = await UiServer.create({ conf: { 'ui.port': 0, 'nimbus.seeds': ['127.0.0.1:1'], 'ui.nimbus.timeout.secs': 5 }, webRoot: web });
+  const open = await UiServer.create({
+    conf: { 'ui.port': 0, 'nimbus.seeds': ['127.0.0.1:1'], 'ui.nimbus.timeout.secs': 5 },
+    webRoot: web,
+  });
   try {
     const host = new URL(open.url).host;
-    const evil = await fetch(new URL('/api/v1/topology/wc/kill/0', open.url), { method: 'POST', headers: { origin: 'http://evil.example', 'content-type': 'text/plain' }, body: '' });
+    const evil = await fetch(new URL('/api/v1/topology/wc/kill/0', open.url), {
+      method: 'POST',
+      headers: { origin: 'http://evil.example', 'content-type': 'text/plain' },
+      body: '',
+    });
     assert.equal(evil.status, 403);
-    const same = await fetch(new URL('/api/v1/topology/wc/kill/0', open.url), { method: 'POST', headers: { origin: `http://${host}` } });
+    const same = await fetch(new URL('/api/v1/topology/wc/kill/0', open.url), {
+      method: 'POST',
+      headers: { origin: `http://${host}` },
+    });
     assert.equal(same.status, 502);
     const log = await fetch(new URL('/api/v1/log?topologyId=wc-1-2&host=127.0.0.1&port=6700', open.url));
     assert.equal(log.status, 502, 'no token configured: logs are open, as before');
@@ -278,15 +382,31 @@ test('without a token, cross-origin POSTs are still refused and same-origin ones
 });
 
 test('DNS rebinding: a UI bound to loopback answers only loopback host names and ui.allowed.hosts', async () => {
-  const get = (port: number, host: string) => raw(port, `GET /api/v1/cluster/summary HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+  const get = (port: number, host: string) =>
+    raw(port, `GET /api/v1/cluster/summary HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
   const status = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
-  for (const host of ['evil.example', `evil.example:${ui.port}`, `127.0.0.1.evil.example:${ui.port}`, `localhost.evil.example`, '[::2]']) {
+  for (const host of [
+    'evil.example',
+    `evil.example:${ui.port}`,
+    `127.0.0.1.evil.example:${ui.port}`,
+    `localhost.evil.example`,
+    '[::2]',
+  ]) {
     const answer = await get(ui.port, host);
     assert.equal(status(answer), 403, host);
     assert.match(answer, /refused a request for host/);
   }
-  for (const host of [`127.0.0.1:${ui.port}`, `localhost:${ui.port}`, 'LOCALHOST', `[::1]:${ui.port}`, '127.0.0.2']) assert.equal(status(await get(ui.port, host)), 502, `${host}: past the check, to nimbus`);
-  const named = await UiServer.create({ conf: { 'ui.port': 0, 'nimbus.seeds': ['127.0.0.1:1'], 'ui.nimbus.timeout.secs': 5, 'ui.allowed.hosts': ['squall.example'] }, webRoot: web });
+  for (const host of [`127.0.0.1:${ui.port}`, `localhost:${ui.port}`, 'LOCALHOST', `[::1]:${ui.port}`, '127.0.0.2'])
+    assert.equal(status(await get(ui.port, host)), 502, `${host}: past the check, to nimbus`);
+  const named = await UiServer.create({
+    conf: {
+      'ui.port': 0,
+      'nimbus.seeds': ['127.0.0.1:1'],
+      'ui.nimbus.timeout.secs': 5,
+      'ui.allowed.hosts': ['squall.example'],
+    },
+    webRoot: web,
+  });
   try {
     assert.equal(status(await get(named.port, `Squall.Example:${named.port}`)), 502);
     assert.equal(status(await get(named.port, 'other.example')), 403);

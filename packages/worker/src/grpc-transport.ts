@@ -52,7 +52,12 @@ export class GrpcTransport implements Transport {
       used.add(address);
       let peer = this.peers.get(address);
       if (!peer) {
-        peer = new PeerSender({ ...this.opts, address, onPressure: (d) => this.listeners?.onPressure(d), onWritable: () => this.listeners?.onWritable() });
+        peer = new PeerSender({
+          ...this.opts,
+          address,
+          onPressure: (d) => this.listeners?.onPressure(d),
+          onWritable: () => this.listeners?.onWritable(),
+        });
         this.peers.set(address, peer);
       }
       byTask[task] = peer;

@@ -16,7 +16,10 @@ async function main(): Promise<void> {
   const file = process.argv[2];
   if (!file) throw new WorkerLaunchError('usage: main.js <launch.json>');
   const launch = readWorkerLaunch(file);
-  const log = createLogger({ bindings: { topology: launch.topologyId, port: launch.port }, destination: { write: (s: string) => process.stdout.write(s) } as never });
+  const log = createLogger({
+    bindings: { topology: launch.topologyId, port: launch.port },
+    destination: { write: (s: string) => process.stdout.write(s) } as never,
+  });
   const drainMs = Math.max(0, workerSettings(effectiveConfig(launch.topology.conf)).shutdownMs - 500);
   const parent = process.ppid;
   let worker: Worker | undefined;

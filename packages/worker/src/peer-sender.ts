@@ -1,6 +1,15 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@squall/core';
-import { BatchEncoder, SendWindow, TUPLE_CODEC_VERSION, createWorkerClient, pb, type TlsFiles, type WireTuple, type WorkerClient } from '@squall/protocol';
+import {
+  BatchEncoder,
+  SendWindow,
+  TUPLE_CODEC_VERSION,
+  createWorkerClient,
+  pb,
+  type TlsFiles,
+  type WireTuple,
+  type WorkerClient,
+} from '@squall/protocol';
 import { TRANSFER_BATCH_TARGET_BYTES, transferMessageLimit } from './transfer-service';
 
 /** Options of {@link PeerSender}. */
@@ -128,7 +137,12 @@ export class PeerSender {
     const call = this.client.transfer();
     this.call = call;
     call.write({
-      hello: { topologyId: this.opts.topologyId, fromWorker: this.opts.self, toWorker: this.opts.address, codecVersion: TUPLE_CODEC_VERSION },
+      hello: {
+        topologyId: this.opts.topologyId,
+        fromWorker: this.opts.self,
+        toWorker: this.opts.address,
+        codecVersion: TUPLE_CODEC_VERSION,
+      },
     });
     call.on('data', (m: pb.TransferMessage) => {
       if (!m.credit) return;
@@ -144,7 +158,10 @@ export class PeerSender {
       if (this.closed) return;
       this.failures++;
       const delay = Math.min(5000, 50 * 2 ** Math.min(this.failures, 7));
-      this.opts.log.warn({ peer: this.opts.address, why }, `transfer stream to ${this.opts.address} broken (${why}); reconnecting in ${delay} ms`);
+      this.opts.log.warn(
+        { peer: this.opts.address, why },
+        `transfer stream to ${this.opts.address} broken (${why}); reconnecting in ${delay} ms`,
+      );
       this.retryTimer = setTimeout(() => this.connect(), delay);
     };
     call.on('error', (err: grpc.ServiceError) => broken(err.details || err.message));

@@ -16,8 +16,10 @@ export function workerLaunchProblems(value: unknown): string[] {
   const str = (obj: Json, key: string, where = key) => {
     if (typeof obj[key] !== 'string' || obj[key] === '') problems.push(`${where} must be a non-empty string`);
   };
-  for (const key of ['topologyId', 'supervisorId', 'host', 'supervisorAddress', 'packageDir', 'assignmentVersion']) str(value, key);
-  if (!Number.isInteger(value.port) || (value.port as number) < 1 || (value.port as number) > 65535) problems.push('port must be an integer from 1 to 65535');
+  for (const key of ['topologyId', 'supervisorId', 'host', 'supervisorAddress', 'packageDir', 'assignmentVersion'])
+    str(value, key);
+  if (!Number.isInteger(value.port) || (value.port as number) < 1 || (value.port as number) > 65535)
+    problems.push('port must be an integer from 1 to 65535');
   const topology = value.topology;
   if (!isObject(topology)) problems.push('topology must be an object with spec, conf and secret');
   else {

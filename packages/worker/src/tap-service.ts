@@ -1,6 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { getConfig, type Logger } from '@squall/core';
-import { MAX_TAPS_PER_WORKER, tapRateCap, type LogLevelSetting, type TappedTuple, type TapSubscription, type WorkerRuntime } from '@squall/engine';
+import {
+  MAX_TAPS_PER_WORKER,
+  tapRateCap,
+  type LogLevelSetting,
+  type TappedTuple,
+  type TapSubscription,
+  type WorkerRuntime,
+} from '@squall/engine';
 import { credentialProblem, WorkerService, type pb, type WorkerHandlers } from '@squall/protocol';
 
 /** Tuples per TapEvents message. */
@@ -38,7 +45,15 @@ type TapCall = grpc.ServerWritableStream<pb.TapWorkerRequest, pb.ITapEvents>;
 
 /** The wire form of a tapped tuple. */
 export function tappedToProto(t: TappedTuple): pb.ITappedTuple {
-  return { timeMs: t.timeMs, component: t.component, task: t.task, stream: t.stream, fields: [...t.fields], valuesJson: t.valuesJson, messageIdJson: t.messageIdJson };
+  return {
+    timeMs: t.timeMs,
+    component: t.component,
+    task: t.task,
+    stream: t.stream,
+    fields: [...t.fields],
+    valuesJson: t.valuesJson,
+    messageIdJson: t.messageIdJson,
+  };
 }
 
 /**
@@ -54,7 +69,10 @@ export function createTapHandlers(opts: TapServiceOptions): {
   close: () => void;
 } {
   const calls = new Set<() => void>();
-  const credentials = { audiences: () => [opts.self], topologySecret: (id: string) => (id === opts.topologyId ? opts.secret : undefined) };
+  const credentials = {
+    audiences: () => [opts.self],
+    topologySecret: (id: string) => (id === opts.topologyId ? opts.secret : undefined),
+  };
   const refused = (method: string, metadata: grpc.Metadata, peer: string): string | undefined => {
     const problem = credentialProblem(credentials, 'topology', method, metadata);
     if (problem !== undefined) opts.log.warn({ peer, method }, `refused ${method} from ${peer}: ${problem}`);
@@ -64,23 +82,37 @@ export function createTapHandlers(opts: TapServiceOptions): {
   const activeTaps = () => rt.taps.tapCount;
 
   const tap = (call: TapCall): void => {
-    const fail = (code: grpc.status, details: string): void => void call.emit('error', Object.assign(new Error(details), { code, details }));
-    if (refused(WorkerService.tap.path, call.metadata, call.getPeer()) !== undefined) return fail(grpc.status.UNAUTHENTICATED, "unauthenticated: tapping a worker requires the topology's credential");
+    const fail = (code: grpc.status, details: string): void =>
+      void call.emit('error', Object.assign(new Error(details), { code, details }));
+    if (refused(WorkerService.tap.path, call.metadata, call.getPeer()) !== undefined)
+      return fail(grpc.status.UNAUTHENTICATED, "unauthenticated: tapping a worker requires the topology's credential");
     const spec = call.request.spec ?? {};
     const pct = Number(spec.samplePct ?? 0) || 100;
-    if (!(pct > 0 && pct <= 100)) return fail(grpc.status.INVALID_ARGUMENT, `sample_pct must be in (0, 100], got ${spec.samplePct}`);
-    if (rt.taps.tapCount >= MAX_TAPS_PER_WORKER) return fail(grpc.status.RESOURCE_EXHAUSTED, `this worker already serves ${MAX_TAPS_PER_WORKER} taps`);
+    if (!(pct > 0 && pct <= 100))
+      return fail(grpc.status.INVALID_ARGUMENT, `sample_pct must be in (0, 100], got ${spec.samplePct}`);
+    if (rt.taps.tapCount >= MAX_TAPS_PER_WORKER)
+      return fail(grpc.status.RESOURCE_EXHAUSTED, `this worker already serves ${MAX_TAPS_PER_WORKER} taps`);
     // Never above the topology's cap, whatever the caller asked for (nimbus refuses such a request first).
-    const maxPerSec = tapRateCap(Number(spec.maxTuplesPerSec ?? 0), getConfig(rt.conf, 'topology.tap.max.tuples.per.sec'));
+    const maxPerSec = tapRateCap(
+      Number(spec.maxTuplesPerSec ?? 0),
+      getConfig(rt.conf, 'topology.tap.max.tuples.per.sec'),
+    );
     let ended = false;
     let writable = true;
     let flushTimer: NodeJS.Timeout | undefined;
     /** Tuples the last flush found buffered. */
     let lastFlush = 0;
     const sub: TapSubscription = rt.taps.add(
-      { component: spec.component ?? '', stream: spec.stream ?? '', samplePct: pct, filters: (spec.filters ?? []).map((f) => ({ field: f.field ?? '', value: f.value ?? '' })), maxPerSec },
+      {
+        component: spec.component ?? '',
+        stream: spec.stream ?? '',
+        samplePct: pct,
+        filters: (spec.filters ?? []).map((f) => ({ field: f.field ?? '', value: f.value ?? '' })),
+        maxPerSec,
+      },
       () => {
-        if (!flushTimer && !ended) flushTimer = setTimeout(flush, lastFlush >= TAP_BATCH ? TAP_BUSY_FLUSH_MS : TAP_FLUSH_MS);
+        if (!flushTimer && !ended)
+          flushTimer = setTimeout(flush, lastFlush >= TAP_BATCH ? TAP_BUSY_FLUSH_MS : TAP_FLUSH_MS);
       },
       opts.bufferSize,
     );
@@ -88,7 +120,13 @@ export function createTapHandlers(opts: TapServiceOptions): {
       flushTimer = undefined;
       if (ended) return;
       lastFlush = sub.size;
-      while (writable && sub.size > 0) send({ tuples: sub.take(TAP_BATCH).map(tappedToProto), dropped: sub.dropped, rateCapped: sub.rateCapped, activeTaps: activeTaps() });
+      while (writable && sub.size > 0)
+        send({
+          tuples: sub.take(TAP_BATCH).map(tappedToProto),
+          dropped: sub.dropped,
+          rateCapped: sub.rateCapped,
+          activeTaps: activeTaps(),
+        });
     }
     /** Writes a message; when the stream is full, waits for it to drain (meanwhile the buffer fills, then drops). */
     function send(m: pb.ITapEvents): void {
@@ -100,7 +138,8 @@ export function createTapHandlers(opts: TapServiceOptions): {
         });
     }
     const status = setInterval(() => {
-      if (writable && !ended && sub.size === 0) send({ dropped: sub.dropped, rateCapped: sub.rateCapped, activeTaps: activeTaps() });
+      if (writable && !ended && sub.size === 0)
+        send({ dropped: sub.dropped, rateCapped: sub.rateCapped, activeTaps: activeTaps() });
     }, TAP_STATUS_MS);
     const what = `${spec.component || '*'}${spec.stream ? `:${spec.stream}` : ''}`;
     const end = (why: string): void => {
@@ -133,13 +172,19 @@ export function createTapHandlers(opts: TapServiceOptions): {
 
   const applyDebugOptions: WorkerHandlers['applyDebugOptions'] = (call, callback) => {
     if (refused(WorkerService.applyDebugOptions.path, call.metadata, call.getPeer()) !== undefined)
-      return callback({ code: grpc.status.UNAUTHENTICATED, details: "unauthenticated: this call requires the topology's credential" } as grpc.ServiceError);
+      return callback({
+        code: grpc.status.UNAUTHENTICATED,
+        details: "unauthenticated: this call requires the topology's credential",
+      } as grpc.ServiceError);
     let doc: WorkerDebugDocument;
     try {
       doc = JSON.parse(call.request.optionsJson || '{}') as WorkerDebugDocument;
       if (doc === null || typeof doc !== 'object') throw new Error('not an object');
     } catch (err) {
-      return callback({ code: grpc.status.INVALID_ARGUMENT, details: `options_json is not a JSON object: ${(err as Error).message}` } as grpc.ServiceError);
+      return callback({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: `options_json is not a JSON object: ${(err as Error).message}`,
+      } as grpc.ServiceError);
     }
     applyDebugDocument(rt, doc, opts.log);
     callback(null, { activeTaps: activeTaps() });
@@ -147,7 +192,8 @@ export function createTapHandlers(opts: TapServiceOptions): {
 
   return {
     handlers: { tap, applyDebugOptions },
-    withTapCount: (ping) => (call, callback) => ping(call, (err, res) => callback(err, res ? { ...res, activeTaps: activeTaps() } : res)),
+    withTapCount: (ping) => (call, callback) =>
+      ping(call, (err, res) => callback(err, res ? { ...res, activeTaps: activeTaps() } : res)),
     activeTaps,
     close: () => {
       for (const stop of [...calls]) stop();
@@ -163,7 +209,14 @@ export function applyDebugDocument(rt: WorkerRuntime, doc: WorkerDebugDocument, 
   const components = new Set([...rt.model.components.keys(), '']);
   for (const c of components) {
     const d = doc.debug?.[c];
-    rt.taps.setDebug(c, d && d.enabled ? { enabled: true, samplingPct: Number(d.samplingPct) || 100 } : c === '' && rt.conf['topology.debug'] === true ? { enabled: true, samplingPct: 100 } : undefined);
+    rt.taps.setDebug(
+      c,
+      d && d.enabled
+        ? { enabled: true, samplingPct: Number(d.samplingPct) || 100 }
+        : c === '' && rt.conf['topology.debug'] === true
+          ? { enabled: true, samplingPct: 100 }
+          : undefined,
+    );
   }
   rt.logLevels.apply(doc.logLevels ?? {});
   const text = JSON.stringify(doc);

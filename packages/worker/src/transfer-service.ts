@@ -87,7 +87,11 @@ export function workerServerOptions(opts: WorkerServerIdentity): WorkerServerPar
     policies,
     audiences: () => [opts.self],
     topologySecret: (id) => (id === opts.topologyId ? opts.secret : undefined),
-    onRefused: (r) => opts.log.warn({ peer: r.peer, call: r.name, reason: r.reason }, `refused unauthenticated ${r.name} from ${r.peer}: ${r.reason}`),
+    onRefused: (r) =>
+      opts.log.warn(
+        { peer: r.peer, call: r.name, reason: r.reason },
+        `refused unauthenticated ${r.name} from ${r.peer}: ${r.reason}`,
+      ),
   });
   return { policies, serverOptions: serverOptions(largestMessage(policies), { interceptors: [interceptor] }) };
 }
@@ -143,8 +147,14 @@ export function createWorkerHandlers(opts: TransferServiceOptions): WorkerServic
         const hello = m.hello;
         // The caller proved the topology's secret in its metadata (the interceptor); Hello only names the ends.
         if (!hello) return refuse(call, grpc.status.FAILED_PRECONDITION, 'first message must be Hello');
-        if (hello.topologyId !== opts.topologyId) return refuse(call, grpc.status.FAILED_PRECONDITION, `this worker runs ${opts.topologyId}, not ${hello.topologyId}`);
-        if (hello.toWorker && hello.toWorker !== opts.self) return refuse(call, grpc.status.FAILED_PRECONDITION, `this worker is ${opts.self}, not ${hello.toWorker}`);
+        if (hello.topologyId !== opts.topologyId)
+          return refuse(
+            call,
+            grpc.status.FAILED_PRECONDITION,
+            `this worker runs ${opts.topologyId}, not ${hello.topologyId}`,
+          );
+        if (hello.toWorker && hello.toWorker !== opts.self)
+          return refuse(call, grpc.status.FAILED_PRECONDITION, `this worker is ${opts.self}, not ${hello.toWorker}`);
         from = hello.fromWorker ?? '?';
         window = new ReceiveWindow({ window: opts.window });
         call.write({ credit: { tupleLimit: window.initialCredit } });
@@ -156,7 +166,12 @@ export function createWorkerHandlers(opts: TransferServiceOptions): WorkerServic
         window.onReceived(batch.count);
         const tuples = decodeBatch(batch.payload);
         // Flow control counts the declared number: a batch holding more than it declares would overrun the window.
-        if (tuples.length !== batch.count) return refuse(call, grpc.status.INVALID_ARGUMENT, `bad batch from ${from}: declares ${batch.count} tuples but holds ${tuples.length}`);
+        if (tuples.length !== batch.count)
+          return refuse(
+            call,
+            grpc.status.INVALID_ARGUMENT,
+            `bad batch from ${from}: declares ${batch.count} tuples but holds ${tuples.length}`,
+          );
         for (const w of tuples) {
           try {
             rt.receive(w.targetTask, conv.fromWire(w));
@@ -186,7 +201,12 @@ export function createWorkerHandlers(opts: TransferServiceOptions): WorkerServic
   };
 
   const ping: WorkerHandlers['ping'] = (call, callback) => {
-    callback(null, { nonce: call.request.nonce, topologyId: opts.topologyId, worker: opts.self, uptimeSecs: Math.floor((Date.now() - opts.startedMs) / 1000) });
+    callback(null, {
+      nonce: call.request.nonce,
+      topologyId: opts.topologyId,
+      worker: opts.self,
+      uptimeSecs: Math.floor((Date.now() - opts.startedMs) / 1000),
+    });
   };
 
   return {

@@ -6,7 +6,13 @@ import { TopologyModel, WorkerRuntime, type ComponentError } from '@squall/engin
 import type { WorkerAssignment, WorkerLaunch } from '@squall/launch-contract';
 import { executorStatsToProto } from '@squall/stats/wire';
 import { loadPackagedTopology, type TopologyLoaders } from '@squall/packager';
-import { createSupervisorClient, serverCredentials, withDecodeFailureLog, WorkerService, type SupervisorClient } from '@squall/protocol';
+import {
+  createSupervisorClient,
+  serverCredentials,
+  withDecodeFailureLog,
+  WorkerService,
+  type SupervisorClient,
+} from '@squall/protocol';
 import { PortInUseError } from './errors';
 import { GrpcTransport } from './grpc-transport';
 import { taskAddresses } from './task-addresses';
@@ -72,7 +78,13 @@ export class Worker {
     const converter = new WireConverter(model);
     // The port is bound first, so a taken slot fails before any component starts; peers that connect before the
     // service is added below are refused (UNIMPLEMENTED) and retry, as they do for a worker still starting.
-    const identity = { topologyId: launch.topologyId, secret: launch.topology.secret, self, maxTupleBytes: settings.maxTupleBytes, log };
+    const identity = {
+      topologyId: launch.topologyId,
+      secret: launch.topology.secret,
+      self,
+      maxTupleBytes: settings.maxTupleBytes,
+      log,
+    };
     const { policies, serverOptions } = workerServerOptions(identity);
     const server = new grpc.Server(serverOptions);
     await new Promise<void>((resolve, reject) =>
@@ -92,7 +104,10 @@ export class Worker {
       tls: launch.tls,
       log,
       onSendError: (task, sourceTask, err) =>
-        log.warn({ task, err }, `dropped a tuple for task ${task} from ${layout.taskToComponent.get(sourceTask) ?? 'task ' + sourceTask}: ${(err as Error).message}`),
+        log.warn(
+          { task, err },
+          `dropped a tuple for task ${task} from ${layout.taskToComponent.get(sourceTask) ?? 'task ' + sourceTask}: ${(err as Error).message}`,
+        ),
     });
     const errors: ComponentError[] = [];
     let runtime: WorkerRuntime;
@@ -120,20 +135,52 @@ export class Worker {
     // message is read; each method has its own size limit, Transfer one batch).
     const transfers = createWorkerHandlers({ ...identity, runtime, converter, window: TRANSFER_WINDOW, startedMs });
     runtime.setAfterPass(transfers.retryCredit);
-    const taps = createTapHandlers({ topologyId: launch.topologyId, secret: launch.topology.secret, self, runtime, log, bufferSize: settings.tapBufferSize });
-    const guarded = withDecodeFailureLog(WorkerService, (method, bytes, err) => log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`), policies);
+    const taps = createTapHandlers({
+      topologyId: launch.topologyId,
+      secret: launch.topology.secret,
+      self,
+      runtime,
+      log,
+      bufferSize: settings.tapBufferSize,
+    });
+    const guarded = withDecodeFailureLog(
+      WorkerService,
+      (method, bytes, err) =>
+        log.warn({ method }, `refused an undecodable ${bytes}-byte message on ${method}: ${err.message}`),
+      policies,
+    );
     const handlers = { ...transfers.handlers, ...taps.handlers, ping: taps.withTapCount(transfers.handlers.ping) };
-    server.addService(guarded as unknown as grpc.ServiceDefinition, handlers as unknown as grpc.UntypedServiceImplementation);
+    server.addService(
+      guarded as unknown as grpc.ServiceDefinition,
+      handlers as unknown as grpc.UntypedServiceImplementation,
+    );
     // Heartbeats prove this topology's secret: a worker holds no cluster credential and speaks only for its topology.
-    const supervisor = createSupervisorClient(launch.supervisorAddress, { tls: launch.tls, topologyCredential: { topologyId: launch.topologyId, secret: launch.topology.secret } });
+    const supervisor = createSupervisorClient(launch.supervisorAddress, {
+      tls: launch.tls,
+      topologyCredential: { topologyId: launch.topologyId, secret: launch.topology.secret },
+    });
     const closeAll = () => {
       taps.close();
       transfers.close();
     };
-    const worker = new Worker(launch, runtime, transport, server, supervisor, log, closeAll, startedMs, errors, options.onSupervisorLost ?? (() => undefined));
+    const worker = new Worker(
+      launch,
+      runtime,
+      transport,
+      server,
+      supervisor,
+      log,
+      closeAll,
+      startedMs,
+      errors,
+      options.onSupervisorLost ?? (() => undefined),
+    );
     runtime.start(false);
     worker.startHeartbeats(settings);
-    log.info({ executors: mine.length, address: self }, `worker ${self} running ${mine.length} executor(s) of ${launch.topologyId}`);
+    log.info(
+      { executors: mine.length, address: self },
+      `worker ${self} running ${mine.length} executor(s) of ${launch.topologyId}`,
+    );
     return worker;
   }
 
@@ -150,7 +197,14 @@ export class Worker {
           uptimeSecs: Math.floor((Date.now() - this.startedMs) / 1000),
           timeMs: Date.now(),
           executors: this.runtime.stats().map(executorStatsToProto),
-          errors: errors.map((e) => ({ component: e.component, error: e.message, timeMs: e.timeMs, host: e.host ?? this.launch.host, port: this.launch.port, task: e.task })),
+          errors: errors.map((e) => ({
+            component: e.component,
+            error: e.message,
+            timeMs: e.timeMs,
+            host: e.host ?? this.launch.host,
+            port: this.launch.port,
+            task: e.task,
+          })),
           assignmentVersion: this.assignmentVersion,
         },
         (err, res) => {

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseWorkerLaunch, readWorkerLaunch, taskAddresses, WorkerLaunchError, workerLaunchProblems, type WorkerLaunch } from '../src';
+import {
+  parseWorkerLaunch,
+  readWorkerLaunch,
+  taskAddresses,
+  WorkerLaunchError,
+  workerLaunchProblems,
+  type WorkerLaunch,
+} from '../src';
 
 const LAUNCH: WorkerLaunch = {
   topologyId: 'wc-1-1700000000',
@@ -12,7 +19,11 @@ const LAUNCH: WorkerLaunch = {
   port: 6701,
   supervisorAddress: '127.0.0.1:6628',
   packageDir: '/var/squall/supervisor/packages/wc-1-1700000000-0123456789ab',
-  topology: { spec: { name: 'wc', components: [], conf: {} } as never, conf: { 'topology.workers': 2 }, secret: 's3cret' },
+  topology: {
+    spec: { name: 'wc', components: [], conf: {} } as never,
+    conf: { 'topology.workers': 2 },
+    secret: 's3cret',
+  },
   assignment: {
     executors: [
       { component: 'word', startTask: 1, endTask: 2, supervisorId: 'supervisor-ab12', port: 6701 },
@@ -39,16 +50,28 @@ test('a launch file as a supervisor writes it is read back whole', () => {
 });
 
 test('a missing or unreadable launch file is a WorkerLaunchError naming it', () => {
-  assert.throws(() => readWorkerLaunch('/nonexistent/launch.json'), (err: unknown) => {
-    assert.ok(err instanceof WorkerLaunchError);
-    assert.match(err.message, /^cannot start worker: cannot read \/nonexistent\/launch\.json: ENOENT/);
-    return true;
-  });
-  assert.throws(() => parseWorkerLaunch('{"topologyId": ', 'launch.json'), /cannot start worker: launch\.json is not JSON: /);
+  assert.throws(
+    () => readWorkerLaunch('/nonexistent/launch.json'),
+    (err: unknown) => {
+      assert.ok(err instanceof WorkerLaunchError);
+      assert.match(err.message, /^cannot start worker: cannot read \/nonexistent\/launch\.json: ENOENT/);
+      return true;
+    },
+  );
+  assert.throws(
+    () => parseWorkerLaunch('{"topologyId": ', 'launch.json'),
+    /cannot start worker: launch\.json is not JSON: /,
+  );
 });
 
 test('every missing or mistyped field is named at once', () => {
-  const broken = { ...LAUNCH, port: 70000, packageDir: '', topology: { spec: LAUNCH.topology.spec, conf: [] }, assignment: { executors: {} } } as unknown;
+  const broken = {
+    ...LAUNCH,
+    port: 70000,
+    packageDir: '',
+    topology: { spec: LAUNCH.topology.spec, conf: [] },
+    assignment: { executors: {} },
+  } as unknown;
   assert.deepEqual(workerLaunchProblems(broken), [
     'packageDir must be a non-empty string',
     'port must be an integer from 1 to 65535',

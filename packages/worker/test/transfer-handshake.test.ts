@@ -7,7 +7,15 @@ import * as grpc from '@grpc/grpc-js';
 import { Bolt, Spout, computeLayout, fields, topology, type OutputFieldsDeclarer, type Tuple } from '@squall/api';
 import { effectiveConfig, silentLogger } from '@squall/core';
 import { TopologyModel, WorkerRuntime } from '@squall/engine';
-import { createWorkerClient, encodeBatch, pb, TUPLE_CODEC_VERSION, unaryCall, WorkerService, type WorkerClient } from '@squall/protocol';
+import {
+  createWorkerClient,
+  encodeBatch,
+  pb,
+  TUPLE_CODEC_VERSION,
+  unaryCall,
+  WorkerService,
+  type WorkerClient,
+} from '@squall/protocol';
 import { createWorkerHandlers, WireConverter, workerServerOptions } from '../src';
 
 const TOPOLOGY = 'wc-1-1700000000';
@@ -47,21 +55,34 @@ before(async () => {
   countTask = mine[0]!.startTask;
   wordTask = layout.executors.find((e) => e.component === 'word')!.startTask;
   const holding = { send() {}, sendValues() {}, flush() {}, setListeners() {} };
-  runtime = await WorkerRuntime.create({ topologyId: TOPOLOGY, spec: topo.spec, registry: topo, layout, conf, transport: holding, executors: mine });
+  runtime = await WorkerRuntime.create({
+    topologyId: TOPOLOGY,
+    spec: topo.spec,
+    registry: topo,
+    layout,
+    conf,
+    transport: holding,
+    executors: mine,
+  });
   runtime.start(true);
   converter = new WireConverter(new TopologyModel(TOPOLOGY, topo.spec, layout));
   // The address is known once bound: the credential check reads `self` when a call comes (proofs are bound to it).
   const identity = { topologyId: TOPOLOGY, secret: SECRET, self: '', maxTupleBytes: 1 << 20, log: silentLogger() };
   server = new grpc.Server(workerServerOptions(identity).serverOptions);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
   address = `127.0.0.1:${port}`;
   identity.self = address;
   const transfers = createWorkerHandlers({ ...identity, runtime, converter, window: 64, startedMs: Date.now() });
   runtime.setAfterPass(transfers.retryCredit);
   closeTransfers = transfers.close;
-  server.addService(WorkerService as unknown as grpc.ServiceDefinition, transfers.handlers as unknown as grpc.UntypedServiceImplementation);
+  server.addService(
+    WorkerService as unknown as grpc.ServiceDefinition,
+    transfers.handlers as unknown as grpc.UntypedServiceImplementation,
+  );
   client = createWorkerClient(address, { topologyCredential: { topologyId: TOPOLOGY, secret: SECRET } });
   guesser = createWorkerClient(address, { topologyCredential: { topologyId: TOPOLOGY, secret: 'guess' } });
 });
@@ -75,7 +96,11 @@ after(async () => {
 });
 
 /** Opens a Transfer stream, writes `messages`, and collects what comes back until the stream ends. */
-function transfer(messages: pb.ITransferMessage[], endAfter = true, via: WorkerClient = client): Promise<{ received: pb.TransferMessage[]; status: grpc.StatusObject }> {
+function transfer(
+  messages: pb.ITransferMessage[],
+  endAfter = true,
+  via: WorkerClient = client,
+): Promise<{ received: pb.TransferMessage[]; status: grpc.StatusObject }> {
   const call = via.transfer();
   const received: pb.TransferMessage[] = [];
   return new Promise((resolve) => {
@@ -91,7 +116,14 @@ function transfer(messages: pb.ITransferMessage[], endAfter = true, via: WorkerC
 }
 
 const hello = (over: Partial<pb.IHello> = {}): pb.ITransferMessage => ({
-  hello: { topologyId: TOPOLOGY, secret: SECRET, fromWorker: '127.0.0.1:6799', toWorker: address, codecVersion: TUPLE_CODEC_VERSION, ...over },
+  hello: {
+    topologyId: TOPOLOGY,
+    secret: SECRET,
+    fromWorker: '127.0.0.1:6799',
+    toWorker: address,
+    codecVersion: TUPLE_CODEC_VERSION,
+    ...over,
+  },
 });
 
 test('a Hello with the secret, topology and worker right is answered with the initial credit', async () => {
@@ -124,7 +156,10 @@ test('a batch before Hello is refused', async () => {
 
 test('a batch after Hello is delivered into the runtime: the bolt executes its tuples', async () => {
   // toWire fills one scratch tuple: copy each.
-  const batch = encodeBatch([{ ...converter.toWire(countTask, wordTask, 'default', null, ['storm']) }, { ...converter.toWire(countTask, wordTask, 'default', null, ['squall']) }]);
+  const batch = encodeBatch([
+    { ...converter.toWire(countTask, wordTask, 'default', null, ['storm']) },
+    { ...converter.toWire(countTask, wordTask, 'default', null, ['squall']) },
+  ]);
   const call = client.transfer();
   call.on('error', () => undefined);
   call.write(hello());
@@ -136,7 +171,19 @@ test('a batch after Hello is delivered into the runtime: the bolt executes its t
 });
 
 test('a batch declaring more tuples than it holds is refused INVALID_ARGUMENT, naming the sender', async () => {
-  const { status } = await transfer([hello(), { batch: { seq: 1, count: 3, payload: encodeBatch([converter.toWire(countTask, wordTask, 'default', null, ['x'])]) } }], false);
+  const { status } = await transfer(
+    [
+      hello(),
+      {
+        batch: {
+          seq: 1,
+          count: 3,
+          payload: encodeBatch([converter.toWire(countTask, wordTask, 'default', null, ['x'])]),
+        },
+      },
+    ],
+    false,
+  );
   assert.equal(status.code, grpc.status.INVALID_ARGUMENT);
   assert.equal(status.details, 'bad batch from 127.0.0.1:6799: declares 3 tuples but holds 1');
 });

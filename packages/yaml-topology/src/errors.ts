@@ -9,7 +9,10 @@ export class YamlTopologyError extends SquallError {
     readonly file: string,
     readonly problems: readonly string[],
   ) {
-    super('YAML_TOPOLOGY', `invalid YAML topology ${file}: ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`);
+    super(
+      'YAML_TOPOLOGY',
+      `invalid YAML topology ${file}: ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`,
+    );
   }
 }
 
@@ -23,6 +26,11 @@ export class StreamparseProjectError extends SquallError {
     readonly project: string,
     readonly problems: readonly string[],
   ) {
-    super('STREAMPARSE_PROJECT', problems.length === 1 ? `streamparse project ${project}: ${problems[0]}` : `streamparse project ${project}: ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`);
+    super(
+      'STREAMPARSE_PROJECT',
+      problems.length === 1
+        ? `streamparse project ${project}: ${problems[0]}`
+        : `streamparse project ${project}: ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`,
+    );
   }
 }

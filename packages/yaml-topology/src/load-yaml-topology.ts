@@ -1,7 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import path from 'node:path';
-import { addCheckpointWiring, CollectingDeclarer, instantiate, isStatefulBolt, isWindowedBolt, prepareWindowedDeclaration, Topology, type AnyBolt, type ComponentSpec, type SpoutLike, type StreamSpec } from '@squall/api';
+import {
+  addCheckpointWiring,
+  CollectingDeclarer,
+  instantiate,
+  isStatefulBolt,
+  isWindowedBolt,
+  prepareWindowedDeclaration,
+  Topology,
+  type AnyBolt,
+  type ComponentSpec,
+  type SpoutLike,
+  type StreamSpec,
+} from '@squall/api';
 import { multilangProblemList, ShellBolt, ShellSpout, type ShellComponentOptions } from '@squall/multilang';
 import { YamlTopologyError } from './errors';
 import { loadComponentModule, pickExport } from './load-component-module';
@@ -52,7 +64,10 @@ function parse(file: YamlFile): YamlTopologyModel | undefined {
   const declared = new Map<string, 'spout' | 'bolt'>();
   const spouts = top.list('spouts');
   if (spouts.length === 0) top.report('spouts', 'at least one spout is required');
-  for (const [kind, list] of [['spout', spouts], ['bolt', top.list('bolts')]] as const) {
+  for (const [kind, list] of [
+    ['spout', spouts],
+    ['bolt', top.list('bolts')],
+  ] as const) {
     for (const { node, path: p } of list) {
       const id = isMap(node) ? node.get('id') : undefined;
       if (typeof id === 'string' || typeof id === 'number') declared.set(String(id), kind);
@@ -92,7 +107,12 @@ async function resolveComponents(model: YamlTopologyModel, dir: string): Promise
         config: c.config,
         cwd: dir,
       };
-      out.set(c.id, { factory: c.kind === 'spout' ? () => new ShellSpout(options) : () => new ShellBolt(options), outputs: sh.outputs, conf: c.config, stateful: false });
+      out.set(c.id, {
+        factory: c.kind === 'spout' ? () => new ShellSpout(options) : () => new ShellBolt(options),
+        outputs: sh.outputs,
+        conf: c.config,
+        stateful: false,
+      });
       continue;
     }
     const ref = c.module!;
@@ -105,7 +125,10 @@ async function resolveComponents(model: YamlTopologyModel, dir: string): Promise
       continue;
     }
     if (typeof exported !== 'function') {
-      c.view.report(c.view.has('className') ? 'className' : where, `'${ref.module}' has no export '${ref.exportName}' that is a class or factory function`);
+      c.view.report(
+        c.view.has('className') ? 'className' : where,
+        `'${ref.module}' has no export '${ref.exportName}' that is a class or factory function`,
+      );
       continue;
     }
     const cls = exported as new (...args: unknown[]) => SpoutLike | AnyBolt;
@@ -119,7 +142,9 @@ async function resolveComponents(model: YamlTopologyModel, dir: string): Promise
       scratch.declareOutputFields?.(declarer);
       conf = { ...(scratch.getComponentConfiguration?.() ?? {}), ...c.config };
       // Windowed bolts: the late tuple stream is declared for them; a missing window length is reported here.
-      if (isWindowedBolt(scratch)) for (const p of prepareWindowedDeclaration(scratch, { ...model.config, ...conf }, declarer)) c.view.report(where, p);
+      if (isWindowedBolt(scratch))
+        for (const p of prepareWindowedDeclaration(scratch, { ...model.config, ...conf }, declarer))
+          c.view.report(where, p);
     } catch (err) {
       c.view.report(where, `could not be created: ${(err as Error)?.message ?? String(err)}`);
       continue;
@@ -146,13 +171,19 @@ function checkStreams(model: YamlTopologyModel, resolved: Map<string, { outputs:
     const stream = outputs.find((o) => o.id === s.stream);
     const g = s.view.map('grouping')!;
     if (!stream) {
-      g.report('streamId', `component '${s.from}' declares no stream '${s.stream}' (declared: ${outputs.map((o) => o.id).join(', ') || 'none'})`);
+      g.report(
+        'streamId',
+        `component '${s.from}' declares no stream '${s.stream}' (declared: ${outputs.map((o) => o.id).join(', ') || 'none'})`,
+      );
       continue;
     }
     if (s.grouping.type === 'fields' || s.grouping.type === 'partialKey')
       for (const f of s.grouping.fields)
         if (!stream.fields.includes(f))
-          g.report(g.has('fields') ? 'fields' : 'args', `field '${f}' is not declared by '${s.from}' stream '${s.stream}' (declared: ${stream.fields.join(', ') || 'none'})`);
+          g.report(
+            g.has('fields') ? 'fields' : 'args',
+            `field '${f}' is not declared by '${s.from}' stream '${s.stream}' (declared: ${stream.fields.join(', ') || 'none'})`,
+          );
   }
 }
 
@@ -175,7 +206,9 @@ export async function loadYamlTopology(file: string): Promise<Topology> {
   try {
     text = readFileSync(abs, 'utf8');
   } catch (err) {
-    throw new YamlTopologyError(shownName, [`${shownName}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(err)}`]);
+    throw new YamlTopologyError(shownName, [
+      `${shownName}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(err)}`,
+    ]);
   }
   return loadYamlTopologyText(text, { shown: shownName, dir: path.dirname(abs) });
 }
@@ -209,12 +242,18 @@ export async function loadYamlTopologyText(text: string, source: YamlTopologySou
       kind: c.kind,
       parallelism: c.parallelism,
       numTasks: c.numTasks ?? c.parallelism,
-      inputs: model.streams.filter((s) => s.to === c.id).map((s) => ({ component: s.from, stream: s.stream, grouping: s.grouping })),
+      inputs: model.streams
+        .filter((s) => s.to === c.id)
+        .map((s) => ({ component: s.from, stream: s.stream, grouping: s.grouping })),
       outputs: r.outputs,
       conf: r.conf,
     };
     if (c.shell) {
-      spec.shell = { command: [...c.shell.command], ...(Object.keys(c.shell.env).length > 0 ? { env: c.shell.env } : {}), ...(c.shell.serializer !== 'json' ? { serializer: c.shell.serializer } : {}) };
+      spec.shell = {
+        command: [...c.shell.command],
+        ...(Object.keys(c.shell.env).length > 0 ? { env: c.shell.env } : {}),
+        ...(c.shell.serializer !== 'json' ? { serializer: c.shell.serializer } : {}),
+      };
       spec.implementation = c.shell.command.join(' ');
     } else spec.implementation = `${c.module!.module}#${c.module!.exportName}`;
     return spec;
@@ -222,7 +261,8 @@ export async function loadYamlTopologyText(text: string, source: YamlTopologySou
   const spec = { name: model.name, components, conf: model.config };
   const problems = multilangProblemList(spec).map((p) => {
     const c = model.components.find((x) => x.id === p.component)!;
-    const s = p.source === undefined ? undefined : model.streams.find((x) => x.to === p.component && x.from === p.source);
+    const s =
+      p.source === undefined ? undefined : model.streams.find((x) => x.to === p.component && x.from === p.source);
     const node = s ? s.view.node : (findScalar(c.view.node, p.field) ?? c.view.node);
     return `${p.message} (${yf.where(node)})`;
   });

@@ -5,8 +5,25 @@ import type { YamlComponent, YamlShellComponent } from './yaml-model';
 import { asMap, shown, stringListOf, type MapView, type YamlFile } from './yaml-view';
 
 /** Flux's wrappers for shell components: `constructorArgs: [[command...], [fields...]]`. */
-const FLUX_SHELL = new Set(['org.apache.storm.flux.wrappers.spouts.FluxShellSpout', 'org.apache.storm.flux.wrappers.bolts.FluxShellBolt']);
-const COMPONENT_KEYS = ['id', 'parallelism', 'numTasks', 'config', 'command', 'outputs', 'fields', 'serializer', 'env', 'className', 'module', 'constructorArgs', 'configMethods'];
+const FLUX_SHELL = new Set([
+  'org.apache.storm.flux.wrappers.spouts.FluxShellSpout',
+  'org.apache.storm.flux.wrappers.bolts.FluxShellBolt',
+]);
+const COMPONENT_KEYS = [
+  'id',
+  'parallelism',
+  'numTasks',
+  'config',
+  'command',
+  'outputs',
+  'fields',
+  'serializer',
+  'env',
+  'className',
+  'module',
+  'constructorArgs',
+  'configMethods',
+];
 const UNSUPPORTED = { properties: 'Flux bean properties are not supported (use constructorArgs or config)' };
 
 /** Reads a `config:` map, reporting bad values of known keys at their own lines. */
@@ -38,7 +55,8 @@ export function readOutputs(file: YamlFile, node: Node | null, field: string): S
     if (!s) return;
     s.checkKeys(['stream', 'fields', 'direct']);
     const direct = s.raw('direct');
-    if (direct !== undefined && typeof direct !== 'boolean') s.report('direct', `must be true or false, got ${shown(s.value('direct'))}`);
+    if (direct !== undefined && typeof direct !== 'boolean')
+      s.report('direct', `must be true or false, got ${shown(s.value('direct'))}`);
     const fields = s.stringList('fields', true);
     if (fields) out.push({ id: s.string('stream') ?? DEFAULT_STREAM, fields, direct: direct === true });
   });
@@ -67,7 +85,11 @@ function applyConfigMethods(view: MapView, shell: YamlShellComponent, config: Co
     const items = isSeq(args) ? (args.items as Node[]) : [];
     if (name === 'setDefaultStream' && items.length === 1) {
       const fields = stringListOf(view.file, items[0]!, `${path}.args[0]`);
-      if (fields) shell.outputs = [...shell.outputs.filter((s) => s.id !== DEFAULT_STREAM), { id: DEFAULT_STREAM, fields, direct: false }];
+      if (fields)
+        shell.outputs = [
+          ...shell.outputs.filter((s) => s.id !== DEFAULT_STREAM),
+          { id: DEFAULT_STREAM, fields, direct: false },
+        ];
     } else if (name === 'setNamedStream' && items.length === 2 && isScalar(items[0])) {
       const fields = stringListOf(view.file, items[1]!, `${path}.args[1]`);
       const id = String(items[0].value);
@@ -75,7 +97,10 @@ function applyConfigMethods(view: MapView, shell: YamlShellComponent, config: Co
     } else if (name === 'addComponentConfig' && items.length === 2 && isScalar(items[0])) {
       config[String(items[0].value)] = (items[1] as { toJSON(): unknown }).toJSON();
     } else if (name !== undefined)
-      m.report('name', `unsupported config method '${name}' with ${items.length} argument(s) (supported: setDefaultStream([fields]), setNamedStream(name, [fields]), addComponentConfig(key, value))`);
+      m.report(
+        'name',
+        `unsupported config method '${name}' with ${items.length} argument(s) (supported: setDefaultStream([fields]), setNamedStream(name, [fields]), addComponentConfig(key, value))`,
+      );
   }
 }
 
@@ -90,13 +115,15 @@ function readShell(view: MapView, className: string | undefined): YamlShellCompo
       return undefined;
     }
     command = stringListOf(view.file, args.items[0] as Node, `${view.path}.constructorArgs[0]`);
-    if (args.items.length === 2) outputs = readOutputs(view.file, args.items[1] as Node, `${view.path}.constructorArgs[1]`);
+    if (args.items.length === 2)
+      outputs = readOutputs(view.file, args.items[1] as Node, `${view.path}.constructorArgs[1]`);
   } else command = view.stringList('command', true);
   if (view.has('outputs') && view.has('fields')) view.report('fields', 'give either outputs or fields, not both');
   const key = view.has('outputs') ? 'outputs' : view.has('fields') ? 'fields' : undefined;
   if (key) outputs = readOutputs(view.file, view.value(key) ?? null, `${view.path}.${key}`);
   const serializer = view.string('serializer') ?? 'json';
-  if (serializer !== 'json' && serializer !== 'msgpack') view.report('serializer', `must be json or msgpack, got ${JSON.stringify(serializer)}`);
+  if (serializer !== 'json' && serializer !== 'msgpack')
+    view.report('serializer', `must be json or msgpack, got ${JSON.stringify(serializer)}`);
   if (!command || command.length === 0) {
     if (command) view.report(className ? 'constructorArgs' : 'command', 'the command must not be empty');
     return undefined;
@@ -113,7 +140,12 @@ function moduleReference(className: string): { module: string; exportName: strin
 }
 
 /** Reads one `spouts:` or `bolts:` entry; problems are recorded in the file. */
-export function readComponent(file: YamlFile, node: Node, path: string, kind: 'spout' | 'bolt'): YamlComponent | undefined {
+export function readComponent(
+  file: YamlFile,
+  node: Node,
+  path: string,
+  kind: 'spout' | 'bolt',
+): YamlComponent | undefined {
   const view = asMap(file, node, path);
   if (!view) return undefined;
   view.checkKeys(COMPONENT_KEYS, UNSUPPORTED);
@@ -131,11 +163,23 @@ export function readComponent(file: YamlFile, node: Node, path: string, kind: 's
   for (const k of ['outputs', 'fields', 'serializer', 'env', 'configMethods'])
     if (view.has(k)) view.report(k, 'only applies to shell components (command or a Flux shell className)');
   const explicit = view.string('module');
-  const ref = explicit !== undefined ? { module: explicit, exportName: className ?? 'default' } : className !== undefined ? moduleReference(className) : undefined;
+  const ref =
+    explicit !== undefined
+      ? { module: explicit, exportName: className ?? 'default' }
+      : className !== undefined
+        ? moduleReference(className)
+        : undefined;
   if (!ref) {
     if (className !== undefined)
-      view.report('className', `'${className}' is not runnable here: Java classes cannot run on Squall; use command: [...] for a multi-lang component, or module: ./file.js with className: ExportName`);
-    else view.report('id', `component '${id ?? '?'}' needs command: [...] (a multi-lang child) or module/className (a JavaScript or TypeScript component)`);
+      view.report(
+        'className',
+        `'${className}' is not runnable here: Java classes cannot run on Squall; use command: [...] for a multi-lang component, or module: ./file.js with className: ExportName`,
+      );
+    else
+      view.report(
+        'id',
+        `component '${id ?? '?'}' needs command: [...] (a multi-lang child) or module/className (a JavaScript or TypeScript component)`,
+      );
     return undefined;
   }
   const args = view.value('constructorArgs');

@@ -27,7 +27,9 @@ export function readStream(file: YamlFile, node: Node, path: string): YamlStream
     if (!view.has('grouping')) view.report('grouping', 'is required, e.g. {type: SHUFFLE}');
     return undefined;
   }
-  g.checkKeys(['type', 'args', 'fields', 'streamId'], { customClass: 'custom groupings are not supported in YAML topologies (write the topology in TypeScript)' });
+  g.checkKeys(['type', 'args', 'fields', 'streamId'], {
+    customClass: 'custom groupings are not supported in YAML topologies (write the topology in TypeScript)',
+  });
   const typeName = g.string('type', true);
   const stream = g.string('streamId') ?? DEFAULT_STREAM;
   if (typeName === undefined) return undefined;

@@ -6,4 +6,7 @@ import { loadYamlTopology } from './load-yaml-topology';
  * them (the CLI for `squall local` and `squall submit`, a worker for a YAML package) passes these in its
  * `loaders.files`.
  */
-export const YAML_FILE_LOADERS: Readonly<Record<string, TopologyFileLoader>> = Object.freeze({ '.yaml': loadYamlTopology, '.yml': loadYamlTopology });
+export const YAML_FILE_LOADERS: Readonly<Record<string, TopologyFileLoader>> = Object.freeze({
+  '.yaml': loadYamlTopology,
+  '.yml': loadYamlTopology,
+});

@@ -107,7 +107,8 @@ export class MapView {
       if (required) this.report(key, v === undefined ? 'is required' : 'must not be empty');
       return undefined;
     }
-    if (isScalar(v) && (typeof v.value === 'string' || typeof v.value === 'number') && String(v.value) !== '') return String(v.value);
+    if (isScalar(v) && (typeof v.value === 'string' || typeof v.value === 'number') && String(v.value) !== '')
+      return String(v.value);
     this.report(key, `must be a non-empty string, got ${shown(v)}`);
     return undefined;
   }
@@ -159,7 +160,8 @@ export function stringListOf(file: YamlFile, node: Node, field: string): string[
   const out: string[] = [];
   node.items.forEach((item, i) => {
     const n = item as Node;
-    if (isScalar(n) && (typeof n.value === 'string' || typeof n.value === 'number') && String(n.value) !== '') out.push(String(n.value));
+    if (isScalar(n) && (typeof n.value === 'string' || typeof n.value === 'number') && String(n.value) !== '')
+      out.push(String(n.value));
     else file.report(n, `${field}[${i}]`, `must be a non-empty string, got ${shown(n)}`);
   });
   return out.length === node.items.length ? out : undefined;

@@ -62,7 +62,8 @@ test('YAML: a topology with a stateful bolt gets the checkpoint spout and stream
       [{ component: CHECKPOINT_SPOUT_ID, stream: '$checkpoint', grouping: { type: 'all' } }],
     );
     await cluster.submitTopology('stateful', t.spec.conf, t);
-    const seen = (globalThis as unknown as { yamlStateful: { acked: Set<number>; failed: number; counted: number } }).yamlStateful;
+    const seen = (globalThis as unknown as { yamlStateful: { acked: Set<number>; failed: number; counted: number } })
+      .yamlStateful;
     const deadline = Date.now() + 30000;
     // A stateful bolt's acks are held until the checkpoint that saved its state commits: without the checkpoint
     // wiring none of them would ever arrive.
@@ -81,9 +82,15 @@ test('YAML: a topology without a stateful bolt gets no checkpoint spout', async 
   try {
     writeFileSync(path.join(tmp.dir, 'components.ts'), TS_COMPONENTS);
     const file = path.join(tmp.dir, 'plain.yaml');
-    writeFileSync(file, ['name: plain', 'spouts:', '  - {id: words, module: ./components.ts, className: Words}', ''].join('\n'));
+    writeFileSync(
+      file,
+      ['name: plain', 'spouts:', '  - {id: words, module: ./components.ts, className: Words}', ''].join('\n'),
+    );
     const t = await loadYamlTopology(file);
-    assert.equal(t.spec.components.some((c) => c.id === CHECKPOINT_SPOUT_ID), false);
+    assert.equal(
+      t.spec.components.some((c) => c.id === CHECKPOINT_SPOUT_ID),
+      false,
+    );
   } finally {
     tmp.remove();
   }

@@ -27,7 +27,9 @@ test('the example topology.yaml loads to the seed word count: shell spout and bo
   assert.deepEqual(word.shell, { command: ['python3', '-m', 'squall.run', 'spouts.words.WordSpout'] });
   assert.deepEqual(word.outputs, [{ id: 'default', fields: ['word'], direct: false }]);
   assert.equal(count.parallelism, 2);
-  assert.deepEqual(count.inputs, [{ component: 'word', stream: 'default', grouping: { type: 'fields', fields: ['word'] } }]);
+  assert.deepEqual(count.inputs, [
+    { component: 'word', stream: 'default', grouping: { type: 'fields', fields: ['word'] } },
+  ]);
   assert.deepEqual(count.outputs, [{ id: 'default', fields: ['word', 'count'], direct: false }]);
 });
 
@@ -38,7 +40,10 @@ test('YAML_FILE_LOADERS let the packager (squall local/submit) load a directory 
 });
 
 test('without a YAML loader the packager names the missing loader instead of compiling YAML as a module', async () => {
-  await assert.rejects(loadTopology(WORDCOUNT_PYTHON), /topology\.yaml: no loader for \.yaml topologies was given to this process/);
+  await assert.rejects(
+    loadTopology(WORDCOUNT_PYTHON),
+    /topology\.yaml: no loader for \.yaml topologies was given to this process/,
+  );
 });
 
 test('validation errors name file, line and field, every problem at once', async () => {
@@ -85,7 +90,11 @@ test('validation errors name file, line and field, every problem at once', async
       /bad\.yaml:18: streams\[0\]\.to: unknown component 'nowhere'/,
       /bad\.yaml:23: streams\[1\]\.grouping\.type: unknown grouping 'SHUFFLE_ISH'/,
     ];
-    for (const re of expected) assert.ok(err.problems.some((p) => re.test(p)), `${re} in:\n${err.problems.join('\n')}`);
+    for (const re of expected)
+      assert.ok(
+        err.problems.some((p) => re.test(p)),
+        `${re} in:\n${err.problems.join('\n')}`,
+      );
     assert.equal(err.problems.length, expected.length, err.problems.join('\n'));
     assert.match(err.message, /8 problem\(s\)/);
 
@@ -138,10 +147,16 @@ test('Python field names are validated at submit: problems name component, strea
       await assert.rejects(cluster.submitTopology('fields', {}, t), (err: unknown) => {
         assert.ok(err instanceof InvalidTopologyError);
         const text = err.problems.join('\n');
-        assert.match(text, /component 'py': stream 'default': field '_private' starts with '_' .*\(.*fields\.yaml:11\)/);
+        assert.match(
+          text,
+          /component 'py': stream 'default': field '_private' starts with '_' .*\(.*fields\.yaml:11\)/,
+        );
         assert.match(text, /component 'py': stream 'default': field 'not-valid' is not a valid Python identifier/);
         assert.match(text, /component 'py': stream 'other': field 'def' is a Python keyword .*\(.*fields\.yaml:12\)/);
-        assert.match(text, /component 'py': input from 'src' stream 'default': field 'from' is a Python keyword .*\(.*fields\.yaml:14\)/);
+        assert.match(
+          text,
+          /component 'py': input from 'src' stream 'default': field 'from' is a Python keyword .*\(.*fields\.yaml:14\)/,
+        );
         return true;
       });
     } finally {

@@ -21,7 +21,10 @@ export function registerDaemons(program: Command): void {
     .action((opts: DaemonOptions) => {
       const conf = loadCliConfig(opts);
       const log = createLogger({ component: 'nimbus', destination: { write: (s: string) => process.stdout.write(s) } });
-      Nimbus.create({ conf, logger: log }).then((n) => runUntilSignal(() => n.shutdown(), log), (err) => fail(err));
+      Nimbus.create({ conf, logger: log }).then(
+        (n) => runUntilSignal(() => n.shutdown(), log),
+        (err) => fail(err),
+      );
     });
   program
     .command('supervisor')
@@ -30,7 +33,13 @@ export function registerDaemons(program: Command): void {
     .option('--config <file>', 'config file (squall.yaml)')
     .action((opts: DaemonOptions) => {
       const conf = loadCliConfig(opts);
-      const log = createLogger({ component: 'supervisor', destination: { write: (s: string) => process.stdout.write(s) } });
-      Supervisor.create({ conf, logger: log }).then((s) => runUntilSignal(() => s.shutdown(), log), (err) => fail(err));
+      const log = createLogger({
+        component: 'supervisor',
+        destination: { write: (s: string) => process.stdout.write(s) },
+      });
+      Supervisor.create({ conf, logger: log }).then(
+        (s) => runUntilSignal(() => s.shutdown(), log),
+        (err) => fail(err),
+      );
     });
 }

@@ -32,15 +32,24 @@ export interface DebugResultJson {
  * The request `squall debug` sends, from its options.
  * @throws SquallError when neither or both of --enable and --disable are given, or the percentage is not in (0, 100]
  */
-export function debugRequest(opts: Pick<DebugOptions, 'enable' | 'disable' | 'sample'>): { enable: boolean; samplingPct: number } {
-  if (Boolean(opts.enable) === Boolean(opts.disable)) throw new SquallError('BAD_OPTION', 'give exactly one of --enable and --disable');
+export function debugRequest(opts: Pick<DebugOptions, 'enable' | 'disable' | 'sample'>): {
+  enable: boolean;
+  samplingPct: number;
+} {
+  if (Boolean(opts.enable) === Boolean(opts.disable))
+    throw new SquallError('BAD_OPTION', 'give exactly one of --enable and --disable');
   if (opts.disable) {
-    if (opts.sample !== undefined) throw new SquallError('BAD_OPTION', '--sample goes with --enable (the percentage of emits logged), not --disable');
+    if (opts.sample !== undefined)
+      throw new SquallError(
+        'BAD_OPTION',
+        '--sample goes with --enable (the percentage of emits logged), not --disable',
+      );
     return { enable: false, samplingPct: 0 };
   }
   const text = opts.sample ?? String(DEFAULT_DEBUG_SAMPLE_PCT);
   const pct = Number(text);
-  if (!(/^\d+(\.\d+)?$/.test(text) && pct > 0 && pct <= 100)) throw new SquallError('BAD_OPTION', `--sample must be a percentage in (0, 100], got '${text}'`);
+  if (!(/^\d+(\.\d+)?$/.test(text) && pct > 0 && pct <= 100))
+    throw new SquallError('BAD_OPTION', `--sample must be a percentage in (0, 100], got '${text}'`);
   return { enable: true, samplingPct: pct };
 }
 
@@ -53,17 +62,24 @@ export function debugRequest(opts: Pick<DebugOptions, 'enable' | 'disable' | 'sa
 export function registerDebug(program: Command): void {
   program
     .command('debug')
-    .description("switch Storm's debug sampling of a running topology (or one component) on or off: sampled emits go to the workers' logs")
+    .description(
+      "switch Storm's debug sampling of a running topology (or one component) on or off: sampled emits go to the workers' logs",
+    )
     .argument('<topology>', 'topology name or id')
     .argument('[component]', 'component to switch (default: the whole topology)')
     .option('-e, --enable', 'turn debug sampling on')
     .option('-d, --disable', 'turn it off (for the whole topology: every component too)')
-    .option('-s, --sample <pct>', `percentage of the emits logged while on, in (0, 100] (default ${DEFAULT_DEBUG_SAMPLE_PCT})`)
+    .option(
+      '-s, --sample <pct>',
+      `percentage of the emits logged while on, in (0, 100] (default ${DEFAULT_DEBUG_SAMPLE_PCT})`,
+    )
     .option('--json', 'print {topologyId, component?, debug, samplingPct} as JSON')
     .option('--config <file>', 'config file (squall.yaml)')
     .option('-c, --c <key=value>', 'config, repeatable (e.g. -c nimbus.auth.token=...)', collectConfig)
     .option('--nimbus <host:port>', 'nimbus to contact (default: nimbus.seeds)')
-    .action((topology: string, component: string | undefined, opts: DebugOptions) => runDebug(topology, component ?? '', opts).catch((err) => fail(err)));
+    .action((topology: string, component: string | undefined, opts: DebugOptions) =>
+      runDebug(topology, component ?? '', opts).catch((err) => fail(err)),
+    );
 }
 
 async function runDebug(topology: string, component: string, opts: DebugOptions): Promise<void> {
@@ -71,14 +87,26 @@ async function runDebug(topology: string, component: string, opts: DebugOptions)
   const conf = loadCliConfig(opts);
   const client = await connectNimbus(conf, opts.nimbus);
   try {
-    const res = await unaryCall(client, NimbusService.setDebug, { topology, component, enable, samplingPct }, { deadline: Date.now() + 30000 }).catch((err: { details?: string; message?: string }) => {
+    const res = await unaryCall(
+      client,
+      NimbusService.setDebug,
+      { topology, component, enable, samplingPct },
+      { deadline: Date.now() + 30000 },
+    ).catch((err: { details?: string; message?: string }) => {
       throw new SquallError('DEBUG', err.details || err.message || String(err));
     });
-    const out: DebugResultJson = { topologyId: res.topologyId, ...(component ? { component } : {}), debug: enable, samplingPct };
+    const out: DebugResultJson = {
+      topologyId: res.topologyId,
+      ...(component ? { component } : {}),
+      debug: enable,
+      samplingPct,
+    };
     if (opts.json) process.stdout.write(JSON.stringify(out) + '\n');
     else {
       const what = component ? `component '${component}'` : 'the whole topology';
-      process.stdout.write(`${res.topologyId}: debug ${enable ? `on for ${what}: ${samplingPct}% of its emits go to the workers' logs as event-log lines` : `off for ${what}`}\n`);
+      process.stdout.write(
+        `${res.topologyId}: debug ${enable ? `on for ${what}: ${samplingPct}% of its emits go to the workers' logs as event-log lines` : `off for ${what}`}\n`,
+      );
     }
   } finally {
     client.close();

@@ -50,7 +50,8 @@ export function humanLine(worker: string, line: string): string {
   if (!rec || typeof rec.msg !== 'string') return `${worker} ${line}`;
   const time = typeof rec.time === 'number' ? new Date(rec.time).toISOString() : '';
   const level = (typeof rec.level === 'number' ? LEVELS[rec.level] : undefined) ?? String(rec.level ?? '');
-  const who = typeof rec.component === 'string' ? `${rec.component}${typeof rec.task === 'number' ? `[${rec.task}]` : ''} ` : '';
+  const who =
+    typeof rec.component === 'string' ? `${rec.component}${typeof rec.task === 'number' ? `[${rec.task}]` : ''} ` : '';
   const err = rec.err as { message?: unknown } | undefined;
   const detail = err && typeof err.message === 'string' && !rec.msg.includes(err.message) ? `: ${err.message}` : '';
   return `${worker} ${time} ${level.padEnd(5)} ${who}${rec.msg}${detail}`;
@@ -77,14 +78,18 @@ export function registerLogs(program: Command): void {
     .option('--config <file>', 'config file (squall.yaml)')
     .option('-c, --c <key=value>', 'config, repeatable (e.g. -c nimbus.auth.token=...)', collectConfig)
     .option('--nimbus <host:port>', 'nimbus to contact (default: nimbus.seeds)')
-    .action((topology: string, component: string | undefined, opts: LogsOptions) => runLogs(topology, component ?? '', opts).catch((err) => fail(err)));
+    .action((topology: string, component: string | undefined, opts: LogsOptions) =>
+      runLogs(topology, component ?? '', opts).catch((err) => fail(err)),
+    );
 }
 
 async function runLogs(topology: string, component: string, opts: LogsOptions): Promise<void> {
   const lines = Number(opts.lines);
-  if (!(Number.isInteger(lines) && lines >= 0)) throw new SquallError('BAD_OPTION', `--lines must be a whole number >= 0, got '${opts.lines}'`);
+  if (!(Number.isInteger(lines) && lines >= 0))
+    throw new SquallError('BAD_OPTION', `--lines must be a whole number >= 0, got '${opts.lines}'`);
   const interval = Number(opts.interval);
-  if (!(interval > 0)) throw new SquallError('BAD_OPTION', `--interval must be a positive number of seconds, got '${opts.interval}'`);
+  if (!(interval > 0))
+    throw new SquallError('BAD_OPTION', `--interval must be a positive number of seconds, got '${opts.interval}'`);
   const conf = loadCliConfig(opts);
   let client: NimbusClient = await connectNimbus(conf, opts.nimbus);
   let stopped = false;
@@ -102,7 +107,14 @@ async function runLogs(topology: string, component: string, opts: LogsOptions): 
     for (const line of shown) {
       if (opts.json) {
         const rec = parseRecord(line);
-        const out: LogLineJson = { worker, host: w.host ?? '', port: w.port ?? 0, supervisorId: w.supervisorId ?? '', line, ...(rec ? { record: rec } : {}) };
+        const out: LogLineJson = {
+          worker,
+          host: w.host ?? '',
+          port: w.port ?? 0,
+          supervisorId: w.supervisorId ?? '',
+          line,
+          ...(rec ? { record: rec } : {}),
+        };
         process.stdout.write(JSON.stringify(out) + '\n');
       } else process.stdout.write(humanLine(worker, line) + '\n');
     }
@@ -121,9 +133,21 @@ async function runLogs(topology: string, component: string, opts: LogsOptions): 
         const status = err instanceof RpcError ? err.status : undefined;
         const message = err instanceof Error ? err.message : String(err);
         // NOT_FOUND, INVALID_ARGUMENT, UNAUTHENTICATED: asking again will not help.
-        if (first || !opts.follow || status === grpc.status.NOT_FOUND || status === grpc.status.INVALID_ARGUMENT || status === grpc.status.UNAUTHENTICATED) {
-          if (!first && status === grpc.status.NOT_FOUND) return void process.stderr.write(`squall: topology '${topology}' is no longer running\n`);
-          throw new SquallError('LOGS', status === grpc.status.UNIMPLEMENTED ? `this nimbus does not serve logs (GetTopologyLogs); upgrade it: ${message}` : message);
+        if (
+          first ||
+          !opts.follow ||
+          status === grpc.status.NOT_FOUND ||
+          status === grpc.status.INVALID_ARGUMENT ||
+          status === grpc.status.UNAUTHENTICATED
+        ) {
+          if (!first && status === grpc.status.NOT_FOUND)
+            return void process.stderr.write(`squall: topology '${topology}' is no longer running\n`);
+          throw new SquallError(
+            'LOGS',
+            status === grpc.status.UNIMPLEMENTED
+              ? `this nimbus does not serve logs (GetTopologyLogs); upgrade it: ${message}`
+              : message,
+          );
         }
         // Leader change or a blip: reconnect and retry on the next poll.
         process.stderr.write(`squall: nimbus did not answer (${message}); retrying\n`);
@@ -142,12 +166,19 @@ async function runLogs(topology: string, component: string, opts: LogsOptions): 
           continue;
         }
         warned.delete(key);
-        positions.set(key, { supervisorId: w.supervisorId ?? '', port: w.port ?? 0, offset: Number(w.nextOffset ?? 0) });
+        positions.set(key, {
+          supervisorId: w.supervisorId ?? '',
+          port: w.port ?? 0,
+          offset: Number(w.nextOffset ?? 0),
+        });
         const got = w.lines ?? [];
         print(w, first ? got.slice(Math.max(0, got.length - lines)) : got);
       }
       for (const key of positions.keys()) if (!seen.has(key)) positions.delete(key);
-      if (first && res.workers.length === 0) process.stderr.write(`squall: topology '${res.topologyName}' has no workers${component ? ` running '${component}'` : ''} yet\n`);
+      if (first && res.workers.length === 0)
+        process.stderr.write(
+          `squall: topology '${res.topologyName}' has no workers${component ? ` running '${component}'` : ''} yet\n`,
+        );
       if (!opts.follow) return;
       // A worker whose log grew by more than one read is read on at once (more than a line still being written is
       // left); otherwise wait for the next poll.

@@ -20,14 +20,27 @@ interface MonitorOptions {
 
 function components(info: pb.TopologyInfo): Record<string, ComponentSummary> {
   const out: Record<string, ComponentSummary> = {};
-  for (const c of info.components) out[c.component ?? ''] = componentSummaryFromProto(c.stats ?? {}, c.numExecutors ?? 0, c.numTasks ?? 0);
+  for (const c of info.components)
+    out[c.component ?? ''] = componentSummaryFromProto(c.stats ?? {}, c.numExecutors ?? 0, c.numTasks ?? 0);
   return out;
 }
 
 function render(name: string, status: string, reading: MonitorReading): string {
   const rows = reading.components;
   const body = table(
-    ['component', 'kind', 'executors', 'emitted/s', 'executed/s', 'acked/s', 'failed/s', 'emitted', 'acked', 'latency ms', 'capacity'],
+    [
+      'component',
+      'kind',
+      'executors',
+      'emitted/s',
+      'executed/s',
+      'acked/s',
+      'failed/s',
+      'emitted',
+      'acked',
+      'latency ms',
+      'capacity',
+    ],
     Object.entries(rows).map(([id, r]) => [
       id,
       r.kind,
@@ -86,28 +99,44 @@ async function runMonitor(name: string, opts: MonitorOptions): Promise<void> {
     // Rates need two readings: the first only sets the base, so say when the first rates come instead of printing zeros.
     const rates = new MonitorRates(Math.max(3 * interval, 15));
     if (!opts.json) process.stderr.write(`squall: monitoring '${name}': first rates in ${interval}s (Ctrl-C stops)\n`);
-    for (let printed = 0; printed < count && !stopped; ) {
-      const info = await callNimbus(client, NimbusService.getTopologyInfo, { idOrName: name }, 15000).catch((err: unknown) => {
-        throw new Error(err instanceof RpcError && err.status === grpc.status.NOT_FOUND ? `no topology named '${name}'` : `nimbus did not answer: ${(err as Error).message}`);
-      });
+    for (let printed = 0; printed < count && !stopped;) {
+      const info = await callNimbus(client, NimbusService.getTopologyInfo, { idOrName: name }, 15000).catch(
+        (err: unknown) => {
+          throw new Error(
+            err instanceof RpcError && err.status === grpc.status.NOT_FOUND
+              ? `no topology named '${name}'`
+              : `nimbus did not answer: ${(err as Error).message}`,
+          );
+        },
+      );
       const nowMs = Date.now();
       const reading = rates.next(components(info), nowMs);
       if (reading) {
-        const status = ['UNSPECIFIED', 'ACTIVE', 'INACTIVE', 'REBALANCING', 'KILLED'][info.summary?.status ?? 0] ?? 'UNKNOWN';
+        const status =
+          ['UNSPECIFIED', 'ACTIVE', 'INACTIVE', 'REBALANCING', 'KILLED'][info.summary?.status ?? 0] ?? 'UNKNOWN';
         const topology = info.summary?.name ?? name;
         if (opts.json) {
-          const line = { time: new Date(nowMs).toISOString(), topology, id: info.summary?.id ?? '', status, intervalSecs: reading.intervalSecs, newHeartbeat: reading.newHeartbeat, components: reading.components };
+          const line = {
+            time: new Date(nowMs).toISOString(),
+            topology,
+            id: info.summary?.id ?? '',
+            status,
+            intervalSecs: reading.intervalSecs,
+            newHeartbeat: reading.newHeartbeat,
+            components: reading.components,
+          };
           process.stdout.write(JSON.stringify(line) + '\n');
         } else process.stdout.write((tty ? '\x1b[H\x1b[2J' : '\n') + render(topology, status, reading));
         printed++;
       }
-      if (printed < count && !stopped) await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, interval * 1000);
-        wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
+      if (printed < count && !stopped)
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, interval * 1000);
+          wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
     }
   } finally {
     process.off('SIGINT', stop);

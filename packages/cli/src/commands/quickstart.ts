@@ -31,7 +31,9 @@ function listFiles(dir: string, base = dir): string[] {
 export function writeQuickstart(dir: string, typescript = false): string[] {
   const name = path.basename(path.resolve(dir));
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name))
-    throw new Error(`'${name}' cannot name a project: use letters, digits and '_', starting with a letter (it names the Python topology module)`);
+    throw new Error(
+      `'${name}' cannot name a project: use letters, digits and '_', starting with a letter (it names the Python topology module)`,
+    );
   if (existsSync(dir)) throw new Error(`${dir} already exists: pick a new name`);
   const template = path.join(TEMPLATES_DIR, typescript ? 'typescript' : 'python');
   const written: string[] = [];
@@ -48,13 +50,17 @@ export function writeQuickstart(dir: string, typescript = false): string[] {
 export function registerQuickstart(program: Command): void {
   program
     .command('quickstart')
-    .description("create a new project: Python components laid out like streamparse's 'sparse quickstart' (or --typescript)")
+    .description(
+      "create a new project: Python components laid out like streamparse's 'sparse quickstart' (or --typescript)",
+    )
     .argument('<name>', 'project directory to create (its last part names the topology)')
     .option('--typescript', 'a TypeScript word count instead of the Python one')
     .action((name: string, opts: { typescript?: boolean }) => {
       try {
         const files = writeQuickstart(name, opts.typescript === true);
-        process.stdout.write(`created ${name}/ (${opts.typescript ? 'TypeScript' : 'Python'} word count):\n${files.map((f) => `  ${path.join(name, f)}`).join('\n')}\n\nrun it with:\n  npx squall local ${name}\n`);
+        process.stdout.write(
+          `created ${name}/ (${opts.typescript ? 'TypeScript' : 'Python'} word count):\n${files.map((f) => `  ${path.join(name, f)}`).join('\n')}\n\nrun it with:\n  npx squall local ${name}\n`,
+        );
       } catch (err) {
         fail(err);
       }

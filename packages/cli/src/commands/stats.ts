@@ -11,7 +11,8 @@ import { statusName } from './topology-commands';
 /** The JSON of `squall stats --json`: component fields match `squall local --json`. */
 export function statsJson(info: pb.TopologyInfo) {
   const components: Record<string, ComponentSummary> = {};
-  for (const c of info.components) components[c.component ?? ''] = componentSummaryFromProto(c.stats ?? {}, c.numExecutors ?? 0, c.numTasks ?? 0);
+  for (const c of info.components)
+    components[c.component ?? ''] = componentSummaryFromProto(c.stats ?? {}, c.numExecutors ?? 0, c.numTasks ?? 0);
   return {
     topology: info.summary?.name ?? '',
     id: info.summary?.id ?? '',
@@ -27,7 +28,14 @@ export function statsJson(info: pb.TopologyInfo) {
       components: w.components ?? [],
       executors: (w.executors ?? []).map((e) => [e.taskStart, e.taskEnd]),
     })),
-    errors: info.errors.map((e) => ({ component: e.component, task: e.task, timeMs: Number(e.timeMs), host: e.host, port: e.port, message: e.error })),
+    errors: info.errors.map((e) => ({
+      component: e.component,
+      task: e.task,
+      timeMs: Number(e.timeMs),
+      host: e.host,
+      port: e.port,
+      message: e.error,
+    })),
   };
 }
 
@@ -48,12 +56,22 @@ export function registerStats(program: Command): void {
           const info = await callNimbus(client, NimbusService.getTopologyInfo, { idOrName: name });
           const out = statsJson(info);
           if (opts.json) return void process.stdout.write(JSON.stringify(out) + '\n');
-          process.stdout.write(`${out.topology} (${out.id}): ${out.status}, up ${out.uptimeSecs}s, ${out.workers.length} worker(s)\n\n`);
+          process.stdout.write(
+            `${out.topology} (${out.id}): ${out.status}, up ${out.uptimeSecs}s, ${out.workers.length} worker(s)\n\n`,
+          );
           process.stdout.write(componentTable(out.components) + '\n\nworkers:\n');
-          process.stdout.write(table(['worker', 'status', 'uptime', 'components'], out.workers.map((w) => [`${w.host}:${w.port}`, w.status, `${w.uptimeSecs}s`, w.components.join(', ')])) + '\n');
+          process.stdout.write(
+            table(
+              ['worker', 'status', 'uptime', 'components'],
+              out.workers.map((w) => [`${w.host}:${w.port}`, w.status, `${w.uptimeSecs}s`, w.components.join(', ')]),
+            ) + '\n',
+          );
           if (out.errors.length > 0) {
             process.stdout.write('\nlast errors:\n');
-            for (const e of out.errors.slice(0, 10)) process.stdout.write(`  ${new Date(e.timeMs).toISOString()} ${e.component}[${e.task}] on ${e.host}:${e.port}: ${e.message}\n`);
+            for (const e of out.errors.slice(0, 10))
+              process.stdout.write(
+                `  ${new Date(e.timeMs).toISOString()} ${e.component}[${e.task}] on ${e.host}:${e.port}: ${e.message}\n`,
+              );
           }
         } finally {
           client.close();

@@ -62,7 +62,10 @@ export async function refuseIfRunning(client: NimbusClient, name: string): Promi
   const { topologies } = await callNimbus(client, NimbusService.listTopologies, {});
   const running = topologies.find((t) => t.name === name && t.status !== pb.TopologyStatus.TOPOLOGY_STATUS_KILLED);
   if (running) {
-    throw new SquallError('ALREADY_EXISTS', `a topology named '${name}' is already running (${running.id}): kill it first (${squallCommand()} kill ${name}) or submit with --name <another>`);
+    throw new SquallError(
+      'ALREADY_EXISTS',
+      `a topology named '${name}' is already running (${running.id}): kill it first (${squallCommand()} kill ${name}) or submit with --name <another>`,
+    );
   }
 }
 
@@ -72,10 +75,22 @@ export function registerSubmit(program: Command): void {
     .command('submit')
     .description('package a topology (esbuild bundle + resources, tar.gz with sha256) and submit it to nimbus')
     .argument('<topology>', 'topology module (.ts/.js/.yaml) or a directory holding one')
-    .option('-n, --name <name>', 'topology name (default: the one it declares); in a streamparse project, which topologies/<name>.py')
-    .option('--real-streamparse', "streamparse project: install the streamparse/pystorm its requirements name instead of using Squall's stand-ins")
-    .option('--python-platform <tag>', "streamparse project: pip platform tag of the workers' wheels, e.g. manylinux2014_x86_64 (default: this machine's)")
-    .option('--python-version <x.y>', "streamparse project: the workers' Python version, e.g. 3.11 (default: this machine's)")
+    .option(
+      '-n, --name <name>',
+      'topology name (default: the one it declares); in a streamparse project, which topologies/<name>.py',
+    )
+    .option(
+      '--real-streamparse',
+      "streamparse project: install the streamparse/pystorm its requirements name instead of using Squall's stand-ins",
+    )
+    .option(
+      '--python-platform <tag>',
+      "streamparse project: pip platform tag of the workers' wheels, e.g. manylinux2014_x86_64 (default: this machine's)",
+    )
+    .option(
+      '--python-version <x.y>',
+      "streamparse project: the workers' Python version, e.g. 3.11 (default: this machine's)",
+    )
     .option('-c, --c <key=value>', 'topology config, repeatable', collectConfig)
     .option('--config <file>', 'config file (squall.yaml): nimbus.seeds, nimbus.auth.token, ...')
     .option('--nimbus <host:port>', 'nimbus to contact (default: nimbus.seeds)')
@@ -95,26 +110,47 @@ export function registerSubmit(program: Command): void {
               if (!opts.json) process.stderr.write(line + '\n');
             },
             typeCheck: opts.typecheck,
-            flags: { 'real-streamparse': opts.realStreamparse === true, 'python-platform': opts.pythonPlatform, 'python-version': opts.pythonVersion },
+            flags: {
+              'real-streamparse': opts.realStreamparse === true,
+              'python-platform': opts.pythonPlatform,
+              'python-version': opts.pythonVersion,
+            },
             loaders: CLI_TOPOLOGY_LOADERS,
           });
           const name = opts.name ?? pkg.spec.name;
           if (!opts.name) await refuseIfRunning(client, name);
-          const topologyConf = Object.fromEntries((opts.c ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), cliConf[kv.slice(0, kv.indexOf('='))]]));
+          const topologyConf = Object.fromEntries(
+            (opts.c ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), cliConf[kv.slice(0, kv.indexOf('='))]]),
+          );
           const tty = process.stderr.isTTY && !opts.json;
           let lastPct = -1;
           const id = await upload(
             client,
-            { name, specJson: JSON.stringify(pkg.spec), confJson: JSON.stringify(topologyConf), packageDigest: pkg.digest, packageSize: pkg.bytes.length },
+            {
+              name,
+              specJson: JSON.stringify(pkg.spec),
+              confJson: JSON.stringify(topologyConf),
+              packageDigest: pkg.digest,
+              packageSize: pkg.bytes.length,
+            },
             pkg.bytes,
             (sent, total) => {
               const pct = Math.floor((sent / total) * 100);
-              if (!opts.json && (tty || pct === 100) && pct !== lastPct) process.stderr.write(`${tty ? '\r' : ''}uploading ${progressBar(sent, total)}${tty && pct < 100 ? '' : '\n'}`);
+              if (!opts.json && (tty || pct === 100) && pct !== lastPct)
+                process.stderr.write(
+                  `${tty ? '\r' : ''}uploading ${progressBar(sent, total)}${tty && pct < 100 ? '' : '\n'}`,
+                );
               lastPct = pct;
             },
           );
-          if (opts.json) process.stdout.write(JSON.stringify({ topologyId: id, digest: pkg.digest, bytes: pkg.bytes.length }) + '\n');
-          else process.stdout.write(`submitted topology '${name}' as ${id} (package ${pkg.digest.slice(0, 12)}, ${pkg.bytes.length} bytes)\n`);
+          if (opts.json)
+            process.stdout.write(
+              JSON.stringify({ topologyId: id, digest: pkg.digest, bytes: pkg.bytes.length }) + '\n',
+            );
+          else
+            process.stdout.write(
+              `submitted topology '${name}' as ${id} (package ${pkg.digest.slice(0, 12)}, ${pkg.bytes.length} bytes)\n`,
+            );
         } finally {
           client.close();
         }

@@ -101,29 +101,46 @@ export function registerTap(program: Command): void {
     .argument('<topology>', 'topology name or id')
     .argument('[target]', 'component[:stream] to tap (default: every component, every stream)')
     .option('-s, --sample <pct>', 'percentage of the matching tuples to show, in (0, 100]', '100')
-    .option('--max-rate <n>', "at most N tuples/s from each worker, after sampling; the rest are skipped and counted as rate-capped (default and most allowed: the topology's topology.tap.max.tuples.per.sec, 100 unless set)")
+    .option(
+      '--max-rate <n>',
+      "at most N tuples/s from each worker, after sampling; the rest are skipped and counted as rate-capped (default and most allowed: the topology's topology.tap.max.tuples.per.sec, 100 unless set)",
+    )
     .option('-n, --limit <n>', 'stop after this many tuples')
-    .option('-f, --filter <field=value>', 'only tuples whose field equals value (repeatable; all must hold)', collectConfig)
+    .option(
+      '-f, --filter <field=value>',
+      'only tuples whose field equals value (repeatable; all must hold)',
+      collectConfig,
+    )
     .option('--json', 'one JSON object per line: {time, timeMs, component, task, stream, worker, values, messageId?}')
     .option('--config <file>', 'config file (squall.yaml)')
     .option('-c, --c <key=value>', 'config, repeatable (e.g. -c nimbus.auth.token=...)', collectConfig)
     .option('--nimbus <host:port>', 'nimbus to contact (default: nimbus.seeds)')
-    .action((topology: string, target: string | undefined, opts: TapOptions) => runTap(topology, target, opts).catch((err) => fail(err)));
+    .action((topology: string, target: string | undefined, opts: TapOptions) =>
+      runTap(topology, target, opts).catch((err) => fail(err)),
+    );
 }
 
 async function runTap(topology: string, target: string | undefined, opts: TapOptions): Promise<void> {
   const sample = Number(opts.sample);
-  if (!(sample > 0 && sample <= 100)) throw new SquallError('BAD_OPTION', `--sample must be a percentage in (0, 100], got '${opts.sample}'`);
+  if (!(sample > 0 && sample <= 100))
+    throw new SquallError('BAD_OPTION', `--sample must be a percentage in (0, 100], got '${opts.sample}'`);
   const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
-  if (!(limit === Infinity || (Number.isInteger(limit) && limit > 0))) throw new SquallError('BAD_OPTION', `--limit must be a whole number > 0, got '${opts.limit}'`);
+  if (!(limit === Infinity || (Number.isInteger(limit) && limit > 0)))
+    throw new SquallError('BAD_OPTION', `--limit must be a whole number > 0, got '${opts.limit}'`);
   const maxRate = opts.maxRate === undefined ? 0 : Number(opts.maxRate);
   if (opts.maxRate !== undefined && !(Number.isInteger(maxRate) && maxRate > 0 && maxRate <= 0xffffffff))
-    throw new SquallError('BAD_OPTION', `--max-rate must be a whole number of tuples per second > 0, got '${opts.maxRate}'`);
+    throw new SquallError(
+      'BAD_OPTION',
+      `--max-rate must be a whole number of tuples per second > 0, got '${opts.maxRate}'`,
+    );
   const { component, stream } = parseTapTarget(target);
   const filters = parseTapFilters(opts.filter ?? []);
   const conf = loadCliConfig(opts);
   const client = await connectNimbus(conf, opts.nimbus);
-  const call = client.tap({ topology, spec: { component, stream, samplePct: sample, filters, maxTuplesPerSec: maxRate } });
+  const call = client.tap({
+    topology,
+    spec: { component, stream, samplePct: sample, filters, maxTuplesPerSec: maxRate },
+  });
   let shown = 0;
   let dropped = 0;
   let reportedDrops = 0;
@@ -142,11 +159,15 @@ async function runTap(topology: string, target: string | undefined, opts: TapOpt
   // Drops are told at most once a second, so a flood of them does not flood the terminal.
   const dropReport = setInterval(() => {
     if (dropped > reportedDrops) {
-      process.stderr.write(`squall: ${dropped} tuple(s) dropped so far (the tap could not keep up; try --sample or --filter)\n`);
+      process.stderr.write(
+        `squall: ${dropped} tuple(s) dropped so far (the tap could not keep up; try --sample or --filter)\n`,
+      );
       reportedDrops = dropped;
     }
     if (rateCapped > reportedCapped) {
-      process.stderr.write(`squall: ${rateCapped} tuple(s) rate-capped so far (over ${cap} tuples/s in a worker; try --sample or --filter)\n`);
+      process.stderr.write(
+        `squall: ${rateCapped} tuple(s) rate-capped so far (over ${cap} tuples/s in a worker; try --sample or --filter)\n`,
+      );
       reportedCapped = rateCapped;
     }
   }, 1000);

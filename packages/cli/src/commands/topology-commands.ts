@@ -13,7 +13,10 @@ interface ClientOptions {
   json?: boolean;
 }
 
-const withClient = async <T>(opts: ClientOptions, fn: (client: Awaited<ReturnType<typeof connectNimbus>>) => Promise<T>): Promise<T> => {
+const withClient = async <T>(
+  opts: ClientOptions,
+  fn: (client: Awaited<ReturnType<typeof connectNimbus>>) => Promise<T>,
+): Promise<T> => {
   const client = await connectNimbus(loadCliConfig(opts), opts.nimbus);
   try {
     return await fn(client);
@@ -36,38 +39,69 @@ function common(cmd: Command): Command {
 
 /** `squall list | kill | activate | deactivate | rebalance`. */
 export function registerTopologyCommands(program: Command): void {
-  common(program.command('list').description('list topologies').option('--json', 'JSON output')).action((opts: ClientOptions) =>
+  common(program.command('list').description('list topologies').option('--json', 'JSON output')).action(
+    (opts: ClientOptions) =>
+      withClient(opts, async (client) => {
+        const res = await callNimbus(client, NimbusService.listTopologies, {});
+        const rows = res.topologies.map((t) => ({
+          id: t.id ?? '',
+          name: t.name ?? '',
+          status: statusName(t.status),
+          uptimeSecs: Number(t.uptimeSecs),
+          workers: t.numWorkers,
+          executors: t.numExecutors,
+          tasks: t.numTasks,
+        }));
+        if (opts.json) return void process.stdout.write(JSON.stringify({ topologies: rows }) + '\n');
+        if (rows.length === 0) return void process.stdout.write('no topologies running\n');
+        process.stdout.write(
+          table(
+            ['name', 'id', 'status', 'uptime', 'workers', 'executors', 'tasks'],
+            rows.map((r) => [
+              r.name,
+              r.id,
+              r.status,
+              `${r.uptimeSecs}s`,
+              String(r.workers),
+              String(r.executors),
+              String(r.tasks),
+            ]),
+          ) + '\n',
+        );
+      }).catch((err) => fail(err)),
+  );
+
+  common(
+    program
+      .command('kill')
+      .description('kill a topology: spouts stop now, workers after the wait')
+      .argument('<name>')
+      .option(
+        '-w, --wait <secs>',
+        'seconds between deactivation and shutdown (default: topology.message.timeout.secs)',
+      ),
+  ).action((name: string, opts: ClientOptions & { wait?: string }) =>
     withClient(opts, async (client) => {
-      const res = await callNimbus(client, NimbusService.listTopologies, {});
-      const rows = res.topologies.map((t) => ({
-        id: t.id ?? '',
-        name: t.name ?? '',
-        status: statusName(t.status),
-        uptimeSecs: Number(t.uptimeSecs),
-        workers: t.numWorkers,
-        executors: t.numExecutors,
-        tasks: t.numTasks,
-      }));
-      if (opts.json) return void process.stdout.write(JSON.stringify({ topologies: rows }) + '\n');
-      if (rows.length === 0) return void process.stdout.write('no topologies running\n');
-      process.stdout.write(table(['name', 'id', 'status', 'uptime', 'workers', 'executors', 'tasks'], rows.map((r) => [r.name, r.id, r.status, `${r.uptimeSecs}s`, String(r.workers), String(r.executors), String(r.tasks)])) + '\n');
+      await callNimbus(client, NimbusService.killTopology, {
+        name,
+        ...(opts.wait !== undefined ? { waitSecs: Number(opts.wait) } : {}),
+      });
+      process.stdout.write(
+        `killed topology '${name}'${opts.wait !== undefined ? ` (workers stop in ${opts.wait}s)` : ''}\n`,
+      );
     }).catch((err) => fail(err)),
   );
 
-  common(program.command('kill').description('kill a topology: spouts stop now, workers after the wait').argument('<name>').option('-w, --wait <secs>', 'seconds between deactivation and shutdown (default: topology.message.timeout.secs)')).action(
-    (name: string, opts: ClientOptions & { wait?: string }) =>
-      withClient(opts, async (client) => {
-        await callNimbus(client, NimbusService.killTopology, { name, ...(opts.wait !== undefined ? { waitSecs: Number(opts.wait) } : {}) });
-        process.stdout.write(`killed topology '${name}'${opts.wait !== undefined ? ` (workers stop in ${opts.wait}s)` : ''}\n`);
-      }).catch((err) => fail(err)),
-  );
-
-  for (const [verb, method] of [['activate', 'activate'], ['deactivate', 'deactivate']] as const) {
-    common(program.command(verb).description(`${verb} a topology's spouts`).argument('<name>')).action((name: string, opts: ClientOptions) =>
-      withClient(opts, async (client) => {
-        await callNimbus(client, NimbusService[method], { name });
-        process.stdout.write(`${verb}d topology '${name}'\n`);
-      }).catch((err) => fail(err)),
+  for (const [verb, method] of [
+    ['activate', 'activate'],
+    ['deactivate', 'deactivate'],
+  ] as const) {
+    common(program.command(verb).description(`${verb} a topology's spouts`).argument('<name>')).action(
+      (name: string, opts: ClientOptions) =>
+        withClient(opts, async (client) => {
+          await callNimbus(client, NimbusService[method], { name });
+          process.stdout.write(`${verb}d topology '${name}'\n`);
+        }).catch((err) => fail(err)),
     );
   }
 

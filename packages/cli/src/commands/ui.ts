@@ -15,14 +15,17 @@ interface UiOptions {
 export function registerUi(program: Command): void {
   program
     .command('ui')
-    .description('run the UI daemon: Storm UI REST API under /api/v1, the web app, Prometheus /metrics (ui.host:ui.port)')
+    .description(
+      'run the UI daemon: Storm UI REST API under /api/v1, the web app, Prometheus /metrics (ui.host:ui.port)',
+    )
     .option('-c, --c <key=value>', 'config, repeatable (e.g. -c nimbus.seeds=["nimbus1:6627"])', collectConfig)
     .option('--config <file>', 'config file (squall.yaml)')
     .option('--port <n>', 'port to listen on (ui.port, default 8080; 0 picks a free one)')
     .action((opts: UiOptions) => {
       const conf = loadCliConfig(opts);
       if (opts.port !== undefined) {
-        if (!/^\d+$/.test(opts.port) || Number(opts.port) > 65535) fail(new Error(`--port must be a port number, got '${opts.port}'`));
+        if (!/^\d+$/.test(opts.port) || Number(opts.port) > 65535)
+          fail(new Error(`--port must be a port number, got '${opts.port}'`));
         conf['ui.port'] = Number(opts.port);
       }
       const log = createLogger({ component: 'ui', destination: { write: (s: string) => process.stdout.write(s) } });

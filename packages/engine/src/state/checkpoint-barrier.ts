@@ -1,4 +1,10 @@
-import { CHECKPOINT_STREAM_ID, type CheckpointAction, type OutputCollector, type TopologyContext, type Tuple } from '@squall/api';
+import {
+  CHECKPOINT_STREAM_ID,
+  type CheckpointAction,
+  type OutputCollector,
+  type TopologyContext,
+  type Tuple,
+} from '@squall/api';
 
 const ACTIONS: ReadonlySet<string> = new Set(['PREPARE', 'COMMIT', 'ROLLBACK', 'INITSTATE']);
 
@@ -16,7 +22,8 @@ export class CheckpointBarrier {
 
   constructor(context: TopologyContext) {
     let n = 0;
-    for (const [component, streams] of context.getThisSources()) if (streams.has(CHECKPOINT_STREAM_ID)) n += context.getComponentTasks(component).length;
+    for (const [component, streams] of context.getThisSources())
+      if (streams.has(CHECKPOINT_STREAM_ID)) n += context.getComponentTasks(component).length;
     this.inputTasks = n;
   }
 
@@ -25,12 +32,20 @@ export class CheckpointBarrier {
    * checkpoint is forwarded and acked when it resolves, failed and reported when it rejects).
    * Returns the promise of `act`, or undefined when nothing runs.
    */
-  receive(tuple: Tuple, collector: OutputCollector, act: (action: CheckpointAction, txid: number, tuple: Tuple) => void | Promise<void> | 'failed'): Promise<void> | undefined {
+  receive(
+    tuple: Tuple,
+    collector: OutputCollector,
+    act: (action: CheckpointAction, txid: number, tuple: Tuple) => void | Promise<void> | 'failed',
+  ): Promise<void> | undefined {
     const txid = tuple.values[0];
     const action = tuple.values[1];
     if (typeof txid !== 'number' || typeof action !== 'string' || !ACTIONS.has(action)) {
       collector.ack(tuple);
-      collector.reportError(new Error(`checkpoint tuple with txid ${JSON.stringify(txid)} and action ${JSON.stringify(action)} from task ${tuple.sourceTask}: not a checkpoint; ignored`));
+      collector.reportError(
+        new Error(
+          `checkpoint tuple with txid ${JSON.stringify(txid)} and action ${JSON.stringify(action)} from task ${tuple.sourceTask}: not a checkpoint; ignored`,
+        ),
+      );
       return undefined;
     }
     const key = `${action}:${txid}`;

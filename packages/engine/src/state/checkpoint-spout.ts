@@ -1,4 +1,12 @@
-import { ASYNC_SPOUT, CHECKPOINT_STREAM_ID, type AsyncSpoutHooks, type CheckpointAction, type SpoutLike, type SpoutOutputCollector, type TopologyContext } from '@squall/api';
+import {
+  ASYNC_SPOUT,
+  CHECKPOINT_STREAM_ID,
+  type AsyncSpoutHooks,
+  type CheckpointAction,
+  type SpoutLike,
+  type SpoutOutputCollector,
+  type TopologyContext,
+} from '@squall/api';
 import type { Clock, Config } from '@squall/core';
 import type { StateBackend, StateProvider } from '@squall/state';
 import { CheckpointState } from './checkpoint-state';
@@ -53,7 +61,10 @@ export class CheckpointSpout implements SpoutLike {
     const state = stored === undefined ? undefined : CheckpointState.fromJSON(JSON.parse(stored));
     if (state) this.cur = state;
     this.saved = loaded.committedTxid ?? 0;
-    this.log.info({ txid: this.cur.txid, state: this.cur.phase }, `checkpoint spout starts recovery from txid ${this.cur.txid} (${this.cur.phase})`);
+    this.log.info(
+      { txid: this.cur.txid, state: this.cur.phase },
+      `checkpoint spout starts recovery from txid ${this.cur.txid} (${this.cur.phase})`,
+    );
   }
 
   nextTuple(): void {
@@ -85,7 +96,10 @@ export class CheckpointSpout implements SpoutLike {
   ack(messageId: unknown): void {
     if (messageId !== this.cur.txid) {
       // A late ack of an earlier action: the current one is still out (its own ack, fail or timeout will come).
-      this.log.warn({ txid: messageId, current: this.cur.txid }, `checkpoint ack for txid ${String(messageId)} while at txid ${this.cur.txid}: ignored`);
+      this.log.warn(
+        { txid: messageId, current: this.cur.txid },
+        `checkpoint ack for txid ${String(messageId)} while at txid ${this.cur.txid}: ignored`,
+      );
       return;
     }
     this.inProgress = false;
@@ -102,7 +116,11 @@ export class CheckpointSpout implements SpoutLike {
 
   fail(messageId: unknown): void {
     this.inProgress = false;
-    if (!this.recovering) this.log.warn({ txid: messageId, state: this.cur.phase }, `checkpoint txid ${String(messageId)} failed (${this.cur.phase}): recovering`);
+    if (!this.recovering)
+      this.log.warn(
+        { txid: messageId, state: this.cur.phase },
+        `checkpoint txid ${String(messageId)} failed (${this.cur.phase}): recovering`,
+      );
     this.recovering = true;
     this.hooks.wake();
   }
@@ -126,7 +144,11 @@ export class CheckpointSpout implements SpoutLike {
         (err: unknown) => {
           this.saving = false;
           this.recovering = true;
-          this.collector.reportError(new Error(`checkpoint spout could not save its state (txid ${next.txid}, ${next.phase}): ${(err as Error)?.message ?? String(err)}`));
+          this.collector.reportError(
+            new Error(
+              `checkpoint spout could not save its state (txid ${next.txid}, ${next.phase}): ${(err as Error)?.message ?? String(err)}`,
+            ),
+          );
           // Retry after an interval, not at once: the store is likely down.
           this.wakeAt(this.intervalMs);
         },

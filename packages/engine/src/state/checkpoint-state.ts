@@ -18,7 +18,9 @@ export class CheckpointState {
   nextState(recovering: boolean): CheckpointState {
     switch (this.phase) {
       case 'PREPARING':
-        return recovering ? new CheckpointState(this.txid - 1, 'COMMITTED') : new CheckpointState(this.txid, 'COMMITTING');
+        return recovering
+          ? new CheckpointState(this.txid - 1, 'COMMITTED')
+          : new CheckpointState(this.txid, 'COMMITTING');
       case 'COMMITTING':
         return new CheckpointState(this.txid, 'COMMITTED');
       case 'COMMITTED':

@@ -64,7 +64,8 @@ export class StatefulBoltRunner implements BoltLike {
 
   async prepare(conf: Config, context: TopologyContext, collector: OutputCollector): Promise<void> {
     this.context = context;
-    if (typeof (collector as Partial<AckHolder>).ackLater !== 'function') throw new Error('a stateful bolt needs the engine\'s bolt collector');
+    if (typeof (collector as Partial<AckHolder>).ackLater !== 'function')
+      throw new Error("a stateful bolt needs the engine's bolt collector");
     this.collector = new AckHoldingCollector(collector as AckHolder);
     this.barrier = new CheckpointBarrier(context);
     const attach = (this.bolt as unknown as Record<symbol, unknown>)[ATTACH];
@@ -79,7 +80,9 @@ export class StatefulBoltRunner implements BoltLike {
 
   private process(tuple: Tuple): void {
     if (tuple.sourceStreamId === CHECKPOINT_STREAM_ID) {
-      this.runExclusive(this.barrier.receive(tuple, this.collector.delegate, (action, txid) => this.checkpoint(action, txid)));
+      this.runExclusive(
+        this.barrier.receive(tuple, this.collector.delegate, (action, txid) => this.checkpoint(action, txid)),
+      );
       return;
     }
     if (this.state === undefined) {
@@ -93,7 +96,8 @@ export class StatefulBoltRunner implements BoltLike {
       this.failed(tuple, err);
       return;
     }
-    if (r !== undefined && typeof (r as Promise<void>).then === 'function') this.runExclusive((r as Promise<void>).catch((err: unknown) => this.failed(tuple, err)));
+    if (r !== undefined && typeof (r as Promise<void>).then === 'function')
+      this.runExclusive((r as Promise<void>).catch((err: unknown) => this.failed(tuple, err)));
   }
 
   private failed(tuple: Tuple, err: unknown): void {
@@ -156,7 +160,10 @@ export class StatefulBoltRunner implements BoltLike {
           const state = await CheckpointedKeyValueState.open<unknown, unknown>(await this.openBackend());
           this.bolt.initState(state);
           this.state = state;
-          this.context.log.info({ txid, entries: state.size }, `state initialized at txid ${txid} with ${state.size} entries`);
+          this.context.log.info(
+            { txid, entries: state.size },
+            `state initialized at txid ${txid} with ${state.size} entries`,
+          );
           // Inputs that waited for the state run first, before those queued behind this checkpoint.
           const queued = this.queue.splice(0);
           for (const t of this.beforeInit) this.queue.push(t);

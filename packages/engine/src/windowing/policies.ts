@@ -3,7 +3,14 @@
  * worker's {@link Clock}; event time is driven by watermark events.
  */
 import type { Clock } from '@squall/core';
-import type { EvictionAction, EvictionContext, EvictionPolicy, TriggerPolicy, WindowEvent, WindowManager } from './window-manager';
+import type {
+  EvictionAction,
+  EvictionContext,
+  EvictionPolicy,
+  TriggerPolicy,
+  WindowEvent,
+  WindowManager,
+} from './window-manager';
 
 /** Keeps the last `threshold` events. */
 export class CountEvictionPolicy<T> implements EvictionPolicy<T> {

@@ -149,7 +149,8 @@ export class WindowManager<T> {
         gens[i] = cur;
       }
     }
-    if (values.length > 0) this.listener.onActivation(values, newValues, expired, this.evictionPolicy.getContext()?.referenceTime ?? 0);
+    if (values.length > 0)
+      this.listener.onActivation(values, newValues, expired, this.evictionPolicy.getContext()?.referenceTime ?? 0);
     this.triggerPolicy.reset();
     return values.length > 0;
   }

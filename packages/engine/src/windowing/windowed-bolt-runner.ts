@@ -57,7 +57,10 @@ export function windowSettings(conf: Config, component = '?'): WindowSettings {
   const lengthMs = int(conf, WINDOW_KEYS.lengthDurationMs);
   if (lengthCount !== undefined) s.lengthCount = lengthCount;
   else if (lengthMs !== undefined) s.lengthMs = lengthMs;
-  else throw new Error(`windowed bolt '${component}': no window length (${WINDOW_KEYS.lengthCount} or ${WINDOW_KEYS.lengthDurationMs})`);
+  else
+    throw new Error(
+      `windowed bolt '${component}': no window length (${WINDOW_KEYS.lengthCount} or ${WINDOW_KEYS.lengthDurationMs})`,
+    );
   const slideCount = int(conf, WINDOW_KEYS.slideCount);
   const slideMs = int(conf, WINDOW_KEYS.slideDurationMs);
   if (slideCount !== undefined) s.slideCount = slideCount;
@@ -158,7 +161,8 @@ export class WindowedBoltRunner implements BoltLike {
     await this.bolt.prepare(conf, context, this.collector);
 
     const field = settings.timestampField;
-    this.extractor = this.bolt.getTimestampExtractor() ?? (field !== undefined ? (t: Tuple) => t.getNumberByField(field) : undefined);
+    this.extractor =
+      this.bolt.getTimestampExtractor() ?? (field !== undefined ? (t: Tuple) => t.getNumberByField(field) : undefined);
     const eventTime = this.extractor !== undefined;
     const manager = (this.manager = new WindowManager<Tuple>({
       onExpiry: (tuples) => {
@@ -168,18 +172,37 @@ export class WindowedBoltRunner implements BoltLike {
     }));
     const report = (err: unknown) => collector.reportError(err);
     let eviction: EvictionPolicy<Tuple>;
-    if (settings.lengthCount !== undefined) eviction = eventTime ? new WatermarkCountEvictionPolicy(settings.lengthCount) : new CountEvictionPolicy(settings.lengthCount);
-    else eviction = eventTime ? new WatermarkTimeEvictionPolicy(settings.lengthMs!, settings.lagMs) : new TimeEvictionPolicy(settings.lengthMs!, this.clock);
+    if (settings.lengthCount !== undefined)
+      eviction = eventTime
+        ? new WatermarkCountEvictionPolicy(settings.lengthCount)
+        : new CountEvictionPolicy(settings.lengthCount);
+    else
+      eviction = eventTime
+        ? new WatermarkTimeEvictionPolicy(settings.lengthMs!, settings.lagMs)
+        : new TimeEvictionPolicy(settings.lengthMs!, this.clock);
     let trigger: TriggerPolicy<Tuple>;
     if (settings.slideCount !== undefined)
-      trigger = eventTime ? new WatermarkCountTriggerPolicy(settings.slideCount, manager, eviction) : new CountTriggerPolicy(settings.slideCount, manager, eviction, this.clock);
-    else trigger = eventTime ? new WatermarkTimeTriggerPolicy(settings.slideMs!, manager, eviction) : new TimeTriggerPolicy(settings.slideMs!, manager, eviction, this.clock, report);
+      trigger = eventTime
+        ? new WatermarkCountTriggerPolicy(settings.slideCount, manager, eviction)
+        : new CountTriggerPolicy(settings.slideCount, manager, eviction, this.clock);
+    else
+      trigger = eventTime
+        ? new WatermarkTimeTriggerPolicy(settings.slideMs!, manager, eviction)
+        : new TimeTriggerPolicy(settings.slideMs!, manager, eviction, this.clock, report);
     manager.evictionPolicy = eviction;
     manager.triggerPolicy = trigger;
     if (eventTime) {
       const streams = new Set<string>();
-      for (const [component, byStream] of context.getThisSources()) for (const stream of byStream.keys()) streams.add(`${component}:${stream}`);
-      this.watermarks = new WatermarkGenerator(manager, streams, settings.lagMs, settings.watermarkIntervalMs, this.clock, report);
+      for (const [component, byStream] of context.getThisSources())
+        for (const stream of byStream.keys()) streams.add(`${component}:${stream}`);
+      this.watermarks = new WatermarkGenerator(
+        manager,
+        streams,
+        settings.lagMs,
+        settings.watermarkIntervalMs,
+        this.clock,
+        report,
+      );
       this.watermarks.start();
     }
     trigger.start();
@@ -209,7 +232,9 @@ export class WindowedBoltRunner implements BoltLike {
     const ts = this.extractor(tuple);
     if (typeof ts !== 'number' || !Number.isFinite(ts)) {
       this.collector.fail(tuple);
-      throw new Error(`windowed bolt '${this.context.thisComponentId}': tuple from '${tuple.sourceComponent}' stream '${tuple.sourceStreamId}' has timestamp ${String(ts)}, not a number of ms`);
+      throw new Error(
+        `windowed bolt '${this.context.thisComponentId}': tuple from '${tuple.sourceComponent}' stream '${tuple.sourceStreamId}' has timestamp ${String(ts)}, not a number of ms`,
+      );
     }
     if (this.watermarks!.track(`${tuple.sourceComponent}:${tuple.sourceStreamId}`, ts)) {
       this.manager.add(tuple, ts);
@@ -228,7 +253,12 @@ export class WindowedBoltRunner implements BoltLike {
       this.collector.emit(late, tuple, [value]);
     } else
       this.context.log.info(
-        { source: tuple.sourceComponent, stream: tuple.sourceStreamId, timestamp: ts, watermark: this.watermarks!.watermark },
+        {
+          source: tuple.sourceComponent,
+          stream: tuple.sourceStreamId,
+          timestamp: ts,
+          watermark: this.watermarks!.watermark,
+        },
         `late tuple with timestamp ${ts} (watermark ${this.watermarks!.watermark}): not processed`,
       );
     this.collector.ack(tuple);

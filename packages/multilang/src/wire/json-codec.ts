@@ -51,7 +51,9 @@ export class JsonCodec implements WireCodec {
     this.buf = msgStart === 0 ? buf : buf.slice(msgStart);
     this.scan = lineStart - msgStart;
     if (this.buf.length > MAX_MESSAGE_BYTES)
-      throw new ProtocolViolationError(`no 'end' line after ${this.buf.length} characters (message starts ${snippet(this.buf)})`);
+      throw new ProtocolViolationError(
+        `no 'end' line after ${this.buf.length} characters (message starts ${snippet(this.buf)})`,
+      );
     return out;
   }
 
@@ -100,7 +102,9 @@ function parseMessage(text: string): DecodedMessage {
   try {
     body = JSON.parse(text);
   } catch (err) {
-    throw new ProtocolViolationError(`the child wrote a message that is not valid JSON (${(err as Error).message}): ${snippet(text)}`);
+    throw new ProtocolViolationError(
+      `the child wrote a message that is not valid JSON (${(err as Error).message}): ${snippet(text)}`,
+    );
   }
   if (body !== null && typeof body === 'object' && (body as Record<string, unknown>).command === 'emit') {
     const id = (body as Record<string, unknown>).id;

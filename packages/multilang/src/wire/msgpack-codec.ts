@@ -38,7 +38,8 @@ function for64(value: unknown): unknown {
 
 /** `value` with bigints that fit a number as numbers, so JavaScript components see ordinary numbers. */
 function toNumbers(value: unknown): unknown {
-  if (typeof value === 'bigint') return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value;
+  if (typeof value === 'bigint')
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const v = value[i] as unknown;
@@ -83,7 +84,8 @@ export class MsgpackCodec implements WireCodec {
       pos = end;
     }
     this.pending = pos >= buf.length ? EMPTY : buf.subarray(pos);
-    if (this.pending.length > MAX_MESSAGE_BYTES) throw new ProtocolViolationError(`a msgpack message longer than ${MAX_MESSAGE_BYTES} bytes`);
+    if (this.pending.length > MAX_MESSAGE_BYTES)
+      throw new ProtocolViolationError(`a msgpack message longer than ${MAX_MESSAGE_BYTES} bytes`);
     return out;
   }
 

@@ -75,7 +75,13 @@ export function msgpackObjectEnd(buf: Uint8Array, pos: number): number {
       continue;
     }
     const lenBytes: 1 | 2 | 4 | 0 =
-      b === 0xc4 || b === 0xc7 || b === 0xd9 ? 1 : b === 0xc5 || b === 0xc8 || b === 0xda || b === 0xdc || b === 0xde ? 2 : b === 0xc6 || b === 0xc9 || b === 0xdb || b === 0xdd || b === 0xdf ? 4 : 0;
+      b === 0xc4 || b === 0xc7 || b === 0xd9
+        ? 1
+        : b === 0xc5 || b === 0xc8 || b === 0xda || b === 0xdc || b === 0xde
+          ? 2
+          : b === 0xc6 || b === 0xc9 || b === 0xdb || b === 0xdd || b === 0xdf
+            ? 4
+            : 0;
     if (lenBytes === 0) throw new ProtocolViolationError(`the child wrote an invalid msgpack byte 0x${b.toString(16)}`);
     if (i + 1 + lenBytes > buf.length) return -1;
     const len = readLength(buf, i + 1, lenBytes);

@@ -83,6 +83,8 @@ export function stringifyJson(value: unknown): string {
   }
   const marker = `\u0000bigint${Math.random().toString(36).slice(2)}:`;
   const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${marker}${v.toString()}` : v));
-  const escaped = JSON.stringify(marker).slice(1, -1).replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+  const escaped = JSON.stringify(marker)
+    .slice(1, -1)
+    .replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
   return text.replace(new RegExp(`"${escaped}(-?\\d+)"`, 'g'), '$1');
 }

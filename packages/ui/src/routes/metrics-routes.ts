@@ -8,7 +8,16 @@ export const metricsRoutes: FastifyPluginAsync<RouteContext> = async (app, { nim
   const metrics = new MetricsExposition();
   app.get('/metrics', async (_req, reply) => {
     const c = await nimbus.call(NimbusService.getClusterInfo, {});
-    const infos = await Promise.all(c.topologies.map((t) => nimbus.call(NimbusService.getTopologyInfo, { idOrName: t.id ?? '', windowSecs: 0 }).catch(() => undefined)));
-    return reply.type(PROMETHEUS_CONTENT_TYPE).send(await metrics.text(c, infos.filter((i) => i !== undefined)));
+    const infos = await Promise.all(
+      c.topologies.map((t) =>
+        nimbus.call(NimbusService.getTopologyInfo, { idOrName: t.id ?? '', windowSecs: 0 }).catch(() => undefined),
+      ),
+    );
+    return reply.type(PROMETHEUS_CONTENT_TYPE).send(
+      await metrics.text(
+        c,
+        infos.filter((i) => i !== undefined),
+      ),
+    );
   });
 };

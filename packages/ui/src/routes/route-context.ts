@@ -60,7 +60,11 @@ export function intParam(query: unknown, name: string, fallback: number | undefi
     if (fallback === undefined) throw new HttpError(400, `missing query parameter '${name}'`);
     return fallback;
   }
-  if (!/^-?\d+$/.test(raw) || Number(raw) < min) throw new HttpError(400, `query parameter '${name}' must be an integer${min > -Infinity ? ` >= ${min}` : ''}, got '${raw}'`);
+  if (!/^-?\d+$/.test(raw) || Number(raw) < min)
+    throw new HttpError(
+      400,
+      `query parameter '${name}' must be an integer${min > -Infinity ? ` >= ${min}` : ''}, got '${raw}'`,
+    );
   return Number(raw);
 }
 
@@ -74,6 +78,10 @@ export const ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/;
  */
 export function idParam(params: unknown, name: string, what: string): string {
   const raw = (params as Params)[name] ?? '';
-  if (!ID_PATTERN.test(raw)) throw new HttpError(400, `${what} '${raw.slice(0, 100)}' is not a valid id: ids are 1 to 255 letters, digits, '_', '-' and '.', not starting with '-' or '.'`);
+  if (!ID_PATTERN.test(raw))
+    throw new HttpError(
+      400,
+      `${what} '${raw.slice(0, 100)}' is not a valid id: ids are 1 to 255 letters, digits, '_', '-' and '.', not starting with '-' or '.'`,
+    );
   return raw;
 }

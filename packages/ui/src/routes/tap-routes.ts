@@ -83,7 +83,12 @@ export function tapTupleJson(t: pb.ITappedTuple, worker: string): TapTupleJson {
  * (`FIELD=VALUE`, repeatable).
  * @throws HttpError 400 naming the parameter that is wrong
  */
-export function parseTapQuery(query: unknown): { stream: string; samplePct: number; maxTuplesPerSec: number; filters: Array<{ field: string; value: string }> } {
+export function parseTapQuery(query: unknown): {
+  stream: string;
+  samplePct: number;
+  maxTuplesPerSec: number;
+  filters: Array<{ field: string; value: string }>;
+} {
   const q = query as Query;
   const one = (name: string): string => {
     const v = q[name];
@@ -91,20 +96,33 @@ export function parseTapQuery(query: unknown): { stream: string; samplePct: numb
     return v ?? '';
   };
   const stream = one('stream');
-  if (stream && !ID_PATTERN.test(stream)) throw new HttpError(400, `stream '${stream.slice(0, 100)}' is not a valid stream id`);
+  if (stream && !ID_PATTERN.test(stream))
+    throw new HttpError(400, `stream '${stream.slice(0, 100)}' is not a valid stream id`);
   const sample = one('sample');
   const samplePct = sample === '' ? 100 : Number(sample);
-  if (!(/^\d+(\.\d+)?$/.test(sample || '100') && samplePct > 0 && samplePct <= 100)) throw new HttpError(400, `query parameter 'sample' must be a percentage in (0, 100], got '${sample.slice(0, 100)}'`);
+  if (!(/^\d+(\.\d+)?$/.test(sample || '100') && samplePct > 0 && samplePct <= 100))
+    throw new HttpError(
+      400,
+      `query parameter 'sample' must be a percentage in (0, 100], got '${sample.slice(0, 100)}'`,
+    );
   const maxRate = one('maxRate');
   const maxTuplesPerSec = maxRate === '' ? 0 : Number(maxRate);
-  if (!(/^\d{1,9}$/.test(maxRate || '0') && maxTuplesPerSec >= 0)) throw new HttpError(400, `query parameter 'maxRate' must be a whole number of tuples per second, got '${maxRate.slice(0, 100)}'`);
+  if (!(/^\d{1,9}$/.test(maxRate || '0') && maxTuplesPerSec >= 0))
+    throw new HttpError(
+      400,
+      `query parameter 'maxRate' must be a whole number of tuples per second, got '${maxRate.slice(0, 100)}'`,
+    );
   const raw = q.filter === undefined ? [] : [q.filter].flat();
   if (raw.length > MAX_FILTERS) throw new HttpError(400, `at most ${MAX_FILTERS} filter parameters, got ${raw.length}`);
   const filters = raw
     .filter((f) => f !== '')
     .map((f) => {
       const i = f.indexOf('=');
-      if (i <= 0 || f.length > MAX_FILTER_CHARS) throw new HttpError(400, `query parameter 'filter' must be FIELD=VALUE (at most ${MAX_FILTER_CHARS} characters), got '${f.slice(0, 100)}'`);
+      if (i <= 0 || f.length > MAX_FILTER_CHARS)
+        throw new HttpError(
+          400,
+          `query parameter 'filter' must be FIELD=VALUE (at most ${MAX_FILTER_CHARS} characters), got '${f.slice(0, 100)}'`,
+        );
       return { field: f.slice(0, i), value: f.slice(i + 1) };
     });
   return { stream, samplePct, maxTuplesPerSec, filters };
@@ -124,48 +142,65 @@ export const tapRoutes: FastifyPluginAsync<RouteContext> = async (app, ctx) => {
     for (const end of [...open]) end('the UI is stopping');
   });
 
-  app.get('/topology/:id/component/:component/tap', { schema: { response: { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema } }, onRequest: requireToken(ctx) }, async (req, reply) => {
-    const topology = idParam(req.params, 'id', 'topology');
-    const component = idParam(req.params, 'component', 'component');
-    const { stream, samplePct, maxTuplesPerSec, filters } = parseTapQuery(req.query);
-    if (open.size + starting >= MAX_UI_TAPS) throw new HttpError(429, `this UI already serves ${MAX_UI_TAPS} taps: stop one first`);
-    starting++;
-    let call: grpc.ClientReadableStream<pb.TapEvents> | undefined;
-    let first: pb.TapEvents | undefined;
-    try {
-      const c = (call = await ctx.nimbus.tap({ topology, spec: { component, stream, samplePct, filters, maxTuplesPerSec } }));
-      // Nimbus checks the spec before it answers: its refusal becomes this request's 4xx, not a broken stream.
-      first = await new Promise<pb.TapEvents | undefined>((resolve, reject) => {
-        const timer = setTimeout(() => done(() => resolve(undefined)), ACCEPT_WAIT_MS);
-        const onData = (m: pb.TapEvents) => done(() => resolve(m));
-        const onError = (err: grpc.ServiceError) => done(() => reject(toHttpError(err, NimbusService.tap.path)));
-        const onEnd = () => done(() => reject(new HttpError(502, 'nimbus ended the tap before it started')));
-        const onGone = () => done(() => reject(new HttpError(400, 'the client went away')));
-        const done = (f: () => void) => {
-          clearTimeout(timer);
-          c.off('data', onData).off('error', onError).off('end', onEnd);
-          reply.raw.off('close', onGone);
-          f();
-        };
-        c.on('data', onData).on('error', onError).on('end', onEnd);
-        // A response closed before it was written: the client went away while nimbus was asked.
-        reply.raw.once('close', onGone);
-      });
-    } catch (err) {
-      call?.cancel();
-      throw err;
-    } finally {
-      starting--;
-    }
-    reply.hijack();
-    streamTap(reply.raw, call, first, open);
-    return reply;
-  });
+  app.get(
+    '/topology/:id/component/:component/tap',
+    { schema: { response: { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema } }, onRequest: requireToken(ctx) },
+    async (req, reply) => {
+      const topology = idParam(req.params, 'id', 'topology');
+      const component = idParam(req.params, 'component', 'component');
+      const { stream, samplePct, maxTuplesPerSec, filters } = parseTapQuery(req.query);
+      if (open.size + starting >= MAX_UI_TAPS)
+        throw new HttpError(429, `this UI already serves ${MAX_UI_TAPS} taps: stop one first`);
+      starting++;
+      let call: grpc.ClientReadableStream<pb.TapEvents> | undefined;
+      let first: pb.TapEvents | undefined;
+      try {
+        const c = (call = await ctx.nimbus.tap({
+          topology,
+          spec: { component, stream, samplePct, filters, maxTuplesPerSec },
+        }));
+        // Nimbus checks the spec before it answers: its refusal becomes this request's 4xx, not a broken stream.
+        first = await new Promise<pb.TapEvents | undefined>((resolve, reject) => {
+          const timer = setTimeout(() => done(() => resolve(undefined)), ACCEPT_WAIT_MS);
+          const onData = (m: pb.TapEvents) => done(() => resolve(m));
+          const onError = (err: grpc.ServiceError) => done(() => reject(toHttpError(err, NimbusService.tap.path)));
+          const onEnd = () => done(() => reject(new HttpError(502, 'nimbus ended the tap before it started')));
+          const onGone = () => done(() => reject(new HttpError(400, 'the client went away')));
+          const done = (f: () => void) => {
+            clearTimeout(timer);
+            c.off('data', onData).off('error', onError).off('end', onEnd);
+            reply.raw.off('close', onGone);
+            f();
+          };
+          c.on('data', onData).on('error', onError).on('end', onEnd);
+          // A response closed before it was written: the client went away while nimbus was asked.
+          reply.raw.once('close', onGone);
+        });
+      } catch (err) {
+        call?.cancel();
+        throw err;
+      } finally {
+        starting--;
+      }
+      reply.hijack();
+      streamTap(reply.raw, call, first, open);
+      return reply;
+    },
+  );
 };
 
 /** Writes the tap's events to `res` until the call or the client ends. */
-function streamTap(res: ServerResponse, call: grpc.ClientReadableStream<pb.TapEvents>, first: pb.TapEvents | undefined, open: Set<(reason: string) => void>): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+function streamTap(
+  res: ServerResponse,
+  call: grpc.ClientReadableStream<pb.TapEvents>,
+  first: pb.TapEvents | undefined,
+  open: Set<(reason: string) => void>,
+): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-accel-buffering': 'no',
+  });
   res.flushHeaders();
   let ended = false;
   let nimbusDropped = 0;
@@ -196,7 +231,13 @@ function streamTap(res: ServerResponse, call: grpc.ClientReadableStream<pb.TapEv
     if (m.tuples.length > 0) {
       // A client that reads slower than the topology emits: drop and count rather than buffer without bound.
       if (res.writableLength > MAX_TAP_BUFFER_BYTES) droppedByUi += m.tuples.length;
-      else write(sse('tuples', m.tuples.map((t) => tapTupleJson(t, m.worker))));
+      else
+        write(
+          sse(
+            'tuples',
+            m.tuples.map((t) => tapTupleJson(t, m.worker)),
+          ),
+        );
     }
     if (changed) sent = '';
     status(m.notices);

@@ -34,7 +34,12 @@ export class LiveChart {
     this.data = [[], ...series.map(() => [])];
     this.plotHost = h('div', { class: 'chart-plot' });
     this.latest = h('span', { class: 'chart-latest', 'data-testid': `${testId}-latest` });
-    this.el = h('figure', { class: 'chart', 'data-testid': testId, role: 'group', 'aria-label': title }, h('figcaption', {}, title, ' ', this.latest), this.plotHost);
+    this.el = h(
+      'figure',
+      { class: 'chart', 'data-testid': testId, role: 'group', 'aria-label': title },
+      h('figcaption', {}, title, ' ', this.latest),
+      this.plotHost,
+    );
     this.resize = new ResizeObserver(() => this.fit());
     this.resize.observe(this.plotHost);
   }
@@ -50,7 +55,9 @@ export class LiveChart {
     this.data[0]!.push(tSecs);
     values.forEach((v, i) => this.data[i + 1]!.push(v as number));
     if (this.data[0]!.length > MAX_POINTS) for (const col of this.data) col.shift();
-    const latest = this.series.map((s, i) => `${s.label} ${values[i] === null || values[i] === undefined ? '–' : this.formatValue(values[i])}`).join(' · ');
+    const latest = this.series
+      .map((s, i) => `${s.label} ${values[i] === null || values[i] === undefined ? '–' : this.formatValue(values[i])}`)
+      .join(' · ');
     setText(this.latest, latest);
     setAttr(this.el, 'data-points', String(this.data[0]!.length));
     setAttr(this.el, 'aria-label', `${this.title}: ${latest}`);
@@ -83,9 +90,29 @@ export class LiveChart {
         {
           width: this.width(),
           height: 200,
-          series: [{}, ...this.series.map((s) => ({ label: s.label, stroke: s.stroke, width: 1.5, spanGaps: false, value: (_u: uPlot, v: number | null) => (v === null ? '–' : this.formatValue(v)) }))],
-          axes: [{ stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' } }, { stroke: 'currentColor', size: 70, grid: { stroke: 'rgba(128,128,128,0.2)' }, values: (_u: uPlot, splits: number[]) => splits.map((v) => this.formatAxis(v)) }],
-          scales: { x: { time: true }, y: { range: (_u: uPlot, _min: number, max: number) => [0, max > 0 ? max * 1.1 : 1] } },
+          series: [
+            {},
+            ...this.series.map((s) => ({
+              label: s.label,
+              stroke: s.stroke,
+              width: 1.5,
+              spanGaps: false,
+              value: (_u: uPlot, v: number | null) => (v === null ? '–' : this.formatValue(v)),
+            })),
+          ],
+          axes: [
+            { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' } },
+            {
+              stroke: 'currentColor',
+              size: 70,
+              grid: { stroke: 'rgba(128,128,128,0.2)' },
+              values: (_u: uPlot, splits: number[]) => splits.map((v) => this.formatAxis(v)),
+            },
+          ],
+          scales: {
+            x: { time: true },
+            y: { range: (_u: uPlot, _min: number, max: number) => [0, max > 0 ? max * 1.1 : 1] },
+          },
           cursor: { drag: { x: false, y: false } },
           legend: { live: false },
         },

@@ -23,7 +23,8 @@ export interface ConfirmOptions {
   perform: (values: Record<string, number | undefined>) => Promise<void>;
 }
 
-const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 /** Opens the dialog; resolves true when the action succeeded, false when the user cancelled. */
 export function confirmAction(opts: ConfirmOptions): Promise<boolean> {
@@ -32,15 +33,34 @@ export function confirmAction(opts: ConfirmOptions): Promise<boolean> {
   const descId = `${titleId}-desc`;
   const inputs = new Map<string, HTMLInputElement>();
   const fieldEls = (opts.fields ?? []).map((f) => {
-    const input = h('input', { type: 'number', name: f.name, id: `dlg-${f.name}`, min: f.min ?? 0, step: 1, value: f.value ?? '', placeholder: f.optional ? 'unchanged' : null, required: !f.optional, inputmode: 'numeric' });
+    const input = h('input', {
+      type: 'number',
+      name: f.name,
+      id: `dlg-${f.name}`,
+      min: f.min ?? 0,
+      step: 1,
+      value: f.value ?? '',
+      placeholder: f.optional ? 'unchanged' : null,
+      required: !f.optional,
+      inputmode: 'numeric',
+    });
     inputs.set(f.name, input);
     return h('div', { class: 'field' }, h('label', { for: `dlg-${f.name}` }, f.label), input);
   });
   const tokenInput = h('input', { type: 'password', id: 'dlg-token', autocomplete: 'off', value: authToken() });
-  const tokenField = h('div', { class: 'field', hidden: true }, h('label', { for: 'dlg-token' }, 'Auth token (nimbus.auth.token)'), tokenInput);
+  const tokenField = h(
+    'div',
+    { class: 'field', hidden: true },
+    h('label', { for: 'dlg-token' }, 'Auth token (nimbus.auth.token)'),
+    tokenInput,
+  );
   const error = h('p', { class: 'dialog-error', role: 'alert' });
   const cancel = h('button', { type: 'button', class: 'btn' }, 'Cancel');
-  const confirm = h('button', { type: 'submit', class: opts.danger ? 'btn btn-danger' : 'btn btn-primary' }, opts.confirmLabel);
+  const confirm = h(
+    'button',
+    { type: 'submit', class: opts.danger ? 'btn btn-danger' : 'btn btn-primary' },
+    opts.confirmLabel,
+  );
   const form = h(
     'form',
     { method: 'dialog', novalidate: true },

@@ -5,7 +5,11 @@ type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | null | undefined | ((ev: Event) => void)>;
 
 /** Creates an element; `on…` attributes that are functions become event listeners, `false`/null attributes are skipped. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (value === null || value === undefined || value === false) continue;
@@ -27,7 +31,11 @@ export function append(parent: Node, ...children: Child[]): void {
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** Creates an SVG element with attributes. */
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, ...children: Child[]): SVGElementTagNameMap[K] {
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number> = {},
+  ...children: Child[]
+): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG_NS, tag);
   for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, String(value));
   append(el, ...children);
@@ -75,7 +83,11 @@ export class LiveTable<R> {
       'table',
       { 'data-testid': options.testId },
       options.caption ? h('caption', {}, options.caption) : null,
-      h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : null }, c.label)))),
+      h(
+        'thead',
+        {},
+        h('tr', {}, ...columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : null }, c.label))),
+      ),
       this.body,
     );
     this.body.appendChild(this.empty);
@@ -138,7 +150,10 @@ export function section(title: string, id: string, ...children: Child[]): HTMLEl
 }
 
 /** Label/value pairs shown as a definition list; returns the list and setters for each value. */
-export function facts(labels: Record<string, string>): { el: HTMLDListElement; set: (key: string, value: string, cls?: string) => void } {
+export function facts(labels: Record<string, string>): {
+  el: HTMLDListElement;
+  set: (key: string, value: string, cls?: string) => void;
+} {
   const values = new Map<string, HTMLElement>();
   const el = h('dl', { class: 'facts' });
   for (const [key, label] of Object.entries(labels)) {

@@ -43,7 +43,10 @@ export class TopologyGraph {
   update(nodes: GraphNodeView[], edges: GraphEdgeView[]): void {
     const ids = new Set(nodes.map((n) => n.id));
     const shown = edges.filter((e) => ids.has(e.source) && ids.has(e.target));
-    const structure = JSON.stringify([nodes.map((n) => `${n.id}/${n.kind}`).sort(), shown.map((e) => `${edgeKey(e)}/${e.grouping}`).sort()]);
+    const structure = JSON.stringify([
+      nodes.map((n) => `${n.id}/${n.kind}`).sort(),
+      shown.map((e) => `${edgeKey(e)}/${e.grouping}`).sort(),
+    ]);
     if (structure !== this.structure) {
       this.structure = structure;
       this.layout(nodes, shown);
@@ -86,34 +89,89 @@ export class TopologyGraph {
 
     this.nodeEls.clear();
     this.edgeEls.clear();
-    const marker = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 9, markerHeight: 9, markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse' }, svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrow-head' }));
-    const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'group', 'aria-label': 'Topology graph' }, svg('defs', {}, marker));
+    const marker = svg(
+      'marker',
+      {
+        id: 'arrow',
+        viewBox: '0 0 10 10',
+        refX: 9,
+        refY: 5,
+        markerWidth: 9,
+        markerHeight: 9,
+        markerUnits: 'userSpaceOnUse',
+        orient: 'auto-start-reverse',
+      },
+      svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrow-head' }),
+    );
+    const root = svg(
+      'svg',
+      { viewBox: `0 0 ${width} ${height}`, width, height, role: 'group', 'aria-label': 'Topology graph' },
+      svg('defs', {}, marker),
+    );
     const edgeLayer = svg('g', { class: 'edges' });
     const nodeLayer = svg('g', { class: 'nodes' });
     root.append(edgeLayer, nodeLayer);
 
     for (const e of edges) {
       if (e.source === e.target) continue;
-      const info = g.edge({ v: e.source, w: e.target, name: edgeKey(e) }) as { points?: Array<{ x: number; y: number }>; x?: number; y?: number };
+      const info = g.edge({ v: e.source, w: e.target, name: edgeKey(e) }) as {
+        points?: Array<{ x: number; y: number }>;
+        x?: number;
+        y?: number;
+      };
       const pts = info.points ?? [];
       const d = pts.length > 0 ? `M${pts.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' L')}` : '';
       const path = svg('path', { d, class: 'edge', 'marker-end': 'url(#arrow)', 'stroke-width': 1.5 });
       const lx = info.x ?? 0;
       const ly = info.y ?? 0;
       const text = edgeLabel(e);
-      const bg = svg('rect', { class: 'edge-label-bg', x: lx - (text.length * 6.6 + 8) / 2, y: ly - 9, width: text.length * 6.6 + 8, height: 17, rx: 3 });
+      const bg = svg('rect', {
+        class: 'edge-label-bg',
+        x: lx - (text.length * 6.6 + 8) / 2,
+        y: ly - 9,
+        width: text.length * 6.6 + 8,
+        height: 17,
+        rx: 3,
+      });
       const label = svg('text', { class: 'edge-label', x: lx, y: ly + 4, 'text-anchor': 'middle' }, text);
-      edgeLayer.append(svg('g', { 'data-edge': edgeKey(e), 'data-grouping': e.grouping }, svg('title', {}, `${e.source} → ${e.target} (stream ${e.stream}, ${e.grouping} grouping)`), path, bg, label));
+      edgeLayer.append(
+        svg(
+          'g',
+          { 'data-edge': edgeKey(e), 'data-grouping': e.grouping },
+          svg('title', {}, `${e.source} → ${e.target} (stream ${e.stream}, ${e.grouping} grouping)`),
+          path,
+          bg,
+          label,
+        ),
+      );
       this.edgeEls.set(edgeKey(e), { path, label, bg });
     }
     for (const n of nodes) {
       const pos = g.node(n.id) as { x: number; y: number };
       const x = pos.x - NODE_W / 2;
       const y = pos.y - NODE_H / 2;
-      const box = svg('rect', { class: 'node-box', x, y, width: NODE_W, height: NODE_H, rx: n.kind === 'spout' ? 24 : 6 });
-      const name = svg('text', { class: 'node-name', x: pos.x, y: pos.y - 4, 'text-anchor': 'middle' }, truncate(n.id, 22));
+      const box = svg('rect', {
+        class: 'node-box',
+        x,
+        y,
+        width: NODE_W,
+        height: NODE_H,
+        rx: n.kind === 'spout' ? 24 : 6,
+      });
+      const name = svg(
+        'text',
+        { class: 'node-name', x: pos.x, y: pos.y - 4, 'text-anchor': 'middle' },
+        truncate(n.id, 22),
+      );
       const detail = svg('text', { class: 'node-detail', x: pos.x, y: pos.y + 13, 'text-anchor': 'middle' }, n.detail);
-      const a = svg('a', { href: n.href, class: `node node-${n.kind}`, 'data-node': n.id }, svg('title', {}, `${n.kind} ${n.id}`), box, name, detail);
+      const a = svg(
+        'a',
+        { href: n.href, class: `node node-${n.kind}`, 'data-node': n.id },
+        svg('title', {}, `${n.kind} ${n.id}`),
+        box,
+        name,
+        detail,
+      );
       nodeLayer.append(a);
       this.nodeEls.set(n.id, { a, detail, box });
     }

@@ -22,8 +22,25 @@ const live = h('div', { class: 'sr-only', 'aria-live': 'polite' });
 const toast = h('div', { class: 'toast', hidden: true });
 
 document.body.append(
-  h('a', { class: 'skip', href: '#main', onclick: (ev: Event) => { ev.preventDefault(); main.focus(); } }, 'Skip to content'),
-  h('header', { class: 'top' }, h('a', { class: 'brand', href: '#/' }, 'Squall'), h('nav', { 'aria-label': 'Main' }, h('a', { href: '#/' }, 'Cluster')), h('div', { class: 'status' }, problem, updated)),
+  h(
+    'a',
+    {
+      class: 'skip',
+      href: '#main',
+      onclick: (ev: Event) => {
+        ev.preventDefault();
+        main.focus();
+      },
+    },
+    'Skip to content',
+  ),
+  h(
+    'header',
+    { class: 'top' },
+    h('a', { class: 'brand', href: '#/' }, 'Squall'),
+    h('nav', { 'aria-label': 'Main' }, h('a', { href: '#/' }, 'Cluster')),
+    h('div', { class: 'status' }, problem, updated),
+  ),
   main,
   toast,
   live,
@@ -54,7 +71,8 @@ function route(): Page {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return clusterPage();
   if (parts[0] === 'topology' && parts.length === 2) return topologyPage(parts[1]!, ctx);
-  if (parts[0] === 'topology' && parts.length === 4 && parts[2] === 'component') return componentPage(parts[1]!, parts[3]!, ctx);
+  if (parts[0] === 'topology' && parts.length === 4 && parts[2] === 'component')
+    return componentPage(parts[1]!, parts[3]!, ctx);
   if (parts[0] === 'log' && parts.length === 1) return logPage(new URLSearchParams(query), ctx);
   return notFoundPage(hash);
 }

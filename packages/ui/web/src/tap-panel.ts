@@ -48,7 +48,7 @@ function clockMs(ms: number): string {
 }
 
 function show(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  return typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
 }
 
 export function tapPanel(topologyId: string, component: string): TapPanel {
@@ -60,23 +60,76 @@ export function tapPanel(topologyId: string, component: string): TapPanel {
   let status: TapStatus = { dropped: 0, droppedByUi: 0, workers: [], notices: [] };
   let knownStreams = '';
 
-  const streamSelect = h('select', { id: 'tap-stream', 'data-testid': 'tap-stream' }, h('option', { value: '' }, 'every stream'));
-  const sample = h('input', { id: 'tap-sample', type: 'number', min: 0.01, max: 100, step: 'any', value: 100, inputmode: 'decimal', 'data-testid': 'tap-sample' });
-  const filter = h('input', { id: 'tap-filter', type: 'text', placeholder: 'field=value, field=value', autocomplete: 'off', spellcheck: false, 'data-testid': 'tap-filter' });
+  const streamSelect = h(
+    'select',
+    { id: 'tap-stream', 'data-testid': 'tap-stream' },
+    h('option', { value: '' }, 'every stream'),
+  );
+  const sample = h('input', {
+    id: 'tap-sample',
+    type: 'number',
+    min: 0.01,
+    max: 100,
+    step: 'any',
+    value: 100,
+    inputmode: 'decimal',
+    'data-testid': 'tap-sample',
+  });
+  const filter = h('input', {
+    id: 'tap-filter',
+    type: 'text',
+    placeholder: 'field=value, field=value',
+    autocomplete: 'off',
+    spellcheck: false,
+    'data-testid': 'tap-filter',
+  });
   const start = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'tap-start' }, 'Start tap');
-  const stopBtn = h('button', { type: 'button', class: 'btn', disabled: true, 'data-testid': 'tap-stop', onclick: () => stop('stopped') }, 'Stop');
-  const pauseBox = h('input', { type: 'checkbox', id: 'tap-pause', 'data-testid': 'tap-pause', onchange: () => setPaused(pauseBox.checked) });
-  const clear = h('button', { type: 'button', class: 'btn', onclick: () => { body.replaceChildren(); held = []; } }, 'Clear');
+  const stopBtn = h(
+    'button',
+    { type: 'button', class: 'btn', disabled: true, 'data-testid': 'tap-stop', onclick: () => stop('stopped') },
+    'Stop',
+  );
+  const pauseBox = h('input', {
+    type: 'checkbox',
+    id: 'tap-pause',
+    'data-testid': 'tap-pause',
+    onchange: () => setPaused(pauseBox.checked),
+  });
+  const clear = h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn',
+      onclick: () => {
+        body.replaceChildren();
+        held = [];
+      },
+    },
+    'Clear',
+  );
   const state = h('span', { class: 'tap-state', 'data-testid': 'tap-state', role: 'status' }, 'Not tapping');
   const error = h('p', { class: 'problem', role: 'alert', 'data-testid': 'tap-error' });
   const tokenInput = h('input', { type: 'password', id: 'tap-token', autocomplete: 'off' });
-  const tokenField = h('div', { class: 'field inline', hidden: true }, h('label', { for: 'tap-token' }, 'Auth token (nimbus.auth.token)'), tokenInput);
+  const tokenField = h(
+    'div',
+    { class: 'field inline', hidden: true },
+    h('label', { for: 'tap-token' }, 'Auth token (nimbus.auth.token)'),
+    tokenInput,
+  );
 
   const body = h('tbody');
   const table = h(
     'table',
     { 'data-testid': 'tap-table', class: 'tap-table' },
-    h('thead', {}, h('tr', {}, ...['Time', 'Task', 'Stream', 'Values', 'Message id', 'Worker'].map((l) => h('th', { scope: 'col' }, l)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...['Time', 'Task', 'Stream', 'Values', 'Message id', 'Worker'].map((l) => h('th', { scope: 'col' }, l)),
+      ),
+    ),
     body,
   );
   const form = h(
@@ -116,7 +169,10 @@ export function tapPanel(topologyId: string, component: string): TapPanel {
   function renderState(): void {
     if (!controller) return;
     const workers = status.workers.length > 0 ? ` on ${status.workers.length} worker(s)` : '';
-    setText(state, `Tapping${workers}: ${received.toLocaleString('en-US')} tuple(s) received, ${status.dropped.toLocaleString('en-US')} dropped${capped()}${paused ? `, paused (${held.length} held)` : ''}`);
+    setText(
+      state,
+      `Tapping${workers}: ${received.toLocaleString('en-US')} tuple(s) received, ${status.dropped.toLocaleString('en-US')} dropped${capped()}${paused ? `, paused (${held.length} held)` : ''}`,
+    );
   }
 
   function addRows(tuples: TapTuple[]): void {
@@ -124,7 +180,9 @@ export function tapPanel(topologyId: string, component: string): TapPanel {
     // Newest first: the batch's last tuple goes on top.
     for (let i = tuples.length - 1; i >= 0 && frag.childNodes.length < MAX_TAP_ROWS; i--) {
       const t = tuples[i]!;
-      const values = Object.entries(t.values).map(([k, v]) => h('span', { class: 'tap-value', 'data-field': k }, h('b', {}, k), '=', show(v)));
+      const values = Object.entries(t.values).map(([k, v]) =>
+        h('span', { class: 'tap-value', 'data-field': k }, h('b', {}, k), '=', show(v)),
+      );
       const spaced: Array<Node | string> = [];
       values.forEach((v, j) => spaced.push(...(j > 0 ? [' ', v] : [v])));
       frag.appendChild(
@@ -162,7 +220,10 @@ export function tapPanel(topologyId: string, component: string): TapPanel {
   }
 
   function filters(): string[] | string {
-    const parts = filter.value.split(',').map((s) => s.trim()).filter(Boolean);
+    const parts = filter.value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const p of parts) if (p.indexOf('=') <= 0) return `a filter is FIELD=VALUE, got '${p}'`;
     return parts;
   }
@@ -197,7 +258,10 @@ export function tapPanel(topologyId: string, component: string): TapPanel {
     const token = authToken();
     if (token) headers.authorization = `Bearer ${token}`;
     try {
-      const res = await fetch(`api/v1/topology/${enc(topologyId)}/component/${enc(component)}/tap?${params.toString()}`, { headers, signal: ctl.signal, cache: 'no-store' });
+      const res = await fetch(
+        `api/v1/topology/${enc(topologyId)}/component/${enc(component)}/tap?${params.toString()}`,
+        { headers, signal: ctl.signal, cache: 'no-store' },
+      );
       if (!res.ok) {
         let message = `${res.status} ${res.statusText}`;
         try {
@@ -250,7 +314,10 @@ export function tapPanel(topologyId: string, component: string): TapPanel {
     ctl.abort();
     start.disabled = false;
     stopBtn.disabled = true;
-    setText(state, `Not tapping (${why}): ${received.toLocaleString('en-US')} tuple(s) received, ${status.dropped.toLocaleString('en-US')} dropped${capped()}`);
+    setText(
+      state,
+      `Not tapping (${why}): ${received.toLocaleString('en-US')} tuple(s) received, ${status.dropped.toLocaleString('en-US')} dropped${capped()}`,
+    );
   }
 
   /** ", N rate-capped" once the workers skipped tuples over the tap's rate cap. */
@@ -265,7 +332,10 @@ export function tapPanel(topologyId: string, component: string): TapPanel {
       if (key === knownStreams) return;
       knownStreams = key;
       const chosen = streamSelect.value;
-      streamSelect.replaceChildren(h('option', { value: '' }, 'every stream'), ...streams.map((s) => h('option', { value: s, selected: s === chosen }, s)));
+      streamSelect.replaceChildren(
+        h('option', { value: '' }, 'every stream'),
+        ...streams.map((s) => h('option', { value: s, selected: s === chosen }, s)),
+      );
     },
     dispose: () => stop('left the page'),
   };

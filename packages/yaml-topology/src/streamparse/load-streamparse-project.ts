@@ -7,7 +7,12 @@ import { ensureLocalVirtualenv, virtualenvEnvironment } from './local-virtualenv
 import { pythonExecutable, runCommand } from './python-command';
 import { downloadWheels } from './python-wheels';
 import { readRequirements, type Requirements } from './requirements';
-import { isStreamparseProject, readStreamparseProject, shownPath, type StreamparseProject } from './streamparse-project';
+import {
+  isStreamparseProject,
+  readStreamparseProject,
+  shownPath,
+  type StreamparseProject,
+} from './streamparse-project';
 
 /** Name, inside the package's `resources/`, of the topology generated from the Python module (JSON is YAML). */
 export const GENERATED_TOPOLOGY = '.squall-topology.yaml';
@@ -62,22 +67,41 @@ export function generatedYaml(name: string, d: Described): { text: string; where
 }
 
 async function describe(project: StreamparseProject, python: string, env: NodeJS.ProcessEnv): Promise<Described> {
-  const pythonPath = [PYTHON_LIBRARY_DIR, ...(env.PYTHONPATH ?? '').split(path.delimiter).filter(Boolean)].join(path.delimiter);
-  const argv = [python, '-m', 'squall.describe_topology', '--src', project.srcDir, '--project', project.dir, '--shown-root', process.cwd()];
+  const pythonPath = [PYTHON_LIBRARY_DIR, ...(env.PYTHONPATH ?? '').split(path.delimiter).filter(Boolean)].join(
+    path.delimiter,
+  );
+  const argv = [
+    python,
+    '-m',
+    'squall.describe_topology',
+    '--src',
+    project.srcDir,
+    '--project',
+    project.dir,
+    '--shown-root',
+    process.cwd(),
+  ];
   if (project.serializer) argv.push('--serializer', project.serializer);
   argv.push(project.topologyFile);
   let result;
   try {
-    result = await runCommand(argv, { cwd: project.dir, env: { ...env, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: '1' } });
+    result = await runCommand(argv, {
+      cwd: project.dir,
+      env: { ...env, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: '1' },
+    });
   } catch (err) {
-    throw new StreamparseProjectError(project.shown, [`${(err as Error).message} (Python 3 is needed to read the topology; set SQUALL_PYTHON to use another)`]);
+    throw new StreamparseProjectError(project.shown, [
+      `${(err as Error).message} (Python 3 is needed to read the topology; set SQUALL_PYTHON to use another)`,
+    ]);
   }
   const last = result.stdout.trim().split('\n').pop() ?? '';
   let parsed: Described;
   try {
     parsed = JSON.parse(last) as Described;
   } catch {
-    throw new StreamparseProjectError(project.shown, [`${python} could not evaluate ${shownPath(project.topologyFile)}: ${result.stderr.trim().split('\n').slice(-3).join(' | ') || `exit code ${result.code}`}`]);
+    throw new StreamparseProjectError(project.shown, [
+      `${python} could not evaluate ${shownPath(project.topologyFile)}: ${result.stderr.trim().split('\n').slice(-3).join(' | ') || `exit code ${result.code}`}`,
+    ]);
   }
   if (parsed.problems && parsed.problems.length > 0) throw new StreamparseProjectError(project.shown, parsed.problems);
   return parsed;
@@ -103,7 +127,9 @@ export async function loadStreamparseProject(dir: string, options: LoadOptions =
   if (project.requirementsFile && project.useVirtualenv) {
     reqs = readRequirements(project.requirementsFile, shownReq!, options.flags?.['real-streamparse'] === true);
     for (const p of reqs.provided)
-      progress(`python: ${p.where}: '${p.text}' is provided by Squall's Python library (not installed; --real-streamparse installs the real one)`);
+      progress(
+        `python: ${p.where}: '${p.text}' is provided by Squall's Python library (not installed; --real-streamparse installs the real one)`,
+      );
     if (reqs.lines.length === 0) reqs = undefined;
   }
   let localEnv: Record<string, string> = {};
@@ -117,7 +143,11 @@ export async function loadStreamparseProject(dir: string, options: LoadOptions =
   if (described.note) progress(`squall: ${described.note}`);
   const { text, where } = generatedYaml(project.name, described);
   const shownFile = shownPath(project.topologyFile);
-  const topology = await loadYamlTopologyText(text, { shown: shownFile, dir: project.srcDir, locate: (line) => where.get(line) });
+  const topology = await loadYamlTopologyText(text, {
+    shown: shownFile,
+    dir: project.srcDir,
+    locate: (line) => where.get(line),
+  });
   const wheelTarget = { platform: flag(options, 'python-platform'), pythonVersion: flag(options, 'python-version') };
   const usedReqs = reqs;
   return {

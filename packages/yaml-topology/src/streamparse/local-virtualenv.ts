@@ -12,7 +12,9 @@ export const READY_MARKER = '.squall-ready';
 
 /** Directory of the local-mode virtualenvs: `$SQUALL_CACHE_DIR`, else `$XDG_CACHE_HOME/squall`, else `~/.cache/squall`. */
 export function localCacheDir(): string {
-  return process.env.SQUALL_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'squall');
+  return (
+    process.env.SQUALL_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'squall')
+  );
 }
 
 /** What to put in the environment of this process so that Python children use a virtualenv. */
@@ -27,7 +29,11 @@ export function virtualenvEnvironment(venv: string): Record<string, string> {
  * @returns the virtualenv's directory
  * @throws StreamparseProjectError naming the requirement pip could not install
  */
-export async function ensureLocalVirtualenv(reqs: Requirements, shownFile: string, onProgress: (line: string) => void): Promise<string> {
+export async function ensureLocalVirtualenv(
+  reqs: Requirements,
+  shownFile: string,
+  onProgress: (line: string) => void,
+): Promise<string> {
   const python = pythonExecutable();
   const key = createHash('sha256').update(reqs.hash).update(python).digest('hex').slice(0, 16);
   const venv = path.join(localCacheDir(), 'python-envs', key);
@@ -44,17 +50,32 @@ export async function ensureLocalVirtualenv(reqs: Requirements, shownFile: strin
   };
   // A virtualenv without its own pip is quick to make; this Python's pip (22.3+) fills it. Older pips: the slow way.
   let created = await runCommand([python, '-m', 'venv', '--without-pip', venv]);
-  if (created.code !== 0) throw new StreamparseProjectError(shownFile, [`${python} -m venv failed: ${(created.stderr || created.stdout).trim()}`]);
-  let installed = await runCommand([python, '-m', 'pip', '--python', path.join(venv, 'bin', 'python'), ...pipArgs], { cwd: path.dirname(reqs.file), onLine });
+  if (created.code !== 0)
+    throw new StreamparseProjectError(shownFile, [
+      `${python} -m venv failed: ${(created.stderr || created.stdout).trim()}`,
+    ]);
+  let installed = await runCommand([python, '-m', 'pip', '--python', path.join(venv, 'bin', 'python'), ...pipArgs], {
+    cwd: path.dirname(reqs.file),
+    onLine,
+  });
   if (installed.code !== 0 && /no such option: --python/.test(installed.stderr + installed.stdout)) {
     rmSync(venv, { recursive: true, force: true });
     created = await runCommand([python, '-m', 'venv', venv]);
-    if (created.code !== 0) throw new StreamparseProjectError(shownFile, [`${python} -m venv failed: ${(created.stderr || created.stdout).trim()}`]);
-    installed = await runCommand([path.join(venv, 'bin', 'python'), '-m', 'pip', ...pipArgs], { cwd: path.dirname(reqs.file), onLine });
+    if (created.code !== 0)
+      throw new StreamparseProjectError(shownFile, [
+        `${python} -m venv failed: ${(created.stderr || created.stdout).trim()}`,
+      ]);
+    installed = await runCommand([path.join(venv, 'bin', 'python'), '-m', 'pip', ...pipArgs], {
+      cwd: path.dirname(reqs.file),
+      onLine,
+    });
   }
   if (installed.code !== 0) {
     rmSync(venv, { recursive: true, force: true });
-    throw new StreamparseProjectError(shownFile, pipProblems(installed.stdout + installed.stderr, reqs, shownFile, 'installable release'));
+    throw new StreamparseProjectError(
+      shownFile,
+      pipProblems(installed.stdout + installed.stderr, reqs, shownFile, 'installable release'),
+    );
   }
   writeFileSync(path.join(venv, READY_MARKER), '');
   return venv;

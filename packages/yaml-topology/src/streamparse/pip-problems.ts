@@ -8,7 +8,9 @@ import { normalizeName } from './requirements';
 export function pipProblems(output: string, reqs: Requirements, shownFile: string, what: string): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
-  for (const m of output.matchAll(/^ERROR: (?:No matching distribution found for|Could not find a version that satisfies the requirement) (\S+)(.*)$/gm)) {
+  for (const m of output.matchAll(
+    /^ERROR: (?:No matching distribution found for|Could not find a version that satisfies the requirement) (\S+)(.*)$/gm,
+  )) {
     const requirement = m[1]!;
     const name = normalizeName(/^[A-Za-z0-9._-]+/.exec(requirement)?.[0] ?? requirement);
     if (seen.has(name)) continue;
@@ -21,7 +23,9 @@ export function pipProblems(output: string, reqs: Requirements, shownFile: strin
   }
   if (problems.length === 0) {
     const errors = output.split('\n').filter((l) => l.startsWith('ERROR:'));
-    problems.push(`${shownFile}: pip failed: ${(errors.length > 0 ? errors : output.trim().split('\n').slice(-3)).join(' | ')}`);
+    problems.push(
+      `${shownFile}: pip failed: ${(errors.length > 0 ? errors : output.trim().split('\n').slice(-3)).join(' | ')}`,
+    );
   }
   return problems;
 }

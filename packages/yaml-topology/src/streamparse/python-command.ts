@@ -16,9 +16,16 @@ export interface CommandResult {
  * Runs a command (argv, no shell), passing each line of its stdout and stderr to `onLine` as it comes.
  * Resolves with the exit code and output; rejects only when it cannot be started.
  */
-export function runCommand(argv: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void } = {}): Promise<CommandResult> {
+export function runCommand(
+  argv: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void } = {},
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: string[] = [];
     const err: string[] = [];
     const lines = (sink: string[]) => {

@@ -32,17 +32,36 @@ export interface WheelTarget {
  * given), into `<staging>/python/wheels`, with the requirements in `python/requirements.txt`.
  * @throws StreamparseProjectError naming each requirement pip could not resolve, with its file and line
  */
-export async function downloadWheels(reqs: Requirements, shownFile: string, staging: string, target: WheelTarget, onProgress: (line: string) => void): Promise<PythonManifest> {
+export async function downloadWheels(
+  reqs: Requirements,
+  shownFile: string,
+  staging: string,
+  target: WheelTarget,
+  onProgress: (line: string) => void,
+): Promise<PythonManifest> {
   const dir = path.join(staging, PACKAGE_PYTHON_DIR);
   const wheels = path.join(dir, 'wheels');
   mkdirSync(wheels, { recursive: true });
   const reqFile = path.join(dir, 'requirements.txt');
   writeFileSync(reqFile, reqs.lines.map((l) => l.text).join('\n') + '\n');
-  const argv = [pythonExecutable(), '-m', 'pip', 'download', '--disable-pip-version-check', '--only-binary=:all:', '--dest', wheels, '-r', reqFile];
+  const argv = [
+    pythonExecutable(),
+    '-m',
+    'pip',
+    'download',
+    '--disable-pip-version-check',
+    '--only-binary=:all:',
+    '--dest',
+    wheels,
+    '-r',
+    reqFile,
+  ];
   if (target.platform) argv.push('--platform', target.platform);
   if (target.pythonVersion) argv.push('--python-version', target.pythonVersion);
   if (target.platform || target.pythonVersion) argv.push('--implementation', 'cp');
-  const platform = [target.platform ?? 'this machine', target.pythonVersion ? `Python ${target.pythonVersion}` : ''].filter(Boolean).join(', ');
+  const platform = [target.platform ?? 'this machine', target.pythonVersion ? `Python ${target.pythonVersion}` : '']
+    .filter(Boolean)
+    .join(', ');
   onProgress(`python: resolving ${reqs.lines.length} requirement(s) of ${shownFile} into wheels for ${platform}`);
   const result = await runCommand(argv, {
     cwd: path.dirname(reqs.file),
@@ -51,7 +70,11 @@ export async function downloadWheels(reqs: Requirements, shownFile: string, stag
       if (m) onProgress(`python:   ${m[1]!.trim().replace(wheels + path.sep, '')}`);
     },
   });
-  if (result.code !== 0) throw new StreamparseProjectError(shownFile, pipProblems(result.stdout + result.stderr, reqs, shownFile, `wheel for ${platform}`));
+  if (result.code !== 0)
+    throw new StreamparseProjectError(
+      shownFile,
+      pipProblems(result.stdout + result.stderr, reqs, shownFile, `wheel for ${platform}`),
+    );
   const names = readdirSync(wheels).sort();
   const hash = createHash('sha256').update(reqs.hash).update(names.join('\n')).digest('hex');
   onProgress(`python: ${names.length} wheel(s) packaged (${names.join(', ')})`);

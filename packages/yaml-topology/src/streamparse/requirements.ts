@@ -45,7 +45,11 @@ export function readRequirements(file: string, shownFile: string, keepProvided =
       const text = raw.replace(/(^|\s)#.*$/, '').trim();
       if (text === '') return;
       const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(text);
-      const line: RequirementLine = { text, name: m && !text.startsWith('-') ? normalizeName(m[1]!) : undefined, where: `${shownFile}:${i + 1}` };
+      const line: RequirementLine = {
+        text,
+        name: m && !text.startsWith('-') ? normalizeName(m[1]!) : undefined,
+        where: `${shownFile}:${i + 1}`,
+      };
       if (!keepProvided && line.name && PROVIDED_PACKAGES.includes(line.name)) provided.push(line);
       else lines.push(line);
     });

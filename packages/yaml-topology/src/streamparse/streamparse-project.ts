@@ -33,7 +33,11 @@ export function isStreamparseProject(dir: string): boolean {
       // A broken config.json next to topologies/ is still meant as a streamparse project: reported by load.
     }
   }
-  return existsSync(path.join(dir, 'topologies')) && existsSync(path.join(dir, 'src')) && !existsSync(path.join(dir, 'topology.ts'));
+  return (
+    existsSync(path.join(dir, 'topologies')) &&
+    existsSync(path.join(dir, 'src')) &&
+    !existsSync(path.join(dir, 'topology.ts'))
+  );
 }
 
 /** A path as messages show it: relative to the working directory when inside it, else absolute. */
@@ -76,28 +80,43 @@ export function readStreamparseProject(dir: string, name?: string): StreamparseP
   const str = (key: string, fallback: string): string => {
     const v = config[key];
     if (v === undefined) return fallback;
-    if (typeof v !== 'string' || v === '') problems.push(`${configShown}:${lineOfKey(text, key)}: ${key} must be a directory name, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || v === '')
+      problems.push(
+        `${configShown}:${lineOfKey(text, key)}: ${key} must be a directory name, got ${JSON.stringify(v)}`,
+      );
     return typeof v === 'string' && v !== '' ? v : fallback;
   };
   const specsDir = path.resolve(dir, str('topology_specs', 'topologies/'));
   const venvSpecsDir = path.resolve(dir, str('virtualenv_specs', 'virtualenvs/'));
   const serializer = config.serializer;
   if (serializer !== undefined && serializer !== 'json' && serializer !== 'msgpack')
-    problems.push(`${configShown}:${lineOfKey(text, 'serializer')}: serializer must be "json" or "msgpack", got ${JSON.stringify(serializer)}`);
+    problems.push(
+      `${configShown}:${lineOfKey(text, 'serializer')}: serializer must be "json" or "msgpack", got ${JSON.stringify(serializer)}`,
+    );
   const useVirtualenv = config.use_virtualenv;
   if (useVirtualenv !== undefined && typeof useVirtualenv !== 'boolean')
-    problems.push(`${configShown}:${lineOfKey(text, 'use_virtualenv')}: use_virtualenv must be true or false, got ${JSON.stringify(useVirtualenv)}`);
+    problems.push(
+      `${configShown}:${lineOfKey(text, 'use_virtualenv')}: use_virtualenv must be true or false, got ${JSON.stringify(useVirtualenv)}`,
+    );
   if (problems.length > 0) throw new StreamparseProjectError(shown, problems);
-  if (!existsSync(specsDir)) throw new StreamparseProjectError(shown, [`no topology directory ${shownPath(specsDir)} (config.json's topology_specs)`]);
-  const modules = readdirSync(specsDir).filter((f) => f.endsWith('.py') && f !== '__init__.py').sort();
+  if (!existsSync(specsDir))
+    throw new StreamparseProjectError(shown, [
+      `no topology directory ${shownPath(specsDir)} (config.json's topology_specs)`,
+    ]);
+  const modules = readdirSync(specsDir)
+    .filter((f) => f.endsWith('.py') && f !== '__init__.py')
+    .sort();
   let topologyFile: string;
   if (name !== undefined) {
     const wanted = name.endsWith('.py') ? name : `${name}.py`;
     if (!modules.includes(wanted))
-      throw new StreamparseProjectError(shown, [`no topology '${name}' in ${shownPath(specsDir)} (topologies: ${modules.map((m) => m.slice(0, -3)).join(', ') || 'none'})`]);
+      throw new StreamparseProjectError(shown, [
+        `no topology '${name}' in ${shownPath(specsDir)} (topologies: ${modules.map((m) => m.slice(0, -3)).join(', ') || 'none'})`,
+      ]);
     topologyFile = path.join(specsDir, wanted);
   } else if (modules.length === 1) topologyFile = path.join(specsDir, modules[0]!);
-  else if (modules.length === 0) throw new StreamparseProjectError(shown, [`no topology definitions (*.py) in ${shownPath(specsDir)}`]);
+  else if (modules.length === 0)
+    throw new StreamparseProjectError(shown, [`no topology definitions (*.py) in ${shownPath(specsDir)}`]);
   else
     throw new StreamparseProjectError(shown, [
       `${shownPath(specsDir)} defines ${modules.length} topologies: ${modules.map((m) => m.slice(0, -3)).join(', ')}; pick one with --name <topology>`,

@@ -1,18 +1,37 @@
 // Cluster overview: summary figures, nimbuses (which one leads), supervisors with their slots, topologies.
-import { enc, getJson, type ClusterSummary, type NimbusSummary, type SupervisorSummary, type TopologySummary } from '../api';
+import {
+  enc,
+  getJson,
+  type ClusterSummary,
+  type NimbusSummary,
+  type SupervisorSummary,
+  type TopologySummary,
+} from '../api';
 import { facts, h, LiveTable, section } from '../dom';
 import { count, duration, statusClass } from '../format';
 import type { Page } from '../page';
 
 export function clusterPage(): Page {
-  const summary = facts({ supervisors: 'Supervisors', slots: 'Slots used / total', slotsFree: 'Free slots', topologies: 'Topologies', executors: 'Executors', tasks: 'Tasks', version: 'Version' });
+  const summary = facts({
+    supervisors: 'Supervisors',
+    slots: 'Slots used / total',
+    slotsFree: 'Free slots',
+    topologies: 'Topologies',
+    executors: 'Executors',
+    tasks: 'Tasks',
+    version: 'Version',
+  });
   const nimbuses = new LiveTable<NimbusSummary>(
     [
       { label: 'Host', value: (n) => n.host },
       { label: 'Port', value: (n) => n.port, numeric: true },
       { label: 'Status', value: (n) => ({ text: n.status, cls: statusClass(n.status) }) },
       { label: 'Version', value: (n) => n.version ?? '–' },
-      { label: 'Uptime', value: (n) => (n.nimbusUpTimeSeconds !== undefined ? duration(n.nimbusUpTimeSeconds) : (n.nimbusUpTime ?? '–')), numeric: true },
+      {
+        label: 'Uptime',
+        value: (n) => (n.nimbusUpTimeSeconds !== undefined ? duration(n.nimbusUpTimeSeconds) : (n.nimbusUpTime ?? '–')),
+        numeric: true,
+      },
     ],
     (n) => `${n.host}:${n.port}`,
     { emptyText: 'No nimbus registered', testId: 'nimbus-table' },
@@ -22,7 +41,11 @@ export function clusterPage(): Page {
       { label: 'Name', value: (t) => ({ text: t.name, href: `#/topology/${enc(t.id)}` }) },
       { label: 'Id', value: (t) => t.id },
       { label: 'Status', value: (t) => ({ text: t.status, cls: statusClass(t.status) }) },
-      { label: 'Uptime', value: (t) => (t.uptimeSeconds !== undefined ? duration(t.uptimeSeconds) : (t.uptime ?? '–')), numeric: true },
+      {
+        label: 'Uptime',
+        value: (t) => (t.uptimeSeconds !== undefined ? duration(t.uptimeSeconds) : (t.uptime ?? '–')),
+        numeric: true,
+      },
       { label: 'Workers', value: (t) => count(t.workersTotal), numeric: true },
       { label: 'Executors', value: (t) => count(t.executorsTotal), numeric: true },
       { label: 'Tasks', value: (t) => count(t.tasksTotal), numeric: true },
@@ -34,10 +57,21 @@ export function clusterPage(): Page {
     [
       { label: 'Id', value: (s) => s.id },
       { label: 'Host', value: (s) => s.host },
-      { label: 'Uptime', value: (s) => (s.uptimeSeconds !== undefined ? duration(s.uptimeSeconds) : (s.uptime ?? '–')), numeric: true },
+      {
+        label: 'Uptime',
+        value: (s) => (s.uptimeSeconds !== undefined ? duration(s.uptimeSeconds) : (s.uptime ?? '–')),
+        numeric: true,
+      },
       { label: 'Slots', value: (s) => count(s.slotsTotal), numeric: true },
       { label: 'Used', value: (s) => count(s.slotsUsed), numeric: true },
-      { label: 'Slot use', value: (s) => ({ text: slotBar(s.slotsUsed, s.slotsTotal), title: `${s.slotsUsed} of ${s.slotsTotal} slots used`, cls: 'slots' }) },
+      {
+        label: 'Slot use',
+        value: (s) => ({
+          text: slotBar(s.slotsUsed, s.slotsTotal),
+          title: `${s.slotsUsed} of ${s.slotsTotal} slots used`,
+          cls: 'slots',
+        }),
+      },
       { label: 'Version', value: (s) => s.version ?? '–' },
     ],
     (s) => s.id,
@@ -50,7 +84,12 @@ export function clusterPage(): Page {
     h('h1', {}, 'Cluster'),
     section('Summary', 'summary', summary.el),
     section('Topologies', 'topologies', topologies.el),
-    h('div', { class: 'two-col' }, section('Nimbus', 'nimbus', nimbuses.el), section('Supervisors', 'supervisors', supervisors.el)),
+    h(
+      'div',
+      { class: 'two-col' },
+      section('Nimbus', 'nimbus', nimbuses.el),
+      section('Supervisors', 'supervisors', supervisors.el),
+    ),
   );
 
   return {
@@ -71,7 +110,12 @@ export function clusterPage(): Page {
       summary.set('tasks', count(c.tasksTotal));
       summary.set('version', c.stormVersion ?? '–');
       // The leader first, then by address, so the table does not reshuffle between refreshes.
-      nimbuses.update([...n.nimbuses].sort((a, b) => Number(isLeader(b)) - Number(isLeader(a)) || `${a.host}:${a.port}`.localeCompare(`${b.host}:${b.port}`)));
+      nimbuses.update(
+        [...n.nimbuses].sort(
+          (a, b) =>
+            Number(isLeader(b)) - Number(isLeader(a)) || `${a.host}:${a.port}`.localeCompare(`${b.host}:${b.port}`),
+        ),
+      );
       supervisors.update([...s.supervisors].sort((a, b) => a.host.localeCompare(b.host) || a.id.localeCompare(b.id)));
       topologies.update([...t.topologies].sort((a, b) => a.name.localeCompare(b.name)));
     },

@@ -1,13 +1,27 @@
 // The component page: per-window totals, input and output streams, executors with their workers, errors, and a live
 // tap of the tuples it emits.
-import { enc, getJson, type ComponentPage, type ExecutorStat, type InputStat, type OutputStat, type TopologyPage, type WindowStats } from '../api';
+import {
+  enc,
+  getJson,
+  type ComponentPage,
+  type ExecutorStat,
+  type InputStat,
+  type OutputStat,
+  type TopologyPage,
+  type WindowStats,
+} from '../api';
 import { facts, h, LiveTable, section, setText } from '../dom';
 import { clock, count, duration, fraction, ms, statusClass } from '../format';
 import type { Page, PageContext } from '../page';
 import { tapPanel } from '../tap-panel';
 import { errorsOf, logHref, windowSelect, type ErrorRow } from './shared';
 
-type WindowRow = WindowStats & { executed?: number; executeLatency?: string | number; processLatency?: string | number; capacity?: string | number };
+type WindowRow = WindowStats & {
+  executed?: number;
+  executeLatency?: string | number;
+  processLatency?: string | number;
+  capacity?: string | number;
+};
 
 export function componentPage(topologyId: string, component: string, ctx: PageContext): Page {
   let window = sessionStorage.getItem('squall.ui.window') ?? ':all-time';
@@ -40,7 +54,13 @@ export function componentPage(topologyId: string, component: string, ctx: PageCo
   );
   const inputs = new LiveTable<InputStat>(
     [
-      { label: 'Component', value: (i) => (i.component.startsWith('__') ? i.component : { text: i.component, href: `#/topology/${enc(topologyId)}/component/${enc(i.component)}` }) },
+      {
+        label: 'Component',
+        value: (i) =>
+          i.component.startsWith('__')
+            ? i.component
+            : { text: i.component, href: `#/topology/${enc(topologyId)}/component/${enc(i.component)}` },
+      },
       { label: 'Stream', value: (i) => i.stream },
       { label: 'Grouping', value: (i) => i.grouping || groupings?.get(`${i.component}:${i.stream}`) || '–' },
       { label: 'Executed', value: (i) => count(i.executed), numeric: true },
@@ -68,7 +88,11 @@ export function componentPage(topologyId: string, component: string, ctx: PageCo
     [
       { label: 'Executor', value: (e) => e.id },
       { label: 'Worker', value: (e) => ({ text: `${e.host}:${e.port}`, href: logHref(topologyId, e.host, e.port) }) },
-      { label: 'Uptime', value: (e) => (e.uptimeSeconds !== undefined ? duration(e.uptimeSeconds) : (e.uptime ?? '–')), numeric: true },
+      {
+        label: 'Uptime',
+        value: (e) => (e.uptimeSeconds !== undefined ? duration(e.uptimeSeconds) : (e.uptime ?? '–')),
+        numeric: true,
+      },
       { label: 'Emitted', value: (e) => count(e.emitted), numeric: true },
       { label: 'Transferred', value: (e) => count(e.transferred), numeric: true },
       { label: 'Executed', value: (e) => count(e.executed), numeric: true },
@@ -83,7 +107,11 @@ export function componentPage(topologyId: string, component: string, ctx: PageCo
   const errors = new LiveTable<ErrorRow>(
     [
       { label: 'Time', value: (e) => clock(e.time) },
-      { label: 'Worker', value: (e) => (e.host ? { text: `${e.host}:${e.port ?? '?'}`, href: logHref(topologyId, e.host, e.port) } : '–') },
+      {
+        label: 'Worker',
+        value: (e) =>
+          e.host ? { text: `${e.host}:${e.port ?? '?'}`, href: logHref(topologyId, e.host, e.port) } : '–',
+      },
       { label: 'Error', value: (e) => ({ text: e.error, cls: 'error-text pre' }) },
     ],
     (e) => `${e.time ?? ''}|${e.host ?? ''}:${e.port ?? ''}|${e.error}`,
@@ -116,9 +144,17 @@ export function componentPage(topologyId: string, component: string, ctx: PageCo
     async refresh() {
       const [c, edges] = await Promise.all([
         getJson<ComponentPage>(`/topology/${enc(topologyId)}/component/${enc(component)}?window=${enc(window)}`),
-        groupings ? undefined : getJson<TopologyPage>(`/topology/${enc(topologyId)}`).then((t) => t.edges ?? [], () => []),
+        groupings
+          ? undefined
+          : getJson<TopologyPage>(`/topology/${enc(topologyId)}`).then(
+              (t) => t.edges ?? [],
+              () => [],
+            ),
       ]);
-      if (edges) groupings = new Map(edges.filter((e) => e.target === component).map((e) => [`${e.source}:${e.stream}`, e.grouping ?? '']));
+      if (edges)
+        groupings = new Map(
+          edges.filter((e) => e.target === component).map((e) => [`${e.source}:${e.stream}`, e.grouping ?? '']),
+        );
       kind = c.componentType.toLowerCase();
       setText(type, c.componentType);
       type.className = `badge kind-${c.componentType.toLowerCase()}`;
@@ -128,9 +164,15 @@ export function componentPage(topologyId: string, component: string, ctx: PageCo
       summary.set('executors', count(c.executors));
       summary.set('tasks', count(c.tasks));
       windows.update([...(c.spoutSummary ?? c.boltStats ?? [])] as WindowRow[]);
-      inputs.update([...(c.inputStats ?? [])].sort((a, b) => `${a.component}:${a.stream}`.localeCompare(`${b.component}:${b.stream}`)));
+      inputs.update(
+        [...(c.inputStats ?? [])].sort((a, b) =>
+          `${a.component}:${a.stream}`.localeCompare(`${b.component}:${b.stream}`),
+        ),
+      );
       outputs.update([...(c.outputStats ?? [])].sort((a, b) => a.stream.localeCompare(b.stream)));
-      tap.setStreams([...new Set((c.outputStats ?? []).map((o) => o.stream).filter((s) => !s.startsWith('__')))].sort());
+      tap.setStreams(
+        [...new Set((c.outputStats ?? []).map((o) => o.stream).filter((s) => !s.startsWith('__')))].sort(),
+      );
       executors.update([...(c.executorStats ?? [])].sort((a, b) => taskOf(a.id) - taskOf(b.id)));
       errors.update(errorsOf(c.componentErrors, []));
     },

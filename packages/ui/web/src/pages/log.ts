@@ -28,15 +28,47 @@ export function logPage(params: URLSearchParams, ctx: PageContext): Page {
   const summary = facts({ topology: 'Topology', worker: 'Worker', range: 'Showing bytes', size: 'File size' });
   summary.set('topology', topologyId || '–');
   summary.set('worker', `${host}:${port}`);
-  const pre = h('pre', { class: 'log', tabindex: 0, 'data-testid': 'log-text', 'aria-label': 'Log lines', 'aria-live': 'off' });
-  const older = h('button', { type: 'button', class: 'btn', onclick: () => void go(Math.max(0, (shown?.start ?? 0) - pageBytes), false) }, '◀ Older');
-  const newer = h('button', { type: 'button', class: 'btn', onclick: () => void go(shown ? shown.end : 0, false) }, 'Newer ▶');
+  const pre = h('pre', {
+    class: 'log',
+    tabindex: 0,
+    'data-testid': 'log-text',
+    'aria-label': 'Log lines',
+    'aria-live': 'off',
+  });
+  const older = h(
+    'button',
+    { type: 'button', class: 'btn', onclick: () => void go(Math.max(0, (shown?.start ?? 0) - pageBytes), false) },
+    '◀ Older',
+  );
+  const newer = h(
+    'button',
+    { type: 'button', class: 'btn', onclick: () => void go(shown ? shown.end : 0, false) },
+    'Newer ▶',
+  );
   const tail = h('button', { type: 'button', class: 'btn', onclick: () => void go(-1, true) }, 'Tail');
-  const followBox = h('input', { type: 'checkbox', id: 'follow', checked: true, onchange: (ev: Event) => void go(-1, (ev.target as HTMLInputElement).checked) });
-  const rawBox = h('input', { type: 'checkbox', id: 'raw', onchange: (ev: Event) => { raw = (ev.target as HTMLInputElement).checked; render(lastText, true); } });
+  const followBox = h('input', {
+    type: 'checkbox',
+    id: 'follow',
+    checked: true,
+    onchange: (ev: Event) => void go(-1, (ev.target as HTMLInputElement).checked),
+  });
+  const rawBox = h('input', {
+    type: 'checkbox',
+    id: 'raw',
+    onchange: (ev: Event) => {
+      raw = (ev.target as HTMLInputElement).checked;
+      render(lastText, true);
+    },
+  });
   const size = h(
     'select',
-    { id: 'page-size', onchange: (ev: Event) => { pageBytes = Number((ev.target as HTMLSelectElement).value); void go(follow ? -1 : Math.max(0, shown?.start ?? 0), follow); } },
+    {
+      id: 'page-size',
+      onchange: (ev: Event) => {
+        pageBytes = Number((ev.target as HTMLSelectElement).value);
+        void go(follow ? -1 : Math.max(0, shown?.start ?? 0), follow);
+      },
+    },
     ...PAGE_SIZES.map((n) => h('option', { value: n, selected: n === pageBytes }, `${n / 1024} KiB`)),
   );
   const controls = h(
@@ -72,7 +104,14 @@ export function logPage(params: URLSearchParams, ctx: PageContext): Page {
   const el = h(
     'div',
     { class: 'page page-log' },
-    h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'Cluster'), ' › ', topologyId ? h('a', { href: `#/topology/${enc(topologyId)}` }, topologyId) : '', ' › Worker log'),
+    h(
+      'p',
+      { class: 'crumbs' },
+      h('a', { href: '#/' }, 'Cluster'),
+      ' › ',
+      topologyId ? h('a', { href: `#/topology/${enc(topologyId)}` }, topologyId) : '',
+      ' › Worker log',
+    ),
     h('h1', {}, `Worker log ${host}:${port}`),
     summary.el,
     tokenForm,
@@ -105,7 +144,9 @@ export function logPage(params: URLSearchParams, ctx: PageContext): Page {
       const asked = position;
       let res: RawLogPage;
       try {
-        res = await getJson<RawLogPage>(`/log?topologyId=${enc(topologyId)}&host=${enc(host)}&port=${enc(port)}&start=${offset}&length=${pageBytes}`);
+        res = await getJson<RawLogPage>(
+          `/log?topologyId=${enc(topologyId)}&host=${enc(host)}&port=${enc(port)}&start=${offset}&length=${pageBytes}`,
+        );
       } catch (err) {
         if (err instanceof ApiError && err.status === 401 && tokenForm.hidden) {
           tokenForm.hidden = false;
@@ -121,7 +162,10 @@ export function logPage(params: URLSearchParams, ctx: PageContext): Page {
       const fileSize = res.fileSize ?? res.file_size ?? first + bytes;
       shown = { start: first, end: first + bytes, fileSize };
       if (!follow) start = first;
-      summary.set('range', bytes ? `${first.toLocaleString('en-US')}–${(first + bytes).toLocaleString('en-US')}` : 'none');
+      summary.set(
+        'range',
+        bytes ? `${first.toLocaleString('en-US')}–${(first + bytes).toLocaleString('en-US')}` : 'none',
+      );
       summary.set('size', `${fileSize.toLocaleString('en-US')} bytes`);
       older.disabled = first <= 0;
       newer.disabled = first + bytes >= fileSize;
@@ -155,14 +199,20 @@ export function prettyLine(line: string): string {
     const o = JSON.parse(line) as Record<string, unknown>;
     const t = typeof o.time === 'number' ? localTime(o.time) : String(o.time ?? '');
     const level = typeof o.level === 'number' ? (LEVELS[o.level] ?? String(o.level)) : String(o.level ?? '');
-    const where = o.component !== undefined ? `${String(o.component)}${o.task !== undefined ? `[${String(o.task)}]` : ''} ` : '';
+    const where =
+      o.component !== undefined ? `${String(o.component)}${o.task !== undefined ? `[${String(o.task)}]` : ''} ` : '';
     const extra = Object.entries(o)
       .filter(([k]) => !SHOWN.has(k))
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(' ');
     // An error's stack goes on the following lines, indented, as a terminal would show it.
     const err = o.err as { message?: string; stack?: string } | undefined;
-    const stack = err && typeof err === 'object' ? `\n    ${String(err.stack ?? err.message ?? JSON.stringify(err)).split('\n').join('\n    ')}` : '';
+    const stack =
+      err && typeof err === 'object'
+        ? `\n    ${String(err.stack ?? err.message ?? JSON.stringify(err))
+            .split('\n')
+            .join('\n    ')}`
+        : '';
     return `${t} ${level.padEnd(5)} ${where}${String(o.msg ?? '')}${extra ? ` ${extra}` : ''}${stack}`;
   } catch {
     return line;
