@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { configMs, isSafeId, type Config, type Logger } from '@squall/core';
 import type { ClusterState, StormBase, Subscription, Versioned } from '@squall/cluster-state';
-import { createNimbusClient, documentSignatureMatches, tlsFilesFromConfig, type NimbusClient } from '@squall/protocol';
+import { createNimbusClient, downloadVerifiedPackage, tlsFilesFromConfig, type NimbusClient } from '@squall/protocol';
 import { clusterSecretOf } from './nimbus-context';
 import type { PackageStore, TopologyRecord } from './package-store';
 import { CoalescingRunner } from './coalescing-runner';
@@ -167,51 +166,12 @@ export class PackageReplicator {
       tls: tlsFilesFromConfig(this.opts.conf),
     });
     try {
-      const chunks: Buffer[] = [];
-      let header: { digest: string; size: number; topologyJson: string; signature: string } | undefined;
-      await new Promise<void>((resolve, reject) => {
-        const call = client.downloadPackage({ topologyId: id }, { deadline: Date.now() + 120_000 });
-        call.on(
-          'data',
-          (m: {
-            header?: {
-              digest?: string | null;
-              size?: number | null;
-              topologyJson?: string | null;
-              signature?: string | null;
-            } | null;
-            chunk?: Uint8Array | null;
-          }) => {
-            if (m.header)
-              header = {
-                digest: m.header.digest ?? '',
-                size: Number(m.header.size ?? 0),
-                topologyJson: m.header.topologyJson ?? '',
-                signature: m.header.signature ?? '',
-              };
-            else if (m.chunk) chunks.push(Buffer.from(m.chunk));
-          },
-        );
-        call.on('end', () => resolve());
-        call.on('error', reject);
+      const { bytes, topologyJson } = await downloadVerifiedPackage(client, id, digest, {
+        timeoutMs: 120_000,
+        clusterSecret: this.clusterSecret,
       });
-      if (!header) throw new Error('no header received');
-      if (header.digest !== digest) throw new Error(`it holds digest ${header.digest}, the topology wants ${digest}`);
-      if (
-        this.clusterSecret !== undefined &&
-        !documentSignatureMatches(this.clusterSecret, header.signature, 'package-header', id, digest, {
-          size: header.size,
-          topologyJson: header.topologyJson,
-        })
-      )
-        throw new Error('its package header is not signed with squall.cluster.secret');
-      const bytes = Buffer.concat(chunks);
-      if (bytes.length !== header.size) throw new Error(`truncated: ${bytes.length} of ${header.size} bytes`);
-      const actual = createHash('sha256').update(bytes).digest('hex');
-      if (actual !== digest) throw new Error(`corrupt: sha256 ${actual}, expected ${digest}`);
-      const t = JSON.parse(header.topologyJson) as Pick<TopologyRecord, 'topologyId' | 'spec' | 'conf' | 'secret'>;
-      if (t.topologyId !== id || typeof t.secret !== 'string')
-        throw new Error('its topology record does not describe this topology');
+      const t = JSON.parse(topologyJson) as Pick<TopologyRecord, 'topologyId' | 'spec' | 'conf' | 'secret'>;
+      if (typeof t.secret !== 'string') throw new Error('its topology record holds no secret');
       this.opts.packages.saveReplica(
         { topologyId: id, spec: t.spec, conf: t.conf, secret: t.secret, digest, size: bytes.length },
         bytes,

@@ -17,3 +17,4 @@ export * from './credentials';
 export * from './decode-guard';
 export * from './cluster-auth';
 export * from './server-guard';
+export * from './package-download';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -12,7 +11,7 @@ import {
 import path from 'node:path';
 import { extract, list } from 'tar';
 import { assertSafeId, isSafeId, type Logger } from '@squall/core';
-import { documentSignatureMatches, type NimbusClient } from '@squall/protocol';
+import { downloadVerifiedPackage, type NimbusClient } from '@squall/protocol';
 import type { TopologySpec } from '@squall/api';
 import type { Config } from '@squall/core';
 import { PackageVerificationError } from './errors';
@@ -112,65 +111,18 @@ export class PackageCache {
   private async download(client: NimbusClient, topologyId: string, digest: string): Promise<CachedPackage> {
     const started = Date.now();
     const dir = this.target(topologyId, digest);
-    const chunks: Buffer[] = [];
-    let header: { digest: string; size: number; topologyJson: string; signature: string } | undefined;
-    await new Promise<void>((resolve, reject) => {
+    let downloaded: { bytes: Buffer; topologyJson: string };
+    try {
       // A deadline, so a stalled or impostor nimbus cannot hold the download (and the slot) forever.
-      const call = client.downloadPackage({ topologyId }, { deadline: Date.now() + 10 * 60_000 });
-      call.on(
-        'data',
-        (m: {
-          header?: {
-            digest?: string | null;
-            size?: number | null;
-            topologyJson?: string | null;
-            signature?: string | null;
-          } | null;
-          chunk?: Uint8Array | null;
-        }) => {
-          if (m.header)
-            header = {
-              digest: m.header.digest ?? '',
-              size: Number(m.header.size ?? 0),
-              topologyJson: m.header.topologyJson ?? '',
-              signature: m.header.signature ?? '',
-            };
-          else if (m.chunk) chunks.push(Buffer.from(m.chunk));
-        },
-      );
-      call.on('end', () => resolve());
-      call.on('error', reject);
-    });
-    const bytes = Buffer.concat(chunks);
-    if (!header) throw new PackageVerificationError(topologyId, 'nimbus sent no header');
-    if (header.digest !== digest)
-      throw new PackageVerificationError(
-        topologyId,
-        `nimbus holds digest ${header.digest}, assignment wants ${digest}`,
-      );
-    const secret = this.options.clusterSecret;
-    if (
-      secret !== undefined &&
-      !documentSignatureMatches(secret, header.signature, 'package-header', topologyId, digest, {
-        size: header.size,
-        topologyJson: header.topologyJson,
-      })
-    )
-      throw new PackageVerificationError(
-        topologyId,
-        'its header is not signed with squall.cluster.secret (the answering nimbus does not hold it)',
-      );
-    if (bytes.length !== header.size)
-      throw new PackageVerificationError(topologyId, `truncated: ${bytes.length} of ${header.size} bytes`);
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== digest)
-      throw new PackageVerificationError(topologyId, `corrupt: sha256 ${actual}, expected ${digest}`);
-    const descriptor = JSON.parse(header.topologyJson) as TopologyDescriptor;
-    if (descriptor.topologyId !== topologyId)
-      throw new PackageVerificationError(
-        topologyId,
-        `its header describes ${String(descriptor.topologyId).slice(0, 100)}`,
-      );
+      downloaded = await downloadVerifiedPackage(client, topologyId, digest, {
+        timeoutMs: 10 * 60_000,
+        clusterSecret: this.options.clusterSecret,
+      });
+    } catch (err) {
+      throw new PackageVerificationError(topologyId, `from nimbus: ${(err as Error).message}`);
+    }
+    const { bytes, topologyJson } = downloaded;
+    const descriptor = JSON.parse(topologyJson) as TopologyDescriptor;
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true, mode: 0o700 });
@@ -186,7 +138,7 @@ export class PackageCache {
     }
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
-    writeFileSync(`${dir}${DESCRIPTOR_SUFFIX}`, header.topologyJson, { mode: 0o600 });
+    writeFileSync(`${dir}${DESCRIPTOR_SUFFIX}`, topologyJson, { mode: 0o600 });
     this.metadata.set(dir, { topology: descriptor, manifest: readManifest(dir) });
     this.log.info(
       { topology: topologyId, bytes: bytes.length, ms: Date.now() - started },
