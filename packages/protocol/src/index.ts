@@ -18,3 +18,4 @@ export * from './decode-guard';
 export * from './cluster-auth';
 export * from './server-guard';
 export * from './package-download';
+export * from './tapped-tuple';

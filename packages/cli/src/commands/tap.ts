@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import * as grpc from '@grpc/grpc-js';
 import { SquallError } from '@squall/core';
-import type { pb } from '@squall/protocol';
+import { namedTappedTuple, type NamedTappedTuple, type pb } from '@squall/protocol';
 import { collectConfig, loadCliConfig } from '../cli-config';
 import { fail } from '../fail';
 import { connectNimbus } from '../nimbus-connection';
@@ -17,21 +17,8 @@ interface TapOptions {
   nimbus?: string;
 }
 
-/** One line of `squall tap --json`. */
-export interface TapLineJson {
-  /** ISO time of the emit, from the emitting worker's clock. */
-  time: string;
-  timeMs: number;
-  component: string;
-  task: number;
-  stream: string;
-  /** "host:port" of the emitting worker. */
-  worker: string;
-  /** Field name → value. */
-  values: Record<string, unknown>;
-  /** The spout message id of a tracked spout emit. */
-  messageId?: unknown;
-}
+/** One line of `squall tap --json`: the named tuple without its field list (the names are the values' keys). */
+export type TapLineJson = Omit<NamedTappedTuple, 'fields'>;
 
 /** `component[:stream]` split; either part may be empty. */
 export function parseTapTarget(target: string | undefined): { component: string; stream: string } {
@@ -52,32 +39,10 @@ export function parseTapFilters(filters: readonly string[]): Array<{ field: stri
   });
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
 /** A tapped tuple as a `--json` line's object. */
 export function tapLineJson(t: pb.ITappedTuple): TapLineJson {
-  const values = parseJson(t.valuesJson ?? '[]');
-  const named: Record<string, unknown> = {};
-  const fields = t.fields ?? [];
-  if (Array.isArray(values)) values.forEach((v, i) => (named[fields[i] ?? `#${i}`] = v));
-  else named['#values'] = values;
-  const timeMs = Number(t.timeMs ?? 0);
-  return {
-    time: new Date(timeMs).toISOString(),
-    timeMs,
-    component: t.component ?? '',
-    task: t.task ?? 0,
-    stream: t.stream ?? '',
-    worker: t.worker ?? '',
-    values: named,
-    ...(t.messageIdJson ? { messageId: parseJson(t.messageIdJson) } : {}),
-  };
+  const { fields: _fields, ...line } = namedTappedTuple(t);
+  return line;
 }
 
 /** A tapped tuple for people: `<time> <component>[<task>] <stream> field=value ... (msgId <id>)`. */

@@ -17,10 +17,11 @@
 import type { ServerResponse } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import type { FastifyPluginAsync } from 'fastify';
-import { NimbusService, type pb } from '@squall/protocol';
+import { namedTappedTuple, NimbusService, type pb } from '@squall/protocol';
 import { HttpError } from '../errors';
 import { toHttpError } from '../nimbus-gateway';
 import { ErrorBodySchema } from '../rest-schema';
+import type { TapStatus, TapTuple } from '../tap-events';
 import { ID_PATTERN, idParam, requireToken, type Query, type RouteContext } from './route-context';
 
 /** Taps one UI daemon serves at once (each holds a nimbus call and an HTTP response); more get 429. */
@@ -36,46 +37,9 @@ const ACCEPT_WAIT_MS = 5000;
 /** A comment line this often keeps proxies from closing a quiet stream. */
 const KEEPALIVE_MS = 15000;
 
-/** A tapped tuple as the web app gets it. */
-export interface TapTupleJson {
-  time: string;
-  timeMs: number;
-  component: string;
-  task: number;
-  stream: string;
-  worker: string;
-  fields: string[];
-  values: Record<string, unknown>;
-  messageId?: unknown;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
 /** A tapped tuple with its values named by the stream's fields (`#i` for a value without a name). */
-export function tapTupleJson(t: pb.ITappedTuple, worker: string): TapTupleJson {
-  const raw = parseJson(t.valuesJson ?? '[]');
-  const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  const fields = t.fields ?? [];
-  if (Array.isArray(raw)) raw.forEach((v, i) => (values[fields[i] ?? `#${i}`] = v));
-  else values['#values'] = raw;
-  const timeMs = Number(t.timeMs ?? 0);
-  return {
-    time: new Date(timeMs).toISOString(),
-    timeMs,
-    component: t.component ?? '',
-    task: t.task ?? 0,
-    stream: t.stream ?? '',
-    worker: t.worker || worker,
-    fields: [...fields],
-    values,
-    ...(t.messageIdJson ? { messageId: parseJson(t.messageIdJson) } : {}),
-  };
+export function tapTupleJson(t: pb.ITappedTuple, worker: string): TapTuple {
+  return namedTappedTuple(t, worker);
 }
 
 /**
@@ -217,7 +181,7 @@ function streamTap(
     const key = `${dropped} ${rateCapped}`;
     if (key === sent && notices.length === 0) return;
     sent = key;
-    write(sse('status', { dropped, droppedByUi, rateCapped, maxTuplesPerSec, workers, notices }));
+    write(sse('status', { dropped, droppedByUi, rateCapped, maxTuplesPerSec, workers, notices } satisfies TapStatus));
   };
   const onEvents = (m: pb.TapEvents): void => {
     nimbusDropped = Math.max(nimbusDropped, Number(m.dropped ?? 0));
@@ -263,5 +227,15 @@ function streamTap(
   // The browser went away (tab closed, Stop pressed, navigation): nimbus forgets the tap now, not at the next write.
   res.on('close', () => end());
   if (first) onEvents(first);
-  else write(sse('status', { dropped: 0, droppedByUi: 0, rateCapped: 0, maxTuplesPerSec: 0, workers, notices: [] }));
+  else
+    write(
+      sse('status', {
+        dropped: 0,
+        droppedByUi: 0,
+        rateCapped: 0,
+        maxTuplesPerSec: 0,
+        workers,
+        notices: [],
+      } satisfies TapStatus),
+    );
 }

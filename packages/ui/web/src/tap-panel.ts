@@ -5,31 +5,10 @@
 // the tap in nimbus and the workers at once.
 import { ApiError, authToken, enc, setAuthToken } from './api';
 import { h, setText } from './dom';
+import type { TapStatus, TapTuple } from '../../src/tap-events';
 
 /** Rows kept in the table; older ones are removed as new ones arrive. */
 export const MAX_TAP_ROWS = 500;
-
-/** A tapped tuple as the server sends it (routes/tap-routes.ts). */
-interface TapTuple {
-  time: string;
-  timeMs: number;
-  component: string;
-  task: number;
-  stream: string;
-  worker: string;
-  fields: string[];
-  values: Record<string, unknown>;
-  messageId?: unknown;
-}
-
-interface TapStatus {
-  dropped: number;
-  droppedByUi: number;
-  /** Tuples the workers skipped over the tap's rate cap (topology.tap.max.tuples.per.sec); absent from older UIs. */
-  rateCapped?: number;
-  workers: string[];
-  notices: string[];
-}
 
 /** The panel and what the page tells it. */
 export interface TapPanel {
@@ -57,7 +36,7 @@ export function tapPanel(topologyId: string, component: string): TapPanel {
   /** Tuples that arrived while paused, shown when resumed (at most MAX_TAP_ROWS of them). */
   let held: TapTuple[] = [];
   let received = 0;
-  let status: TapStatus = { dropped: 0, droppedByUi: 0, workers: [], notices: [] };
+  let status: TapStatus = { dropped: 0, droppedByUi: 0, rateCapped: 0, maxTuplesPerSec: 0, workers: [], notices: [] };
   let knownStreams = '';
 
   const streamSelect = h(
@@ -249,7 +228,7 @@ export function tapPanel(topologyId: string, component: string): TapPanel {
     for (const x of f) params.append('filter', x);
     const ctl = (controller = new AbortController());
     received = 0;
-    status = { dropped: 0, droppedByUi: 0, workers: [], notices: [] };
+    status = { dropped: 0, droppedByUi: 0, rateCapped: 0, maxTuplesPerSec: 0, workers: [], notices: [] };
     held = [];
     start.disabled = true;
     stopBtn.disabled = false;
