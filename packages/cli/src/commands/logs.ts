@@ -5,6 +5,7 @@ import { NimbusService, RpcError, type NimbusClient, type pb } from '@squall/pro
 import { collectConfig, loadCliConfig } from '../cli-config';
 import { fail } from '../fail';
 import { callNimbus, connectNimbus } from '../nimbus-connection';
+import { InterruptiblePoll } from '../interruptible-poll';
 
 interface LogsOptions {
   follow?: boolean;
@@ -92,14 +93,7 @@ async function runLogs(topology: string, component: string, opts: LogsOptions): 
     throw new SquallError('BAD_OPTION', `--interval must be a positive number of seconds, got '${opts.interval}'`);
   const conf = loadCliConfig(opts);
   let client: NimbusClient = await connectNimbus(conf, opts.nimbus);
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const stop = () => {
-    stopped = true;
-    wake?.();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const poll = new InterruptiblePoll();
   const positions = new Map<string, pb.IWorkerLogPosition>();
   const warned = new Set<string>();
   const print = (w: pb.IWorkerLogLines, shown: string[]) => {
@@ -120,7 +114,7 @@ async function runLogs(topology: string, component: string, opts: LogsOptions): 
     }
   };
   try {
-    for (let first = true; !stopped; first = false) {
+    for (let first = true; !poll.stopped; first = false) {
       let res: pb.GetTopologyLogsResponse;
       try {
         res = await callNimbus(
@@ -153,7 +147,7 @@ async function runLogs(topology: string, component: string, opts: LogsOptions): 
         process.stderr.write(`squall: nimbus did not answer (${message}); retrying\n`);
         client.close();
         client = await connectNimbus(conf, opts.nimbus).catch(() => client);
-        await sleep(interval, (w) => (wake = w));
+        await poll.sleep(interval);
         continue;
       }
       const seen = new Set<string>();
@@ -183,21 +177,10 @@ async function runLogs(topology: string, component: string, opts: LogsOptions): 
       // A worker whose log grew by more than one read is read on at once (more than a line still being written is
       // left); otherwise wait for the next poll.
       const behind = res.workers.some((w) => !w.error && Number(w.fileSize) - Number(w.nextOffset) > 64 * 1024);
-      if (!behind) await sleep(interval, (w) => (wake = w));
+      if (!behind) await poll.sleep(interval);
     }
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    poll.dispose();
     client.close();
   }
-}
-
-function sleep(secs: number, onWake: (wake: () => void) => void): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, secs * 1000);
-    onWake(() => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 }

@@ -8,6 +8,7 @@ import { fail } from '../fail';
 import { formatInt, table } from '../format';
 import { MonitorRates, type MonitorReading } from '../monitor-rates';
 import { callNimbus, connectNimbus } from '../nimbus-connection';
+import { InterruptiblePoll } from '../interruptible-poll';
 
 interface MonitorOptions {
   interval: string;
@@ -86,20 +87,13 @@ async function runMonitor(name: string, opts: MonitorOptions): Promise<void> {
   const count = opts.count === undefined ? Infinity : Number(opts.count);
   if (!(count >= 1)) throw new Error(`--count must be a whole number >= 1, got '${opts.count}'`);
   const client: NimbusClient = await connectNimbus(loadCliConfig(opts), opts.nimbus);
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const stop = () => {
-    stopped = true;
-    wake?.();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const poll = new InterruptiblePoll();
   const tty = process.stdout.isTTY && !opts.json;
   try {
     // Rates need two readings: the first only sets the base, so say when the first rates come instead of printing zeros.
     const rates = new MonitorRates(Math.max(3 * interval, 15));
     if (!opts.json) process.stderr.write(`squall: monitoring '${name}': first rates in ${interval}s (Ctrl-C stops)\n`);
-    for (let printed = 0; printed < count && !stopped;) {
+    for (let printed = 0; printed < count && !poll.stopped;) {
       const info = await callNimbus(client, NimbusService.getTopologyInfo, { idOrName: name }, 15000).catch(
         (err: unknown) => {
           throw new Error(
@@ -129,18 +123,10 @@ async function runMonitor(name: string, opts: MonitorOptions): Promise<void> {
         } else process.stdout.write((tty ? '\x1b[H\x1b[2J' : '\n') + render(topology, status, reading));
         printed++;
       }
-      if (printed < count && !stopped)
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, interval * 1000);
-          wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
+      if (printed < count && !poll.stopped) await poll.sleep(interval);
     }
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    poll.dispose();
     client.close();
   }
 }
