@@ -146,7 +146,16 @@ test('several taps at once: 100% shows exactly the emitted values, 10% about a t
       return counts.every((c, i) => c === expected[i]) || undefined;
     });
     writeFileSync(path.join(cluster.outputDir(FINITE), 'start'), '');
-    await eventually(`${NUMBERS} tapped numbers`, () => lines(all.stdout()).length >= NUMBERS || undefined, 90000);
+    await eventually(
+      `${NUMBERS} tapped numbers`,
+      () => lines(all.stdout()).length >= NUMBERS || undefined,
+      90000,
+    ).catch((err: Error) => {
+      // Say why: the tap's own account (drops, rate cap, workers) and how far it got.
+      throw new Error(
+        `${err.message}; the tap showed ${lines(all.stdout()).length}; its stderr: ${all.stderr().slice(-2000)}`,
+      );
+    });
     // Wait for the slower taps' last batches.
     await eventually('the filtered tap to see 42', () => lines(even.stdout()).length >= 1 || undefined, 30000);
     await new Promise((r) => setTimeout(r, 1500));

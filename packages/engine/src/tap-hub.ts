@@ -40,6 +40,8 @@ export const MAX_TAPPED_VALUES_CHARS = 16 * 1024;
 export const DEFAULT_TAP_BUFFER = 2048;
 /** Most taps one worker serves at once; a further one is refused. */
 export const MAX_TAPS_PER_WORKER = 64;
+/** Buffered tuples at which a tap's reader is told again (a batch is ready): a burst is sent before the buffer fills. */
+export const TAP_BATCH_READY = 256;
 
 /**
  * The rate cap a tap gets, tuples per second per worker (0: none): the one it asked for (0: none asked), never above
@@ -124,7 +126,10 @@ export class TapSubscription {
   constructor(
     selector: TapSelector,
     private readonly capacity: number,
-    /** Called (once per event-loop turn at most) when the buffer went from empty to not empty. */
+    /**
+     * Called (once per event-loop turn at most) when the buffer went from empty to not empty, and again when it
+     * reached {@link TAP_BATCH_READY} tuples.
+     */
     private readonly onData: () => void,
     /** Monotonic ms, read only when the bucket is empty (the runtime's per-pass time: a field read). */
     private readonly monotonicMs: () => number = () => performance.now(),
@@ -186,7 +191,7 @@ export class TapSubscription {
       valuesJson: tapJson(values),
       messageIdJson: messageId === undefined || messageId === null ? '' : tapJson(messageId),
     });
-    if (this.buffer.length === 1 && !this.notifyScheduled) {
+    if ((this.buffer.length === 1 || this.buffer.length === TAP_BATCH_READY) && !this.notifyScheduled) {
       this.notifyScheduled = true;
       queueMicrotask(() => {
         this.notifyScheduled = false;

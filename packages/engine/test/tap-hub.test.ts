@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Fields } from '@squall/api';
 import { silentLogger } from '@squall/core';
-import { LogLevels, TapHub, tapJson, tapRateCap } from '../src';
+import { LogLevels, TAP_BATCH_READY, TapHub, tapJson, tapRateCap } from '../src';
 
 const WORD = new Fields(['word', 'count']);
 const OTHER = new Fields(['n']);
@@ -206,4 +206,26 @@ test('log levels: a component setting wins over ROOT, and expires by itself', as
   levels.apply({});
   assert.deepEqual([root.level, count.level, split.level], ['info', 'info', 'info']);
   levels.close();
+});
+
+test('the reader is told when the buffer stops being empty and again when a batch is ready, not per tuple', async () => {
+  const hub = new TapHub(silentLogger());
+  let told = 0;
+  const sub = hub.add({ samplePct: 100 }, () => told++);
+  // One synchronous burst (a scheduler pass): one call, after it, with everything buffered.
+  for (let i = 0; i < 100; i++) hub.offer('count', 1, 'default', WORD, ['w', i], undefined);
+  assert.equal(told, 0, 'never inside the emitting pass');
+  await tick();
+  assert.equal(told, 1);
+  // The reader waits for more (a trickle goes out on its timer); reaching a batch tells it again.
+  for (let i = 100; i < TAP_BATCH_READY - 1; i++) hub.offer('count', 1, 'default', WORD, ['w', i], undefined);
+  await tick();
+  assert.equal(told, 1, 'nothing between the first tuple and a full batch');
+  hub.offer('count', 1, 'default', WORD, ['w', 'last'], undefined);
+  await tick();
+  assert.equal(told, 2, 'a full batch is announced');
+  assert.equal(sub.take(10_000).length, TAP_BATCH_READY);
+  hub.offer('count', 1, 'default', WORD, ['w', 'again'], undefined);
+  await tick();
+  assert.equal(told, 3, 'empty again, so the next tuple is announced');
 });

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { getConfig, type Logger } from '@squall/core';
 import {
   MAX_TAPS_PER_WORKER,
+  TAP_BATCH_READY,
   tapRateCap,
   type LogLevelSetting,
   type TappedTuple,
@@ -11,14 +12,13 @@ import {
 import { credentialProblem, WorkerService, type pb, type WorkerHandlers } from '@squall/protocol';
 
 /** Tuples per TapEvents message. */
-const TAP_BATCH = 256;
+const TAP_BATCH = TAP_BATCH_READY;
 /**
- * A tap's buffer is sent at most this often (ms), so a stream goes out in batches: at a capped 1000 tuples/s, 10
- * messages a second to wake nimbus and the client rather than 50, on machines where they share the workers' cores.
+ * A trickle is sent at most this often (ms), so it goes out in batches: at a capped 100 tuples/s, 10 messages a second
+ * to wake nimbus and the client, on machines where they share the workers' cores. A full batch goes at once (the hub
+ * says when one is ready), so a burst at 100% sampling is sent before the buffer fills and drops.
  */
 const TAP_FLUSH_MS = 100;
-/** After a flush of a full batch or more (a tap allowed more than ~2,500 tuples/s), the next comes this soon (ms), so the buffer does not fill and drop. */
-const TAP_BUSY_FLUSH_MS = 20;
 /** An idle tap still reports its drop count and the worker's tap count this often (ms). */
 const TAP_STATUS_MS = 1000;
 
@@ -100,8 +100,6 @@ export function createTapHandlers(opts: TapServiceOptions): {
     let ended = false;
     let writable = true;
     let flushTimer: NodeJS.Timeout | undefined;
-    /** Tuples the last flush found buffered. */
-    let lastFlush = 0;
     const sub: TapSubscription = rt.taps.add(
       {
         component: spec.component ?? '',
@@ -111,15 +109,18 @@ export function createTapHandlers(opts: TapServiceOptions): {
         maxPerSec,
       },
       () => {
-        if (!flushTimer && !ended)
-          flushTimer = setTimeout(flush, lastFlush >= TAP_BATCH ? TAP_BUSY_FLUSH_MS : TAP_FLUSH_MS);
+        if (ended) return;
+        if (sub.size >= TAP_BATCH) {
+          if (flushTimer) clearTimeout(flushTimer);
+          flushTimer = undefined;
+          flush();
+        } else if (!flushTimer) flushTimer = setTimeout(flush, TAP_FLUSH_MS);
       },
       opts.bufferSize,
     );
     function flush(): void {
       flushTimer = undefined;
       if (ended) return;
-      lastFlush = sub.size;
       while (writable && sub.size > 0)
         send({
           tuples: sub.take(TAP_BATCH).map(tappedToProto),
