@@ -1,7 +1,7 @@
 // Runs every compiled test with Node's test runner: first makes the system packages the tests need present (once,
 // before anything runs concurrently), then unit tests of each package and of these scripts (concurrently), the Python
-// library's tests, and the integration tests in test/ (one file at a time: they start real ZooKeeper and daemon
-// processes). Closes with every failure by name and one line 'tests: N passed, N failed, N skipped' summing all runs;
+// library's tests, and the integration tests in test/ (two files at a time: each starts its own ZooKeeper and daemon
+// processes, on ports no other process can take, see packages/core/src/free-port.ts; most of their time is waiting). Closes with every failure by name and one line 'tests: N passed, N failed, N skipped' summing all runs;
 // cancelled tests, failed hooks and runners that exit non-zero count as failed.
 // Usage: node scripts/run-tests.mjs [unit|integration]
 import { spawnSync } from 'node:child_process';
@@ -95,7 +95,7 @@ function runPython() {
 }
 
 if (only !== 'integration') runPython();
-if (only !== 'unit') run('integration tests', integration, 1);
+if (only !== 'unit') run('integration tests', integration, 2);
 if (failures.length > 0) console.log(`\nfailed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
 console.log(`\ntests: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped`);
 process.exit(totals.fail > 0 ? 1 : 0);
