@@ -5,7 +5,6 @@ import {
   CHECKPOINT_STREAM_ID,
   EmitError,
   isReplayableSpout,
-  type CheckpointAction,
   type Tuple,
   type AsyncSpoutHooks,
   type ExecutorSpec,
@@ -136,6 +135,7 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
               () => host.stateProvider(),
               host.clock,
               this.settings.checkpointIntervalMs,
+              host.model.exactlyOnce,
             )
           : (host.registry.createComponent(this.component) as SpoutLike);
       const context = this.makeContext(task);
@@ -512,9 +512,9 @@ class SpoutCheckpointInputs implements CheckpointInputs {
     );
   }
 
-  forward(input: Tuple, txid: number, action: CheckpointAction): void {
+  forward(input: Tuple): void {
     const e = this.state.emitter;
-    e.emitBolt(e.route(CHECKPOINT_STREAM_ID), [input as TupleImpl], [txid, action]);
+    e.emitBolt(e.route(CHECKPOINT_STREAM_ID), [input as TupleImpl], [...input.values]);
   }
 
   ack(input: Tuple): void {

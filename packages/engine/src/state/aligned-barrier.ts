@@ -26,16 +26,19 @@ export interface BarrierStep {
  * anchored to the last copy, and the held inputs run. So the state a checkpoint saves reflects exactly the inputs
  * emitted before the checkpoint left the spouts, and none after.
  *
- * A round is abandoned when a copy of a different checkpoint arrives before it completes: a copy was lost with a
- * worker, the checkpoint spout saw the failure and sent its recovery (ROLLBACK, or a retry), and the held inputs are
- * released (the rollback that follows discards whatever they change).
+ * Checkpoints are told apart by their epoch (each tuple the checkpoint spout sends has a new, larger one). A round is
+ * abandoned when a copy of a newer checkpoint arrives before it completes: a copy was lost with a worker, the
+ * checkpoint spout saw the failure and sent its recovery (ROLLBACK, or a retry), and the held inputs are released (the
+ * rollback that follows discards whatever they change). A copy older than the round or than the last checkpoint acted
+ * on is a late copy of an abandoned try: acked and ignored.
  */
 export class AlignedBarrier {
   /** Upstream tasks sending checkpoints to this task. */
   readonly inputTasks: number;
-  private round: { key: string; from: Set<number> } | undefined;
+  private round: { epoch: number; from: Set<number> } | undefined;
   private held: Tuple[] = [];
-  private lastTxid = Number.NEGATIVE_INFINITY;
+  /** Epoch of the last checkpoint acted on: copies of older ones are late and ignored. */
+  private lastEpoch = Number.NEGATIVE_INFINITY;
 
   constructor(context: TopologyContext) {
     let n = 0;
@@ -72,38 +75,38 @@ export class AlignedBarrier {
     const none: BarrierStep = { pending: undefined, released: [] };
     const txid = tuple.values[0];
     const action = tuple.values[1];
-    if (typeof txid !== 'number' || typeof action !== 'string' || !ACTIONS.has(action)) {
+    const epoch = tuple.values[2];
+    if (typeof txid !== 'number' || typeof action !== 'string' || !ACTIONS.has(action) || typeof epoch !== 'number') {
       collector.ack(tuple);
       collector.reportError(
         new Error(
-          `checkpoint tuple with txid ${JSON.stringify(txid)} and action ${JSON.stringify(action)} from task ${tuple.sourceTask}: not a checkpoint; ignored`,
+          `checkpoint tuple with txid ${JSON.stringify(txid)}, action ${JSON.stringify(action)} and epoch ${JSON.stringify(epoch)} from task ${tuple.sourceTask}: not a checkpoint; ignored`,
         ),
       );
       return none;
     }
-    if (txid < this.lastTxid) {
+    if (epoch <= this.lastEpoch || (this.round !== undefined && epoch < this.round.epoch)) {
       collector.ack(tuple);
       return none;
     }
-    const key = `${action}:${txid}`;
     let released: Tuple[] = [];
-    if (this.round !== undefined && this.round.key !== key) {
+    if (this.round !== undefined && this.round.epoch !== epoch) {
       released = this.held;
       this.held = [];
       this.round = undefined;
     }
-    const round = (this.round ??= { key, from: new Set() });
+    const round = (this.round ??= { epoch, from: new Set() });
     round.from.add(tuple.sourceTask);
     if (round.from.size < this.inputTasks) {
       collector.ack(tuple);
       return { pending: undefined, released };
     }
     this.round = undefined;
+    this.lastEpoch = epoch;
     released = released.length === 0 ? this.held : released.concat(this.held);
     this.held = [];
     const done = (): void => {
-      this.lastTxid = action === 'ROLLBACK' ? txid - 1 : txid;
-      collector.emit(CHECKPOINT_STREAM_ID, tuple, [txid, action]);
+      collector.emit(CHECKPOINT_STREAM_ID, tuple, [txid, action, epoch]);
       collector.ack(tuple);
     };
     const failed = (err: unknown): void => {

@@ -1,4 +1,4 @@
-import type { CheckpointAction, ReplayableSpout, Tuple } from '@squall/api';
+import type { ReplayableSpout, Tuple } from '@squall/api';
 import type { Logger } from '@squall/core';
 import type { StateBackend } from '@squall/state';
 
@@ -17,8 +17,8 @@ interface Batch {
 
 /** What the controller needs of the spout executor for the checkpoint tuples it receives. */
 export interface CheckpointInputs {
-  /** Emits the checkpoint on the spout's `$checkpoint` stream, in line with its tuples, anchored to `input`. */
-  forward(input: Tuple, txid: number, action: CheckpointAction): void;
+  /** Emits `input` again on the spout's `$checkpoint` stream, in line with its tuples, anchored to it. */
+  forward(input: Tuple): void;
   ack(input: Tuple): void;
   fail(input: Tuple): void;
   reportError(err: unknown): void;
@@ -37,14 +37,14 @@ export interface CheckpointInputs {
  *   rolls the whole topology back.
  * - COMMIT n: commits the prepared position.
  * - ROLLBACK: the spout stops emitting, and goes back to the committed position (`restore()`).
- * - INITSTATE: the spout (restored if it was not since it started) emits again.
+ * - INITSTATE (at the end of every recovery, and at the start): the spout goes back to the committed position and
+ *   emits again from there; the bolts reload their committed state at the same point of the data flow.
  * A task that has not been through INITSTATE since it started emits nothing and fails PREPARE, which makes the
  * checkpoint spout recover.
  */
 export class ReplayController {
   /** Whether nextTuple may be called. */
   running = false;
-  private restored = false;
   private failedSinceRollback = false;
   private batchSeq = 0;
   private batch: Batch = this.newBatch();
@@ -96,25 +96,28 @@ export class ReplayController {
       case 'PREPARE':
         return this.onPrepare(input, txid);
       case 'COMMIT':
-        this.io.forward(input, txid, 'COMMIT');
+        this.io.forward(input);
         return this.step(input, async (b) => b.commit(txid));
       case 'ROLLBACK':
         this.running = false;
         this.failedSinceRollback = false;
         this.killBatches();
-        this.io.forward(input, txid, 'ROLLBACK');
+        this.io.forward(input);
         return this.step(input, async (b) => {
           await b.rollback();
           await this.restoreCommitted(b);
         });
       case 'INITSTATE':
-        this.io.forward(input, txid, 'INITSTATE');
+        // Every INITSTATE (a retry too) starts from the committed position: the bolts reload their committed state at
+        // it, so what the spout emitted since an earlier try is discarded downstream and must be emitted again.
+        this.running = false;
+        this.failedSinceRollback = false;
+        this.killBatches();
+        this.io.forward(input);
         return this.step(input, async (b) => {
-          if (!this.restored) await this.restoreCommitted(b);
-          if (!this.running) {
-            this.running = true;
-            this.io.wake();
-          }
+          await this.restoreCommitted(b);
+          this.running = true;
+          this.io.wake();
         });
       default:
         this.io.ack(input);
@@ -138,7 +141,7 @@ export class ReplayController {
     const upTo = this.batch;
     this.closed.push(upTo);
     this.batch = this.newBatch();
-    this.io.forward(input, txid, 'PREPARE');
+    this.io.forward(input);
     if (this.prepare !== undefined) this.io.fail(this.prepare.input);
     const prepare: { input: Tuple; upTo: Batch; stored: boolean } = { input, upTo, stored: false };
     this.prepare = prepare;
@@ -188,7 +191,6 @@ export class ReplayController {
     const text = loaded.committed.get(POSITION_KEY);
     const position = text === undefined ? undefined : (JSON.parse(text) as unknown);
     await this.spout.restore(position);
-    this.restored = true;
     this.log.info(
       { txid: loaded.committedTxid, position },
       `spout restored to the position of checkpoint ${loaded.committedTxid ?? '(none: the beginning)'}`,

@@ -221,6 +221,12 @@ export class StatefulBoltRunner implements BoltLike {
           this.collector.acked = [];
         })();
       case 'INITSTATE':
+        // Exactly-once: every INITSTATE is where the spouts start again from their committed positions, so the state
+        // goes back to the committed one too (what it took in since then will come again).
+        if (this.state !== undefined && this.aligner !== undefined) {
+          this.bolt.preRollback();
+          return this.state.rollback();
+        }
         if (this.state !== undefined) return Promise.resolve();
         return (async () => {
           const state = await CheckpointedKeyValueState.open<unknown, unknown>(await this.openBackend());
