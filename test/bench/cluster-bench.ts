@@ -242,7 +242,8 @@ async function statefulRounds(
 ): Promise<StatefulRound[]> {
   const stateful = (provider: 'memory' | 'redis', exactlyOnce = false) =>
     BenchTopology.submit(cluster, true, exactlyOnce ? maxPending : statefulPending, {
-      name: `bench-stateful-${provider}${exactlyOnce ? '-exactly-once' : ''}`,
+      // (Not a prefix of another's name: kill() waits until `squall list` no longer shows it.)
+      name: exactlyOnce ? `bench-exactly-once-${provider}` : `bench-stateful-${provider}`,
       module: STATEFUL,
       conf: [
         '-c',
@@ -429,9 +430,9 @@ async function main(): Promise<void> {
   const statefulPending = num('--stateful-max-pending', 1_000_000);
   const log = (s: string) => !json && process.stderr.write(s + '\n');
   log(
-    'starting a cluster (ZooKeeper, nimbus, 2 supervisors with 3 slots each: the topologies compared stay deployed)...',
+    'starting a cluster (ZooKeeper, nimbus, 2 supervisors with 4 slots each: the topologies compared stay deployed)...',
   );
-  const cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 3 });
+  const cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 4 });
   try {
     log(`raw gRPC baseline, acking off and acking on, ${rounds} alternating rounds of ${seconds} s...`);
     const off = await alternatingRounds(cluster, rounds, seconds, maxPending, log);

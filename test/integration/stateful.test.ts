@@ -112,22 +112,7 @@ test('a worker holding count tasks killed with SIGKILL mid-run: restarted, its t
         w.components.includes('count') && !w.components.includes('words') && !w.components.includes('$checkpointspout'),
     );
     assert.ok(victim, `a worker with only bolts: ${JSON.stringify(stats.workers)}`);
-    const pgrep = spawnSync(
-      'pgrep',
-      ['-f', `${cluster.dir}/supervisor-[0-9]+/supervisor/workers/${id}-${victim.port}/`],
-      { encoding: 'utf8' },
-    );
-    const pids = pgrep.stdout.split('\n').filter(Boolean).map(Number);
-    assert.equal(pids.length, 1, `one worker process on port ${victim.port}`);
-    process.kill(pids[0]!, 'SIGKILL');
-    await eventually(
-      'its replacement',
-      () => {
-        const now = cluster.workerPids(id);
-        return (now.length === 3 && !now.includes(pids[0]!)) || undefined;
-      },
-      60000,
-    );
+    await killWorker(id, victim.port);
     await eventually('every word acked', () => new Set(readLines(out, 'acked-')).size === N || undefined, 180000);
     const counts = await committedCounts(name, candidateTasks);
     const expected = expectedCounts(N);

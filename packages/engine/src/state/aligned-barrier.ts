@@ -5,8 +5,7 @@ import {
   type TopologyContext,
   type Tuple,
 } from '@squall/api';
-
-const ACTIONS: ReadonlySet<string> = new Set(['PREPARE', 'COMMIT', 'ROLLBACK', 'INITSTATE']);
+import { CHECKPOINT_ACTIONS, checkpointInputTasks, runCheckpointAction } from './checkpoint-barrier';
 
 /** What {@link AlignedBarrier.receive} leaves to its caller. */
 export interface BarrierStep {
@@ -41,10 +40,7 @@ export class AlignedBarrier {
   private lastEpoch = Number.NEGATIVE_INFINITY;
 
   constructor(context: TopologyContext) {
-    let n = 0;
-    for (const [component, streams] of context.getThisSources())
-      if (streams.has(CHECKPOINT_STREAM_ID)) n += context.getComponentTasks(component).length;
-    this.inputTasks = n;
+    this.inputTasks = checkpointInputTasks(context);
   }
 
   /** Inputs held now. */
@@ -76,7 +72,12 @@ export class AlignedBarrier {
     const txid = tuple.values[0];
     const action = tuple.values[1];
     const epoch = tuple.values[2];
-    if (typeof txid !== 'number' || typeof action !== 'string' || !ACTIONS.has(action) || typeof epoch !== 'number') {
+    if (
+      typeof txid !== 'number' ||
+      typeof action !== 'string' ||
+      !CHECKPOINT_ACTIONS.has(action) ||
+      typeof epoch !== 'number'
+    ) {
       collector.ack(tuple);
       collector.reportError(
         new Error(
@@ -105,29 +106,15 @@ export class AlignedBarrier {
     this.lastEpoch = epoch;
     released = released.length === 0 ? this.held : released.concat(this.held);
     this.held = [];
-    const done = (): void => {
-      collector.emit(CHECKPOINT_STREAM_ID, tuple, [txid, action, epoch]);
-      collector.ack(tuple);
-    };
-    const failed = (err: unknown): void => {
-      collector.fail(tuple);
-      collector.reportError(err);
-    };
-    let r: void | Promise<void> | 'failed';
-    try {
-      r = act(action as CheckpointAction, txid);
-    } catch (err) {
-      failed(err);
-      return { pending: undefined, released };
-    }
-    if (r === 'failed') {
-      collector.fail(tuple);
-      return { pending: undefined, released };
-    }
-    if (r === undefined) {
-      done();
-      return { pending: undefined, released };
-    }
-    return { pending: r.then(done, failed), released };
+    const pending = runCheckpointAction(
+      tuple,
+      collector,
+      () => act(action as CheckpointAction, txid),
+      () => {
+        collector.emit(CHECKPOINT_STREAM_ID, tuple, [txid, action, epoch]);
+        collector.ack(tuple);
+      },
+    );
+    return { pending, released };
   }
 }
