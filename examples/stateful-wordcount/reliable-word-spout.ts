@@ -1,11 +1,12 @@
-import { Spout, type OutputFieldsDeclarer } from '@squall/api';
+import { Spout, type OutputFieldsDeclarer, type ReplayableSpout } from '@squall/api';
 
 /**
  * The seed's words ('dog', 'cat', 'zebra', 'elephant', in turn), each emitted tracked (message id = its sequence
  * number) and replayed when it fails: state is only as reliable as the spout feeding it. With `squall.example.words`
- * set, stops after that many words (so a run has an exact expected count).
+ * set, stops after that many words (so a run has an exact expected count). Replayable (its position is the next
+ * sequence number), so the topology also runs with `topology.state.guarantee: exactly-once`.
  */
-export class ReliableWordSpout extends Spout {
+export class ReliableWordSpout extends Spout implements ReplayableSpout<number> {
   private readonly words = ['dog', 'cat', 'zebra', 'elephant'];
   private next = 0;
   private limit = Infinity;
@@ -28,5 +29,16 @@ export class ReliableWordSpout extends Spout {
 
   override fail(messageId: unknown): void {
     this.replays.push(messageId as number);
+  }
+
+  /** Exactly-once state: where the spout is (the next sequence number); saved with each checkpoint. */
+  snapshot(): number {
+    return this.next;
+  }
+
+  /** Exactly-once state: back to a committed position (undefined: none yet, from the start). */
+  restore(position: number | undefined): void {
+    this.next = position ?? 0;
+    this.replays.length = 0;
   }
 }

@@ -11,7 +11,9 @@
  * (default: unset, so the default cap of 100 tuples/s per worker; 0 for no cap).
  * Stateful phase (`--stateful-rounds`, default 3; 0 skips it): acking on beside the stateful word count checkpointing
  * every second in memory and in a redis-server the bench starts (`--stateful-max-pending`, default 1,000,000: held acks
- * keep a checkpoint interval's trees pending, so the limit caps the rate at about that many per second).
+ * keep a checkpoint interval's trees pending, so the limit caps the rate at about that many per second), and the same
+ * word count with exactly-once state in Redis (acks are not held: the acking-on max spout pending; its rate is the
+ * count bolt's inputs executed, since its spout's ack is not called).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -69,7 +71,7 @@ class BenchTopology {
     cluster: TestCluster,
     tracked: boolean,
     maxPending = 2000,
-    variant?: { name: string; module: string; conf: string[] },
+    variant?: { name: string; module: string; conf: string[]; file?: string },
   ): Promise<BenchTopology> {
     const name = variant?.name ?? (tracked ? 'bench-acking' : 'bench-noack');
     const out = cluster.outputDir(name);
@@ -96,7 +98,8 @@ class BenchTopology {
     const r = cluster.cli(['submit', variant?.module ?? BENCH, '--name', name, ...conf, '--json']);
     if (r.code !== 0) throw new Error(r.stderr);
     const id = (JSON.parse(r.stdout) as { topologyId: string }).topologyId;
-    const t = new BenchTopology(cluster, name, id, path.join(out, tracked ? 'acked.log' : 'count.log'));
+    const file = variant?.file ?? (tracked ? 'acked.log' : 'count.log');
+    const t = new BenchTopology(cluster, name, id, path.join(out, file));
     await eventually(`${name} to run`, () => t.last() > 0 || undefined, 60000);
     await sleep(3000); // warm-up
     return t;
@@ -219,6 +222,8 @@ interface StatefulRound {
   acking: number;
   memory: number;
   redis: number;
+  /** Exactly-once state in Redis: inputs executed by the count bolt per second (its spout's ack is not called). */
+  exactlyOnce: number;
 }
 
 /**
@@ -235,9 +240,10 @@ async function statefulRounds(
   redisPort: number,
   log: (s: string) => void,
 ): Promise<StatefulRound[]> {
-  const stateful = (provider: 'memory' | 'redis') =>
-    BenchTopology.submit(cluster, true, statefulPending, {
-      name: `bench-stateful-${provider}`,
+  const stateful = (provider: 'memory' | 'redis', exactlyOnce = false) =>
+    BenchTopology.submit(cluster, true, exactlyOnce ? maxPending : statefulPending, {
+      // (Not a prefix of another's name: kill() waits until `squall list` no longer shows it.)
+      name: exactlyOnce ? `bench-exactly-once-${provider}` : `bench-stateful-${provider}`,
       module: STATEFUL,
       conf: [
         '-c',
@@ -246,7 +252,9 @@ async function statefulRounds(
         `topology.state.provider.config={"port":${redisPort}}`,
         '-c',
         'topology.state.checkpoint.interval.ms=1000',
+        ...(exactlyOnce ? ['-c', 'topology.state.guarantee=exactly-once'] : []),
       ],
+      ...(exactlyOnce ? { file: 'count.log' } : {}),
     });
   const acking = await BenchTopology.submit(cluster, true, maxPending, {
     name: 'bench-stateful-acking',
@@ -258,20 +266,22 @@ async function statefulRounds(
   await memory.pause();
   const redis = await stateful('redis');
   await redis.pause();
+  const exactly = await stateful('redis', true);
+  await exactly.pause();
   const f = (x: number) => Math.round(x).toLocaleString('en-US');
   const out: StatefulRound[] = [];
   try {
     for (let i = 0; i < rounds; i++) {
       const rates: number[] = [];
-      for (const t of [acking, memory, redis]) {
+      for (const t of [acking, memory, redis, exactly]) {
         await t.resume();
         rates.push((await t.window(seconds)).rate);
         await t.pause();
       }
-      const [a, m, r] = rates as [number, number, number];
-      out.push({ acking: a, memory: m, redis: r });
+      const [a, m, r, e] = rates as [number, number, number, number];
+      out.push({ acking: a, memory: m, redis: r, exactlyOnce: e });
       log(
-        `  round ${i + 1}: acking on ${f(a)}, stateful (memory) ${f(m)} (${(m / a).toFixed(3)}x), stateful (Redis) ${f(r)} (${(r / a).toFixed(3)}x) trees acked/s`,
+        `  round ${i + 1}: acking on ${f(a)}, stateful (memory) ${f(m)} (${(m / a).toFixed(3)}x), stateful (Redis) ${f(r)} (${(r / a).toFixed(3)}x) trees acked/s; exactly-once (Redis) ${f(e)} (${(e / a).toFixed(3)}x) inputs counted/s`,
       );
     }
     return out;
@@ -279,6 +289,7 @@ async function statefulRounds(
     await acking.kill();
     await memory.kill();
     await redis.kill();
+    await exactly.kill();
   }
 }
 
@@ -419,9 +430,9 @@ async function main(): Promise<void> {
   const statefulPending = num('--stateful-max-pending', 1_000_000);
   const log = (s: string) => !json && process.stderr.write(s + '\n');
   log(
-    'starting a cluster (ZooKeeper, nimbus, 2 supervisors with 3 slots each: the topologies compared stay deployed)...',
+    'starting a cluster (ZooKeeper, nimbus, 2 supervisors with 4 slots each: the topologies compared stay deployed)...',
   );
-  const cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 3 });
+  const cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 4 });
   try {
     log(`raw gRPC baseline, acking off and acking on, ${rounds} alternating rounds of ${seconds} s...`);
     const off = await alternatingRounds(cluster, rounds, seconds, maxPending, log);
@@ -485,6 +496,7 @@ async function main(): Promise<void> {
           ? {
               statefulMemoryVsAckingOn: round3(median(stateful.map((r) => r.memory / r.acking))),
               statefulRedisVsAckingOn: round3(median(stateful.map((r) => r.redis / r.acking))),
+              exactlyOnceRedisVsAckingOn: round3(median(stateful.map((r) => r.exactlyOnce / r.acking))),
             }
           : {}),
       },
@@ -497,6 +509,7 @@ async function main(): Promise<void> {
                 ackingOnTreesPerSec: Math.round(r.acking),
                 memoryTreesPerSec: Math.round(r.memory),
                 redisTreesPerSec: Math.round(r.redis),
+                exactlyOnceRedisInputsPerSec: Math.round(r.exactlyOnce),
               })),
             },
           }
@@ -555,6 +568,9 @@ async function main(): Promise<void> {
         );
         console.log(
           `  stateful, checkpoint every 1 s, Redis   ${f(median(stateful.map((r) => r.redis)))} trees/s   ${result.ratios.statefulRedisVsAckingOn}x acking on   (max spout pending ${statefulPending.toLocaleString('en-US')}; acking on at ${maxPending.toLocaleString('en-US')})`,
+        );
+        console.log(
+          `  exactly-once, every 1 s, Redis          ${f(median(stateful.map((r) => r.exactlyOnce)))} inputs/s   ${result.ratios.exactlyOnceRedisVsAckingOn}x acking on   (max spout pending ${maxPending.toLocaleString('en-US')}: acks are not held)`,
         );
       }
     }

@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 /**
- * The chaos suite: `npm run test:chaos [-- --phase all|tuples|stateful]`, two phases, one after the other:
+ * The chaos suite: `npm run test:chaos [-- --phase all|tuples|stateful|exactly-once]`, three phases, one after the
+ * other:
  * - tuples (`--tuples N`, `--seconds S`, `--faults worker,zookeeper,nimbus,supervisor,partition`): runs the chaos
  *   topology on a real cluster while killing a worker, ZooKeeper, the leader nimbus and a supervisor and cutting a
  *   supervisor's network namespace off; prints `N sent, N acked, 0 lost, D replayed` and the recovery times.
  * - stateful (`--words N`, `--vocabulary K`, `--stateful-seconds S`, `--redis-down-seconds S`): the stateful word count
  *   with its state in Redis through a worker SIGKILL, a supervisor SIGKILL and restart, and a Redis restart; prints
  *   `stateful (at-least-once): expected N, counted M, D duplicated, L lost`.
+ * - exactly-once (same options): the same run with `topology.state.guarantee: exactly-once`; prints
+ *   `stateful (exactly-once): expected N, counted N, 0 duplicated, 0 lost` and fails on any duplicate or loss.
  * Ends with one line per phase (PASSED or FAILED, and its duration). Exits 1 if any phase failed.
  */
 import { ALL_FAULTS, runChaos, type Fault } from './chaos-run';
 import { runStatefulChaos } from './stateful-run';
 
-const PHASES = ['tuples', 'stateful'] as const;
+const PHASES = ['tuples', 'stateful', 'exactly-once'] as const;
 type Phase = (typeof PHASES)[number];
 
 function arg(name: string): string | undefined {
@@ -69,7 +72,14 @@ async function main(): Promise<void> {
         passed = r.lost === 0;
         why = `${r.lost} lost`;
       } else {
-        const r = await runStatefulChaos({ words, vocabulary, seconds: statefulSeconds, redisDownSeconds, log });
+        const r = await runStatefulChaos({
+          words,
+          vocabulary,
+          seconds: statefulSeconds,
+          redisDownSeconds,
+          log,
+          guarantee: phase === 'exactly-once' ? 'exactly-once' : 'at-least-once',
+        });
         passed = r.problems.length === 0;
         why = r.problems.join('; ');
       }

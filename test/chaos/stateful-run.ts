@@ -16,6 +16,8 @@ export interface StatefulChaosOptions {
   seconds: number;
   /** How long Redis stays stopped before `restart()`. */
   redisDownSeconds: number;
+  /** `topology.state.guarantee` of the run (default at-least-once). */
+  guarantee?: 'at-least-once' | 'exactly-once';
   /** Receives progress and result lines. */
   log: (line: string) => void;
 }
@@ -71,7 +73,6 @@ export interface StatefulChaosResult {
 }
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/chaos-stateful-wordcount.ts');
-const NAME = 'chaos-stateful';
 const COUNT_PARALLELISM = 6;
 const WORKERS = 4;
 /** Task ids to look for state under: every task of the topology has a smaller id. */
@@ -87,6 +88,11 @@ const CANDIDATE_TASKS = Array.from({ length: 64 }, (_, i) => i + 1);
  */
 export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<StatefulChaosResult> {
   const { log } = opts;
+  const guarantee = opts.guarantee ?? 'at-least-once';
+  const exactlyOnce = guarantee === 'exactly-once';
+  const NAME = exactlyOnce ? 'chaos-exactly-once' : 'chaos-stateful';
+  /** What progress is: ids acked (at-least-once), words committed (exactly-once). */
+  const done = exactlyOnce ? 'committed' : 'acked';
   const started = Date.now();
   const ts = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s]`;
   const say = (line: string) => log(`${ts()} stateful: ${line}`);
@@ -113,6 +119,7 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
       'topology.state.checkpoint.interval.ms': 500,
       'topology.state.provider': 'redis',
       'topology.state.provider.config': JSON.stringify({ host: '127.0.0.1', port: r.port, password }),
+      'topology.state.guarantee': guarantee,
     };
     const args = ['submit', FIXTURE, '--name', NAME, '--json'];
     for (const [k, v] of Object.entries(conf)) args.push('-c', `${k}=${JSON.stringify(v)}`);
@@ -120,12 +127,21 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
     if (submitted.code !== 0) throw new Error(`submit of the stateful word count failed: ${submitted.stderr}`);
     const id = (JSON.parse(submitted.stdout) as { topologyId: string }).topologyId;
     say(
-      `submitted ${id}: ${opts.words} tracked words (${opts.vocabulary} distinct) at ${rate}/s over ${WORKERS} workers on 3 supervisors`,
+      `submitted ${id}: ${opts.words} tracked words (${opts.vocabulary} distinct) at ${rate}/s over ${WORKERS} workers on 3 supervisors, ${guarantee} state`,
     );
 
     const ackFiles = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('acked-')) : []);
-    const ackBytes = () => ackFiles().reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
-    const allAcked = () => ledgerIds(dir, 'acked-').ids.size >= opts.words;
+    // Progress: ALO, the spout's acked ledger (an ack comes after the commit); exactly-once, where the spout's ack is not
+    // called, the words counted in the committed state (read from Redis, so only while it runs).
+    const committedWords = async () => {
+      let n = 0;
+      for (const c of (await readCommitted(r, password, NAME)).words.values()) n += c;
+      return n;
+    };
+    const ackBytes = async () =>
+      exactlyOnce ? committedWords() : ackFiles().reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
+    const allAcked = async () =>
+      exactlyOnce ? (await committedWords()) >= opts.words : ledgerIds(dir, 'acked-').ids.size >= opts.words;
     const placement = () => c.stats(NAME).workers;
     const fullyRunning = () => {
       const ws = placement();
@@ -133,8 +149,8 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
     };
     // New acks after this call (or every id acked already: a short run may finish before the last fault).
     const flowing = async (what: string, timeoutMs = 120000) => {
-      const before = ackBytes();
-      await eventually(what, () => ackBytes() > before || allAcked() || undefined, timeoutMs);
+      const before = await ackBytes();
+      await eventually(what, async () => (await ackBytes()) > before || (await allAcked()) || undefined, timeoutMs);
     };
     const workerPid = (port: number) =>
       listProcesses().find((p) => p.cmdline.includes(`/workers/${id}-${port}/launch.json`))?.pid;
@@ -145,7 +161,7 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
 
     await eventually(
       'the first stateful words to be acked (after a committed checkpoint)',
-      () => ackBytes() > 0 || undefined,
+      async () => (await ackBytes()) > 0 || undefined,
       120000,
     );
     await eventually(`all ${WORKERS} workers of the stateful word count running`, fullyRunning, 60000);
@@ -168,9 +184,9 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
         () => (workerPid(w.port) !== pid && fullyRunning()) || undefined,
         120000,
       );
-      await flowing(`words to be acked again after the SIGKILL of worker pid ${pid}`);
+      await flowing(`words to be ${done} again after the SIGKILL of worker pid ${pid}`);
       result.workerRecoveryMs = Date.now() - t0;
-      say(`worker replaced and words acked again after ${(result.workerRecoveryMs / 1000).toFixed(1)} s`);
+      say(`worker replaced and words ${done} again after ${(result.workerRecoveryMs / 1000).toFixed(1)} s`);
     }
 
     // 2. A supervisor holding count tasks is SIGKILLed (its workers exit: their parent is gone), then started again
@@ -205,10 +221,10 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
         fullyRunning,
         120000,
       );
-      await flowing(`words to be acked again after the restart of ${victim.name}`);
+      await flowing(`words to be ${done} again after the restart of ${victim.name}`);
       result.supervisorRecoveryMs = Date.now() - t0;
       say(
-        `all workers running and words acked again ${(result.supervisorRecoveryMs / 1000).toFixed(1)} s after the SIGKILL`,
+        `all workers running and words ${done} again ${(result.supervisorRecoveryMs / 1000).toFixed(1)} s after the SIGKILL`,
       );
     }
 
@@ -232,20 +248,22 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
       const t1 = Date.now();
       await r.restart();
       say(`restarted redis-server after ${(result.redisDownMs / 1000).toFixed(1)} s down`);
-      await flowing('words to be acked again after the Redis restart');
+      await flowing(`words to be ${done} again after the Redis restart`);
       result.redisRecoveryMs = Date.now() - t1;
-      say(`words acked again ${(result.redisRecoveryMs / 1000).toFixed(1)} s after the Redis restart`);
+      say(`words ${done} again ${(result.redisRecoveryMs / 1000).toFixed(1)} s after the Redis restart`);
     }
 
-    say(`waiting for all ${opts.words} ids to be acked`);
+    say(`waiting for all ${opts.words} ids to be ${done}`);
     await eventually(
-      `all ${opts.words} stateful word ids acked`,
-      () => allAcked() || undefined,
+      exactlyOnce ? `all ${opts.words} words in the committed state` : `all ${opts.words} stateful word ids acked`,
+      async () => (await allAcked()) || undefined,
       (opts.seconds + 300) * 1000,
     );
+    // Exactly-once: a few more checkpoints, which must add nothing.
+    if (exactlyOnce) await new Promise((res) => setTimeout(res, 2000));
 
     // Every ack was held until the checkpoint that saved its effect committed: the committed state is complete now.
-    const counts = await readCommitted(r, password);
+    const counts = await readCommitted(r, password, NAME);
     const expected = expectedWordCounts(opts.words, opts.vocabulary);
     let counted = 0;
     let duplicated = 0;
@@ -283,11 +301,17 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
     const errors = c.stats(NAME).errors;
 
     const problems: string[] = [];
-    if (lost > 0) problems.push(`${lost} word count(s) lost: at-least-once state must never lose`);
+    if (lost > 0) problems.push(`${lost} word count(s) lost: ${guarantee} state must never lose`);
     if (idsMissing > 0) problems.push(`${idsMissing} message id(s) missing from the committed state`);
     const replayed = emitted.lines - emitted.ids.size;
-    if (duplicated > replayed) problems.push(`${duplicated} duplicated counts exceed the ${replayed} replayed ids`);
-    if (acked !== opts.words) problems.push(`${acked} of ${opts.words} ids acked`);
+    if (exactlyOnce) {
+      if (duplicated > 0)
+        problems.push(`${duplicated} duplicated counts: exactly-once state must count each word once`);
+      if (idsCountedMoreThanOnce > 0) problems.push(`${idsCountedMoreThanOnce} message id(s) counted more than once`);
+    } else {
+      if (duplicated > replayed) problems.push(`${duplicated} duplicated counts exceed the ${replayed} replayed ids`);
+      if (acked !== opts.words) problems.push(`${acked} of ${opts.words} ids acked`);
+    }
     if (unexpected.length > 0) problems.push(`words never emitted were counted: ${unexpected.slice(0, 5).join(', ')}`);
     if (counts.countNamespaces !== COUNT_PARALLELISM)
       problems.push(`state found for ${counts.countNamespaces} count tasks, not ${COUNT_PARALLELISM}`);
@@ -321,7 +345,7 @@ export async function runStatefulChaos(opts: StatefulChaosOptions): Promise<Stat
       lines: [],
     };
     full.lines = [
-      `stateful (at-least-once): expected ${full.expected}, counted ${full.counted}, ${full.duplicated} duplicated, ${full.lost} lost`,
+      `stateful (${guarantee}): expected ${full.expected}, counted ${full.counted}, ${full.duplicated} duplicated, ${full.lost} lost`,
       `(${full.acked} of ${opts.words} ids acked; ${full.replayed} replayed (emits beyond the first), ${full.failEvents} fail events; per message id in the committed state: ${full.idsMissing} missing, ${full.idsCountedMoreThanOnce} counted more than once, ${full.idExtraCounts} extra counts)`,
       `checkpoints: ${full.checkpointsCommitted} committed, ${full.checkpointsFailed} failed (recoveries after a failure: ${full.checkpointTupleFailures} checkpoint tuple(s) failed or timed out, ${full.checkpointSaveFailures} failed save(s) of the checkpoint spout's own state); the checkpoint spout restarted ${full.checkpointSpoutRestarts} time(s)`,
       `worker SIGKILL -> replaced and acking again: ${secs(full.workerRecoveryMs)}; supervisor SIGKILL + restart -> all workers running and acking again: ${secs(full.supervisorRecoveryMs)}; Redis down ${secs(full.redisDownMs)}, restarted -> acking again: ${secs(full.redisRecoveryMs)}`,
@@ -354,7 +378,7 @@ interface Committed {
  * The committed state of every count task (`<name>/count-<task>`) summed, and the checkpoints the checkpoint spout
  * committed: its state `{txid, state}` says txids 0..txid are committed when COMMITTED (0..txid-1 otherwise).
  */
-async function readCommitted(redis: RedisServer, password: string): Promise<Committed> {
+async function readCommitted(redis: RedisServer, password: string, NAME: string): Promise<Committed> {
   const provider = new RedisStateProvider(redis.stateOptions({ password, timeoutMs: 10000 }));
   try {
     const out: Committed = { words: new Map(), ids: new Map(), countNamespaces: 0, checkpointsCommitted: undefined };

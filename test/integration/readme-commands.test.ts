@@ -355,6 +355,27 @@ test('npx squall dev-cluster, then the README cluster commands against it', asyn
   assert.equal(existsSync(state), false, `the dev cluster's state dir ${state} is removed`);
 });
 
+test('exactly-once state as the README shows: the replayable spout starts from the beginning, every one of the 2000 words is acked once, nothing fails', async () => {
+  const lines = readmeBlock('exactly-once-local');
+  assert.equal(lines.length, 1);
+  const logFile = path.join(ROOT, 'logs/stateful-wordcount.log');
+  const before = existsSync(logFile) ? readFileSync(logFile).length : 0;
+  const r = await sh(command(lines[0]!), 120_000);
+  assert.equal(r.code, 0, `${lines[0]}\n${r.stdout}\n${r.stderr}`);
+  // The spout's row: trees acked = the 2000 words (the checkpoints it forwards are not its own trees), none failed.
+  const word = /^word\s+spout\s+1\s+1\s+[\d,]+\s+[\d,]+\s+[\d,]+\s+([\d,]+)\s+([\d,]+)/m.exec(r.stdout);
+  assert.ok(word, r.stdout);
+  assert.equal(word[1], '2,000', r.stdout);
+  assert.equal(word[2], '0');
+  assert.match(
+    r.stdout,
+    /^\$checkpointspout\s+spout\s+1\s+1\s+[\d,]+\s+[\d,]+\s+[\d,]+\s+[\d,]+\s+0\s/m,
+    'no checkpoint failed',
+  );
+  const log = readFileSync(logFile).subarray(before).toString('utf8');
+  assert.match(log, /"component":"word".*"msg":"spout restored to the position of checkpoint \(none: the beginning\)"/);
+});
+
 test("stateful word count as the README shows: in memory, then twice in Redis, the second Redis run resuming the first one's counts", async () => {
   const { RedisServer } = await import('@squall/state');
   const redis = await RedisServer.start();

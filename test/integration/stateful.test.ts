@@ -1,6 +1,7 @@
 // Stateful bolts on a real cluster, with their state in a real redis-server: a stateful word count on 3 workers keeps
 // exact counts while nothing fails, and after a worker that holds count tasks is killed with SIGKILL mid-run (and
-// restarted by its supervisor), no word is counted less often than it was emitted (at-least-once state).
+// restarted by its supervisor), no word is counted less often than it was emitted (at-least-once state); under
+// exactly-once state, after a bolt worker and then the spout's worker are killed, every count is exact.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -111,22 +112,7 @@ test('a worker holding count tasks killed with SIGKILL mid-run: restarted, its t
         w.components.includes('count') && !w.components.includes('words') && !w.components.includes('$checkpointspout'),
     );
     assert.ok(victim, `a worker with only bolts: ${JSON.stringify(stats.workers)}`);
-    const pgrep = spawnSync(
-      'pgrep',
-      ['-f', `${cluster.dir}/supervisor-[0-9]+/supervisor/workers/${id}-${victim.port}/`],
-      { encoding: 'utf8' },
-    );
-    const pids = pgrep.stdout.split('\n').filter(Boolean).map(Number);
-    assert.equal(pids.length, 1, `one worker process on port ${victim.port}`);
-    process.kill(pids[0]!, 'SIGKILL');
-    await eventually(
-      'its replacement',
-      () => {
-        const now = cluster.workerPids(id);
-        return (now.length === 3 && !now.includes(pids[0]!)) || undefined;
-      },
-      60000,
-    );
+    await killWorker(id, victim.port);
     await eventually('every word acked', () => new Set(readLines(out, 'acked-')).size === N || undefined, 180000);
     const counts = await committedCounts(name, candidateTasks);
     const expected = expectedCounts(N);
@@ -177,6 +163,72 @@ test('Redis stopped mid-run: checkpoints fail and are reported, naming Redis; on
     const counts = await committedCounts(name, candidateTasks);
     for (const [word, n] of expectedCounts(N))
       assert.ok((counts.get(word) ?? 0) >= n, `${word}: committed ${counts.get(word)}, emitted ${n}`);
+  } finally {
+    cluster.cli(['kill', name, '-w', '0']);
+    await eventually('its workers gone', () => cluster.workerPids(id).length === 0 || undefined, 30000);
+  }
+});
+
+/** Kills the one worker process of topology `id` on `port` with SIGKILL and waits for its replacement. */
+async function killWorker(id: string, port: number): Promise<void> {
+  const pgrep = spawnSync('pgrep', ['-f', `${cluster.dir}/supervisor-[0-9]+/supervisor/workers/${id}-${port}/`], {
+    encoding: 'utf8',
+  });
+  const pids = pgrep.stdout.split('\n').filter(Boolean).map(Number);
+  assert.equal(pids.length, 1, `one worker process on port ${port}`);
+  process.kill(pids[0]!, 'SIGKILL');
+  await eventually(
+    'its replacement',
+    () => {
+      const now = cluster.workerPids(id);
+      return (now.length === 3 && !now.includes(pids[0]!)) || undefined;
+    },
+    60000,
+  );
+}
+
+const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+test('exactly-once state: a bolt worker, then the spout worker, killed with SIGKILL mid-run; the committed counts equal the words emitted exactly', async () => {
+  const N = 6000;
+  const name = 'swc-exactly-once';
+  const { id } = submit(name, {
+    'squall.test.words': N,
+    // Slow enough that both kills land while words are still being emitted.
+    'squall.test.words.per.sec': 400,
+    'topology.workers': 3,
+    'topology.max.spout.pending': 200,
+    'topology.message.timeout.secs': 5,
+    'topology.state.guarantee': 'exactly-once',
+  });
+  try {
+    const committedTotal = async () => total(await committedCounts(name, candidateTasks));
+    await eventually(
+      'a sixth of the words committed',
+      async () => (await committedTotal()) > N / 6 || undefined,
+      120000,
+    );
+    const workers = cluster.stats(name).workers;
+    const bolts = workers.find(
+      (w) =>
+        w.components.includes('count') && !w.components.includes('words') && !w.components.includes('$checkpointspout'),
+    );
+    assert.ok(bolts, `a worker with only bolts: ${JSON.stringify(workers)}`);
+    await killWorker(id, bolts.port);
+    const after1 = await committedTotal();
+    await eventually(
+      'more words committed',
+      async () => (await committedTotal()) > after1 + N / 6 || undefined,
+      120000,
+    );
+    const spout = cluster.stats(name).workers.find((w) => w.components.includes('words'))!;
+    await killWorker(id, spout.port);
+    await eventually('every word committed', async () => (await committedTotal()) >= N || undefined, 180000);
+    // Two more checkpoints: nothing is added after the last word.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(await committedCounts(name, candidateTasks), expectedCounts(N));
+    const stats = cluster.stats(name);
+    assert.ok(stats.components.$checkpointspout!.failed > 0, 'checkpoints failed and were rolled back');
   } finally {
     cluster.cli(['kill', name, '-w', '0']);
     await eventually('its workers gone', () => cluster.workerPids(id).length === 0 || undefined, 30000);

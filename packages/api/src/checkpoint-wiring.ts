@@ -1,5 +1,10 @@
-import type { ComponentSpec } from './topology-spec';
-import { CHECKPOINT_FIELDS, CHECKPOINT_SPOUT_ID, CHECKPOINT_STREAM_ID } from './stateful-bolt';
+import type { ComponentSpec, TopologySpec } from './topology-spec';
+import {
+  CHECKPOINT_FIELDS,
+  CHECKPOINT_SPOUT_ID,
+  CHECKPOINT_STREAM_ID,
+  EXACTLY_ONCE_CHECKPOINT_FIELDS,
+} from './stateful-bolt';
 
 /**
  * Adds what checkpoints need to a topology with stateful bolts, as Storm's TopologyBuilder does: the checkpoint spout
@@ -36,4 +41,43 @@ export function addCheckpointWiring(components: ComponentSpec[]): string[] {
     implementation: 'CheckpointSpout',
   });
   return problems;
+}
+
+/**
+ * The wiring of `spec` for exactly-once state: checkpoints enter the data flow at the data spouts, in line with their
+ * tuples, instead of going from the checkpoint spout straight to the bolts. Every data spout subscribes to the
+ * checkpoint spout's stream (all grouping) and gets a `$checkpoint` output; every bolt that read checkpoints from the
+ * checkpoint spout in place of a spout reads them from that spout instead; the checkpoint stream gets a third field,
+ * `epoch` (see EXACTLY_ONCE_CHECKPOINT_FIELDS). The spec is not changed; a topology without
+ * the checkpoint spout is returned as it is. The engine applies this when `topology.state.guarantee` is exactly-once,
+ * so the stored topology (and what the UI shows) keeps Storm's wiring.
+ */
+export function exactlyOnceWiring(spec: TopologySpec): TopologySpec {
+  if (!spec.components.some((c) => c.id === CHECKPOINT_SPOUT_ID)) return spec;
+  const dataSpouts = new Set(
+    spec.components.filter((c) => c.kind === 'spout' && c.id !== CHECKPOINT_SPOUT_ID).map((c) => c.id),
+  );
+  const checkpointStream = { id: CHECKPOINT_STREAM_ID, fields: [...EXACTLY_ONCE_CHECKPOINT_FIELDS], direct: false };
+  const components = spec.components.map((c): ComponentSpec => {
+    const outputs = c.outputs.map((s) => (s.id === CHECKPOINT_STREAM_ID ? checkpointStream : s));
+    if (c.id === CHECKPOINT_SPOUT_ID) return { ...c, outputs };
+    if (dataSpouts.has(c.id))
+      return {
+        ...c,
+        inputs: [
+          ...c.inputs,
+          { component: CHECKPOINT_SPOUT_ID, stream: CHECKPOINT_STREAM_ID, grouping: { type: 'all' } },
+        ],
+        outputs: outputs.some((s) => s.id === CHECKPOINT_STREAM_ID) ? outputs : [...outputs, checkpointStream],
+      };
+    if (c.kind !== 'bolt') return c;
+    const fromSpouts = new Set(
+      c.inputs.filter((i) => dataSpouts.has(i.component) && i.stream !== CHECKPOINT_STREAM_ID).map((i) => i.component),
+    );
+    const inputs = c.inputs.filter((i) => !(i.component === CHECKPOINT_SPOUT_ID && i.stream === CHECKPOINT_STREAM_ID));
+    for (const spout of fromSpouts)
+      inputs.push({ component: spout, stream: CHECKPOINT_STREAM_ID, grouping: { type: 'all' } });
+    return { ...c, inputs, outputs };
+  });
+  return { ...spec, components };
 }

@@ -19,3 +19,4 @@ export type { Config } from '@squall/core';
 export * from './stateful-bolt';
 export * from './checkpoint-wiring';
 export * from './state-config';
+export * from './replayable-spout';

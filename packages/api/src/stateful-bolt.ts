@@ -15,6 +15,11 @@ export const CHECKPOINT_SPOUT_ID = '$checkpointspout';
 export const CHECKPOINT_STREAM_ID = '$checkpoint';
 /** Fields of the checkpoint stream. */
 export const CHECKPOINT_FIELDS = ['txid', 'action'] as const;
+/**
+ * Fields of the checkpoint stream under exactly-once state: `epoch` numbers each checkpoint tuple the checkpoint spout
+ * sends (a retry of an action gets a new one), so aligned barriers tell a retry from a late copy of the first try.
+ */
+export const EXACTLY_ONCE_CHECKPOINT_FIELDS = ['txid', 'action', 'epoch'] as const;
 
 /** What a checkpoint asks of each stateful bolt (Storm's `CheckPointState.Action`). */
 export type CheckpointAction = 'PREPARE' | 'COMMIT' | 'ROLLBACK' | 'INITSTATE';

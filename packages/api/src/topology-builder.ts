@@ -9,6 +9,7 @@ import { DEFAULT_STREAM } from './tuple';
 import { isWindowedBolt, prepareWindowedDeclaration } from './windowed-bolt';
 import { isStatefulBolt } from './stateful-bolt';
 import { addCheckpointWiring } from './checkpoint-wiring';
+import { isReplayableSpout } from './replayable-spout';
 
 type FieldList = readonly string[] | Fields;
 const names = (f: FieldList): string[] => (f instanceof Fields ? [...f.names] : [...f]);
@@ -158,12 +159,14 @@ export class TopologyBuilder {
       const declarer = new CollectingDeclarer();
       let componentConf: Config = { ...entry.conf };
       let implementation: string | undefined;
+      let replayable = false;
       try {
         const scratch = entry.factory();
         implementation = scratch?.constructor?.name;
         scratch.declareOutputFields?.(declarer);
         componentConf = { ...(scratch.getComponentConfiguration?.() ?? {}), ...entry.conf };
         if (entry.kind === 'bolt' && isStatefulBolt(scratch)) stateful = true;
+        if (entry.kind === 'spout' && isReplayableSpout(scratch)) replayable = true;
         if (isWindowedBolt(scratch))
           for (const p of prepareWindowedDeclaration(scratch, { ...conf, ...componentConf }, declarer))
             problems.push(`component '${entry.id}': ${p}`);
@@ -180,6 +183,7 @@ export class TopologyBuilder {
         outputs: declarer.streams,
         conf: componentConf,
       };
+      if (replayable) spec.replayable = true;
       if (entry.shell) spec.shell = entry.shell;
       if (entry.shell) spec.implementation = entry.shell.command.join(' ');
       else if (implementation) spec.implementation = implementation;

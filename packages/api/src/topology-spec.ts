@@ -38,6 +38,8 @@ export interface ComponentSpec {
   shell?: ShellSpec;
   /** Implementation name for display (class name or command). */
   implementation?: string;
+  /** Set for a spout that implements ReplayableSpout (what exactly-once state needs of every spout). */
+  replayable?: boolean;
 }
 
 /**

@@ -4,6 +4,7 @@ import { isTopology, type Topology } from './topology';
 import type { ComponentSpec, TopologySpec } from './topology-spec';
 import { CHECKPOINT_SPOUT_ID } from './stateful-bolt';
 import { stateConfigProblems } from './state-config';
+import { GUARANTEE_KEY, stateGuarantee } from './replayable-spout';
 import { windowProblems } from './window-validation';
 
 const ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/;
@@ -103,6 +104,27 @@ export function topologyProblems(topologyOrSpec: Topology | TopologySpec): strin
     for (const p of stateConfigProblems(spec.conf))
       if (!typeProblems.some((q) => q.startsWith(`config: ${p.split(':')[0]} `))) problems.push(`config: ${p}`);
   }
+  problems.push(...exactlyOnceProblems(spec, byId, problems));
+  return problems;
+}
+
+/** What exactly-once state needs that `spec` lacks (nothing when it asks for at-least-once). */
+function exactlyOnceProblems(spec: TopologySpec, byId: Map<string, ComponentSpec>, known: string[]): string[] {
+  const problems: string[] = [];
+  const guarantee = stateGuarantee(spec.conf, problems);
+  if (known.some((q) => q.startsWith(`config: ${GUARANTEE_KEY} `))) problems.length = 0;
+  if (guarantee !== 'exactly-once') return problems.map((p) => `config: ${p}`);
+  if (!byId.has(CHECKPOINT_SPOUT_ID))
+    return [`config: ${GUARANTEE_KEY} is 'exactly-once' but the topology has no stateful bolt (nothing to checkpoint)`];
+  if (spec.conf['topology.acker.executors'] === 0)
+    problems.push(
+      `config: ${GUARANTEE_KEY} 'exactly-once' needs acking (it detects a lost tuple), but topology.acker.executors is 0`,
+    );
+  for (const c of byId.values())
+    if (c.kind === 'spout' && c.id !== CHECKPOINT_SPOUT_ID && c.replayable !== true)
+      problems.push(
+        `component '${c.id}': ${GUARANTEE_KEY} 'exactly-once' needs every spout to be replayable (implement snapshot() and restore(position): ReplayableSpout)${c.shell ? '; a multi-lang spout is not' : ''}`,
+      );
   return problems;
 }
 

@@ -212,6 +212,11 @@ export const CONFIG_KEYS = {
     'How often the checkpoint spout starts a checkpoint of every stateful bolt, ms.',
     100,
   ),
+  'topology.state.guarantee': k(
+    'string',
+    'at-least-once',
+    "Squall: what stateful bolts' state guarantees. 'at-least-once' (Storm's: a replayed input can be counted twice) or 'exactly-once' (aligned checkpoint barriers from replayable spouts; any failure rolls the whole topology back to the last checkpoint and replays from there).",
+  ),
   'storm.zookeeper.servers': k('strings', ['localhost'], 'ZooKeeper hosts.'),
   'storm.zookeeper.port': k('int', 2181, 'ZooKeeper port.', 1),
   'storm.zookeeper.root': k('string', '/squall', 'Squall: ZooKeeper root (Storm uses /storm).'),

@@ -23,6 +23,7 @@ import { TupleImpl } from './tuple-impl';
 import type { ExecutorSpec } from '@squall/api';
 import { CHECKPOINT_SPOUT_ID, CHECKPOINT_STREAM_ID, isStatefulBolt, isWindowedBolt } from '@squall/api';
 import { WindowedBoltRunner } from './windowing/windowed-bolt-runner';
+import { AlignedBarrier } from './state/aligned-barrier';
 import { CheckpointBarrier } from './state/checkpoint-barrier';
 import { StatefulBoltRunner } from './state/stateful-bolt-runner';
 
@@ -34,6 +35,8 @@ interface BoltTask {
   collector: BoltCollector;
   /** Set for a bolt that is not stateful in a topology with checkpoints: forwards them (Storm's CheckpointTupleForwarder). */
   forwarder: CheckpointBarrier | undefined;
+  /** Instead of {@link forwarder} under exactly-once state: forwards checkpoints once aligned across input tasks. */
+  aligner: AlignedBarrier | undefined;
 }
 
 /** Runs the tasks of one bolt executor: drains the queue in batches, executes, acks, measures. */
@@ -88,12 +91,14 @@ export class BoltExecutor extends ExecutorBase {
       const collector = new BoltCollector(this, emitter, task);
       const basic = isBasicBolt(bolt);
       const checkpoints = host.model.components.has(CHECKPOINT_SPOUT_ID) && !(bolt instanceof StatefulBoltRunner);
+      const aligned = checkpoints && host.model.exactlyOnce;
       const state: BoltTask = {
         task,
         bolt,
         basic,
         collector,
-        forwarder: checkpoints ? new CheckpointBarrier(context) : undefined,
+        forwarder: checkpoints && !aligned ? new CheckpointBarrier(context) : undefined,
+        aligner: aligned ? new AlignedBarrier(context) : undefined,
       };
       const attach = (bolt as unknown as Record<symbol, unknown>)[ATTACH];
       if (typeof attach === 'function') attach.call(bolt, this.conf, context, collector);
@@ -137,17 +142,16 @@ export class BoltExecutor extends ExecutorBase {
       if (ic.inBatch++ === 0) this.touched.push(ic);
       tuple.execStart = t0;
       n++;
+      if (state.aligner !== undefined) {
+        this.aligned(state, state.aligner, tuple);
+        continue;
+      }
       try {
         if (state.forwarder !== undefined && tuple.sourceStreamId === CHECKPOINT_STREAM_ID) {
           void state.forwarder.receive(tuple, state.collector, () => undefined);
           continue;
         }
-        const r = state.basic
-          ? (state.bolt as BasicBolt).execute(tuple, new BasicCollector(state.collector, tuple))
-          : (state.bolt as BoltLike).execute(tuple);
-        if (r !== undefined && typeof (r as Promise<void>).then === 'function')
-          this.awaitExecute(state, tuple, r as Promise<void>);
-        else if (state.basic) state.collector.ack(tuple);
+        this.executeOne(state, tuple);
       } catch (err) {
         this.failed(state, tuple, err);
       }
@@ -173,6 +177,34 @@ export class BoltExecutor extends ExecutorBase {
       this.syncAcks = 0;
     }
     return n;
+  }
+
+  private executeOne(state: BoltTask, tuple: TupleImpl): void {
+    const r = state.basic
+      ? (state.bolt as BasicBolt).execute(tuple, new BasicCollector(state.collector, tuple))
+      : (state.bolt as BoltLike).execute(tuple);
+    if (r !== undefined && typeof (r as Promise<void>).then === 'function')
+      this.awaitExecute(state, tuple, r as Promise<void>);
+    else if (state.basic) state.collector.ack(tuple);
+  }
+
+  /** Exactly-once state: inputs pass the checkpoint alignment; inputs it releases run at once, in order. */
+  private aligned(state: BoltTask, aligner: AlignedBarrier, first: TupleImpl): void {
+    const work = [first];
+    for (let i = 0; i < work.length; i++) {
+      const tuple = work[i]!;
+      if (aligner.hold(tuple)) continue;
+      if (tuple.sourceStreamId === CHECKPOINT_STREAM_ID) {
+        const { released } = aligner.receive(tuple, state.collector, () => undefined);
+        for (const t of released) work.push(t as TupleImpl);
+        continue;
+      }
+      try {
+        this.executeOne(state, tuple);
+      } catch (err) {
+        this.failed(state, tuple, err);
+      }
+    }
   }
 
   private syncAcks = 0;
@@ -211,6 +243,7 @@ export class BoltExecutor extends ExecutorBase {
   get unsettledInputs(): number {
     let n = this.executing;
     for (const s of this.taskStates) {
+      if (s.aligner !== undefined) n += s.aligner.heldCount;
       const b = s.bolt as BoltLike;
       if (!s.basic && typeof b.unsettledInputs === 'function') n += b.unsettledInputs();
     }

@@ -2,7 +2,10 @@ import {
   ASYNC_SPOUT,
   ATTACH,
   CHECKPOINT_SPOUT_ID,
+  CHECKPOINT_STREAM_ID,
   EmitError,
+  isReplayableSpout,
+  type Tuple,
   type AsyncSpoutHooks,
   type ExecutorSpec,
   type Fields,
@@ -12,9 +15,11 @@ import {
 } from '@squall/api';
 import {
   ACK_ACK_STREAM,
+  ACK_FAIL_STREAM,
   ACK_INIT_STREAM,
   ACK_RESET_TIMEOUT_STREAM,
   AckBatcher,
+  ackerFor,
   ackerIndex,
   type LocalTrees,
 } from './acking';
@@ -24,7 +29,8 @@ import type { TaskEmitter } from './emitter';
 import type { StreamRoute } from './stream-route';
 import { PendingTrees } from './pending-trees';
 import { TupleImpl } from './tuple-impl';
-import { CheckpointSpout } from './state/checkpoint-spout';
+import { CheckpointSpout, stateNamespace } from './state/checkpoint-spout';
+import { ReplayController, type CheckpointInputs } from './state/replay-controller';
 
 /** A tracked tuple tree awaiting completion. */
 interface Pending {
@@ -50,6 +56,8 @@ interface SpoutTask {
   async: AsyncSpoutHooks | undefined;
   /** Inits of new trees, sent to the ackers at the end of produce or drain (or at once, outside them). */
   inits: AckBatcher;
+  /** Set under exactly-once state: checkpoints pass through the spout and its position is saved with them. */
+  replay: ReplayController | undefined;
 }
 
 /** Largest sequence number before wrapping; keeps keys small integers (fast map keys). */
@@ -127,6 +135,7 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
               () => host.stateProvider(),
               host.clock,
               this.settings.checkpointIntervalMs,
+              host.model.exactlyOnce,
             )
           : (host.registry.createComponent(this.component) as SpoutLike);
       const context = this.makeContext(task);
@@ -149,7 +158,20 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
         nextSeq: 0,
         inits,
         async: hooks,
+        replay: undefined,
       };
+      if (host.model.exactlyOnce && this.component !== CHECKPOINT_SPOUT_ID) {
+        if (!isReplayableSpout(spout))
+          throw new Error(
+            `spout '${this.component}' does not implement snapshot() and restore(): exactly-once state needs a ReplayableSpout`,
+          );
+        state.replay = new ReplayController(
+          spout,
+          new SpoutCheckpointInputs(this, state),
+          () => host.stateProvider().open(stateNamespace(host.model.spec.name, context)),
+          context.log,
+        );
+      }
       const collector = new SpoutCollector(this, state);
       const attach = (spout as unknown as Record<symbol, unknown>)[ATTACH];
       if (typeof attach === 'function') attach.call(spout, this.conf, context, collector);
@@ -246,6 +268,11 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
       const t = q.shift();
       const s = this.taskStates[task - this.startTask]!;
       const stream = t.sourceStreamId;
+      if (stream === CHECKPOINT_STREAM_ID) {
+        n++;
+        if (s.replay !== undefined) s.replay.receive(t);
+        continue;
+      }
       const seqs = t.values as number[];
       n += seqs.length;
       for (let i = 0; i < seqs.length; i++) {
@@ -331,10 +358,12 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
           this.latencyMs = latencyMs;
           this.latencyRun = 1;
         }
-        s.spout.ack?.(messageId);
+        if (s.replay !== undefined) s.replay.completed(messageId, true);
+        else s.spout.ack?.(messageId);
       } else {
         c.failed++;
-        s.spout.fail?.(messageId);
+        if (s.replay !== undefined) s.replay.completed(messageId, false);
+        else s.spout.fail?.(messageId);
       }
     } catch (err) {
       this.host.reportError(this.component, s.task, err);
@@ -368,6 +397,8 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
     const t0 = this.host.clock.monotonicMs();
     this.inPass = true;
     for (const s of this.taskStates) {
+      // Exactly-once state: a spout emits only between INITSTATE and a rollback (the controller wakes the executor).
+      if (s.replay !== undefined && !s.replay.running) continue;
       for (let i = 0; i < budget; i++) {
         if (this.pendingLimited && s.pending.size >= this.maxPending) break;
         const before = s.emitter.emits;
@@ -435,6 +466,8 @@ class SpoutCollector implements SpoutOutputCollector {
       values = a;
       messageId = b;
     }
+    const replay = this.state.replay;
+    if (replay !== undefined) return this.executor.track(this.state, route, values, replay.emitted(), -1);
     if (messageId === undefined || messageId === null) return e.emitSpout(route, values, -1, -1, NO_XOR);
     return this.executor.track(this.state, route, values, messageId, -1);
   }
@@ -444,7 +477,9 @@ class SpoutCollector implements SpoutOutputCollector {
     const e = this.state.emitter;
     const [route, values, messageId] =
       typeof a === 'string' ? [e.route(a), b as Values, c] : [e.route(undefined), a, b];
-    if (messageId === undefined || messageId === null) e.emitSpout(route, values, -1, taskId, NO_XOR);
+    const replay = this.state.replay;
+    if (replay !== undefined) this.executor.track(this.state, route, values, replay.emitted(), taskId);
+    else if (messageId === undefined || messageId === null) e.emitSpout(route, values, -1, taskId, NO_XOR);
     else this.executor.track(this.state, route, values, messageId, taskId);
   }
 
@@ -458,3 +493,70 @@ class SpoutCollector implements SpoutOutputCollector {
 }
 
 const NO_XOR = { hi: 0, lo: 0 };
+
+/**
+ * Acks, fails and forwards the checkpoint tuples a spout task receives under exactly-once state, as a bolt does its
+ * inputs: the forwarded checkpoint is anchored to the one received, so the checkpoint's tree spans every task.
+ */
+class SpoutCheckpointInputs implements CheckpointInputs {
+  private readonly acks: AckBatcher;
+
+  constructor(
+    private readonly executor: SpoutExecutor,
+    private readonly state: SpoutTask,
+  ) {
+    const host = executor.hostRef;
+    const { fields, key } = host.model.systemStream(executor.component, ACK_ACK_STREAM);
+    this.acks = new AckBatcher(host.model.ackerTasks, (acker, quads) =>
+      host.deliver(acker, new TupleImpl(quads, fields, executor.component, state.task, ACK_ACK_STREAM, key, null)),
+    );
+  }
+
+  forward(input: Tuple): void {
+    const e = this.state.emitter;
+    e.emitBolt(e.route(CHECKPOINT_STREAM_ID), [input as TupleImpl], [...input.values]);
+  }
+
+  ack(input: Tuple): void {
+    const t = input as TupleImpl;
+    if (t.settled) return;
+    t.settled = true;
+    const roots = t.anchors;
+    if (roots === null) return;
+    for (let i = 0; i < roots.length; i += 4)
+      this.acks.add(roots[i]!, roots[i + 1]!, roots[i + 2]! ^ t.ackHi, roots[i + 3]! ^ t.ackLo);
+    this.acks.flush();
+  }
+
+  fail(input: Tuple): void {
+    const t = input as TupleImpl;
+    if (t.settled) return;
+    t.settled = true;
+    const roots = t.anchors;
+    const host = this.executor.hostRef;
+    const ackers = host.model.ackerTasks;
+    if (roots === null || ackers.length === 0) return;
+    const { fields, key } = host.model.systemStream(this.executor.component, ACK_FAIL_STREAM);
+    for (let i = 0; i < roots.length; i += 4)
+      host.deliver(
+        ackerFor(ackers, roots[i]!, roots[i + 1]!),
+        new TupleImpl(
+          [roots[i]!, roots[i + 1]!, 0, 0],
+          fields,
+          this.executor.component,
+          this.state.task,
+          ACK_FAIL_STREAM,
+          key,
+          null,
+        ),
+      );
+  }
+
+  reportError(err: unknown): void {
+    this.executor.hostRef.reportError(this.executor.component, this.state.task, err);
+  }
+
+  wake(): void {
+    this.executor.hostRef.wake();
+  }
+}

@@ -1,5 +1,8 @@
 import {
   ACKER_COMPONENT,
+  CHECKPOINT_SPOUT_ID,
+  exactlyOnceWiring,
+  stateGuarantee,
   DEFAULT_STREAM,
   Fields,
   SYSTEM_COMPONENT,
@@ -31,11 +34,19 @@ export class TopologyModel {
   private readonly keys = new Map<string, string>();
   private readonly subscribers = new Map<string, Subscription[]>();
 
+  /** Whether stateful bolts' state is exactly-once: checkpoints then flow from the data spouts (see exactlyOnceWiring). */
+  readonly exactlyOnce: boolean;
+  /** The topology as this worker runs it: the stored spec, rewired for exactly-once state when asked. */
+  readonly spec: TopologySpec;
+
   constructor(
     readonly topologyId: string,
-    readonly spec: TopologySpec,
+    stored: TopologySpec,
     readonly layout: TaskLayout,
   ) {
+    this.exactlyOnce =
+      stored.components.some((c) => c.id === CHECKPOINT_SPOUT_ID) && stateGuarantee(stored.conf) === 'exactly-once';
+    const spec = (this.spec = this.exactlyOnce ? exactlyOnceWiring(stored) : stored);
     this.components = new Map(spec.components.map((c) => [c.id, c]));
     for (const c of spec.components) {
       for (const s of c.outputs) this.fields.set(this.streamKey(c.id, s.id), new Fields(s.fields));

@@ -4,9 +4,10 @@
  * (pick the next word, hash it to one of two counters like fields grouping, count it). The three alternate in R rounds
  * (default 3); reports tuples/s and the median of the per-round ratios. Everything runs on this process's single
  * event loop, i.e. one CPU core. Then the windowed count (see windowed-bench.ts), reported as a ratio to the plain count
- * with acking off, and the stateful count (see stateful-bench.ts), as a ratio to the plain count with acking on. `--only on|off` runs one Squall side once, for `node --cpu-prof`.
+ * with acking off, and the stateful count (see stateful-bench.ts) at-least-once and exactly-once, each as a ratio to
+ * the plain count with acking on. `--only on|off` runs one Squall side once, for `node --cpu-prof`.
  */
-import { Bolt, Spout, TopologyBuilder, type OutputFieldsDeclarer, type Tuple } from '@squall/api';
+import { Bolt, Spout, TopologyBuilder, type OutputFieldsDeclarer, type ReplayableSpout, type Tuple } from '@squall/api';
 import { hashValue } from '@squall/engine';
 import { LocalCluster } from '../src';
 import { statefulCount } from './stateful-bench';
@@ -15,7 +16,7 @@ import { windowedCount } from './windowed-bench';
 const WORDS = ['dog', 'cat', 'zebra', 'elephant'];
 
 class BenchSpout extends Spout {
-  private i = 0;
+  protected i = 0;
   private id = 0;
   constructor(private readonly tracked: boolean) {
     super();
@@ -27,6 +28,16 @@ class BenchSpout extends Spout {
     const word = WORDS[this.i++ & 3]!;
     if (this.tracked) this.collector.emit([word], this.id++);
     else this.collector.emit([word]);
+  }
+}
+
+/** The bench spout, replayable (its position is its word index), for exactly-once state. */
+class ReplayableBenchSpout extends BenchSpout implements ReplayableSpout<number> {
+  snapshot(): number {
+    return this.i;
+  }
+  restore(position: number | undefined): void {
+    this.i = position ?? 0;
   }
 }
 
@@ -138,6 +149,9 @@ async function main(): Promise<void> {
   const acking = median(out.map((r) => r.ackingOn));
   const windowed = await windowedCount(() => new BenchSpout(false), seconds);
   const stateful = await statefulCount(() => new BenchSpout(true), seconds);
+  const exactlyOnce = await statefulCount(() => new ReplayableBenchSpout(true), seconds, {
+    'topology.state.guarantee': 'exactly-once',
+  });
   const result = {
     benchmark: 'local mode: spout -> fields grouping -> counting bolt (2 tasks), one process',
     seconds,
@@ -160,14 +174,24 @@ async function main(): Promise<void> {
     statefulCheckpoints: stateful.checkpoints,
     statefulCompleteLatencyMs: stateful.completeLatencyMs,
     statefulFailed: stateful.failed,
+    exactlyOnceCheckpoint1sTuplesPerSec: Math.round(exactlyOnce.tps),
+    exactlyOnceCheckpoints: exactlyOnce.checkpoints,
+    exactlyOnceCompleteLatencyMs: exactlyOnce.completeLatencyMs,
+    exactlyOnceFailed: exactlyOnce.failed,
     ratios: {
       ackingOffVsBaseline: round3(median(out.map((r) => r.ackingOff / r.baseline))),
       ackingOnVsBaseline: round3(median(out.map((r) => r.ackingOn / r.baseline))),
       ackingOnVsOff: round3(median(out.map((r) => r.ackingOn / r.ackingOff))),
       windowedVsAckingOff: Math.round((windowed.tps / noack) * 1000) / 1000,
       statefulVsAckingOn: round3(stateful.tps / acking),
+      exactlyOnceVsAckingOn: round3(exactlyOnce.tps / acking),
     },
-    targets: { ackingOffTuplesPerSec: 2_000_000, ackingOnTuplesPerSec: 2_000_000, statefulVsAckingOn: 0.8 },
+    targets: {
+      ackingOffTuplesPerSec: 2_000_000,
+      ackingOnTuplesPerSec: 2_000_000,
+      statefulVsAckingOn: 0.8,
+      exactlyOnceVsAckingOn: 0.65,
+    },
   };
   if (json) {
     process.stdout.write(JSON.stringify(result) + '\n');
@@ -189,6 +213,9 @@ async function main(): Promise<void> {
   );
   console.log(
     `  stateful count, checkpoint every 1 s (memory store), acking on ${f(stateful.tps)} tuples/s   ${result.ratios.statefulVsAckingOn}x acking on (target >= 0.8)   (${stateful.checkpoints} checkpoints, mean complete latency ${Math.round(stateful.completeLatencyMs)} ms, failed ${stateful.failed})`,
+  );
+  console.log(
+    `  exactly-once count, checkpoint every 1 s (memory store) ${f(exactlyOnce.tps)} tuples/s   ${result.ratios.exactlyOnceVsAckingOn}x acking on (target >= 0.65)   (${exactlyOnce.checkpoints} checkpoints, mean complete latency ${Math.round(exactlyOnce.completeLatencyMs)} ms, failed ${exactlyOnce.failed})`,
   );
   console.log(
     `  windowed count, sliding 10 s / 1 s, acking off, window full (11 s warm-up) ${f(windowed.tps)} tuples/s   ${result.ratios.windowedVsAckingOff}x acking off   (${windowed.firings} firings, peak heap ${windowed.peakHeapMb} MB)`,

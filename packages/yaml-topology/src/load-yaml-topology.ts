@@ -3,6 +3,7 @@ import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import path from 'node:path';
 import {
   addCheckpointWiring,
+  isReplayableSpout,
   CollectingDeclarer,
   instantiate,
   isStatefulBolt,
@@ -136,9 +137,11 @@ async function resolveComponents(model: YamlTopologyModel, dir: string): Promise
     const declarer = new CollectingDeclarer();
     let conf: Record<string, unknown> = c.config;
     let stateful = false;
+    let replayable = false;
     try {
       const scratch = factory();
       stateful = c.kind === 'bolt' && isStatefulBolt(scratch);
+      replayable = c.kind === 'spout' && isReplayableSpout(scratch);
       scratch.declareOutputFields?.(declarer);
       conf = { ...(scratch.getComponentConfiguration?.() ?? {}), ...c.config };
       // Windowed bolts: the late tuple stream is declared for them; a missing window length is reported here.
@@ -150,7 +153,7 @@ async function resolveComponents(model: YamlTopologyModel, dir: string): Promise
       continue;
     }
     for (const p of declarer.problems) c.view.report(where, p);
-    out.set(c.id, { factory, outputs: declarer.streams, conf, stateful });
+    out.set(c.id, { factory, outputs: declarer.streams, conf, stateful, replayable });
   }
   return out;
 }
@@ -161,6 +164,8 @@ interface ResolvedComponent {
   outputs: StreamSpec[];
   conf: Record<string, unknown>;
   stateful: boolean;
+  /** A spout implementing ReplayableSpout. */
+  replayable?: boolean;
 }
 
 /** Problems of subscriptions once every component's outputs are known: undeclared streams and grouping fields. */
@@ -248,6 +253,7 @@ export async function loadYamlTopologyText(text: string, source: YamlTopologySou
       outputs: r.outputs,
       conf: r.conf,
     };
+    if (r.replayable) spec.replayable = true;
     if (c.shell) {
       spec.shell = {
         command: [...c.shell.command],

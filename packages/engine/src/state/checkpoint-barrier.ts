@@ -6,7 +6,16 @@ import {
   type Tuple,
 } from '@squall/api';
 
-const ACTIONS: ReadonlySet<string> = new Set(['PREPARE', 'COMMIT', 'ROLLBACK', 'INITSTATE']);
+/** The checkpoint actions. */
+export const CHECKPOINT_ACTIONS: ReadonlySet<string> = new Set(['PREPARE', 'COMMIT', 'ROLLBACK', 'INITSTATE']);
+
+/** How many upstream tasks send checkpoints to a task: every task of each component it reads `$checkpoint` from. */
+export function checkpointInputTasks(context: TopologyContext): number {
+  let n = 0;
+  for (const [component, streams] of context.getThisSources())
+    if (streams.has(CHECKPOINT_STREAM_ID)) n += context.getComponentTasks(component).length;
+  return n;
+}
 
 /**
  * What every bolt of a topology with stateful bolts does with checkpoint tuples (Storm's
@@ -21,10 +30,7 @@ export class CheckpointBarrier {
   private lastTxid = Number.NEGATIVE_INFINITY;
 
   constructor(context: TopologyContext) {
-    let n = 0;
-    for (const [component, streams] of context.getThisSources())
-      if (streams.has(CHECKPOINT_STREAM_ID)) n += context.getComponentTasks(component).length;
-    this.inputTasks = n;
+    this.inputTasks = checkpointInputTasks(context);
   }
 
   /**
@@ -39,7 +45,7 @@ export class CheckpointBarrier {
   ): Promise<void> | undefined {
     const txid = tuple.values[0];
     const action = tuple.values[1];
-    if (typeof txid !== 'number' || typeof action !== 'string' || !ACTIONS.has(action)) {
+    if (typeof txid !== 'number' || typeof action !== 'string' || !CHECKPOINT_ACTIONS.has(action)) {
       collector.ack(tuple);
       collector.reportError(
         new Error(
@@ -62,30 +68,48 @@ export class CheckpointBarrier {
       collector.ack(tuple);
       return undefined;
     }
-    const done = (): void => {
-      this.lastTxid = action === 'ROLLBACK' ? txid - 1 : txid;
-      collector.emit(CHECKPOINT_STREAM_ID, tuple, [txid, action]);
-      collector.ack(tuple);
-    };
-    const failed = (err: unknown): void => {
-      collector.fail(tuple);
-      collector.reportError(err);
-    };
-    let r: void | Promise<void> | 'failed';
-    try {
-      r = act(action as CheckpointAction, txid, tuple);
-    } catch (err) {
-      failed(err);
-      return undefined;
-    }
-    if (r === 'failed') {
-      collector.fail(tuple);
-      return undefined;
-    }
-    if (r === undefined) {
-      done();
-      return undefined;
-    }
-    return r.then(done, failed);
+    return runCheckpointAction(
+      tuple,
+      collector,
+      () => act(action as CheckpointAction, txid, tuple),
+      () => {
+        this.lastTxid = action === 'ROLLBACK' ? txid - 1 : txid;
+        collector.emit(CHECKPOINT_STREAM_ID, tuple, [txid, action]);
+        collector.ack(tuple);
+      },
+    );
   }
+}
+
+/**
+ * Runs a checkpoint's action for checkpoint copy `tuple`: `done` once it succeeded (at once, or when its promise
+ * resolves); the copy is failed when the action answers 'failed', and failed with the error reported when it throws
+ * or rejects. Returns the action's promise, if it has one.
+ */
+export function runCheckpointAction(
+  tuple: Tuple,
+  collector: OutputCollector,
+  act: () => void | Promise<void> | 'failed',
+  done: () => void,
+): Promise<void> | undefined {
+  const failed = (err: unknown): void => {
+    collector.fail(tuple);
+    collector.reportError(err);
+  };
+  let r: void | Promise<void> | 'failed';
+  try {
+    r = act();
+  } catch (err) {
+    failed(err);
+    return undefined;
+  }
+  if (r === 'failed') {
+    collector.fail(tuple);
+    return undefined;
+  }
+  if (r === undefined) {
+    done();
+    return undefined;
+  }
+  return r.then(done, failed);
 }

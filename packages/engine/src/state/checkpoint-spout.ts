@@ -13,6 +13,13 @@ import { CheckpointState } from './checkpoint-state';
 
 /** Key of the spout's own state in its store (Storm's `TX_STATE_KEY`). */
 const TX_STATE_KEY = JSON.stringify('__state');
+/** Key of the last epoch used (exactly-once state). */
+const EPOCH_KEY = JSON.stringify('__epoch');
+/**
+ * How far a restarted checkpoint spout moves its epoch past the last one saved: more than it can send between two
+ * saves (retries of one action, one per message timeout), so epochs only grow.
+ */
+const EPOCH_BLOCK = 1 << 20;
 
 /**
  * Storm's `CheckpointSpout`, added to every topology with a stateful bolt: every `topology.state.checkpoint.interval.ms`
@@ -41,6 +48,8 @@ export class CheckpointSpout implements SpoutLike {
   private lastCheckpointMs = Number.NEGATIVE_INFINITY;
   private cancelTimer: (() => void) | undefined;
   private closed = false;
+  /** Number of the last checkpoint tuple sent (exactly-once state only). */
+  private epoch = 0;
 
   constructor(
     /** Names the spout's store namespace, `<topology>/$checkpointspout-<task>`: state belongs to the topology's name. */
@@ -48,6 +57,8 @@ export class CheckpointSpout implements SpoutLike {
     private readonly provider: () => StateProvider,
     private readonly clock: Clock,
     private readonly intervalMs: number,
+    /** Exactly-once state: every checkpoint tuple carries a new epoch (see EXACTLY_ONCE_CHECKPOINT_FIELDS). */
+    private readonly exactlyOnce = false,
   ) {
     (this as unknown as Record<symbol, AsyncSpoutHooks>)[ASYNC_SPOUT] = this.hooks;
   }
@@ -61,6 +72,8 @@ export class CheckpointSpout implements SpoutLike {
     const state = stored === undefined ? undefined : CheckpointState.fromJSON(JSON.parse(stored));
     if (state) this.cur = state;
     this.saved = loaded.committedTxid ?? 0;
+    const epoch = loaded.committed.get(EPOCH_KEY);
+    if (epoch !== undefined) this.epoch = Number(JSON.parse(epoch)) + EPOCH_BLOCK;
     this.log.info(
       { txid: this.cur.txid, state: this.cur.phase },
       `checkpoint spout starts recovery from txid ${this.cur.txid} (${this.cur.phase})`,
@@ -90,7 +103,9 @@ export class CheckpointSpout implements SpoutLike {
 
   private emit(action: CheckpointAction): void {
     this.inProgress = true;
-    this.collector.emit(CHECKPOINT_STREAM_ID, [this.cur.txid, action], this.cur.txid);
+    if (this.exactlyOnce)
+      this.collector.emit(CHECKPOINT_STREAM_ID, [this.cur.txid, action, ++this.epoch], this.cur.txid);
+    else this.collector.emit(CHECKPOINT_STREAM_ID, [this.cur.txid, action], this.cur.txid);
   }
 
   ack(messageId: unknown): void {
@@ -130,6 +145,7 @@ export class CheckpointSpout implements SpoutLike {
     this.saving = true;
     const version = this.saved + 1;
     const changes = new Map([[TX_STATE_KEY, JSON.stringify(next)]]);
+    if (this.exactlyOnce) changes.set(EPOCH_KEY, JSON.stringify(this.epoch));
     this.backend
       .prepare(version, changes)
       .then(() => this.backend.commit(version))

@@ -1,6 +1,7 @@
 import {
   ATTACH,
   CHECKPOINT_STREAM_ID,
+  stateGuarantee,
   type BoltLike,
   type CheckpointAction,
   type OutputCollector,
@@ -12,6 +13,7 @@ import {
 import type { Config } from '@squall/core';
 import { CheckpointedKeyValueState, type StateBackend, type StateProvider } from '@squall/state';
 import { DelegatingCollector } from '../delegating-collector';
+import { AlignedBarrier } from './aligned-barrier';
 import { CheckpointBarrier } from './checkpoint-barrier';
 import { stateNamespace } from './checkpoint-spout';
 
@@ -30,8 +32,16 @@ export interface AckHolder extends OutputCollector {
 class AckHoldingCollector extends DelegatingCollector<AckHolder> {
   /** Quads of the inputs acked by the bolt since the last PREPARE. */
   acked: number[] = [];
+  constructor(
+    delegate: AckHolder,
+    /** False under exactly-once state: acks go at once (a lost effect is replayed by the rollback, not by the ack). */
+    private readonly holding: boolean,
+  ) {
+    super(delegate);
+  }
   override ack(tuple: Tuple): void {
-    this.delegate.ackLater(tuple, this.acked);
+    if (this.holding) this.delegate.ackLater(tuple, this.acked);
+    else this.delegate.ack(tuple);
   }
 }
 
@@ -54,7 +64,12 @@ export class StatefulBoltRunner implements BoltLike {
   private beforeInit: Tuple[] = [];
   /** Inputs that arrived while a store operation or an async execute was running, in order. */
   private queue: Tuple[] = [];
+  /** Index of the next input to run in {@link queue} (by index, not shift(): a slow store can queue a second's input). */
+  private head = 0;
   private busy = false;
+  private draining = false;
+  /** Set under exactly-once state: checkpoints aligned across input tasks. */
+  private aligner: AlignedBarrier | undefined;
 
   constructor(
     readonly bolt: StatefulBolt<unknown, unknown>,
@@ -66,19 +81,25 @@ export class StatefulBoltRunner implements BoltLike {
     this.context = context;
     if (typeof (collector as Partial<AckHolder>).ackLater !== 'function')
       throw new Error("a stateful bolt needs the engine's bolt collector");
-    this.collector = new AckHoldingCollector(collector as AckHolder);
+    const exactlyOnce = stateGuarantee(conf) === 'exactly-once';
+    this.collector = new AckHoldingCollector(collector as AckHolder, !exactlyOnce);
     this.barrier = new CheckpointBarrier(context);
+    if (exactlyOnce) this.aligner = new AlignedBarrier(context);
     const attach = (this.bolt as unknown as Record<symbol, unknown>)[ATTACH];
     if (typeof attach === 'function') attach.call(this.bolt, conf, context, this.collector);
     await this.bolt.prepare(conf, context, this.collector);
   }
 
   execute(tuple: Tuple): void {
-    if (this.busy) this.queue.push(tuple);
+    if (this.busy || this.head < this.queue.length) this.queue.push(tuple);
     else this.process(tuple);
   }
 
   private process(tuple: Tuple): void {
+    if (this.aligner !== undefined) {
+      this.processAligned(this.aligner, tuple);
+      return;
+    }
     if (tuple.sourceStreamId === CHECKPOINT_STREAM_ID) {
       this.runExclusive(
         this.barrier.receive(tuple, this.collector.delegate, (action, txid) => this.checkpoint(action, txid)),
@@ -89,6 +110,10 @@ export class StatefulBoltRunner implements BoltLike {
       this.beforeInit.push(tuple);
       return;
     }
+    this.runBolt(tuple);
+  }
+
+  private runBolt(tuple: Tuple): void {
     let r: void | Promise<void>;
     try {
       r = this.bolt.execute(tuple);
@@ -99,6 +124,36 @@ export class StatefulBoltRunner implements BoltLike {
     if (r !== undefined && typeof (r as Promise<void>).then === 'function')
       this.runExclusive((r as Promise<void>).catch((err: unknown) => this.failed(tuple, err)));
   }
+
+  /**
+   * Exactly-once state: checkpoints are aligned across input tasks; inputs a completed (or abandoned) alignment
+   * releases go first, before inputs queued meanwhile. An input reaching a task without state (restarted since the
+   * last rollback) was emitted before the rollback its restart causes, which discards it: it is acked and dropped.
+   */
+  private processAligned(aligner: AlignedBarrier, tuple: Tuple): void {
+    if (aligner.hold(tuple)) return;
+    if (tuple.sourceStreamId === CHECKPOINT_STREAM_ID) {
+      const { pending, released } = aligner.receive(tuple, this.collector.delegate, (action, txid) =>
+        this.checkpoint(action, txid),
+      );
+      if (released.length > 0) {
+        this.queue = released.concat(this.queue.slice(this.head));
+        this.head = 0;
+      }
+      if (pending !== undefined) this.runExclusive(pending);
+      else this.drainQueue();
+      return;
+    }
+    if (this.state === undefined) {
+      this.collector.delegate.ack(tuple);
+      this.dropped++;
+      return;
+    }
+    this.runBolt(tuple);
+  }
+
+  /** Inputs dropped by a task without state under exactly-once state (see processAligned). */
+  dropped = 0;
 
   private failed(tuple: Tuple, err: unknown): void {
     this.collector.fail(tuple);
@@ -111,12 +166,23 @@ export class StatefulBoltRunner implements BoltLike {
     this.busy = true;
     void p.finally(() => {
       this.busy = false;
-      // By index, not shift(): a slow store can leave a second's input queued.
-      const q = this.queue;
-      let i = 0;
-      while (!this.busy && i < q.length) this.process(q[i++]!);
-      this.queue = i === q.length ? [] : q.slice(i);
+      this.drainQueue();
     });
+  }
+
+  /**
+   * Runs queued inputs in order until one starts an async step. An input may put released inputs at the queue's front
+   * (exactly-once alignment): the loop reads the queue afresh each time, so they run next.
+   */
+  private drainQueue(): void {
+    if (this.draining) return;
+    this.draining = true;
+    while (!this.busy && this.head < this.queue.length) this.process(this.queue[this.head++]!);
+    if (this.head >= this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    }
+    this.draining = false;
   }
 
   private async openBackend(): Promise<StateBackend> {
@@ -155,6 +221,12 @@ export class StatefulBoltRunner implements BoltLike {
           this.collector.acked = [];
         })();
       case 'INITSTATE':
+        // Exactly-once: every INITSTATE is where the spouts start again from their committed positions, so the state
+        // goes back to the committed one too (what it took in since then will come again).
+        if (this.state !== undefined && this.aligner !== undefined) {
+          this.bolt.preRollback();
+          return this.state.rollback();
+        }
         if (this.state !== undefined) return Promise.resolve();
         return (async () => {
           const state = await CheckpointedKeyValueState.open<unknown, unknown>(await this.openBackend());
@@ -165,16 +237,17 @@ export class StatefulBoltRunner implements BoltLike {
             `state initialized at txid ${txid} with ${state.size} entries`,
           );
           // Inputs that waited for the state run first, before those queued behind this checkpoint.
-          const queued = this.queue.splice(0);
-          for (const t of this.beforeInit) this.queue.push(t);
-          for (const t of queued) this.queue.push(t);
+          this.queue = this.beforeInit.concat(this.queue.slice(this.head));
+          this.head = 0;
           this.beforeInit = [];
         })();
     }
   }
 
   unsettledInputs(): number {
-    return this.queue.length + this.beforeInit.length + (this.busy ? 1 : 0);
+    return (
+      this.queue.length - this.head + this.beforeInit.length + (this.busy ? 1 : 0) + (this.aligner?.heldCount ?? 0)
+    );
   }
 
   async cleanup(): Promise<void> {
