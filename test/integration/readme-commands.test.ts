@@ -299,10 +299,12 @@ test('npx squall dev-cluster, then the README cluster commands against it', asyn
   const monitored = await sh(`npx squall monitor wordcount --count 1 --interval 2 --nimbus 127.0.0.1:${port}`, 60_000);
   assert.equal(monitored.code, 0, monitored.stderr);
   assert.doesNotMatch(monitored.stdout, /over the last 0\.0s/);
+  // Rates, not only totals: the spout's or the bolt's (the spout can sit a whole window paused by backpressure while
+  // the bolt drains its queue, on a loaded machine).
   assert.match(
     monitored.stdout,
-    /^word\s+spout\s+1\s+[1-9][\d,]*\s/m,
-    `the spout's rate is not 0/s:\n${monitored.stdout}`,
+    /^(word\s+spout\s+1|count\s+bolt\s+\d+\s+[\d,]+)\s+[1-9][\d,]*\s/m,
+    `neither the spout's nor the bolt's rate is above 0/s:\n${monitored.stdout}`,
   );
 
   const stat = await step('npx squall stats wordcount');

@@ -112,6 +112,12 @@ test('a worker holding count tasks killed with SIGKILL mid-run: restarted, its t
         w.components.includes('count') && !w.components.includes('words') && !w.components.includes('$checkpointspout'),
     );
     assert.ok(victim, `a worker with only bolts: ${JSON.stringify(stats.workers)}`);
+    // Kill just after a commit released acks: the spout then emits what the released pending slots allow at once, so
+    // the victim's tasks hold inputs not yet committed (under load the flow can stall between commits, and a kill in
+    // such a lull would leave nothing to replay).
+    const ackedNow = new Set(readLines(out, 'acked-')).size;
+    await eventually('the next commit', () => new Set(readLines(out, 'acked-')).size > ackedNow || undefined, 60000);
+    await new Promise((r) => setTimeout(r, 100));
     await killWorker(id, victim.port);
     await eventually('every word acked', () => new Set(readLines(out, 'acked-')).size === N || undefined, 180000);
     const counts = await committedCounts(name, candidateTasks);
