@@ -95,6 +95,8 @@ test('a worker holding count tasks killed with SIGKILL mid-run: restarted, its t
   const name = 'swc-kill';
   const { id, out } = submit(name, {
     'squall.test.words': N,
+    // Slow enough that the kill lands while words are still being emitted, however long the stats call takes.
+    'squall.test.words.per.sec': 400,
     'topology.workers': 3,
     'topology.max.spout.pending': 200,
     'topology.message.timeout.secs': 5,
@@ -112,12 +114,8 @@ test('a worker holding count tasks killed with SIGKILL mid-run: restarted, its t
         w.components.includes('count') && !w.components.includes('words') && !w.components.includes('$checkpointspout'),
     );
     assert.ok(victim, `a worker with only bolts: ${JSON.stringify(stats.workers)}`);
-    // Kill just after a commit released acks: the spout then emits what the released pending slots allow at once, so
-    // the victim's tasks hold inputs not yet committed (under load the flow can stall between commits, and a kill in
-    // such a lull would leave nothing to replay).
-    const ackedNow = new Set(readLines(out, 'acked-')).size;
-    await eventually('the next commit', () => new Set(readLines(out, 'acked-')).size > ackedNow || undefined, 60000);
-    await new Promise((r) => setTimeout(r, 100));
+    // The spout is still emitting (at 400 words/s): the victim's tasks hold inputs not yet committed.
+    assert.ok(new Set(readLines(out, 'acked-')).size < N * 0.8, 'words are still flowing when the worker is killed');
     await killWorker(id, victim.port);
     await eventually('every word acked', () => new Set(readLines(out, 'acked-')).size === N || undefined, 180000);
     const counts = await committedCounts(name, candidateTasks);
