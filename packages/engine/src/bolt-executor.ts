@@ -19,6 +19,7 @@ import type { ExecutorHost } from './executor-host';
 import type { TaskEmitter } from './emitter';
 import { toAnchorList } from './emitter';
 import type { InputCounters } from '@squall/stats';
+import type { QuadBuffer } from './quad-buffer';
 import { TupleImpl } from './tuple-impl';
 import type { ExecutorSpec } from '@squall/api';
 import { CHECKPOINT_SPOUT_ID, CHECKPOINT_STREAM_ID, isStatefulBolt, isWindowedBolt } from '@squall/api';
@@ -323,7 +324,7 @@ export class BoltCollector implements OutputCollector {
    * ({@link sendHeldAcks}) or fails their trees when it rolls back ({@link failHeldAcks}), and the tuple itself can
    * be collected meanwhile.
    */
-  ackLater(tuple: Tuple, held: number[]): void {
+  ackLater(tuple: Tuple, held: QuadBuffer): void {
     const t = tuple as TupleImpl;
     const roots = this.settleAcked(t);
     if (roots === null) return;
@@ -342,8 +343,9 @@ export class BoltCollector implements OutputCollector {
   }
 
   /** Sends acks held by {@link ackLater}, in batches of at most 1024. */
-  sendHeldAcks(held: readonly number[]): void {
-    if (held.length === 0) return;
+  sendHeldAcks(buffer: QuadBuffer): void {
+    if (buffer.length === 0) return;
+    const held = buffer.view();
     const acks = (this.acks ??= this.newBatcher());
     for (let i = 0; i < held.length; i += 4) {
       acks.add(held[i]!, held[i + 1]!, held[i + 2]!, held[i + 3]!);
@@ -353,8 +355,8 @@ export class BoltCollector implements OutputCollector {
   }
 
   /** Fails the trees of acks held by {@link ackLater}. */
-  failHeldAcks(held: readonly number[]): void {
-    if (held.length > 0) this.toAckers(held, ACK_FAIL_STREAM);
+  failHeldAcks(held: QuadBuffer): void {
+    if (held.length > 0) this.toAckers(held.view(), ACK_FAIL_STREAM);
   }
 
   private newBatcher(): AckBatcher {
@@ -385,7 +387,7 @@ export class BoltCollector implements OutputCollector {
   }
 
   /** Sends a fail or timeout reset for each root at once, after the acks batched before it. */
-  private toAckers(roots: readonly number[], stream: string): void {
+  private toAckers(roots: ArrayLike<number>, stream: string): void {
     const host = this.executor.hostRef;
     const ackers = this.executor.ackers;
     if (ackers.length === 0) return;

@@ -13,15 +13,16 @@ import {
 import type { Config } from '@squall/core';
 import { CheckpointedKeyValueState, type StateBackend, type StateProvider } from '@squall/state';
 import { DelegatingCollector } from '../delegating-collector';
+import { QuadBuffer } from '../quad-buffer';
 import { AlignedBarrier } from './aligned-barrier';
 import { CheckpointBarrier } from './checkpoint-barrier';
 import { stateNamespace } from './checkpoint-spout';
 
 /** What the engine's bolt collector offers for acks held until a checkpoint commits (see BoltCollector.ackLater). */
 export interface AckHolder extends OutputCollector {
-  ackLater(tuple: Tuple, held: number[]): void;
-  sendHeldAcks(held: readonly number[]): void;
-  failHeldAcks(held: readonly number[]): void;
+  ackLater(tuple: Tuple, held: QuadBuffer): void;
+  sendHeldAcks(held: QuadBuffer): void;
+  failHeldAcks(held: QuadBuffer): void;
 }
 
 /**
@@ -31,7 +32,7 @@ export interface AckHolder extends OutputCollector {
  */
 class AckHoldingCollector extends DelegatingCollector<AckHolder> {
   /** Quads of the inputs acked by the bolt since the last PREPARE. */
-  acked: number[] = [];
+  acked = new QuadBuffer();
   constructor(
     delegate: AckHolder,
     /** False under exactly-once state: acks go at once (a lost effect is replayed by the rollback, not by the ack). */
@@ -59,7 +60,7 @@ export class StatefulBoltRunner implements BoltLike {
   private backend: StateBackend | undefined;
   private state: CheckpointedKeyValueState<unknown, unknown> | undefined;
   /** Ack quads of the inputs covered by the last PREPARE: sent at COMMIT, their trees failed at ROLLBACK. */
-  private prepared: number[] = [];
+  private prepared = new QuadBuffer();
   /** Inputs that arrived before the state was initialized. */
   private beforeInit: Tuple[] = [];
   /** Inputs that arrived while a store operation or an async execute was running, in order. */
@@ -195,9 +196,8 @@ export class StatefulBoltRunner implements BoltLike {
         // A task restarted since the last INITSTATE has no state yet: failing makes the spout recover.
         if (this.state === undefined) return 'failed';
         this.bolt.prePrepare(txid);
-        // (concat, not push(...): a second's acks can be more arguments than a call takes)
-        this.prepared = this.prepared.length === 0 ? this.collector.acked : this.prepared.concat(this.collector.acked);
-        this.collector.acked = [];
+        this.prepared.append(this.collector.acked);
+        this.collector.acked.clear();
         return this.state.prepareCommit(txid);
       }
       case 'COMMIT':
@@ -207,7 +207,7 @@ export class StatefulBoltRunner implements BoltLike {
           if (this.state) await this.state.commit(txid);
           else await (await this.openBackend()).commit(txid);
           const done = this.prepared;
-          this.prepared = [];
+          this.prepared = new QuadBuffer();
           this.collector.delegate.sendHeldAcks(done);
         })();
       case 'ROLLBACK':
@@ -217,8 +217,8 @@ export class StatefulBoltRunner implements BoltLike {
           else await (await this.openBackend()).rollback();
           this.collector.delegate.failHeldAcks(this.prepared);
           this.collector.delegate.failHeldAcks(this.collector.acked);
-          this.prepared = [];
-          this.collector.acked = [];
+          this.prepared.clear();
+          this.collector.acked.clear();
         })();
       case 'INITSTATE':
         // Exactly-once: every INITSTATE is where the spouts start again from their committed positions, so the state
