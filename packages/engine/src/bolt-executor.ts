@@ -85,7 +85,7 @@ export class BoltExecutor extends ExecutorBase {
       const bolt = isWindowedBolt(created)
         ? new WindowedBoltRunner(created, host.clock)
         : isStatefulBolt(created)
-          ? new StatefulBoltRunner(created, host.model.spec.name, () => host.stateProvider())
+          ? new StatefulBoltRunner(created, host.model.spec.name, () => host.stateProvider(), host.model.exactlyOnce)
           : created;
       const context = this.makeContext(task);
       const emitter = this.makeEmitter(task, context);

@@ -99,10 +99,7 @@ export class ReplayController {
         this.io.forward(input);
         return this.step(input, async (b) => b.commit(txid));
       case 'ROLLBACK':
-        this.running = false;
-        this.failedSinceRollback = false;
-        this.killBatches();
-        this.io.forward(input);
+        this.stopAndForward(input);
         return this.step(input, async (b) => {
           await b.rollback();
           await this.restoreCommitted(b);
@@ -110,10 +107,7 @@ export class ReplayController {
       case 'INITSTATE':
         // Every INITSTATE (a retry too) starts from the committed position: the bolts reload their committed state at
         // it, so what the spout emitted since an earlier try is discarded downstream and must be emitted again.
-        this.running = false;
-        this.failedSinceRollback = false;
-        this.killBatches();
-        this.io.forward(input);
+        this.stopAndForward(input);
         return this.step(input, async (b) => {
           await this.restoreCommitted(b);
           this.running = true;
@@ -122,6 +116,17 @@ export class ReplayController {
       default:
         this.io.ack(input);
     }
+  }
+
+  /**
+   * The start of a recovery step (ROLLBACK, INITSTATE): the spout stops emitting, what it emitted so far no longer
+   * counts, and the checkpoint goes on downstream after its last tuple.
+   */
+  private stopAndForward(input: Tuple): void {
+    this.running = false;
+    this.failedSinceRollback = false;
+    this.killBatches();
+    this.io.forward(input);
   }
 
   private onPrepare(input: Tuple, txid: number): void {

@@ -1,7 +1,6 @@
 import {
   ATTACH,
   CHECKPOINT_STREAM_ID,
-  stateGuarantee,
   type BoltLike,
   type CheckpointAction,
   type OutputCollector,
@@ -76,16 +75,17 @@ export class StatefulBoltRunner implements BoltLike {
     readonly bolt: StatefulBolt<unknown, unknown>,
     private readonly topology: string,
     private readonly provider: () => StateProvider,
+    /** The topology's exactly-once state (TopologyModel.exactlyOnce: the wiring follows it, so this must too). */
+    private readonly exactlyOnce = false,
   ) {}
 
   async prepare(conf: Config, context: TopologyContext, collector: OutputCollector): Promise<void> {
     this.context = context;
     if (typeof (collector as Partial<AckHolder>).ackLater !== 'function')
       throw new Error("a stateful bolt needs the engine's bolt collector");
-    const exactlyOnce = stateGuarantee(conf) === 'exactly-once';
-    this.collector = new AckHoldingCollector(collector as AckHolder, !exactlyOnce);
+    this.collector = new AckHoldingCollector(collector as AckHolder, !this.exactlyOnce);
     this.barrier = new CheckpointBarrier(context);
-    if (exactlyOnce) this.aligner = new AlignedBarrier(context);
+    if (this.exactlyOnce) this.aligner = new AlignedBarrier(context);
     const attach = (this.bolt as unknown as Record<symbol, unknown>)[ATTACH];
     if (typeof attach === 'function') attach.call(this.bolt, conf, context, this.collector);
     await this.bolt.prepare(conf, context, this.collector);
