@@ -91,11 +91,12 @@ test('3 workers, state in Redis: exact counts committed, every word acked once, 
 });
 
 test('a worker holding count tasks killed with SIGKILL mid-run: restarted, its tasks resume from Redis, no word is counted short', async () => {
-  const N = 4000;
+  const N = 6000;
   const name = 'swc-kill';
   const { id, out } = submit(name, {
     'squall.test.words': N,
-    // Slow enough that the kill lands while words are still being emitted, however long the stats call takes.
+    // Slow enough (15 s) that the kill lands while words are still being emitted: on a loaded machine the stats
+    // call before it has taken several seconds.
     'squall.test.words.per.sec': 400,
     'topology.workers': 3,
     'topology.max.spout.pending': 200,
@@ -103,8 +104,8 @@ test('a worker holding count tasks killed with SIGKILL mid-run: restarted, its t
   });
   try {
     await eventually(
-      'a third of the words acked',
-      () => new Set(readLines(out, 'acked-')).size > N / 3 || undefined,
+      'a tenth of the words acked',
+      () => new Set(readLines(out, 'acked-')).size > N / 10 || undefined,
       120000,
     );
     // A worker with count tasks and neither spout: the word spout's replay list and position live in its memory.
