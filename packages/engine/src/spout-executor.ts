@@ -32,23 +32,13 @@ import { TupleImpl } from './tuple-impl';
 import { CheckpointSpout, stateNamespace } from './state/checkpoint-spout';
 import { ReplayController, type CheckpointInputs } from './state/replay-controller';
 
-/** A tracked tuple tree awaiting completion. */
-interface Pending {
-  messageId: unknown;
-  startMs: number;
-  stream: string;
-  /** XOR of the tree's edge ids, when its acker runs in this worker (see LocalTrees); else 0 and unused. */
-  hi: number;
-  lo: number;
-}
-
 /** One spout task. */
 interface SpoutTask {
   task: number;
   spout: SpoutLike;
   emitter: TaskEmitter;
   /** seq → pending tree, in emit order (so the oldest are first: timeouts scan from the front). */
-  pending: PendingTrees<Pending>;
+  pending: PendingTrees;
   /** Message ids to ack at once (acking disabled, or a tracked emit nobody subscribes to). */
   immediateAcks: Array<{ messageId: unknown; stream: string }>;
   nextSeq: number;
@@ -91,8 +81,6 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
   private readonly xor = { hi: 0, lo: 0 };
   private readonly ackers: readonly number[];
   private readonly initStream: { fields: Fields; key: string };
-  /** Recycled pending records (see AckerExecutor). */
-  private readonly free: Pending[] = [];
   /** Set once a task's sequence wrapped: only then can a new seq collide with a pending one. */
   private wrapped = false;
   /** True inside produce and drain, whose end sends the batched inits. */
@@ -153,7 +141,7 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
         task,
         spout,
         emitter,
-        pending: new PendingTrees<Pending>(),
+        pending: new PendingTrees(),
         immediateAcks: [],
         nextSeq: 0,
         inits,
@@ -229,21 +217,14 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
       state.immediateAcks.push({ messageId, stream: route.stream });
       return tasks;
     }
-    const p = this.free.pop() ?? { messageId: undefined, startMs: 0, stream: '', hi: 0, lo: 0 };
-    p.messageId = messageId;
-    p.startMs = this.host.now;
-    p.stream = route.stream;
-    state.pending.add(seq, p);
     const localAcker = this.ackerLocal[ackerIndex(ackers.length, state.task, seq)];
     if (localAcker !== undefined) {
-      // The init folded into the emit: the local acker XORs acks into this record.
+      // The init folded into the emit: the local acker XORs acks into this tree's record.
       localAcker.countFoldedInit();
-      p.hi = this.xor.hi;
-      p.lo = this.xor.lo;
+      state.pending.add(seq, messageId, route.stream, this.host.now, this.xor.hi, this.xor.lo);
       return tasks;
     }
-    p.hi = 0;
-    p.lo = 0;
+    state.pending.add(seq, messageId, route.stream, this.host.now, 0, 0);
     state.inits.add(state.task, seq, this.xor.hi, this.xor.lo);
     // Emits outside produce and drain (a shell spout's pipe callback, a timer) have no end of batch to wait for.
     if (!this.inPass) state.inits.flush();
@@ -281,9 +262,8 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
           this.resetTree(task, seq);
           continue;
         }
-        const p = s.pending.delete(seq);
-        if (p === undefined) continue; // already timed out
-        this.finish(s, p, stream === ACK_ACK_STREAM);
+        if (!s.pending.take(seq)) continue; // already timed out
+        this.finish(s, stream === ACK_ACK_STREAM);
       }
     }
     if (now >= this.nextTimeoutCheck && this.timeoutMs !== Infinity) {
@@ -297,38 +277,28 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
 
   ackTree(task: number, seq: number, hi: number, lo: number): boolean {
     const s = this.taskStates[task - this.startTask];
-    const p = s?.pending.get(seq);
-    if (p === undefined) return false;
-    p.hi ^= hi;
-    p.lo ^= lo;
-    if (p.hi !== 0 || p.lo !== 0) return false;
-    s!.pending.delete(seq);
-    this.finish(s!, p, true);
+    if (s === undefined || s.pending.xor(seq, hi, lo) !== 1) return false;
+    this.finish(s, true);
     return true;
   }
 
   failTree(task: number, seq: number): boolean {
     const s = this.taskStates[task - this.startTask];
-    const p = s?.pending.delete(seq);
-    if (p === undefined) return false;
-    this.finish(s!, p, false);
+    if (s === undefined || !s.pending.take(seq)) return false;
+    this.finish(s, false);
     return true;
   }
 
   resetTree(task: number, seq: number): boolean {
     const s = this.taskStates[task - this.startTask];
-    const p = s?.pending.get(seq);
-    if (p === undefined) return false;
-    p.startMs = this.host.now;
-    s!.pending.touch(seq);
-    return true;
+    return s !== undefined && s.pending.reset(seq, this.host.now);
   }
 
-  /** Completes a tree removed from pending and recycles its record. */
-  private finish(s: SpoutTask, p: Pending, acked: boolean): void {
+  /** Completes the tree just removed from `s.pending` (its fields are still there). */
+  private finish(s: SpoutTask, acked: boolean): void {
+    const p = s.pending;
     const messageId = p.messageId;
     p.messageId = undefined;
-    if (this.free.length < 4096) this.free.push(p);
     this.completed(s, messageId, p.stream, this.host.now - p.startMs, acked);
   }
 
@@ -373,7 +343,7 @@ export class SpoutExecutor extends ExecutorBase implements LocalTrees {
   private expire(now: number): number {
     let n = 0;
     for (const s of this.taskStates) {
-      n += s.pending.expire(now, this.timeoutMs, (_seq, p) => this.completed(s, p.messageId, p.stream, 0, false));
+      n += s.pending.expire(now, this.timeoutMs, (messageId, stream) => this.completed(s, messageId, stream, 0, false));
     }
     return n;
   }

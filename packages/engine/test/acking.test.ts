@@ -34,14 +34,9 @@ test('AckBatcher sends a full buffer at once', () => {
   assert.deepEqual(sent[1], [0, ACK_BATCH_LIMIT, 1, 1]);
 });
 
-interface P {
-  startMs: number;
-  id: number;
-}
-
 test('PendingTrees keeps trees by sequence number through completion out of order, growth and eviction', () => {
-  const t = new PendingTrees<P>();
-  const live = new Map<number, P>();
+  const t = new PendingTrees();
+  const live = new Set<number>();
   let seed = 12345;
   const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   // A few stragglers stay pending while 200k more come and go: they leave the ring for the overflow map.
@@ -49,9 +44,8 @@ test('PendingTrees keeps trees by sequence number through completion out of orde
   for (let seq = 0; seq < 200_000; seq++) {
     // Skipped sequence numbers (trees acked at once are never added).
     if (seq % 13 === 0) continue;
-    const p = { startMs: seq, id: seq };
-    t.add(seq, p);
-    live.set(seq, p);
+    t.add(seq, `m${seq}`, seq % 2 ? 'odd' : 'even', seq, seq, -seq);
+    live.add(seq);
     if (seq % 50_000 === 7) continue; // a straggler
     inflight.push(seq);
     // Complete a random in-flight tree, so about a thousand stay in flight, completing out of order.
@@ -60,43 +54,70 @@ test('PendingTrees keeps trees by sequence number through completion out of orde
       const k = inflight[i]!;
       inflight[i] = inflight[inflight.length - 1]!;
       inflight.pop();
-      assert.equal(t.delete(k)?.id, k);
+      if (k % 3 === 0) {
+        assert.equal(t.take(k), true);
+      } else {
+        // Completed by XOR: a first ack that leaves it incomplete, then the rest.
+        assert.equal(t.xor(k, k, 0), 0);
+        assert.equal(t.xor(k, 0, -k), 1);
+      }
+      assert.deepEqual([t.messageId, t.stream, t.startMs], [`m${k}`, k % 2 ? 'odd' : 'even', k]);
       live.delete(k);
     }
   }
   assert.equal(t.size, live.size);
-  for (const [k, p] of live) assert.equal(t.get(k), p);
-  assert.equal(t.get(13), undefined);
-  assert.equal(t.delete(13), undefined);
+  for (const k of live) assert.equal(t.has(k), true);
+  assert.equal(t.has(13), false);
+  assert.equal(t.take(13), false);
+  assert.equal(t.xor(13, 1, 1), -1);
   // Timeouts come oldest first, the stragglers included.
-  const expired: number[] = [];
-  const n = t.expire(150_000, 50_000, (seq) => expired.push(seq));
-  const want = [...live.keys()].filter((k) => 150_000 - k >= 50_000).sort((a, b) => a - b);
+  const expired: unknown[] = [];
+  const n = t.expire(150_000, 50_000, (id) => expired.push(id));
+  const want = [...live].filter((k) => 150_000 - k >= 50_000).sort((a, b) => a - b);
   assert.equal(n, want.length);
   assert.deepEqual(
-    [...expired].sort((a, b) => a - b),
-    want,
+    expired,
+    want.map((k) => `m${k}`),
   );
   assert.equal(t.size, live.size - want.length);
 });
 
-test('PendingTrees: a touched tree leaves start order, and a sequence that restarts below the window still works', () => {
-  const t = new PendingTrees<P>();
-  for (let seq = 0; seq < 10; seq++) t.add(seq, { startMs: seq, id: seq });
-  const p2 = t.get(2)!;
-  p2.startMs = 100;
-  t.touch(2);
-  const expired: number[] = [];
-  t.expire(50, 45, (seq) => expired.push(seq));
+test('PendingTrees: a reset tree leaves start order, and a sequence that restarts below the window still works', () => {
+  const t = new PendingTrees();
+  for (let seq = 0; seq < 10; seq++) t.add(seq, seq, 's', seq, 1, 0);
+  assert.equal(t.reset(2, 100), true);
+  assert.equal(t.reset(42, 100), false);
+  const expired: unknown[] = [];
+  t.expire(50, 45, (id) => expired.push(id));
   assert.deepEqual(expired, [0, 1, 3, 4, 5], 'the reset tree does not hold back the expiry of later ones');
-  assert.equal(t.get(2), p2);
+  assert.equal(t.has(2), true);
+  // The reset tree kept its XOR: the ack that completes it does.
+  assert.equal(t.xor(2, 1, 0), 1);
+  assert.deepEqual([t.messageId, t.startMs], [2, 100]);
   // The sequence wrapped: new numbers below the window go to the overflow and are found there.
-  t.add(0, { startMs: 60, id: 1000 });
-  assert.equal(t.get(0)?.id, 1000);
-  assert.equal(t.size, 6);
-  assert.equal(t.delete(0)?.id, 1000);
-  for (const s of [2, 6, 7, 8, 9]) assert.equal(t.delete(s)?.id, s);
+  t.add(0, 1000, 's', 60, 0, 0);
+  assert.equal(t.has(0), true);
+  assert.equal(t.size, 5);
+  assert.equal(t.take(0), true);
+  assert.equal(t.messageId, 1000);
+  for (const s of [6, 7, 8, 9]) {
+    assert.equal(t.take(s), true);
+    assert.equal(t.messageId, s);
+  }
   assert.equal(t.size, 0);
-  t.add(5, { startMs: 0, id: 5 });
-  assert.equal(t.get(5)?.id, 5);
+  t.add(5, 5, 's', 0, 0, 0);
+  assert.equal(t.has(5), true);
+});
+
+test('PendingTrees: trees evicted from a full ring keep their fields and XOR in the overflow', () => {
+  const t = new PendingTrees();
+  const RING = 1 << 21;
+  t.add(0, 'old', 'a', 0, 5, 6);
+  for (let seq = 1; seq <= RING; seq++) t.add(seq, seq, 'b', 1, 0, 0);
+  assert.equal(t.size, RING + 1);
+  assert.equal(t.xor(0, 5, 0), 0);
+  assert.equal(t.xor(0, 0, 6), 1);
+  assert.deepEqual([t.messageId, t.stream, t.startMs], ['old', 'a', 0]);
+  assert.equal(t.take(RING), true);
+  assert.equal(t.messageId, RING);
 });
