@@ -3,7 +3,7 @@
  * worker, the counting bolt in the other, so every tuple crosses the transport), acking off and on, side by side in the
  * same run with a raw gRPC baseline (two processes shipping the same batches, see raw-grpc-peer.ts). The baseline,
  * acking off and acking on alternate in `--rounds` windows of `--seconds` (default 5 of 5 s). `--max-pending` sets acking on's
- * topology.max.spout.pending (default 2000). Also measures the time from
+ * topology.max.spout.pending (default 10000). Also measures the time from
  * `squall submit` returning to the first tuple acked. Runs a real ZooKeeper, nimbus and 2 supervisors.
  * Tap phase (`--tap-rounds`, default 5; 0 skips it): acking off with and without a `squall tap --sample 1` on the
  * spout's stream in alternating windows (target >= 0.95x), then one window under a 100% tap: the topology must keep
@@ -70,17 +70,18 @@ class BenchTopology {
   static async submit(
     cluster: TestCluster,
     tracked: boolean,
-    maxPending = 2000,
+    maxPending = 10000,
     variant?: { name: string; module: string; conf: string[]; file?: string },
   ): Promise<BenchTopology> {
     const name = variant?.name ?? (tracked ? 'bench-acking' : 'bench-noack');
     const out = cluster.outputDir(name);
     const childopts = process.env.SQUALL_BENCH_WORKER_CHILDOPTS
-      ? ['-c', `worker.childopts=${process.env.SQUALL_BENCH_WORKER_CHILDOPTS}`]
+      ? ['-c', `topology.worker.childopts=${process.env.SQUALL_BENCH_WORKER_CHILDOPTS}`]
       : [];
-    // Tracked: one acker (beside the spout) and max spout pending 2000, as Storm benchmarks also set it: unbounded
-    // pending keeps tens of thousands of trees in flight and their maps stop fitting in cache (the README's benchmark
-    // section has the figures by pending limit).
+    // Tracked: one acker (beside the spout) and max spout pending 10000 (Storm benchmarks also set it). Across two
+    // workers acking is bound by the round trip at 2000 (836k trees/s, the spout worker at 0.7 cores) and by the
+    // spout worker's CPU at 10000 (1.18M); unbounded pending queues so much that the rate falls again (50000: 885k).
+    // The README's benchmark section has the figures.
     const tracking = tracked
       ? ['-c', 'topology.acker.executors=1', '-c', `topology.max.spout.pending=${maxPending}`]
       : ['-c', 'topology.acker.executors=0'];
@@ -423,7 +424,7 @@ async function main(): Promise<void> {
   const num = (flag: string, def: number) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : def);
   const seconds = num('--seconds', 5);
   const rounds = num('--rounds', 5);
-  const maxPending = num('--max-pending', 2000);
+  const maxPending = num('--max-pending', 10000);
   const tapRoundCount = num('--tap-rounds', 5);
   const tapCap = args.includes('--tap-cap') ? num('--tap-cap', 0) : undefined;
   const statefulRoundCount = num('--stateful-rounds', 3);

@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     // A trickle until both workers are up and acking, so the first rate does not start with a startup backlog.
     writeFileSync(control, '100');
     const childopts = process.env.SQUALL_BENCH_WORKER_CHILDOPTS
-      ? ['-c', `worker.childopts=${process.env.SQUALL_BENCH_WORKER_CHILDOPTS}`]
+      ? ['-c', `topology.worker.childopts=${process.env.SQUALL_BENCH_WORKER_CHILDOPTS}`]
       : [];
     const r = cluster.cli([
       'submit',

@@ -19,7 +19,8 @@
 /**
  * A tuple as it crosses workers. Values may be: null, undefined, booleans, numbers (integers up to ±(2^52-1) as
  * varints, all else as float64 so -0, NaN and ±Infinity survive), strings, bigints, Uint8Array/Buffer (decoded as
- * Buffer), Dates, arrays, and plain objects with string keys, nested up to {@link MAX_VALUE_DEPTH}.
+ * Buffer), Int32Array (decoded as Int32Array), Dates, arrays, and plain objects with string keys, nested up to
+ * {@link MAX_VALUE_DEPTH}.
  *
  * Round-trip notes: undefined stays undefined (also inside arrays and objects, unlike JSON); array holes become
  * undefined; object keys keep their enumeration order, symbol keys and prototypes are dropped; strings are UTF-8, so
@@ -82,4 +83,6 @@ export const enum ValueTag {
   Object = 11,
   /** float64 epoch ms (NaN for an invalid Date). */
   Date = 12,
+  /** count:uv i32*count (an Int32Array; the acking messages' quads and sequence numbers travel as one). */
+  Int32Array = 13,
 }

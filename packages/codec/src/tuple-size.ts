@@ -56,6 +56,7 @@ function valueBytes(v: unknown, depth: number, exact: boolean): number {
       if (v === null) return 1;
       if (depth >= MAX_VALUE_DEPTH) return 1;
       if (v instanceof Uint8Array) return 1 + varintBytes(v.byteLength) + v.byteLength;
+      if (v instanceof Int32Array) return 1 + varintBytes(v.length) + v.byteLength;
       if (v instanceof Date) return 9;
       if (Array.isArray(v)) {
         let n = 1 + varintBytes(v.length);

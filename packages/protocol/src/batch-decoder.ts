@@ -8,6 +8,9 @@ import {
   type WireTuple,
 } from '@squall/codec/tuple-codec';
 
+/** Whether this machine stores typed arrays little-endian, as the wire does (then an Int32Array is copied as bytes). */
+const LITTLE_ENDIAN = new Uint8Array(new Int32Array([1]).buffer)[0] === 1;
+
 // Fewest bytes a tuple can take (target, source, stream ref, anchors, value count): bounds the header's count.
 const MIN_TUPLE_BYTES = 5;
 // Fewest bytes of one anchor quad: two 1-byte varints and two int32s.
@@ -145,6 +148,16 @@ class BatchReader {
         return this.readObject(depth);
       case ValueTag.Date:
         return new Date(this.readFloat64());
+      case ValueTag.Int32Array: {
+        const countAt = this.pos;
+        const n = this.readVarint();
+        this.checkCount(countAt, n, 4, 'int32 elements');
+        const out = new Int32Array(n);
+        if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(this.buf.subarray(this.pos, this.pos + n * 4));
+        else for (let i = 0; i < n; i++) out[i] = this.buf.readInt32LE(this.pos + i * 4);
+        this.pos += n * 4;
+        return out;
+      }
       default:
         return this.fail(at, `unknown value tag ${tag}`);
     }

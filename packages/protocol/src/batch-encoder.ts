@@ -24,6 +24,9 @@ export interface BatchEncoderOptions {
   initialCapacity?: number;
 }
 
+/** Whether this machine stores typed arrays little-endian, as the wire does (then an Int32Array is copied as bytes). */
+const LITTLE_ENDIAN = new Uint8Array(new Int32Array([1]).buffer)[0] === 1;
+
 // A buffer grown past this by one huge batch is dropped at finish(), so a single 8 MiB tuple does not pin 8 MiB per
 // destination for the life of the worker.
 const MAX_RETAINED_BYTES = 1024 * 1024;
@@ -261,6 +264,14 @@ export class BatchEncoder {
       this.ensure(value.length);
       this.buf.set(value, this.pos);
       this.pos += value.length;
+    } else if (value instanceof Int32Array) {
+      this.writeTag(ValueTag.Int32Array);
+      this.writeVarint(value.length);
+      const bytes = value.length * 4;
+      this.ensure(bytes);
+      if (LITTLE_ENDIAN) this.buf.set(new Uint8Array(value.buffer, value.byteOffset, bytes), this.pos);
+      else for (let i = 0; i < value.length; i++) this.buf.writeInt32LE(value[i]!, this.pos + i * 4);
+      this.pos += bytes;
     } else if (value instanceof Date) {
       this.writeTag(ValueTag.Date);
       this.writeFloat64(value.getTime());
@@ -268,7 +279,10 @@ export class BatchEncoder {
       const proto: unknown = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
         const name = (value.constructor as { name?: string } | undefined)?.name ?? 'object';
-        throw new Unsupported('', `is a ${name}; tuples carry only plain objects, arrays, Dates and Uint8Arrays`);
+        throw new Unsupported(
+          '',
+          `is a ${name}; tuples carry only plain objects, arrays, Dates, Uint8Arrays and Int32Arrays`,
+        );
       }
       this.checkDepth(depth);
       const record = value as Record<string, unknown>;

@@ -15,7 +15,7 @@ function prng(seed: number): () => number {
 }
 
 function randomValue(random: () => number, depth: number): unknown {
-  const pick = Math.floor(random() * (depth > 3 ? 9 : 12));
+  const pick = Math.floor(random() * (depth > 3 ? 10 : 13));
   switch (pick) {
     case 0:
       return null;
@@ -38,6 +38,8 @@ function randomValue(random: () => number, depth: number): unknown {
     case 8:
       return new Date(Math.floor(random() * 2e12));
     case 9:
+      return Int32Array.from({ length: Math.floor(random() * 6) }, () => Math.floor((random() - 0.5) * 2 ** 32));
+    case 10:
       return Array.from({ length: Math.floor(random() * 4) }, () => randomValue(random, depth + 1));
     default:
       return Object.fromEntries(

@@ -95,6 +95,20 @@ describe('tuple codec round trip', () => {
     assert.deepEqual(roundTripValue(Buffer.alloc(0)), Buffer.alloc(0));
   });
 
+  it('decodes an Int32Array as an Int32Array, views of a larger buffer included', () => {
+    const ints = Int32Array.from([0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 123456789]);
+    const decoded = roundTripValue(ints);
+    assert.ok(decoded instanceof Int32Array);
+    assert.deepEqual([...decoded], [...ints]);
+    const view = ints.subarray(2, 5);
+    assert.deepEqual([...(roundTripValue(view) as Int32Array)], [-1, 2 ** 31 - 1, -(2 ** 31)]);
+    assert.deepEqual(roundTripValue(new Int32Array(0)), new Int32Array(0));
+    // Nested, and beside other values.
+    const [t] = roundTrip([tuple(['a', { q: Int32Array.from([7, -7]) }, Int32Array.from([5])])]);
+    assert.deepEqual((t!.values[1] as { q: Int32Array }).q, Int32Array.from([7, -7]));
+    assert.deepEqual(t!.values[2], Int32Array.from([5]));
+  });
+
   it('keeps dates, including invalid ones', () => {
     const date = new Date(1_700_000_000_123);
     assert.deepEqual(roundTripValue(date), date);
@@ -245,6 +259,15 @@ describe('decodeBatch on bad input', () => {
       /varint longer than 8 bytes/,
     );
     check(Buffer.from([0x53, 1, 1, 0, 0, 0, 2, 2, 0, 0, 0, 1, 99]), /unknown value tag 99/);
+    // An Int32Array whose count the bytes left cannot hold is refused before it is allocated.
+    check(
+      Buffer.from([0x53, 1, 1, 0, 0, 0, 2, 2, 0, 0, 0, 1, 13, 0xff, 0xff, 0xff, 0x7f, 1, 2, 3, 4]),
+      /int32 elements cannot fit/,
+    );
+    check(
+      Buffer.from([0x53, 1, 1, 0, 0, 0, 2, 2, 0, 0, 0, 1, 13, 2, 1, 2, 3, 4, 5, 6, 7]),
+      /int32 elements cannot fit/,
+    );
   });
 
   it('refuses nesting beyond the limit without recursing deeply', () => {

@@ -24,6 +24,7 @@ function randomValue(depth: number, rnd: () => number): unknown {
       () => 0n,
       () => Buffer.alloc(Math.floor(rnd() * 300), 7),
       () => new Date(Math.floor(rnd() * 1e12)),
+      () => Int32Array.from({ length: Math.floor(rnd() * 200) }, () => Math.floor((rnd() - 0.5) * 2 ** 32)),
     ];
     return kinds[Math.floor(rnd() * kinds.length)]!();
   }
