@@ -76,6 +76,7 @@ async function main(): Promise<void> {
     meanMs: number;
     samples: number;
   }> = [];
+  let placement: string[] = [];
   try {
     const control = path.join(cluster.dir, 'rate');
     const out = cluster.outputDir('tvl');
@@ -109,6 +110,9 @@ async function main(): Promise<void> {
     );
     await eventually('both workers running', () => cluster.workerPids(id).length === 2 || undefined, 60000);
     await sleep(2000);
+    // Where the components run: runs of one build differ a lot, and placement is one thing that can differ between them.
+    placement = cluster.stats('tvl').workers.map((w) => `${w.port}: ${[...w.components].sort().join(', ')}`);
+    log(`placement (worker port: components): ${placement.join(' | ')}`);
     log(`rate (sentences/s) | achieved | worker CPU (cores) | complete latency p50 / p99 / p99.9 (ms) | mean`);
     for (const rate of rates) {
       writeFileSync(control, String(rate));
@@ -149,7 +153,10 @@ async function main(): Promise<void> {
   log(
     `highest rate with p99 < 50 ms: ${under50 ? `${under50.targetRate} sentences/s (p99 ${under50.p99Ms} ms)` : 'none'}`,
   );
-  if (json) process.stdout.write(JSON.stringify({ rows, highestRateP99Under50Ms: under50?.targetRate ?? null }) + '\n');
+  if (json)
+    process.stdout.write(
+      JSON.stringify({ placement, rows, highestRateP99Under50Ms: under50?.targetRate ?? null }) + '\n',
+    );
 }
 
 main().catch((err) => {
