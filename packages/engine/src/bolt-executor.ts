@@ -30,14 +30,11 @@ import type { InputCounters } from '@squall/stats';
 import { QuadBuffer } from './quad-buffer';
 import { TupleImpl } from './tuple-impl';
 import type { ExecutorSpec } from '@squall/api';
-import { CHECKPOINT_SPOUT_ID, CHECKPOINT_STREAM_ID, isStatefulBolt, isWindowedBolt } from '@squall/api';
+import { CHECKPOINT_SPOUT_ID, isStatefulBolt, isWindowedBolt } from '@squall/api';
 import { WindowedBoltRunner } from './windowing/windowed-bolt-runner';
 import { AlignedBarrier } from './state/aligned-barrier';
-import { CheckpointBarrier } from './state/checkpoint-barrier';
+import { CHECKPOINT_STREAM, CheckpointBarrier } from './state/checkpoint-barrier';
 import { StatefulBoltRunner } from './state/stateful-bolt-runner';
-
-/** Read once: a binding re-exported by a package's index is a getter call on every read (2.4% of the stateful count). */
-const CHECKPOINT_STREAM = CHECKPOINT_STREAM_ID;
 
 /** One bolt task: its instance, collector and the emitter they share. */
 interface BoltTask {
@@ -354,45 +351,22 @@ export class BoltCollector implements OutputCollector {
   }
 
   /**
-   * Sends acks held by {@link ackLater}, in batches of at most 1024. `buffer` must not change afterwards: when every
-   * acker runs in this worker, the batches are views of it (a commit releases a checkpoint interval's acks at once, a
-   * million quads at full speed, and copying them into arrays of boxed numbers to queue them all was most of what the
-   * garbage collector then had to move).
+   * Sends acks held by {@link ackLater}, in messages of at most 1024 quads per acker. The messages are views of
+   * `buffer`, which must not change afterwards: a commit releases a checkpoint interval's acks at once, a million quads
+   * at full speed, and copying them into arrays of boxed numbers to queue them all was most of what the garbage
+   * collector then had to move. An acker in another worker gets them the same way (the transport sends an acking
+   * message's values as one Int32Array).
    */
   sendHeldAcks(buffer: QuadBuffer): void {
-    if (buffer.length === 0) return;
-    const held = buffer.view();
     const ackers = this.executor.ackers;
-    const host = this.executor.hostRef;
-    if (ackers.every((a) => host.isLocal(a))) {
-      const parts = ackers.length === 1 ? [held] : splitByAcker(held, ackers.length);
-      const { fields, key } = this.executor.ackStreams[ACK_ACK_STREAM]!;
-      const component = this.executor.component;
-      const step = ACK_BATCH_LIMIT * 4;
-      for (let a = 0; a < ackers.length; a++) {
-        const part = parts[a]!;
-        for (let i = 0; i < part.length; i += step)
-          host.deliver(
-            ackers[a]!,
-            new TupleImpl(
-              part.subarray(i, i + step) as unknown as Values,
-              fields,
-              component,
-              this.task,
-              ACK_ACK_STREAM,
-              key,
-              null,
-            ),
-          );
-      }
-      return;
+    if (buffer.length === 0 || ackers.length === 0) return;
+    const held = buffer.view();
+    const parts = ackers.length === 1 ? [held] : splitByAcker(held, ackers.length);
+    const step = ACK_BATCH_LIMIT * 4;
+    for (let a = 0; a < ackers.length; a++) {
+      const part = parts[a]!;
+      for (let i = 0; i < part.length; i += step) this.toAcker(ackers[a]!, part.subarray(i, i + step), ACK_ACK_STREAM);
     }
-    const acks = (this.acks ??= this.newBatcher());
-    for (let i = 0; i < held.length; i += 4) {
-      acks.add(held[i]!, held[i + 1]!, held[i + 2]!, held[i + 3]!);
-      if ((i & 4095) === 4092) acks.flush();
-    }
-    acks.flush();
   }
 
   /** Fails the trees of acks held by {@link ackLater}. */
@@ -401,11 +375,15 @@ export class BoltCollector implements OutputCollector {
   }
 
   private newBatcher(): AckBatcher {
-    const host = this.executor.hostRef;
-    const { fields, key } = this.executor.ackStreams[ACK_ACK_STREAM]!;
-    const component = this.executor.component;
-    return new AckBatcher(this.executor.ackers, (acker, quads) =>
-      host.deliver(acker, new TupleImpl(quads, fields, component, this.task, ACK_ACK_STREAM, key, null)),
+    return new AckBatcher(this.executor.ackers, (acker, quads) => this.toAcker(acker, quads, ACK_ACK_STREAM));
+  }
+
+  /** Delivers one acking message (flat int32s) on `stream` to an acker task. */
+  private toAcker(acker: number, values: ArrayLike<number>, stream: string): void {
+    const { fields, key } = this.executor.ackStreams[stream]!;
+    this.executor.hostRef.deliver(
+      acker,
+      new TupleImpl(values as unknown as Values, fields, this.executor.component, this.task, stream, key, null),
     );
   }
 
@@ -429,18 +407,11 @@ export class BoltCollector implements OutputCollector {
 
   /** Sends a fail or timeout reset for each root at once, after the acks batched before it. */
   private toAckers(roots: ArrayLike<number>, stream: string): void {
-    const host = this.executor.hostRef;
     const ackers = this.executor.ackers;
     if (ackers.length === 0) return;
     this.acks?.flush();
-    const { fields, key } = this.executor.ackStreams[stream]!;
-    for (let i = 0; i < roots.length; i += 4) {
-      const acker = ackerFor(ackers, roots[i]!, roots[i + 1]!);
-      host.deliver(
-        acker,
-        new TupleImpl([roots[i]!, roots[i + 1]!, 0, 0], fields, this.executor.component, this.task, stream, key, null),
-      );
-    }
+    for (let i = 0; i < roots.length; i += 4)
+      this.toAcker(ackerFor(ackers, roots[i]!, roots[i + 1]!), [roots[i]!, roots[i + 1]!, 0, 0], stream);
   }
 
   reportError(error: unknown): void {

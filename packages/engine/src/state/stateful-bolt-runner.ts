@@ -1,6 +1,5 @@
 import {
   ATTACH,
-  CHECKPOINT_STREAM_ID,
   type BoltLike,
   type CheckpointAction,
   type OutputCollector,
@@ -14,11 +13,8 @@ import { CheckpointedKeyValueState, type StateBackend, type StateProvider } from
 import { DelegatingCollector } from '../delegating-collector';
 import { QuadBuffer } from '../quad-buffer';
 import { AlignedBarrier } from './aligned-barrier';
-import { CheckpointBarrier } from './checkpoint-barrier';
+import { CHECKPOINT_STREAM, CheckpointBarrier } from './checkpoint-barrier';
 import { stateNamespace } from './checkpoint-spout';
-
-/** Read once: a binding re-exported by a package's index is a getter call on every read (2.4% of the stateful count). */
-const CHECKPOINT_STREAM = CHECKPOINT_STREAM_ID;
 
 /** What the engine's bolt collector offers for acks held until a checkpoint commits (see BoltCollector.ackLater). */
 export interface AckHolder extends OutputCollector {
