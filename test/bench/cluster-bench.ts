@@ -19,7 +19,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { cpuSeconds } from '../harness/process-cpu';
-import { RedisServer } from '@squall/state';
+import { canInstallDebianPackages, installDebianPackages } from '@squall/cluster-state';
+import { RedisServer, findRedisServer } from '@squall/state';
 import { ROOT, TestCluster, eventually } from '../harness/test-cluster';
 
 const BENCH = path.join(ROOT, 'test/fixtures/bench-wordcount.ts');
@@ -418,6 +419,28 @@ async function firstAckAfterSubmit(cluster: TestCluster): Promise<number> {
   return ms;
 }
 
+/**
+ * The stateful phase runs Redis: found, or installed from Debian's package when running as root, before the cluster
+ * starts (not minutes later, when the earlier phases have run). False, with one line saying what to do, otherwise.
+ */
+async function redisReady(log: (s: string) => void): Promise<boolean> {
+  try {
+    findRedisServer();
+    return true;
+  } catch (err) {
+    if (!canInstallDebianPackages()) {
+      process.stderr.write(
+        `${(err as Error).message}; or skip the stateful phase with --stateful-rounds 0\n`,
+      );
+      return false;
+    }
+  }
+  log('redis-server is not installed: apt-get install -y redis-server (for the stateful phase)...');
+  await installDebianPackages(['redis-server']);
+  findRedisServer();
+  return true;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
@@ -430,6 +453,10 @@ async function main(): Promise<void> {
   const statefulRoundCount = num('--stateful-rounds', 3);
   const statefulPending = num('--stateful-max-pending', 1_000_000);
   const log = (s: string) => !json && process.stderr.write(s + '\n');
+  if (statefulRoundCount > 0 && !(await redisReady(log))) {
+    process.exitCode = 2;
+    return;
+  }
   log(
     'starting a cluster (ZooKeeper, nimbus, 2 supervisors with 4 slots each: the topologies compared stay deployed)...',
   );
