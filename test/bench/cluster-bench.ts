@@ -429,9 +429,7 @@ async function redisReady(log: (s: string) => void): Promise<boolean> {
     return true;
   } catch (err) {
     if (!canInstallDebianPackages()) {
-      process.stderr.write(
-        `${(err as Error).message}; or skip the stateful phase with --stateful-rounds 0\n`,
-      );
+      process.stderr.write(`${(err as Error).message}; or skip the stateful phase with --stateful-rounds 0\n`);
       return false;
     }
   }
