@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const opt = (flag: string, def: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1]! : def);
-  const rates = opt('--rates', '2000,5000,10000,20000,30000,40000,50000,60000,80000,100000').split(',').map(Number);
+  const rates = opt('--rates', '2000,5000,10000,20000,30000,40000,50000,60000,80000,100000,120000,150000,200000,250000,300000,400000,500000').split(',').map(Number);
   const seconds = Number(opt('--seconds', '10'));
   const warmup = Number(opt('--warmup', '4'));
   const maxPending = Number(opt('--max-pending', '20000'));
