@@ -1,13 +1,13 @@
 /**
- * `npm run bench:latency [-- --rates 5000,10000,...] [-- --seconds N] [-- --warmup N] [-- --max-pending P] [-- --json]`:
- * Storm's
- * ThroughputVsLatency shape (test/fixtures/throughput-vs-latency.ts: sentence spout at a constant rate with message
+ * `npm run bench:latency [-- --rates 5000,10000,...] [-- --seconds N] [-- --warmup N] [-- --max-pending P] [-- --conf k=v]
+ * [-- --json]`: Storm's ThroughputVsLatency shape (test/fixtures/throughput-vs-latency.ts: sentence spout at a constant rate with message
  * ids → shuffle → split → fields → count) on a real cluster of 2 workers (ZooKeeper, nimbus, 2 supervisors with one
  * slot each), at rising rates until the topology cannot keep up (achieved under 90% of the target). For each rate it
  * prints the achieved rate (trees acked per second, from the spout's own counter), the workers' CPU, and the complete
  * latency p50/p99/p99.9 from the spout's latency histogram as nimbus reports it (the difference of two all-time
  * histograms, taken `--seconds` apart after `--warmup` seconds at the rate); then the highest rate whose p99 was
- * under 50 ms. `--max-pending` sets the topology's max spout pending (default 20000).
+ * under 50 ms. `--max-pending` sets the topology's max spout pending (default 20000); `--conf key=value` (repeatable)
+ * adds topology config at submit.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -59,10 +59,17 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const opt = (flag: string, def: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1]! : def);
-  const rates = opt('--rates', '2000,5000,10000,20000,30000,40000,50000,60000,80000,100000,120000,150000,200000,250000,300000,400000,500000').split(',').map(Number);
+  const rates = opt(
+    '--rates',
+    '2000,5000,10000,20000,30000,40000,50000,60000,80000,100000,120000,150000,200000,250000,300000,400000,500000',
+  )
+    .split(',')
+    .map(Number);
   const seconds = Number(opt('--seconds', '10'));
   const warmup = Number(opt('--warmup', '4'));
   const maxPending = Number(opt('--max-pending', '20000'));
+  // `--conf key=value`, repeatable: more topology config at submit (e.g. the spout wait strategy's settings).
+  const extraConf = args.flatMap((a, i) => (a === '--conf' && args[i + 1] ? ['-c', args[i + 1]!] : []));
   const log = (s: string) => !json && process.stderr.write(s + '\n');
 
   const cluster = await TestCluster.start({ supervisors: 2, slotsPerSupervisor: 1 });
@@ -92,6 +99,7 @@ async function main(): Promise<void> {
       'tvl',
       '--json',
       ...childopts,
+      ...extraConf,
       '-c',
       'topology.workers=2',
       '-c',

@@ -102,9 +102,11 @@ export const CONFIG_KEYS = {
     'Empty nextTuple calls retried at once before yielding.',
     0,
   ),
+  // Storm's default, 0: a spout paced just above the time of a scheduler pass (one due tuple per pass) never reached
+  // the sleep with 10 yielding rounds, and spun its worker at a full core (README, "The spout wait strategy, 2026-12-04").
   'topology.spout.wait.progressive.level2.count': k(
     'int',
-    10,
+    0,
     'Empty nextTuple rounds that only yield to I/O before sleeping.',
     0,
   ),

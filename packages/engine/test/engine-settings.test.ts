@@ -21,7 +21,7 @@ test('engineSettings: defaults from the key table; unset limits are Infinity or 
     tickFreqSecs: null,
     debug: false,
     maxTupleBytes: 8 * 1024 * 1024,
-    spoutWait: { level1Count: 0, level2Count: 10, sleepMs: 1 },
+    spoutWait: { level1Count: 0, level2Count: 0, sleepMs: 1 },
     backpressureSleepMs: 1,
     errorThrottleMs: 10_000,
     maxErrorsPerInterval: 5,
