@@ -87,8 +87,18 @@ test('rolling-top-words runs with squall local as the README shows and prints ra
     assert.ok(ranking.length <= 5, 'top 5');
     for (let i = 1; i < ranking.length; i++) assert.ok(ranking[i - 1]!.count >= ranking[i]!.count, 'sorted by count');
   }
-  // The spout's word list is skewed: nathan is most frequent.
-  assert.equal(rankings.at(-1)![0]!.obj, 'nathan');
+  // The spout's word list is skewed: nathan is most frequent. Rankings are eventually consistent, as in Storm: each
+  // ranker emits on its own tick, so the total ranking can merge a count from the latest window with one from the
+  // window before (10 s older); with a window still filling, a stale nathan count can sit under a fresh jackson count
+  // (seen once on a loaded machine). So nathan tops some ranking and is in the last one, not necessarily first there.
+  assert.ok(
+    rankings.some((r) => r[0]!.obj === 'nathan'),
+    `nathan first in some ranking: ${JSON.stringify(rankings)}`,
+  );
+  assert.ok(
+    rankings.at(-1)!.some((r) => r.obj === 'nathan'),
+    `nathan in the last ranking: ${JSON.stringify(rankings.at(-1))}`,
+  );
 });
 
 test('2 workers: fields grouping into the windowed bolt across workers; exact window counts, all acked on expiry', async () => {
