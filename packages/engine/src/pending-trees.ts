@@ -1,9 +1,11 @@
 /**
- * Largest ring a task keeps; a wider window of pending sequence numbers sends the oldest to the overflow map. 2^21
- * slots (48 MB at most, grown on demand): a topology with stateful bolts keeps a checkpoint interval's trees pending
- * (acks are held until the commit), over a million at full speed, and a Map of that size spent most of the spout's time.
+ * Largest ring a task keeps by default; a wider window of pending sequence numbers sends the oldest to the overflow
+ * map. 2^23 slots at 32 bytes each (256 MB at most, grown on demand by doubling): a topology with stateful bolts keeps
+ * a checkpoint interval's trees pending (acks are held until the commit), several million at full speed, and trees in
+ * the overflow map cost far more time and memory than ring slots. At 2^21 a local stateful count at 2.6M trees/s
+ * spent 15% of its time evicting to the map; at 2^23 it ran at 3.8-4.2M with a lower peak RSS (README, "Benchmarks").
  */
-const MAX_RING = 1 << 21;
+export const MAX_RING = 1 << 23;
 
 /** A tree kept in the overflow map (rare: stragglers, reset timeouts, sequence numbers after a wrap). */
 interface OverflowTree {
@@ -22,7 +24,7 @@ interface OverflowTree {
  * sliding window: they sit in a ring indexed by `seq & mask` (no hashing, no rehash churn). The ring is a structure of
  * arrays (typed arrays for the numbers) rather than an array of records: with stateful bolts a million trees stay
  * pending for a checkpoint interval, and a million small records surviving into the old generation made the garbage
- * collector the spout's largest cost. Entries that fall out of the window (stragglers older than {@link MAX_RING} newer
+ * collector the spout's largest cost. Entries that fall out of the window (stragglers older than the ring's largest size of newer
  * trees), entries whose timeout was reset, and entries added after the sequence wrapped go to an overflow Map.
  *
  * Timeout order: the ring is in start order (entries never move inside it); the overflow map is scanned whole.
@@ -43,6 +45,12 @@ export class PendingTrees {
   private inRing = 0;
   private readonly overflow = new Map<number, OverflowTree>();
 
+  /** @param maxRing the ring's largest size, a power of two (tests use small ones). @default {@link MAX_RING} */
+  constructor(private readonly maxRing = MAX_RING) {
+    if (!(maxRing >= 64 && (maxRing & (maxRing - 1)) === 0))
+      throw new RangeError(`maxRing ${maxRing}: a power of two >= 64`);
+  }
+
   /** The last removed tree's message id (see {@link take}). */
   messageId: unknown = undefined;
   /** The last removed tree's stream. */
@@ -52,6 +60,11 @@ export class PendingTrees {
 
   get size(): number {
     return this.inRing + this.overflow.size;
+  }
+
+  /** Trees kept in the overflow map rather than the ring. */
+  get overflowed(): number {
+    return this.overflow.size;
   }
 
   private slot(seq: number): number {
@@ -81,7 +94,7 @@ export class PendingTrees {
         this.base = seq;
         break;
       }
-      if (this.ids.length < MAX_RING) this.grow();
+      if (this.ids.length < this.maxRing) this.grow();
       else this.evictOldest();
     }
     const i = seq & this.mask;

@@ -110,14 +110,32 @@ test('PendingTrees: a reset tree leaves start order, and a sequence that restart
 });
 
 test('PendingTrees: trees evicted from a full ring keep their fields and XOR in the overflow', () => {
-  const t = new PendingTrees();
-  const RING = 1 << 21;
+  const RING = 1 << 12;
+  const t = new PendingTrees(RING);
   t.add(0, 'old', 'a', 0, 5, 6);
   for (let seq = 1; seq <= RING; seq++) t.add(seq, seq, 'b', 1, 0, 0);
   assert.equal(t.size, RING + 1);
+  assert.equal(t.overflowed, 1);
   assert.equal(t.xor(0, 5, 0), 0);
   assert.equal(t.xor(0, 0, 6), 1);
   assert.deepEqual([t.messageId, t.stream, t.startMs], ['old', 'a', 0]);
   assert.equal(t.take(RING), true);
   assert.equal(t.messageId, RING);
+});
+
+test('PendingTrees: the default ring holds a stateful interval of millions of trees without overflow', () => {
+  const t = new PendingTrees();
+  const N = 3_000_000;
+  for (let seq = 0; seq < N; seq++) t.add(seq, seq, 's', seq, seq, -seq);
+  assert.equal(t.size, N);
+  assert.equal(t.overflowed, 0);
+  assert.equal(t.xor(0, 0, 0), 1);
+  assert.equal(t.xor(N - 1, N - 1, -(N - 1)), 1);
+  assert.deepEqual([t.messageId, t.startMs], [N - 1, N - 1]);
+  assert.equal(t.size, N - 2);
+});
+
+test('PendingTrees: a largest ring that is not a power of two is refused', () => {
+  assert.throws(() => new PendingTrees(1000), /maxRing 1000: a power of two >= 64/);
+  assert.throws(() => new PendingTrees(32), /a power of two >= 64/);
 });
