@@ -10,7 +10,7 @@
  * running, and the tap's drops are reported. `--tap-cap N` submits that topology with topology.tap.max.tuples.per.sec=N
  * (default: unset, so the default cap of 100 tuples/s per worker; 0 for no cap).
  * Stateful phase (`--stateful-rounds`, default 3; 0 skips it): acking on beside the stateful word count checkpointing
- * every second in memory and in a redis-server the bench starts (`--stateful-max-pending`, default 1,000,000: held acks
+ * every second in memory and in a redis-server the bench starts (`--stateful-max-pending`, default 4,000,000: held acks
  * keep a checkpoint interval's trees pending, so the limit caps the rate at about that many per second), and the same
  * word count with exactly-once state in Redis (acks are not held: the acking-on max spout pending; its rate is the
  * count bolt's inputs executed, since its spout's ack is not called).
@@ -449,7 +449,7 @@ async function main(): Promise<void> {
   const tapRoundCount = num('--tap-rounds', 5);
   const tapCap = args.includes('--tap-cap') ? num('--tap-cap', 0) : undefined;
   const statefulRoundCount = num('--stateful-rounds', 3);
-  const statefulPending = num('--stateful-max-pending', 1_000_000);
+  const statefulPending = num('--stateful-max-pending', 4_000_000);
   const log = (s: string) => !json && process.stderr.write(s + '\n');
   if (statefulRoundCount > 0 && !(await redisReady(log))) {
     process.exitCode = 2;
