@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Bolt, Spout, computeLayout, fields, topology, type OutputFieldsDeclarer } from '@squall/api';
-import { effectiveConfig, ManualClock } from '@squall/core';
-import { WorkerRuntime, type Transport, type TransportListeners } from '../src';
+import { Spout, type OutputFieldsDeclarer } from '@squall/api';
+import { ManualClock } from '@squall/core';
+import type { Transport, TransportListeners } from '../src';
+import { spoutOnlyWorker, turns } from './spout-only-worker';
 
 /** A transport that counts what it is given and lets the test withhold credit (backpressure) by hand. */
 class CreditTransport implements Transport {
@@ -29,36 +30,14 @@ class Endless extends Spout {
   }
 }
 
-class Sink extends Bolt {
-  override execute(): void {}
-}
-
-const turns = async (n: number) => {
-  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
-};
-
 /** A worker running only the spout (the bolt is remote), on a manual clock. */
 async function spoutWorker(sleepMs: number) {
-  const topo = topology('t', { word: Endless.spec(), count: Sink.spec({ inputs: { word: fields('word') } }) });
-  const conf = effectiveConfig({
-    'topology.acker.executors': 0,
-    'topology.workers': 2,
-    'topology.backpressure.wait.progressive.level3.sleep.millis': sleepMs,
-  });
-  const layout = computeLayout(topo.spec, conf);
   const transport = new CreditTransport();
   const clock = new ManualClock(1000);
-  const runtime = await WorkerRuntime.create({
-    topologyId: 't',
-    spec: topo.spec,
-    registry: topo,
-    layout,
-    conf,
-    transport,
+  const runtime = await spoutOnlyWorker(Endless.spec(), transport, {
+    conf: { 'topology.backpressure.wait.progressive.level3.sleep.millis': sleepMs },
     clock,
-    executors: layout.executors.filter((e) => e.component === 'word'),
   });
-  runtime.start(true);
   await turns(5);
   assert.ok(transport.sent > 0, 'the spout emits');
   return { runtime, transport, clock };

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Bolt, Spout, computeLayout, fields, topology, type OutputFieldsDeclarer } from '@squall/api';
-import { effectiveConfig } from '@squall/core';
-import { WorkerRuntime, type Transport, type TupleImpl } from '../src';
+import { Spout, type OutputFieldsDeclarer } from '@squall/api';
+import type { Transport, TupleImpl } from '../src';
+import { spoutOnlyWorker } from './spout-only-worker';
 
 /**
  * A transport that, like the gRPC one, keeps a partial batch until asked to flush it: `flush(0)` sends everything,
@@ -35,25 +35,9 @@ class Endless extends Spout {
   }
 }
 
-class Sink extends Bolt {
-  override execute(): void {}
-}
-
 test('shutdown sends the partial batches that busy passes left for later', async () => {
-  const topo = topology('t', { word: Endless.spec(), count: Sink.spec({ inputs: { word: fields('word') } }) });
-  const conf = effectiveConfig({ 'topology.acker.executors': 0, 'topology.workers': 2 });
-  const layout = computeLayout(topo.spec, conf);
   const transport = new HoldingTransport();
-  const runtime = await WorkerRuntime.create({
-    topologyId: 't',
-    spec: topo.spec,
-    registry: topo,
-    layout,
-    conf,
-    transport,
-    executors: layout.executors.filter((e) => e.component === 'word'),
-  });
-  runtime.start(true);
+  const runtime = await spoutOnlyWorker(Endless.spec(), transport);
   // The spout never runs dry, so every pass has work and asks only for batches older than the interval.
   while (transport.held < 5000) await new Promise((r) => setImmediate(r));
   await runtime.shutdown(0);

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Bolt, Spout, computeLayout, fields, topology, type OutputFieldsDeclarer } from '@squall/api';
-import { effectiveConfig, ManualClock, type Config } from '@squall/core';
-import { WorkerRuntime, type Transport, type TransportListeners } from '../src';
+import { Spout, type OutputFieldsDeclarer } from '@squall/api';
+import { ManualClock, type Config } from '@squall/core';
+import type { Transport, TransportListeners } from '../src';
+import { spoutOnlyWorker, turns } from './spout-only-worker';
 
 /** Counts what the spout sends to the remote bolt. */
 class CountingTransport implements Transport {
@@ -31,38 +32,17 @@ class EveryOtherCall extends Spout {
   }
 }
 
-class Sink extends Bolt {
-  override execute(): void {}
-}
-
-const turns = async (n: number) => {
-  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
-};
-
-/** A worker running only the spout (the bolt is remote), on a manual clock that does not move unless told. */
-async function spoutWorker(extra: Config) {
+/** The paced spout's worker (the bolt is remote), on a manual clock that does not move unless told. */
+async function pacedSpoutWorker(conf: Config = {}) {
   EveryOtherCall.calls = 0;
-  const topo = topology('t', { word: EveryOtherCall.spec(), count: Sink.spec({ inputs: { word: fields('word') } }) });
-  const conf = effectiveConfig({ 'topology.acker.executors': 0, 'topology.workers': 2, ...extra });
-  const layout = computeLayout(topo.spec, conf);
   const transport = new CountingTransport();
   const clock = new ManualClock(1000);
-  const runtime = await WorkerRuntime.create({
-    topologyId: 't',
-    spec: topo.spec,
-    registry: topo,
-    layout,
-    conf,
-    transport,
-    clock,
-    executors: layout.executors.filter((e) => e.component === 'word'),
-  });
-  runtime.start(true);
+  const runtime = await spoutOnlyWorker(EveryOtherCall.spec(), transport, { conf, clock });
   return { runtime, transport, clock };
 }
 
 test('with the default wait strategy an empty nextTuple sleeps at once: a spout due once a pass does not spin', async () => {
-  const { runtime, transport, clock } = await spoutWorker({});
+  const { runtime, transport, clock } = await pacedSpoutWorker();
   await turns(50);
   // First call empty → asleep until the clock moves 1 ms; no pass calls it again meanwhile.
   assert.equal(EveryOtherCall.calls, 1, 'asked once, then asleep');
@@ -78,7 +58,7 @@ test('with the default wait strategy an empty nextTuple sleeps at once: a spout 
 });
 
 test('level 2 rounds yield before sleeping, and an emit restarts them (why a paced spout used to spin)', async () => {
-  const { runtime, clock } = await spoutWorker({ 'topology.spout.wait.progressive.level2.count': 10 });
+  const { runtime, clock } = await pacedSpoutWorker({ 'topology.spout.wait.progressive.level2.count': 10 });
   await turns(200);
   // The spout emits every other call, so it never has 10 empty calls in a row: it is asked on every pass.
   const first = EveryOtherCall.calls;
@@ -99,25 +79,11 @@ test('level 2 rounds end in the sleep once that many empty calls come in a row',
       Silent.calls++;
     }
   }
-  const topo = topology('t', { word: Silent.spec(), count: Sink.spec({ inputs: { word: fields('word') } }) });
-  const conf = effectiveConfig({
-    'topology.acker.executors': 0,
-    'topology.workers': 2,
-    'topology.spout.wait.progressive.level2.count': 10,
-  });
-  const layout = computeLayout(topo.spec, conf);
   const clock = new ManualClock(1000);
-  const runtime = await WorkerRuntime.create({
-    topologyId: 't',
-    spec: topo.spec,
-    registry: topo,
-    layout,
-    conf,
-    transport: new CountingTransport(),
+  const runtime = await spoutOnlyWorker(Silent.spec(), new CountingTransport(), {
+    conf: { 'topology.spout.wait.progressive.level2.count': 10 },
     clock,
-    executors: layout.executors.filter((e) => e.component === 'word'),
   });
-  runtime.start(true);
   await turns(100);
   assert.equal(Silent.calls, 11, '10 yielding rounds after the first empty call, then asleep');
   clock.advance(1);
