@@ -1,12 +1,12 @@
 /**
- * `npm run bench:latency [-- --rates 5000,10000,...] [-- --seconds N] [-- --warmup N] [-- --max-pending P] [-- --conf k=v]
- * [-- --json]`: Storm's ThroughputVsLatency shape (test/fixtures/throughput-vs-latency.ts: sentence spout at a constant rate with message
- * ids → shuffle → split → fields → count) on a real cluster of 2 workers (ZooKeeper, nimbus, 2 supervisors with one
- * slot each), at rising rates until the topology cannot keep up (achieved under 90% of the target). For each rate it
- * prints the achieved rate (trees acked per second, from the spout's own counter), the workers' CPU, and the complete
- * latency p50/p99/p99.9 from the spout's latency histogram as nimbus reports it (the difference of two all-time
- * histograms, taken `--seconds` apart after `--warmup` seconds at the rate); then the highest rate whose p99 was
- * under 50 ms. `--max-pending` sets the topology's max spout pending (default 20000); `--conf key=value` (repeatable)
+ * `npm run bench:latency [-- --rates 5000,10000,...] [-- --seconds N] [-- --warmup N] [-- --max-pending P]
+ * [-- --conf k=v] [-- --json]`: Storm's ThroughputVsLatency shape (test/fixtures/throughput-vs-latency.ts: sentence
+ * spout at a constant rate with message ids → shuffle → split → fields → count) on a real cluster of 2 workers
+ * (ZooKeeper, nimbus, 2 supervisors with one slot each), at rising rates until the topology cannot keep up (achieved
+ * under 90% of the target). For each rate it prints the achieved rate (trees acked per second, from the spout's own
+ * counter), the workers' CPU, and the complete latency p50/p99/p99.9 from the spout's latency histogram as nimbus
+ * reports it (the difference of two all-time histograms, taken `--seconds` apart after `--warmup` seconds at the
+ * rate); then the highest rate whose p99 was under 50 ms. `--max-pending` sets the topology's max spout pending (default 20000); `--conf key=value` (repeatable)
  * adds topology config at submit.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

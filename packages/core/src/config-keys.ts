@@ -102,8 +102,8 @@ export const CONFIG_KEYS = {
     'Empty nextTuple calls retried at once before yielding.',
     0,
   ),
-  // Storm's default, 0: a spout paced just above the time of a scheduler pass (one due tuple per pass) never reached
-  // the sleep with 10 yielding rounds, and spun its worker at a full core (README, "The spout wait strategy, 2026-12-04").
+  // Storm's default, 0: with 10 yielding rounds a spout paced at about one due tuple per scheduler pass never reached
+  // the sleep and spun its worker at a full core (README, "The spout wait strategy, 2026-12-04").
   'topology.spout.wait.progressive.level2.count': k(
     'int',
     0,

@@ -3,9 +3,10 @@
  * map. 2^23 slots at 32 bytes each (256 MB at most, grown on demand by doubling): a topology with stateful bolts keeps
  * a checkpoint interval's trees pending (acks are held until the commit), several million at full speed, and trees in
  * the overflow map cost far more time and memory than ring slots. At 2^21 a local stateful count at 2.6M trees/s
- * spent 15% of its time evicting to the map; at 2^23 it ran at 3.8-4.2M with a lower peak RSS (README, "Benchmarks").
+ * spent 15% of its time evicting to the map; at 2^23 it ran at 3.8-4.2M with a lower peak RSS (README, "The
+ * pending-tree ring's size, 2026-12-04").
  */
-export const MAX_RING = 1 << 23;
+const MAX_RING = 1 << 23;
 
 /** A tree kept in the overflow map (rare: stragglers, reset timeouts, sequence numbers after a wrap). */
 interface OverflowTree {
@@ -24,8 +25,9 @@ interface OverflowTree {
  * sliding window: they sit in a ring indexed by `seq & mask` (no hashing, no rehash churn). The ring is a structure of
  * arrays (typed arrays for the numbers) rather than an array of records: with stateful bolts a million trees stay
  * pending for a checkpoint interval, and a million small records surviving into the old generation made the garbage
- * collector the spout's largest cost. Entries that fall out of the window (stragglers older than the ring's largest size of newer
- * trees), entries whose timeout was reset, and entries added after the sequence wrapped go to an overflow Map.
+ * collector the spout's largest cost. Entries that fall out of the window (stragglers with more newer trees than the
+ * ring's largest size), entries whose timeout was reset, and entries added after the sequence wrapped go to an
+ * overflow Map.
  *
  * Timeout order: the ring is in start order (entries never move inside it); the overflow map is scanned whole.
  * {@link take} and a completing {@link xor} leave the removed tree's fields in `messageId`, `stream` and `startMs`

@@ -12,8 +12,8 @@ export async function turns(n: number): Promise<void> {
 }
 
 /**
- * A started worker running only the spout of `word (the given spout's declaration) → fields → count (a bolt in another worker)`, so every
- * emit goes to `transport`; acking off and 2 workers unless `conf` says otherwise.
+ * A started worker running only the spout of `word (the given spout) → fields → count (a bolt in another worker)`,
+ * so every emit goes to `transport`; acking off and 2 workers unless `conf` says otherwise.
  */
 export async function spoutOnlyWorker(
   spout: ComponentDeclaration,

@@ -41,7 +41,7 @@ async function pacedSpoutWorker(conf: Config = {}) {
   return { runtime, transport, clock };
 }
 
-test('with the default wait strategy an empty nextTuple sleeps at once: a spout due once a pass does not spin', async () => {
+test('by default an empty nextTuple sleeps at once: a spout due once a pass does not spin', async () => {
   const { runtime, transport, clock } = await pacedSpoutWorker();
   await turns(50);
   // First call empty → asleep until the clock moves 1 ms; no pass calls it again meanwhile.
@@ -58,14 +58,13 @@ test('with the default wait strategy an empty nextTuple sleeps at once: a spout 
 });
 
 test('level 2 rounds yield before sleeping, and an emit restarts them (why a paced spout used to spin)', async () => {
-  const { runtime, clock } = await pacedSpoutWorker({ 'topology.spout.wait.progressive.level2.count': 10 });
+  const { runtime } = await pacedSpoutWorker({ 'topology.spout.wait.progressive.level2.count': 10 });
   await turns(200);
   // The spout emits every other call, so it never has 10 empty calls in a row: it is asked on every pass.
   const first = EveryOtherCall.calls;
   assert.ok(first >= 100, `asked on every pass without the clock moving (${first} calls in 200 turns)`);
   await turns(100);
   assert.ok(EveryOtherCall.calls >= first + 50, 'still asked: it never reaches the sleep');
-  clock.advance(1);
   await runtime.shutdown(0);
 });
 
